@@ -1,0 +1,13 @@
+namespace Slipway.Build;
+
+/// <summary>The labels that tie engine objects to an app and a release; destroy and convergence find everything by them.</summary>
+public static class Labels
+{
+    public const string App = "slipway.app";
+    public const string Version = "slipway.version";
+
+    public static IReadOnlyDictionary<string, string> ForApp(string app) => new Dictionary<string, string> { [App] = app };
+
+    public static IReadOnlyDictionary<string, string> ForRelease(string app, string version) =>
+        new Dictionary<string, string> { [App] = app, [Version] = version };
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Edge;
+using Slipway.Engine;
+using Slipway.Output;
+using Slipway.Platforms;
+using Slipway.Platforms.Local;
+using Slipway.Source;
+
+namespace Slipway.Cli;
+
+/// <summary>What a command runs with: the loaded manifest, the chosen platform, the reporter. Built per invocation.</summary>
+public sealed class CommandContext : IDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    private readonly List<IDisposable> _owned = [];
+
+    private CommandContext(AppManifest app, string environment, IPlatform platform, StateDirectory state, Reporter reporter)
+    {
+        App = app;
+        Environment = environment;
+        Platform = platform;
+        State = state;
+        Reporter = reporter;
+    }
+
+    public AppManifest App { get; }
+    public string Environment { get; }
+    public IPlatform Platform { get; }
+    public StateDirectory State { get; }
+    public Reporter Reporter { get; }
+    public TimeProvider Time => TimeProvider.System;
+
+    public SourceResolver Sources => new(new Git(), State.Sources);
+
+    public static CommandContext Create(string manifestPath, string environment, Reporter reporter)
+    {
+        var app = ManifestLoader.Load(manifestPath);
+        var state = StateDirectory.FromEnvironment();
+        switch (environment)
+        {
+            case "local":
+                var engine = new DockerEngine(EngineEndpoint.FromEnvironment());
+                var edge = new EdgeClient(new EdgePaths(state.Edge));
+                var context = new CommandContext(app, environment, new LocalPlatform(engine, edge, state, TimeProvider.System), state, reporter);
+                context._owned.Add(engine);
+                context._owned.Add(edge);
+                return context;
+            case "aws":
+                throw new SlipwayException(ErrorCode.PlatformNotAvailable, "the aws platform is not available in this version yet",
+                    "use -e local (the default)");
+            default:
+                throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"--environment: unknown environment \"{environment}\"",
+                    "use local (the default) or aws");
+        }
+    }
+
+    public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    public void Dispose()
+    {
+        foreach (var owned in _owned) owned.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+using Slipway.Common;
+using Slipway.Output;
+
+namespace Slipway.Cli;
+
+/// <summary>
+/// Runs a command's body with its context and turns failures into one clear line, a hint and a meaningful
+/// exit code: 2 for bad input, 1 for a failed operation, 130 when interrupted.
+/// </summary>
+public static class CommandRunner
+{
+    public static async Task<int> RunAsync(string manifest, string environment, Func<CommandContext, Task<int>> body)
+    {
+        var reporter = Reporter.ForConsole();
+        try
+        {
+            using var context = CommandContext.Create(manifest, environment, reporter);
+            return await body(context);
+        }
+        catch (SlipwayException e)
+        {
+            reporter.Error(e.Message, e.Hint);
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            reporter.Error("interrupted", "run the same command again: it converges from where this one stopped");
+            return ErrorCodeExtensions.Cancelled;
+        }
+        catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
+        {
+            reporter.Error($"a local service stopped answering: {e.Message}", "check the container engine and run the command again");
+            return ErrorCodeExtensions.OperationFailed;
+        }
+    }
+}

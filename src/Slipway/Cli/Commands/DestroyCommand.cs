@@ -1,0 +1,39 @@
+using System.CommandLine;
+using Slipway.Common;
+using Slipway.Pipeline;
+
+namespace Slipway.Cli.Commands;
+
+public static class DestroyCommand
+{
+    public static Command Create()
+    {
+        var file = CommonOptions.File();
+        var environment = CommonOptions.Environment();
+        var yes = CommonOptions.Yes();
+        var json = CommonOptions.Json();
+        var command = new Command("destroy", "Remove everything the app owns: replicas, images, routes, state (and the edge proxy when no app is left)")
+        {
+            file, environment, yes, json,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
+        {
+            var app = context.App.App;
+            if (!parse.GetValue(yes))
+            {
+                if (Console.IsInputRedirected)
+                    throw new SlipwayException(ErrorCode.ConfirmationRequired, $"destroy of {app} needs confirmation and no terminal is attached",
+                        "pass --yes to confirm from a script");
+                Console.Error.Write($"This removes {app} ({context.Environment}) and everything it owns. Type the app name to confirm: ");
+                var answer = Console.ReadLine()?.Trim();
+                if (answer != app)
+                    throw new SlipwayException(ErrorCode.ConfirmationRequired, "destroy cancelled: the name did not match", null);
+            }
+            context.Reporter.Header($"slipway destroy {app} ({context.Environment})");
+            var report = await new DestroyPipeline(context.Platform, context.State, context.Reporter).RunAsync(context.App, ct);
+            if (parse.GetValue(json)) CommandContext.WriteJson(report);
+            return report.Problems.Count == 0 ? 0 : ErrorCodeExtensions.OperationFailed;
+        }));
+        return command;
+    }
+}

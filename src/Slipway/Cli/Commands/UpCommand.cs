@@ -1,0 +1,29 @@
+using System.CommandLine;
+using Slipway.Pipeline;
+
+namespace Slipway.Cli.Commands;
+
+public static class UpCommand
+{
+    public static Command Create()
+    {
+        var file = CommonOptions.File();
+        var environment = CommonOptions.Environment();
+        var json = CommonOptions.Json();
+        var noCheck = new Option<bool>("--no-check") { Description = "Skip the final check of the public URL" };
+        var command = new Command("up", "Build the app from git and roll it out with zero downtime: infrastructure, build, deploy, check")
+        {
+            file, environment, json, noCheck,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
+        {
+            context.Reporter.Header($"slipway up {context.App.App} ({context.Environment})");
+            var pipeline = new UpPipeline(context.Platform, context.Sources, context.State, context.Reporter, context.Time);
+            var result = await pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck)), ct);
+            if (parse.GetValue(json)) CommandContext.WriteJson(result);
+            else Console.Out.WriteLine(result.Url);
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Slipway.Cli.Commands;
+using Slipway.Common;
+
+namespace Slipway.Cli;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("Slipway: deploy any containerised web app from git, with zero-downtime rollouts, locally or on AWS.")
+        {
+            UpCommand.Create(),
+            StatusCommand.Create(),
+            DestroyCommand.Create(),
+            EdgeCommand.Create(),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) await Console.Error.WriteLineAsync($"error: {error.Message}");
+            await Console.Error.WriteLineAsync("hint: see slipway --help, or slipway <command> --help");
+            return ErrorCodeExtensions.InvalidInput;
+        }
+        return await parse.InvokeAsync();
+    }
+}

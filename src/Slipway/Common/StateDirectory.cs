@@ -1,0 +1,21 @@
+namespace Slipway.Common;
+
+/// <summary>
+/// Where Slipway keeps its local state: <c>$SLIPWAY_STATE_DIR</c>, else <c>$XDG_STATE_HOME/slipway</c>,
+/// else <c>~/.local/state/slipway</c>.
+/// </summary>
+public sealed record StateDirectory(string Root)
+{
+    public static StateDirectory FromEnvironment()
+    {
+        var explicitDir = Environment.GetEnvironmentVariable("SLIPWAY_STATE_DIR");
+        if (!string.IsNullOrWhiteSpace(explicitDir)) return new StateDirectory(Path.GetFullPath(explicitDir));
+        var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return new StateDirectory(Path.Combine(string.IsNullOrWhiteSpace(xdg) ? Path.Combine(home, ".local", "state") : xdg, "slipway"));
+    }
+
+    public string Edge => Path.Combine(Root, "edge");
+    public string Sources => Path.Combine(Root, "sources");
+    public string Locks => Path.Combine(Root, "locks");
+}

@@ -1,0 +1,70 @@
+namespace Slipway.Configuration;
+
+/// <summary>A validated <c>slipway.yaml</c>: everything a platform needs to deploy one app. Paths are absolute.</summary>
+public sealed record AppManifest
+{
+    public required string App { get; init; }
+    public required SourceSpec Source { get; init; }
+    public required BuildSpec Build { get; init; }
+    public int Port { get; init; } = 8000;
+    public int Replicas { get; init; } = 2;
+    public HealthCheckSpec HealthCheck { get; init; } = new();
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, SecretSpec> Secrets { get; init; } = new Dictionary<string, SecretSpec>();
+    /// <summary>How long in-flight requests may finish on the old release after cut-over.</summary>
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
+    public EdgeSpec Edge { get; init; } = new();
+    public CheckSpec Check { get; init; } = new();
+    public required string ManifestPath { get; init; }
+    public string ManifestDirectory => System.IO.Path.GetDirectoryName(ManifestPath)!;
+}
+
+/// <summary>Where the app's code comes from: a git URL or a local path, a ref, and an optional subdirectory.</summary>
+public sealed record SourceSpec
+{
+    /// <summary>A git URL, or an absolute local path (a git working tree).</summary>
+    public required string Location { get; init; }
+    public bool IsLocalPath { get; init; }
+    /// <summary>Branch, tag or SHA. Null: the remote's default branch, or a local tree as it is (uncommitted changes included).</summary>
+    public string? Ref { get; init; }
+    public string? Subdirectory { get; init; }
+}
+
+public sealed record BuildSpec
+{
+    /// <summary>Absolute path of the Dockerfile; it may live outside the app's repository.</summary>
+    public required string Dockerfile { get; init; }
+    public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>();
+}
+
+public sealed record HealthCheckSpec
+{
+    public string Path { get; init; } = "/";
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(2);
+    public int HealthyThreshold { get; init; } = 2;
+    public int UnhealthyThreshold { get; init; } = 3;
+    /// <summary>How long a new replica has to become healthy before the release is rejected.</summary>
+    public TimeSpan StartPeriod { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>A secret's value is read at deploy time and never printed, logged or stored.</summary>
+public sealed record SecretSpec
+{
+    public string? FromEnv { get; init; }
+    public string? FromFile { get; init; }
+}
+
+public sealed record EdgeSpec
+{
+    /// <summary>Public port of the local edge proxy.</summary>
+    public int Port { get; init; } = 8080;
+    /// <summary>Host name to route by, when several apps share a port. Null: every host on the port.</summary>
+    public string? Host { get; init; }
+}
+
+public sealed record CheckSpec
+{
+    public int Tries { get; init; } = 30;
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,198 @@
+using System.Text.RegularExpressions;
+using Slipway.Common;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Slipway.Configuration;
+
+/// <summary>
+/// Loads <c>slipway.yaml</c> and validates it. Every error names the file, the line and the key
+/// (e.g. <c>slipway.yaml:7: healthCheck.interval: "5x" is not a duration</c>), and unknown keys are errors,
+/// so a typo never silently falls back to a default.
+/// </summary>
+public static partial class ManifestLoader
+{
+    public const string DefaultFileName = "slipway.yaml";
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
+    private static partial Regex AppNamePattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvNamePattern();
+
+    [GeneratedRegex(@"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")]
+    private static partial Regex HostPattern();
+
+    public static AppManifest Load(string path)
+    {
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+            throw new SlipwayException(ErrorCode.ManifestNotFound, $"no manifest at {fullPath}",
+                Directory.Exists(fullPath) ? "pass the file, not the folder: -f <folder>/slipway.yaml"
+                                           : "create one (see examples/hello-flask/slipway.yaml) or pass -f <path>");
+        return Parse(File.ReadAllText(fullPath), fullPath);
+    }
+
+    public static AppManifest Parse(string yaml, string manifestPath)
+    {
+        var file = Path.GetFileName(manifestPath);
+        YamlMappingNode root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
+                throw Invalid(file, 1, "", "the manifest must be a mapping of keys (app:, source:, ...)");
+            root = mapping;
+        }
+        catch (YamlException e)
+        {
+            throw new SlipwayException(ErrorCode.ManifestInvalid,
+                $"{file}:{e.Start.Line}: malformed YAML: {FirstLine(e.Message)}", "check indentation and quoting");
+        }
+
+        var reader = new MappingReader(root, "", file);
+        var manifestDir = Path.GetDirectoryName(manifestPath)!;
+
+        var app = reader.RequiredString("app");
+        if (!AppNamePattern().IsMatch(app.Value))
+            throw Invalid(file, app.Line, "app", $"\"{app.Value}\" is not a valid app name",
+                "use 2-32 lowercase letters, digits and dashes, starting with a letter");
+
+        var manifest = new AppManifest
+        {
+            App = app.Value,
+            ManifestPath = manifestPath,
+            Source = ReadSource(reader.RequiredMapping("source"), manifestDir),
+            Build = ReadBuild(reader.OptionalMapping("build"), manifestDir, file),
+            Port = reader.OptionalInt("port", 1, 65535) ?? 8000,
+            Replicas = reader.OptionalInt("replicas", 1, 20) ?? 2,
+            HealthCheck = ReadHealthCheck(reader.OptionalMapping("healthCheck")),
+            Env = ReadEnv(reader.OptionalMapping("env")),
+            Secrets = ReadSecrets(reader.OptionalMapping("secrets"), manifestDir),
+            Drain = reader.OptionalDuration("drain", TimeSpan.Zero, TimeSpan.FromMinutes(10)) ?? TimeSpan.FromSeconds(5),
+            Edge = ReadEdge(reader.OptionalMapping("edge")),
+            Check = ReadCheck(reader.OptionalMapping("check")),
+        };
+        reader.RejectUnknownKeys();
+
+        foreach (var key in manifest.Secrets.Keys.Where(manifest.Env.ContainsKey))
+            throw Invalid(file, 1, $"secrets.{key}", "is also set in env", "a variable is either plain env or a secret");
+        return manifest;
+    }
+
+    private static SourceSpec ReadSource(MappingReader source, string manifestDir)
+    {
+        var git = source.OptionalString("git");
+        var path = source.OptionalString("path");
+        if ((git is null) == (path is null))
+            throw Invalid(source.File, source.Line, source.Path, "needs exactly one of git: (a URL) or path: (a local folder)");
+        var reference = source.OptionalString("ref");
+        var subdirectory = source.OptionalString("subdirectory");
+        if (subdirectory is not null && (Path.IsPathRooted(subdirectory.Value) || subdirectory.Value.Split('/').Contains("..")))
+            throw Invalid(source.File, subdirectory.Line, "source.subdirectory", "must be a relative path inside the repository");
+        source.RejectUnknownKeys();
+        return new SourceSpec
+        {
+            Location = git?.Value ?? Path.GetFullPath(Path.Combine(manifestDir, path!.Value)),
+            IsLocalPath = path is not null,
+            Ref = reference?.Value,
+            Subdirectory = subdirectory?.Value.Trim('/') is { Length: > 0 } sub ? sub : null,
+        };
+    }
+
+    private static BuildSpec ReadBuild(MappingReader? build, string manifestDir, string file)
+    {
+        var dockerfile = build?.OptionalString("dockerfile");
+        var args = build?.OptionalMapping("args") is { } argsReader ? argsReader.StringMap() : new Dictionary<string, string>();
+        build?.RejectUnknownKeys();
+        var dockerfilePath = Path.GetFullPath(Path.Combine(manifestDir, dockerfile?.Value ?? "Dockerfile"));
+        if (!File.Exists(dockerfilePath))
+            throw new SlipwayException(ErrorCode.DockerfileMissing,
+                $"{file}:{dockerfile?.Line ?? build?.Line ?? 1}: build.dockerfile: no Dockerfile at {dockerfilePath}",
+                "the path is relative to the manifest; set build.dockerfile or create the file");
+        return new BuildSpec { Dockerfile = dockerfilePath, Args = args };
+    }
+
+    private static HealthCheckSpec ReadHealthCheck(MappingReader? reader)
+    {
+        if (reader is null) return new HealthCheckSpec();
+        var defaults = new HealthCheckSpec();
+        var path = reader.OptionalString("path");
+        if (path is not null && !path.Value.StartsWith('/'))
+            throw Invalid(reader.File, path.Line, "healthCheck.path", $"\"{path.Value}\" must start with /");
+        var spec = new HealthCheckSpec
+        {
+            Path = path?.Value ?? defaults.Path,
+            Interval = reader.OptionalDuration("interval", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)) ?? defaults.Interval,
+            Timeout = reader.OptionalDuration("timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2)) ?? defaults.Timeout,
+            HealthyThreshold = reader.OptionalInt("healthyThreshold", 1, 10) ?? defaults.HealthyThreshold,
+            UnhealthyThreshold = reader.OptionalInt("unhealthyThreshold", 1, 10) ?? defaults.UnhealthyThreshold,
+            StartPeriod = reader.OptionalDuration("startPeriod", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30)) ?? defaults.StartPeriod,
+        };
+        reader.RejectUnknownKeys();
+        return spec;
+    }
+
+    private static Dictionary<string, string> ReadEnv(MappingReader? reader)
+    {
+        if (reader is null) return [];
+        var env = reader.StringMap();
+        foreach (var name in env.Keys.Where(name => !EnvNamePattern().IsMatch(name)))
+            throw Invalid(reader.File, reader.Line, $"env.{name}", "is not a valid environment variable name");
+        return env;
+    }
+
+    private static Dictionary<string, SecretSpec> ReadSecrets(MappingReader? reader, string manifestDir)
+    {
+        var secrets = new Dictionary<string, SecretSpec>();
+        if (reader is null) return secrets;
+        foreach (var (name, line) in reader.Keys())
+        {
+            if (!EnvNamePattern().IsMatch(name))
+                throw Invalid(reader.File, line, $"secrets.{name}", "is not a valid environment variable name");
+            var secret = reader.RequiredMapping(name);
+            var fromEnv = secret.OptionalString("fromEnv");
+            var fromFile = secret.OptionalString("fromFile");
+            if ((fromEnv is null) == (fromFile is null))
+                throw Invalid(reader.File, line, $"secrets.{name}", "needs exactly one of fromEnv: or fromFile:",
+                    "secret values never go in the manifest itself");
+            secret.RejectUnknownKeys();
+            secrets[name] = new SecretSpec
+            {
+                FromEnv = fromEnv?.Value,
+                FromFile = fromFile is null ? null : Path.GetFullPath(Path.Combine(manifestDir, fromFile.Value)),
+            };
+        }
+        return secrets;
+    }
+
+    private static EdgeSpec ReadEdge(MappingReader? reader)
+    {
+        if (reader is null) return new EdgeSpec();
+        var host = reader.OptionalString("host");
+        if (host is not null && !HostPattern().IsMatch(host.Value))
+            throw Invalid(reader.File, host.Line, "edge.host", $"\"{host.Value}\" is not a valid host name");
+        var spec = new EdgeSpec { Port = reader.OptionalInt("port", 1, 65535) ?? 8080, Host = host?.Value };
+        reader.RejectUnknownKeys();
+        return spec;
+    }
+
+    private static CheckSpec ReadCheck(MappingReader? reader)
+    {
+        if (reader is null) return new CheckSpec();
+        var defaults = new CheckSpec();
+        var spec = new CheckSpec
+        {
+            Tries = reader.OptionalInt("tries", 1, 1000) ?? defaults.Tries,
+            Interval = reader.OptionalDuration("interval", TimeSpan.Zero, TimeSpan.FromMinutes(5)) ?? defaults.Interval,
+        };
+        reader.RejectUnknownKeys();
+        return spec;
+    }
+
+    internal static SlipwayException Invalid(string file, long line, string key, string problem, string? hint = null) =>
+        new(ErrorCode.ManifestInvalid, key.Length > 0 ? $"{file}:{line}: {key}: {problem}" : $"{file}:{line}: {problem}", hint);
+
+    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Slipway.Engine;
+
+namespace Slipway.Edge;
+
+/// <summary>The edge's typed control client, over its unix socket.</summary>
+public sealed class EdgeClient : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly HttpClient _http;
+
+    public EdgeClient(EdgePaths paths)
+    {
+        Paths = paths;
+        _http = new HttpClient(UnixSocket.Handler(paths.ControlSocket))
+        {
+            BaseAddress = new Uri($"http://{ControlApi.Host}{ControlApi.Prefix}/"),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    public EdgePaths Paths { get; }
+
+    /// <summary>Null when no edge answers on the socket.</summary>
+    public async Task<EdgeInfo?> InfoAsync(CancellationToken ct)
+    {
+        if (!File.Exists(Paths.ControlSocket)) return null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            return await _http.GetFromJsonAsync<EdgeInfo>("info", Json, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or SocketException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            return null;
+        }
+    }
+
+    public async Task<IReadOnlyList<RouteStatus>> RoutesAsync(CancellationToken ct) =>
+        await _http.GetFromJsonAsync<List<RouteStatus>>("routes", Json, ct) ?? [];
+
+    public async Task<RouteStatus?> RouteAsync(string app, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"routes/{app}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        return await ReadAsync<RouteStatus>(response, ct);
+    }
+
+    /// <summary>Blocks until the edge has gated, cut over and drained, or rejected the release.</summary>
+    public async Task<DeployOutcome> DeployAsync(string app, DeployArgs args, CancellationToken ct)
+    {
+        using var response = await _http.PostAsJsonAsync($"routes/{app}/deploy", args, Json, ct);
+        return await ReadAsync<DeployOutcome>(response, ct);
+    }
+
+    public async Task<bool> RemoveAsync(string app, TimeSpan drain, CancellationToken ct)
+    {
+        using var response = await _http.DeleteAsync($"routes/{app}?drainSeconds={drain.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await ReadAsync<JsonElement>(response, ct);
+        return true;
+    }
+
+    public async Task ShutdownAsync(CancellationToken ct)
+    {
+        using var response = await _http.PostAsync("shutdown", null, ct);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode)
+            return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
+        EdgeError? error = null;
+        try { error = await response.Content.ReadFromJsonAsync<EdgeError>(Json, ct); }
+        catch (JsonException) { }
+        throw new EdgeRequestException(error ?? new EdgeError("http_" + (int)response.StatusCode, response.ReasonPhrase ?? "edge request failed"));
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+public sealed class EdgeRequestException(EdgeError error) : Exception(error.Message)
+{
+    public EdgeError Error { get; } = error;
+}

@@ -1,0 +1,44 @@
+namespace Slipway.Edge;
+
+// The edge proxy's control API, shared by the server and its client. Small typed verbs over a local unix
+// socket, as kamal-proxy does: deploy (health-gated cut-over), remove, list, shutdown.
+
+/// <summary>One replica the edge forwards to.</summary>
+public sealed record EdgeTarget(string Id, string Address);
+
+public sealed record EdgeHealthSettings(string Path, TimeSpan Interval, TimeSpan Timeout, int HealthyThreshold, int UnhealthyThreshold);
+
+/// <summary>What the edge serves for one app: a public port (and optionally a host name) routed to one release's targets.</summary>
+public sealed record EdgeRoute(string App, string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
+    EdgeHealthSettings Health, DateTimeOffset DeployedAt)
+{
+    public string HostPattern => $"{Host ?? "*"}:{Port}";
+}
+
+/// <summary>Deploy a release: gate each target on its health check, cut over atomically, drain the old targets.</summary>
+public sealed record DeployArgs(string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
+    EdgeHealthSettings Health, TimeSpan HealthTimeout, TimeSpan DrainTimeout);
+
+public sealed record DeployOutcome(EdgeRoute Route, string? PreviousVersion, int DrainedTargets, bool DrainTimedOut);
+
+public sealed record TargetHealth(string Id, string Address, string Health, int InFlight);
+
+public sealed record RouteStatus(EdgeRoute Route, IReadOnlyList<TargetHealth> Targets);
+
+public sealed record EdgeInfo(int ProcessId, DateTimeOffset StartedAt, IReadOnlyList<int> Ports, int Routes);
+
+/// <summary>A failure the edge answers with: a stable code, a message, and per-target detail when it has some.</summary>
+public sealed record EdgeError(string Error, string Message, IReadOnlyList<TargetFailure>? Targets = null);
+
+public sealed record TargetFailure(string Id, string Address, string LastError);
+
+/// <summary>The edge's named errors, matched by the CLI and the tests.</summary>
+public static class EdgeErrors
+{
+    public const string TargetFailedToBecomeHealthy = "target_failed_to_become_healthy";
+    public const string HostInUse = "host_in_use";
+    public const string PortInUse = "port_in_use";
+    public const string RouteNotFound = "route_not_found";
+    public const string InvalidRequest = "invalid_request";
+    public const string Cancelled = "cancelled";
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Reflection;
+using Slipway.Common;
+
+namespace Slipway.Edge;
+
+/// <summary>
+/// Starts the edge as a detached process of its own (new session, output to its log file) when none answers,
+/// so it outlives the CLI that started it. Two CLIs racing to start it are safe: the edge's instance lock
+/// lets only one run.
+/// </summary>
+public sealed class EdgeLauncher(EdgeClient client)
+{
+    public async Task<EdgeInfo> EnsureRunningAsync(CancellationToken ct)
+    {
+        if (await client.InfoAsync(ct) is { } running) return running;
+        var paths = client.Paths;
+        try
+        {
+            paths.EnsureExists();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SlipwayException(ErrorCode.StateDirUnwritable, $"cannot write the state directory {paths.Directory}: {e.Message}",
+                "set SLIPWAY_STATE_DIR to a writable folder");
+        }
+
+        var (program, prefix) = SelfCommand();
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("log=$1; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null &");
+        start.ArgumentList.Add("slipway-edge-launch");
+        start.ArgumentList.Add(paths.LogFile);
+        start.ArgumentList.Add(program);
+        foreach (var arg in prefix) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { "edge", "serve", "--dir", paths.Directory }) start.ArgumentList.Add(arg);
+        using (var shell = Process.Start(start)!) await shell.WaitForExitAsync(ct);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await client.InfoAsync(ct) is { } info) return info;
+            await Task.Delay(100, ct);
+        }
+        var tail = File.Exists(paths.LogFile) ? File.ReadLines(paths.LogFile).TakeLast(5) : [];
+        throw new SlipwayException(ErrorCode.EdgeUnavailable, "the edge proxy did not start within 20 s",
+            $"see {paths.LogFile}: {string.Join(" | ", tail)}");
+    }
+
+    /// <summary>How to run this same program again: the apphost directly, or <c>dotnet slipway.dll</c>.</summary>
+    private static (string Program, string[] Prefix) SelfCommand()
+    {
+        var process = Environment.ProcessPath ?? "dotnet";
+        var assembly = Assembly.GetEntryAssembly()?.Location;
+        var entryIsSlipway = assembly is not null && Path.GetFileNameWithoutExtension(assembly) == "slipway";
+        if (Path.GetFileNameWithoutExtension(process) == "dotnet" || !entryIsSlipway)
+        {
+            var dll = entryIsSlipway ? assembly! : typeof(EdgeLauncher).Assembly.Location;
+            return ("dotnet", [dll]);
+        }
+        return (process, []);
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Slipway.Edge;
+
+/// <summary>
+/// Slipway's edge proxy, in the load balancer's role: YARP forwarding on the apps' public ports, active
+/// health checks, health-gated atomic cut-over and draining, and a control API on a unix socket.
+/// It runs as its own long-lived process (<c>slipway edge serve</c>) so it keeps serving after the CLI exits.
+/// </summary>
+public static class EdgeServer
+{
+    public static async Task<int> RunAsync(EdgePaths paths, IPAddress listenAddress, CancellationToken ct)
+    {
+        paths.EnsureExists();
+        // One edge per directory: the lock is held for the life of the process and released by the OS on any exit.
+        FileStream instanceLock;
+        try
+        {
+            instanceLock = new FileStream(paths.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            await Console.Error.WriteLineAsync($"an edge proxy already runs for {paths.Directory}");
+            return 0;
+        }
+        await using var _ = instanceLock;
+        if (File.Exists(paths.ControlSocket)) File.Delete(paths.ControlSocket); // left by a killed edge
+
+        var listeners = new ListenerConfiguration(listenAddress.ToString());
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.Sources.Clear();
+        ((IConfigurationBuilder)builder.Configuration).Add(listeners);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff "; });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Configure(context.Configuration.GetSection(ListenerConfiguration.Section), reloadOnChange: true);
+            kestrel.ListenUnixSocket(paths.ControlSocket, o => o.Protocols = HttpProtocols.Http1);
+        });
+
+        builder.Services.AddSingleton(listeners);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new EdgeListenAddress(listenAddress));
+        builder.Services.AddSingleton(new EdgeStartTime(DateTimeOffset.UtcNow));
+        builder.Services.AddSingleton(paths);
+        builder.Services.AddSingleton<RouteStore>();
+        builder.Services.AddSingleton<RouteTable>();
+        builder.Services.AddSingleton(new HealthProbe(HealthProbe.CreateClient()));
+        builder.Services.AddSingleton<HealthGate>();
+        builder.Services.AddSingleton<Drainer>();
+        builder.Services.AddSingleton<RolloutController>();
+        builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.WriteIndented = false);
+
+        var app = builder.Build();
+        ControlApi.Map(app);
+        app.MapReverseProxy();
+
+        await app.Services.GetRequiredService<RouteTable>().RestoreAsync(ct);
+        await app.StartAsync(ct);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(paths.ControlSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        app.Logger.LogInformation("edge {Pid} ready: control {Socket}, ports {Ports}", Environment.ProcessId,
+            paths.ControlSocket, string.Join(",", listeners.Ports));
+        await app.WaitForShutdownAsync(ct);
+        return 0;
+    }
+}

@@ -1,0 +1,136 @@
+using Microsoft.Extensions.Logging;
+using System.Collections.Immutable;
+using System.Net;
+using System.Net.Sockets;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
+
+namespace Slipway.Edge;
+
+/// <summary>
+/// The routes the edge serves. Every change is one atomic swap of YARP's configuration (new requests see
+/// either the old targets or the new ones, never a mix), opens or closes public ports as needed, and is
+/// saved before the call returns.
+/// </summary>
+public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfiguration listeners,
+    IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, ILogger<RouteTable> log)
+{
+    private readonly SemaphoreSlim _changes = new(1, 1);
+    private ImmutableDictionary<string, EdgeRoute> _routes = ImmutableDictionary<string, EdgeRoute>.Empty;
+
+    public IReadOnlyCollection<EdgeRoute> Routes => _routes.Values.ToList();
+
+    public EdgeRoute? Find(string app) => _routes.GetValueOrDefault(app);
+
+    public async Task RestoreAsync(CancellationToken ct)
+    {
+        var saved = await store.LoadAsync(ct);
+        _routes = saved.ToImmutableDictionary(r => r.App);
+        Apply(_routes);
+        log.LogInformation("restored {Count} route(s)", saved.Count);
+    }
+
+    /// <summary>Checks a route could be added or replaced without clashing with another app; null when it can.</summary>
+    public EdgeError? Conflict(string app, int port, string? host)
+    {
+        var clash = _routes.Values.FirstOrDefault(r => r.App != app && r.Port == port && r.Host == host);
+        if (clash is not null)
+            return new EdgeError(EdgeErrors.HostInUse, $"{host ?? "every host"} on port {port} is already routed to app {clash.App}");
+        if (!listeners.Ports.Contains(port) && !PortIsFree(port))
+            return new EdgeError(EdgeErrors.PortInUse, $"port {port} is in use by another program");
+        return null;
+    }
+
+    /// <summary>Replaces (or adds) an app's route; returns the states of the destinations that no longer receive new requests.</summary>
+    public async Task<(EdgeRoute? Previous, IReadOnlyList<DestinationState> Retired)> SwapAsync(EdgeRoute route, CancellationToken ct)
+    {
+        await _changes.WaitAsync(ct);
+        try
+        {
+            var previous = _routes.GetValueOrDefault(route.App);
+            var retired = DestinationsOf(route.App)
+                .Where(d => route.Targets.All(t => t.Id != d.DestinationId)).ToList();
+            var next = _routes.SetItem(route.App, route);
+            await store.SaveAsync(next.Values, CancellationToken.None);
+            _routes = next;
+            Apply(next);
+            await WaitAppliedAsync(route, ct);
+            return (previous, retired);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    public async Task<(EdgeRoute? Removed, IReadOnlyList<DestinationState> Retired)> RemoveAsync(string app, CancellationToken ct)
+    {
+        await _changes.WaitAsync(ct);
+        try
+        {
+            if (!_routes.TryGetValue(app, out var removed)) return (null, []);
+            var retired = DestinationsOf(app).ToList();
+            var next = _routes.Remove(app);
+            await store.SaveAsync(next.Values, CancellationToken.None);
+            _routes = next;
+            Apply(next);
+            return (removed, retired);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    public IReadOnlyList<TargetHealth> Health(EdgeRoute route)
+    {
+        var states = DestinationsOf(route.App).ToDictionary(d => d.DestinationId);
+        return route.Targets.Select(t => states.TryGetValue(t.Id, out var state)
+            ? new TargetHealth(t.Id, t.Address, state.Health.Active.ToString().ToLowerInvariant(), state.ConcurrentRequestCount)
+            : new TargetHealth(t.Id, t.Address, "unknown", 0)).ToList();
+    }
+
+    private void Apply(ImmutableDictionary<string, EdgeRoute> routes)
+    {
+        var (yarpRoutes, clusters) = ProxyConfigBuilder.Build(routes.Values);
+        // Open new ports before routing to them; close unused ones after.
+        listeners.SetPorts(listeners.Ports.Union(routes.Values.Select(r => r.Port)));
+        proxyConfig.Update(yarpRoutes, clusters);
+        listeners.SetPorts(routes.Values.Select(r => r.Port));
+    }
+
+    private IEnumerable<DestinationState> DestinationsOf(string app) =>
+        proxyState.TryGetCluster(app, out var cluster) ? cluster.Destinations.Values : [];
+
+    /// <summary>YARP applies a configuration change asynchronously; return only once requests see the new targets.</summary>
+    private async Task WaitAppliedAsync(EdgeRoute route, CancellationToken ct)
+    {
+        var wanted = route.Targets.Select(t => t.Id).ToHashSet();
+        for (var i = 0; i < 500; i++)
+        {
+            if (proxyState.TryGetCluster(route.App, out var cluster) && cluster.Destinations.Keys.ToHashSet().SetEquals(wanted)
+                && proxyState.TryGetRoute(route.App, out _))
+                return;
+            await Task.Delay(10, ct);
+        }
+        throw new InvalidOperationException($"the proxy did not apply the route of {route.App} within 5 s");
+    }
+
+    private bool PortIsFree(int port)
+    {
+        try
+        {
+            using var probe = new TcpListener(listenAddress.Address, port);
+            probe.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>The address the edge's public ports bind to.</summary>
+public sealed record EdgeListenAddress(IPAddress Address);

@@ -1,0 +1,210 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using static Slipway.Engine.EngineRequests;
+
+namespace Slipway.Engine;
+
+/// <summary>
+/// A small typed client for the Docker Engine API: exactly the calls Slipway makes, nothing else.
+/// Works against dockerd and podman's Docker-compatible service.
+/// </summary>
+public sealed class DockerEngine : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public DockerEngine(EngineEndpoint endpoint)
+    {
+        Endpoint = endpoint;
+        _http = new HttpClient(endpoint.CreateHandler()) { BaseAddress = endpoint.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public EngineEndpoint Endpoint { get; }
+
+    public async Task<EngineVersion> VersionAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        var json = await GetJsonAsync($"{ApiPrefix}/version", timeout.Token);
+        var name = json["Components"]?.AsArray().FirstOrDefault()?["Name"]?.GetValue<string>() ?? "engine";
+        return new EngineVersion(Str(json, "Version"), Str(json, "ApiVersion"), Str(json, "Os"), name);
+    }
+
+    public async Task<bool> ImageExistsAsync(string reference, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"{ApiPrefix}/images/{reference}/json", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await EnsureSuccessAsync(response, ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Builds an image from a tar context, reporting each output line. Returns the full output;
+    /// throws <see cref="EngineApiException"/> with the engine's error when a step fails.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> BuildImageAsync(Stream context, ImageBuildRequest request,
+        Action<string> onOutput, CancellationToken ct)
+    {
+        using var content = new StreamContent(context);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+        using var message = new HttpRequestMessage(HttpMethod.Post, BuildPath(request)) { Content = content };
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        await EnsureSuccessAsync(response, ct);
+
+        var lines = new List<string>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        var partial = new StringBuilder();
+        while (await reader.ReadLineAsync(ct) is { } raw)
+        {
+            if (raw.Length == 0) continue;
+            var message1 = JsonNode.Parse(raw);
+            if (message1?["error"]?.GetValue<string>() is { } error)
+                throw new EngineApiException(500, error.Trim());
+            if (message1?["stream"]?.GetValue<string>() is not { } text) continue;
+            partial.Append(text);
+            var buffered = partial.ToString();
+            var newline = buffered.LastIndexOf('\n');
+            if (newline < 0) continue;
+            foreach (var line in buffered[..newline].Split('\n'))
+            {
+                lines.Add(line);
+                onOutput(line);
+            }
+            partial.Clear().Append(buffered[(newline + 1)..]);
+        }
+        return lines;
+    }
+
+    public async Task<IReadOnlyList<ImageSummary>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        var json = await GetJsonAsync($"{ApiPrefix}/images/json?filters={LabelFilter(labels)}", ct);
+        return json.AsArray().Select(image => new ImageSummary(
+            Str(image!, "Id"),
+            image!["RepoTags"]?.AsArray().Select(t => t!.GetValue<string>()).Where(t => t != "<none>:<none>").ToArray() ?? [],
+            Labels(image["Labels"]))).ToList();
+    }
+
+    public async Task RemoveImageAsync(string reference, CancellationToken ct)
+    {
+        using var response = await _http.DeleteAsync($"{ApiPrefix}/images/{reference}?force=1", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return;
+        await EnsureSuccessAsync(response, ct);
+    }
+
+    public async Task<string> CreateContainerAsync(ContainerSpec spec, CancellationToken ct)
+    {
+        using var response = await _http.PostAsync(CreateContainerPath(spec.Name),
+            new StringContent(CreateContainerBody(spec).ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        await EnsureSuccessAsync(response, ct);
+        return Str(JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!, "Id");
+    }
+
+    public Task StartContainerAsync(string id, CancellationToken ct) => PostAsync($"{ApiPrefix}/containers/{id}/start", ct);
+
+    /// <summary>Stops gracefully (SIGTERM, then SIGKILL after the grace period); a missing or stopped container is fine.</summary>
+    public Task StopContainerAsync(string id, TimeSpan grace, CancellationToken ct) =>
+        PostAsync($"{ApiPrefix}/containers/{id}/stop?t={(int)Math.Ceiling(grace.TotalSeconds)}", ct);
+
+    public async Task RemoveContainerAsync(string id, CancellationToken ct)
+    {
+        using var response = await _http.DeleteAsync($"{ApiPrefix}/containers/{id}?force=1&v=1", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return;
+        await EnsureSuccessAsync(response, ct);
+    }
+
+    public async Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        var json = await GetJsonAsync($"{ApiPrefix}/containers/json?all=1&filters={LabelFilter(labels)}", ct);
+        return json.AsArray().Select(c => new ContainerSummary(
+            Str(c!, "Id"),
+            c!["Names"]?.AsArray().FirstOrDefault()?.GetValue<string>().TrimStart('/') ?? "",
+            Str(c, "Image"), Str(c, "State"), Str(c, "Status"), Labels(c["Labels"]))).ToList();
+    }
+
+    public async Task<ContainerDetails?> InspectContainerAsync(string id, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"{ApiPrefix}/containers/{id}/json", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureSuccessAsync(response, ct);
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
+        var state = json["State"]!;
+        int? hostPort = null;
+        var ports = json["NetworkSettings"]?["Ports"]?.AsObject();
+        if (ports is not null)
+        {
+            foreach (var (_, bindings) in ports)
+            {
+                var first = bindings?.AsArray().FirstOrDefault()?["HostPort"]?.GetValue<string>();
+                if (int.TryParse(first, out var port)) { hostPort = port; break; }
+            }
+        }
+        var error = state["Error"]?.GetValue<string>();
+        return new ContainerDetails(Str(json, "Id"), Str(json, "Name").TrimStart('/'),
+            state["Running"]?.GetValue<bool>() ?? false, state["ExitCode"]?.GetValue<int>() ?? 0,
+            Str(state, "Status"), string.IsNullOrEmpty(error) ? null : error, hostPort,
+            Labels(json["Config"]?["Labels"]), state["OOMKilled"]?.GetValue<bool>() ?? false);
+    }
+
+    /// <summary>The last lines of a container's stdout and stderr, demultiplexed.</summary>
+    public async Task<IReadOnlyList<string>> LogTailAsync(string id, int lines, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"{ApiPrefix}/containers/{id}/logs?stdout=1&stderr=1&tail={lines}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return [];
+        await EnsureSuccessAsync(response, ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        return LogStream.Demultiplex(bytes).Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).TakeLast(lines).ToList();
+    }
+
+    private async Task PostAsync(string path, CancellationToken ct)
+    {
+        using var response = await _http.PostAsync(path, content: null, ct);
+        if (response.StatusCode is HttpStatusCode.NotModified or HttpStatusCode.NotFound) return;
+        await EnsureSuccessAsync(response, ct);
+    }
+
+    private async Task<JsonNode> GetJsonAsync(string path, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync(path, ct);
+        await EnsureSuccessAsync(response, ct);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
+    }
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode) return;
+        var body = await response.Content.ReadAsStringAsync(ct);
+        string message;
+        try { message = JsonNode.Parse(body)?["message"]?.GetValue<string>() ?? body; }
+        catch (JsonException) { message = body; }
+        throw new EngineApiException((int)response.StatusCode, message.Trim());
+    }
+
+    private static string Str(JsonNode node, string key) => node[key]?.GetValue<string>() ?? "";
+
+    private static IReadOnlyDictionary<string, string> Labels(JsonNode? node) =>
+        node is JsonObject labels
+            ? labels.ToDictionary(l => l.Key, l => l.Value?.GetValue<string>() ?? "")
+            : new Dictionary<string, string>();
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>Docker multiplexes stdout and stderr of a non-TTY container into 8-byte-header frames.</summary>
+public static class LogStream
+{
+    public static string Demultiplex(ReadOnlySpan<byte> data)
+    {
+        var text = new StringBuilder();
+        while (data.Length >= 8 && data[0] <= 2 && data[1] == 0 && data[2] == 0 && data[3] == 0)
+        {
+            var size = (data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7];
+            var frame = data.Slice(8, Math.Min(size, data.Length - 8));
+            text.Append(Encoding.UTF8.GetString(frame));
+            data = data[(8 + frame.Length)..];
+        }
+        if (data.Length > 0) text.Append(Encoding.UTF8.GetString(data)); // a TTY container's raw stream
+        return text.ToString();
+    }
+}

@@ -1,0 +1,40 @@
+namespace Slipway.Engine;
+
+public sealed record EngineVersion(string Version, string ApiVersion, string Os, string Name);
+
+/// <summary>What to run: the engine-neutral description of one replica.</summary>
+public sealed record ContainerSpec
+{
+    public required string Name { get; init; }
+    public required string Image { get; init; }
+    public required int ContainerPort { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>Environment, secrets included: values go to the engine only and are never printed.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+    /// <summary>Host address the published port binds to; the engine picks the host port.</summary>
+    public string HostIp { get; init; } = "127.0.0.1";
+    public string RestartPolicy { get; init; } = "unless-stopped";
+}
+
+public sealed record ContainerSummary(string Id, string Name, string Image, string State, string Status,
+    IReadOnlyDictionary<string, string> Labels);
+
+public sealed record ContainerDetails(string Id, string Name, bool Running, int ExitCode, string Status,
+    string? Error, int? HostPort, IReadOnlyDictionary<string, string> Labels, bool OomKilled);
+
+public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, IReadOnlyDictionary<string, string> Labels);
+
+public sealed record ImageBuildRequest
+{
+    public required string Tag { get; init; }
+    /// <summary>Path of the Dockerfile inside the build context archive.</summary>
+    public required string DockerfilePath { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>An error answered by the engine, with its HTTP status.</summary>
+public sealed class EngineApiException(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}

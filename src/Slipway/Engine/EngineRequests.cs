@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Slipway.Engine;
+
+/// <summary>
+/// Builds Docker Engine API requests as plain data (paths, query strings, JSON bodies), so what Slipway asks
+/// the engine for is unit-tested without an engine, as Kamal does with its command lines.
+/// </summary>
+public static class EngineRequests
+{
+    /// <summary>API 1.41 is what Debian's dockerd 20.10 speaks; podman and newer engines accept it too.</summary>
+    public const string ApiPrefix = "/v1.41";
+
+    public static JsonObject CreateContainerBody(ContainerSpec spec)
+    {
+        var port = $"{spec.ContainerPort}/tcp";
+        return new JsonObject
+        {
+            ["Image"] = spec.Image,
+            ["Labels"] = ToJson(spec.Labels),
+            ["Env"] = new JsonArray(spec.Environment.OrderBy(e => e.Key, StringComparer.Ordinal)
+                .Select(e => (JsonNode)JsonValue.Create($"{e.Key}={e.Value}")).ToArray()),
+            ["ExposedPorts"] = new JsonObject { [port] = new JsonObject() },
+            ["HostConfig"] = new JsonObject
+            {
+                ["PortBindings"] = new JsonObject
+                {
+                    [port] = new JsonArray(new JsonObject { ["HostIp"] = spec.HostIp, ["HostPort"] = "" }),
+                },
+                ["RestartPolicy"] = new JsonObject { ["Name"] = spec.RestartPolicy },
+                ["LogConfig"] = new JsonObject
+                {
+                    ["Type"] = "json-file",
+                    ["Config"] = new JsonObject { ["max-size"] = "10m", ["max-file"] = "3" },
+                },
+            },
+        };
+    }
+
+    public static string CreateContainerPath(string name) => $"{ApiPrefix}/containers/create?name={Uri.EscapeDataString(name)}";
+
+    public static string BuildPath(ImageBuildRequest request) =>
+        $"{ApiPrefix}/build?t={Uri.EscapeDataString(request.Tag)}" +
+        $"&dockerfile={Uri.EscapeDataString(request.DockerfilePath)}" +
+        $"&labels={Uri.EscapeDataString(ToJson(request.Labels).ToJsonString())}" +
+        $"&buildargs={Uri.EscapeDataString(ToJson(request.BuildArgs).ToJsonString())}" +
+        "&rm=1&forcerm=1";
+
+    /// <summary>A <c>filters</c> query value selecting objects that carry every given label.</summary>
+    public static string LabelFilter(IReadOnlyDictionary<string, string> labels) =>
+        Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]>
+        {
+            ["label"] = labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}").ToArray(),
+        }));
+
+    private static JsonObject ToJson(IReadOnlyDictionary<string, string> map)
+    {
+        var json = new JsonObject();
+        foreach (var (key, value) in map.OrderBy(e => e.Key, StringComparer.Ordinal)) json[key] = value;
+        return json;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using Slipway.Common;
+
+namespace Slipway.Output;
+
+/// <summary>
+/// Progress for humans on stderr: one line when a stage starts, its details indented, one line with the
+/// outcome and duration when it ends. Colour only on a terminal and never with NO_COLOR. Results for
+/// machines go to stdout, separately.
+/// </summary>
+public sealed class Reporter(TextWriter output, bool color)
+{
+    public static Reporter ForConsole() => new(Console.Error,
+        !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null
+        && Environment.GetEnvironmentVariable("TERM") is not "dumb");
+
+    private string Paint(string text, string code) => color ? $"\e[{code}m{text}\e[0m" : text;
+
+    public void Header(string text) => output.WriteLine(Paint(text, "1"));
+
+    public void Line(string text) => output.WriteLine(text);
+
+    public async Task<T> StageAsync<T>(string stage, Func<IStageLog, Task<StageOutcome<T>>> work)
+    {
+        output.WriteLine($"{Paint("→", "36")} {stage,-15}");
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var outcome = await work(new StageLog(this));
+            var mark = outcome.Skipped ? Paint("–", "33") : Paint("✓", "32");
+            output.WriteLine($"{mark} {stage,-15} {outcome.Summary} {Paint($"({Duration.Format(clock.Elapsed)})", "2")}");
+            return outcome.Value;
+        }
+        catch (Exception)
+        {
+            output.WriteLine($"{Paint("✗", "31")} {stage,-15} failed {Paint($"({Duration.Format(clock.Elapsed)})", "2")}");
+            throw;
+        }
+    }
+
+    public void Error(string message, string? hint)
+    {
+        output.WriteLine($"{Paint("error:", "31;1")} {message}");
+        if (hint is not null) output.WriteLine($"{Paint("hint:", "33")} {hint}");
+    }
+
+    private sealed class StageLog(Reporter reporter) : IStageLog
+    {
+        public void Info(string message) => reporter.Line(reporter.Paint($"    {message}", "2"));
+        public void Warn(string message) => reporter.Line($"    {reporter.Paint("warning:", "33")} {message}");
+    }
+}
+
+/// <summary>What a stage produced, with the one-line summary shown for it.</summary>
+public sealed record StageOutcome<T>(T Value, string Summary, bool Skipped = false);
+
+public static class StageOutcome
+{
+    public static StageOutcome<T> Done<T>(T value, string summary) => new(value, summary);
+    public static StageOutcome<T> Skip<T>(T value, string summary) => new(value, summary, Skipped: true);
+}

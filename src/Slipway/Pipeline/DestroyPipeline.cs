@@ -1,0 +1,24 @@
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Output;
+using Slipway.Platforms;
+
+namespace Slipway.Pipeline;
+
+/// <summary>Removes everything an app owns on a platform; safe to run again.</summary>
+public sealed class DestroyPipeline(IPlatform platform, StateDirectory state, Reporter reporter)
+{
+    public async Task<DestroyReport> RunAsync(AppManifest app, CancellationToken ct)
+    {
+        await using var appLock = await AppLock.AcquireAsync(state, app.App,
+            () => reporter.Line($"waiting for another slipway run on {app.App} to finish..."), ct);
+        var report = await reporter.StageAsync("destroy", async log =>
+        {
+            var done = await platform.DestroyAsync(app, log, ct);
+            foreach (var item in done.Removed) log.Info($"removed {item}");
+            foreach (var problem in done.Problems) log.Warn(problem);
+            return StageOutcome.Done(done, done.Removed.Count == 0 ? "nothing was left to remove" : $"removed {done.Removed.Count} object(s)");
+        });
+        return report;
+    }
+}

@@ -1,0 +1,46 @@
+using Slipway.Configuration;
+using Slipway.Output;
+using Slipway.Source;
+
+namespace Slipway.Platforms;
+
+/// <summary>
+/// Where an app runs. The pipeline (infrastructure, build, deploy, check, destroy) is the same on every
+/// platform; a platform supplies what differs. The semantics are those of ECS behind a load balancer:
+/// a desired release, health-gated rollout, target registration, draining of old targets.
+/// </summary>
+public interface IPlatform
+{
+    string Name { get; }
+
+    /// <summary>Preflight checks, then create or converge what the app runs on (local: engine and edge proxy; aws: the stack).</summary>
+    Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct);
+
+    /// <summary>What serves now: version, replicas and their health. Changes nothing.</summary>
+    Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct);
+
+    /// <summary>True when the image of this version is where the platform runs images from (local engine, ECR).</summary>
+    Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct);
+
+    /// <summary>Builds the image for the snapshot and makes it available to the platform (aws: pushes it).</summary>
+    Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct);
+
+    /// <summary>Rolls the app out to a version with a health-gated cut-over; throws when the release is rejected, leaving the old one serving.</summary>
+    Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, CancellationToken ct);
+
+    /// <summary>Removes everything the app owns on the platform. Idempotent.</summary>
+    Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct);
+}
+
+public sealed record AppStatus(string App, string Platform, Uri Url, string? Version, IReadOnlyList<ReplicaStatus> Replicas,
+    DateTimeOffset? DeployedAt)
+{
+    public bool IsDeployed => Version is not null;
+    public int HealthyReplicas => Replicas.Count(r => r.Health is "healthy" or "unknown");
+}
+
+public sealed record ReplicaStatus(string Id, string Version, string State, string Health, string? Address);
+
+public sealed record RolloutReport(string Version, string? PreviousVersion, int Replicas, bool DrainTimedOut);
+
+public sealed record DestroyReport(IReadOnlyList<string> Removed, IReadOnlyList<string> Problems);

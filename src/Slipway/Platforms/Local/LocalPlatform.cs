@@ -1,0 +1,308 @@
+using System.Net.Sockets;
+using Slipway.Build;
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Edge;
+using Slipway.Engine;
+using Slipway.Output;
+using Slipway.Source;
+
+namespace Slipway.Platforms.Local;
+
+/// <summary>
+/// Runs apps on this machine: containers through the Docker Engine API, Slipway's edge proxy in the load
+/// balancer's role. The engine (containers labelled with app and version) and the edge (which targets
+/// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
+/// </summary>
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time) : IPlatform
+{
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private const int ImagesKept = 3; // the serving release, the previous one for rollback, one more
+
+    public string Name => "local";
+
+    public static Uri PublicUrl(AppManifest app) => new($"http://{app.Edge.Host ?? "127.0.0.1"}:{app.Edge.Port}/");
+
+    public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        var version = await EngineVersionAsync(ct);
+        var info = await new EdgeLauncher(edge).EnsureRunningAsync(ct);
+        if (!info.Ports.Contains(app.Edge.Port) && !PortIsFree(app.Edge.Port))
+            throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
+                "choose another edge.port in the manifest, or stop the program using it");
+        return $"engine {version.Name} {version.Version}, edge proxy pid {info.ProcessId}";
+    }
+
+    public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)
+    {
+        var route = await edge.InfoAsync(ct) is null ? null : await edge.RouteAsync(app.App, ct);
+        var containers = await engine.ListContainersAsync(Labels.ForApp(app.App), ct);
+        var health = route?.Targets.ToDictionary(t => t.Id) ?? [];
+        var replicas = containers
+            .Where(c => health.ContainsKey(c.Name))
+            .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(Labels.Version, "?"), c.State,
+                health[c.Name].Health, health[c.Name].Address))
+            .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+        return new AppStatus(app.App, Name, PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt);
+    }
+
+    public Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) =>
+        new ImageBuilder(engine).ExistsAsync(app.App, version, ct);
+
+    public Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct) =>
+        new ImageBuilder(engine).BuildAsync(app, source, log.Info, ct);
+
+    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
+    {
+        var environment = ContainerEnvironment(app, version);
+        var current = await edge.RouteAsync(app.App, ct);
+        await RemoveUnroutedAsync(app, current, log, ct);
+
+        var started = new List<(string Id, EdgeTarget Target)>();
+        try
+        {
+            for (var i = 1; i <= app.Replicas; i++)
+            {
+                var name = $"{app.App}-{version}-{i}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4]}";
+                var id = await engine.CreateContainerAsync(new ContainerSpec
+                {
+                    Name = name,
+                    Image = ImageBuilder.ImageReference(app.App, version),
+                    ContainerPort = app.Port,
+                    Labels = Labels.ForRelease(app.App, version),
+                    Environment = environment,
+                }, ct);
+                started.Add((id, new EdgeTarget(name, "")));
+                await engine.StartContainerAsync(id, ct);
+                var port = await HostPortAsync(app, id, ct);
+                started[^1] = (id, new EdgeTarget(name, $"http://127.0.0.1:{port}"));
+                log.Info($"replica {name} started on 127.0.0.1:{port}");
+            }
+
+            var outcome = await DeployThroughEdgeAsync(app, version, started, ct);
+            await StopAsync(current?.Targets.Select(t => t.Id) ?? [], log, ct);
+            await PruneImagesAsync(app, version, current?.Route.Version, ct);
+            return new RolloutReport(version, outcome.PreviousVersion, started.Count, outcome.DrainTimedOut);
+        }
+        catch
+        {
+            // Whatever went wrong (rejected, crashed, cancelled), replicas that never took traffic go away.
+            await DiscardAsync(app, started.Select(s => s.Id), CancellationToken.None);
+            throw;
+        }
+    }
+
+    public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        var removed = new List<string>();
+        var problems = new List<string>();
+        if (await edge.InfoAsync(ct) is not null)
+        {
+            if (await edge.RemoveAsync(app.App, app.Drain, ct)) removed.Add("route");
+            if ((await edge.RoutesAsync(ct)).Count == 0)
+            {
+                await edge.ShutdownAsync(ct);
+                removed.Add("edge proxy (no app left)");
+            }
+        }
+        var containers = await engine.ListContainersAsync(Labels.ForApp(app.App), ct);
+        foreach (var container in containers)
+        {
+            await engine.RemoveContainerAsync(container.Id, ct);
+            removed.Add($"container {container.Name}");
+        }
+        foreach (var image in await engine.ListImagesAsync(Labels.ForApp(app.App), ct))
+        {
+            try
+            {
+                await engine.RemoveImageAsync(image.Id, ct);
+                removed.Add($"image {string.Join(", ", image.Tags.DefaultIfEmpty(image.Id[..19]))}");
+            }
+            catch (EngineApiException e)
+            {
+                problems.Add($"image {image.Id[..19]}: {e.Message}");
+            }
+        }
+        if (Directory.Exists(state.Sources))
+        {
+            foreach (var cache in Directory.EnumerateDirectories(state.Sources, app.App + "-*"))
+            {
+                Directory.Delete(cache, recursive: true);
+                removed.Add("source cache");
+            }
+        }
+        return new DestroyReport(removed, problems);
+    }
+
+    private async Task<DeployOutcome> DeployThroughEdgeAsync(AppManifest app, string version,
+        IReadOnlyList<(string Id, EdgeTarget Target)> started, CancellationToken ct)
+    {
+        var health = app.HealthCheck;
+        var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, started.Select(s => s.Target).ToList(),
+            new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
+            health.StartPeriod, app.Drain);
+
+        // The edge gates on HTTP health; meanwhile watch the containers, so a crash fails fast instead of at the timeout.
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var deploy = edge.DeployAsync(app.App, args, watch.Token);
+        var crashed = WatchForExitAsync(started.Select(s => s.Id).ToList(), watch.Token);
+        var first = await Task.WhenAny(deploy, crashed);
+        if (first == crashed && await crashed is { } dead)
+        {
+            await watch.CancelAsync();
+            try { await deploy; } catch (Exception) { /* the edge was told to abandon the release */ }
+            // A swap completes once begun; if it did, the new release serves and the crash is the normal kind a
+            // restart policy handles. Otherwise reject the release.
+            var route = await edge.RouteAsync(app.App, CancellationToken.None);
+            if (route?.Route.Version != version || route.Targets.All(t => started.All(s => s.Target.Id != t.Id)))
+                throw await UnhealthyAsync(app, dead.Id,
+                    $"replica {dead.Name} exited with code {dead.ExitCode}{(dead.OomKilled ? " (out of memory)" : "")} before becoming healthy", ct);
+        }
+        await watch.CancelAsync();
+        try
+        {
+            return await deploy;
+        }
+        catch (EdgeRequestException e) when (e.Error.Error == EdgeErrors.TargetFailedToBecomeHealthy)
+        {
+            var failure = e.Error.Targets?.FirstOrDefault();
+            var failed = started.FirstOrDefault(s => s.Target.Id == failure?.Id);
+            throw await UnhealthyAsync(app, failed.Id ?? started[0].Id,
+                $"{e.Error.Message}: {failure?.Id}: {failure?.LastError}", ct);
+        }
+        catch (EdgeRequestException e) when (e.Error.Error is EdgeErrors.PortInUse or EdgeErrors.HostInUse)
+        {
+            throw new SlipwayException(ErrorCode.PortInUse, $"edge: {e.Error.Message}",
+                "choose another edge.port or edge.host in the manifest");
+        }
+    }
+
+    private async Task<ContainerDetails?> WatchForExitAsync(IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, ct);
+                foreach (var id in ids)
+                {
+                    var details = await engine.InspectContainerAsync(id, ct);
+                    if (details is { Running: false }) return details;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<SlipwayException> UnhealthyAsync(AppManifest app, string containerId, string reason, CancellationToken ct)
+    {
+        var tail = await engine.LogTailAsync(containerId, 15, ct);
+        var logs = tail.Count == 0 ? "    (the replica wrote no log lines)" : string.Join(Environment.NewLine, tail.Select(l => "    " + l));
+        return new SlipwayException(ErrorCode.ReleaseUnhealthy,
+            $"release rejected: {reason}; the previous release keeps serving{Environment.NewLine}  last log lines:{Environment.NewLine}{logs}",
+            $"check that the app listens on port {app.Port} (port:) and answers {app.HealthCheck.Path} (healthCheck.path:) with 2xx within {Duration.Format(app.HealthCheck.StartPeriod)} (healthCheck.startPeriod:)");
+    }
+
+    /// <summary>Containers of the app that the edge does not route to are leftovers of a failed or killed run.</summary>
+    private async Task RemoveUnroutedAsync(AppManifest app, RouteStatus? current, IStageLog log, CancellationToken ct)
+    {
+        var routed = current?.Targets.Select(t => t.Id).ToHashSet() ?? [];
+        foreach (var container in await engine.ListContainersAsync(Labels.ForApp(app.App), ct))
+        {
+            if (routed.Contains(container.Name)) continue;
+            log.Info($"removing leftover replica {container.Name} (not routed)");
+            await engine.RemoveContainerAsync(container.Id, ct);
+        }
+    }
+
+    private async Task StopAsync(IEnumerable<string> names, IStageLog log, CancellationToken ct)
+    {
+        await Task.WhenAll(names.Select(async name =>
+        {
+            await engine.StopContainerAsync(name, StopGrace, ct);
+            await engine.RemoveContainerAsync(name, ct);
+            log.Info($"replica {name} drained and removed");
+        }));
+    }
+
+    private async Task DiscardAsync(AppManifest app, IEnumerable<string> ids, CancellationToken ct)
+    {
+        var route = await edge.RouteAsync(app.App, ct);
+        var routed = route?.Targets.Select(t => t.Id).ToHashSet() ?? [];
+        foreach (var id in ids)
+        {
+            var details = await engine.InspectContainerAsync(id, ct);
+            if (details is not null && !routed.Contains(details.Name))
+                await engine.RemoveContainerAsync(id, ct);
+        }
+    }
+
+    private async Task PruneImagesAsync(AppManifest app, string version, string? previous, CancellationToken ct)
+    {
+        var images = await engine.ListImagesAsync(Labels.ForApp(app.App), ct);
+        var keep = new HashSet<string> { version };
+        if (previous is not null) keep.Add(previous);
+        var prunable = images.Where(i => !keep.Contains(i.Labels.GetValueOrDefault(Labels.Version, ""))).ToList();
+        foreach (var image in prunable.Skip(Math.Max(0, ImagesKept - keep.Count)))
+        {
+            try { await engine.RemoveImageAsync(image.Id, ct); }
+            catch (EngineApiException) { /* in use by something else: keep it */ }
+        }
+    }
+
+    private async Task<int> HostPortAsync(AppManifest app, string id, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var details = await engine.InspectContainerAsync(id, ct);
+            if (details?.HostPort is { } port) return port;
+            if (details is { Running: false })
+                break;
+            await Task.Delay(100, ct);
+        }
+        throw await UnhealthyAsync(app, id, "the replica stopped before the engine published its port", ct);
+    }
+
+    private static IReadOnlyDictionary<string, string> ContainerEnvironment(AppManifest app, string version)
+    {
+        var env = new Dictionary<string, string>(app.Env)
+        {
+            ["SLIPWAY_APP"] = app.App,
+            ["SLIPWAY_VERSION"] = version,
+        };
+        foreach (var (name, value) in SecretResolver.Resolve(app, Environment.GetEnvironmentVariable))
+            env[name] = value;
+        return env;
+    }
+
+    private async Task<EngineVersion> EngineVersionAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await engine.VersionAsync(ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or SocketException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            throw new SlipwayException(ErrorCode.EngineUnreachable,
+                $"no container engine answers at {engine.Endpoint.Display}",
+                "start one (sudo scripts/install-engine.sh), or set DOCKER_HOST to its socket");
+        }
+    }
+
+    private static bool PortIsFree(int port)
+    {
+        try
+        {
+            using var probe = new TcpListener(System.Net.IPAddress.Loopback, port);
+            probe.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
