@@ -30,7 +30,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         if (!info.Ports.Contains(app.Edge.Port) && !PortIsFree(app.Edge.Port))
             throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
                 "choose another edge.port in the manifest, or stop the program using it");
-        return $"engine {version.Name} {version.Version}, edge proxy pid {info.ProcessId}";
+        return $"engine {version.Version} (API {version.ApiVersion}), edge proxy pid {info.ProcessId}";
     }
 
     public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)

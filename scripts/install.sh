@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Installs what Slipway's local platform needs on a Debian 12 machine, as root, idempotently:
+#   - a container engine: Debian's docker.io, dockerd started by hand when systemd is not PID 1
+#     (or podman's Docker-compatible service with ENGINE=podman)
+#   - the base image localhost/bookworm-python:latest (debootstrap + import), since no registry is reachable
+#   - git, and the tools the benchmarks use (wrk, hyperfine, haproxy) with WITH_BENCH=1
+# A second run takes about a second. Logs: /var/log/slipway-install/.
+set -euo pipefail
+
+ENGINE="${ENGINE:-docker}"
+BASE_IMAGE="${BASE_IMAGE:-localhost/bookworm-python:latest}"
+BASE_PACKAGES="${BASE_PACKAGES:-python3-flask,gunicorn}"
+CACHE_DIR="${CACHE_DIR:-/var/cache/slipway}"
+LOG_DIR=/var/log/slipway-install
+DOCKER_SOCK=/var/run/docker.sock
+PODMAN_SOCK=/run/podman/podman.sock
+
+say() { printf '[install] %s\n' "$*" >&2; }
+die() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "run as root (sudo $0): it installs packages and starts the container engine"
+case "$ENGINE" in docker|podman) ;; *) die "ENGINE must be docker or podman (got '$ENGINE')";; esac
+mkdir -p "$LOG_DIR" "$CACHE_DIR"
+
+# ---------------------------------------------------------------- packages
+pkgs=(debootstrap curl ca-certificates git util-linux)
+[ "$ENGINE" = docker ] && pkgs+=(docker.io)
+[ "$ENGINE" = podman ] && pkgs+=(podman runc)
+[ "${WITH_BENCH:-0}" = 1 ] && pkgs+=(wrk hyperfine haproxy)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >"$LOG_DIR/apt-update.log" 2>&1 || die "apt-get update failed, see $LOG_DIR/apt-update.log"
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >"$LOG_DIR/apt-install.log" 2>&1 \
+    || die "apt-get install failed, see $LOG_DIR/apt-install.log"
+fi
+command -v docker >/dev/null || [ "$ENGINE" = podman ] || die "no docker CLI after installing docker.io"
+
+ping_sock() { curl -fsS --max-time 3 --unix-socket "$1" http://localhost/_ping 2>/dev/null | grep -q OK; }
+wait_sock() { # socket pid seconds
+  for ((i = 0; i < $3 * 10; i++)); do
+    ping_sock "$1" && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------- engine
+if [ "$ENGINE" = docker ]; then
+  if ping_sock "$DOCKER_SOCK"; then
+    say "docker engine answers on $DOCKER_SOCK"
+  else
+    if [ ! -f /etc/docker/daemon.json ]; then
+      mkdir -p /etc/docker
+      cat >/etc/docker/daemon.json <<'JSON'
+{
+  "storage-driver": "overlay2",
+  "insecure-registries": ["127.0.0.1:5000", "localhost:5000"],
+  "log-driver": "json-file",
+  "log-opts": {"max-size": "10m", "max-file": "3"}
+}
+JSON
+    fi
+    # systemd is often not PID 1 in containers and VMs like this one: start dockerd ourselves.
+    if [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+      die "dockerd (pid $(cat /var/run/docker.pid)) runs but $DOCKER_SOCK does not answer; see $LOG_DIR/dockerd.log"
+    fi
+    rm -f "$DOCKER_SOCK" /var/run/docker.pid
+    say "starting dockerd (log: $LOG_DIR/dockerd.log)"
+    setsid nohup /usr/sbin/dockerd --pidfile /var/run/docker.pid >>"$LOG_DIR/dockerd.log" 2>&1 </dev/null &
+    if ! wait_sock "$DOCKER_SOCK" $! 60; then
+      say "dockerd did not answer with overlay2; retrying with vfs"
+      sed -i 's/"overlay2"/"vfs"/' /etc/docker/daemon.json
+      rm -f "$DOCKER_SOCK" /var/run/docker.pid
+      setsid nohup /usr/sbin/dockerd --pidfile /var/run/docker.pid >>"$LOG_DIR/dockerd.log" 2>&1 </dev/null &
+      wait_sock "$DOCKER_SOCK" $! 60 || { tail -n 15 "$LOG_DIR/dockerd.log" >&2; die "dockerd failed to start"; }
+    fi
+    say "docker engine up"
+  fi
+  ENGINE_CLI=(docker -H "unix://$DOCKER_SOCK")
+else
+  # podman on this kind of VM needs runc (crun fails on hybrid cgroups) and rlimits within the hard limits.
+  hn=$(ulimit -Hn); [ "$hn" = unlimited ] && hn=65536; [ "$hn" -gt 65536 ] && hn=65536
+  mkdir -p /etc/containers /run/podman
+  [ -f /etc/containers/containers.conf ] || cat >/etc/containers/containers.conf <<EOF2
+[containers]
+default_ulimits = ["nofile=${hn}:${hn}", "nproc=4096:4096"]
+log_driver = "k8s-file"
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF2
+  if ! ping_sock "$PODMAN_SOCK"; then
+    rm -f "$PODMAN_SOCK"
+    setsid nohup podman system service --time=0 "unix://$PODMAN_SOCK" >>"$LOG_DIR/podman.log" 2>&1 </dev/null &
+    wait_sock "$PODMAN_SOCK" $! 30 || die "podman service did not answer on $PODMAN_SOCK"
+  fi
+  say "podman API answers on $PODMAN_SOCK (export DOCKER_HOST=unix://$PODMAN_SOCK)"
+  ENGINE_CLI=(podman)
+fi
+
+# ---------------------------------------------------------------- base image
+if "${ENGINE_CLI[@]}" image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+  say "base image $BASE_IMAGE present"
+else
+  tarball="$CACHE_DIR/bookworm-python-rootfs.tar"
+  if [ ! -s "$tarball" ]; then
+    mirror=$(grep -rhoE 'https?://[^[:space:]]*/debian/?([[:space:]]|$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+             | awk 'NR==1{print $1}' | sed 's#/$##' || true)
+    [ -n "$mirror" ] || die "no Debian mirror in /etc/apt/sources.list*: cannot debootstrap the base image"
+    rootfs="$CACHE_DIR/rootfs.tmp"
+    rm -rf "$rootfs"
+    say "building the base image with debootstrap from $mirror (about a minute; log: $LOG_DIR/debootstrap.log)"
+    debootstrap --variant=minbase --include="$BASE_PACKAGES" bookworm "$rootfs" "$mirror" >"$LOG_DIR/debootstrap.log" 2>&1 \
+      || { tail -n 20 "$LOG_DIR/debootstrap.log" >&2; die "debootstrap failed"; }
+    chroot "$rootfs" python3 -c 'import flask, gunicorn' || die "flask/gunicorn missing from the new rootfs"
+    chroot "$rootfs" apt-get clean
+    rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/man/* "$rootfs"/tmp/*
+    tar --numeric-owner -C "$rootfs" -cf "$tarball.part" . && mv "$tarball.part" "$tarball"
+    rm -rf "$rootfs"
+  fi
+  "${ENGINE_CLI[@]}" import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENV LANG=C.UTF-8' -c 'ENV PYTHONUNBUFFERED=1' -c 'CMD ["python3"]' \
+    "$tarball" "$BASE_IMAGE" >/dev/null
+  say "imported $BASE_IMAGE"
+fi
+
+command -v dotnet >/dev/null || die "the .NET 10 SDK (dotnet) is not on PATH: install it, then run ./slipway"
+say "ready"

@@ -1,0 +1,161 @@
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Configuration;
+
+public sealed class ManifestLoaderTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private string ManifestPath => Path.Combine(_dir.Path, "slipway.yaml");
+
+    public ManifestLoaderTests() => _dir.Write("Dockerfile", "FROM scratch\n");
+
+    private AppManifest Parse(string yaml) => ManifestLoader.Parse(yaml, ManifestPath);
+
+    private SlipwayException Fails(string yaml) => Assert.Throws<SlipwayException>(() => Parse(yaml));
+
+    [Fact]
+    public void Minimal_manifest_gets_the_documented_defaults()
+    {
+        var app = Parse("app: shop\nsource:\n  git: https://example.invalid/shop.git\n");
+
+        Assert.Equal("shop", app.App);
+        Assert.Equal(8000, app.Port);
+        Assert.Equal(2, app.Replicas);
+        Assert.Equal("/", app.HealthCheck.Path);
+        Assert.Equal(8080, app.Edge.Port);
+        Assert.Null(app.Edge.Host);
+        Assert.Equal(TimeSpan.FromSeconds(5), app.Drain);
+        Assert.Equal(Path.Combine(_dir.Path, "Dockerfile"), app.Build.Dockerfile);
+        Assert.False(app.Source.IsLocalPath);
+        Assert.Null(app.Source.Ref);
+    }
+
+    [Fact]
+    public void Full_manifest_is_read_into_records()
+    {
+        _dir.Write("deploy/Dockerfile.web", "FROM scratch\n");
+        var app = Parse("""
+            app: web-2
+            source:
+              path: ./code
+              ref: v1.2
+              subdirectory: services/web/
+            build:
+              dockerfile: deploy/Dockerfile.web
+              args:
+                PYTHON: "3.11"
+            port: 9000
+            replicas: 3
+            healthCheck:
+              path: /up
+              interval: 500ms
+              timeout: 1s
+              healthyThreshold: 1
+              unhealthyThreshold: 4
+              startPeriod: 1m30s
+            env:
+              MODE: production
+            secrets:
+              API_KEY:
+                fromEnv: WEB_API_KEY
+            drain: 10s
+            edge:
+              port: 9090
+              host: web.localhost
+            check:
+              tries: 5
+              interval: 2s
+            """);
+
+        Assert.Equal(Path.Combine(_dir.Path, "code"), app.Source.Location);
+        Assert.True(app.Source.IsLocalPath);
+        Assert.Equal("v1.2", app.Source.Ref);
+        Assert.Equal("services/web", app.Source.Subdirectory);
+        Assert.Equal("3.11", app.Build.Args["PYTHON"]);
+        Assert.Equal(9000, app.Port);
+        Assert.Equal(3, app.Replicas);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), app.HealthCheck.Interval);
+        Assert.Equal(TimeSpan.FromSeconds(90), app.HealthCheck.StartPeriod);
+        Assert.Equal(4, app.HealthCheck.UnhealthyThreshold);
+        Assert.Equal("production", app.Env["MODE"]);
+        Assert.Equal("WEB_API_KEY", app.Secrets["API_KEY"].FromEnv);
+        Assert.Equal("web.localhost", app.Edge.Host);
+        Assert.Equal(5, app.Check.Tries);
+    }
+
+    [Theory]
+    [InlineData("app: shop\nsource:\n  git: x\nreplicas: lots\n", "slipway.yaml:4: replicas: \"lots\" is not a whole number")]
+    [InlineData("app: shop\nsource:\n  git: x\nreplicas: 0\n", "slipway.yaml:4: replicas: 0 is out of range (1 to 20)")]
+    [InlineData("app: shop\nsource:\n  git: x\nhealthCheck:\n  interval: 5x\n", "slipway.yaml:5: healthCheck.interval: \"5x\" is not a duration")]
+    [InlineData("app: shop\nsource:\n  git: x\nhealthCheck:\n  path: health\n", "slipway.yaml:5: healthCheck.path: \"health\" must start with /")]
+    [InlineData("app: shop\nsource:\n  git: x\nport: 70000\n", "slipway.yaml:4: port: 70000 is out of range (1 to 65535)")]
+    [InlineData("app: shop\nsource:\n  git: x\nreplica: 2\n", "slipway.yaml:4: replica: unknown key")]
+    [InlineData("app: shop\nsource:\n  git: x\nedge:\n  prot: 80\n", "slipway.yaml:5: edge.prot: unknown key")]
+    [InlineData("app: Shop_1\nsource:\n  git: x\n", "slipway.yaml:1: app: \"Shop_1\" is not a valid app name")]
+    [InlineData("source:\n  git: x\n", "slipway.yaml:1: app: is required")]
+    [InlineData("app: shop\n", "slipway.yaml:1: source: is required")]
+    [InlineData("app: shop\nsource:\n  git: x\n  path: .\n", "slipway.yaml:3: source: needs exactly one of git: (a URL) or path: (a local folder)")]
+    [InlineData("app: shop\nsource:\n  git: x\n  subdirectory: ../up\n", "slipway.yaml:4: source.subdirectory: must be a relative path inside the repository")]
+    [InlineData("app: shop\nsource:\n  git: x\nenv:\n  1BAD: x\n", "env.1BAD: is not a valid environment variable name")]
+    [InlineData("app: shop\nsource:\n  git: x\nsecrets:\n  TOKEN: plain-text\n", "secrets.TOKEN: must be a mapping of keys")]
+    [InlineData("app: shop\nsource:\n  git: x\nsecrets:\n  TOKEN:\n    value: x\n", "secrets.TOKEN: needs exactly one of fromEnv: or fromFile:")]
+    [InlineData("app: shop\nsource:\n  git: x\nenv:\n  T: a\nsecrets:\n  T:\n    fromEnv: X\n", "secrets.T: is also set in env")]
+    [InlineData("app: shop\nsource: [a, b]\n", "slipway.yaml:2: source: must be a mapping of keys")]
+    [InlineData("- just\n- a list\n", "the manifest must be a mapping of keys")]
+    [InlineData("app: shop\nsource:\n  git: x\nedge:\n  host: Not_A_Host\n", "edge.host: \"Not_A_Host\" is not a valid host name")]
+    public void Invalid_manifests_name_the_line_and_key(string yaml, string expected)
+    {
+        var error = Fails(yaml);
+
+        Assert.Equal(ErrorCode.ManifestInvalid, error.Code);
+        Assert.Equal(2, error.ExitCode);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Malformed_yaml_is_reported_with_its_line()
+    {
+        var error = Fails("app: shop\nsource:\n  git: x\n   port: 1\n  - bad");
+
+        Assert.Equal(ErrorCode.ManifestInvalid, error.Code);
+        Assert.StartsWith("slipway.yaml:", error.Message);
+        Assert.Contains("malformed YAML", error.Message);
+    }
+
+    [Fact]
+    public void Missing_dockerfile_is_its_own_error_with_the_resolved_path()
+    {
+        var error = Fails("app: shop\nsource:\n  git: x\nbuild:\n  dockerfile: nope/Dockerfile\n");
+
+        Assert.Equal(ErrorCode.DockerfileMissing, error.Code);
+        Assert.Contains(Path.Combine(_dir.Path, "nope", "Dockerfile"), error.Message);
+        Assert.NotNull(error.Hint);
+    }
+
+    [Fact]
+    public void Missing_manifest_file_is_reported_with_a_hint()
+    {
+        var error = Assert.Throws<SlipwayException>(() => ManifestLoader.Load(Path.Combine(_dir.Path, "absent.yaml")));
+
+        Assert.Equal(ErrorCode.ManifestNotFound, error.Code);
+        Assert.Equal(2, error.ExitCode);
+    }
+
+    [Fact]
+    public void Secrets_resolve_from_env_and_file_and_name_what_is_missing_without_values()
+    {
+        _dir.Write("token.txt", "s3cret-from-file\n");
+        var app = Parse("app: shop\nsource:\n  git: x\nsecrets:\n  A:\n    fromEnv: SHOP_A\n  B:\n    fromFile: token.txt\n");
+
+        var values = SecretResolver.Resolve(app, name => name == "SHOP_A" ? "s3cret-from-env" : null);
+        Assert.Equal("s3cret-from-env", values["A"]);
+        Assert.Equal("s3cret-from-file", values["B"]);
+
+        var error = Assert.Throws<SlipwayException>(() => SecretResolver.Resolve(app, _ => null));
+        Assert.Contains("SHOP_A is not set", error.Message);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,47 @@
+using Slipway.Edge;
+
+namespace Slipway.Tests.Edge;
+
+public sealed class ProxyConfigBuilderTests
+{
+    private static readonly EdgeHealthSettings Health = new("/up", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), 2, 3);
+
+    private static EdgeRoute Route(string app, string? host, params string[] targets) =>
+        new(app, "v1", 8080, host, targets.Select((t, i) => new EdgeTarget($"{app}-{i}", t)).ToList(), Health, DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void Each_app_gets_a_route_on_its_port_and_a_cluster_of_its_targets()
+    {
+        var (routes, clusters) = ProxyConfigBuilder.Build([Route("shop", null, "http://127.0.0.1:1001", "http://127.0.0.1:1002")]);
+
+        var route = Assert.Single(routes);
+        Assert.Equal(["*:8080"], route.Match.Hosts);
+        Assert.Equal("shop", route.ClusterId);
+        var cluster = Assert.Single(clusters);
+        Assert.Equal(["http://127.0.0.1:1001", "http://127.0.0.1:1002"], cluster.Destinations!.Values.Select(d => d.Address));
+        Assert.Equal("/up", cluster.HealthCheck!.Active!.Path);
+        Assert.True(cluster.HealthCheck.Active.Enabled);
+        Assert.Equal("3", cluster.Metadata!["ConsecutiveFailuresHealthPolicy.Threshold"]);
+    }
+
+    [Fact]
+    public void Host_routes_take_precedence_over_catch_all_routes_on_the_same_port()
+    {
+        var (routes, _) = ProxyConfigBuilder.Build([Route("all", null, "http://a"), Route("blog", "blog.localhost", "http://b")]);
+
+        var blog = routes.Single(r => r.RouteId == "blog");
+        var all = routes.Single(r => r.RouteId == "all");
+        Assert.Equal(["blog.localhost:8080"], blog.Match.Hosts);
+        Assert.True(blog.Order < all.Order);
+    }
+
+    [Fact]
+    public void Responses_carry_the_serving_version()
+    {
+        var (routes, _) = ProxyConfigBuilder.Build([Route("shop", null, "http://a")]);
+
+        var transform = Assert.Single(Assert.Single(routes).Transforms!);
+        Assert.Equal(ProxyConfigBuilder.VersionHeader, transform["ResponseHeader"]);
+        Assert.Equal("v1", transform["Set"]);
+    }
+}
