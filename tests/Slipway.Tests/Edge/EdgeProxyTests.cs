@@ -1,0 +1,245 @@
+using System.Net;
+using System.Net.Sockets;
+using Slipway.Edge;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Edge;
+
+/// <summary>The edge proxy with real HTTP backends: gating, cut-over, draining, persistence, isolation of the control API.</summary>
+public sealed class EdgeProxyTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new("slipway-edge");
+    private readonly List<TestBackend> _backends = [];
+    private readonly int _port = FreePort.Next();
+    private EdgeHost _edge = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly EdgeHealthSettings Health = new("/health", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 2, 2);
+
+    public async ValueTask InitializeAsync() => _edge = await EdgeHost.StartAsync(Path.Combine(_dir.Path, "edge"));
+
+    private async Task<TestBackend> BackendAsync(string name)
+    {
+        var backend = await TestBackend.StartAsync(name);
+        _backends.Add(backend);
+        return backend;
+    }
+
+    private DeployArgs Args(string version, IEnumerable<TestBackend> targets, int? port = null, string? host = null,
+        TimeSpan? healthTimeout = null, TimeSpan? drain = null) =>
+        new(version, port ?? _port, host, targets.Select(t => new EdgeTarget(t.Name, t.Address)).ToList(), Health,
+            healthTimeout ?? TimeSpan.FromSeconds(10), drain ?? TimeSpan.FromSeconds(5));
+
+    private async Task<(string Body, string? Version)> GetAsync(string path = "/", string? host = null, int? port = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port ?? _port}{path}");
+        if (host is not null) request.Headers.Host = $"{host}:{port ?? _port}";
+        using var response = await Http.Client.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var version = response.Headers.TryGetValues(ProxyConfigBuilder.VersionHeader, out var v) ? v.Single() : null;
+        return (await response.Content.ReadAsStringAsync(Ct), version);
+    }
+
+    [Fact]
+    public async Task Deploy_routes_to_healthy_targets_and_tags_responses_with_the_version()
+    {
+        var a = await BackendAsync("a1");
+        var b = await BackendAsync("a2");
+
+        var outcome = await _edge.Client.DeployAsync("shop", Args("v1", [a, b]), Ct);
+
+        Assert.Null(outcome.PreviousVersion);
+        var bodies = new HashSet<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var (body, version) = await GetAsync();
+            Assert.Equal("v1", version);
+            bodies.Add(body);
+        }
+        Assert.Equal(["backend a1", "backend a2"], bodies.Order());
+    }
+
+    [Fact]
+    public async Task Cut_over_under_load_fails_no_request_and_ends_on_the_new_version()
+    {
+        var old = await BackendAsync("old");
+        await _edge.Client.DeployAsync("shop", Args("v1", [old]), Ct);
+        var fresh = await BackendAsync("new");
+
+        using var stopLoad = new CancellationTokenSource();
+        var failures = 0;
+        var total = 0;
+        var load = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            while (!stopLoad.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await Http.Client.GetAsync($"http://127.0.0.1:{_port}/", CancellationToken.None);
+                    if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failures);
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+                Interlocked.Increment(ref total);
+            }
+        })).ToList();
+
+        await Task.Delay(300, Ct);
+        var outcome = await _edge.Client.DeployAsync("shop", Args("v2", [fresh]), Ct);
+        await old.DisposeAsync(); // the old replica goes away right after the deploy returns, as the platform stops it
+        _backends.Remove(old);
+        await Task.Delay(300, Ct);
+        await stopLoad.CancelAsync();
+        await Task.WhenAll(load);
+
+        Assert.Equal("v1", outcome.PreviousVersion);
+        Assert.True(total > 200, $"only {total} requests were sent");
+        Assert.Equal(0, failures);
+        Assert.Equal("v2", (await GetAsync()).Version);
+    }
+
+    [Fact]
+    public async Task An_unhealthy_release_is_rejected_and_the_old_one_keeps_serving()
+    {
+        var old = await BackendAsync("old");
+        await _edge.Client.DeployAsync("shop", Args("v1", [old]), Ct);
+        var broken = await BackendAsync("broken");
+        broken.HealthStatus = 500;
+
+        var error = await Assert.ThrowsAsync<EdgeRequestException>(() =>
+            _edge.Client.DeployAsync("shop", Args("v2", [broken], healthTimeout: TimeSpan.FromSeconds(1)), Ct));
+
+        Assert.Equal(EdgeErrors.TargetFailedToBecomeHealthy, error.Error.Error);
+        var failure = Assert.Single(error.Error.Targets!);
+        Assert.Equal("broken", failure.Id);
+        Assert.Contains("HTTP 500", failure.LastError);
+        Assert.Equal(("backend old", "v1"), await GetAsync());
+        Assert.Equal(0, broken.Served);
+    }
+
+    [Fact]
+    public async Task A_target_that_refuses_connections_is_rejected_with_the_reason()
+    {
+        var old = await BackendAsync("old");
+        await _edge.Client.DeployAsync("shop", Args("v1", [old]), Ct);
+        var closedPort = FreePort.Next();
+
+        var error = await Assert.ThrowsAsync<EdgeRequestException>(() => _edge.Client.DeployAsync("shop",
+            new DeployArgs("v2", _port, null, [new EdgeTarget("dead", $"http://127.0.0.1:{closedPort}")], Health,
+                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), Ct));
+
+        Assert.Contains("ConnectionRefused", Assert.Single(error.Error.Targets!).LastError);
+        Assert.Equal("v1", (await GetAsync()).Version);
+    }
+
+    [Fact]
+    public async Task In_flight_requests_on_the_old_release_finish_during_draining()
+    {
+        var old = await BackendAsync("old");
+        await _edge.Client.DeployAsync("shop", Args("v1", [old]), Ct);
+        var fresh = await BackendAsync("new");
+
+        var slow = GetAsync("/slow");
+        await Task.Delay(200, Ct);
+        var outcome = await _edge.Client.DeployAsync("shop", Args("v2", [fresh], drain: TimeSpan.FromSeconds(10)), Ct);
+
+        Assert.True(slow.IsCompleted, "the deploy returned before the old release's request finished");
+        Assert.Equal("slow old", (await slow).Body);
+        Assert.False(outcome.DrainTimedOut);
+        Assert.Equal(1, outcome.DrainedTargets);
+    }
+
+    [Fact]
+    public async Task Draining_gives_up_after_the_drain_timeout()
+    {
+        var old = await BackendAsync("old");
+        await _edge.Client.DeployAsync("shop", Args("v1", [old]), Ct);
+        var fresh = await BackendAsync("new");
+
+        var slow = GetAsync("/slow");
+        await Task.Delay(200, Ct);
+        var outcome = await _edge.Client.DeployAsync("shop", Args("v2", [fresh], drain: TimeSpan.FromMilliseconds(300)), Ct);
+
+        Assert.True(outcome.DrainTimedOut);
+        await slow;
+    }
+
+    [Fact]
+    public async Task A_restarted_edge_serves_the_routes_it_had()
+    {
+        var backend = await BackendAsync("a");
+        await _edge.Client.DeployAsync("shop", Args("v7", [backend]), Ct);
+
+        await _edge.DisposeAsync();
+        _edge = await EdgeHost.StartAsync(Path.Combine(_dir.Path, "edge"));
+
+        Assert.Equal(("backend a", "v7"), await GetAsync());
+        var route = await _edge.Client.RouteAsync("shop", Ct);
+        Assert.Equal("v7", route!.Route.Version);
+    }
+
+    [Fact]
+    public async Task Apps_share_a_port_by_host_name_and_a_new_port_opens_without_a_restart()
+    {
+        var shop = await BackendAsync("shop");
+        var blog = await BackendAsync("blog");
+        var api = await BackendAsync("api");
+        var otherPort = FreePort.Next();
+
+        await _edge.Client.DeployAsync("shop", Args("s1", [shop]), Ct);
+        await _edge.Client.DeployAsync("blog", Args("b1", [blog], host: "blog.localhost"), Ct);
+        await _edge.Client.DeployAsync("api", Args("a1", [api], port: otherPort), Ct);
+
+        Assert.Equal(("backend shop", "s1"), await GetAsync());
+        Assert.Equal(("backend blog", "b1"), await GetAsync(host: "blog.localhost"));
+        Assert.Equal(("backend api", "a1"), await GetAsync(port: otherPort));
+        var info = await _edge.Client.InfoAsync(Ct);
+        Assert.Equal(new[] { _port, otherPort }.Order(), info!.Ports.Order());
+
+        var clash = await Assert.ThrowsAsync<EdgeRequestException>(() =>
+            _edge.Client.DeployAsync("blog2", Args("x", [blog], host: "blog.localhost"), Ct));
+        Assert.Equal(EdgeErrors.HostInUse, clash.Error.Error);
+
+        Assert.True(await _edge.Client.RemoveAsync("api", TimeSpan.FromSeconds(1), Ct));
+        await Assert.ThrowsAsync<HttpRequestException>(() => Http.Client.GetAsync($"http://127.0.0.1:{otherPort}/", Ct));
+    }
+
+    [Fact]
+    public async Task A_port_taken_by_another_program_is_refused()
+    {
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        var backend = await BackendAsync("a");
+
+        var error = await Assert.ThrowsAsync<EdgeRequestException>(() => _edge.Client.DeployAsync("shop", Args("v1", [backend], port: taken), Ct));
+
+        Assert.Equal(EdgeErrors.PortInUse, error.Error.Error);
+        Assert.Null(await _edge.Client.RouteAsync("shop", Ct));
+    }
+
+    [Fact]
+    public async Task The_control_api_is_not_reachable_through_a_public_port()
+    {
+        var backend = await BackendAsync("a");
+        await _edge.Client.DeployAsync("shop", Args("v1", [backend]), Ct);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{_port}{ControlApi.Prefix}/routes");
+        request.Headers.Host = ControlApi.Host;
+        using var response = await Http.Client.SendAsync(request, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.DoesNotContain("\"route\"", body);
+        Assert.DoesNotContain("shop", body);
+        Assert.Single(await _edge.Client.RoutesAsync(Ct));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _edge.DisposeAsync();
+        foreach (var backend in _backends) await backend.DisposeAsync();
+        _dir.Dispose();
+    }
+}

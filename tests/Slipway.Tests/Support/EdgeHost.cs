@@ -1,0 +1,40 @@
+using System.Net;
+using Slipway.Edge;
+
+namespace Slipway.Tests.Support;
+
+/// <summary>A real edge proxy in this process, with its own directory, control socket and ports.</summary>
+public sealed class EdgeHost : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task<int> _run;
+
+    private EdgeHost(EdgePaths paths)
+    {
+        Paths = paths;
+        Client = new EdgeClient(paths);
+        _run = Task.Run(() => EdgeServer.RunAsync(paths, IPAddress.Loopback, _stop.Token));
+    }
+
+    public EdgePaths Paths { get; }
+    public EdgeClient Client { get; }
+
+    public static async Task<EdgeHost> StartAsync(string directory)
+    {
+        var host = new EdgeHost(new EdgePaths(directory));
+        for (var i = 0; i < 100; i++)
+        {
+            if (await host.Client.InfoAsync(CancellationToken.None) is not null) return host;
+            if (host._run.IsCompleted) await host._run;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("edge did not start");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try { await _run; } catch (OperationCanceledException) { }
+        Client.Dispose();
+    }
+}

@@ -1,0 +1,39 @@
+using Slipway.Engine;
+
+namespace Slipway.Tests.Support;
+
+/// <summary>
+/// The real container engine (DOCKER_HOST or the default socket) and the locally built base image.
+/// scripts/install.sh provides both; tests fail loudly when they are missing rather than skipping.
+/// </summary>
+public static class TestEngine
+{
+    public const string BaseImage = "localhost/bookworm-python:latest";
+
+    public static DockerEngine Create() => new(EngineEndpoint.FromEnvironment());
+
+    /// <summary>A Flask app whose behaviour each test chooses through its source.</summary>
+    public const string FlaskApp = """
+        import os, time
+        from flask import Flask
+        app = Flask(__name__)
+        VERSION = os.environ.get("SLIPWAY_VERSION", "dev")
+        @app.get("/")
+        def index():
+            return f"version {VERSION}\n"
+        @app.get("/slow")
+        def slow():
+            time.sleep(float(os.environ.get("SLOW_SECONDS", "1")))
+            return f"slow {VERSION}\n"
+        @app.get("/secret-length")
+        def secret_length():
+            return str(len(os.environ.get("API_TOKEN", "")))
+        """;
+
+    public const string Dockerfile = """
+        FROM localhost/bookworm-python:latest
+        WORKDIR /app
+        COPY . /app
+        CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--graceful-timeout", "10", "app:app"]
+        """;
+}

@@ -1,0 +1,62 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Slipway.Tests.Support;
+
+/// <summary>A real HTTP server on loopback standing in for one replica: it says its name, and its health can be switched.</summary>
+public sealed class TestBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _healthStatus = 200;
+    private int _served;
+
+    private TestBackend(string name, WebApplication app)
+    {
+        Name = name;
+        _app = app;
+    }
+
+    public string Name { get; }
+    public int Port { get; private set; }
+    public string Address => $"http://127.0.0.1:{Port}";
+    public int Served => _served;
+
+    public int HealthStatus
+    {
+        get => _healthStatus;
+        set => _healthStatus = value;
+    }
+
+    public static async Task<TestBackend> StartAsync(string name)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var backend = new TestBackend(name, app);
+        app.MapGet("/health", () => Results.StatusCode(backend._healthStatus));
+        app.MapGet("/slow", async (CancellationToken ct) =>
+        {
+            await Task.Delay(1500, ct);
+            Interlocked.Increment(ref backend._served);
+            return $"slow {name}";
+        });
+        app.MapFallback(() =>
+        {
+            Interlocked.Increment(ref backend._served);
+            return $"backend {name}";
+        });
+        await app.StartAsync();
+        backend.Port = new Uri(app.Urls.First()).Port;
+        return backend;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
