@@ -5,6 +5,7 @@ public static class Labels
 {
     public const string App = "slipway.app";
     public const string Version = "slipway.version";
+    public const string Fingerprint = "slipway.fingerprint";
 
     public static IReadOnlyDictionary<string, string> ForApp(string app) => new Dictionary<string, string> { [App] = app };
 

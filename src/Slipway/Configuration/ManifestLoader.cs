@@ -192,7 +192,8 @@ public static partial class ManifestLoader
     }
 
     internal static SlipwayException Invalid(string file, long line, string key, string problem, string? hint = null) =>
-        new(ErrorCode.ManifestInvalid, key.Length > 0 ? $"{file}:{line}: {key}: {problem}" : $"{file}:{line}: {problem}", hint);
+        new(ErrorCode.ManifestInvalid, key.Length > 0 ? $"{file}:{line}: {key}: {problem}" : $"{file}:{line}: {problem}",
+            hint ?? "every key is described in schema/slipway.schema.json; examples/hello-flask/slipway.yaml shows them in use");
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 }

@@ -144,7 +144,8 @@ public sealed class DockerEngine : IDisposable
         return new ContainerDetails(Str(json, "Id"), Str(json, "Name").TrimStart('/'),
             state["Running"]?.GetValue<bool>() ?? false, state["ExitCode"]?.GetValue<int>() ?? 0,
             Str(state, "Status"), string.IsNullOrEmpty(error) ? null : error, hostPort,
-            Labels(json["Config"]?["Labels"]), state["OOMKilled"]?.GetValue<bool>() ?? false);
+            Labels(json["Config"]?["Labels"]), state["OOMKilled"]?.GetValue<bool>() ?? false,
+            json["RestartCount"]?.GetValue<int>() ?? 0);
     }
 
     /// <summary>The last lines of a container's stdout and stderr, demultiplexed.</summary>

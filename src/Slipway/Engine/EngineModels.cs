@@ -20,7 +20,11 @@ public sealed record ContainerSummary(string Id, string Name, string Image, stri
     IReadOnlyDictionary<string, string> Labels);
 
 public sealed record ContainerDetails(string Id, string Name, bool Running, int ExitCode, string Status,
-    string? Error, int? HostPort, IReadOnlyDictionary<string, string> Labels, bool OomKilled);
+    string? Error, int? HostPort, IReadOnlyDictionary<string, string> Labels, bool OomKilled, int RestartCount)
+{
+    /// <summary>Stopped, or brought back by its restart policy at least once: either way its process died.</summary>
+    public bool HasExited => !Running || RestartCount > 0 || Status == "restarting";
+}
 
 public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, IReadOnlyDictionary<string, string> Labels);
 

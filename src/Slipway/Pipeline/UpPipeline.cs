@@ -36,8 +36,7 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, State
         });
 
         var before = await platform.GetStatusAsync(app, ct);
-        var upToDate = before.Version == snapshot.Version && before.Replicas.Count == app.Replicas
-                       && before.HealthyReplicas == app.Replicas;
+        var upToDate = before.Serves(app, snapshot.Version);
         var built = false;
         if (upToDate)
         {

@@ -37,9 +37,18 @@ public sealed record AppStatus(string App, string Platform, Uri Url, string? Ver
 {
     public bool IsDeployed => Version is not null;
     public int HealthyReplicas => Replicas.Count(r => r.Health is "healthy" or "unknown");
+
+    /// <summary>True when this exact release (code and configuration) serves on every wanted replica.</summary>
+    public bool Serves(AppManifest app, string version)
+    {
+        var fingerprint = ReleaseFingerprint.Of(app, version);
+        return Version == version && Replicas.Count == app.Replicas && HealthyReplicas == app.Replicas
+               && Replicas.All(r => r.Fingerprint == fingerprint);
+    }
 }
 
-public sealed record ReplicaStatus(string Id, string Version, string State, string Health, string? Address);
+/// <param name="Fingerprint">The <see cref="ReleaseFingerprint"/> the replica was started with.</param>
+public sealed record ReplicaStatus(string Id, string Version, string State, string Health, string? Address, string? Fingerprint);
 
 public sealed record RolloutReport(string Version, string? PreviousVersion, int Replicas, bool DrainTimedOut);
 

@@ -41,7 +41,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var replicas = containers
             .Where(c => health.ContainsKey(c.Name))
             .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(Labels.Version, "?"), c.State,
-                health[c.Name].Health, health[c.Name].Address))
+                health[c.Name].Health, health[c.Name].Address, c.Labels.GetValueOrDefault(Labels.Fingerprint)))
             .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
         return new AppStatus(app.App, Name, PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt);
     }
@@ -69,7 +69,10 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
                     Name = name,
                     Image = ImageBuilder.ImageReference(app.App, version),
                     ContainerPort = app.Port,
-                    Labels = Labels.ForRelease(app.App, version),
+                    Labels = new Dictionary<string, string>(Labels.ForRelease(app.App, version))
+                    {
+                        [Labels.Fingerprint] = ReleaseFingerprint.Of(app, version),
+                    },
                     Environment = environment,
                 }, ct);
                 started.Add((id, new EdgeTarget(name, "")));
@@ -187,7 +190,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
                 foreach (var id in ids)
                 {
                     var details = await engine.InspectContainerAsync(id, ct);
-                    if (details is { Running: false }) return details;
+                    if (details is { HasExited: true }) return details;
                 }
             }
         }
@@ -259,7 +262,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         {
             var details = await engine.InspectContainerAsync(id, ct);
             if (details?.HostPort is { } port) return port;
-            if (details is { Running: false })
+            if (details is { HasExited: true })
                 break;
             await Task.Delay(100, ct);
         }

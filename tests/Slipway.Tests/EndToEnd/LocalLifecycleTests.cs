@@ -1,0 +1,131 @@
+using System.Net;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.EndToEnd;
+
+/// <summary>
+/// The whole story through the real CLI, engine, edge proxy and git: up, no-op up, change and up under load,
+/// status, destroy leaving nothing behind.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class LocalLifecycleTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Up_noop_change_under_load_status_and_destroy()
+    {
+        await using var app = new LocalApp("life");
+
+        // First up: infrastructure, build, deploy, check; stdout is the URL.
+        var first = await app.RunAsync("up");
+        Assert.True(first.ExitCode == 0, first.All);
+        Assert.Equal(app.Url.ToString(), first.Stdout.Trim());
+        Assert.Equal(($"version {app.FirstVersion}\n", app.FirstVersion), await app.GetAsync());
+        var firstContainers = (await app.ContainersAsync()).Select(c => c.Id).Order().ToList();
+        Assert.Equal(2, firstContainers.Count);
+
+        // Nothing changed (a commit outside the app's subdirectory does not count): says so, touches nothing.
+        app.Repo.Write("README", "docs changed");
+        app.Repo.Commit("docs");
+        var again = await app.RunAsync("up");
+        Assert.True(again.ExitCode == 0, again.All);
+        Assert.Contains("nothing to do", again.Stderr);
+        Assert.DoesNotContain("build", again.Stderr);
+        Assert.Equal(firstContainers, (await app.ContainersAsync()).Select(c => c.Id).Order().ToList());
+
+        var status = await app.StatusAsync();
+        Assert.Equal(app.FirstVersion, status.GetProperty("version").GetString());
+        Assert.Equal(2, status.GetProperty("healthy").GetInt32());
+        Assert.Equal(app.Url.ToString(), status.GetProperty("url").GetString());
+
+        // A new commit to the app rolls out while a load runs: no request fails.
+        app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
+        var second = app.Repo.Commit("second version");
+        using var stopLoad = new CancellationTokenSource();
+        var load = LoadAsync(app.Url, stopLoad.Token);
+        var rollout = await app.RunAsync("up");
+        await Task.Delay(500, Ct);
+        await stopLoad.CancelAsync();
+        var (sent, failed) = await load;
+        Assert.True(rollout.ExitCode == 0, rollout.All);
+        Assert.True(sent > 50, $"only {sent} requests were sent during the rollout");
+        Assert.Equal(0, failed);
+        Assert.Equal(($"v2 {second}\n", second), await app.GetAsync());
+        var containers = await app.ContainersAsync();
+        Assert.Equal(2, containers.Count);
+        Assert.All(containers, c => Assert.Equal(second, c.Labels["slipway.version"]));
+        // The previous release's image is kept for rollback.
+        var versions = (await app.ImagesAsync()).Select(i => i.Labels["slipway.version"]).ToHashSet();
+        Assert.Contains(app.FirstVersion, versions);
+        Assert.Contains(second, versions);
+
+        // Destroy leaves nothing labelled with the app, and twice is fine.
+        var destroy = await app.RunAsync("destroy", "--yes");
+        Assert.True(destroy.ExitCode == 0, destroy.All);
+        Assert.Empty(await app.ContainersAsync());
+        Assert.Empty(await app.ImagesAsync());
+        await Assert.ThrowsAsync<HttpRequestException>(() => Http.Client.GetAsync(app.Url, Ct));
+        Assert.False(File.Exists(Path.Combine(app.Cli.StateDirectory, "edge", "control.sock"))
+                     && (await app.Cli.RunAsync("edge", "status", "--dir", Path.Combine(app.Cli.StateDirectory, "edge"))).ExitCode == 0,
+            "the edge proxy should stop when no app is left");
+        var twice = await app.RunAsync("destroy", "--yes");
+        Assert.True(twice.ExitCode == 0, twice.All);
+        Assert.Contains("nothing was left to remove", twice.Stderr);
+    }
+
+    [Fact]
+    public async Task A_manifest_change_alone_rolls_out_again_and_secrets_reach_the_app_but_no_output()
+    {
+        await using var app = new LocalApp("conf");
+        var secret = "s3cr3t-" + Guid.NewGuid().ToString("N");
+        var env = new Dictionary<string, string> { ["CONF_TOKEN"] = secret };
+        app.WriteManifest(extra: "secrets:\n  API_TOKEN:\n    fromEnv: CONF_TOKEN\n");
+
+        var first = await app.RunAsync(env, "up");
+        Assert.True(first.ExitCode == 0, first.All);
+        Assert.Equal(secret.Length.ToString(), (await app.GetAsync("/secret-length")).Body);
+
+        app.WriteManifest(extra: "secrets:\n  API_TOKEN:\n    fromEnv: CONF_TOKEN\nenv:\n  MODE: two\n");
+        var second = await app.RunAsync(env, "up", "--json");
+        Assert.True(second.ExitCode == 0, second.All);
+        Assert.Contains("\"changed\": true", second.Stdout);
+        var status = await app.RunAsync(env, "status", "--json");
+
+        foreach (var output in new[] { first.All, second.All, status.All })
+            Assert.DoesNotContain(secret, output);
+        foreach (var container in await app.ContainersAsync())
+            Assert.DoesNotContain(container.Labels.Values, v => v.Contains(secret, StringComparison.Ordinal));
+    }
+
+    /// <summary>Sends requests in a loop until stopped; counts non-200 answers and connection errors.</summary>
+    internal static async Task<(int Sent, int Failed)> LoadAsync(Uri url, CancellationToken stop, int workers = 4)
+    {
+        var sent = 0;
+        var failed = 0;
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await Http.Client.GetAsync(url, CancellationToken.None);
+                    if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failed);
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+                Interlocked.Increment(ref sent);
+                await Task.Delay(5, CancellationToken.None);
+            }
+        })));
+        return (sent, failed);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class EndToEndCollection
+{
+    public const string Name = "end-to-end";
+}

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Slipway.Build;
+using Slipway.Engine;
+
+namespace Slipway.Tests.Support;
+
+/// <summary>
+/// A user's project as Slipway sees it: an app in a real git repository, a manifest and Dockerfile kept
+/// outside it (as the original script did), a state directory and a free public port of its own.
+/// </summary>
+public sealed class LocalApp : IAsyncDisposable
+{
+    private readonly TempDirectory _dir = new("slipway-e2e");
+
+    public LocalApp(string prefix)
+    {
+        Name = $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 7)];
+        Port = FreePort.Next();
+        Repo = GitRepo.Init(Path.Combine(_dir.Path, "repo"));
+        Repo.Write("app/app.py", TestEngine.FlaskApp);
+        Repo.Write("README", "not part of the app");
+        FirstVersion = Repo.Commit("first version");
+        Cli = new SlipwayCli(Path.Combine(_dir.Path, "state"));
+        File.WriteAllText(Path.Combine(_dir.Path, "deploy", "Dockerfile").Also(CreateParent), TestEngine.Dockerfile);
+        WriteManifest();
+    }
+
+    public string Name { get; }
+    public int Port { get; }
+    public GitRepo Repo { get; }
+    public string FirstVersion { get; }
+    public SlipwayCli Cli { get; }
+    public string ManifestPath => Path.Combine(_dir.Path, "deploy", "slipway.yaml");
+    public Uri Url => new($"http://127.0.0.1:{Port}/");
+
+    public void WriteManifest(int containerPort = 8000, string healthPath = "/", string startPeriod = "20s", string extra = "") =>
+        File.WriteAllText(ManifestPath, $"""
+            app: {Name}
+            source:
+              path: ../repo
+              subdirectory: app
+            port: {containerPort}
+            replicas: 2
+            healthCheck:
+              path: {healthPath}
+              interval: 300ms
+              timeout: 1s
+              healthyThreshold: 2
+              startPeriod: {startPeriod}
+            drain: 2s
+            edge:
+              port: {Port}
+            check:
+              tries: 10
+              interval: 500ms
+            {extra}
+            """);
+
+    public Task<CliResult> RunAsync(params string[] args) =>
+        Cli.RunAsync([.. args, "-f", ManifestPath], null, TestContext.Current.CancellationToken);
+
+    public Task<CliResult> RunAsync(IDictionary<string, string> env, params string[] args) =>
+        Cli.RunAsync([.. args, "-f", ManifestPath], env, TestContext.Current.CancellationToken);
+
+    public async Task<JsonElement> StatusAsync()
+    {
+        var result = await RunAsync("status", "--json");
+        Assert.True(result.ExitCode == 0, result.All);
+        return JsonDocument.Parse(result.Stdout).RootElement;
+    }
+
+    public async Task<(string Body, string? Version)> GetAsync(string path = "/")
+    {
+        using var response = await Http.Client.GetAsync(new Uri(Url, path), TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var version = response.Headers.TryGetValues("X-Slipway-Version", out var v) ? v.Single() : null;
+        return (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), version);
+    }
+
+    public async Task<IReadOnlyList<ContainerSummary>> ContainersAsync()
+    {
+        using var engine = TestEngine.Create();
+        return await engine.ListContainersAsync(Labels.ForApp(Name), CancellationToken.None);
+    }
+
+    public async Task<IReadOnlyList<ImageSummary>> ImagesAsync()
+    {
+        using var engine = TestEngine.Create();
+        return await engine.ListImagesAsync(Labels.ForApp(Name), CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cli.RunAsync(["destroy", "--yes", "-f", ManifestPath], null, CancellationToken.None);
+        await Cli.StopEdgeAsync();
+        _dir.Dispose();
+    }
+
+    private static void CreateParent(string path) => Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+}
+
+internal static class FluentExtensions
+{
+    public static T Also<T>(this T value, Action<T> action)
+    {
+        action(value);
+        return value;
+    }
+}
