@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test: unit, integration (real engine, real proxy, real git) and end to end (the real CLI).
+# Installs what they need first (container engine, base image), so it works on a fresh machine as root.
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+bash "$root/scripts/install.sh"
+log=$(mktemp)
+set +e
+dotnet test "$root/Slipway.slnx" -c Release --nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One plain summary line, whatever the runner printed.
+summary=$(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -n 1 || true)
+if [ -n "$summary" ]; then
+  read -r failed passed skipped < <(echo "$summary" | grep -Eo '[0-9]+' | tr '\n' ' ')
+  echo "tests: $passed passed, $failed failed, $skipped skipped"
+fi
+rm -f "$log"
+exit "$status"
