@@ -12,8 +12,7 @@ set -e
 # One plain summary line, whatever the runner printed.
 summary=$(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -n 1 || true)
 if [ -n "$summary" ]; then
-  read -r failed passed skipped < <(echo "$summary" | grep -Eo '[0-9]+' | tr '\n' ' ')
-  echo "tests: $passed passed, $failed failed, $skipped skipped"
+  echo "$summary" | sed -E 's/Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+)/tests: \2 passed, \1 failed, \3 skipped/'
 fi
 rm -f "$log"
 exit "$status"
