@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Slipway.Build;
 using Slipway.Common;
@@ -58,13 +59,14 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var current = await edge.RouteAsync(app.App, ct);
         await RemoveUnroutedAsync(app, current, log, ct);
 
-        var started = new List<(string Id, EdgeTarget Target)>();
+        var clock = Stopwatch.StartNew();
+        var created = new List<(string Id, string Name)>();
         try
         {
             for (var i = 1; i <= app.Replicas; i++)
             {
                 var name = $"{app.App}-{version}-{i}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4]}";
-                var id = await engine.CreateContainerAsync(new ContainerSpec
+                created.Add((await engine.CreateContainerAsync(new ContainerSpec
                 {
                     Name = name,
                     Image = ImageBuilder.ImageReference(app.App, version),
@@ -74,23 +76,26 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
                         [Labels.Fingerprint] = ReleaseFingerprint.Of(app, version),
                     },
                     Environment = environment,
-                }, ct);
-                started.Add((id, new EdgeTarget(name, "")));
-                await engine.StartContainerAsync(id, ct);
-                var port = await HostPortAsync(app, id, ct);
-                started[^1] = (id, new EdgeTarget(name, $"http://127.0.0.1:{port}"));
-                log.Info($"replica {name} started on 127.0.0.1:{port}");
+                }, ct), name));
             }
+            var started = await Task.WhenAll(created.Select(async replica =>
+            {
+                await engine.StartContainerAsync(replica.Id, ct);
+                var port = await HostPortAsync(app, replica.Id, ct);
+                log.Info($"replica {replica.Name} started on 127.0.0.1:{port}");
+                return (replica.Id, Target: new EdgeTarget(replica.Name, $"http://127.0.0.1:{port}"));
+            }));
 
             var outcome = await DeployThroughEdgeAsync(app, version, started, ct);
+            log.Info($"cut over to {version} {Duration.Format(clock.Elapsed)} after the first replica was created; old replicas drained");
             await StopAsync(current?.Targets.Select(t => t.Id) ?? [], log, ct);
             await PruneImagesAsync(app, version, current?.Route.Version, ct);
-            return new RolloutReport(version, outcome.PreviousVersion, started.Count, outcome.DrainTimedOut);
+            return new RolloutReport(version, outcome.PreviousVersion, started.Length, outcome.DrainTimedOut);
         }
         catch
         {
             // Whatever went wrong (rejected, crashed, cancelled), replicas that never took traffic go away.
-            await DiscardAsync(app, started.Select(s => s.Id), CancellationToken.None);
+            await DiscardAsync(app, created.Select(c => c.Id), CancellationToken.None);
             throw;
         }
     }
