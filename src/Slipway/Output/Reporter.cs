@@ -10,6 +10,8 @@ namespace Slipway.Output;
 /// </summary>
 public sealed class Reporter(TextWriter output, bool color)
 {
+    private int _linesWritten;
+
     public static Reporter ForConsole() => new(Console.Error,
         !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null
         && Environment.GetEnvironmentVariable("TERM") is not "dumb");
@@ -18,24 +20,36 @@ public sealed class Reporter(TextWriter output, bool color)
 
     public void Header(string text) => output.WriteLine(Paint(text, "1"));
 
-    public void Line(string text) => output.WriteLine(text);
+    public void Line(string text)
+    {
+        Interlocked.Increment(ref _linesWritten);
+        output.WriteLine(text);
+    }
 
     public async Task<T> StageAsync<T>(string stage, Func<IStageLog, Task<StageOutcome<T>>> work)
     {
-        output.WriteLine($"{Paint("→", "36")} {stage,-15}");
+        Line($"{Paint("→", "36")} {stage}");
+        var linesAtStart = _linesWritten;
         var clock = Stopwatch.StartNew();
         try
         {
             var outcome = await work(new StageLog(this));
             var mark = outcome.Skipped ? Paint("–", "33") : Paint("✓", "32");
-            output.WriteLine($"{mark} {stage,-15} {outcome.Summary} {Paint($"({Duration.Format(clock.Elapsed)})", "2")}");
+            EndStage(linesAtStart, $"{mark} {stage,-15} {outcome.Summary} {Paint($"({Duration.Format(clock.Elapsed)})", "2")}");
             return outcome.Value;
         }
         catch (Exception)
         {
-            output.WriteLine($"{Paint("✗", "31")} {stage,-15} failed {Paint($"({Duration.Format(clock.Elapsed)})", "2")}");
+            EndStage(linesAtStart, $"{Paint("✗", "31")} {stage,-15} failed {Paint($"({Duration.Format(clock.Elapsed)})", "2")}");
             throw;
         }
+    }
+
+    /// <summary>On a terminal, a stage that printed nothing in between replaces its start line with its outcome.</summary>
+    private void EndStage(int linesAtStart, string text)
+    {
+        if (color && _linesWritten == linesAtStart) output.Write("\e[1A\e[2K");
+        Line(text);
     }
 
     public void Error(string message, string? hint)
