@@ -12,6 +12,7 @@ public static class Program
         {
             UpCommand.Create(),
             StatusCommand.Create(),
+            RollbackCommand.Create(),
             DestroyCommand.Create(),
             EdgeCommand.Create(),
         };

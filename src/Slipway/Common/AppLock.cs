@@ -7,8 +7,16 @@ namespace Slipway.Common;
 public sealed class AppLock : IAsyncDisposable
 {
     private readonly FileStream _file;
+    private readonly string _path;
 
-    private AppLock(FileStream file) => _file = file;
+    private AppLock(FileStream file, string path)
+    {
+        _file = file;
+        _path = path;
+    }
+
+    /// <summary>For destroy: the app leaves no state behind, its lock file included. Called while still holding it.</summary>
+    public void DeleteFile() => File.Delete(_path);
 
     public static async Task<AppLock> AcquireAsync(StateDirectory state, string app, Action onWait, CancellationToken ct)
     {
@@ -27,7 +35,7 @@ public sealed class AppLock : IAsyncDisposable
         {
             try
             {
-                return new AppLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+                return new AppLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), path);
             }
             catch (IOException) when (!ct.IsCancellationRequested)
             {

@@ -12,6 +12,7 @@ public enum ErrorCode
     ConfirmationRequired,
     PlatformNotAvailable,
     PortInUse,
+    VersionNotAvailable,
 
     // The operation failed: retrying after fixing the environment or the app may help (exit 1).
     SourceUnreachable,
@@ -34,7 +35,7 @@ public static class ErrorCodeExtensions
     {
         ErrorCode.ManifestNotFound or ErrorCode.ManifestInvalid or ErrorCode.DockerfileMissing
             or ErrorCode.UnknownGitRef or ErrorCode.SourceNotFound or ErrorCode.ConfirmationRequired
-            or ErrorCode.PlatformNotAvailable or ErrorCode.PortInUse => InvalidInput,
+            or ErrorCode.PlatformNotAvailable or ErrorCode.PortInUse or ErrorCode.VersionNotAvailable => InvalidInput,
         _ => OperationFailed,
     };
 }

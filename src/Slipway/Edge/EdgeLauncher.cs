@@ -6,8 +6,9 @@ namespace Slipway.Edge;
 
 /// <summary>
 /// Starts the edge as a detached process of its own (new session, output to its log file) when none answers,
-/// so it outlives the CLI that started it. Two CLIs racing to start it are safe: the edge's instance lock
-/// lets only one run.
+/// so it outlives the CLI that started it. A small shell loop supervises it: an edge that dies (a crash,
+/// kill -9) is started again and restores its routes; one that exits cleanly (shutdown, SIGTERM) stays down.
+/// Two CLIs racing to start it are safe: the edge's instance lock lets only one run.
 /// </summary>
 public sealed class EdgeLauncher(EdgeClient client)
 {
@@ -28,9 +29,10 @@ public sealed class EdgeLauncher(EdgeClient client)
         var (program, prefix) = SelfCommand();
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("log=$1; shift; exec setsid \"$@\" >>\"$log\" 2>&1 </dev/null &");
+        start.ArgumentList.Add("log=$1; supervisor=$2; shift 2; setsid sh -c \"$supervisor\" slipway-edge-supervisor \"$@\" >>\"$log\" 2>&1 </dev/null &");
         start.ArgumentList.Add("slipway-edge-launch");
         start.ArgumentList.Add(paths.LogFile);
+        start.ArgumentList.Add(Supervisor);
         start.ArgumentList.Add(program);
         foreach (var arg in prefix) start.ArgumentList.Add(arg);
         foreach (var arg in new[] { "edge", "serve", "--dir", paths.Directory }) start.ArgumentList.Add(arg);
@@ -46,6 +48,20 @@ public sealed class EdgeLauncher(EdgeClient client)
         throw new SlipwayException(ErrorCode.EdgeUnavailable, "the edge proxy did not start within 20 s",
             $"see {paths.LogFile}: {string.Join(" | ", tail)}");
     }
+
+    /// <summary>Restarts the edge when it dies; gives up after 10 deaths within a minute of each start (a crash loop).</summary>
+    private const string Supervisor = """
+        quick=0
+        while :; do
+          started=$(date +%s)
+          "$@"; rc=$?
+          [ $rc -eq 0 ] && exit 0
+          if [ $(( $(date +%s) - started )) -lt 60 ]; then quick=$((quick + 1)); else quick=0; fi
+          [ $quick -ge 10 ] && { echo "edge keeps exiting (last code $rc): giving up"; exit 1; }
+          echo "edge exited with code $rc: restarting"
+          sleep 0.5
+        done
+        """;
 
     /// <summary>How to run this same program again: the apphost directly, or <c>dotnet slipway.dll</c>.</summary>
     private static (string Program, string[] Prefix) SelfCommand()

@@ -83,7 +83,8 @@ public sealed class DockerEngine : IDisposable
         return json.AsArray().Select(image => new ImageSummary(
             Str(image!, "Id"),
             image!["RepoTags"]?.AsArray().Select(t => t!.GetValue<string>()).Where(t => t != "<none>:<none>").ToArray() ?? [],
-            Labels(image["Labels"]))).ToList();
+            Labels(image["Labels"]),
+            DateTimeOffset.FromUnixTimeSeconds(image["Created"]?.GetValue<long>() ?? 0))).ToList();
     }
 
     public async Task RemoveImageAsync(string reference, CancellationToken ct)
@@ -102,6 +103,11 @@ public sealed class DockerEngine : IDisposable
     }
 
     public Task StartContainerAsync(string id, CancellationToken ct) => PostAsync($"{ApiPrefix}/containers/{id}/start", ct);
+
+    /// <summary>True for the engine's answer when a published host port was taken between choosing and binding it.</summary>
+    public static bool IsPortConflict(EngineApiException e) =>
+        e.Message.Contains("port is already allocated", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Stops gracefully (SIGTERM, then SIGKILL after the grace period); a missing or stopped container is fine.</summary>
     public Task StopContainerAsync(string id, TimeSpan grace, CancellationToken ct) =>

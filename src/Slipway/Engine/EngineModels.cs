@@ -11,8 +11,13 @@ public sealed record ContainerSpec
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     /// <summary>Environment, secrets included: values go to the engine only and are never printed.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
-    /// <summary>Host address the published port binds to; the engine picks the host port.</summary>
+    /// <summary>Host address the published port binds to.</summary>
     public string HostIp { get; init; } = "127.0.0.1";
+    /// <summary>
+    /// The published host port; null lets the engine pick one. An engine-picked port changes when the engine
+    /// restarts the container, so Slipway pins it to keep the edge's routes valid across engine restarts.
+    /// </summary>
+    public int? HostPort { get; init; }
     public string RestartPolicy { get; init; } = "unless-stopped";
 }
 
@@ -26,7 +31,7 @@ public sealed record ContainerDetails(string Id, string Name, bool Running, int 
     public bool HasExited => !Running || RestartCount > 0 || Status == "restarting";
 }
 
-public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, IReadOnlyDictionary<string, string> Labels);
+public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, IReadOnlyDictionary<string, string> Labels, DateTimeOffset Created);
 
 public sealed record ImageBuildRequest
 {

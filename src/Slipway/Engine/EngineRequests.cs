@@ -26,7 +26,7 @@ public static class EngineRequests
             {
                 ["PortBindings"] = new JsonObject
                 {
-                    [port] = new JsonArray(new JsonObject { ["HostIp"] = spec.HostIp, ["HostPort"] = "" }),
+                    [port] = new JsonArray(new JsonObject { ["HostIp"] = spec.HostIp, ["HostPort"] = spec.HostPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "" }),
                 },
                 ["RestartPolicy"] = new JsonObject { ["Name"] = spec.RestartPolicy },
                 ["LogConfig"] = new JsonObject

@@ -19,6 +19,7 @@ public sealed class DestroyPipeline(IPlatform platform, StateDirectory state, Re
             foreach (var problem in done.Problems) log.Warn(problem);
             return StageOutcome.Done(done, done.Removed.Count == 0 ? "nothing was left to remove" : $"removed {done.Removed.Count} object(s)");
         });
+        if (report.Problems.Count == 0) appLock.DeleteFile();
         return report;
     }
 }

@@ -25,6 +25,12 @@ public interface IPlatform
     /// <summary>Builds the image for the snapshot and makes it available to the platform (aws: pushes it).</summary>
     Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct);
 
+    /// <summary>Removes what a failed or killed run left behind (replicas that take no traffic); returns how many.</summary>
+    Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct);
+
+    /// <summary>Versions the platform can roll out without building, newest first.</summary>
+    Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct);
+
     /// <summary>Rolls the app out to a version with a health-gated cut-over; throws when the release is rejected, leaving the old one serving.</summary>
     Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, CancellationToken ct);
 

@@ -56,7 +56,7 @@ public sealed class LocalLifecycleTests
         Assert.Equal(2, containers.Count);
         Assert.All(containers, c => Assert.Equal(second, c.Labels["slipway.version"]));
         // The previous release's image is kept for rollback.
-        var versions = (await app.ImagesAsync()).Select(i => i.Labels["slipway.version"]).ToHashSet();
+        var versions = (await app.ImagesAsync()).Select(i => i.Labels.GetValueOrDefault("slipway.version")).ToHashSet();
         Assert.Contains(app.FirstVersion, versions);
         Assert.Contains(second, versions);
 

@@ -12,7 +12,7 @@ public sealed class LocalApp : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new("slipway-e2e");
 
-    public LocalApp(string prefix)
+    public LocalApp(string prefix, string? stateDirectory = null)
     {
         Name = $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 7)];
         Port = FreePort.Next();
@@ -20,7 +20,7 @@ public sealed class LocalApp : IAsyncDisposable
         Repo.Write("app/app.py", TestEngine.FlaskApp);
         Repo.Write("README", "not part of the app");
         FirstVersion = Repo.Commit("first version");
-        Cli = new SlipwayCli(Path.Combine(_dir.Path, "state"));
+        Cli = new SlipwayCli(stateDirectory ?? Path.Combine(_dir.Path, "state"));
         File.WriteAllText(Path.Combine(_dir.Path, "deploy", "Dockerfile").Also(CreateParent), TestEngine.Dockerfile);
         WriteManifest();
     }
@@ -59,6 +59,20 @@ public sealed class LocalApp : IAsyncDisposable
     public Task<CliResult> RunAsync(params string[] args) =>
         Cli.RunAsync([.. args, "-f", ManifestPath], null, TestContext.Current.CancellationToken);
 
+    public RunningCli Start(params string[] args) => Cli.Start([.. args, "-f", ManifestPath]);
+
+    public async Task<Slipway.Edge.RouteStatus?> RouteAsync()
+    {
+        using var client = new Slipway.Edge.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
+        return await client.InfoAsync(CancellationToken.None) is null ? null : await client.RouteAsync(Name, CancellationToken.None);
+    }
+
+    public async Task<Slipway.Edge.EdgeInfo?> EdgeInfoAsync()
+    {
+        using var client = new Slipway.Edge.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
+        return await client.InfoAsync(CancellationToken.None);
+    }
+
     public Task<CliResult> RunAsync(IDictionary<string, string> env, params string[] args) =>
         Cli.RunAsync([.. args, "-f", ManifestPath], env, TestContext.Current.CancellationToken);
 
@@ -75,6 +89,21 @@ public sealed class LocalApp : IAsyncDisposable
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         var version = response.Headers.TryGetValues("X-Slipway-Version", out var v) ? v.Single() : null;
         return (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), version);
+    }
+
+    /// <summary>The version that answered 200, or null for any other answer or none.</summary>
+    public async Task<string?> TryGetVersionAsync()
+    {
+        try
+        {
+            using var response = await Http.Client.GetAsync(Url, TestContext.Current.CancellationToken);
+            return response.StatusCode == System.Net.HttpStatusCode.OK && response.Headers.TryGetValues("X-Slipway-Version", out var v)
+                ? v.Single() : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
     }
 
     public async Task<IReadOnlyList<ContainerSummary>> ContainersAsync()

@@ -8,6 +8,44 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
     public string All => Stdout + Stderr;
 }
 
+public sealed class RunningCli : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    public RunningCli(Process process)
+    {
+        _process = process;
+        process.StandardInput.Close();
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>kill -9: no chance to clean up, as when a machine or a terminal dies.</summary>
+    public void KillHard() => _process.Kill(entireProcessTree: false);
+
+    public async Task<CliResult> WaitAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromMinutes(3));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return new CliResult(_process.ExitCode, await _stdout, await _stderr);
+    }
+
+    public void Dispose() => _process.Dispose();
+}
+
 /// <summary>Runs the real CLI as a separate process, as a user would, with its own state directory.</summary>
 public sealed class SlipwayCli(string stateDirectory)
 {
@@ -16,6 +54,13 @@ public sealed class SlipwayCli(string stateDirectory)
     public string StateDirectory { get; } = stateDirectory;
 
     public async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string>? env = null, CancellationToken ct = default)
+    {
+        using var running = Start(args, env);
+        return await running.WaitAsync(ct);
+    }
+
+    /// <summary>Starts the CLI without waiting, so a test can kill it mid-way.</summary>
+    public RunningCli Start(IEnumerable<string> args, IDictionary<string, string>? env = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -26,22 +71,7 @@ public sealed class SlipwayCli(string stateDirectory)
         start.Environment["SLIPWAY_STATE_DIR"] = StateDirectory;
         start.Environment["NO_COLOR"] = "1";
         foreach (var (key, value) in env ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return new CliResult(process.ExitCode, await stdout, await stderr);
+        return new RunningCli(Process.Start(start)!);
     }
 
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, null, TestContext.Current.CancellationToken);

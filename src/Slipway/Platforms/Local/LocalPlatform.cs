@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using Slipway.Build;
@@ -60,30 +61,24 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         await RemoveUnroutedAsync(app, current, log, ct);
 
         var clock = Stopwatch.StartNew();
-        var created = new List<(string Id, string Name)>();
+        var created = new ConcurrentBag<string>();
         try
         {
-            for (var i = 1; i <= app.Replicas; i++)
+            var labels = new Dictionary<string, string>(Labels.ForRelease(app.App, version))
             {
-                var name = $"{app.App}-{version}-{i}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4]}";
-                created.Add((await engine.CreateContainerAsync(new ContainerSpec
+                [Labels.Fingerprint] = ReleaseFingerprint.Of(app, version),
+            };
+            var started = await Task.WhenAll(Enumerable.Range(1, app.Replicas).Select(async index =>
+            {
+                var name = $"{app.App}-{version}-{index}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4]}";
+                var spec = new ContainerSpec
                 {
-                    Name = name,
-                    Image = ImageBuilder.ImageReference(app.App, version),
-                    ContainerPort = app.Port,
-                    Labels = new Dictionary<string, string>(Labels.ForRelease(app.App, version))
-                    {
-                        [Labels.Fingerprint] = ReleaseFingerprint.Of(app, version),
-                    },
-                    Environment = environment,
-                }, ct), name));
-            }
-            var started = await Task.WhenAll(created.Select(async replica =>
-            {
-                await engine.StartContainerAsync(replica.Id, ct);
-                var port = await HostPortAsync(app, replica.Id, ct);
-                log.Info($"replica {replica.Name} started on 127.0.0.1:{port}");
-                return (replica.Id, Target: new EdgeTarget(replica.Name, $"http://127.0.0.1:{port}"));
+                    Name = name, Image = ImageBuilder.ImageReference(app.App, version), ContainerPort = app.Port,
+                    Labels = labels, Environment = environment,
+                };
+                var (id, port) = await StartOnFreePortAsync(spec, created, ct);
+                log.Info($"replica {name} started on 127.0.0.1:{port}");
+                return (Id: id, Target: new EdgeTarget(name, $"http://127.0.0.1:{port}"));
             }));
 
             var outcome = await DeployThroughEdgeAsync(app, version, started, ct);
@@ -95,10 +90,19 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         catch
         {
             // Whatever went wrong (rejected, crashed, cancelled), replicas that never took traffic go away.
-            await DiscardAsync(app, created.Select(c => c.Id), CancellationToken.None);
+            await DiscardAsync(app, created, CancellationToken.None);
             throw;
         }
     }
+
+    public async Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct) =>
+        await RemoveUnroutedAsync(app, await edge.RouteAsync(app.App, ct), log, ct);
+
+    public async Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) =>
+        (await engine.ListImagesAsync(Labels.ForApp(app.App), ct))
+            .OrderByDescending(i => i.Created)
+            .Select(i => i.Labels.GetValueOrDefault(Labels.Version))
+            .OfType<string>().Distinct().ToList();
 
     public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
@@ -110,6 +114,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             if ((await edge.RoutesAsync(ct)).Count == 0)
             {
                 await edge.ShutdownAsync(ct);
+                await WaitForEdgeExitAsync(ct);
                 removed.Add("edge proxy (no app left)");
             }
         }
@@ -140,6 +145,23 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             }
         }
         return new DestroyReport(removed, problems);
+    }
+
+    /// <summary>Waits for a shut-down edge to let go of its directory, then removes it (routes file, log).</summary>
+    private async Task WaitForEdgeExitAsync(CancellationToken ct)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using (new FileStream(edge.Paths.LockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
+                Directory.Delete(edge.Paths.Directory, recursive: true);
+                return;
+            }
+            catch (FileNotFoundException) { return; }
+            catch (DirectoryNotFoundException) { return; }
+            catch (IOException) { await Task.Delay(100, ct); }
+        }
     }
 
     private async Task<DeployOutcome> DeployThroughEdgeAsync(AppManifest app, string version,
@@ -215,15 +237,18 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     }
 
     /// <summary>Containers of the app that the edge does not route to are leftovers of a failed or killed run.</summary>
-    private async Task RemoveUnroutedAsync(AppManifest app, RouteStatus? current, IStageLog log, CancellationToken ct)
+    private async Task<int> RemoveUnroutedAsync(AppManifest app, RouteStatus? current, IStageLog log, CancellationToken ct)
     {
         var routed = current?.Targets.Select(t => t.Id).ToHashSet() ?? [];
+        var removed = 0;
         foreach (var container in await engine.ListContainersAsync(Labels.ForApp(app.App), ct))
         {
             if (routed.Contains(container.Name)) continue;
             log.Info($"removing leftover replica {container.Name} (not routed)");
             await engine.RemoveContainerAsync(container.Id, ct);
+            removed++;
         }
+        return removed;
     }
 
     private async Task StopAsync(IEnumerable<string> names, IStageLog log, CancellationToken ct)
@@ -253,7 +278,9 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var images = await engine.ListImagesAsync(Labels.ForApp(app.App), ct);
         var keep = new HashSet<string> { version };
         if (previous is not null) keep.Add(previous);
-        var prunable = images.Where(i => !keep.Contains(i.Labels.GetValueOrDefault(Labels.Version, ""))).ToList();
+        var prunable = images
+            .Where(i => i.Labels.TryGetValue(Labels.Version, out var v) && !keep.Contains(v)) // not a build's intermediate image
+            .OrderByDescending(i => i.Created).ToList();
         foreach (var image in prunable.Skip(Math.Max(0, ImagesKept - keep.Count)))
         {
             try { await engine.RemoveImageAsync(image.Id, ct); }
@@ -261,17 +288,34 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         }
     }
 
-    private async Task<int> HostPortAsync(AppManifest app, string id, CancellationToken ct)
+    /// <summary>
+    /// Creates and starts a replica on a host port chosen here rather than by the engine, so the port survives
+    /// an engine restart and the edge's route stays valid. A port taken in between is retried with another.
+    /// </summary>
+    private async Task<(string Id, int Port)> StartOnFreePortAsync(ContainerSpec spec, ConcurrentBag<string> created, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
-            var details = await engine.InspectContainerAsync(id, ct);
-            if (details?.HostPort is { } port) return port;
-            if (details is { HasExited: true })
-                break;
-            await Task.Delay(100, ct);
+            var port = FreeLoopbackPort();
+            var id = await engine.CreateContainerAsync(spec with { HostPort = port }, ct);
+            created.Add(id);
+            try
+            {
+                await engine.StartContainerAsync(id, ct);
+                return (id, port);
+            }
+            catch (EngineApiException e) when (DockerEngine.IsPortConflict(e) && attempt < 5)
+            {
+                await engine.RemoveContainerAsync(id, ct);
+            }
         }
-        throw await UnhealthyAsync(app, id, "the replica stopped before the engine published its port", ct);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static IReadOnlyDictionary<string, string> ContainerEnvironment(AppManifest app, string version)

@@ -1,0 +1,32 @@
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Output;
+using Slipway.Platforms;
+
+namespace Slipway.Pipeline;
+
+public sealed record RollbackResult(string App, string Version, string? PreviousVersion, Uri Url, string? ServingVersion);
+
+/// <summary>Back to the previous (or a named) release, with the same health-gated cut-over as a deploy and no build.</summary>
+public sealed class RollbackPipeline(IPlatform platform, StateDirectory state, Reporter reporter, TimeProvider time)
+{
+    public async Task<RollbackResult> RunAsync(AppManifest app, string? version, bool check, CancellationToken ct)
+    {
+        await using var appLock = await AppLock.AcquireAsync(state, app.App,
+            () => reporter.Line($"waiting for another slipway run on {app.App} to finish..."), ct);
+        var stages = new Stages(platform, reporter, time);
+        var status = await platform.GetStatusAsync(app, ct);
+        var available = await platform.AvailableVersionsAsync(app, ct);
+        var target = version ?? available.FirstOrDefault(v => v != status.Version)
+            ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} has no previous release to roll back to",
+                available.Count == 0 ? "deploy it first with slipway up" : $"it has only {string.Join(", ", available)}");
+        if (!available.Contains(target))
+            throw new SlipwayException(ErrorCode.VersionNotAvailable, $"version {target} of {app.App} is no longer available",
+                available.Count == 0 ? "nothing is kept yet" : $"available, newest first: {string.Join(", ", available)}");
+
+        await stages.InfrastructureAsync(app, ct);
+        var rollout = await stages.DeployAsync(app, target, ct);
+        var serving = check ? await stages.CheckAsync(app, status.Url, ct) : null;
+        return new RollbackResult(app.App, target, rollout.PreviousVersion, status.Url, serving);
+    }
+}

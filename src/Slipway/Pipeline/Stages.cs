@@ -1,0 +1,43 @@
+using System.Net;
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Output;
+using Slipway.Platforms;
+
+namespace Slipway.Pipeline;
+
+/// <summary>The stages shared by the pipelines (up, rollback), each one reported line per stage.</summary>
+public sealed class Stages(IPlatform platform, Reporter reporter, TimeProvider time)
+{
+    public Task InfrastructureAsync(AppManifest app, CancellationToken ct) =>
+        reporter.StageAsync("infrastructure", async log =>
+        {
+            var summary = await platform.EnsureInfrastructureAsync(app, log, ct);
+            var leftovers = await platform.RemoveLeftoversAsync(app, log, ct);
+            if (leftovers > 0) summary += $"; removed {leftovers} leftover replica(s) of an interrupted run";
+            return StageOutcome.Done(true, summary);
+        });
+
+    public Task<RolloutReport> DeployAsync(AppManifest app, string version, CancellationToken ct) =>
+        reporter.StageAsync("deploy", async log =>
+        {
+            var rollout = await platform.RollOutAsync(app, version, log, ct);
+            if (rollout.DrainTimedOut)
+                log.Warn($"some requests to the old release were still running after the drain period ({Duration.Format(app.Drain)})");
+            return StageOutcome.Done(rollout,
+                $"{rollout.Version} serving on {rollout.Replicas} replica(s) (was {rollout.PreviousVersion ?? "nothing"})");
+        });
+
+    /// <summary>GET the public URL until it answers 200; returns the version that answered.</summary>
+    public Task<string?> CheckAsync(AppManifest app, Uri url, CancellationToken ct) =>
+        reporter.StageAsync("check", async _ =>
+        {
+            var connectTo = platform.Name == "local" ? IPAddress.Loopback : null;
+            var result = await new HttpCheck(time).RunAsync(url, connectTo, app.Check.Tries, app.Check.Interval, ct)
+                ?? throw new SlipwayException(ErrorCode.CheckFailed,
+                    $"{url} did not answer HTTP 200 after {app.Check.Tries} tries, {Duration.Format(app.Check.Interval)} apart",
+                    "see the app's logs; the release itself passed its health check");
+            return StageOutcome.Done(result.ServingVersion,
+                $"{url} answered 200 (version {result.ServingVersion ?? "unknown"}, try {result.Attempts})");
+        });
+}
