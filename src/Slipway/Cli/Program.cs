@@ -19,7 +19,7 @@ public static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) await Console.Error.WriteLineAsync($"error: {error.Message}");
+            await Console.Error.WriteLineAsync($"error: {parse.Errors[0].Message}");
             await Console.Error.WriteLineAsync("hint: see slipway --help, or slipway <command> --help");
             return ErrorCodeExtensions.InvalidInput;
         }

@@ -13,6 +13,7 @@ public enum ErrorCode
     PlatformNotAvailable,
     PortInUse,
     VersionNotAvailable,
+    InvalidSetting,
 
     // The operation failed: retrying after fixing the environment or the app may help (exit 1).
     SourceUnreachable,
@@ -35,7 +36,8 @@ public static class ErrorCodeExtensions
     {
         ErrorCode.ManifestNotFound or ErrorCode.ManifestInvalid or ErrorCode.DockerfileMissing
             or ErrorCode.UnknownGitRef or ErrorCode.SourceNotFound or ErrorCode.ConfirmationRequired
-            or ErrorCode.PlatformNotAvailable or ErrorCode.PortInUse or ErrorCode.VersionNotAvailable => InvalidInput,
+            or ErrorCode.PlatformNotAvailable or ErrorCode.PortInUse or ErrorCode.VersionNotAvailable
+            or ErrorCode.InvalidSetting => InvalidInput,
         _ => OperationFailed,
     };
 }

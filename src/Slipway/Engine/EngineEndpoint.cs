@@ -20,7 +20,8 @@ public sealed record EngineEndpoint(string Display, Uri BaseAddress, string? Uni
             return new EngineEndpoint(dockerHost, new Uri("http://docker"), dockerHost["unix://".Length..]);
         if (dockerHost.StartsWith("tcp://", StringComparison.Ordinal) || dockerHost.StartsWith("http://", StringComparison.Ordinal))
             return new EngineEndpoint(dockerHost, new Uri("http://" + dockerHost[(dockerHost.IndexOf("://", StringComparison.Ordinal) + 3)..].TrimEnd('/')), null);
-        throw new ArgumentException($"DOCKER_HOST \"{dockerHost}\" is not unix:// or tcp://");
+        throw new Common.SlipwayException(Common.ErrorCode.InvalidSetting, $"DOCKER_HOST: \"{dockerHost}\" is neither unix://<socket> nor tcp://<host>:<port>",
+            "unset DOCKER_HOST to use /var/run/docker.sock, or fix its value");
     }
 
     public HttpMessageHandler CreateHandler() => UnixSocket.Handler(UnixSocketPath);

@@ -52,10 +52,10 @@ public sealed class Reporter(TextWriter output, bool color)
         Line(text);
     }
 
-    public void Error(string message, string? hint)
+    public void Error(string message, string hint)
     {
         output.WriteLine($"{Paint("error:", "31;1")} {message}");
-        if (hint is not null) output.WriteLine($"{Paint("hint:", "33")} {hint}");
+        output.WriteLine($"{Paint("hint:", "33")} {hint}");
     }
 
     private sealed class StageLog(Reporter reporter) : IStageLog

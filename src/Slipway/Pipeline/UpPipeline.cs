@@ -24,6 +24,7 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, State
         await using var appLock = await AppLock.AcquireAsync(state, app.App,
             () => reporter.Line($"waiting for another slipway run on {app.App} to finish..."), ct);
         var stages = new Stages(platform, reporter, time);
+        SecretResolver.Resolve(app, Environment.GetEnvironmentVariable); // a missing secret stops the run before anything changes
 
         var snapshot = await reporter.StageAsync("source", async log =>
         {

@@ -68,7 +68,8 @@ public sealed class SourceResolver(Git git, string cacheRoot)
         var target = await ResolveRefAsync(cache, source.Ref, ct);
         var checkout = await git.RunAsync(cache, ["checkout", "--quiet", "--force", "--detach", target], ct);
         if (!checkout.Ok)
-            throw new SlipwayException(ErrorCode.SourceUnreachable, $"cannot check out {target}: {checkout.LastErrorLine}");
+            throw new SlipwayException(ErrorCode.SourceUnreachable, $"cannot check out {target}: {checkout.LastErrorLine}",
+                $"the cached clone may be damaged: delete {cache} and run again");
         await git.RunAsync(cache, ["clean", "-ffdxq"], ct);
 
         var pathspec = PathSpec(source, cache);
@@ -123,7 +124,8 @@ public sealed class SourceResolver(Git git, string cacheRoot)
     {
         if (source.Subdirectory is null) return ".";
         if (!Directory.Exists(Path.Combine(root, source.Subdirectory)))
-            throw new SlipwayException(ErrorCode.SourceNotFound, $"source.subdirectory: \"{source.Subdirectory}\" does not exist in the repository");
+            throw new SlipwayException(ErrorCode.SourceNotFound, $"source.subdirectory: \"{source.Subdirectory}\" does not exist in the repository",
+                "the subdirectory is relative to the repository's top (or source.path); check its spelling and that it is committed");
         return source.Subdirectory;
     }
 

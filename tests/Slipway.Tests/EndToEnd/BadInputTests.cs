@@ -4,90 +4,107 @@ using Slipway.Tests.Support;
 
 namespace Slipway.Tests.EndToEnd;
 
-/// <summary>Every bad input gets one clear line naming the problem, a hint, the documented exit code, and changes nothing.</summary>
+/// <summary>
+/// The bad-input table: each case gets one clear error line naming the problem, a hint, the documented exit
+/// code, and changes nothing (no container, no image, no edge proxy started).
+/// </summary>
 [Collection(EndToEndCollection.Name)]
-public sealed class BadInputTests : IAsyncLifetime
+public sealed class BadInputTests
 {
-    private readonly LocalApp _app = new("bad");
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    private async Task<CliResult> FailsWith(int exitCode, string message, CliResult result)
+    /// <param name="Setup">Breaks the otherwise valid app; returns the command line (the manifest is appended unless -f is given).</param>
+    public sealed record Case(string Name, int ExitCode, string Message, Func<LocalApp, string[]> Setup,
+        Dictionary<string, string>? Env = null)
     {
-        Assert.True(result.ExitCode == exitCode, $"expected exit {exitCode}, got {result.ExitCode}: {result.All}");
+        public override string ToString() => Name;
+    }
+
+    private static string[] Edit(LocalApp app, string from, string to)
+    {
+        var text = File.ReadAllText(app.ManifestPath);
+        Assert.Contains(from, text);
+        File.WriteAllText(app.ManifestPath, text.Replace(from, to));
+        return ["up"];
+    }
+
+    private static string[] Append(LocalApp app, string yaml)
+    {
+        File.AppendAllText(app.ManifestPath, yaml);
+        return ["up"];
+    }
+
+    public static TheoryData<Case> Cases =>
+    [
+        new Case("missing manifest", 2, "no manifest at", _ => ["up", "-f", "/nonexistent/slipway.yaml"]),
+        new Case("manifest is a folder", 2, "no manifest at", app => ["up", "-f", Path.GetDirectoryName(app.ManifestPath)!]),
+        new Case("malformed YAML", 2, "malformed YAML", app => Append(app, "  - : [unclosed\n")),
+        new Case("unknown key", 2, "replica: unknown key", app => Append(app, "replica: 3\n")),
+        new Case("wrong type: number", 2, "replicas: \"many\" is not a whole number", app => Edit(app, "replicas: 2", "replicas: many")),
+        new Case("wrong type: list for a mapping", 2, "healthCheck: must be a mapping of keys", app => Edit(app, "healthCheck:", "healthCheck: [a]\nhealthCheckWas:")),
+        new Case("bad duration", 2, "healthCheck.interval: \"soon\" is not a duration", app => Edit(app, "interval: 300ms", "interval: soon")),
+        new Case("port out of range", 2, "port: 0 is out of range", app => Edit(app, "port: 8000", "port: 0")),
+        new Case("invalid app name", 2, "is not a valid app name", app => Edit(app, $"app: {app.Name}", "app: My_App")),
+        new Case("missing Dockerfile", 2, "no Dockerfile at", app => Append(app, "build:\n  dockerfile: nowhere/Dockerfile\n")),
+        new Case("unknown git ref", 2, "\"no-such-tag\" is not a branch, tag or commit", app => Edit(app, "  subdirectory: app", "  subdirectory: app\n  ref: no-such-tag")),
+        new Case("source path missing", 2, "source.path: no folder at", app => Edit(app, "path: ../repo", "path: ../nothing-here")),
+        new Case("source path not a repository", 2, "is not a git repository", app => Edit(app, "path: ../repo", "path: .")),
+        new Case("subdirectory missing", 2, "source.subdirectory: \"nowhere\" does not exist", app => Edit(app, "subdirectory: app", "subdirectory: nowhere")),
+        new Case("unreachable repository", 1, "cannot clone file:///nonexistent/repo.git", app => Edit(app, "path: ../repo\n  subdirectory: app", "git: file:///nonexistent/repo.git")),
+        new Case("secret not set", 2, "secrets.API_TOKEN: environment variable BAD_INPUT_UNSET_TOKEN is not set", app => Append(app, "secrets:\n  API_TOKEN:\n    fromEnv: BAD_INPUT_UNSET_TOKEN\n")),
+        new Case("no engine", 1, "no container engine answers at unix:///nonexistent/docker.sock", _ => ["up"],
+            new() { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" }),
+        new Case("malformed DOCKER_HOST", 2, "DOCKER_HOST: \"ftp://engine\" is neither", _ => ["up"], new() { ["DOCKER_HOST"] = "ftp://engine" }),
+        new Case("unwritable state directory", 1, "cannot write the state directory", _ => ["up"], new() { ["SLIPWAY_STATE_DIR"] = "/etc/hostname/state" }),
+        new Case("unknown environment", 2, "unknown environment \"prod\"", _ => ["up", "-e", "prod"]),
+        new Case("destroy without a terminal or --yes", 2, "needs confirmation", _ => ["destroy"]),
+        new Case("rollback with nothing deployed", 2, "has no previous release", _ => ["rollback", "--no-check"]),
+        new Case("unknown option", 2, "--replicas", _ => ["up", "--replicas", "3"]),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Bad_input_is_one_clear_line_with_a_hint_and_changes_nothing(Case bad)
+    {
+        await using var app = new LocalApp("bad");
+        var args = bad.Setup(app);
+        if (!args.Contains("-f")) args = [.. args, "-f", app.ManifestPath];
+
+        var result = await app.Cli.RunAsync(args, bad.Env, TestContext.Current.CancellationToken);
+
+        Assert.True(result.ExitCode == bad.ExitCode, $"expected exit {bad.ExitCode}, got {result.ExitCode}: {result.All}");
         var error = Assert.Single(result.Stderr.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
-        Assert.Contains(message, error);
-        Assert.Contains("hint: ", result.Stderr);
-        Assert.Empty(await _app.ContainersAsync());
-        Assert.Empty(await _app.ImagesAsync());
-        return result;
+        Assert.Contains(bad.Message, error);
+        Assert.Contains("\nhint: ", "\n" + result.Stderr);
+        Assert.Empty(result.Stdout);
+        Assert.Empty(await app.ContainersAsync());
+        Assert.Empty(await app.ImagesAsync());
+        Assert.False(File.Exists(Path.Combine(app.Cli.StateDirectory, "edge", "control.sock")), "an edge proxy was started");
     }
 
     [Fact]
-    public async Task Missing_manifest() =>
-        await FailsWith(2, "no manifest at", await _app.Cli.RunAsync("up", "-f", "/nonexistent/slipway.yaml"));
-
-    [Fact]
-    public async Task Invalid_manifest_names_the_key()
+    public async Task A_port_taken_by_another_program_is_refused_before_anything_starts()
     {
-        File.WriteAllText(_app.ManifestPath, File.ReadAllText(_app.ManifestPath).Replace("replicas: 2", "replicas: many"));
-        await FailsWith(2, "replicas: \"many\" is not a whole number", await _app.RunAsync("up"));
-    }
-
-    [Fact]
-    public async Task Missing_dockerfile()
-    {
-        File.AppendAllText(_app.ManifestPath, "build:\n  dockerfile: nowhere/Dockerfile\n");
-        await FailsWith(2, "no Dockerfile at", await _app.RunAsync("up"));
-    }
-
-    [Fact]
-    public async Task Unknown_git_ref()
-    {
-        var manifest = File.ReadAllText(_app.ManifestPath).Replace("  subdirectory: app", "  subdirectory: app\n  ref: no-such-tag");
-        File.WriteAllText(_app.ManifestPath, manifest);
-        await FailsWith(2, "\"no-such-tag\" is not a branch, tag or commit", await _app.RunAsync("up"));
-    }
-
-    [Fact]
-    public async Task No_engine() =>
-        await FailsWith(1, "no container engine answers at unix:///nonexistent/docker.sock",
-            await _app.RunAsync(new Dictionary<string, string> { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" }, "up"));
-
-    [Fact]
-    public async Task Port_in_use()
-    {
-        using var squatter = new TcpListener(IPAddress.Loopback, _app.Port);
+        await using var app = new LocalApp("port");
+        using var squatter = new TcpListener(IPAddress.Loopback, app.Port);
         squatter.Start();
-        await FailsWith(2, $"port {_app.Port} is in use", await _app.RunAsync("up"));
-    }
 
-    [Fact]
-    public async Task Destroy_without_a_terminal_needs_yes() =>
-        await FailsWith(2, "needs confirmation", await _app.RunAsync("destroy"));
+        var result = await app.RunAsync("up");
 
-    [Fact]
-    public async Task Unknown_environment() =>
-        await FailsWith(2, "unknown environment \"prod\"", await _app.RunAsync("up", "-e", "prod"));
-
-    [Fact]
-    public async Task Unknown_option_is_a_usage_error()
-    {
-        var result = await _app.Cli.RunAsync("up", "--replicas", "3");
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--replicas", result.Stderr);
+        Assert.Contains($"error: edge.port: port {app.Port} is in use by another program", result.Stderr);
+        Assert.Contains("hint: ", result.Stderr);
+        Assert.Empty(await app.ContainersAsync());
+        Assert.False(File.Exists(Path.Combine(app.Cli.StateDirectory, "edge", "control.sock")), "an edge proxy was started");
     }
 
     [Fact]
     public async Task Help_is_everywhere()
     {
-        foreach (var command in new[] { "up", "status", "destroy", "edge" })
+        var cli = new SlipwayCli(Path.GetTempPath());
+        foreach (var command in new[] { "up", "status", "rollback", "destroy", "edge" })
         {
-            var result = await _app.Cli.RunAsync(command, "--help");
+            var result = await cli.RunAsync(command, "--help");
             Assert.Equal(0, result.ExitCode);
             Assert.Contains("Usage:", result.Stdout);
         }
     }
-
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }

@@ -66,9 +66,10 @@ public sealed class LocalLifecycleTests
         Assert.Empty(await app.ContainersAsync());
         Assert.Empty(await app.ImagesAsync());
         await Assert.ThrowsAsync<HttpRequestException>(() => Http.Client.GetAsync(app.Url, Ct));
-        Assert.False(File.Exists(Path.Combine(app.Cli.StateDirectory, "edge", "control.sock"))
-                     && (await app.Cli.RunAsync("edge", "status", "--dir", Path.Combine(app.Cli.StateDirectory, "edge"))).ExitCode == 0,
-            "the edge proxy should stop when no app is left");
+        Assert.Null(await app.EdgeInfoAsync()); // the edge proxy stops when no app is left...
+        Assert.False(Directory.Exists(Path.Combine(app.Cli.StateDirectory, "edge"))); // ...and leaves no routes file
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(app.Cli.StateDirectory, "*", SearchOption.AllDirectories),
+            path => path.Contains(app.Name, StringComparison.Ordinal)); // no lock, cache or state entry
         var twice = await app.RunAsync("destroy", "--yes");
         Assert.True(twice.ExitCode == 0, twice.All);
         Assert.Contains("nothing was left to remove", twice.Stderr);

@@ -27,7 +27,8 @@ public static class DestroyCommand
                 Console.Error.Write($"This removes {app} ({context.Environment}) and everything it owns. Type the app name to confirm: ");
                 var answer = Console.ReadLine()?.Trim();
                 if (answer != app)
-                    throw new SlipwayException(ErrorCode.ConfirmationRequired, "destroy cancelled: the name did not match", null);
+                    throw new SlipwayException(ErrorCode.ConfirmationRequired, "destroy cancelled: the name did not match",
+                        $"type {app} exactly, or pass --yes");
             }
             context.Reporter.Header($"slipway destroy {app} ({context.Environment})");
             var report = await new DestroyPipeline(context.Platform, context.State, context.Reporter).RunAsync(context.App, ct);

@@ -28,10 +28,12 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
         var version = await EngineVersionAsync(ct);
-        var info = await new EdgeLauncher(edge).EnsureRunningAsync(ct);
-        if (!info.Ports.Contains(app.Edge.Port) && !PortIsFree(app.Edge.Port))
+        // Checked before the edge starts, so a taken port changes nothing.
+        var running = await edge.InfoAsync(ct);
+        if (running?.Ports.Contains(app.Edge.Port) != true && !PortIsFree(app.Edge.Port))
             throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
                 "choose another edge.port in the manifest, or stop the program using it");
+        var info = running ?? await new EdgeLauncher(edge).EnsureRunningAsync(ct);
         return $"engine {version.Version} (API {version.ApiVersion}), edge proxy pid {info.ProcessId}";
     }
 
@@ -340,7 +342,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         {
             throw new SlipwayException(ErrorCode.EngineUnreachable,
                 $"no container engine answers at {engine.Endpoint.Display}",
-                "start one (sudo scripts/install-engine.sh), or set DOCKER_HOST to its socket");
+                "start one (as root: scripts/install.sh), or set DOCKER_HOST to its socket");
         }
     }
 
