@@ -57,8 +57,8 @@ rps=$(awk '/Requests\/sec/{print $2}' "$work/wrk.txt")
 p50=$(awk '$1=="50%"{print $2}' "$work/wrk.txt"); p99=$(awk '$1=="99%"{print $2}' "$work/wrk.txt")
 
 echo "== deploy with the image already built (back to the previous version) vs the floor" >&2
+"$slipway" rollback -f "$manifest" >/dev/null 2>"$work/rollback.log" || { cat "$work/rollback.log" >&2; exit 1; }
 git -C "$work/repo" checkout -q HEAD~1
-"$slipway" up -f "$manifest" >/dev/null 2>"$work/rollback.log" || { cat "$work/rollback.log" >&2; exit 1; }
 deploy_stage=$(grep -E '^✓ deploy' "$work/rollback.log" | grep -oE '\(([0-9.]+)(ms|s)\)$' | tr -d '()')
 cutover=$(grep -oE 'cut over to [^ ]+ [0-9.]+m?s' "$work/rollback.log" | awk '{print $NF}')
 image="slipway/$app:$(git -C "$work/repo" rev-parse --short=7 HEAD)"
@@ -78,6 +78,7 @@ machine:             $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(
 requests during run: $requests in ${DURATION}s ($rps req/s, p50 $p50, p99 $p99), $ROLLOUTS rollouts
 failed requests:     $((non2xx + socket)) (non-2xx: $non2xx, socket errors: $socket)
 up (build+deploy):   ${times[*]} s
-deploy stage, image already built: $deploy_stage in all; new version serving 100% after $cutover (2 replicas, healthyThreshold 2 x 500ms)
+deploy stage, image already built (slipway rollback): $deploy_stage in all; new version serving 100% after $cutover (2 replicas, healthyThreshold 2 x 500ms)
+rollback split by stage: $(grep -E '^✓ ' "$work/rollback.log" | awk '{printf "%s %s  ", $2, $NF}')
 floor (engine alone, 1 container, run -> first 200): median ${floor}s of ${floors[*]}
 REPORT

@@ -26,7 +26,7 @@ mkdir -p "$LOG_DIR" "$CACHE_DIR"
 pkgs=(debootstrap curl ca-certificates git util-linux)
 [ "$ENGINE" = docker ] && pkgs+=(docker.io)
 [ "$ENGINE" = podman ] && pkgs+=(podman runc)
-[ "${WITH_BENCH:-0}" = 1 ] && pkgs+=(wrk hyperfine haproxy)
+[ "${WITH_BENCH:-0}" = 1 ] && pkgs+=(wrk hyperfine haproxy nginx-light)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
