@@ -6,6 +6,8 @@ using Slipway.Edge;
 using Slipway.Engine;
 using Slipway.Output;
 using Slipway.Platforms;
+using Slipway.Cloud.Aws;
+using Slipway.Platforms.Aws;
 using Slipway.Platforms.Local;
 using Slipway.Source;
 
@@ -54,8 +56,14 @@ public sealed class CommandContext : IDisposable
                 context._owned.Add(edge);
                 return context;
             case "aws":
-                throw new SlipwayException(ErrorCode.PlatformNotAvailable, "the aws platform is not available in this version yet",
-                    "use -e local (the default)");
+                var settings = AwsSettings.Resolve(app.Aws.Region, System.Environment.GetEnvironmentVariable);
+                var time = TimeProvider.System;
+                var awsEngine = new DockerEngine(EngineEndpoint.FromEnvironment());
+                var aws = new CommandContext(app, environment, new AwsPlatform(CloudFormationClient.Create(settings, time),
+                    EcrClient.Create(settings, time), EcsClient.Create(settings, time), awsEngine,
+                    RegistryOverride.FromEnvironment(System.Environment.GetEnvironmentVariable), time), state, reporter);
+                aws._owned.Add(awsEngine);
+                return aws;
             default:
                 throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"--environment: unknown environment \"{environment}\"",
                     "use local (the default) or aws");

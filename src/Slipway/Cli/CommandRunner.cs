@@ -22,6 +22,12 @@ public static class CommandRunner
             reporter.Error(e.Message, e.Hint);
             return e.ExitCode;
         }
+        catch (Slipway.Cloud.Aws.AwsServiceException e)
+        {
+            var error = e.ToUserError("AWS request failed");
+            reporter.Error(error.Message, error.Hint);
+            return error.ExitCode;
+        }
         catch (OperationCanceledException)
         {
             reporter.Error("interrupted", "run the same command again: it converges from where this one stopped");

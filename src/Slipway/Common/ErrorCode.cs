@@ -14,6 +14,7 @@ public enum ErrorCode
     PortInUse,
     VersionNotAvailable,
     InvalidSetting,
+    AwsNotConfigured,
 
     // The operation failed: retrying after fixing the environment or the app may help (exit 1).
     SourceUnreachable,
@@ -24,6 +25,10 @@ public enum ErrorCode
     EdgeUnavailable,
     CheckFailed,
     AppNotDeployed,
+    AwsAccessDenied,
+    AwsRequestFailed,
+    StackFailed,
+    DeploymentFailed,
 }
 
 public static class ErrorCodeExtensions
@@ -37,7 +42,7 @@ public static class ErrorCodeExtensions
         ErrorCode.ManifestNotFound or ErrorCode.ManifestInvalid or ErrorCode.DockerfileMissing
             or ErrorCode.UnknownGitRef or ErrorCode.SourceNotFound or ErrorCode.ConfirmationRequired
             or ErrorCode.PlatformNotAvailable or ErrorCode.PortInUse or ErrorCode.VersionNotAvailable
-            or ErrorCode.InvalidSetting => InvalidInput,
+            or ErrorCode.InvalidSetting or ErrorCode.AwsNotConfigured => InvalidInput,
         _ => OperationFailed,
     };
 }

@@ -15,6 +15,7 @@ public sealed record AppManifest
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
     public EdgeSpec Edge { get; init; } = new();
     public CheckSpec Check { get; init; } = new();
+    public AwsSpec Aws { get; init; } = new();
     public required string ManifestPath { get; init; }
     public string ManifestDirectory => System.IO.Path.GetDirectoryName(ManifestPath)!;
 }
@@ -67,4 +68,21 @@ public sealed record CheckSpec
 {
     public int Tries { get; init; } = 30;
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Settings of the aws platform; every one has a default.</summary>
+public sealed record AwsSpec
+{
+    /// <summary>Null: AWS_REGION or AWS_DEFAULT_REGION.</summary>
+    public string? Region { get; init; }
+    /// <summary>Null: <c>slipway-&lt;app&gt;</c>.</summary>
+    public string? StackName { get; init; }
+    public string VpcCidr { get; init; } = "10.10.0.0/16";
+    /// <summary>Fargate task size: CPU units and memory in MiB (a valid Fargate pair).</summary>
+    public int Cpu { get; init; } = 256;
+    public int Memory { get; init; } = 512;
+    public int ListenerPort { get; init; } = 80;
+    /// <summary>How many images the ECR lifecycle policy keeps.</summary>
+    public int ImagesKept { get; init; } = 10;
+    public int LogRetentionDays { get; init; } = 14;
 }

@@ -73,6 +73,7 @@ public static partial class ManifestLoader
             Drain = reader.OptionalDuration("drain", TimeSpan.Zero, TimeSpan.FromMinutes(10)) ?? TimeSpan.FromSeconds(5),
             Edge = ReadEdge(reader.OptionalMapping("edge")),
             Check = ReadCheck(reader.OptionalMapping("check")),
+            Aws = ReadAws(reader.OptionalMapping("aws")),
         };
         reader.RejectUnknownKeys();
 
@@ -186,6 +187,37 @@ public static partial class ManifestLoader
         {
             Tries = reader.OptionalInt("tries", 1, 1000) ?? defaults.Tries,
             Interval = reader.OptionalDuration("interval", TimeSpan.Zero, TimeSpan.FromMinutes(5)) ?? defaults.Interval,
+        };
+        reader.RejectUnknownKeys();
+        return spec;
+    }
+
+    private static readonly int[] FargateCpu = [256, 512, 1024, 2048, 4096];
+
+    private static AwsSpec ReadAws(MappingReader? reader)
+    {
+        if (reader is null) return new AwsSpec();
+        var defaults = new AwsSpec();
+        var region = reader.OptionalString("region");
+        var stack = reader.OptionalString("stackName");
+        if (stack is not null && !System.Text.RegularExpressions.Regex.IsMatch(stack.Value, "^[A-Za-z][A-Za-z0-9-]{0,127}$"))
+            throw Invalid(reader.File, stack.Line, "aws.stackName", $"\"{stack.Value}\" is not a valid CloudFormation stack name");
+        var cidr = reader.OptionalString("vpcCidr");
+        if (cidr is not null && !System.Text.RegularExpressions.Regex.IsMatch(cidr.Value, @"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$"))
+            throw Invalid(reader.File, cidr.Line, "aws.vpcCidr", $"\"{cidr.Value}\" is not an IPv4 CIDR block from /16 to /24");
+        var cpu = reader.OptionalInt("cpu", 256, 4096);
+        if (cpu is not null && !FargateCpu.Contains(cpu.Value))
+            throw Invalid(reader.File, reader.Line, "aws.cpu", $"{cpu} is not a Fargate CPU size", "use 256, 512, 1024, 2048 or 4096");
+        var spec = new AwsSpec
+        {
+            Region = region?.Value,
+            StackName = stack?.Value,
+            VpcCidr = cidr?.Value ?? defaults.VpcCidr,
+            Cpu = cpu ?? defaults.Cpu,
+            Memory = reader.OptionalInt("memory", 512, 30720) ?? defaults.Memory,
+            ListenerPort = reader.OptionalInt("listenerPort", 1, 65535) ?? defaults.ListenerPort,
+            ImagesKept = reader.OptionalInt("imagesKept", 1, 1000) ?? defaults.ImagesKept,
+            LogRetentionDays = reader.OptionalInt("logRetentionDays", 1, 3653) ?? defaults.LogRetentionDays,
         };
         reader.RejectUnknownKeys();
         return spec;

@@ -77,6 +77,33 @@ public sealed class DockerEngine : IDisposable
         return lines;
     }
 
+    public Task TagImageAsync(string source, string repository, string tag, CancellationToken ct) =>
+        PostAsync($"{ApiPrefix}/images/{source}/tag?repo={Uri.EscapeDataString(repository)}&tag={Uri.EscapeDataString(tag)}", ct);
+
+    /// <summary>
+    /// Pushes <c>repository:tag</c> to its registry. The credentials travel only in the X-Registry-Auth header
+    /// of this request; they are never logged. Reports each progress status line once.
+    /// </summary>
+    public async Task PushImageAsync(string repository, string tag, RegistryCredentials? credentials, Action<string> onStatus, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"{ApiPrefix}/images/{repository}/push?tag={Uri.EscapeDataString(tag)}");
+        message.Headers.Add("X-Registry-Auth", EngineRequests.RegistryAuthHeader(credentials));
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        await EnsureSuccessAsync(response, ct);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        string? last = null;
+        while (await reader.ReadLineAsync(ct) is { } raw)
+        {
+            if (raw.Length == 0) continue;
+            var line = JsonNode.Parse(raw);
+            if (line?["error"]?.GetValue<string>() is { } error) throw new EngineApiException(500, error.Trim());
+            var status = line?["status"]?.GetValue<string>();
+            if (status is null || status == last || line?["progressDetail"]?["current"] is not null) continue;
+            last = status;
+            onStatus(line?["id"]?.GetValue<string>() is { } id ? $"{id}: {status}" : status);
+        }
+    }
+
     public async Task<IReadOnlyList<ImageSummary>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
     {
         var json = await GetJsonAsync($"{ApiPrefix}/images/json?filters={LabelFilter(labels)}", ct);

@@ -47,3 +47,9 @@ public sealed class EngineApiException(int status, string message) : Exception(m
 {
     public int Status { get; } = status;
 }
+
+/// <summary>A registry login, sent to the engine for one push. <see cref="ToString"/> hides the password.</summary>
+public sealed record RegistryCredentials(string Username, string Password, string ServerAddress)
+{
+    public override string ToString() => $"RegistryCredentials {{ Username = {Username}, ServerAddress = {ServerAddress} }}";
+}

@@ -47,6 +47,16 @@ public static class EngineRequests
         $"&buildargs={Uri.EscapeDataString(ToJson(request.BuildArgs).ToJsonString())}" +
         "&rm=1&forcerm=1";
 
+    /// <summary>The X-Registry-Auth header: base64url of the JSON credentials ("{}" for an anonymous registry).</summary>
+    public static string RegistryAuthHeader(RegistryCredentials? credentials)
+    {
+        var json = credentials is null ? "{}" : new JsonObject
+        {
+            ["username"] = credentials.Username, ["password"] = credentials.Password, ["serveraddress"] = credentials.ServerAddress,
+        }.ToJsonString();
+        return Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)).Replace('+', '-').Replace('/', '_');
+    }
+
     /// <summary>A <c>filters</c> query value selecting objects that carry every given label.</summary>
     public static string LabelFilter(IReadOnlyDictionary<string, string> labels) =>
         Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]>

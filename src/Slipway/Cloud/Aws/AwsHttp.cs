@@ -1,0 +1,65 @@
+using System.Net;
+using Amazon.Runtime.Signing;
+
+namespace Slipway.Cloud.Aws;
+
+/// <summary>
+/// Sends signed requests to one AWS service: SigV4 signing from AWSSDK.Core, and retries with exponential
+/// backoff and jitter on throttling, 5xx answers and dropped connections.
+/// </summary>
+public sealed class AwsHttp : IDisposable
+{
+    private const int MaxAttempts = 5;
+    private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+
+    public AwsHttp(AwsSettings settings, string signingName, Uri endpoint, TimeProvider time)
+    {
+        _time = time;
+        Endpoint = endpoint;
+        var transport = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        _http = new HttpClient(new SigV4SigningHandler(settings.Credentials, settings.Region, signingName, transport))
+        {
+            BaseAddress = endpoint,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+    }
+
+    public Uri Endpoint { get; }
+
+    /// <summary>Sends the request built by <paramref name="build"/>, retrying transient failures; returns status and body.</summary>
+    public async Task<(HttpStatusCode Status, string Body)> SendAsync(Func<HttpRequestMessage> build,
+        Func<HttpStatusCode, string, AwsServiceException?> parseError, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var request = build();
+                using var response = await _http.SendAsync(request, ct);
+                var body = await response.Content.ReadAsStringAsync(ct);
+                if (response.IsSuccessStatusCode) return (response.StatusCode, body);
+                var error = parseError(response.StatusCode, body)
+                            ?? new AwsServiceException(Endpoint.Host, "Http" + (int)response.StatusCode, body, (int)response.StatusCode);
+                if (attempt < MaxAttempts && (error.IsThrottling || error.Status >= 500))
+                {
+                    await BackoffAsync(attempt, ct);
+                    continue;
+                }
+                throw error;
+            }
+            catch (HttpRequestException) when (attempt < MaxAttempts)
+            {
+                await BackoffAsync(attempt, ct);
+            }
+        }
+    }
+
+    private Task BackoffAsync(int attempt, CancellationToken ct)
+    {
+        var ceiling = Math.Min(20_000, 200 * Math.Pow(2, attempt));
+        return Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling), _time, ct);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

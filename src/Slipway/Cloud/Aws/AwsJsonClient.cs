@@ -1,0 +1,53 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Slipway.Cloud.Aws;
+
+/// <summary>
+/// The AWS JSON 1.1 protocol (ECS, ECR, CloudWatch Logs): a POST with <c>X-Amz-Target: Prefix.Operation</c>
+/// and a JSON body; errors come back as <c>{"__type": "...#Code", "message": "..."}</c>.
+/// Requests and responses are records serialised with camelCase names, as the service models spell them.
+/// </summary>
+public sealed class AwsJsonClient(AwsHttp http, string service, string targetPrefix) : IDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public async Task<TResponse> CallAsync<TRequest, TResponse>(string operation, TRequest request, CancellationToken ct)
+    {
+        var body = JsonSerializer.Serialize(request, Json);
+        var (_, text) = await http.SendAsync(() =>
+        {
+            var message = new HttpRequestMessage(HttpMethod.Post, "") { Content = new StringContent(body, Encoding.UTF8) };
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");
+            message.Headers.Add("X-Amz-Target", $"{targetPrefix}.{operation}");
+            return message;
+        }, ParseError, ct);
+        return JsonSerializer.Deserialize<TResponse>(text.Length == 0 ? "{}" : text, Json)!;
+    }
+
+    /// <summary>Parses <c>{"__type": "...", "message": "..."}</c> into a named error.</summary>
+    public AwsServiceException? ParseError(System.Net.HttpStatusCode status, string body)
+    {
+        try
+        {
+            var json = JsonNode.Parse(body);
+            var type = json?["__type"]?.GetValue<string>() ?? json?["code"]?.GetValue<string>();
+            if (type is null) return null;
+            var code = type[(type.LastIndexOf('#') + 1)..];
+            var message = json?["message"]?.GetValue<string>() ?? json?["Message"]?.GetValue<string>() ?? "";
+            return new AwsServiceException(service, code, message, (int)status);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+}

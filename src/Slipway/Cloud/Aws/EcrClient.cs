@@ -1,0 +1,101 @@
+namespace Slipway.Cloud.Aws;
+
+public sealed record EcrImageId(string? ImageTag = null, string? ImageDigest = null);
+
+public sealed record EcrAuthorization(string Username, string Password, string ProxyEndpoint);
+
+/// <summary>The ECR operations Slipway uses, over JSON 1.1 (AmazonEC2ContainerRegistry_V20150921).</summary>
+public sealed class EcrClient(AwsJsonClient json)
+{
+    private sealed record RepositoryRequest(string RepositoryName);
+    private sealed record DescribeImagesRequest(string RepositoryName, IReadOnlyList<EcrImageId> ImageIds);
+    private sealed record DescribeImagesResponse(IReadOnlyList<ImageDetail>? ImageDetails);
+    private sealed record ImageDetail(string? ImageDigest, IReadOnlyList<string>? ImageTags);
+    private sealed record ListImagesResponse(IReadOnlyList<EcrImageId>? ImageIds, string? NextToken);
+    private sealed record ListImagesRequest(string RepositoryName, string? NextToken);
+    private sealed record BatchDeleteImageRequest(string RepositoryName, IReadOnlyList<EcrImageId> ImageIds);
+    private sealed record AuthorizationResponse(IReadOnlyList<AuthorizationData>? AuthorizationData);
+    private sealed record AuthorizationData(string? AuthorizationToken, string? ProxyEndpoint);
+    private sealed record DeleteRepositoryRequest(string RepositoryName, bool Force);
+    private sealed record Empty;
+    private sealed record DescribeRepositoriesRequest(IReadOnlyList<string> RepositoryNames);
+    private sealed record DescribeRepositoriesResponse(IReadOnlyList<Repository>? Repositories);
+    private sealed record Repository(string? RepositoryName, string? RepositoryUri);
+
+    /// <summary>The repository's URI (account.dkr.ecr.region.amazonaws.com/name), or null when it does not exist.</summary>
+    public async Task<string?> RepositoryUriAsync(string repository, CancellationToken ct)
+    {
+        try
+        {
+            var r = await json.CallAsync<DescribeRepositoriesRequest, DescribeRepositoriesResponse>("DescribeRepositories", new([repository]), ct);
+            return r.Repositories?.FirstOrDefault()?.RepositoryUri;
+        }
+        catch (AwsServiceException e) when (e.Code == "RepositoryNotFoundException")
+        {
+            return null;
+        }
+    }
+
+    public static EcrClient Create(AwsSettings settings, TimeProvider time) =>
+        new(new AwsJsonClient(new AwsHttp(settings, "ecr", settings.EndpointFor("api.ecr", "ECR"), time), "ECR",
+            "AmazonEC2ContainerRegistry_V20150921"));
+
+    public async Task<bool> HasTagAsync(string repository, string tag, CancellationToken ct)
+    {
+        try
+        {
+            var r = await json.CallAsync<DescribeImagesRequest, DescribeImagesResponse>("DescribeImages",
+                new(repository, [new EcrImageId(ImageTag: tag)]), ct);
+            return r.ImageDetails?.Count > 0;
+        }
+        catch (AwsServiceException e) when (e.Code is "ImageNotFoundException" or "RepositoryNotFoundException")
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Every tag in the repository (first 1000 images), for rollback and status.</summary>
+    public async Task<IReadOnlyList<EcrImageId>> ListImagesAsync(string repository, CancellationToken ct)
+    {
+        var all = new List<EcrImageId>();
+        string? next = null;
+        try
+        {
+            do
+            {
+                var page = await json.CallAsync<ListImagesRequest, ListImagesResponse>("ListImages", new(repository, next), ct);
+                all.AddRange(page.ImageIds ?? []);
+                next = page.NextToken;
+            } while (next is not null && all.Count < 1000);
+        }
+        catch (AwsServiceException e) when (e.Code == "RepositoryNotFoundException")
+        {
+            return [];
+        }
+        return all;
+    }
+
+    /// <summary>A registry login. The password is a secret: it goes to the engine's push request only, never to output.</summary>
+    public async Task<EcrAuthorization> GetAuthorizationAsync(CancellationToken ct)
+    {
+        var r = await json.CallAsync<Empty, AuthorizationResponse>("GetAuthorizationToken", new Empty(), ct);
+        var data = r.AuthorizationData?.FirstOrDefault() ?? throw new AwsServiceException("ECR", "NoAuthorizationData", "no token returned", 200);
+        var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(data.AuthorizationToken ?? ""));
+        var colon = decoded.IndexOf(':');
+        return new EcrAuthorization(decoded[..Math.Max(0, colon)], decoded[(colon + 1)..], data.ProxyEndpoint ?? "");
+    }
+
+    /// <summary>Deletes the repository with its images; a missing repository is fine.</summary>
+    public async Task<bool> DeleteRepositoryAsync(string repository, CancellationToken ct)
+    {
+        try
+        {
+            await json.CallAsync<DeleteRepositoryRequest, Empty>("DeleteRepository", new(repository, Force: true), ct);
+            return true;
+        }
+        catch (AwsServiceException e) when (e.Code == "RepositoryNotFoundException")
+        {
+            return false;
+        }
+    }
+}

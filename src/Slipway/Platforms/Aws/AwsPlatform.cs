@@ -1,0 +1,286 @@
+using System.Net.Sockets;
+using Slipway.Build;
+using Slipway.Cloud.Aws;
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Engine;
+using Slipway.Output;
+using Slipway.Source;
+
+namespace Slipway.Platforms.Aws;
+
+/// <summary>
+/// Runs apps on AWS as the original script did: a CloudFormation stack (generated from the manifest), images
+/// built locally and pushed to ECR, ECS Fargate tasks behind an Application Load Balancer.
+/// </summary>
+/// <remarks>
+/// A deploy registers a new task definition revision and updates the service through the ECS API rather than
+/// updating a stack parameter: it starts in seconds instead of a stack update's minutes, reports the rollout
+/// (and the circuit breaker's rollback with the stopped tasks' reasons) precisely, and keeps the stack for
+/// infrastructure. Every stack change passes the serving tag, so CloudFormation never moves the image back.
+/// </remarks>
+public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs,
+    DockerEngine engine, RegistryOverride registry, TimeProvider time) : IPlatform
+{
+    private static readonly TimeSpan DeployLimit = TimeSpan.FromMinutes(30);
+    private readonly StackOperations _stacks = new(cloudFormation, time);
+
+    public string Name => "aws";
+
+    public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        if (app.Secrets.Count > 0)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, "secrets: the aws platform does not pass secrets yet",
+                "remove secrets: for -e aws, or deploy with -e local (SSM Parameter Store support is planned)");
+        await EnsureEngineAsync(ct);
+        var stackName = StackTemplate.StackName(app);
+        var stack = await SettledStackAsync(stackName, log, ct);
+        if (stack is { Status: "ROLLBACK_COMPLETE" })
+        {
+            // A first create that failed leaves a stack that can only be deleted; up means "make it exist".
+            log.Warn($"stack {stackName} is ROLLBACK_COMPLETE after a failed first create: deleting it to start again");
+            var since = time.GetUtcNow();
+            await cloudFormation.DeleteStackAsync(stackName, ct);
+            await _stacks.WaitAsync(stackName, since, log, ct);
+            stack = null;
+        }
+
+        var prepared = await _stacks.PrepareAsync(stackName, create: stack is null, StackTemplate.Render(app),
+            await ParametersAsync(app, stack, ct), ct);
+        if (prepared is { Plan.Changes.Count: 0 } && stack is not null)
+        {
+            await cloudFormation.DeleteChangeSetAsync(stackName, prepared.Value.Name, ct); // nothing to apply
+            prepared = null;
+        }
+        if (prepared is null) return $"stack {stackName}: no changes ({stack!.Status})";
+        var (changeSet, plan) = prepared.Value;
+        log.Info($"{(plan.Creates ? "creating" : "updating")} stack {stackName}: {plan.Changes.Count} resource change(s)");
+        await _stacks.ExecuteAsync(stackName, changeSet, log, ct);
+        return $"stack {stackName}: {(plan.Creates ? "created" : "updated")} ({plan.Changes.Count} change(s))";
+    }
+
+    /// <summary>What applying the template would change, without changing anything (the change set is deleted).</summary>
+    public async Task<StackPlan?> PlanAsync(AppManifest app, CancellationToken ct)
+    {
+        var stackName = StackTemplate.StackName(app);
+        var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
+        if (stack is { Status: "ROLLBACK_COMPLETE" }) stack = null;
+        var prepared = await _stacks.PrepareAsync(stackName, stack is null, StackTemplate.Render(app), await ParametersAsync(app, stack, ct), ct);
+        if (prepared is null) return null;
+        await cloudFormation.DeleteChangeSetAsync(stackName, prepared.Value.Name, ct);
+        if (stack is null) await cloudFormation.DeleteStackAsync(stackName, ct); // a CREATE change set leaves a REVIEW_IN_PROGRESS stack
+        return prepared.Value.Plan;
+    }
+
+    public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)
+    {
+        var stack = await cloudFormation.DescribeStackAsync(StackTemplate.StackName(app), ct);
+        var url = new Uri($"http://{stack?.Output("LoadBalancerDns") ?? "not-created.invalid"}:{app.Aws.ListenerPort}/");
+        var (cluster, serviceName) = (StackTemplate.ClusterName(app), StackTemplate.ServiceName(app));
+        if (stack is null) return new AppStatus(app.App, Name, url, null, [], null);
+        var service = await ecs.DescribeServiceAsync(cluster, serviceName, ct);
+        if (service?.TaskDefinition is null || service.DesiredCount == 0)
+            return new AppStatus(app.App, Name, url, null, [], null);
+        var definition = EcsClient.CamelCase(await ecs.DescribeTaskDefinitionAsync(service.TaskDefinition, ct));
+        var container = definition["containerDefinitions"]?.AsArray().FirstOrDefault(c => c?["name"]?.GetValue<string>() == StackTemplate.ContainerName(app));
+        var version = container?["environment"]?.AsArray()
+            .FirstOrDefault(e => e?["name"]?.GetValue<string>() == "SLIPWAY_VERSION")?["value"]?.GetValue<string>() is { Length: > 0 } v && v != "none" ? v : null;
+        var fingerprint = container?["environment"]?.AsArray()
+            .FirstOrDefault(e => e?["name"]?.GetValue<string>() == "SLIPWAY_FINGERPRINT")?["value"]?.GetValue<string>();
+        var replicas = Enumerable.Range(1, service.RunningCount)
+            .Select(i => new ReplicaStatus($"{serviceName}-task-{i}", version ?? "?", "RUNNING", "healthy", null, fingerprint)).ToList();
+        return new AppStatus(app.App, Name, url, version, replicas, service.Events?.FirstOrDefault()?.CreatedAt);
+    }
+
+    public async Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) =>
+        registry.Host is not null
+            ? await registry.HasTagAsync(StackTemplate.RepositoryName(app), version, ct)
+            : await ecr.HasTagAsync(StackTemplate.RepositoryName(app), version, ct);
+
+    public async Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct)
+    {
+        var local = await new ImageBuilder(engine).ExistsAsync(app.App, source.Version, ct)
+            ? ImageBuilder.ImageReference(app.App, source.Version)
+            : await new ImageBuilder(engine).BuildAsync(app, source, log.Info, ct);
+        var repository = await RepositoryAsync(app, ct);
+        await engine.TagImageAsync(local, repository, source.Version, ct);
+        RegistryCredentials? credentials = null;
+        if (registry.Host is null)
+        {
+            var login = await ecr.GetAuthorizationAsync(ct);
+            credentials = new RegistryCredentials(login.Username, login.Password, login.ProxyEndpoint);
+        }
+        log.Info($"pushing {repository}:{source.Version}");
+        try
+        {
+            await engine.PushImageAsync(repository, source.Version, credentials, status => { }, ct);
+        }
+        catch (EngineApiException e)
+        {
+            throw new SlipwayException(ErrorCode.BuildFailed, $"push of {repository}:{source.Version} failed: {e.Message}",
+                registry.Host is null ? "check the ECR permissions (ecr:*LayerUpload*, ecr:PutImage)" : $"check that the registry {registry.Host} answers");
+        }
+        return $"{repository}:{source.Version}";
+    }
+
+    public Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct) => Task.FromResult(0);
+
+    public async Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) =>
+        (await ecr.ListImagesAsync(StackTemplate.RepositoryName(app), ct)).Select(i => i.ImageTag).OfType<string>().Distinct().ToList();
+
+    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
+    {
+        var (cluster, serviceName) = (StackTemplate.ClusterName(app), StackTemplate.ServiceName(app));
+        var service = await ecs.DescribeServiceAsync(cluster, serviceName, ct)
+            ?? throw new SlipwayException(ErrorCode.AppNotDeployed, $"service {serviceName} is missing from cluster {cluster}", "run slipway up -e aws");
+        var previous = (await GetStatusAsync(app, ct)).Version;
+
+        var current = Completed(await ecs.DescribeTaskDefinitionAsync(service.TaskDefinition!, ct), app);
+        var image = $"{await RepositoryAsync(app, ct)}:{version}";
+        var revision = await ecs.RegisterRevisionAsync(WithFingerprint(current, app, version), StackTemplate.ContainerName(app), image, version, ct);
+        log.Info($"registered {revision.Split('/').Last()} ({image})");
+        await ecs.UpdateServiceAsync(cluster, serviceName, revision, app.Replicas, ct);
+
+        var started = time.GetTimestamp();
+        var lastSummary = "";
+        while (true)
+        {
+            var now = await ecs.DescribeServiceAsync(cluster, serviceName, ct);
+            var verdict = now is null ? new DeploymentVerdict(DeploymentState.Failed, "the service disappeared")
+                : DeploymentProgress.Evaluate(now, revision, app.Replicas);
+            if (verdict.Summary != lastSummary) log.Info(verdict.Summary);
+            lastSummary = verdict.Summary;
+            switch (verdict.State)
+            {
+                case DeploymentState.Completed:
+                    return new RolloutReport(version, previous, app.Replicas, DrainTimedOut: false);
+                case DeploymentState.RolledBack or DeploymentState.Failed:
+                    var reasons = await ecs.StoppedTaskReasonsAsync(cluster, serviceName, ct);
+                    throw new SlipwayException(ErrorCode.ReleaseUnhealthy,
+                        $"release rejected: {verdict.Summary}" + (reasons.Count > 0 ? $"{Environment.NewLine}  stopped tasks:{Environment.NewLine}    " + string.Join($"{Environment.NewLine}    ", reasons) : ""),
+                        $"see the logs (CloudWatch group /slipway/{app.App}); check port {app.Port} and {app.HealthCheck.Path}");
+            }
+            if (time.GetElapsedTime(started) > DeployLimit)
+                throw new SlipwayException(ErrorCode.DeploymentFailed, $"the deployment of {version} did not finish within {DeployLimit.TotalMinutes} minutes: {verdict.Summary}",
+                    "watch it in the ECS console; run up again to resume waiting");
+            await Task.Delay(StackOperations.PollInterval, time, ct);
+        }
+    }
+
+    public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        var removed = new List<string>();
+        var problems = new List<string>();
+        var stackName = StackTemplate.StackName(app);
+        // The repository must be empty before the stack can delete it.
+        if (await ecr.DeleteRepositoryAsync(StackTemplate.RepositoryName(app), ct)) removed.Add($"repository {StackTemplate.RepositoryName(app)} and its images");
+        var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
+        if (stack is not null)
+        {
+            var since = time.GetUtcNow();
+            try
+            {
+                await cloudFormation.DeleteStackAsync(stackName, ct);
+            }
+            catch (AwsServiceException e) when (e.Code == "DependencyViolation")
+            {
+                log.Warn($"the delete answered {e.Code}: {e.AwsMessage}"); // what happened is read back below
+            }
+            var final = await _stacks.WaitAsync(stackName, since, log, ct);
+            if (final is null || final.Status == "DELETE_COMPLETE") removed.Add($"stack {stackName}");
+            else problems.Add((await _stacks.FailureAsync(stackName, final, since, ct)).Message);
+        }
+        return new DestroyReport(removed, problems);
+    }
+
+    private async Task<Stack?> SettledStackAsync(string stackName, IStageLog log, CancellationToken ct)
+    {
+        var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
+        if (stack is { IsInProgress: true } && stack.Status != "REVIEW_IN_PROGRESS")
+        {
+            log.Info($"stack {stackName} is {stack.Status}: waiting for it to settle");
+            stack = await _stacks.WaitAsync(stackName, time.GetUtcNow(), log, ct);
+        }
+        if (stack is { Status: "REVIEW_IN_PROGRESS" })
+        {
+            // Left by a CREATE change set that was never executed (a killed run or a plan): start again.
+            await cloudFormation.DeleteStackAsync(stackName, ct);
+            stack = await _stacks.WaitAsync(stackName, time.GetUtcNow(), log, ct);
+        }
+        return stack;
+    }
+
+    /// <summary>ImageTag = the version serving (or a placeholder before the first deploy); DesiredCount = 0 until then.</summary>
+    private async Task<IReadOnlyList<StackParameter>> ParametersAsync(AppManifest app, Stack? stack, CancellationToken ct)
+    {
+        var serving = stack is null ? null : (await GetStatusAsync(app, ct)).Version;
+        return
+        [
+            new(StackTemplate.ImageTagParameter, serving ?? "none"),
+            new(StackTemplate.DesiredCountParameter, serving is null ? "0" : app.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ];
+    }
+
+    private async Task<string> RepositoryAsync(AppManifest app, CancellationToken ct)
+    {
+        if (registry.Host is not null) return $"{registry.Host}/{StackTemplate.RepositoryName(app)}";
+        return await ecr.RepositoryUriAsync(StackTemplate.RepositoryName(app), ct)
+            ?? throw new SlipwayException(ErrorCode.AppNotDeployed, $"stack {StackTemplate.StackName(app)} has no repository yet", "run slipway up -e aws");
+    }
+
+    /// <summary>
+    /// The service's current definition with anything missing filled in from the manifest: the app's container
+    /// and the Fargate settings. Real ECS answers need nothing; an emulator's may lack them after a stack update.
+    /// </summary>
+    private static System.Text.Json.Nodes.JsonObject Completed(System.Text.Json.Nodes.JsonObject described, AppManifest app)
+    {
+        var definition = (System.Text.Json.Nodes.JsonObject)EcsClient.CamelCase(described);
+        definition["family"] ??= StackTemplate.StackName(app);
+        definition["cpu"] ??= app.Aws.Cpu.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        definition["memory"] ??= app.Aws.Memory.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        definition["networkMode"] = "awsvpc";
+        definition["requiresCompatibilities"] ??= new System.Text.Json.Nodes.JsonArray("FARGATE");
+        var containers = definition["containerDefinitions"]?.AsArray() ?? [];
+        definition["containerDefinitions"] = containers;
+        if (!containers.Any(c => c?["name"]?.GetValue<string>() == StackTemplate.ContainerName(app)))
+        {
+            containers.Clear();
+            containers.Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = StackTemplate.ContainerName(app),
+                ["image"] = "",
+                ["essential"] = true,
+                ["portMappings"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["containerPort"] = app.Port, ["protocol"] = "tcp" }),
+                ["environment"] = new System.Text.Json.Nodes.JsonArray(app.Env.OrderBy(e => e.Key, StringComparer.Ordinal)
+                    .Append(new("SLIPWAY_APP", app.App))
+                    .Select(e => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["name"] = e.Key, ["value"] = e.Value }).ToArray()),
+            });
+        }
+        return definition;
+    }
+
+    private static System.Text.Json.Nodes.JsonObject WithFingerprint(System.Text.Json.Nodes.JsonObject definition, AppManifest app, string version)
+    {
+        var copy = (System.Text.Json.Nodes.JsonObject)EcsClient.CamelCase(definition);
+        var container = copy["containerDefinitions"]?.AsArray().FirstOrDefault(c => c?["name"]?.GetValue<string>() == StackTemplate.ContainerName(app));
+        if (container is null) return copy;
+        var environment = container["environment"]?.AsArray() ?? [];
+        container["environment"] = environment;
+        foreach (var stale in environment.Where(e => e?["name"]?.GetValue<string>() == "SLIPWAY_FINGERPRINT").ToList()) environment.Remove(stale);
+        environment.Add(new System.Text.Json.Nodes.JsonObject { ["name"] = "SLIPWAY_FINGERPRINT", ["value"] = ReleaseFingerprint.Of(app, version) });
+        return copy;
+    }
+
+    private async Task EnsureEngineAsync(CancellationToken ct)
+    {
+        try
+        {
+            await engine.VersionAsync(ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or SocketException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            throw new SlipwayException(ErrorCode.EngineUnreachable, $"no container engine answers at {engine.Endpoint.Display} (images are built locally)",
+                "start one (as root: scripts/install.sh), or set DOCKER_HOST to its socket");
+        }
+    }
+}

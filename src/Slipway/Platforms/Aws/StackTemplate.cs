@@ -1,0 +1,272 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Slipway.Configuration;
+
+namespace Slipway.Platforms.Aws;
+
+/// <summary>
+/// Generates the app's CloudFormation template from its manifest, so there is no hand-kept template to
+/// drift from the code: VPC, two public subnets in two AZs, internet gateway and routes, security groups
+/// (the ALB open on its listener port; tasks reachable only from the ALB), an ALB with an HTTP listener and an
+/// ip target group health-checking the manifest's path, ECS cluster, ECR repository (scan on push, lifecycle),
+/// log group, task execution role, Fargate task definition and service (minimum healthy 100 %, maximum 200 %,
+/// circuit breaker with rollback).
+/// </summary>
+/// <remarks>
+/// Two parameters keep the stack and the deployments in step: <c>ImageTag</c> (the version serving; deploys
+/// register task definition revisions through the ECS API, and every later stack change passes the serving tag
+/// so CloudFormation never rolls the image back) and <c>DesiredCount</c> (0 on the first create, before any image
+/// exists in the repository, then the manifest's replicas).
+/// </remarks>
+public static class StackTemplate
+{
+    public const string ImageTagParameter = "ImageTag";
+    public const string DesiredCountParameter = "DesiredCount";
+
+    public static string StackName(AppManifest app) => app.Aws.StackName ?? $"slipway-{app.App}";
+    public static string RepositoryName(AppManifest app) => $"slipway/{app.App}";
+    public static string ContainerName(AppManifest app) => app.App;
+    // Names are set explicitly in the template, so Slipway finds its resources without reading stack outputs.
+    public static string ClusterName(AppManifest app) => StackName(app);
+    public static string ServiceName(AppManifest app) => app.App;
+
+    public static string Render(AppManifest app) => Build(app).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
+    public static JsonObject Build(AppManifest app)
+    {
+        var health = AlbHealthCheck.From(app.HealthCheck);
+        var resources = new JsonObject
+        {
+            ["Vpc"] = Resource("AWS::EC2::VPC", new JsonObject
+            {
+                ["CidrBlock"] = app.Aws.VpcCidr, ["EnableDnsSupport"] = true, ["EnableDnsHostnames"] = true, ["Tags"] = NameTag(app, "vpc"),
+            }),
+            ["InternetGateway"] = Resource("AWS::EC2::InternetGateway", new JsonObject { ["Tags"] = NameTag(app, "igw") }),
+            ["GatewayAttachment"] = Resource("AWS::EC2::VPCGatewayAttachment", new JsonObject
+            {
+                ["VpcId"] = Ref("Vpc"), ["InternetGatewayId"] = Ref("InternetGateway"),
+            }),
+            ["PublicSubnet1"] = Subnet(app, 0),
+            ["PublicSubnet2"] = Subnet(app, 1),
+            ["PublicRouteTable"] = Resource("AWS::EC2::RouteTable", new JsonObject { ["VpcId"] = Ref("Vpc") }),
+            ["DefaultRoute"] = Resource("AWS::EC2::Route", new JsonObject
+            {
+                ["RouteTableId"] = Ref("PublicRouteTable"), ["DestinationCidrBlock"] = "0.0.0.0/0", ["GatewayId"] = Ref("InternetGateway"),
+            }, dependsOn: "GatewayAttachment"),
+            ["PublicSubnet1Routes"] = Resource("AWS::EC2::SubnetRouteTableAssociation", new JsonObject
+            {
+                ["SubnetId"] = Ref("PublicSubnet1"), ["RouteTableId"] = Ref("PublicRouteTable"),
+            }),
+            ["PublicSubnet2Routes"] = Resource("AWS::EC2::SubnetRouteTableAssociation", new JsonObject
+            {
+                ["SubnetId"] = Ref("PublicSubnet2"), ["RouteTableId"] = Ref("PublicRouteTable"),
+            }),
+            ["LoadBalancerSecurityGroup"] = Resource("AWS::EC2::SecurityGroup", new JsonObject
+            {
+                ["GroupDescription"] = $"{app.App}: load balancer, open on its listener port",
+                ["VpcId"] = Ref("Vpc"),
+                ["SecurityGroupIngress"] = new JsonArray(new JsonObject
+                {
+                    ["IpProtocol"] = "tcp", ["FromPort"] = app.Aws.ListenerPort, ["ToPort"] = app.Aws.ListenerPort, ["CidrIp"] = "0.0.0.0/0",
+                }),
+            }),
+            ["TaskSecurityGroup"] = Resource("AWS::EC2::SecurityGroup", new JsonObject
+            {
+                ["GroupDescription"] = $"{app.App}: tasks, reachable only from the load balancer",
+                ["VpcId"] = Ref("Vpc"),
+                ["SecurityGroupIngress"] = new JsonArray(new JsonObject
+                {
+                    ["IpProtocol"] = "tcp", ["FromPort"] = app.Port, ["ToPort"] = app.Port,
+                    ["SourceSecurityGroupId"] = Ref("LoadBalancerSecurityGroup"),
+                }),
+            }),
+            ["LoadBalancer"] = Resource("AWS::ElasticLoadBalancingV2::LoadBalancer", new JsonObject
+            {
+                ["Type"] = "application", ["Scheme"] = "internet-facing",
+                ["Subnets"] = new JsonArray(Ref("PublicSubnet1"), Ref("PublicSubnet2")),
+                ["SecurityGroups"] = new JsonArray(Ref("LoadBalancerSecurityGroup")),
+            }),
+            ["TargetGroup"] = Resource("AWS::ElasticLoadBalancingV2::TargetGroup", new JsonObject
+            {
+                ["VpcId"] = Ref("Vpc"), ["Protocol"] = "HTTP", ["Port"] = app.Port, ["TargetType"] = "ip",
+                ["HealthCheckPath"] = app.HealthCheck.Path,
+                ["HealthCheckIntervalSeconds"] = health.IntervalSeconds,
+                ["HealthCheckTimeoutSeconds"] = health.TimeoutSeconds,
+                ["HealthyThresholdCount"] = health.HealthyThreshold,
+                ["UnhealthyThresholdCount"] = health.UnhealthyThreshold,
+                ["Matcher"] = new JsonObject { ["HttpCode"] = "200-399" },
+                ["TargetGroupAttributes"] = new JsonArray(new JsonObject
+                {
+                    ["Key"] = "deregistration_delay.timeout_seconds", ["Value"] = ((int)Math.Ceiling(app.Drain.TotalSeconds)).ToString(),
+                }),
+            }),
+            ["Listener"] = Resource("AWS::ElasticLoadBalancingV2::Listener", new JsonObject
+            {
+                ["LoadBalancerArn"] = Ref("LoadBalancer"), ["Port"] = app.Aws.ListenerPort, ["Protocol"] = "HTTP",
+                ["DefaultActions"] = new JsonArray(new JsonObject { ["Type"] = "forward", ["TargetGroupArn"] = Ref("TargetGroup") }),
+            }),
+            ["Cluster"] = Resource("AWS::ECS::Cluster", new JsonObject { ["ClusterName"] = ClusterName(app) }),
+            ["Repository"] = Resource("AWS::ECR::Repository", new JsonObject
+            {
+                ["RepositoryName"] = RepositoryName(app),
+                ["ImageScanningConfiguration"] = new JsonObject { ["ScanOnPush"] = true },
+                ["LifecyclePolicy"] = new JsonObject { ["LifecyclePolicyText"] = LifecyclePolicy(app.Aws.ImagesKept) },
+            }),
+            ["LogGroup"] = Resource("AWS::Logs::LogGroup", new JsonObject
+            {
+                ["LogGroupName"] = $"/slipway/{app.App}", ["RetentionInDays"] = app.Aws.LogRetentionDays,
+            }),
+            ["ExecutionRole"] = Resource("AWS::IAM::Role", new JsonObject
+            {
+                ["AssumeRolePolicyDocument"] = new JsonObject
+                {
+                    ["Version"] = "2012-10-17",
+                    ["Statement"] = new JsonArray(new JsonObject
+                    {
+                        ["Effect"] = "Allow", ["Principal"] = new JsonObject { ["Service"] = "ecs-tasks.amazonaws.com" }, ["Action"] = "sts:AssumeRole",
+                    }),
+                },
+                ["ManagedPolicyArns"] = new JsonArray("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
+            }),
+            ["TaskDefinition"] = Resource("AWS::ECS::TaskDefinition", new JsonObject
+            {
+                ["Family"] = StackName(app),
+                ["Cpu"] = app.Aws.Cpu.ToString(), ["Memory"] = app.Aws.Memory.ToString(),
+                ["NetworkMode"] = "awsvpc",
+                ["RequiresCompatibilities"] = new JsonArray("FARGATE"),
+                ["ExecutionRoleArn"] = GetAtt("ExecutionRole", "Arn"),
+                ["ContainerDefinitions"] = new JsonArray(new JsonObject
+                {
+                    ["Name"] = ContainerName(app),
+                    ["Image"] = new JsonObject { ["Fn::Sub"] = "${Repository.RepositoryUri}:${" + ImageTagParameter + "}" },
+                    ["Essential"] = true,
+                    ["PortMappings"] = new JsonArray(new JsonObject { ["ContainerPort"] = app.Port, ["Protocol"] = "tcp" }),
+                    ["Environment"] = new JsonArray(Environment(app).Select(e => (JsonNode)new JsonObject { ["Name"] = e.Key, ["Value"] = e.Value }).ToArray()),
+                    ["LogConfiguration"] = new JsonObject
+                    {
+                        ["LogDriver"] = "awslogs",
+                        ["Options"] = new JsonObject
+                        {
+                            ["awslogs-group"] = Ref("LogGroup"), ["awslogs-region"] = new JsonObject { ["Ref"] = "AWS::Region" },
+                            ["awslogs-stream-prefix"] = app.App,
+                        },
+                    },
+                }),
+            }),
+            ["Service"] = Resource("AWS::ECS::Service", new JsonObject
+            {
+                ["Cluster"] = Ref("Cluster"),
+                ["ServiceName"] = ServiceName(app),
+                ["TaskDefinition"] = Ref("TaskDefinition"),
+                ["DesiredCount"] = Ref(DesiredCountParameter),
+                ["LaunchType"] = "FARGATE",
+                ["HealthCheckGracePeriodSeconds"] = (int)Math.Ceiling(app.HealthCheck.StartPeriod.TotalSeconds),
+                ["DeploymentConfiguration"] = new JsonObject
+                {
+                    ["MinimumHealthyPercent"] = 100, ["MaximumPercent"] = 200,
+                    ["DeploymentCircuitBreaker"] = new JsonObject { ["Enable"] = true, ["Rollback"] = true },
+                },
+                ["NetworkConfiguration"] = new JsonObject
+                {
+                    ["AwsvpcConfiguration"] = new JsonObject
+                    {
+                        ["AssignPublicIp"] = "ENABLED",
+                        ["Subnets"] = new JsonArray(Ref("PublicSubnet1"), Ref("PublicSubnet2")),
+                        ["SecurityGroups"] = new JsonArray(Ref("TaskSecurityGroup")),
+                    },
+                },
+                ["LoadBalancers"] = new JsonArray(new JsonObject
+                {
+                    ["ContainerName"] = ContainerName(app), ["ContainerPort"] = app.Port, ["TargetGroupArn"] = Ref("TargetGroup"),
+                }),
+            }, dependsOn: "Listener"),
+        };
+
+        return new JsonObject
+        {
+            ["AWSTemplateFormatVersion"] = "2010-09-09",
+            ["Description"] = $"Slipway: {app.App} on ECS Fargate behind an Application Load Balancer (generated; do not edit)",
+            ["Parameters"] = new JsonObject
+            {
+                [ImageTagParameter] = new JsonObject { ["Type"] = "String", ["Description"] = "The version serving (set by slipway)" },
+                [DesiredCountParameter] = new JsonObject { ["Type"] = "Number", ["MinValue"] = 0, ["Description"] = "Replicas (0 until the first image is pushed)" },
+            },
+            ["Resources"] = resources,
+            ["Outputs"] = new JsonObject
+            {
+                ["LoadBalancerDns"] = Output(GetAtt("LoadBalancer", "DNSName")),
+                ["RepositoryUri"] = Output(GetAtt("Repository", "RepositoryUri")),
+                ["ClusterName"] = Output(Ref("Cluster")),
+                ["ServiceName"] = Output(GetAtt("Service", "Name")),
+                ["TargetGroupArn"] = Output(Ref("TargetGroup")),
+                ["LogGroupName"] = Output(Ref("LogGroup")),
+            },
+        };
+    }
+
+    /// <summary>Environment of the container: the manifest's plain env plus the release's identity.</summary>
+    private static IEnumerable<KeyValuePair<string, JsonNode>> Environment(AppManifest app)
+    {
+        foreach (var (key, value) in app.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
+            yield return new(key, JsonValue.Create(value)!);
+        yield return new("SLIPWAY_APP", JsonValue.Create(app.App)!);
+        yield return new("SLIPWAY_VERSION", Ref(ImageTagParameter));
+    }
+
+    public static string LifecyclePolicy(int imagesKept) => new JsonObject
+    {
+        ["rules"] = new JsonArray(new JsonObject
+        {
+            ["rulePriority"] = 1,
+            ["description"] = $"keep the last {imagesKept} images",
+            ["selection"] = new JsonObject { ["tagStatus"] = "any", ["countType"] = "imageCountMoreThan", ["countNumber"] = imagesKept },
+            ["action"] = new JsonObject { ["type"] = "expire" },
+        }),
+    }.ToJsonString();
+
+    private static JsonObject Subnet(AppManifest app, int index) => Resource("AWS::EC2::Subnet", new JsonObject
+    {
+        ["VpcId"] = Ref("Vpc"),
+        ["CidrBlock"] = SubnetCidr(app.Aws.VpcCidr, index),
+        ["AvailabilityZone"] = new JsonObject { ["Fn::Select"] = new JsonArray(index, new JsonObject { ["Fn::GetAZs"] = "" }) },
+        ["MapPublicIpOnLaunch"] = true,
+        ["Tags"] = NameTag(app, $"public-{index + 1}"),
+    });
+
+    /// <summary>
+    /// The index-th subnet of the VPC, 8 bits longer (at most /28): 10.10.0.0/16 gives 10.10.0.0/24, 10.10.1.0/24.
+    /// Computed here rather than with Fn::Cidr, which some emulators do not evaluate.
+    /// </summary>
+    public static string SubnetCidr(string vpcCidr, int index)
+    {
+        var (address, prefix) = (vpcCidr.Split('/')[0], int.Parse(vpcCidr.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture));
+        var subnetPrefix = Math.Min(prefix + 8, 28);
+        var bytes = System.Net.IPAddress.Parse(address).GetAddressBytes();
+        var value = (uint)(bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]);
+        value = (value & (uint.MaxValue << (32 - prefix))) + (uint)index * (1u << (32 - subnetPrefix));
+        return $"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}/{subnetPrefix}";
+    }
+
+    private static JsonObject Resource(string type, JsonObject properties, string? dependsOn = null)
+    {
+        var resource = new JsonObject { ["Type"] = type, ["Properties"] = properties };
+        if (dependsOn is not null) resource["DependsOn"] = dependsOn;
+        return resource;
+    }
+
+    private static JsonObject Ref(string name) => new() { ["Ref"] = name };
+    private static JsonObject GetAtt(string resource, string attribute) => new() { ["Fn::GetAtt"] = new JsonArray(resource, attribute) };
+    private static JsonObject Output(JsonNode value) => new() { ["Value"] = value };
+    private static JsonArray NameTag(AppManifest app, string suffix) => new(new JsonObject { ["Key"] = "Name", ["Value"] = $"slipway-{app.App}-{suffix}" });
+}
+
+/// <summary>The manifest's health check within what an ALB target group accepts.</summary>
+public sealed record AlbHealthCheck(int IntervalSeconds, int TimeoutSeconds, int HealthyThreshold, int UnhealthyThreshold)
+{
+    public static AlbHealthCheck From(HealthCheckSpec spec)
+    {
+        var interval = Math.Clamp((int)Math.Ceiling(spec.Interval.TotalSeconds), 5, 300);
+        var timeout = Math.Clamp((int)Math.Ceiling(spec.Timeout.TotalSeconds), 2, Math.Min(120, interval - 1));
+        return new AlbHealthCheck(interval, timeout, Math.Clamp(spec.HealthyThreshold, 2, 10), Math.Clamp(spec.UnhealthyThreshold, 2, 10));
+    }
+}
