@@ -11,6 +11,7 @@ public static class Program
         var root = new RootCommand("Slipway: deploy any containerised web app from git, with zero-downtime rollouts, locally or on AWS.")
         {
             UpCommand.Create(),
+            PlanCommand.Create(),
             StatusCommand.Create(),
             RollbackCommand.Create(),
             DestroyCommand.Create(),

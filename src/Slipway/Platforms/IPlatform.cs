@@ -16,6 +16,9 @@ public interface IPlatform
     /// <summary>Preflight checks, then create or converge what the app runs on (local: engine and edge proxy; aws: the stack).</summary>
     Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct);
 
+    /// <summary>What <see cref="EnsureInfrastructureAsync"/> would change, one line each; changes nothing.</summary>
+    Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct);
+
     /// <summary>What serves now: version, replicas and their health. Changes nothing.</summary>
     Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct);
 

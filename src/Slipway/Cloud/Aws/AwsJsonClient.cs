@@ -27,12 +27,12 @@ public sealed class AwsJsonClient(AwsHttp http, string service, string targetPre
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");
             message.Headers.Add("X-Amz-Target", $"{targetPrefix}.{operation}");
             return message;
-        }, ParseError, ct);
+        }, (status, text) => ParseError(service, status, text), ct);
         return JsonSerializer.Deserialize<TResponse>(text.Length == 0 ? "{}" : text, Json)!;
     }
 
     /// <summary>Parses <c>{"__type": "...", "message": "..."}</c> into a named error.</summary>
-    public AwsServiceException? ParseError(System.Net.HttpStatusCode status, string body)
+    public static AwsServiceException? ParseError(string service, System.Net.HttpStatusCode status, string body)
     {
         try
         {

@@ -14,12 +14,12 @@ public sealed class AwsQueryClient(AwsHttp http, string service, string apiVersi
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", apiVersion) };
         form.AddRange(parameters);
         var (_, text) = await http.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "") { Content = new FormUrlEncodedContent(form) },
-            ParseError, ct);
+            (status, body) => ParseError(service, status, body), ct);
         var root = StripNamespaces(XElement.Parse(text));
         return root.Element(action + "Result") ?? root;
     }
 
-    public AwsServiceException? ParseError(System.Net.HttpStatusCode status, string body)
+    public static AwsServiceException? ParseError(string service, System.Net.HttpStatusCode status, string body)
     {
         try
         {

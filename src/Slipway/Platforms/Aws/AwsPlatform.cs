@@ -59,6 +59,9 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         return $"stack {stackName}: {(plan.Creates ? "created" : "updated")} ({plan.Changes.Count} change(s))";
     }
 
+    public async Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct) =>
+        StackPlanRenderer.Render(StackTemplate.StackName(app), await PlanAsync(app, ct));
+
     /// <summary>What applying the template would change, without changing anything (the change set is deleted).</summary>
     public async Task<StackPlan?> PlanAsync(AppManifest app, CancellationToken ct)
     {
@@ -68,6 +71,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         var prepared = await _stacks.PrepareAsync(stackName, stack is null, StackTemplate.Render(app), await ParametersAsync(app, stack, ct), ct);
         if (prepared is null) return null;
         await cloudFormation.DeleteChangeSetAsync(stackName, prepared.Value.Name, ct);
+        if (prepared.Value.Plan.Changes.Count == 0 && stack is not null) return null;
         if (stack is null) await cloudFormation.DeleteStackAsync(stackName, ct); // a CREATE change set leaves a REVIEW_IN_PROGRESS stack
         return prepared.Value.Plan;
     }

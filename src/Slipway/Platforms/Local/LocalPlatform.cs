@@ -37,6 +37,20 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         return $"engine {version.Version} (API {version.ApiVersion}), edge proxy pid {info.ProcessId}";
     }
 
+    public async Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct)
+    {
+        var version = await EngineVersionAsync(ct);
+        var running = await edge.InfoAsync(ct);
+        var port = running?.Ports.Contains(app.Edge.Port) == true ? $"port {app.Edge.Port} already served by the edge"
+            : PortIsFree(app.Edge.Port) ? $"port {app.Edge.Port} would open" : $"port {app.Edge.Port} is IN USE by another program: up would fail";
+        return
+        [
+            $"engine {version.Version} answers at {engine.Endpoint.Display}",
+            running is null ? "edge proxy: would start" : $"edge proxy: running (pid {running.ProcessId})",
+            port,
+        ];
+    }
+
     public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)
     {
         var route = await edge.InfoAsync(ct) is null ? null : await edge.RouteAsync(app.App, ct);

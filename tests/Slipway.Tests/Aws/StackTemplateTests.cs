@@ -1,0 +1,151 @@
+using System.Text.Json.Nodes;
+using Slipway.Configuration;
+using Slipway.Platforms.Aws;
+
+namespace Slipway.Tests.Aws;
+
+public sealed class StackTemplateTests
+{
+    private static AppManifest App(Func<AppManifest, AppManifest>? change = null)
+    {
+        var app = new AppManifest
+        {
+            App = "shop",
+            ManifestPath = "/deploy/slipway.yaml",
+            Source = new SourceSpec { Location = "https://example.invalid/shop.git" },
+            Build = new BuildSpec { Dockerfile = "/deploy/Dockerfile" },
+            Env = new Dictionary<string, string> { ["MODE"] = "production" },
+        };
+        return change is null ? app : change(app);
+    }
+
+    private static JsonObject Resources(JsonObject template) => template["Resources"]!.AsObject();
+
+    [Fact]
+    public void Has_every_resource_of_the_original_stack_and_the_service()
+    {
+        var resources = Resources(StackTemplate.Build(App()));
+
+        string[] expected =
+        [
+            "Vpc", "InternetGateway", "GatewayAttachment", "PublicSubnet1", "PublicSubnet2", "PublicRouteTable", "DefaultRoute",
+            "PublicSubnet1Routes", "PublicSubnet2Routes", "LoadBalancerSecurityGroup", "TaskSecurityGroup", "LoadBalancer",
+            "TargetGroup", "Listener", "Cluster", "Repository", "LogGroup", "ExecutionRole", "TaskDefinition", "Service",
+        ];
+        Assert.Equal(expected.Order(), resources.Select(r => r.Key).Order());
+    }
+
+    [Fact]
+    public void Every_reference_points_at_a_resource_or_a_parameter()
+    {
+        var template = StackTemplate.Build(App());
+        var known = Resources(template).Select(r => r.Key).Concat(template["Parameters"]!.AsObject().Select(p => p.Key))
+            .Append("AWS::Region").ToHashSet();
+        var references = new List<string>();
+        void Walk(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var (key, value) in obj)
+                    {
+                        if (key == "Ref") references.Add(value!.GetValue<string>());
+                        else if (key == "Fn::GetAtt") references.Add(value![0]!.GetValue<string>());
+                        else if (key == "DependsOn") references.Add(value!.GetValue<string>());
+                        else if (key == "Fn::Sub")
+                            references.AddRange(System.Text.RegularExpressions.Regex.Matches(value!.GetValue<string>(), @"\$\{([A-Za-z0-9]+)")
+                                .Select(m => m.Groups[1].Value));
+                        Walk(value);
+                    }
+                    break;
+                case JsonArray array:
+                    foreach (var item in array) Walk(item);
+                    break;
+            }
+        }
+        Walk(template);
+
+        Assert.NotEmpty(references);
+        Assert.All(references, r => Assert.Contains(r, known));
+    }
+
+    [Fact]
+    public void Defaults_match_the_original_network_and_are_fast_where_it_was_slow()
+    {
+        var resources = Resources(StackTemplate.Build(App()));
+
+        Assert.Equal("10.10.0.0/16", (string?)resources["Vpc"]!["Properties"]!["CidrBlock"]);
+        Assert.Equal("10.10.0.0/24", (string?)resources["PublicSubnet1"]!["Properties"]!["CidrBlock"]);
+        Assert.Equal("10.10.1.0/24", (string?)resources["PublicSubnet2"]!["Properties"]!["CidrBlock"]);
+        var group = resources["TargetGroup"]!["Properties"]!;
+        Assert.Equal("ip", (string?)group["TargetType"]);
+        Assert.Equal("/", (string?)group["HealthCheckPath"]);
+        Assert.Equal(5, (int)group["HealthCheckIntervalSeconds"]!); // the manifest's 1 s, raised to the ALB's minimum
+        Assert.Equal(2, (int)group["HealthyThresholdCount"]!);
+        Assert.Equal("5", (string?)group["TargetGroupAttributes"]![0]!["Value"]); // drain 5 s, not 300
+        var listener = resources["Listener"]!["Properties"]!;
+        Assert.Equal(80, (int)listener["Port"]!);
+        var service = resources["Service"]!["Properties"]!;
+        Assert.Equal(100, (int)service["DeploymentConfiguration"]!["MinimumHealthyPercent"]!);
+        Assert.Equal(200, (int)service["DeploymentConfiguration"]!["MaximumPercent"]!);
+        Assert.True((bool)service["DeploymentConfiguration"]!["DeploymentCircuitBreaker"]!["Rollback"]!);
+        Assert.Equal("DesiredCount", (string?)service["DesiredCount"]!["Ref"]);
+        Assert.Equal("FARGATE", (string?)service["LaunchType"]);
+    }
+
+    [Fact]
+    public void Tasks_are_reachable_only_from_the_load_balancer()
+    {
+        var resources = Resources(StackTemplate.Build(App()));
+
+        var albIngress = resources["LoadBalancerSecurityGroup"]!["Properties"]!["SecurityGroupIngress"]![0]!;
+        Assert.Equal("0.0.0.0/0", (string?)albIngress["CidrIp"]);
+        Assert.Equal(80, (int)albIngress["FromPort"]!);
+        var taskIngress = resources["TaskSecurityGroup"]!["Properties"]!["SecurityGroupIngress"]!.AsArray();
+        var rule = Assert.Single(taskIngress);
+        Assert.Equal(8000, (int)rule!["FromPort"]!);
+        Assert.Null(rule["CidrIp"]);
+        Assert.Equal("LoadBalancerSecurityGroup", (string?)rule["SourceSecurityGroupId"]!["Ref"]);
+    }
+
+    [Fact]
+    public void Options_from_the_manifest_reach_the_template()
+    {
+        var app = App(a => a with
+        {
+            Port = 9000, Replicas = 3, Drain = TimeSpan.FromSeconds(20),
+            HealthCheck = new HealthCheckSpec { Path = "/up", Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromSeconds(30), HealthyThreshold = 1 },
+            Aws = new AwsSpec { VpcCidr = "172.20.0.0/20", Cpu = 512, Memory = 1024, ListenerPort = 8080, ImagesKept = 3, StackName = "shop-prod" },
+        });
+        var resources = Resources(StackTemplate.Build(app));
+
+        Assert.Equal("172.20.0.16/28", (string?)resources["PublicSubnet2"]!["Properties"]!["CidrBlock"]);
+        Assert.Equal("512", (string?)resources["TaskDefinition"]!["Properties"]!["Cpu"]);
+        Assert.Equal(9000, (int)resources["TaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["PortMappings"]![0]!["ContainerPort"]!);
+        Assert.Equal(8080, (int)resources["Listener"]!["Properties"]!["Port"]!);
+        var group = resources["TargetGroup"]!["Properties"]!;
+        Assert.Equal("/up", (string?)group["HealthCheckPath"]);
+        Assert.Equal(9, (int)group["HealthCheckTimeoutSeconds"]!); // below the interval, as the ALB requires
+        Assert.Equal(2, (int)group["HealthyThresholdCount"]!); // the ALB's minimum
+        Assert.Equal("20", (string?)group["TargetGroupAttributes"]![0]!["Value"]);
+        Assert.Equal("shop-prod", (string?)resources["Cluster"]!["Properties"]!["ClusterName"]);
+        Assert.Contains("\"countNumber\":3", (string?)resources["Repository"]!["Properties"]!["LifecyclePolicy"]!["LifecyclePolicyText"]);
+        var environment = resources["TaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["Environment"]!.AsArray();
+        Assert.Contains(environment, e => (string?)e!["Name"] == "MODE" && (string?)e["Value"] == "production");
+    }
+
+    [Theory]
+    [InlineData("10.10.0.0/16", 0, "10.10.0.0/24")]
+    [InlineData("10.10.0.0/16", 1, "10.10.1.0/24")]
+    [InlineData("192.168.4.0/22", 1, "192.168.4.16/28")]
+    [InlineData("10.0.0.0/24", 1, "10.0.0.16/28")]
+    public void Subnets_are_carved_from_the_vpc(string vpc, int index, string expected) =>
+        Assert.Equal(expected, StackTemplate.SubnetCidr(vpc, index));
+
+    [Fact]
+    public void The_template_is_valid_json_that_round_trips()
+    {
+        var text = StackTemplate.Render(App());
+        Assert.Equal("2010-09-09", (string?)JsonNode.Parse(text)!["AWSTemplateFormatVersion"]);
+    }
+}
