@@ -3,7 +3,8 @@
 #   - a container engine: Debian's docker.io, dockerd started by hand when systemd is not PID 1
 #     (or podman's Docker-compatible service with ENGINE=podman)
 #   - the base image localhost/bookworm-python:latest (debootstrap + import), since no registry is reachable
-#   - git, and the tools the benchmarks use (wrk, hyperfine, haproxy) with WITH_BENCH=1
+#   - git; with WITH_TESTS=1 Debian's docker-registry (the aws tests push to it); with WITH_BENCH=1 the
+#     benchmarks' tools (wrk, hyperfine, haproxy, nginx-light)
 # A second run takes about a second. Logs: /var/log/slipway-install/.
 set -euo pipefail
 
@@ -24,6 +25,7 @@ mkdir -p "$LOG_DIR" "$CACHE_DIR"
 
 # ---------------------------------------------------------------- packages
 pkgs=(debootstrap curl ca-certificates git util-linux)
+[ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(docker-registry)   # the image registry the aws tests push to (moto serves none)
 [ "$ENGINE" = docker ] && pkgs+=(docker.io)
 [ "$ENGINE" = podman ] && pkgs+=(podman runc)
 [ "${WITH_BENCH:-0}" = 1 ] && pkgs+=(wrk hyperfine haproxy nginx-light)

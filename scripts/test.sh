@@ -3,7 +3,10 @@
 # Installs what they need first (container engine, base image), so it works on a fresh machine as root.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-bash "$root/scripts/install.sh"
+WITH_TESTS=1 bash "$root/scripts/install.sh"
+# The aws tests run moto_server, which this machine kind ships under pyenv's Python.
+export PATH="$PATH:$HOME/.pyenv/shims"
+command -v moto_server >/dev/null || { echo "error: moto_server (moto 5) is not installed" >&2; echo "hint: pip install 'moto[server]'" >&2; exit 1; }
 log=$(mktemp)
 set +e
 dotnet test "$root/Slipway.slnx" -c Release --nologo 2>&1 | tee "$log"

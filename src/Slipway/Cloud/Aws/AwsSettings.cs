@@ -14,7 +14,8 @@ public sealed record AwsSettings(AWSCredentials Credentials, RegionEndpoint Regi
 {
     public static AwsSettings Resolve(string? manifestRegion, Func<string, string?> environment)
     {
-        var regionName = manifestRegion ?? environment("AWS_REGION") ?? environment("AWS_DEFAULT_REGION")
+        string? Set(string name) => environment(name) is { Length: > 0 } value ? value : null;
+        var regionName = manifestRegion ?? Set("AWS_REGION") ?? Set("AWS_DEFAULT_REGION")
             ?? throw new SlipwayException(ErrorCode.AwsNotConfigured, "no AWS region is set",
                 "set aws.region in the manifest, or export AWS_REGION=eu-west-1 (for example)");
         AWSCredentials credentials;

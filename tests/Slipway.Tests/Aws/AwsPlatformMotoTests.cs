@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Slipway.Cloud.Aws;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Aws;
+
+/// <summary>
+/// The aws platform through the real CLI against moto's wire protocol, with a real registry for the push:
+/// create, no-op, status, plan, destroy. (moto runs no containers: the check stage is skipped with --no-check,
+/// and the rollout waiting logic is covered against recorded answers in DeploymentProgressTests.)
+/// </summary>
+public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
+{
+    private LocalApp _app = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await moto.ResetAsync();
+        _app = new LocalApp("aws");
+    }
+
+    private Task<CliResult> RunAsync(params string[] args) =>
+        _app.Cli.RunAsync([.. args, "-e", "aws", "-f", _app.ManifestPath], moto.Environment, TestContext.Current.CancellationToken);
+
+    private AwsSettings Settings => new(new Amazon.Runtime.BasicAWSCredentials("testing", "testing"),
+        Amazon.RegionEndpoint.USEast1, name => moto.Environment.GetValueOrDefault(name));
+
+    [Fact]
+    public async Task Up_creates_the_stack_pushes_and_deploys_then_a_second_up_does_nothing_and_destroy_removes_it_all()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var up = await RunAsync("up", "--no-check");
+        Assert.True(up.ExitCode == 0, up.All);
+        Assert.Contains("creating stack slipway-" + _app.Name, up.Stderr);
+        Assert.Contains($"pushing {moto.Registry}/slipway/{_app.Name}:{_app.FirstVersion}", up.Stderr);
+
+        // The image is in the registry under the version, and the service runs a revision with it.
+        using (var head = new HttpRequestMessage(HttpMethod.Head, $"http://{moto.Registry}/v2/slipway/{_app.Name}/manifests/{_app.FirstVersion}"))
+        {
+            head.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+            Assert.True((await Http.Client.SendAsync(head, ct)).IsSuccessStatusCode);
+        }
+        var ecs = EcsClient.Create(Settings, TimeProvider.System);
+        var service = await ecs.DescribeServiceAsync($"slipway-{_app.Name}", _app.Name, ct);
+        Assert.Equal(2, service!.DesiredCount);
+        var definition = await ecs.DescribeTaskDefinitionAsync(service.TaskDefinition!, ct);
+        Assert.Equal($"{moto.Registry}/slipway/{_app.Name}:{_app.FirstVersion}", (string?)definition["containerDefinitions"]![0]!["image"]);
+
+        var status = await RunAsync("status", "--json");
+        Assert.Equal(0, status.ExitCode);
+        Assert.Equal(_app.FirstVersion, JsonDocument.Parse(status.Stdout).RootElement.GetProperty("version").GetString());
+
+        var again = await RunAsync("up", "--no-check");
+        Assert.True(again.ExitCode == 0, again.All);
+        Assert.Contains("nothing to do", again.Stderr);
+
+        var plan = await RunAsync("plan");
+        Assert.True(plan.ExitCode == 0, plan.All);
+        Assert.Contains("deploy: nothing to do", plan.Stdout);
+
+        var destroy = await RunAsync("destroy", "--yes");
+        Assert.True(destroy.ExitCode == 0, destroy.All);
+        Assert.Contains($"removed stack slipway-{_app.Name}", destroy.Stderr);
+        var cloudFormation = CloudFormationClient.Create(Settings, TimeProvider.System);
+        Assert.Null(await cloudFormation.DescribeStackAsync($"slipway-{_app.Name}", ct));
+        Assert.Null(await EcrClient.Create(Settings, TimeProvider.System).RepositoryUriAsync($"slipway/{_app.Name}", ct));
+
+        var twice = await RunAsync("destroy", "--yes");
+        Assert.True(twice.ExitCode == 0, twice.All);
+        Assert.Contains("nothing was left to remove", twice.Stderr);
+    }
+
+    [Fact]
+    public async Task Plan_shows_the_change_set_of_a_first_create_and_changes_nothing()
+    {
+        var plan = await RunAsync("plan");
+
+        Assert.True(plan.ExitCode == 0, plan.All);
+        Assert.Contains($"stack slipway-{_app.Name}: create", plan.Stdout);
+        Assert.Contains("+ Service (AWS::ECS::Service)", plan.Stdout);
+        Assert.Contains("build:  yes", plan.Stdout);
+        Assert.Null(await CloudFormationClient.Create(Settings, TimeProvider.System)
+            .DescribeStackAsync($"slipway-{_app.Name}", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task The_clients_speak_the_wire_format_and_map_missing_things_to_null()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Null(await CloudFormationClient.Create(Settings, TimeProvider.System).DescribeStackAsync("no-such-stack", ct));
+        Assert.Null(await EcsClient.Create(Settings, TimeProvider.System).DescribeServiceAsync("no-such-cluster", "svc", ct));
+        var ecr = EcrClient.Create(Settings, TimeProvider.System);
+        Assert.False(await ecr.HasTagAsync("no-such-repo", "v1", ct));
+        Assert.Empty(await ecr.ListImagesAsync("no-such-repo", ct));
+        Assert.False(await ecr.DeleteRepositoryAsync("no-such-repo", ct));
+        var login = await ecr.GetAuthorizationAsync(ct);
+        Assert.Equal("AWS", login.Username);
+        Assert.NotEmpty(login.Password);
+    }
+
+    [Fact]
+    public async Task Missing_credentials_and_region_are_one_clear_line_each()
+    {
+        var env = new Dictionary<string, string>(moto.Environment)
+        {
+            ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["AWS_PROFILE"] = "",
+            ["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent", ["AWS_CONFIG_FILE"] = "/nonexistent",
+        };
+        var noCredentials = await _app.Cli.RunAsync(["up", "-e", "aws", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken);
+        Assert.Equal(2, noCredentials.ExitCode);
+        Assert.Contains("error: no AWS credentials were found", noCredentials.Stderr);
+
+        var noRegion = new Dictionary<string, string>(moto.Environment) { ["AWS_REGION"] = "", ["AWS_DEFAULT_REGION"] = "" };
+        var result = await _app.Cli.RunAsync(["up", "-e", "aws", "-f", _app.ManifestPath], noRegion, TestContext.Current.CancellationToken);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: no AWS region is set", result.Stderr);
+        Assert.DoesNotContain("testing", noCredentials.All + result.All); // no credential is ever printed
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
