@@ -81,3 +81,26 @@ public sealed class AwsWireTests
         Assert.Equal("old", (string?)described["containerDefinitions"]![0]!["environment"]![0]!["value"]); // input untouched
     }
 }
+
+public sealed class StackFailureTests
+{
+    [Fact]
+    public void A_failed_create_names_each_failing_resource_and_its_reason_from_this_operation_only()
+    {
+        var since = DateTimeOffset.Parse("2026-11-27T10:00:00Z");
+        var stack = new Stack("slipway-shop", "arn:stack", "ROLLBACK_COMPLETE", "The following resource(s) failed to create: [Service].", [], []);
+        StackEvent[] events =
+        [
+            new("1", since.AddMinutes(-30), "Cluster", "AWS::ECS::Cluster", "CREATE_FAILED", "an older attempt"),
+            new("2", since.AddSeconds(10), "Service", "AWS::ECS::Service", "CREATE_FAILED", "Resource handler returned message: \"Invalid request: no capacity\""),
+            new("3", since.AddSeconds(11), "Repository", "AWS::ECR::Repository", "CREATE_COMPLETE", null),
+            new("4", since.AddSeconds(12), "slipway-shop", "AWS::CloudFormation::Stack", "ROLLBACK_IN_PROGRESS", "failed"),
+        ];
+
+        var error = Slipway.Platforms.Aws.StackOperations.Failure("slipway-shop", stack, events, since);
+
+        Assert.Equal(Slipway.Common.ErrorCode.StackFailed, error.Code);
+        Assert.Equal("stack slipway-shop ended ROLLBACK_COMPLETE: Service (AWS::ECS::Service): Resource handler returned message: \"Invalid request: no capacity\"",
+            error.Message);
+    }
+}

@@ -108,3 +108,26 @@ public sealed class BadInputTests
         }
     }
 }
+
+public sealed class AwsAppScriptTests
+{
+    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
+
+    [Theory]
+    [InlineData("--help", 0, "./aws-app.sh --destroy")]
+    [InlineData("--deploy-everything", 2, "error: unknown argument '--deploy-everything'")]
+    public async Task The_original_interface_explains_itself_and_refuses_unknown_arguments(string argument, int exitCode, string expected)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(RepoRoot(), "aws-app.sh"), argument])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken)
+                     + await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(exitCode, process.ExitCode);
+        Assert.Contains(expected, output);
+    }
+}

@@ -72,9 +72,12 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
         }
     }
 
-    public async Task<SlipwayException> FailureAsync(string stack, Stack? final, DateTimeOffset since, CancellationToken ct)
+    public async Task<SlipwayException> FailureAsync(string stack, Stack? final, DateTimeOffset since, CancellationToken ct) =>
+        Failure(stack, final, final is null ? [] : await cloudFormation.DescribeStackEventsAsync(final.Id, ct), since);
+
+    /// <summary>Pure: the error for a failed stack operation, naming each failing resource and its reason.</summary>
+    public static SlipwayException Failure(string stack, Stack? final, IReadOnlyList<StackEvent> events, DateTimeOffset since)
     {
-        var events = final is null ? [] : await cloudFormation.DescribeStackEventsAsync(final.Id, ct);
         var failures = events.Where(e => e.Timestamp >= since && e.Status.EndsWith("_FAILED", StringComparison.Ordinal)
                                          && e.ResourceType != "AWS::CloudFormation::Stack")
             .OrderBy(e => e.Timestamp).Select(e => $"{e.LogicalId} ({e.ResourceType}): {e.Reason}").Distinct().ToList();
