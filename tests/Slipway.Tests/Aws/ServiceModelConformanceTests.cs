@@ -1,0 +1,202 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Slipway.Cloud.Aws;
+
+namespace Slipway.Tests.Aws;
+
+/// <summary>
+/// Every request the typed clients send is checked against botocore's service model (the reference for every
+/// wire shape): the operation exists, and every field sent is a member of the operation's input shape, recursively.
+/// The requests are captured from the wire by a loopback endpoint standing in for AWS.
+/// </summary>
+public sealed class ServiceModelConformanceTests : IAsyncLifetime
+{
+    private WebApplication _endpoint = null!;
+    private readonly List<(string Target, string ContentType, string Body)> _captured = [];
+    private string _url = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        _endpoint = builder.Build();
+        _endpoint.MapPost("/", async (HttpContext http) =>
+        {
+            var body = await new StreamReader(http.Request.Body).ReadToEndAsync();
+            var target = http.Request.Headers["X-Amz-Target"].ToString();
+            lock (_captured) _captured.Add((target, http.Request.ContentType ?? "", body));
+            return target.Length > 0 ? Results.Text(CannedJson(target), "application/x-amz-json-1.1") : Results.Text(CannedXml(body), "text/xml");
+        });
+        await _endpoint.StartAsync();
+        _url = _endpoint.Urls.First();
+    }
+
+    private AwsSettings Settings => new(new Amazon.Runtime.BasicAWSCredentials("AKIDEXAMPLE", "secret"), Amazon.RegionEndpoint.EUWest1,
+        name => name == "AWS_ENDPOINT_URL" ? _url : null);
+
+    private static string CannedJson(string target) => target.Split('.')[1] switch
+    {
+        "DescribeTaskDefinition" or "RegisterTaskDefinition" => """{"taskDefinition":{"taskDefinitionArn":"arn:td:2","family":"f","containerDefinitions":[{"name":"shop","image":"i"}]}}""",
+        "UpdateService" => """{"service":{"serviceName":"shop","desiredCount":2,"runningCount":0,"taskDefinition":"arn:td:2"}}""",
+        "DescribeServices" => """{"services":[{"serviceName":"shop","status":"ACTIVE","desiredCount":2,"runningCount":2}]}""",
+        "ListTasks" => """{"taskArns":["arn:task/1"]}""",
+        "GetAuthorizationToken" => """{"authorizationData":[{"authorizationToken":"QVdTOnBhc3N3b3Jk","proxyEndpoint":"https://1.dkr.ecr"}]}""",
+        _ => "{}",
+    };
+
+    private static string CannedXml(string form)
+    {
+        var action = form.Split('&').First(p => p.StartsWith("Action=", StringComparison.Ordinal))[7..];
+        return action switch
+        {
+            "DescribeChangeSet" => "<DescribeChangeSetResponse><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes/></DescribeChangeSetResult></DescribeChangeSetResponse>",
+            _ => $"<{action}Response><{action}Result/></{action}Response>",
+        };
+    }
+
+    [Fact]
+    public async Task Ecs_and_ecr_requests_match_their_models()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ecs = EcsClient.Create(Settings, TimeProvider.System);
+        var ecr = EcrClient.Create(Settings, TimeProvider.System);
+        var definition = await ecs.DescribeTaskDefinitionAsync("arn:td:1", ct);
+        await ecs.RegisterRevisionAsync(JsonNode.Parse("""
+            {"family":"f","cpu":"256","memory":"512","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"executionRoleArn":"arn:role",
+             "containerDefinitions":[{"name":"shop","image":"i","portMappings":[{"containerPort":8000,"protocol":"tcp"}],
+             "environment":[{"name":"A","value":"1"}],"logConfiguration":{"logDriver":"awslogs","options":{"awslogs-group":"g"}}}]}
+            """)!.AsObject(), "shop", "repo:v2", "v2", ct);
+        await ecs.UpdateServiceAsync("cluster", "shop", "arn:td:2", 2, ct);
+        await ecs.DescribeServiceAsync("cluster", "shop", ct);
+        await ecs.StoppedTaskReasonsAsync("cluster", "shop", ct);
+        await ecr.HasTagAsync("slipway/shop", "v2", ct);
+        await ecr.ListImagesAsync("slipway/shop", ct);
+        await ecr.GetAuthorizationAsync(ct);
+        await ecr.RepositoryUriAsync("slipway/shop", ct);
+        await ecr.DeleteRepositoryAsync("slipway/shop", ct);
+
+        Assert.Equal("f", (string?)definition["family"]);
+        var problems = new List<string>();
+        foreach (var (target, contentType, body) in _captured)
+        {
+            Assert.Equal("application/x-amz-json-1.1", contentType);
+            var (prefix, operation) = (target.Split('.')[0], target.Split('.')[1]);
+            var model = prefix.StartsWith("AmazonEC2ContainerService", StringComparison.Ordinal) ? ServiceModel.Load("ecs") : ServiceModel.Load("ecr");
+            Assert.Equal(model.Metadata["targetPrefix"]!.GetValue<string>(), prefix);
+            problems.AddRange(model.CheckJson(operation, JsonNode.Parse(body)!).Select(p => $"{target}: {p}"));
+        }
+        Assert.Equal(11, _captured.Count);
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public async Task CloudFormation_requests_match_its_model()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var cloudFormation = CloudFormationClient.Create(Settings, TimeProvider.System);
+        await cloudFormation.CreateChangeSetAsync("slipway-shop", "cs1", "{}", [new("ImageTag", "v1"), new("DesiredCount", "2")], create: true, ct);
+        await cloudFormation.DescribeChangeSetAsync("slipway-shop", "cs1", ct);
+        await cloudFormation.ExecuteChangeSetAsync("slipway-shop", "cs1", ct);
+        await cloudFormation.DeleteChangeSetAsync("slipway-shop", "cs1", ct);
+        await cloudFormation.DescribeStackAsync("slipway-shop", ct);
+        await cloudFormation.DescribeStackEventsAsync("slipway-shop", ct);
+        await cloudFormation.DeleteStackAsync("slipway-shop", ct);
+
+        var model = ServiceModel.Load("cloudformation");
+        var problems = new List<string>();
+        foreach (var (_, contentType, body) in _captured)
+        {
+            Assert.StartsWith("application/x-www-form-urlencoded", contentType);
+            var form = body.Split('&').Select(p => p.Split('=')).ToDictionary(p => Uri.UnescapeDataString(p[0]), p => Uri.UnescapeDataString(p[1].Replace('+', ' ')));
+            Assert.Equal("2010-05-15", form["Version"]);
+            problems.AddRange(model.CheckQuery(form["Action"], form.Keys.Where(k => k is not "Action" and not "Version")).Select(p => $"{form["Action"]}: {p}"));
+        }
+        Assert.Equal(7, _captured.Count);
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public void The_checker_catches_fields_the_model_does_not_have()
+    {
+        Assert.NotEmpty(ServiceModel.Load("ecs").CheckJson("UpdateService", JsonNode.Parse("""{"cluster":"c","serviceName":"s"}""")!));
+        Assert.NotEmpty(ServiceModel.Load("ecs").CheckJson("RegisterTaskDefinition",
+            JsonNode.Parse("""{"family":"f","containerDefinitions":[{"Name":"shop"}]}""")!));
+        Assert.NotEmpty(ServiceModel.Load("cloudformation").CheckQuery("CreateChangeSet", ["Parameters.member.1.Key"]));
+        Assert.Empty(ServiceModel.Load("cloudformation").CheckQuery("CreateChangeSet", ["Parameters.member.1.ParameterKey"]));
+    }
+
+    public async ValueTask DisposeAsync() => await _endpoint.DisposeAsync();
+}
+
+/// <summary>A botocore service model (service-2.json.gz from the machine's pyenv Python) and checks of requests against it.</summary>
+internal sealed class ServiceModel(JsonObject model)
+{
+    public JsonObject Metadata => model["metadata"]!.AsObject();
+    private JsonObject Shapes => model["shapes"]!.AsObject();
+
+    public static ServiceModel Load(string service)
+    {
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var file = Directory.EnumerateDirectories(Path.Combine(home, ".pyenv", "versions"))
+            .SelectMany(v => Directory.EnumerateDirectories(Path.Combine(v, "lib")))
+            .Select(lib => Path.Combine(lib, "site-packages", "botocore", "data", service))
+            .Where(Directory.Exists)
+            .SelectMany(dir => Directory.EnumerateFiles(dir, "service-2.json.gz", SearchOption.AllDirectories))
+            .Order().Last();
+        using var stream = new GZipStream(File.OpenRead(file), CompressionMode.Decompress);
+        return new ServiceModel(JsonNode.Parse(stream)!.AsObject());
+    }
+
+    private string InputShape(string operation) =>
+        model["operations"]![operation]?["input"]?["shape"]?.GetValue<string>() ?? throw new ArgumentException($"no operation {operation}");
+
+    public IEnumerable<string> CheckJson(string operation, JsonNode body) => Check(body, model["operations"]![operation] is null ? null : InputShape(operation), operation);
+
+    private IEnumerable<string> Check(JsonNode? value, string? shapeName, string path)
+    {
+        if (shapeName is null) { yield return $"{path}: unknown operation"; yield break; }
+        var shape = Shapes[shapeName]!;
+        switch (shape["type"]!.GetValue<string>())
+        {
+            case "structure" when value is JsonObject obj:
+                foreach (var (key, child) in obj)
+                {
+                    var member = shape["members"]![key];
+                    if (member is null) { yield return $"{path}.{key} is not a member of {shapeName}"; continue; }
+                    foreach (var problem in Check(child, member["shape"]!.GetValue<string>(), $"{path}.{key}")) yield return problem;
+                }
+                break;
+            case "list" when value is JsonArray array:
+                foreach (var item in array)
+                foreach (var problem in Check(item, shape["member"]!["shape"]!.GetValue<string>(), path + "[]")) yield return problem;
+                break;
+            case "map":
+                break;
+            case "structure" or "list":
+                yield return $"{path} should be a {shape["type"]}";
+                break;
+        }
+    }
+
+    /// <summary>Query parameters such as <c>Parameters.member.1.ParameterKey</c> walked through the input shape.</summary>
+    public IEnumerable<string> CheckQuery(string operation, IEnumerable<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            var shape = Shapes[InputShape(operation)]!;
+            foreach (var part in key.Split('.').Where(p => p != "member" && !int.TryParse(p, out _)))
+            {
+                while (shape["type"]!.GetValue<string>() == "list") shape = Shapes[shape["member"]!["shape"]!.GetValue<string>()]!;
+                var member = shape["members"]?[part];
+                if (member is null) { yield return $"{key}: {part} is not a member"; break; }
+                shape = Shapes[member["shape"]!.GetValue<string>()]!;
+            }
+        }
+    }
+}
