@@ -42,7 +42,7 @@ public sealed class CommandContext : IDisposable
 
     public SourceResolver Sources => new(new Git(), State.Sources);
 
-    public static CommandContext Create(string manifestPath, string environment, Reporter reporter)
+    public static CommandContext Create(string manifestPath, string environment, Reporter reporter, bool assumeYes = false)
     {
         var app = ManifestLoader.Load(manifestPath);
         var state = StateDirectory.FromEnvironment();
@@ -61,7 +61,8 @@ public sealed class CommandContext : IDisposable
                 var awsEngine = new DockerEngine(EngineEndpoint.FromEnvironment());
                 var aws = new CommandContext(app, environment, new AwsPlatform(CloudFormationClient.Create(settings, time),
                     EcrClient.Create(settings, time), EcsClient.Create(settings, time), awsEngine,
-                    RegistryOverride.FromEnvironment(System.Environment.GetEnvironmentVariable), time), state, reporter);
+                    RegistryOverride.FromEnvironment(System.Environment.GetEnvironmentVariable),
+                    question => new Confirmation(assumeYes).Confirm(question, "pass --yes to confirm from a script"), time), state, reporter);
                 aws._owned.Add(awsEngine);
                 return aws;
             default:

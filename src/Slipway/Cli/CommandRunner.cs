@@ -9,12 +9,12 @@ namespace Slipway.Cli;
 /// </summary>
 public static class CommandRunner
 {
-    public static async Task<int> RunAsync(string manifest, string environment, Func<CommandContext, Task<int>> body)
+    public static async Task<int> RunAsync(string manifest, string environment, Func<CommandContext, Task<int>> body, bool assumeYes = false)
     {
         var reporter = Reporter.ForConsole();
         try
         {
-            using var context = CommandContext.Create(manifest, environment, reporter);
+            using var context = CommandContext.Create(manifest, environment, reporter, assumeYes);
             return await body(context);
         }
         catch (SlipwayException e)

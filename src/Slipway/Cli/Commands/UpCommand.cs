@@ -11,9 +11,10 @@ public static class UpCommand
         var environment = CommonOptions.Environment();
         var json = CommonOptions.Json();
         var noCheck = new Option<bool>("--no-check") { Description = "Skip the final check of the public URL" };
+        var yes = CommonOptions.Yes();
         var command = new Command("up", "Build the app from git and roll it out with zero downtime: infrastructure, build, deploy, check")
         {
-            file, environment, json, noCheck,
+            file, environment, json, noCheck, yes,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
@@ -23,7 +24,7 @@ public static class UpCommand
             if (parse.GetValue(json)) CommandContext.WriteJson(result);
             else Console.Out.WriteLine(result.Url);
             return 0;
-        }));
+        }, assumeYes: parse.GetValue(yes)));
         return command;
     }
 }

@@ -20,7 +20,7 @@ namespace Slipway.Platforms.Aws;
 /// infrastructure. Every stack change passes the serving tag, so CloudFormation never moves the image back.
 /// </remarks>
 public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs,
-    DockerEngine engine, RegistryOverride registry, TimeProvider time) : IPlatform
+    DockerEngine engine, RegistryOverride registry, Func<string, bool> confirmDelete, TimeProvider time) : IPlatform
 {
     private static readonly TimeSpan DeployLimit = TimeSpan.FromMinutes(30);
     private readonly StackOperations _stacks = new(cloudFormation, time);
@@ -37,8 +37,11 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         var stack = await SettledStackAsync(stackName, log, ct);
         if (stack is { Status: "ROLLBACK_COMPLETE" })
         {
-            // A first create that failed leaves a stack that can only be deleted; up means "make it exist".
-            log.Warn($"stack {stackName} is ROLLBACK_COMPLETE after a failed first create: deleting it to start again");
+            // A first create that failed leaves a stack that can only be deleted before trying again.
+            if (!confirmDelete($"stack {stackName} is ROLLBACK_COMPLETE after a failed first create: delete it and create it again?"))
+                throw new SlipwayException(ErrorCode.ConfirmationRequired, $"stack {stackName} is ROLLBACK_COMPLETE and was left as it is",
+                    "delete it (slipway destroy -e aws) or run up again with --yes");
+            log.Warn($"deleting stack {stackName} (ROLLBACK_COMPLETE) to start again");
             var since = time.GetUtcNow();
             await cloudFormation.DeleteStackAsync(stackName, ct);
             await _stacks.WaitAsync(stackName, since, log, ct);
