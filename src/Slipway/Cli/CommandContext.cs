@@ -42,6 +42,10 @@ public sealed class CommandContext : IDisposable
 
     public SourceResolver Sources => new(new Git(), State.Sources);
 
+    public History.ReleaseHistory History => new(State, Time);
+
+    public Pipeline.AppLocker Locker(bool wait) => new(State, Environment, wait, Reporter);
+
     public static CommandContext Create(string manifestPath, string environment, Reporter reporter, bool assumeYes = false)
     {
         var app = ManifestLoader.Load(manifestPath);
@@ -60,7 +64,7 @@ public sealed class CommandContext : IDisposable
                 var time = TimeProvider.System;
                 var awsEngine = new DockerEngine(EngineEndpoint.FromEnvironment());
                 var aws = new CommandContext(app, environment, new AwsPlatform(CloudFormationClient.Create(settings, time),
-                    EcrClient.Create(settings, time), EcsClient.Create(settings, time), awsEngine,
+                    EcrClient.Create(settings, time), EcsClient.Create(settings, time), LogsClient.Create(settings, time), awsEngine,
                     RegistryOverride.FromEnvironment(System.Environment.GetEnvironmentVariable),
                     question => new Confirmation(assumeYes).Confirm(question, "pass --yes to confirm from a script"), time), state, reporter);
                 aws._owned.Add(awsEngine);

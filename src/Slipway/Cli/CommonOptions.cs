@@ -22,5 +22,10 @@ public static class CommonOptions
 
     public static Option<bool> Json() => new("--json") { Description = "Print the result as JSON on stdout" };
 
+    public static Option<bool> NoWait() => new("--no-wait")
+    {
+        Description = "Fail at once instead of waiting when another slipway run works on the same app",
+    };
+
     public static Option<bool> Yes() => new("--yes", "-y") { Description = "Do not ask for confirmation (for scripts)" };
 }

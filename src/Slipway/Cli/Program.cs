@@ -13,8 +13,11 @@ public static class Program
             UpCommand.Create(),
             PlanCommand.Create(),
             StatusCommand.Create(),
+            LogsCommand.Create(),
             RollbackCommand.Create(),
             DestroyCommand.Create(),
+            ReleasesCommand.Create(),
+            LockCommand.Create(),
             EdgeCommand.Create(),
         };
         var parse = root.Parse(args);

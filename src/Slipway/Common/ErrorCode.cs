@@ -26,6 +26,7 @@ public enum ErrorCode
     CheckFailed,
     AppNotDeployed,
     AwsAccessDenied,
+    LockHeld,
     AwsRequestFailed,
     StackFailed,
     DeploymentFailed,

@@ -191,6 +191,56 @@ public sealed class DockerEngine : IDisposable
         return LogStream.Demultiplex(bytes).Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).TakeLast(lines).ToList();
     }
 
+    /// <summary>
+    /// Streams a container's stdout and stderr with the engine's timestamps, line by line; with
+    /// <paramref name="follow"/> it keeps streaming until the container stops or <paramref name="ct"/> fires.
+    /// </summary>
+    public async Task StreamLogsAsync(string id, DateTimeOffset? since, int? tail, bool follow,
+        Action<DateTimeOffset, string> onLine, CancellationToken ct)
+    {
+        var query = $"stdout=1&stderr=1&timestamps=1&follow={(follow ? 1 : 0)}&tail={(tail?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all")}"
+                    + (since is { } s ? $"&since={s.ToUnixTimeSeconds()}" : "");
+        using var response = await _http.GetAsync($"{ApiPrefix}/containers/{id}/logs?{query}", HttpCompletionOption.ResponseHeadersRead, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return;
+        await EnsureSuccessAsync(response, ct);
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var header = new byte[8];
+        var pending = new StringBuilder();
+        while (await ReadExactlyOrEndAsync(stream, header, ct))
+        {
+            var size = (header[4] << 24) | (header[5] << 16) | (header[6] << 8) | header[7];
+            var payload = new byte[size];
+            if (!await ReadExactlyOrEndAsync(stream, payload, ct)) break;
+            pending.Append(Encoding.UTF8.GetString(payload));
+            var text = pending.ToString();
+            var end = text.LastIndexOf('\n');
+            if (end < 0) continue;
+            foreach (var line in text[..end].Split('\n'))
+            {
+                var space = line.IndexOf(' ');
+                if (space > 0 && DateTimeOffset.TryParse(line[..space], System.Globalization.CultureInfo.InvariantCulture,
+                        System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+                    onLine(at, line[(space + 1)..].TrimEnd('\r'));
+                else
+                    onLine(DateTimeOffset.MinValue, line.TrimEnd('\r'));
+            }
+            pending.Clear().Append(text[(end + 1)..]);
+        }
+    }
+
+    private static async Task<bool> ReadExactlyOrEndAsync(Stream stream, byte[] buffer, CancellationToken ct)
+    {
+        try
+        {
+            await stream.ReadExactlyAsync(buffer, ct);
+            return true;
+        }
+        catch (EndOfStreamException)
+        {
+            return false;
+        }
+    }
+
     private async Task PostAsync(string path, CancellationToken ct)
     {
         using var response = await _http.PostAsync(path, content: null, ct);

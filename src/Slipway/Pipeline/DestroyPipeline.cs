@@ -6,12 +6,11 @@ using Slipway.Platforms;
 namespace Slipway.Pipeline;
 
 /// <summary>Removes everything an app owns on a platform; safe to run again.</summary>
-public sealed class DestroyPipeline(IPlatform platform, StateDirectory state, Reporter reporter)
+public sealed class DestroyPipeline(IPlatform platform, AppLocker locker, Reporter reporter)
 {
     public async Task<DestroyReport> RunAsync(AppManifest app, CancellationToken ct)
     {
-        await using var appLock = await AppLock.AcquireAsync(state, app.App,
-            () => reporter.Line($"waiting for another slipway run on {app.App} to finish..."), ct);
+        await using var appLock = await locker.AcquireAsync(app.App, ct);
         var report = await reporter.StageAsync("destroy", async log =>
         {
             var done = await platform.DestroyAsync(app, log, ct);

@@ -8,12 +8,11 @@ namespace Slipway.Pipeline;
 public sealed record RollbackResult(string App, string Version, string? PreviousVersion, Uri Url, string? ServingVersion);
 
 /// <summary>Back to the previous (or a named) release, with the same health-gated cut-over as a deploy and no build.</summary>
-public sealed class RollbackPipeline(IPlatform platform, StateDirectory state, Reporter reporter, TimeProvider time)
+public sealed class RollbackPipeline(IPlatform platform, AppLocker locker, Reporter reporter, TimeProvider time)
 {
     public async Task<RollbackResult> RunAsync(AppManifest app, string? version, bool check, CancellationToken ct)
     {
-        await using var appLock = await AppLock.AcquireAsync(state, app.App,
-            () => reporter.Line($"waiting for another slipway run on {app.App} to finish..."), ct);
+        await using var appLock = await locker.AcquireAsync(app.App, ct);
         var stages = new Stages(platform, reporter, time);
         var status = await platform.GetStatusAsync(app, ct);
         var available = await platform.AvailableVersionsAsync(app, ct);

@@ -17,12 +17,11 @@ public sealed record UpResult(string App, string Platform, string Version, strin
 /// nothing changed returns quickly and changes nothing. The source is resolved first so that a bad ref or
 /// repository is reported before anything is started.
 /// </summary>
-public sealed class UpPipeline(IPlatform platform, SourceResolver sources, StateDirectory state, Reporter reporter, TimeProvider time)
+public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLocker locker, Reporter reporter, TimeProvider time)
 {
     public async Task<UpResult> RunAsync(AppManifest app, UpOptions options, CancellationToken ct)
     {
-        await using var appLock = await AppLock.AcquireAsync(state, app.App,
-            () => reporter.Line($"waiting for another slipway run on {app.App} to finish..."), ct);
+        await using var appLock = await locker.AcquireAsync(app.App, ct);
         var stages = new Stages(platform, reporter, time);
         SecretResolver.Resolve(app, Environment.GetEnvironmentVariable); // a missing secret stops the run before anything changes
 

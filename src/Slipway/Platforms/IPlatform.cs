@@ -37,6 +37,9 @@ public interface IPlatform
     /// <summary>Rolls the app out to a version with a health-gated cut-over; throws when the release is rejected, leaving the old one serving.</summary>
     Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, CancellationToken ct);
 
+    /// <summary>The app's logs, each line with its time and replica; with <see cref="LogQuery.Follow"/> until cancelled.</summary>
+    Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct);
+
     /// <summary>Removes everything the app owns on the platform. Idempotent.</summary>
     Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct);
 }
@@ -62,3 +65,7 @@ public sealed record ReplicaStatus(string Id, string Version, string State, stri
 public sealed record RolloutReport(string Version, string? PreviousVersion, int Replicas, bool DrainTimedOut);
 
 public sealed record DestroyReport(IReadOnlyList<string> Removed, IReadOnlyList<string> Problems);
+
+public sealed record LogQuery(TimeSpan? Since = null, bool Follow = false, string? Version = null, int? Tail = null);
+
+public sealed record LogLine(DateTimeOffset Time, string Replica, string Text);

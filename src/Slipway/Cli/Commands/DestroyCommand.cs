@@ -12,9 +12,10 @@ public static class DestroyCommand
         var environment = CommonOptions.Environment();
         var yes = CommonOptions.Yes();
         var json = CommonOptions.Json();
+        var noWait = CommonOptions.NoWait();
         var command = new Command("destroy", "Remove everything the app owns: replicas, images, routes, state (and the edge proxy when no app is left)")
         {
-            file, environment, yes, json,
+            file, environment, yes, json, noWait,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
@@ -31,7 +32,10 @@ public static class DestroyCommand
                         $"type {app} exactly, or pass --yes");
             }
             context.Reporter.Header($"slipway destroy {app} ({context.Environment})");
-            var report = await new DestroyPipeline(context.Platform, context.State, context.Reporter).RunAsync(context.App, ct);
+            var pipeline = new DestroyPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.Reporter);
+            var report = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "destroy",
+                () => pipeline.RunAsync(context.App, ct),
+                r => (r.Problems.Count == 0 ? "succeeded" : "incomplete", null, null), ct);
             if (parse.GetValue(json)) CommandContext.WriteJson(report);
             return report.Problems.Count == 0 ? 0 : ErrorCodeExtensions.OperationFailed;
         }));

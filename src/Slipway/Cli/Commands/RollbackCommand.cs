@@ -11,6 +11,7 @@ public static class RollbackCommand
         var environment = CommonOptions.Environment();
         var json = CommonOptions.Json();
         var noCheck = new Option<bool>("--no-check") { Description = "Skip the final check of the public URL" };
+        var noWait = CommonOptions.NoWait();
         var version = new Argument<string?>("version")
         {
             Description = "The version to go back to (default: the release before the one serving)",
@@ -18,13 +19,15 @@ public static class RollbackCommand
         };
         var command = new Command("rollback", "Roll back to the previous (or a named) release, with the same health-gated cut-over as a deploy")
         {
-            version, file, environment, json, noCheck,
+            version, file, environment, json, noCheck, noWait,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             context.Reporter.Header($"slipway rollback {context.App.App} ({context.Environment})");
-            var result = await new RollbackPipeline(context.Platform, context.State, context.Reporter, context.Time)
-                .RunAsync(context.App, parse.GetValue(version), check: !parse.GetValue(noCheck), ct);
+            var pipeline = new RollbackPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.Reporter, context.Time);
+            var result = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "rollback",
+                () => pipeline.RunAsync(context.App, parse.GetValue(version), check: !parse.GetValue(noCheck), ct),
+                r => ("succeeded", r.Version, r.PreviousVersion), ct);
             if (parse.GetValue(json)) CommandContext.WriteJson(result);
             else Console.Out.WriteLine(result.Url);
             return 0;

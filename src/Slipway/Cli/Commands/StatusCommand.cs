@@ -13,6 +13,8 @@ public static class StatusCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             var status = await context.Platform.GetStatusAsync(context.App, ct);
+            var last = (await context.History.ListAsync(context.App.App, context.Environment, 1, ct)).FirstOrDefault();
+            var (inProgress, holder) = Slipway.Common.AppLock.Inspect(context.State, context.App.App, context.Environment);
             if (parse.GetValue(json))
             {
                 CommandContext.WriteJson(new
@@ -25,6 +27,8 @@ public static class StatusCommand
                     status.DeployedAt,
                     Replicas = status.Replicas,
                     Healthy = status.HealthyReplicas,
+                    InProgress = inProgress ? new { Holder = holder } : null,
+                    LastRelease = last,
                 });
                 return 0;
             }
@@ -34,6 +38,10 @@ public static class StatusCommand
             output.WriteLine($"version:  {status.Version ?? "(not deployed)"}");
             if (status.DeployedAt is { } at) output.WriteLine($"deployed: {at:u}");
             output.WriteLine($"replicas: {status.HealthyReplicas}/{status.Replicas.Count} healthy");
+            if (inProgress) output.WriteLine($"running:  a slipway run is in progress ({holder?.ToString() ?? "holder unknown"})");
+            if (last is not null)
+                output.WriteLine($"last:     {last.Action} {last.Version ?? ""} {last.Result} at {last.StartedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}"
+                                 + (last.Error is null ? "" : $": {last.Error}"));
             foreach (var replica in status.Replicas)
                 output.WriteLine($"  {replica.Id,-40} {replica.Version,-20} {replica.State,-10} {replica.Health,-10} {replica.Address}");
             return 0;

@@ -12,15 +12,18 @@ public static class UpCommand
         var json = CommonOptions.Json();
         var noCheck = new Option<bool>("--no-check") { Description = "Skip the final check of the public URL" };
         var yes = CommonOptions.Yes();
+        var noWait = CommonOptions.NoWait();
         var command = new Command("up", "Build the app from git and roll it out with zero downtime: infrastructure, build, deploy, check")
         {
-            file, environment, json, noCheck, yes,
+            file, environment, json, noCheck, yes, noWait,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             context.Reporter.Header($"slipway up {context.App.App} ({context.Environment})");
-            var pipeline = new UpPipeline(context.Platform, context.Sources, context.State, context.Reporter, context.Time);
-            var result = await pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck)), ct);
+            var pipeline = new UpPipeline(context.Platform, context.Sources, context.Locker(!parse.GetValue(noWait)), context.Reporter, context.Time);
+            var result = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "deploy",
+                () => pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck)), ct),
+                r => (r.Changed ? "succeeded" : "no change", r.Version, r.PreviousVersion), ct);
             if (parse.GetValue(json)) CommandContext.WriteJson(result);
             else Console.Out.WriteLine(result.Url);
             return 0;

@@ -19,7 +19,7 @@ namespace Slipway.Platforms.Aws;
 /// (and the circuit breaker's rollback with the stopped tasks' reasons) precisely, and keeps the stack for
 /// infrastructure. Every stack change passes the serving tag, so CloudFormation never moves the image back.
 /// </remarks>
-public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs,
+public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs,
     DockerEngine engine, RegistryOverride registry, Func<string, bool> confirmDelete, TimeProvider time) : IPlatform
 {
     private static readonly TimeSpan DeployLimit = TimeSpan.FromMinutes(30);
@@ -170,6 +170,26 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
             if (time.GetElapsedTime(started) > DeployLimit)
                 throw new SlipwayException(ErrorCode.DeploymentFailed, $"the deployment of {version} did not finish within {DeployLimit.TotalMinutes} minutes: {verdict.Summary}",
                     "watch it in the ECS console; run up again to resume waiting");
+            await Task.Delay(StackOperations.PollInterval, time, ct);
+        }
+    }
+
+    /// <summary>CloudWatch Logs of the app's group; the replica is the task's log stream. Following polls every 2 s.</summary>
+    public async Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
+    {
+        var group = $"/slipway/{app.App}";
+        long? start = query.Since is { } window ? (time.GetUtcNow() - window).ToUnixTimeMilliseconds() : null;
+        while (true)
+        {
+            var events = await logs.FilterAsync(group, start, ct);
+            var shown = query.Tail is { } tail && start is null ? events.TakeLast(tail) : events;
+            foreach (var e in shown.OrderBy(e => e.Timestamp))
+            {
+                var stream = e.LogStreamName ?? "?";
+                onLine(new LogLine(DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp), stream[(stream.LastIndexOf('/') + 1)..], e.Message?.TrimEnd() ?? ""));
+            }
+            if (!query.Follow) return;
+            if (events.Count > 0) start = events.Max(e => e.Timestamp) + 1;
             await Task.Delay(StackOperations.PollInterval, time, ct);
         }
     }

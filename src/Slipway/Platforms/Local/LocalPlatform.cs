@@ -120,6 +120,24 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             .Select(i => i.Labels.GetValueOrDefault(Labels.Version))
             .OfType<string>().Distinct().ToList();
 
+    public async Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
+    {
+        var labels = query.Version is null ? Labels.ForApp(app.App) : Labels.ForRelease(app.App, query.Version);
+        var containers = await engine.ListContainersAsync(labels, ct);
+        var since = query.Since is { } window ? time.GetUtcNow() - window : (DateTimeOffset?)null;
+        if (query.Follow)
+        {
+            // Each replica streams on its own; lines are printed as they come, named by replica.
+            await Task.WhenAll(containers.Select(c => engine.StreamLogsAsync(c.Id, since, query.Tail, follow: true,
+                (at, text) => onLine(new LogLine(at, c.Name, text)), ct)));
+            return;
+        }
+        var lines = new List<LogLine>();
+        foreach (var container in containers)
+            await engine.StreamLogsAsync(container.Id, since, query.Tail, follow: false, (at, text) => lines.Add(new LogLine(at, container.Name, text)), ct);
+        foreach (var line in lines.OrderBy(l => l.Time)) onLine(line); // interleaved by time across replicas
+    }
+
     public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
         var removed = new List<string>();

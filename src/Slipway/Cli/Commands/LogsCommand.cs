@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Slipway.Common;
+using Slipway.Platforms;
+
+namespace Slipway.Cli.Commands;
+
+public static class LogsCommand
+{
+    public static Command Create()
+    {
+        var file = CommonOptions.File();
+        var environment = CommonOptions.Environment();
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until interrupted" };
+        var since = new Option<string?>("--since") { Description = "Only lines newer than this (e.g. 10m, 1h)", HelpName = "duration" };
+        var version = new Option<string?>("--version") { Description = "Only the replicas of this version (local)", HelpName = "sha" };
+        var tail = new Option<int?>("--tail") { Description = "Only the last N lines of each replica", HelpName = "n" };
+        // -f is the manifest everywhere else; here the user expects -f to follow, as in docker logs and kamal.
+        file.Aliases.Remove("-f");
+        file.Aliases.Add("-m");
+        var command = new Command("logs", "The app's logs, interleaved by time, each line named by its replica (-m for the manifest)")
+        {
+            file, environment, follow, since, version, tail,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
+        {
+            TimeSpan? window = null;
+            if (parse.GetValue(since) is { } text)
+            {
+                if (!Duration.TryParse(text, out var parsed))
+                    throw new SlipwayException(ErrorCode.InvalidSetting, $"--since: \"{text}\" is not a duration", "use e.g. 30s, 10m, 2h");
+                window = parsed;
+            }
+            var query = new LogQuery(window, parse.GetValue(follow), parse.GetValue(version), parse.GetValue(tail));
+            var output = Console.Out;
+            var gate = new object();
+            try
+            {
+                await context.Platform.StreamLogsAsync(context.App, query, line =>
+                {
+                    lock (gate) output.WriteLine($"{(line.Time == DateTimeOffset.MinValue ? "" : line.Time.ToLocalTime().ToString("HH:mm:ss.fff "))}[{line.Replica}] {line.Text}");
+                }, ct);
+            }
+            catch (OperationCanceledException) when (query.Follow && ct.IsCancellationRequested)
+            {
+                // Ctrl-C ends following: a normal way out.
+            }
+            return 0;
+        }));
+        return command;
+    }
+}
