@@ -18,6 +18,7 @@ public static class Program
             DestroyCommand.Create(),
             ReleasesCommand.Create(),
             LockCommand.Create(),
+            DoctorCommand.Create(),
             EdgeCommand.Create(),
         };
         var parse = root.Parse(args);

@@ -1,0 +1,160 @@
+using System.Net.Sockets;
+using Slipway.Cloud.Aws;
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Edge;
+using Slipway.Engine;
+using Slipway.Source;
+
+namespace Slipway.Diagnostics;
+
+public enum CheckStatus { Ok, Warning, Failed }
+
+public sealed record DoctorCheck(string Name, CheckStatus Status, string Detail, string? Hint = null);
+
+/// <summary>Preflight checks, each a status line with a fix hint: what `up` needs, checked without changing anything.</summary>
+public sealed class Doctor(StateDirectory state, string manifestPath, string environment)
+{
+    public const string BaseImage = "localhost/bookworm-python:latest";
+
+    public async Task<IReadOnlyList<DoctorCheck>> RunAsync(CancellationToken ct)
+    {
+        var checks = new List<DoctorCheck>();
+        AppManifest? app = null;
+        try
+        {
+            app = ManifestLoader.Load(manifestPath);
+            checks.Add(new("manifest", CheckStatus.Ok, $"{Path.GetFileName(manifestPath)}: app {app.App}"));
+        }
+        catch (SlipwayException e)
+        {
+            checks.Add(new("manifest", e.Code == ErrorCode.ManifestNotFound ? CheckStatus.Warning : CheckStatus.Failed, e.Message, e.Hint));
+        }
+
+        checks.Add(await GitAsync(ct));
+        checks.AddRange(await EngineAsync(ct));
+        checks.Add(StateDirectory());
+        checks.Add(Disk());
+        checks.Add(await EdgeAsync(app, ct));
+        if (environment == "aws") checks.AddRange(Aws(app));
+        return checks;
+    }
+
+    private static async Task<DoctorCheck> GitAsync(CancellationToken ct)
+    {
+        try
+        {
+            var version = await new Git().RunAsync(Path.GetTempPath(), ["--version"], ct);
+            return version.Ok ? new("git", CheckStatus.Ok, version.Output.Trim())
+                : new("git", CheckStatus.Failed, version.LastErrorLine, "install git (apt-get install git)");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or CliWrap.Exceptions.CliWrapException)
+        {
+            return new("git", CheckStatus.Failed, "git is not installed", "install git (apt-get install git)");
+        }
+    }
+
+    private static async Task<IReadOnlyList<DoctorCheck>> EngineAsync(CancellationToken ct)
+    {
+        EngineEndpoint endpoint;
+        try
+        {
+            endpoint = EngineEndpoint.FromEnvironment();
+        }
+        catch (SlipwayException e)
+        {
+            return [new("engine", CheckStatus.Failed, e.Message, e.Hint)];
+        }
+        using var engine = new DockerEngine(endpoint);
+        try
+        {
+            var version = await engine.VersionAsync(ct);
+            var image = await engine.ImageExistsAsync(BaseImage, ct);
+            return
+            [
+                new("engine", CheckStatus.Ok, $"{endpoint.Display}: engine {version.Version}, API {version.ApiVersion}"),
+                image ? new("base image", CheckStatus.Ok, $"{BaseImage} present")
+                      : new("base image", CheckStatus.Warning, $"{BaseImage} is missing (the example app builds FROM it)", "run scripts/install.sh as root"),
+            ];
+        }
+        catch (Exception e) when (e is HttpRequestException or SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return [new("engine", CheckStatus.Failed, $"no container engine answers at {endpoint.Display}",
+                "start one (as root: scripts/install.sh), or set DOCKER_HOST to its socket")];
+        }
+    }
+
+    private DoctorCheck StateDirectory()
+    {
+        try
+        {
+            Directory.CreateDirectory(state.Root);
+            var probe = Path.Combine(state.Root, $".doctor-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            return new("state directory", CheckStatus.Ok, $"{state.Root} is writable");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new("state directory", CheckStatus.Failed, $"{state.Root}: {e.Message}", "set SLIPWAY_STATE_DIR to a writable folder");
+        }
+    }
+
+    private DoctorCheck Disk()
+    {
+        var existing = state.Root;
+        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent) existing = parent;
+        var free = new DriveInfo(existing).AvailableFreeSpace / (1024.0 * 1024 * 1024);
+        return free >= 2
+            ? new("disk", CheckStatus.Ok, $"{free:0.0} GiB free for images and state")
+            : new("disk", CheckStatus.Warning, $"only {free:0.0} GiB free", "free some space: images need a few hundred MiB each (docker image prune)");
+    }
+
+    private async Task<DoctorCheck> EdgeAsync(AppManifest? app, CancellationToken ct)
+    {
+        using var edge = new EdgeClient(new EdgePaths(state.Edge));
+        var info = await edge.InfoAsync(ct);
+        var port = app?.Edge.Port;
+        if (info is not null)
+        {
+            var serves = port is not null && info.Ports.Contains(port.Value);
+            if (port is null || serves || PortIsFree(port.Value))
+                return new("edge proxy", CheckStatus.Ok, $"running (pid {info.ProcessId}), ports {string.Join(", ", info.Ports.DefaultIfEmpty())}");
+        }
+        else if (port is null || PortIsFree(port.Value))
+        {
+            return new("edge proxy", CheckStatus.Ok, "not running: up starts it" + (port is null ? "" : $"; port {port} is free"));
+        }
+        return new("edge proxy", CheckStatus.Failed, $"port {port} is in use by another program", "choose another edge.port, or stop that program");
+    }
+
+    private static IEnumerable<DoctorCheck> Aws(AppManifest? app)
+    {
+        AwsSettings settings;
+        try
+        {
+            settings = AwsSettings.Resolve(app?.Aws.Region, Environment.GetEnvironmentVariable);
+        }
+        catch (SlipwayException e)
+        {
+            return [new("aws", CheckStatus.Failed, e.Message, e.Hint)];
+        }
+        var endpoint = settings.EndpointFor("cloudformation", "CloudFormation");
+        // Only the kind of credentials is shown, never a key.
+        return [new("aws", CheckStatus.Ok, $"region {settings.Region.SystemName}, credentials found ({settings.Credentials.GetType().Name}), endpoint {endpoint.Host}")];
+    }
+
+    private static bool PortIsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
