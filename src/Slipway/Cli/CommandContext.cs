@@ -46,11 +46,21 @@ public sealed class CommandContext : IDisposable
 
     public Pipeline.AppLocker Locker(bool wait) => new(State, Environment, wait, Reporter);
 
+    /// <summary>A protected environment (production by default) asks before changing anything, unless --yes.</summary>
+    public void ConfirmProtected(string action, bool assumeYes)
+    {
+        if (!App.Environment.Protected) return;
+        if (!new Confirmation(assumeYes).Confirm($"{action} {App.App} in the protected environment {Environment}?",
+                "pass --yes to confirm from a script"))
+            throw new SlipwayException(ErrorCode.ConfirmationRequired, $"{action} of {App.App} ({Environment}) cancelled",
+                "answer y, or pass --yes");
+    }
+
     public static CommandContext Create(string manifestPath, string environment, Reporter reporter, bool assumeYes = false)
     {
-        var app = ManifestLoader.Load(manifestPath);
+        var app = ManifestLoader.Load(manifestPath, environment);
         var state = StateDirectory.FromEnvironment();
-        switch (environment)
+        switch (app.Environment.Platform)
         {
             case "local":
                 var engine = new DockerEngine(EngineEndpoint.FromEnvironment());
@@ -70,8 +80,8 @@ public sealed class CommandContext : IDisposable
                 aws._owned.Add(awsEngine);
                 return aws;
             default:
-                throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"--environment: unknown environment \"{environment}\"",
-                    "use local (the default) or aws");
+                throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"platform \"{app.Environment.Platform}\" is not available",
+                    "use local or aws");
         }
     }
 

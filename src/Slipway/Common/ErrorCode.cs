@@ -27,6 +27,7 @@ public enum ErrorCode
     AppNotDeployed,
     AwsAccessDenied,
     LockHeld,
+    HookFailed,
     AwsRequestFailed,
     StackFailed,
     DeploymentFailed,

@@ -16,6 +16,9 @@ public sealed record AppManifest
     public EdgeSpec Edge { get; init; } = new();
     public CheckSpec Check { get; init; } = new();
     public AwsSpec Aws { get; init; } = new();
+    public HooksSpec Hooks { get; init; } = new();
+    /// <summary>The environment this manifest was loaded for, with its platform.</summary>
+    public EnvironmentSpec Environment { get; init; } = new();
     public required string ManifestPath { get; init; }
     public string ManifestDirectory => System.IO.Path.GetDirectoryName(ManifestPath)!;
 }
@@ -85,4 +88,24 @@ public sealed record AwsSpec
     /// <summary>How many images the ECR lifecycle policy keeps.</summary>
     public int ImagesKept { get; init; } = 10;
     public int LogRetentionDays { get; init; } = 14;
+}
+
+/// <summary>Shell commands run at points of a deploy, in the manifest's folder, with SLIPWAY_* variables set.</summary>
+public sealed record HooksSpec
+{
+    /// <summary>Before the image is built; failing stops the run before anything changes.</summary>
+    public string? PreBuild { get; init; }
+    /// <summary>After the new replicas started, before traffic moves; failing discards them and keeps the old release.</summary>
+    public string? PreCutover { get; init; }
+    /// <summary>After the new release serves; failing makes the command fail, the release stays.</summary>
+    public string? PostDeploy { get; init; }
+}
+
+/// <summary>An environment (<c>-e NAME</c>): which platform it runs on, and whether it asks before changes.</summary>
+public sealed record EnvironmentSpec
+{
+    public string Name { get; init; } = "local";
+    public string Platform { get; init; } = "local";
+    /// <summary>Ask for confirmation (or --yes) before up and rollback; default for an environment named production.</summary>
+    public bool Protected { get; init; }
 }

@@ -23,17 +23,20 @@ public static partial class ManifestLoader
     [GeneratedRegex(@"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")]
     private static partial Regex HostPattern();
 
-    public static AppManifest Load(string path)
+    public static AppManifest Load(string path) => Load(path, "local");
+
+    /// <summary>Loads the manifest as seen by one environment: its overrides merged onto the top-level settings.</summary>
+    public static AppManifest Load(string path, string environment)
     {
         var fullPath = Path.GetFullPath(path);
         if (!File.Exists(fullPath))
             throw new SlipwayException(ErrorCode.ManifestNotFound, $"no manifest at {fullPath}",
                 Directory.Exists(fullPath) ? "pass the file, not the folder: -f <folder>/slipway.yaml"
                                            : "create one (see examples/hello-flask/slipway.yaml) or pass -f <path>");
-        return Parse(File.ReadAllText(fullPath), fullPath);
+        return Parse(File.ReadAllText(fullPath), fullPath, environment);
     }
 
-    public static AppManifest Parse(string yaml, string manifestPath)
+    public static AppManifest Parse(string yaml, string manifestPath, string environment = "local")
     {
         var file = Path.GetFileName(manifestPath);
         YamlMappingNode root;
@@ -51,10 +54,14 @@ public static partial class ManifestLoader
                 $"{file}:{e.Start.Line}: malformed YAML: {FirstLine(e.Message)}", "check indentation and quoting");
         }
 
-        var reader = new MappingReader(root, "", file);
+        var (merged, selected) = Environments.Select(root, environment, file);
+        var reader = new MappingReader(merged, "", file);
+        reader.MarkRead("environments");
         var manifestDir = Path.GetDirectoryName(manifestPath)!;
 
         var app = reader.RequiredString("app");
+        // A declared environment is a deployment of its own (containers, route, stack): its name is part of the app's.
+        if (selected.Name is not ("local" or "aws")) app = app with { Value = $"{app.Value}-{selected.Name}" };
         if (!AppNamePattern().IsMatch(app.Value))
             throw Invalid(file, app.Line, "app", $"\"{app.Value}\" is not a valid app name",
                 "use 2-32 lowercase letters, digits and dashes, starting with a letter");
@@ -74,6 +81,8 @@ public static partial class ManifestLoader
             Edge = ReadEdge(reader.OptionalMapping("edge")),
             Check = ReadCheck(reader.OptionalMapping("check")),
             Aws = ReadAws(reader.OptionalMapping("aws")),
+            Hooks = ReadHooks(reader.OptionalMapping("hooks")),
+            Environment = selected,
         };
         reader.RejectUnknownKeys();
 
@@ -187,6 +196,19 @@ public static partial class ManifestLoader
         {
             Tries = reader.OptionalInt("tries", 1, 1000) ?? defaults.Tries,
             Interval = reader.OptionalDuration("interval", TimeSpan.Zero, TimeSpan.FromMinutes(5)) ?? defaults.Interval,
+        };
+        reader.RejectUnknownKeys();
+        return spec;
+    }
+
+    private static HooksSpec ReadHooks(MappingReader? reader)
+    {
+        if (reader is null) return new HooksSpec();
+        var spec = new HooksSpec
+        {
+            PreBuild = reader.OptionalString("preBuild")?.Value,
+            PreCutover = reader.OptionalString("preCutover")?.Value,
+            PostDeploy = reader.OptionalString("postDeploy")?.Value,
         };
         reader.RejectUnknownKeys();
         return spec;

@@ -26,6 +26,9 @@ internal sealed class MappingReader(YamlMappingNode node, string path, string fi
         return node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
     }
 
+    /// <summary>A key handled elsewhere (so it is not reported as unknown).</summary>
+    public void MarkRead(string key) => _read.Add(key);
+
     public IEnumerable<(string Key, long Line)> Keys() =>
         node.Children.Keys.OfType<YamlScalarNode>().Select(k => (k.Value ?? "", k.Start.Line));
 

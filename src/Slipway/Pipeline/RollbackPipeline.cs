@@ -24,7 +24,7 @@ public sealed class RollbackPipeline(IPlatform platform, AppLocker locker, Repor
                 available.Count == 0 ? "nothing is kept yet" : $"available, newest first: {string.Join(", ", available)}");
 
         await stages.InfrastructureAsync(app, ct);
-        var rollout = await stages.DeployAsync(app, target, ct);
+        var rollout = await stages.DeployAsync(app, target, status.Version, ct);
         var serving = check ? await stages.CheckAsync(app, status.Url, ct) : null;
         return new RollbackResult(app.App, target, rollout.PreviousVersion, status.Url, serving);
     }

@@ -18,10 +18,12 @@ public sealed class Stages(IPlatform platform, Reporter reporter, TimeProvider t
             return StageOutcome.Done(true, summary);
         });
 
-    public Task<RolloutReport> DeployAsync(AppManifest app, string version, CancellationToken ct) =>
+    public Task<RolloutReport> DeployAsync(AppManifest app, string version, string? previous, CancellationToken ct) =>
         reporter.StageAsync("deploy", async log =>
         {
-            var rollout = await platform.RollOutAsync(app, version, log, ct);
+            var rollout = await platform.RollOutAsync(app, version, log,
+                token => HookRunner.RunAsync(app, "preCutover", app.Hooks.PreCutover, version, previous, log, token), ct);
+            await HookRunner.RunAsync(app, "postDeploy", app.Hooks.PostDeploy, version, rollout.PreviousVersion, log, ct);
             if (rollout.DrainTimedOut)
                 log.Warn($"some requests to the old release were still running after the drain period ({Duration.Format(app.Drain)})");
             return StageOutcome.Done(rollout,

@@ -45,10 +45,13 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
         else
         {
             built = await reporter.StageAsync("build", async log =>
-                await platform.HasImageAsync(app, snapshot.Version, ct)
+            {
+                await HookRunner.RunAsync(app, "preBuild", app.Hooks.PreBuild, snapshot.Version, before.Version, log, ct);
+                return await platform.HasImageAsync(app, snapshot.Version, ct)
                     ? StageOutcome.Skip(false, $"image for {snapshot.Version} already exists")
-                    : StageOutcome.Done(true, $"built {await platform.PublishImageAsync(app, snapshot, log, ct)}"));
-            await stages.DeployAsync(app, snapshot.Version, ct);
+                    : StageOutcome.Done(true, $"built {await platform.PublishImageAsync(app, snapshot, log, ct)}");
+            });
+            await stages.DeployAsync(app, snapshot.Version, before.Version, ct);
         }
 
         var serving = options.Check ? await stages.CheckAsync(app, before.Url, ct) : null;

@@ -35,7 +35,8 @@ public interface IPlatform
     Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct);
 
     /// <summary>Rolls the app out to a version with a health-gated cut-over; throws when the release is rejected, leaving the old one serving.</summary>
-    Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, CancellationToken ct);
+    /// <param name="beforeCutover">Runs once the new release is started and before traffic moves; if it throws, the release is discarded.</param>
+    Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover, CancellationToken ct);
 
     /// <summary>The app's logs, each line with its time and replica; with <see cref="LogQuery.Follow"/> until cancelled.</summary>
     Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct);

@@ -12,6 +12,7 @@ public static class RollbackCommand
         var json = CommonOptions.Json();
         var noCheck = new Option<bool>("--no-check") { Description = "Skip the final check of the public URL" };
         var noWait = CommonOptions.NoWait();
+        var yes = CommonOptions.Yes();
         var version = new Argument<string?>("version")
         {
             Description = "The version to go back to (default: the release before the one serving)",
@@ -19,10 +20,11 @@ public static class RollbackCommand
         };
         var command = new Command("rollback", "Roll back to the previous (or a named) release, with the same health-gated cut-over as a deploy")
         {
-            version, file, environment, json, noCheck, noWait,
+            version, file, environment, json, noCheck, noWait, yes,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
+            context.ConfirmProtected("roll back", parse.GetValue(yes));
             context.Reporter.Header($"slipway rollback {context.App.App} ({context.Environment})");
             var pipeline = new RollbackPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.Reporter, context.Time);
             var result = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "rollback",

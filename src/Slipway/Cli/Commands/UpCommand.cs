@@ -19,6 +19,7 @@ public static class UpCommand
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
+            context.ConfirmProtected("deploy", parse.GetValue(yes));
             context.Reporter.Header($"slipway up {context.App.App} ({context.Environment})");
             var pipeline = new UpPipeline(context.Platform, context.Sources, context.Locker(!parse.GetValue(noWait)), context.Reporter, context.Time);
             var result = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "deploy",

@@ -135,7 +135,8 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
     public async Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) =>
         (await ecr.ListImagesAsync(StackTemplate.RepositoryName(app), ct)).Select(i => i.ImageTag).OfType<string>().Distinct().ToList();
 
-    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
+    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
+        CancellationToken ct)
     {
         var (cluster, serviceName) = (StackTemplate.ClusterName(app), StackTemplate.ServiceName(app));
         var service = await ecs.DescribeServiceAsync(cluster, serviceName, ct)
@@ -146,6 +147,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         var image = $"{await RepositoryAsync(app, ct)}:{version}";
         var revision = await ecs.RegisterRevisionAsync(WithFingerprint(current, app, version), StackTemplate.ContainerName(app), image, version, ct);
         log.Info($"registered {revision.Split('/').Last()} ({image})");
+        await beforeCutover(ct); // ECS moves traffic itself once the service is updated
         await ecs.UpdateServiceAsync(cluster, serviceName, revision, app.Replicas, ct);
 
         var started = time.GetTimestamp();

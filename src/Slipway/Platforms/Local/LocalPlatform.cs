@@ -70,7 +70,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     public Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct) =>
         new ImageBuilder(engine).BuildAsync(app, source, log.Info, ct);
 
-    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
+    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
+        CancellationToken ct)
     {
         var environment = ContainerEnvironment(app, version);
         var current = await edge.RouteAsync(app.App, ct);
@@ -97,6 +98,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
                 return (Id: id, Target: new EdgeTarget(name, $"http://127.0.0.1:{port}"));
             }));
 
+            await beforeCutover(ct);
             var outcome = await DeployThroughEdgeAsync(app, version, started, ct);
             log.Info($"cut over to {version} {Duration.Format(clock.Elapsed)} after the first replica was created; old replicas drained");
             await StopAsync(current?.Targets.Select(t => t.Id) ?? [], log, ct);

@@ -1,0 +1,46 @@
+using Slipway.Common;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Common;
+
+/// <summary>The deploy lock with real OS file locks.</summary>
+public sealed class AppLockTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private StateDirectory State => new(_dir.Path);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_second_run_fails_fast_with_no_wait_naming_the_holder_and_takes_the_lock_once_free()
+    {
+        Assert.Equal((false, null), AppLock.Inspect(State, "shop", "local"));
+        var first = await AppLock.AcquireAsync(State, "shop", "local", wait: true, _ => Assert.Fail("should not wait"), Ct);
+
+        var (held, holder) = AppLock.Inspect(State, "shop", "local");
+        Assert.True(held);
+        Assert.Equal(Environment.ProcessId, holder!.ProcessId);
+        Assert.True(holder.IsAlive);
+        var error = await Assert.ThrowsAsync<SlipwayException>(() => AppLock.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct));
+        Assert.Equal(ErrorCode.LockHeld, error.Code);
+        Assert.Contains($"pid {Environment.ProcessId}", error.Message);
+
+        var waited = false;
+        var second = AppLock.AcquireAsync(State, "shop", "local", wait: true, _ => waited = true, Ct);
+        await Task.Delay(400, Ct);
+        Assert.False(second.IsCompleted);
+        await first.DisposeAsync();
+        await using var taken = await second;
+        Assert.True(waited);
+    }
+
+    [Fact]
+    public async Task Environments_and_apps_lock_separately()
+    {
+        await using var local = await AppLock.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct);
+        await using var staging = await AppLock.AcquireAsync(State, "shop", "staging", wait: false, _ => { }, Ct);
+        await using var other = await AppLock.AcquireAsync(State, "blog", "local", wait: false, _ => { }, Ct);
+        Assert.True(AppLock.Inspect(State, "shop", "staging").Held);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
