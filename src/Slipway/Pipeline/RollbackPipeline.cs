@@ -10,13 +10,16 @@ public sealed record RollbackResult(string App, string Version, string? Previous
 /// <summary>Back to the previous (or a named) release, with the same health-gated cut-over as a deploy and no build.</summary>
 public sealed class RollbackPipeline(IPlatform platform, AppLocker locker, Reporter reporter, TimeProvider time)
 {
-    public async Task<RollbackResult> RunAsync(AppManifest app, string? version, bool check, CancellationToken ct)
+    /// <param name="recent">Versions that served, newest first (from the release history): the default target is the newest of them still available.</param>
+    public async Task<RollbackResult> RunAsync(AppManifest app, string? version, IReadOnlyList<string> recent, bool check, CancellationToken ct)
     {
         await using var appLock = await locker.AcquireAsync(app.App, ct);
         var stages = new Stages(platform, reporter, time);
         var status = await platform.GetStatusAsync(app, ct);
         var available = await platform.AvailableVersionsAsync(app, ct);
-        var target = version ?? available.FirstOrDefault(v => v != status.Version)
+        var target = version
+            ?? recent.FirstOrDefault(v => v != status.Version && available.Contains(v))
+            ?? available.FirstOrDefault(v => v != status.Version)
             ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} has no previous release to roll back to",
                 available.Count == 0 ? "deploy it first with slipway up" : $"it has only {string.Join(", ", available)}");
         if (!available.Contains(target))

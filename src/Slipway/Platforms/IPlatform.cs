@@ -31,7 +31,7 @@ public interface IPlatform
     /// <summary>Removes what a failed or killed run left behind (replicas that take no traffic); returns how many.</summary>
     Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct);
 
-    /// <summary>Versions the platform can roll out without building, newest first.</summary>
+    /// <summary>Versions the platform can roll out without building (local: newest image first; aws: unordered).</summary>
     Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct);
 
     /// <summary>Rolls the app out to a version with a health-gated cut-over; throws when the release is rejected, leaving the old one serving.</summary>

@@ -71,6 +71,30 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     }
 
     [Fact]
+    public async Task A_new_version_deploys_as_a_new_revision_and_rollback_goes_back_without_building()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(0, (await RunAsync("up", "--no-check")).ExitCode);
+        _app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
+        var second = _app.Repo.Commit("v2");
+        var up = await RunAsync("up", "--no-check");
+        Assert.True(up.ExitCode == 0, up.All);
+        Assert.Contains($"{second} serving on 2 replica(s) (was {_app.FirstVersion})", up.Stderr);
+
+        var rollback = await RunAsync("rollback", "--no-check");
+
+        Assert.True(rollback.ExitCode == 0, rollback.All);
+        Assert.DoesNotContain("→ build", rollback.Stderr);
+        var ecs = EcsClient.Create(Settings, TimeProvider.System);
+        var service = await ecs.DescribeServiceAsync($"slipway-{_app.Name}", _app.Name, ct);
+        var definition = await ecs.DescribeTaskDefinitionAsync(service!.TaskDefinition!, ct);
+        Assert.EndsWith($":{_app.FirstVersion}", (string?)definition["containerDefinitions"]![0]!["image"]);
+        var releases = JsonDocument.Parse((await RunAsync("releases", "--json")).Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["rollback", "deploy", "deploy"], releases.Select(r => r.GetProperty("action").GetString()));
+        Assert.Equal(_app.FirstVersion, releases[0].GetProperty("version").GetString());
+    }
+
+    [Fact]
     public async Task Plan_shows_the_change_set_of_a_first_create_and_changes_nothing()
     {
         var plan = await RunAsync("plan");
@@ -118,4 +142,40 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
+
+/// <summary><c>slipway logs -e aws</c> reads CloudWatch Logs (moto), events put there with the aws CLI.</summary>
+public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
+{
+    [Fact]
+    public async Task Logs_come_from_the_apps_log_group_named_by_task_stream()
+    {
+        await moto.ResetAsync();
+        await using var app = new LocalApp("awslogs");
+        var group = $"/slipway/{app.Name}";
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Aws("logs", "create-log-group", "--log-group-name", group);
+        await Aws("logs", "create-log-stream", "--log-group-name", group, "--log-stream-name", $"{app.Name}/{app.Name}/task1");
+        await Aws("logs", "put-log-events", "--log-group-name", group, "--log-stream-name", $"{app.Name}/{app.Name}/task1",
+            "--log-events", $"timestamp={now - 2000},message=first line", $"timestamp={now - 1000},message=second line");
+
+        var result = await app.Cli.RunAsync(["logs", "-e", "aws", "-m", app.ManifestPath, "--since", "1h"], moto.Environment, TestContext.Current.CancellationToken);
+
+        Assert.True(result.ExitCode == 0, result.All);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.EndsWith("[task1] first line", lines[0]);
+        Assert.EndsWith("[task1] second line", lines[1]);
+    }
+
+    private async Task Aws(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(MotoFixture.Find("aws"), args) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (key, value) in moto.Environment) start.Environment[key] = value;
+        start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.True(process.ExitCode == 0, $"aws {string.Join(' ', args)}: {error}");
+    }
 }

@@ -61,7 +61,7 @@ public sealed class MotoFixture : IAsyncLifetime
 
     public async Task ResetAsync() => (await Http.Client.PostAsync($"{Endpoint}/moto-api/reset", null)).EnsureSuccessStatusCode();
 
-    private static string Find(string program)
+    public static string Find(string program)
     {
         foreach (var dir in (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
                      .Append(Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".pyenv", "shims")))

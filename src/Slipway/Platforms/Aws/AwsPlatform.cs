@@ -132,8 +132,14 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
 
     public Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct) => Task.FromResult(0);
 
-    public async Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) =>
-        (await ecr.ListImagesAsync(StackTemplate.RepositoryName(app), ct)).Select(i => i.ImageTag).OfType<string>().Distinct().ToList();
+    /// <summary>The tags in the repository; registries keep no deploy order, so rollback orders them by the release history.</summary>
+    public async Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct)
+    {
+        var tags = registry.Host is not null
+            ? await registry.ListTagsAsync(StackTemplate.RepositoryName(app), ct)
+            : (await ecr.ListImagesAsync(StackTemplate.RepositoryName(app), ct)).Select(i => i.ImageTag).OfType<string>().ToList();
+        return tags.Distinct().ToList();
+    }
 
     public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
         CancellationToken ct)
@@ -211,9 +217,11 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
             {
                 await cloudFormation.DeleteStackAsync(stackName, ct);
             }
-            catch (AwsServiceException e) when (e.Code == "DependencyViolation")
+            catch (AwsServiceException e) when (!e.IsAccessDenied && !e.IsThrottling)
             {
-                log.Warn($"the delete answered {e.Code}: {e.AwsMessage}"); // what happened is read back below
+                // Some endpoints answer the delete with an error about one resource (an emulator: a repository
+                // deleted above, a VPC's dependencies) and delete the stack anyway: read back what happened.
+                log.Warn($"the delete answered {e.Code}: {e.AwsMessage}");
             }
             var final = await _stacks.WaitAsync(stackName, since, log, ct);
             if (final is null || final.Status == "DELETE_COMPLETE") removed.Add($"stack {stackName}");
