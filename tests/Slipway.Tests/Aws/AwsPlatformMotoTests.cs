@@ -108,6 +108,14 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     }
 
     [Fact]
+    public async Task Doctor_checks_the_aws_credentials_and_region_without_printing_them()
+    {
+        var doctor = await RunAsync("doctor");
+        Assert.Contains("ok    aws              region us-east-1, credentials found", doctor.Stdout);
+        Assert.DoesNotContain("testing", doctor.Stdout);
+    }
+
+    [Fact]
     public async Task The_clients_speak_the_wire_format_and_map_missing_things_to_null()
     {
         var ct = TestContext.Current.CancellationToken;

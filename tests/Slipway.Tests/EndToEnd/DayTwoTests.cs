@@ -129,6 +129,26 @@ public sealed class DayTwoTests
     }
 
     [Fact]
+    public async Task Plan_tells_what_up_would_do_and_changes_nothing()
+    {
+        await using var app = new LocalApp("plan");
+        var before = await app.RunAsync("plan", "--json");
+        Assert.True(before.ExitCode == 0, before.All);
+        var plan = JsonDocument.Parse(before.Stdout).RootElement;
+        Assert.True(plan.GetProperty("build").GetBoolean());
+        Assert.True(plan.GetProperty("deploy").GetBoolean());
+        Assert.Equal(app.FirstVersion, plan.GetProperty("version").GetString());
+        Assert.Contains(plan.GetProperty("infrastructure").EnumerateArray(), l => l.GetString() == "edge proxy: would start");
+        Assert.Empty(await app.ImagesAsync());
+        Assert.Empty(await app.ContainersAsync());
+        Assert.Null(await app.EdgeInfoAsync());
+
+        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        var after = await app.RunAsync("plan");
+        Assert.Contains($"deploy: nothing to do ({app.FirstVersion} serves)", after.Stdout);
+    }
+
+    [Fact]
     public async Task Doctor_reports_each_check_and_fails_on_a_taken_port()
     {
         await using var app = new LocalApp("doc");
