@@ -88,7 +88,26 @@ public sealed record AwsSpec
     /// <summary>How many images the ECR lifecycle policy keeps.</summary>
     public int ImagesKept { get; init; } = 10;
     public int LogRetentionDays { get; init; } = 14;
+    /// <summary>An ACM certificate: HTTPS on 443, HTTP redirected to it. Null: HTTP only.</summary>
+    public string? CertificateArn { get; init; }
+    public DnsSpec? Dns { get; init; }
+    /// <summary>Tasks in private subnets (no public IP) with egress through NAT gateways or VPC endpoints.</summary>
+    public bool PrivateSubnets { get; init; }
+    public EgressMode Egress { get; init; } = EgressMode.Endpoints;
+    public ExistingVpcSpec? ExistingVpc { get; init; }
+    public AutoscalingSpec? Autoscaling { get; init; }
 }
+
+public enum EgressMode { Endpoints, Nat }
+
+/// <summary>A Route 53 alias record to the load balancer.</summary>
+public sealed record DnsSpec(string HostedZoneId, string Name);
+
+/// <summary>Use a VPC that exists: only what is missing (security groups, load balancer, service...) is created.</summary>
+public sealed record ExistingVpcSpec(string VpcId, IReadOnlyList<string> PublicSubnetIds, IReadOnlyList<string> PrivateSubnetIds);
+
+/// <summary>Target tracking on CPU (percent) or requests per target, between Min and Max tasks.</summary>
+public sealed record AutoscalingSpec(int Min, int Max, int? TargetCpuPercent, int? RequestsPerTarget);
 
 /// <summary>Shell commands run at points of a deploy, in the manifest's folder, with SLIPWAY_* variables set.</summary>
 public sealed record HooksSpec

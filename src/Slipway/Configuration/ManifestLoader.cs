@@ -201,6 +201,73 @@ public static partial class ManifestLoader
         return spec;
     }
 
+    private static string? ReadCertificate(MappingReader reader)
+    {
+        var certificate = reader.OptionalString("certificateArn");
+        if (certificate is not null && !certificate.Value.StartsWith("arn:aws", StringComparison.Ordinal))
+            throw Invalid(reader.File, certificate.Line, "aws.certificateArn", $"\"{certificate.Value}\" is not an ACM certificate ARN",
+                "use arn:aws:acm:<region>:<account>:certificate/<id>");
+        return certificate?.Value;
+    }
+
+    private static DnsSpec? ReadDns(MappingReader? reader)
+    {
+        if (reader is null) return null;
+        var zone = reader.RequiredString("hostedZoneId");
+        var name = reader.RequiredString("name");
+        if (!HostPattern().IsMatch(name.Value.TrimEnd('.')))
+            throw Invalid(reader.File, name.Line, "aws.dns.name", $"\"{name.Value}\" is not a valid DNS name");
+        reader.RejectUnknownKeys();
+        return new DnsSpec(zone.Value, name.Value.TrimEnd('.'));
+    }
+
+    private static bool ReadSubnets(MappingReader reader) => reader.OptionalString("subnets") switch
+    {
+        null => false,
+        { Value: "public" } => false,
+        { Value: "private" } => true,
+        var other => throw Invalid(reader.File, other.Line, "aws.subnets", $"\"{other.Value}\" is neither public nor private"),
+    };
+
+    private static EgressMode ReadEgress(MappingReader reader) => reader.OptionalString("egress") switch
+    {
+        null or { Value: "endpoints" } => EgressMode.Endpoints,
+        { Value: "nat" } => EgressMode.Nat,
+        var other => throw Invalid(reader.File, other.Line, "aws.egress", $"\"{other.Value}\" is neither endpoints nor nat",
+            "endpoints (VPC endpoints for ECR, S3 and CloudWatch Logs) is the cheaper choice"),
+    };
+
+    private static ExistingVpcSpec? ReadExistingVpc(MappingReader? reader)
+    {
+        if (reader is null) return null;
+        var vpc = reader.RequiredString("vpcId");
+        IReadOnlyList<string> Subnets(string key, bool required)
+        {
+            var list = reader.OptionalList(key);
+            if (list is null && !required) return [];
+            if (list is null || list.Count != 2)
+                throw Invalid(reader.File, reader.Line, $"aws.existingVpc.{key}", "needs two subnet IDs, in two availability zones");
+            return list;
+        }
+        var spec = new ExistingVpcSpec(vpc.Value, Subnets("publicSubnetIds", required: true), Subnets("privateSubnetIds", required: false));
+        reader.RejectUnknownKeys();
+        return spec;
+    }
+
+    private static AutoscalingSpec? ReadAutoscaling(MappingReader? reader)
+    {
+        if (reader is null) return null;
+        var min = reader.OptionalInt("min", 1, 100) ?? 1;
+        var max = reader.OptionalInt("max", 1, 100) ?? 4;
+        var cpu = reader.OptionalInt("targetCpu", 10, 95);
+        var requests = reader.OptionalInt("requestsPerTarget", 1, 100_000);
+        if (max < min) throw Invalid(reader.File, reader.Line, "aws.autoscaling.max", $"{max} is below min ({min})");
+        if ((cpu is null) == (requests is null))
+            throw Invalid(reader.File, reader.Line, "aws.autoscaling", "needs exactly one of targetCpu: (percent) or requestsPerTarget:");
+        reader.RejectUnknownKeys();
+        return new AutoscalingSpec(min, max, cpu, requests);
+    }
+
     private static HooksSpec ReadHooks(MappingReader? reader)
     {
         if (reader is null) return new HooksSpec();
@@ -240,8 +307,17 @@ public static partial class ManifestLoader
             ListenerPort = reader.OptionalInt("listenerPort", 1, 65535) ?? defaults.ListenerPort,
             ImagesKept = reader.OptionalInt("imagesKept", 1, 1000) ?? defaults.ImagesKept,
             LogRetentionDays = reader.OptionalInt("logRetentionDays", 1, 3653) ?? defaults.LogRetentionDays,
+            CertificateArn = ReadCertificate(reader),
+            Dns = ReadDns(reader.OptionalMapping("dns")),
+            PrivateSubnets = ReadSubnets(reader),
+            Egress = ReadEgress(reader),
+            ExistingVpc = ReadExistingVpc(reader.OptionalMapping("existingVpc")),
+            Autoscaling = ReadAutoscaling(reader.OptionalMapping("autoscaling")),
         };
         reader.RejectUnknownKeys();
+        if (spec is { PrivateSubnets: true, ExistingVpc.PrivateSubnetIds.Count: 0 })
+            throw Invalid(reader.File, reader.Line, "aws.existingVpc.privateSubnetIds", "is required with subnets: private",
+                "list two private subnets of the VPC, in two availability zones");
         return spec;
     }
 

@@ -78,6 +78,15 @@ internal sealed class MappingReader(YamlMappingNode node, string path, string fi
         return duration;
     }
 
+    /// <summary>A list of scalars, or null when absent.</summary>
+    public IReadOnlyList<string>? OptionalList(string key) => Get(key) switch
+    {
+        null => null,
+        YamlSequenceNode list => list.Children.Select(item => item is YamlScalarNode s ? s.Value ?? ""
+            : throw ManifestLoader.Invalid(file, item.Start.Line, KeyPath(key), "must be a list of values")).ToList(),
+        var other => throw ManifestLoader.Invalid(file, other.Start.Line, KeyPath(key), "must be a list, e.g. [a, b]"),
+    };
+
     /// <summary>Every key of this mapping as a string value (env vars, build args).</summary>
     public Dictionary<string, string> StringMap()
     {

@@ -30,7 +30,7 @@ public sealed class StackTemplateTests
         [
             "Vpc", "InternetGateway", "GatewayAttachment", "PublicSubnet1", "PublicSubnet2", "PublicRouteTable", "DefaultRoute",
             "PublicSubnet1Routes", "PublicSubnet2Routes", "LoadBalancerSecurityGroup", "TaskSecurityGroup", "LoadBalancer",
-            "TargetGroup", "Listener", "Cluster", "Repository", "LogGroup", "ExecutionRole", "TaskDefinition", "Service",
+            "TargetGroup", "HttpListener", "Cluster", "Repository", "LogGroup", "ExecutionRole", "TaskDefinition", "Service",
         ];
         Assert.Equal(expected.Order(), resources.Select(r => r.Key).Order());
     }
@@ -83,7 +83,7 @@ public sealed class StackTemplateTests
         Assert.Equal(5, (int)group["HealthCheckIntervalSeconds"]!); // the manifest's 1 s, raised to the ALB's minimum
         Assert.Equal(2, (int)group["HealthyThresholdCount"]!);
         Assert.Equal("5", (string?)group["TargetGroupAttributes"]![0]!["Value"]); // drain 5 s, not 300
-        var listener = resources["Listener"]!["Properties"]!;
+        var listener = resources["HttpListener"]!["Properties"]!;
         Assert.Equal(80, (int)listener["Port"]!);
         var service = resources["Service"]!["Properties"]!;
         Assert.Equal(100, (int)service["DeploymentConfiguration"]!["MinimumHealthyPercent"]!);
@@ -122,7 +122,7 @@ public sealed class StackTemplateTests
         Assert.Equal("172.20.0.16/28", (string?)resources["PublicSubnet2"]!["Properties"]!["CidrBlock"]);
         Assert.Equal("512", (string?)resources["TaskDefinition"]!["Properties"]!["Cpu"]);
         Assert.Equal(9000, (int)resources["TaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["PortMappings"]![0]!["ContainerPort"]!);
-        Assert.Equal(8080, (int)resources["Listener"]!["Properties"]!["Port"]!);
+        Assert.Equal(8080, (int)resources["HttpListener"]!["Properties"]!["Port"]!);
         var group = resources["TargetGroup"]!["Properties"]!;
         Assert.Equal("/up", (string?)group["HealthCheckPath"]);
         Assert.Equal(9, (int)group["HealthCheckTimeoutSeconds"]!); // below the interval, as the ALB requires

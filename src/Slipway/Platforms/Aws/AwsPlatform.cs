@@ -82,7 +82,8 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
     public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)
     {
         var stack = await cloudFormation.DescribeStackAsync(StackTemplate.StackName(app), ct);
-        var url = new Uri($"http://{stack?.Output("LoadBalancerDns") ?? "not-created.invalid"}:{app.Aws.ListenerPort}/");
+        var url = stack?.Output("PublicUrl") is { } published ? new Uri(published)
+            : new Uri($"http://{app.Aws.Dns?.Name ?? stack?.Output("LoadBalancerDns") ?? "not-created.invalid"}:{app.Aws.ListenerPort}/");
         var (cluster, serviceName) = (StackTemplate.ClusterName(app), StackTemplate.ServiceName(app));
         if (stack is null) return new AppStatus(app.App, Name, url, null, [], null);
         var service = await ecs.DescribeServiceAsync(cluster, serviceName, ct);
@@ -154,7 +155,9 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         var revision = await ecs.RegisterRevisionAsync(WithFingerprint(current, app, version), StackTemplate.ContainerName(app), image, version, ct);
         log.Info($"registered {revision.Split('/').Last()} ({image})");
         await beforeCutover(ct); // ECS moves traffic itself once the service is updated
-        await ecs.UpdateServiceAsync(cluster, serviceName, revision, app.Replicas, ct);
+        // With autoscaling, the scaler owns the task count: keep what it chose.
+        var desired = app.Aws.Autoscaling is { } scaling ? Math.Clamp(service.DesiredCount, scaling.Min, scaling.Max) : app.Replicas;
+        await ecs.UpdateServiceAsync(cluster, serviceName, revision, desired, ct);
 
         var started = time.GetTimestamp();
         var lastSummary = "";
@@ -162,13 +165,13 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         {
             var now = await ecs.DescribeServiceAsync(cluster, serviceName, ct);
             var verdict = now is null ? new DeploymentVerdict(DeploymentState.Failed, "the service disappeared")
-                : DeploymentProgress.Evaluate(now, revision, app.Replicas);
+                : DeploymentProgress.Evaluate(now, revision, desired);
             if (verdict.Summary != lastSummary) log.Info(verdict.Summary);
             lastSummary = verdict.Summary;
             switch (verdict.State)
             {
                 case DeploymentState.Completed:
-                    return new RolloutReport(version, previous, app.Replicas, DrainTimedOut: false);
+                    return new RolloutReport(version, previous, desired, DrainTimedOut: false);
                 case DeploymentState.RolledBack or DeploymentState.Failed:
                     var reasons = await ecs.StoppedTaskReasonsAsync(cluster, serviceName, ct);
                     throw new SlipwayException(ErrorCode.ReleaseUnhealthy,

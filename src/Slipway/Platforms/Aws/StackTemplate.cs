@@ -37,43 +37,19 @@ public static class StackTemplate
         var health = AlbHealthCheck.From(app.HealthCheck);
         var resources = new JsonObject
         {
-            ["Vpc"] = Resource("AWS::EC2::VPC", new JsonObject
-            {
-                ["CidrBlock"] = app.Aws.VpcCidr, ["EnableDnsSupport"] = true, ["EnableDnsHostnames"] = true, ["Tags"] = NameTag(app, "vpc"),
-            }),
-            ["InternetGateway"] = Resource("AWS::EC2::InternetGateway", new JsonObject { ["Tags"] = NameTag(app, "igw") }),
-            ["GatewayAttachment"] = Resource("AWS::EC2::VPCGatewayAttachment", new JsonObject
-            {
-                ["VpcId"] = Ref("Vpc"), ["InternetGatewayId"] = Ref("InternetGateway"),
-            }),
-            ["PublicSubnet1"] = Subnet(app, 0),
-            ["PublicSubnet2"] = Subnet(app, 1),
-            ["PublicRouteTable"] = Resource("AWS::EC2::RouteTable", new JsonObject { ["VpcId"] = Ref("Vpc") }),
-            ["DefaultRoute"] = Resource("AWS::EC2::Route", new JsonObject
-            {
-                ["RouteTableId"] = Ref("PublicRouteTable"), ["DestinationCidrBlock"] = "0.0.0.0/0", ["GatewayId"] = Ref("InternetGateway"),
-            }, dependsOn: "GatewayAttachment"),
-            ["PublicSubnet1Routes"] = Resource("AWS::EC2::SubnetRouteTableAssociation", new JsonObject
-            {
-                ["SubnetId"] = Ref("PublicSubnet1"), ["RouteTableId"] = Ref("PublicRouteTable"),
-            }),
-            ["PublicSubnet2Routes"] = Resource("AWS::EC2::SubnetRouteTableAssociation", new JsonObject
-            {
-                ["SubnetId"] = Ref("PublicSubnet2"), ["RouteTableId"] = Ref("PublicRouteTable"),
-            }),
             ["LoadBalancerSecurityGroup"] = Resource("AWS::EC2::SecurityGroup", new JsonObject
             {
                 ["GroupDescription"] = $"{app.App}: load balancer, open on its listener port",
-                ["VpcId"] = Ref("Vpc"),
-                ["SecurityGroupIngress"] = new JsonArray(new JsonObject
+                ["VpcId"] = Vpc(app),
+                ["SecurityGroupIngress"] = new JsonArray(PublicPorts(app).Select(port => (JsonNode)new JsonObject
                 {
-                    ["IpProtocol"] = "tcp", ["FromPort"] = app.Aws.ListenerPort, ["ToPort"] = app.Aws.ListenerPort, ["CidrIp"] = "0.0.0.0/0",
-                }),
+                    ["IpProtocol"] = "tcp", ["FromPort"] = port, ["ToPort"] = port, ["CidrIp"] = "0.0.0.0/0",
+                }).ToArray()),
             }),
             ["TaskSecurityGroup"] = Resource("AWS::EC2::SecurityGroup", new JsonObject
             {
                 ["GroupDescription"] = $"{app.App}: tasks, reachable only from the load balancer",
-                ["VpcId"] = Ref("Vpc"),
+                ["VpcId"] = Vpc(app),
                 ["SecurityGroupIngress"] = new JsonArray(new JsonObject
                 {
                     ["IpProtocol"] = "tcp", ["FromPort"] = app.Port, ["ToPort"] = app.Port,
@@ -83,12 +59,12 @@ public static class StackTemplate
             ["LoadBalancer"] = Resource("AWS::ElasticLoadBalancingV2::LoadBalancer", new JsonObject
             {
                 ["Type"] = "application", ["Scheme"] = "internet-facing",
-                ["Subnets"] = new JsonArray(Ref("PublicSubnet1"), Ref("PublicSubnet2")),
+                ["Subnets"] = PublicSubnets(app),
                 ["SecurityGroups"] = new JsonArray(Ref("LoadBalancerSecurityGroup")),
             }),
             ["TargetGroup"] = Resource("AWS::ElasticLoadBalancingV2::TargetGroup", new JsonObject
             {
-                ["VpcId"] = Ref("Vpc"), ["Protocol"] = "HTTP", ["Port"] = app.Port, ["TargetType"] = "ip",
+                ["VpcId"] = Vpc(app), ["Protocol"] = "HTTP", ["Port"] = app.Port, ["TargetType"] = "ip",
                 ["HealthCheckPath"] = app.HealthCheck.Path,
                 ["HealthCheckIntervalSeconds"] = health.IntervalSeconds,
                 ["HealthCheckTimeoutSeconds"] = health.TimeoutSeconds,
@@ -99,11 +75,6 @@ public static class StackTemplate
                 {
                     ["Key"] = "deregistration_delay.timeout_seconds", ["Value"] = ((int)Math.Ceiling(app.Drain.TotalSeconds)).ToString(),
                 }),
-            }),
-            ["Listener"] = Resource("AWS::ElasticLoadBalancingV2::Listener", new JsonObject
-            {
-                ["LoadBalancerArn"] = Ref("LoadBalancer"), ["Port"] = app.Aws.ListenerPort, ["Protocol"] = "HTTP",
-                ["DefaultActions"] = new JsonArray(new JsonObject { ["Type"] = "forward", ["TargetGroupArn"] = Ref("TargetGroup") }),
             }),
             ["Cluster"] = Resource("AWS::ECS::Cluster", new JsonObject { ["ClusterName"] = ClusterName(app) }),
             ["Repository"] = Resource("AWS::ECR::Repository", new JsonObject
@@ -170,8 +141,8 @@ public static class StackTemplate
                 {
                     ["AwsvpcConfiguration"] = new JsonObject
                     {
-                        ["AssignPublicIp"] = "ENABLED",
-                        ["Subnets"] = new JsonArray(Ref("PublicSubnet1"), Ref("PublicSubnet2")),
+                        ["AssignPublicIp"] = app.Aws.PrivateSubnets ? "DISABLED" : "ENABLED",
+                        ["Subnets"] = TaskSubnets(app),
                         ["SecurityGroups"] = new JsonArray(Ref("TaskSecurityGroup")),
                     },
                 },
@@ -179,8 +150,10 @@ public static class StackTemplate
                 {
                     ["ContainerName"] = ContainerName(app), ["ContainerPort"] = app.Port, ["TargetGroupArn"] = Ref("TargetGroup"),
                 }),
-            }, dependsOn: "Listener"),
+            }, dependsOn: app.Aws.CertificateArn is null ? "HttpListener" : "HttpsListener"),
         };
+        foreach (var (name, resource) in Network(app).Concat(Listeners(app)).Concat(Dns(app)).Concat(Autoscaling(app)))
+            resources[name] = resource;
 
         return new JsonObject
         {
@@ -195,6 +168,7 @@ public static class StackTemplate
             ["Outputs"] = new JsonObject
             {
                 ["LoadBalancerDns"] = Output(GetAtt("LoadBalancer", "DNSName")),
+                ["PublicUrl"] = Output(new JsonObject { ["Fn::Sub"] = PublicUrlTemplate(app) }),
                 ["RepositoryUri"] = Output(GetAtt("Repository", "RepositoryUri")),
                 ["ClusterName"] = Output(Ref("Cluster")),
                 ["ServiceName"] = Output(GetAtt("Service", "Name")),
@@ -213,6 +187,176 @@ public static class StackTemplate
         yield return new("SLIPWAY_VERSION", Ref(ImageTagParameter));
     }
 
+
+    /// <summary>The URL users reach: the DNS name when one is set, HTTPS when a certificate is.</summary>
+    public static string PublicUrlTemplate(AppManifest app)
+    {
+        var host = app.Aws.Dns?.Name ?? "${LoadBalancer.DNSName}";
+        return app.Aws.CertificateArn is not null ? $"https://{host}/"
+            : app.Aws.ListenerPort == 80 ? $"http://{host}/" : $"http://{host}:{app.Aws.ListenerPort}/";
+    }
+
+    private static int[] PublicPorts(AppManifest app) => app.Aws.CertificateArn is null ? [app.Aws.ListenerPort] : [80, 443];
+
+    private static JsonNode Vpc(AppManifest app) => app.Aws.ExistingVpc is { } existing ? JsonValue.Create(existing.VpcId)! : Ref("Vpc");
+
+    private static JsonArray PublicSubnets(AppManifest app) => app.Aws.ExistingVpc is { } existing
+        ? new JsonArray(existing.PublicSubnetIds.Select(id => (JsonNode)JsonValue.Create(id)!).ToArray())
+        : new JsonArray(Ref("PublicSubnet1"), Ref("PublicSubnet2"));
+
+    private static JsonArray TaskSubnets(AppManifest app) => !app.Aws.PrivateSubnets ? PublicSubnets(app)
+        : app.Aws.ExistingVpc is { } existing
+            ? new JsonArray(existing.PrivateSubnetIds.Select(id => (JsonNode)JsonValue.Create(id)!).ToArray())
+            : new JsonArray(Ref("PrivateSubnet1"), Ref("PrivateSubnet2"));
+
+    /// <summary>The VPC and what routes it, unless an existing VPC is used; private subnets with their egress when asked.</summary>
+    private static IEnumerable<(string, JsonObject)> Network(AppManifest app)
+    {
+        if (app.Aws.ExistingVpc is not null) yield break;
+        yield return ("Vpc", Resource("AWS::EC2::VPC", new JsonObject
+        {
+            ["CidrBlock"] = app.Aws.VpcCidr, ["EnableDnsSupport"] = true, ["EnableDnsHostnames"] = true, ["Tags"] = NameTag(app, "vpc"),
+        }));
+        yield return ("InternetGateway", Resource("AWS::EC2::InternetGateway", new JsonObject { ["Tags"] = NameTag(app, "igw") }));
+        yield return ("GatewayAttachment", Resource("AWS::EC2::VPCGatewayAttachment", new JsonObject
+        {
+            ["VpcId"] = Ref("Vpc"), ["InternetGatewayId"] = Ref("InternetGateway"),
+        }));
+        yield return ("PublicSubnet1", Subnet(app, 0, "public-1", isPublic: true));
+        yield return ("PublicSubnet2", Subnet(app, 1, "public-2", isPublic: true));
+        yield return ("PublicRouteTable", Resource("AWS::EC2::RouteTable", new JsonObject { ["VpcId"] = Ref("Vpc") }));
+        yield return ("DefaultRoute", Resource("AWS::EC2::Route", new JsonObject
+        {
+            ["RouteTableId"] = Ref("PublicRouteTable"), ["DestinationCidrBlock"] = "0.0.0.0/0", ["GatewayId"] = Ref("InternetGateway"),
+        }, dependsOn: "GatewayAttachment"));
+        for (var i = 1; i <= 2; i++)
+            yield return ($"PublicSubnet{i}Routes", Resource("AWS::EC2::SubnetRouteTableAssociation", new JsonObject
+            {
+                ["SubnetId"] = Ref($"PublicSubnet{i}"), ["RouteTableId"] = Ref("PublicRouteTable"),
+            }));
+        if (!app.Aws.PrivateSubnets) yield break;
+
+        for (var i = 1; i <= 2; i++)
+        {
+            yield return ($"PrivateSubnet{i}", Subnet(app, i + 1, $"private-{i}", isPublic: false));
+            yield return ($"PrivateRouteTable{i}", Resource("AWS::EC2::RouteTable", new JsonObject { ["VpcId"] = Ref("Vpc") }));
+            yield return ($"PrivateSubnet{i}Routes", Resource("AWS::EC2::SubnetRouteTableAssociation", new JsonObject
+            {
+                ["SubnetId"] = Ref($"PrivateSubnet{i}"), ["RouteTableId"] = Ref($"PrivateRouteTable{i}"),
+            }));
+            if (app.Aws.Egress == EgressMode.Nat)
+            {
+                yield return ($"NatAddress{i}", Resource("AWS::EC2::EIP", new JsonObject { ["Domain"] = "vpc" }, dependsOn: "GatewayAttachment"));
+                yield return ($"NatGateway{i}", Resource("AWS::EC2::NatGateway", new JsonObject
+                {
+                    ["AllocationId"] = GetAtt($"NatAddress{i}", "AllocationId"), ["SubnetId"] = Ref($"PublicSubnet{i}"),
+                }));
+                yield return ($"PrivateDefaultRoute{i}", Resource("AWS::EC2::Route", new JsonObject
+                {
+                    ["RouteTableId"] = Ref($"PrivateRouteTable{i}"), ["DestinationCidrBlock"] = "0.0.0.0/0", ["NatGatewayId"] = Ref($"NatGateway{i}"),
+                }));
+            }
+        }
+        if (app.Aws.Egress == EgressMode.Endpoints)
+        {
+            // What a Fargate task needs without internet access: pull from ECR (API, registry, layers in S3) and ship logs.
+            yield return ("EndpointSecurityGroup", Resource("AWS::EC2::SecurityGroup", new JsonObject
+            {
+                ["GroupDescription"] = $"{app.App}: VPC endpoints, HTTPS from the tasks",
+                ["VpcId"] = Ref("Vpc"),
+                ["SecurityGroupIngress"] = new JsonArray(new JsonObject
+                {
+                    ["IpProtocol"] = "tcp", ["FromPort"] = 443, ["ToPort"] = 443, ["SourceSecurityGroupId"] = Ref("TaskSecurityGroup"),
+                }),
+            }));
+            foreach (var (name, service) in new[] { ("EcrApiEndpoint", "ecr.api"), ("EcrDockerEndpoint", "ecr.dkr"), ("LogsEndpoint", "logs") })
+                yield return (name, Resource("AWS::EC2::VPCEndpoint", new JsonObject
+                {
+                    ["VpcId"] = Ref("Vpc"), ["VpcEndpointType"] = "Interface", ["PrivateDnsEnabled"] = true,
+                    ["ServiceName"] = new JsonObject { ["Fn::Sub"] = $"com.amazonaws.${{AWS::Region}}.{service}" },
+                    ["SubnetIds"] = new JsonArray(Ref("PrivateSubnet1"), Ref("PrivateSubnet2")),
+                    ["SecurityGroupIds"] = new JsonArray(Ref("EndpointSecurityGroup")),
+                }));
+            yield return ("S3Endpoint", Resource("AWS::EC2::VPCEndpoint", new JsonObject
+            {
+                ["VpcId"] = Ref("Vpc"), ["VpcEndpointType"] = "Gateway",
+                ["ServiceName"] = new JsonObject { ["Fn::Sub"] = "com.amazonaws.${AWS::Region}.s3" },
+                ["RouteTableIds"] = new JsonArray(Ref("PrivateRouteTable1"), Ref("PrivateRouteTable2")),
+            }));
+        }
+    }
+
+    /// <summary>HTTP forwarding; with a certificate, HTTPS forwarding and HTTP redirecting to it.</summary>
+    private static IEnumerable<(string, JsonObject)> Listeners(AppManifest app)
+    {
+        var forward = new JsonArray(new JsonObject { ["Type"] = "forward", ["TargetGroupArn"] = Ref("TargetGroup") });
+        if (app.Aws.CertificateArn is null)
+        {
+            yield return ("HttpListener", Resource("AWS::ElasticLoadBalancingV2::Listener", new JsonObject
+            {
+                ["LoadBalancerArn"] = Ref("LoadBalancer"), ["Port"] = app.Aws.ListenerPort, ["Protocol"] = "HTTP", ["DefaultActions"] = forward,
+            }));
+            yield break;
+        }
+        yield return ("HttpsListener", Resource("AWS::ElasticLoadBalancingV2::Listener", new JsonObject
+        {
+            ["LoadBalancerArn"] = Ref("LoadBalancer"), ["Port"] = 443, ["Protocol"] = "HTTPS",
+            ["SslPolicy"] = TlsPolicy,
+            ["Certificates"] = new JsonArray(new JsonObject { ["CertificateArn"] = app.Aws.CertificateArn }),
+            ["DefaultActions"] = forward,
+        }));
+        yield return ("HttpListener", Resource("AWS::ElasticLoadBalancingV2::Listener", new JsonObject
+        {
+            ["LoadBalancerArn"] = Ref("LoadBalancer"), ["Port"] = 80, ["Protocol"] = "HTTP",
+            ["DefaultActions"] = new JsonArray(new JsonObject
+            {
+                ["Type"] = "redirect",
+                ["RedirectConfig"] = new JsonObject { ["Protocol"] = "HTTPS", ["Port"] = "443", ["StatusCode"] = "HTTP_301" },
+            }),
+        }));
+    }
+
+    /// <summary>A modern policy: TLS 1.3 and 1.2 only.</summary>
+    public const string TlsPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+    private static IEnumerable<(string, JsonObject)> Dns(AppManifest app)
+    {
+        if (app.Aws.Dns is not { } dns) yield break;
+        yield return ("DnsRecord", Resource("AWS::Route53::RecordSet", new JsonObject
+        {
+            ["HostedZoneId"] = dns.HostedZoneId, ["Name"] = dns.Name, ["Type"] = "A",
+            ["AliasTarget"] = new JsonObject
+            {
+                ["DNSName"] = GetAtt("LoadBalancer", "DNSName"), ["HostedZoneId"] = GetAtt("LoadBalancer", "CanonicalHostedZoneID"),
+                ["EvaluateTargetHealth"] = true,
+            },
+        }));
+    }
+
+    private static IEnumerable<(string, JsonObject)> Autoscaling(AppManifest app)
+    {
+        if (app.Aws.Autoscaling is not { } scaling) yield break;
+        yield return ("ScalableTarget", Resource("AWS::ApplicationAutoScaling::ScalableTarget", new JsonObject
+        {
+            ["ServiceNamespace"] = "ecs", ["ScalableDimension"] = "ecs:service:DesiredCount",
+            ["ResourceId"] = new JsonObject { ["Fn::Sub"] = "service/${Cluster}/${Service.Name}" },
+            ["MinCapacity"] = scaling.Min, ["MaxCapacity"] = scaling.Max,
+        }));
+        var tracking = new JsonObject { ["TargetValue"] = scaling.TargetCpuPercent ?? scaling.RequestsPerTarget };
+        tracking["PredefinedMetricSpecification"] = scaling.TargetCpuPercent is not null
+            ? new JsonObject { ["PredefinedMetricType"] = "ECSServiceAverageCPUUtilization" }
+            : new JsonObject
+            {
+                ["PredefinedMetricType"] = "ALBRequestCountPerTarget",
+                ["ResourceLabel"] = new JsonObject { ["Fn::Sub"] = "${LoadBalancer.LoadBalancerFullName}/${TargetGroup.TargetGroupFullName}" },
+            };
+        yield return ("ScalingPolicy", Resource("AWS::ApplicationAutoScaling::ScalingPolicy", new JsonObject
+        {
+            ["PolicyName"] = $"{app.App}-target-tracking", ["PolicyType"] = "TargetTrackingScaling",
+            ["ScalingTargetId"] = Ref("ScalableTarget"), ["TargetTrackingScalingPolicyConfiguration"] = tracking,
+        }));
+    }
+
     public static string LifecyclePolicy(int imagesKept) => new JsonObject
     {
         ["rules"] = new JsonArray(new JsonObject
@@ -224,13 +368,13 @@ public static class StackTemplate
         }),
     }.ToJsonString();
 
-    private static JsonObject Subnet(AppManifest app, int index) => Resource("AWS::EC2::Subnet", new JsonObject
+    private static JsonObject Subnet(AppManifest app, int index, string name, bool isPublic) => Resource("AWS::EC2::Subnet", new JsonObject
     {
         ["VpcId"] = Ref("Vpc"),
         ["CidrBlock"] = SubnetCidr(app.Aws.VpcCidr, index),
-        ["AvailabilityZone"] = new JsonObject { ["Fn::Select"] = new JsonArray(index, new JsonObject { ["Fn::GetAZs"] = "" }) },
-        ["MapPublicIpOnLaunch"] = true,
-        ["Tags"] = NameTag(app, $"public-{index + 1}"),
+        ["AvailabilityZone"] = new JsonObject { ["Fn::Select"] = new JsonArray(index % 2, new JsonObject { ["Fn::GetAZs"] = "" }) },
+        ["MapPublicIpOnLaunch"] = isPublic,
+        ["Tags"] = NameTag(app, name),
     });
 
     /// <summary>
