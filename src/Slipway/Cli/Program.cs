@@ -19,6 +19,7 @@ public static class Program
             ReleasesCommand.Create(),
             LockCommand.Create(),
             DoctorCommand.Create(),
+            DriftCommand.Create(),
             EdgeCommand.Create(),
         };
         var parse = root.Parse(args);

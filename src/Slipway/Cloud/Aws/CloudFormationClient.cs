@@ -8,13 +8,19 @@ public sealed record StackParameter(string Key, string Value);
 public sealed record StackOutput(string Key, string Value);
 
 public sealed record Stack(string Name, string Id, string Status, string? StatusReason, IReadOnlyList<StackOutput> Outputs,
-    IReadOnlyList<StackParameter> Parameters)
+    IReadOnlyList<StackParameter> Parameters, string? DriftStatus = null)
 {
     public string? Output(string key) => Outputs.FirstOrDefault(o => o.Key == key)?.Value;
     public bool IsComplete => Status is "CREATE_COMPLETE" or "UPDATE_COMPLETE" or "UPDATE_ROLLBACK_COMPLETE" or "IMPORT_COMPLETE";
     public bool IsInProgress => Status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal);
     public bool IsFailed => Status is "CREATE_FAILED" or "ROLLBACK_COMPLETE" or "ROLLBACK_FAILED" or "DELETE_FAILED" or "UPDATE_ROLLBACK_FAILED";
 }
+
+public sealed record PropertyDifference(string Path, string? Expected, string? Actual, string Kind);
+
+public sealed record ResourceDrift(string LogicalId, string ResourceType, string Status, IReadOnlyList<PropertyDifference> Differences);
+
+public sealed record DriftDetection(string Status, string? StackDriftStatus, string? Reason, int DriftedResources);
 
 public sealed record StackEvent(string Id, DateTimeOffset Timestamp, string LogicalId, string ResourceType, string Status, string? Reason);
 
@@ -102,5 +108,31 @@ public sealed class CloudFormationClient(AwsQueryClient query)
         (string?)s.Element("StackName") ?? "", (string?)s.Element("StackId") ?? "", (string?)s.Element("StackStatus") ?? "",
         (string?)s.Element("StackStatusReason"),
         s.Element("Outputs")?.Elements("member").Select(o => new StackOutput((string?)o.Element("OutputKey") ?? "", (string?)o.Element("OutputValue") ?? "")).ToList() ?? [],
-        s.Element("Parameters")?.Elements("member").Select(p => new StackParameter((string?)p.Element("ParameterKey") ?? "", (string?)p.Element("ParameterValue") ?? "")).ToList() ?? []);
+        s.Element("Parameters")?.Elements("member").Select(p => new StackParameter((string?)p.Element("ParameterKey") ?? "", (string?)p.Element("ParameterValue") ?? "")).ToList() ?? [],
+        (string?)s.Element("DriftInformation")?.Element("StackDriftStatus"));
+
+    /// <summary>Starts drift detection; returns its id.</summary>
+    public async Task<string> DetectStackDriftAsync(string stackName, CancellationToken ct) =>
+        (string?)(await query.CallAsync("DetectStackDrift", [new("StackName", stackName)], ct)).Element("StackDriftDetectionId")
+        ?? throw new AwsServiceException("CloudFormation", "NoDetectionId", "DetectStackDrift returned no id", 500);
+
+    public async Task<DriftDetection> DescribeDriftDetectionAsync(string detectionId, CancellationToken ct)
+    {
+        var r = await query.CallAsync("DescribeStackDriftDetectionStatus", [new("StackDriftDetectionId", detectionId)], ct);
+        return new DriftDetection((string?)r.Element("DetectionStatus") ?? "UNKNOWN", (string?)r.Element("StackDriftStatus"),
+            (string?)r.Element("DetectionStatusReason"), (int?)r.Element("DriftedStackResourceCount") ?? 0);
+    }
+
+    /// <summary>The resources that differ from the template (modified or deleted), with each property difference.</summary>
+    public async Task<IReadOnlyList<ResourceDrift>> DescribeResourceDriftsAsync(string stackName, CancellationToken ct)
+    {
+        var r = await query.CallAsync("DescribeStackResourceDrifts",
+            [new("StackName", stackName), new("StackResourceDriftStatusFilters.member.1", "MODIFIED"), new("StackResourceDriftStatusFilters.member.2", "DELETED")], ct);
+        return r.Element("StackResourceDrifts")?.Elements("member").Select(d => new ResourceDrift(
+            (string?)d.Element("LogicalResourceId") ?? "?", (string?)d.Element("ResourceType") ?? "?",
+            (string?)d.Element("StackResourceDriftStatus") ?? "?",
+            d.Element("PropertyDifferences")?.Elements("member").Select(p => new PropertyDifference(
+                (string?)p.Element("PropertyPath") ?? "?", (string?)p.Element("ExpectedValue"), (string?)p.Element("ActualValue"),
+                (string?)p.Element("DifferenceType") ?? "?")).ToList() ?? [])).ToList() ?? [];
+    }
 }

@@ -48,6 +48,8 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
             stack = null;
         }
 
+        if (stack?.DriftStatus == "DRIFTED")
+            log.Warn($"stack {stackName} has drifted from its template (last detection): see slipway drift -e aws, repair with --repair");
         var prepared = await _stacks.PrepareAsync(stackName, create: stack is null, StackTemplate.Render(app),
             await ParametersAsync(app, stack, ct), ct);
         if (prepared is { Plan.Changes.Count: 0 } && stack is not null)
@@ -64,6 +66,44 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
 
     public async Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct) =>
         StackPlanRenderer.Render(StackTemplate.StackName(app), await PlanAsync(app, ct));
+
+    /// <summary>Runs CloudFormation drift detection and waits for it; returns every modified or deleted resource.</summary>
+    public async Task<IReadOnlyList<ResourceDrift>> DetectDriftAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        var stackName = StackTemplate.StackName(app);
+        _ = await cloudFormation.DescribeStackAsync(stackName, ct)
+            ?? throw new SlipwayException(ErrorCode.AppNotDeployed, $"stack {stackName} does not exist", "run slipway up -e aws first");
+        var detection = await cloudFormation.DetectStackDriftAsync(stackName, ct);
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            var status = await cloudFormation.DescribeDriftDetectionAsync(detection, ct);
+            if (status.Status == "DETECTION_COMPLETE") break;
+            if (status.Status == "DETECTION_FAILED")
+                throw new SlipwayException(ErrorCode.StackFailed, $"drift detection failed: {status.Reason}", "check the permissions to describe every resource of the stack");
+            if (time.GetElapsedTime(started) > TimeSpan.FromMinutes(10))
+                throw new SlipwayException(ErrorCode.StackFailed, "drift detection did not finish within 10 minutes", "run it again later");
+            await Task.Delay(StackOperations.PollInterval, time, ct);
+        }
+        return await cloudFormation.DescribeResourceDriftsAsync(stackName, ct);
+    }
+
+    /// <summary>Re-applies the template to the repairable drifted resources (see <see cref="DriftRepair"/>); returns what was not repairable.</summary>
+    public async Task<DriftRepairPlan> RepairDriftAsync(AppManifest app, IReadOnlyList<ResourceDrift> drifts, IStageLog log, CancellationToken ct)
+    {
+        var plan = DriftRepair.Plan(drifts);
+        if (plan.Repairable.Count == 0) return plan;
+        var stackName = StackTemplate.StackName(app);
+        var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
+        var repair = new DriftRepairTags(time.GetUtcNow().ToString("yyyyMMddHHmmss"), plan.Repairable.Select(d => d.LogicalId).ToList());
+        var prepared = await _stacks.PrepareAsync(stackName, create: false, StackTemplate.Render(app, repair), await ParametersAsync(app, stack, ct), ct);
+        if (prepared is not null)
+        {
+            log.Info($"re-applying {string.Join(", ", repair.Resources)}");
+            await _stacks.ExecuteAsync(stackName, prepared.Value.Name, log, ct);
+        }
+        return plan;
+    }
 
     /// <summary>What applying the template would change, without changing anything (the change set is deleted).</summary>
     public async Task<StackPlan?> PlanAsync(AppManifest app, CancellationToken ct)

@@ -30,9 +30,10 @@ public static class StackTemplate
     public static string ClusterName(AppManifest app) => StackName(app);
     public static string ServiceName(AppManifest app) => app.App;
 
-    public static string Render(AppManifest app) => Build(app).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    public static string Render(AppManifest app, DriftRepairTags? repair = null) =>
+        Build(app, repair).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
-    public static JsonObject Build(AppManifest app)
+    public static JsonObject Build(AppManifest app, DriftRepairTags? repair = null)
     {
         var health = AlbHealthCheck.From(app.HealthCheck);
         var resources = new JsonObject
@@ -154,6 +155,16 @@ public static class StackTemplate
         };
         foreach (var (name, resource) in Network(app).Concat(Listeners(app)).Concat(Dns(app)).Concat(Autoscaling(app)))
             resources[name] = resource;
+        if (repair is not null)
+        {
+            foreach (var logicalId in repair.Resources.Where(id => resources.ContainsKey(id)))
+            {
+                var properties = resources[logicalId]!["Properties"]!.AsObject();
+                var tags = properties["Tags"]?.AsArray() ?? [];
+                properties["Tags"] = tags;
+                tags.Add(new JsonObject { ["Key"] = DriftRepair.RepairTag, ["Value"] = repair.Nonce });
+            }
+        }
 
         return new JsonObject
         {
@@ -403,6 +414,9 @@ public static class StackTemplate
     private static JsonObject Output(JsonNode value) => new() { ["Value"] = value };
     private static JsonArray NameTag(AppManifest app, string suffix) => new(new JsonObject { ["Key"] = "Name", ["Value"] = $"slipway-{app.App}-{suffix}" });
 }
+
+/// <summary>Resources to give a new <c>slipway:repair</c> tag value, so CloudFormation re-applies them.</summary>
+public sealed record DriftRepairTags(string Nonce, IReadOnlyList<string> Resources);
 
 /// <summary>The manifest's health check within what an ALB target group accepts.</summary>
 public sealed record AlbHealthCheck(int IntervalSeconds, int TimeoutSeconds, int HealthyThreshold, int UnhealthyThreshold)
