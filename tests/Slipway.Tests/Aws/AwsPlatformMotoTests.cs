@@ -187,3 +187,38 @@ public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixtu
         Assert.True(process.ExitCode == 0, $"aws {string.Join(' ', args)}: {error}");
     }
 }
+
+/// <summary>The production options' template is accepted by moto's CloudFormation and the app deploys on it.</summary>
+public sealed class AwsProductionOptionsMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
+{
+    [Fact]
+    public async Task A_stack_with_https_dns_private_subnets_and_autoscaling_is_created_and_deployed()
+    {
+        await moto.ResetAsync();
+        await using var app = new LocalApp("prod");
+        var certificate = System.Text.Json.JsonDocument.Parse(await moto.AwsCliAsync("acm", "request-certificate", "--domain-name", "shop.example.com"))
+            .RootElement.GetProperty("CertificateArn").GetString();
+        var zone = System.Text.Json.JsonDocument.Parse(await moto.AwsCliAsync("route53", "create-hosted-zone", "--name", "example.com", "--caller-reference", "slipway-test"))
+            .RootElement.GetProperty("HostedZone").GetProperty("Id").GetString()!.Split('/').Last();
+        app.WriteManifest(extra: $$"""
+            aws:
+              certificateArn: {{certificate}}
+              dns:
+                hostedZoneId: {{zone}}
+                name: shop.example.com
+              subnets: private
+              egress: endpoints
+              autoscaling:
+                min: 2
+                max: 4
+                targetCpu: 60
+            """);
+
+        var up = await app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", app.ManifestPath], moto.Environment, TestContext.Current.CancellationToken);
+
+        Assert.True(up.ExitCode == 0, up.All);
+        Assert.Contains("creating stack", up.Stderr);
+        var destroy = await app.Cli.RunAsync(["destroy", "-e", "aws", "--yes", "-f", app.ManifestPath], moto.Environment, TestContext.Current.CancellationToken);
+        Assert.True(destroy.ExitCode == 0, destroy.All);
+    }
+}

@@ -59,6 +59,20 @@ public sealed class MotoFixture : IAsyncLifetime
             TimeSpan.FromSeconds(30), "docker-registry answers");
     }
 
+    /// <summary>Runs the aws CLI against moto; returns its output.</summary>
+    public async Task<string> AwsCliAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(Find("aws"), args) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (key, value) in Environment) start.Environment[key] = value;
+        start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"aws {string.Join(' ', args)}: {error}");
+        return await output;
+    }
+
     public async Task ResetAsync() => (await Http.Client.PostAsync($"{Endpoint}/moto-api/reset", null)).EnsureSuccessStatusCode();
 
     public static string Find(string program)
