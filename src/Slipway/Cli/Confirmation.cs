@@ -13,4 +13,14 @@ public sealed class Confirmation(bool assumeYes)
         Console.Error.Write($"{question} [y/N] ");
         return Console.ReadLine()?.Trim().ToLowerInvariant() is "y" or "yes";
     }
+
+    /// <summary>For what cannot be undone: the user types <paramref name="expected"/> (an app's name) to go on.</summary>
+    public bool ConfirmByTyping(string warning, string expected, string flagHint)
+    {
+        if (assumeYes) return true;
+        if (Console.IsInputRedirected)
+            throw new SlipwayException(ErrorCode.ConfirmationRequired, $"{warning} (needs confirmation and no terminal is attached)", flagHint);
+        Console.Error.Write($"{warning} Type {expected} to confirm: ");
+        return Console.ReadLine()?.Trim() == expected;
+    }
 }

@@ -39,8 +39,9 @@ public sealed class AppLock : IAsyncDisposable
     private static string HolderPath(string lockPath) => lockPath + ".holder";
 
     /// <summary>Takes the lock; when another run holds it, waits (telling <paramref name="onWait"/> who) or, with <paramref name="wait"/> false, fails at once.</summary>
+    /// <param name="onInterrupted">Told about a previous run that died holding the lock (its holder file outlived it), so that is never silent.</param>
     public static async Task<AppLock> AcquireAsync(StateDirectory state, string app, string environment, bool wait,
-        Action<LockHolder?> onWait, CancellationToken ct)
+        Action<LockHolder?> onWait, CancellationToken ct, Action<LockHolder>? onInterrupted = null)
     {
         try
         {
@@ -57,6 +58,7 @@ public sealed class AppLock : IAsyncDisposable
         {
             if (TryTake(path) is { } taken)
             {
+                if (ReadHolder(path) is { } stale) onInterrupted?.Invoke(stale);
                 var holder = new LockHolder(Environment.ProcessId, Environment.MachineName, Environment.UserName,
                     string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Prepend("slipway")), DateTimeOffset.UtcNow);
                 await File.WriteAllTextAsync(HolderPath(path), JsonSerializer.Serialize(holder, Json), ct);

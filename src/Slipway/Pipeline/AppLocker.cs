@@ -8,5 +8,6 @@ public sealed class AppLocker(StateDirectory state, string environment, bool wai
 {
     public Task<AppLock> AcquireAsync(string app, CancellationToken ct) =>
         AppLock.AcquireAsync(state, app, environment, wait,
-            holder => reporter.Line($"waiting for another slipway run on {app} to finish ({holder?.ToString() ?? "holder unknown"})..."), ct);
+            holder => reporter.Line($"waiting for another slipway run on {app} to finish ({holder?.ToString() ?? "holder unknown"})..."), ct,
+            stale => reporter.Line($"note: the previous run on {app} ({stale}) was interrupted; its lock was released with its process"));
 }

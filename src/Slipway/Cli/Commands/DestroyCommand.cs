@@ -20,17 +20,9 @@ public static class DestroyCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             var app = context.App.App;
-            if (!parse.GetValue(yes))
-            {
-                if (Console.IsInputRedirected)
-                    throw new SlipwayException(ErrorCode.ConfirmationRequired, $"destroy of {app} needs confirmation and no terminal is attached",
-                        "pass --yes to confirm from a script");
-                Console.Error.Write($"This removes {app} ({context.Environment}) and everything it owns. Type the app name to confirm: ");
-                var answer = Console.ReadLine()?.Trim();
-                if (answer != app)
-                    throw new SlipwayException(ErrorCode.ConfirmationRequired, "destroy cancelled: the name did not match",
-                        $"type {app} exactly, or pass --yes");
-            }
+            if (!new Confirmation(parse.GetValue(yes)).ConfirmByTyping(
+                    $"destroy of {app} ({context.Environment}) removes it and everything it owns.", app, "pass --yes to confirm from a script"))
+                throw new SlipwayException(ErrorCode.ConfirmationRequired, "destroy cancelled: the name did not match", $"type {app} exactly, or pass --yes");
             context.Reporter.Header($"slipway destroy {app} ({context.Environment})");
             var pipeline = new DestroyPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.Reporter);
             var report = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "destroy",

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using Slipway.Build;
 using Slipway.Cloud.Aws;
 using Slipway.Common;
@@ -312,42 +313,42 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
     /// The service's current definition with anything missing filled in from the manifest: the app's container
     /// and the Fargate settings. Real ECS answers need nothing; an emulator's may lack them after a stack update.
     /// </summary>
-    private static System.Text.Json.Nodes.JsonObject Completed(System.Text.Json.Nodes.JsonObject described, AppManifest app)
+    private static JsonObject Completed(JsonObject described, AppManifest app)
     {
-        var definition = (System.Text.Json.Nodes.JsonObject)EcsClient.CamelCase(described);
+        var definition = (JsonObject)EcsClient.CamelCase(described);
         definition["family"] ??= StackTemplate.StackName(app);
         definition["cpu"] ??= app.Aws.Cpu.ToString(System.Globalization.CultureInfo.InvariantCulture);
         definition["memory"] ??= app.Aws.Memory.ToString(System.Globalization.CultureInfo.InvariantCulture);
         definition["networkMode"] = "awsvpc";
-        definition["requiresCompatibilities"] ??= new System.Text.Json.Nodes.JsonArray("FARGATE");
+        definition["requiresCompatibilities"] ??= new JsonArray("FARGATE");
         var containers = definition["containerDefinitions"]?.AsArray() ?? [];
         definition["containerDefinitions"] = containers;
         if (!containers.Any(c => c?["name"]?.GetValue<string>() == StackTemplate.ContainerName(app)))
         {
             containers.Clear();
-            containers.Add(new System.Text.Json.Nodes.JsonObject
+            containers.Add(new JsonObject
             {
                 ["name"] = StackTemplate.ContainerName(app),
                 ["image"] = "",
                 ["essential"] = true,
-                ["portMappings"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["containerPort"] = app.Port, ["protocol"] = "tcp" }),
-                ["environment"] = new System.Text.Json.Nodes.JsonArray(app.Env.OrderBy(e => e.Key, StringComparer.Ordinal)
+                ["portMappings"] = new JsonArray(new JsonObject { ["containerPort"] = app.Port, ["protocol"] = "tcp" }),
+                ["environment"] = new JsonArray(app.Env.OrderBy(e => e.Key, StringComparer.Ordinal)
                     .Append(new("SLIPWAY_APP", app.App))
-                    .Select(e => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["name"] = e.Key, ["value"] = e.Value }).ToArray()),
+                    .Select(e => (JsonNode)new JsonObject { ["name"] = e.Key, ["value"] = e.Value }).ToArray()),
             });
         }
         return definition;
     }
 
-    private static System.Text.Json.Nodes.JsonObject WithFingerprint(System.Text.Json.Nodes.JsonObject definition, AppManifest app, string version)
+    private static JsonObject WithFingerprint(JsonObject definition, AppManifest app, string version)
     {
-        var copy = (System.Text.Json.Nodes.JsonObject)EcsClient.CamelCase(definition);
+        var copy = (JsonObject)EcsClient.CamelCase(definition);
         var container = copy["containerDefinitions"]?.AsArray().FirstOrDefault(c => c?["name"]?.GetValue<string>() == StackTemplate.ContainerName(app));
         if (container is null) return copy;
         var environment = container["environment"]?.AsArray() ?? [];
         container["environment"] = environment;
         foreach (var stale in environment.Where(e => e?["name"]?.GetValue<string>() == "SLIPWAY_FINGERPRINT").ToList()) environment.Remove(stale);
-        environment.Add(new System.Text.Json.Nodes.JsonObject { ["name"] = "SLIPWAY_FINGERPRINT", ["value"] = ReleaseFingerprint.Of(app, version) });
+        environment.Add(new JsonObject { ["name"] = "SLIPWAY_FINGERPRINT", ["value"] = ReleaseFingerprint.Of(app, version) });
         return copy;
     }
 
