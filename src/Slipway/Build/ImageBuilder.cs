@@ -11,8 +11,12 @@ public sealed class ImageBuilder(DockerEngine engine)
     public static string ImageName(string app) => $"slipway/{app}";
     public static string ImageReference(string app, string version) => $"{ImageName(app)}:{version}";
 
-    public Task<bool> ExistsAsync(string app, string version, CancellationToken ct) =>
-        engine.ImageExistsAsync(ImageReference(app, version), ct);
+    /// <summary>
+    /// True when the image of this version exists and was built from the manifest's current Dockerfile and build
+    /// args: the Dockerfile lives outside the app's repository, so the git version alone cannot tell.
+    /// </summary>
+    public async Task<bool> ExistsAsync(AppManifest app, string version, CancellationToken ct) =>
+        (await engine.ImageLabelsAsync(ImageReference(app.App, version), ct))?.GetValueOrDefault(Labels.Recipe) == BuildRecipe.Of(app);
 
     public async Task<string> BuildAsync(AppManifest app, SourceSnapshot source, Action<string> onStep, CancellationToken ct)
     {
@@ -25,7 +29,7 @@ public sealed class ImageBuilder(DockerEngine engine)
             {
                 Tag = reference,
                 DockerfilePath = BuildContext.DockerfileEntry,
-                Labels = Labels.ForRelease(app.App, source.Version),
+                Labels = new Dictionary<string, string>(Labels.ForRelease(app.App, source.Version)) { [Labels.Recipe] = BuildRecipe.Of(app) },
                 BuildArgs = app.Build.Args,
             }, line =>
             {

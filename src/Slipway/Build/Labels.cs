@@ -6,6 +6,8 @@ public static class Labels
     public const string App = "slipway.app";
     public const string Version = "slipway.version";
     public const string Fingerprint = "slipway.fingerprint";
+    /// <summary>Hash of the Dockerfile and build args the image was built with.</summary>
+    public const string Recipe = "slipway.recipe";
 
     public static IReadOnlyDictionary<string, string> ForApp(string app) => new Dictionary<string, string> { [App] = app };
 

@@ -32,12 +32,15 @@ public sealed class DockerEngine : IDisposable
         return new EngineVersion(Str(json, "Version"), Str(json, "ApiVersion"), Str(json, "Os"), name);
     }
 
-    public async Task<bool> ImageExistsAsync(string reference, CancellationToken ct)
+    public async Task<bool> ImageExistsAsync(string reference, CancellationToken ct) => await ImageLabelsAsync(reference, ct) is not null;
+
+    /// <summary>The labels of an image, or null when there is no such image.</summary>
+    public async Task<IReadOnlyDictionary<string, string>?> ImageLabelsAsync(string reference, CancellationToken ct)
     {
         using var response = await _http.GetAsync($"{ApiPrefix}/images/{reference}/json", ct);
-        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await EnsureSuccessAsync(response, ct);
-        return true;
+        return Labels(JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["Config"]?["Labels"]);
     }
 
     /// <summary>

@@ -130,3 +130,24 @@ public sealed class EndToEndCollection
 {
     public const string Name = "end-to-end";
 }
+
+[Collection(EndToEndCollection.Name)]
+public sealed class DockerfileChangeTests
+{
+    [Fact]
+    public async Task A_change_to_the_dockerfile_alone_rebuilds_and_rolls_out_the_same_version()
+    {
+        await using var app = new LocalApp("recipe");
+        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        var dockerfile = Path.Combine(Path.GetDirectoryName(app.ManifestPath)!, "Dockerfile");
+        File.WriteAllText(dockerfile, TestEngine.Dockerfile.Replace("WORKDIR /app", "ENV SLOW_SECONDS=2\nWORKDIR /app"));
+
+        var up = await app.RunAsync("up");
+
+        Assert.True(up.ExitCode == 0, up.All);
+        Assert.Contains($"built slipway/{app.Name}:{app.FirstVersion}", up.Stderr);
+        Assert.Contains("serving on 2 replica(s)", up.Stderr);
+        var again = await app.RunAsync("up");
+        Assert.Contains("nothing to do", again.Stderr);
+    }
+}

@@ -148,7 +148,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
 
     public async Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct)
     {
-        var local = await new ImageBuilder(engine).ExistsAsync(app.App, source.Version, ct)
+        var local = await new ImageBuilder(engine).ExistsAsync(app, source.Version, ct)
             ? ImageBuilder.ImageReference(app.App, source.Version)
             : await new ImageBuilder(engine).BuildAsync(app, source, log.Info, ct);
         var repository = await RepositoryAsync(app, ct);

@@ -65,7 +65,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     }
 
     public Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) =>
-        new ImageBuilder(engine).ExistsAsync(app.App, version, ct);
+        new ImageBuilder(engine).ExistsAsync(app, version, ct);
 
     public Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct) =>
         new ImageBuilder(engine).BuildAsync(app, source, log.Info, ct);
