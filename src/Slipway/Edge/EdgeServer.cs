@@ -34,6 +34,8 @@ public static class EdgeServer
         await using var _ = instanceLock;
         if (File.Exists(paths.ControlSocket)) File.Delete(paths.ControlSocket); // left by a killed edge
 
+        // No distributed tracing here: without this, every forwarded request creates an Activity and a traceparent header.
+        AppContext.SetSwitch("System.Net.Http.EnableActivityPropagation", false);
         var listeners = new ListenerConfiguration(listenAddress.ToString());
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
