@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Slipway.Cloud.Aws;
 using Slipway.Common;
 using Slipway.Configuration;
@@ -68,7 +67,7 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
         using var engine = new DockerEngine(endpoint);
         try
         {
-            var version = await engine.VersionAsync(ct);
+            var version = await engine.EnsureReachableAsync(ct);
             var image = await engine.ImageExistsAsync(BaseImage, ct);
             return
             [
@@ -77,10 +76,9 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
                       : new("base image", CheckStatus.Warning, $"{BaseImage} is missing (the example app builds FROM it)", "run scripts/install.sh as root"),
             ];
         }
-        catch (Exception e) when (e is HttpRequestException or SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (SlipwayException e)
         {
-            return [new("engine", CheckStatus.Failed, $"no container engine answers at {endpoint.Display}",
-                "start one (as root: scripts/install.sh), or set DOCKER_HOST to its socket")];
+            return [new("engine", CheckStatus.Failed, e.Message, e.Hint)];
         }
     }
 
@@ -118,10 +116,10 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
         if (info is not null)
         {
             var serves = port is not null && info.Ports.Contains(port.Value);
-            if (port is null || serves || PortIsFree(port.Value))
+            if (port is null || serves || Ports.IsFree(port.Value))
                 return new("edge proxy", CheckStatus.Ok, $"running (pid {info.ProcessId}), ports {string.Join(", ", info.Ports.DefaultIfEmpty())}");
         }
-        else if (port is null || PortIsFree(port.Value))
+        else if (port is null || Ports.IsFree(port.Value))
         {
             return new("edge proxy", CheckStatus.Ok, "not running: up starts it" + (port is null ? "" : $"; port {port} is free"));
         }
@@ -144,17 +142,4 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
         return [new("aws", CheckStatus.Ok, $"region {settings.Region.SystemName}, credentials found ({settings.Credentials.GetType().Name}), endpoint {endpoint.Host}")];
     }
 
-    private static bool PortIsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

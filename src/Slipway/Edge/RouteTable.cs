@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using System.Collections.Immutable;
 using System.Net;
-using System.Net.Sockets;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
@@ -37,7 +36,7 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
         var clash = _routes.Values.FirstOrDefault(r => r.App != app && r.Port == port && r.Host == host);
         if (clash is not null)
             return new EdgeError(EdgeErrors.HostInUse, $"{host ?? "every host"} on port {port} is already routed to app {clash.App}");
-        if (!listeners.Ports.Contains(port) && !PortIsFree(port))
+        if (!listeners.Ports.Contains(port) && !Common.Ports.IsFree(port, listenAddress.Address))
             return new EdgeError(EdgeErrors.PortInUse, $"port {port} is in use by another program");
         return null;
     }
@@ -117,19 +116,6 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
         throw new InvalidOperationException($"the proxy did not apply the route of {route.App} within 5 s");
     }
 
-    private bool PortIsFree(int port)
-    {
-        try
-        {
-            using var probe = new TcpListener(listenAddress.Address, port);
-            probe.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }
 
 /// <summary>The address the edge's public ports bind to.</summary>

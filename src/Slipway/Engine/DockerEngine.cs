@@ -32,6 +32,21 @@ public sealed class DockerEngine : IDisposable
         return new EngineVersion(Str(json, "Version"), Str(json, "ApiVersion"), Str(json, "Os"), name);
     }
 
+    /// <summary>The engine's version; a clear error naming the endpoint when no engine answers there.</summary>
+    public async Task<EngineVersion> EnsureReachableAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await VersionAsync(ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException
+                                   || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            throw new Common.SlipwayException(Common.ErrorCode.EngineUnreachable, $"no container engine answers at {Endpoint.Display}",
+                "start one (as root: scripts/install.sh), or set DOCKER_HOST to its socket");
+        }
+    }
+
     public async Task<bool> ImageExistsAsync(string reference, CancellationToken ct) => await ImageLabelsAsync(reference, ct) is not null;
 
     /// <summary>The labels of an image, or null when there is no such image.</summary>

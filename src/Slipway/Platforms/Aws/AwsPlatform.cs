@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Slipway.Build;
 using Slipway.Cloud.Aws;
@@ -33,7 +32,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         if (app.Secrets.Count > 0)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, "secrets: the aws platform does not pass secrets yet",
                 "remove secrets: for -e aws, or deploy with -e local (SSM Parameter Store support is planned)");
-        await EnsureEngineAsync(ct);
+        await engine.EnsureReachableAsync(ct); // images are built locally
         var stackName = StackTemplate.StackName(app);
         var stack = await SettledStackAsync(stackName, log, ct);
         if (stack is { Status: "ROLLBACK_COMPLETE" })
@@ -352,16 +351,4 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         return copy;
     }
 
-    private async Task EnsureEngineAsync(CancellationToken ct)
-    {
-        try
-        {
-            await engine.VersionAsync(ct);
-        }
-        catch (Exception e) when (e is HttpRequestException or SocketException || (e is OperationCanceledException && !ct.IsCancellationRequested))
-        {
-            throw new SlipwayException(ErrorCode.EngineUnreachable, $"no container engine answers at {engine.Endpoint.Display} (images are built locally)",
-                "start one (as root: scripts/install.sh), or set DOCKER_HOST to its socket");
-        }
-    }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
 using Slipway.Build;
 using Slipway.Common;
 using Slipway.Configuration;
@@ -27,10 +26,10 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
-        var version = await EngineVersionAsync(ct);
+        var version = await engine.EnsureReachableAsync(ct);
         // Checked before the edge starts, so a taken port changes nothing.
         var running = await edge.InfoAsync(ct);
-        if (running?.Ports.Contains(app.Edge.Port) != true && !PortIsFree(app.Edge.Port))
+        if (running?.Ports.Contains(app.Edge.Port) != true && !Ports.IsFree(app.Edge.Port))
             throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
                 "choose another edge.port in the manifest, or stop the program using it");
         var info = running ?? await new EdgeLauncher(edge).EnsureRunningAsync(ct);
@@ -39,10 +38,10 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     public async Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct)
     {
-        var version = await EngineVersionAsync(ct);
+        var version = await engine.EnsureReachableAsync(ct);
         var running = await edge.InfoAsync(ct);
         var port = running?.Ports.Contains(app.Edge.Port) == true ? $"port {app.Edge.Port} already served by the edge"
-            : PortIsFree(app.Edge.Port) ? $"port {app.Edge.Port} would open" : $"port {app.Edge.Port} is IN USE by another program: up would fail";
+            : Ports.IsFree(app.Edge.Port) ? $"port {app.Edge.Port} would open" : $"port {app.Edge.Port} is IN USE by another program: up would fail";
         return
         [
             $"engine {version.Version} answers at {engine.Endpoint.Display}",
@@ -332,7 +331,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     {
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = Ports.FreeLoopbackPort();
             var id = await engine.CreateContainerAsync(spec with { HostPort = port }, ct);
             created.Add(id);
             try
@@ -347,13 +346,6 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         }
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static IReadOnlyDictionary<string, string> ContainerEnvironment(AppManifest app, string version)
     {
         var env = new Dictionary<string, string>(app.Env)
@@ -366,31 +358,4 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         return env;
     }
 
-    private async Task<EngineVersion> EngineVersionAsync(CancellationToken ct)
-    {
-        try
-        {
-            return await engine.VersionAsync(ct);
-        }
-        catch (Exception e) when (e is HttpRequestException or SocketException || (e is OperationCanceledException && !ct.IsCancellationRequested))
-        {
-            throw new SlipwayException(ErrorCode.EngineUnreachable,
-                $"no container engine answers at {engine.Endpoint.Display}",
-                "start one (as root: scripts/install.sh), or set DOCKER_HOST to its socket");
-        }
-    }
-
-    private static bool PortIsFree(int port)
-    {
-        try
-        {
-            using var probe = new TcpListener(System.Net.IPAddress.Loopback, port);
-            probe.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }
