@@ -36,7 +36,7 @@ public sealed class DriftTests
         Source = new SourceSpec { Location = "x" }, Build = new BuildSpec { Dockerfile = "/deploy/Dockerfile" },
     };
 
-    private static string Answer(string action, IReadOnlyDictionary<string, string> form, ref int polls) => action switch
+    private static string Answer(AwsRequest request, ref int polls) => request.Target is not null ? "{}" : request.Action switch
     {
         "DescribeStacks" => Stack,
         "DetectStackDrift" => "<DetectStackDriftResponse><DetectStackDriftResult><StackDriftDetectionId>d-1</StackDriftDetectionId></DetectStackDriftResult></DetectStackDriftResponse>",
@@ -46,7 +46,7 @@ public sealed class DriftTests
         "CreateChangeSet" => "<R><CreateChangeSetResult><Id>cs-1</Id></CreateChangeSetResult></R>",
         "DescribeChangeSet" => "<R><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><ResourceChange>"
             + "<Action>Modify</Action><LogicalResourceId>LoadBalancerSecurityGroup</LogicalResourceId><ResourceType>AWS::EC2::SecurityGroup</ResourceType></ResourceChange></member></Changes></DescribeChangeSetResult></R>",
-        _ => $"<R><{action}Result/></R>",
+        var action => $"<R><{action}Result/></R>",
     };
 
     private static AwsPlatform Platform(FakeAwsEndpoint endpoint, TimeProvider time)
@@ -68,7 +68,7 @@ public sealed class DriftTests
     public async Task Detection_waits_for_completion_and_reports_each_property_expected_against_actual()
     {
         var polls = 0;
-        await using var endpoint = await FakeAwsEndpoint.StartAsync((action, form) => Answer(action, form, ref polls));
+        await using var endpoint = await FakeAwsEndpoint.StartAsync(request => Answer(request, ref polls));
         var platform = Platform(endpoint, TimeProvider.System);
 
         var drifts = await platform.DetectDriftAsync(App, new Log(), TestContext.Current.CancellationToken);
@@ -79,14 +79,14 @@ public sealed class DriftTests
         Assert.Equal("stack slipway-shop: 3 resource(s) drifted", lines[0]);
         Assert.Contains("    /SecurityGroupIngress/1 [ADD]: expected null, actual {\"CidrIp\":\"0.0.0.0/0\",\"FromPort\":22,\"IpProtocol\":\"tcp\",\"ToPort\":22}", lines);
         Assert.Contains("    /Port [NOT_EQUAL]: expected 80, actual 8080", lines);
-        Assert.Contains(endpoint.Requests, r => r["Action"] == "DescribeStackResourceDrifts" && r["StackResourceDriftStatusFilters.member.2"] == "DELETED");
+        Assert.Contains(endpoint.Requests, r => r.Action == "DescribeStackResourceDrifts" && r.Form["StackResourceDriftStatusFilters.member.2"] == "DELETED");
     }
 
     [Fact]
     public async Task Repair_reapplies_taggable_resources_and_explains_the_rest()
     {
         var polls = 1;
-        await using var endpoint = await FakeAwsEndpoint.StartAsync((action, form) => Answer(action, form, ref polls));
+        await using var endpoint = await FakeAwsEndpoint.StartAsync(request => Answer(request, ref polls));
         var platform = Platform(endpoint, TimeProvider.System);
         var drifts = await platform.DetectDriftAsync(App, new Log(), TestContext.Current.CancellationToken);
 
@@ -95,12 +95,12 @@ public sealed class DriftTests
         Assert.Equal(["LoadBalancerSecurityGroup"], plan.Repairable.Select(d => d.LogicalId));
         Assert.Contains(plan.Unrepairable, u => u.Drift.LogicalId == "LogGroup" && u.Reason.Contains("deleted outside CloudFormation"));
         Assert.Contains(plan.Unrepairable, u => u.Drift.LogicalId == "HttpListener" && u.Reason.Contains("/Port to 80"));
-        var changeSet = Assert.Single(endpoint.Requests, r => r["Action"] == "CreateChangeSet");
+        var changeSet = Assert.Single(endpoint.Requests, r => r.Action == "CreateChangeSet").Form;
         Assert.Equal("UPDATE", changeSet["ChangeSetType"]);
         var template = JsonNode.Parse(changeSet["TemplateBody"])!["Resources"]!;
         Assert.Contains(template["LoadBalancerSecurityGroup"]!["Properties"]!["Tags"]!.AsArray(), t => (string?)t!["Key"] == DriftRepair.RepairTag);
         Assert.Null(template["TargetGroup"]!["Properties"]!["Tags"]);
-        Assert.Contains(endpoint.Requests, r => r["Action"] == "ExecuteChangeSet");
+        Assert.Contains(endpoint.Requests, r => r.Action == "ExecuteChangeSet");
     }
 
     [Fact]

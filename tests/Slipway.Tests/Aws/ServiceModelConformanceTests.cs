@@ -1,10 +1,7 @@
 using System.IO.Compression;
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using Slipway.Tests.Support;
 using Slipway.Cloud.Aws;
 
 namespace Slipway.Tests.Aws;
@@ -16,25 +13,14 @@ namespace Slipway.Tests.Aws;
 /// </summary>
 public sealed class ServiceModelConformanceTests : IAsyncLifetime
 {
-    private WebApplication _endpoint = null!;
-    private readonly List<(string Target, string ContentType, string Body)> _captured = [];
+    private FakeAwsEndpoint _endpoint = null!;
+    private List<AwsRequest> Captured => _endpoint.Requests;
     private string _url = "";
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _endpoint = builder.Build();
-        _endpoint.MapPost("/", async (HttpContext http) =>
-        {
-            var body = await new StreamReader(http.Request.Body).ReadToEndAsync();
-            var target = http.Request.Headers["X-Amz-Target"].ToString();
-            lock (_captured) _captured.Add((target, http.Request.ContentType ?? "", body));
-            return target.Length > 0 ? Results.Text(CannedJson(target), "application/x-amz-json-1.1") : Results.Text(CannedXml(body), "text/xml");
-        });
-        await _endpoint.StartAsync();
-        _url = _endpoint.Urls.First();
+        _endpoint = await FakeAwsEndpoint.StartAsync(request => request.Target is not null ? CannedJson(request.Target) : CannedXml(request.Body));
+        _url = _endpoint.Url;
     }
 
     private AwsSettings Settings => new(new Amazon.Runtime.BasicAWSCredentials("AKIDEXAMPLE", "secret"), Amazon.RegionEndpoint.EUWest1,
@@ -83,15 +69,15 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
 
         Assert.Equal("f", (string?)definition["family"]);
         var problems = new List<string>();
-        foreach (var (target, contentType, body) in _captured)
+        foreach (var (target, contentType, body, _) in Captured)
         {
             Assert.Equal("application/x-amz-json-1.1", contentType);
-            var (prefix, operation) = (target.Split('.')[0], target.Split('.')[1]);
+            var (prefix, operation) = (target!.Split('.')[0], target.Split('.')[1]);
             var model = prefix.StartsWith("AmazonEC2ContainerService", StringComparison.Ordinal) ? ServiceModel.Load("ecs") : ServiceModel.Load("ecr");
             Assert.Equal(model.Metadata["targetPrefix"]!.GetValue<string>(), prefix);
             problems.AddRange(model.CheckJson(operation, JsonNode.Parse(body)!).Select(p => $"{target}: {p}"));
         }
-        Assert.Equal(11, _captured.Count);
+        Assert.Equal(11, Captured.Count);
         Assert.Empty(problems);
     }
 
@@ -110,14 +96,13 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
 
         var model = ServiceModel.Load("cloudformation");
         var problems = new List<string>();
-        foreach (var (_, contentType, body) in _captured)
+        foreach (var (_, contentType, _, form) in Captured)
         {
             Assert.StartsWith("application/x-www-form-urlencoded", contentType);
-            var form = body.Split('&').Select(p => p.Split('=')).ToDictionary(p => Uri.UnescapeDataString(p[0]), p => Uri.UnescapeDataString(p[1].Replace('+', ' ')));
             Assert.Equal("2010-05-15", form["Version"]);
             problems.AddRange(model.CheckQuery(form["Action"], form.Keys.Where(k => k is not "Action" and not "Version")).Select(p => $"{form["Action"]}: {p}"));
         }
-        Assert.Equal(7, _captured.Count);
+        Assert.Equal(7, Captured.Count);
         Assert.Empty(problems);
     }
 

@@ -6,38 +6,45 @@ using Microsoft.Extensions.Logging;
 
 namespace Slipway.Tests.Support;
 
+/// <summary>One request as it reached the endpoint: a JSON-protocol call has a target, a query-protocol call a form.</summary>
+public sealed record AwsRequest(string? Target, string ContentType, string Body, IReadOnlyDictionary<string, string> Form)
+{
+    public string Action => Target?.Split('.')[1] ?? Form["Action"];
+}
+
 /// <summary>
-/// A loopback endpoint that answers AWS query-protocol actions with recorded XML, for behaviour no emulator
-/// here implements (moto answers DetectStackDrift with a 500). Every request's form is kept for assertions.
+/// A loopback endpoint standing in for AWS: it keeps every request as it came off the wire and answers with
+/// recorded bodies, for behaviour no emulator here implements (moto answers DetectStackDrift with a 500) and
+/// for checking what the clients send against the service models.
 /// </summary>
 public sealed class FakeAwsEndpoint : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly Func<string, IReadOnlyDictionary<string, string>, string> _answer;
 
-    public List<IReadOnlyDictionary<string, string>> Requests { get; } = [];
+    public List<AwsRequest> Requests { get; } = [];
     public string Url { get; private set; } = "";
 
-    private FakeAwsEndpoint(WebApplication app, Func<string, IReadOnlyDictionary<string, string>, string> answer)
-    {
-        _app = app;
-        _answer = answer;
-    }
+    private FakeAwsEndpoint(WebApplication app) => _app = app;
 
-    /// <param name="answer">Given the action and its form, the XML body to answer.</param>
-    public static async Task<FakeAwsEndpoint> StartAsync(Func<string, IReadOnlyDictionary<string, string>, string> answer)
+    /// <param name="answer">The body to answer a request with: JSON for a JSON-protocol call, XML for a query-protocol one.</param>
+    public static async Task<FakeAwsEndpoint> StartAsync(Func<AwsRequest, string> answer)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        var endpoint = new FakeAwsEndpoint(app, answer);
+        var endpoint = new FakeAwsEndpoint(app);
         app.MapPost("/", async (HttpContext http) =>
         {
-            if (!http.Request.HasFormContentType) return Results.Text("{}", "application/x-amz-json-1.1"); // JSON services: nothing recorded
-            var form = (await http.Request.ReadFormAsync()).ToDictionary(f => f.Key, f => f.Value.ToString());
-            lock (endpoint.Requests) endpoint.Requests.Add(form);
-            return Results.Text(endpoint._answer(form["Action"], form), "text/xml");
+            var body = await new StreamReader(http.Request.Body).ReadToEndAsync();
+            var target = http.Request.Headers["X-Amz-Target"].ToString() is { Length: > 0 } t ? t : null;
+            var form = target is null
+                ? body.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
+                    .ToDictionary(p => Uri.UnescapeDataString(p[0]), p => Uri.UnescapeDataString(p[1].Replace('+', ' ')))
+                : new Dictionary<string, string>();
+            var request = new AwsRequest(target, http.Request.ContentType ?? "", body, form);
+            lock (endpoint.Requests) endpoint.Requests.Add(request);
+            return Results.Text(answer(request), target is null ? "text/xml" : "application/x-amz-json-1.1");
         });
         await app.StartAsync();
         endpoint.Url = app.Urls.First();
