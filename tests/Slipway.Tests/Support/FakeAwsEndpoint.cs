@@ -27,7 +27,8 @@ public sealed class FakeAwsEndpoint : IAsyncDisposable
     private FakeAwsEndpoint(WebApplication app) => _app = app;
 
     /// <param name="answer">The body to answer a request with: JSON for a JSON-protocol call, XML for a query-protocol one.</param>
-    public static async Task<FakeAwsEndpoint> StartAsync(Func<AwsRequest, string> answer)
+    /// <param name="status">The HTTP status of each answer; 200 when not given.</param>
+    public static async Task<FakeAwsEndpoint> StartAsync(Func<AwsRequest, string> answer, Func<AwsRequest, int>? status = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -44,7 +45,9 @@ public sealed class FakeAwsEndpoint : IAsyncDisposable
                 : new Dictionary<string, string>();
             var request = new AwsRequest(target, http.Request.ContentType ?? "", body, form);
             lock (endpoint.Requests) endpoint.Requests.Add(request);
-            return Results.Text(answer(request), target is null ? "text/xml" : "application/x-amz-json-1.1");
+            var text = answer(request);
+            var code = status?.Invoke(request) ?? 200; // after the answer, which may count calls
+            return Results.Text(text, target is null ? "text/xml" : "application/x-amz-json-1.1", statusCode: code);
         });
         await app.StartAsync();
         endpoint.Url = app.Urls.First();
