@@ -72,3 +72,30 @@ public sealed class EngineRequestsTests
         Assert.Equal("out line\nerr line\n", LogStream.Demultiplex(data));
     }
 }
+
+public sealed class LogExcerptTests
+{
+    [Fact]
+    public void The_excerpt_ends_at_the_last_error_even_when_a_restart_logged_after_it()
+    {
+        string[] log =
+        [
+            .. Enumerable.Range(1, 30).Select(i => $"boot line {i}"),
+            "Traceback (most recent call last):", "  File \"app.py\", line 1", "RuntimeError: boom", "Worker exiting", "Shutting down: Master",
+            "Starting gunicorn 20.1.0", "Listening at: http://0.0.0.0:8000", "Using worker: sync", "Booting worker with pid: 7",
+        ];
+
+        var excerpt = Slipway.Engine.LogExcerpt.Select(log);
+
+        Assert.Equal(Slipway.Engine.LogExcerpt.Lines, excerpt.Count);
+        Assert.Contains("RuntimeError: boom", excerpt);
+        Assert.Equal("Shutting down: Master", excerpt[^1]);
+    }
+
+    [Fact]
+    public void Without_an_error_the_excerpt_is_the_tail()
+    {
+        var log = Enumerable.Range(1, 40).Select(i => $"line {i}").ToList();
+        Assert.Equal(log.TakeLast(Slipway.Engine.LogExcerpt.Lines), Slipway.Engine.LogExcerpt.Select(log));
+    }
+}

@@ -264,7 +264,9 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     private async Task<SlipwayException> UnhealthyAsync(AppManifest app, string containerId, string reason, CancellationToken ct)
     {
-        var tail = await engine.LogTailAsync(containerId, 15, ct);
+        // Stop it first: a crashing replica keeps being restarted, and its log keeps moving.
+        await engine.StopContainerAsync(containerId, TimeSpan.Zero, ct);
+        var tail = LogExcerpt.Select(await engine.LogTailAsync(containerId, 200, ct));
         var logs = tail.Count == 0 ? "    (the replica wrote no log lines)" : string.Join(Environment.NewLine, tail.Select(l => "    " + l));
         return new SlipwayException(ErrorCode.ReleaseUnhealthy,
             $"release rejected: {reason}; the previous release keeps serving{Environment.NewLine}  last log lines:{Environment.NewLine}{logs}",
