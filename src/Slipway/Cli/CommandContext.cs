@@ -74,7 +74,7 @@ public sealed class CommandContext : IDisposable
                 var time = TimeProvider.System;
                 var awsEngine = new DockerEngine(EngineEndpoint.FromEnvironment());
                 var aws = new CommandContext(app, environment, new AwsPlatform(CloudFormationClient.Create(settings, time),
-                    EcrClient.Create(settings, time), EcsClient.Create(settings, time), LogsClient.Create(settings, time), awsEngine,
+                    EcrClient.Create(settings, time), EcsClient.Create(settings, time), LogsClient.Create(settings, time), SsmClient.Create(settings, time), awsEngine,
                     RegistryOverride.FromEnvironment(System.Environment.GetEnvironmentVariable),
                     question => new Confirmation(assumeYes).Confirm(question, "pass --yes to confirm from a script"), time), state, reporter);
                 aws._owned.Add(awsEngine);

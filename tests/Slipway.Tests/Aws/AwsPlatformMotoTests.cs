@@ -95,6 +95,33 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     }
 
     [Fact]
+    public async Task Secrets_go_to_ssm_as_secure_strings_the_task_definition_names_them_and_no_output_shows_them()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var secret = "s3cr3t-" + Guid.NewGuid().ToString("N");
+        _app.WriteManifest(extra: "secrets:\n  API_TOKEN:\n    fromEnv: AWS_TEST_TOKEN\n");
+        var env = new Dictionary<string, string>(moto.Environment) { ["AWS_TEST_TOKEN"] = secret };
+
+        var up = await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, ct);
+
+        Assert.True(up.ExitCode == 0, up.All);
+        Assert.DoesNotContain(secret, up.All);
+        var parameter = JsonDocument.Parse(await moto.AwsCliAsync("ssm", "get-parameter", "--name", $"/slipway/{_app.Name}/API_TOKEN", "--with-decryption"))
+            .RootElement.GetProperty("Parameter");
+        Assert.Equal("SecureString", parameter.GetProperty("Type").GetString());
+        Assert.Equal(secret, parameter.GetProperty("Value").GetString());
+        var ecs = EcsClient.Create(Settings, TimeProvider.System);
+        var service = await ecs.DescribeServiceAsync($"slipway-{_app.Name}", _app.Name, ct);
+        var definition = (await ecs.DescribeTaskDefinitionAsync(service!.TaskDefinition!, ct)).ToJsonString();
+        Assert.Contains($"\"valueFrom\":\"/slipway/{_app.Name}/API_TOKEN\"", definition);
+        Assert.DoesNotContain(secret, definition);
+
+        var destroy = await _app.Cli.RunAsync(["destroy", "-e", "aws", "--yes", "-f", _app.ManifestPath], env, ct);
+        Assert.True(destroy.ExitCode == 0, destroy.All);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => moto.AwsCliAsync("ssm", "get-parameter", "--name", $"/slipway/{_app.Name}/API_TOKEN"));
+    }
+
+    [Fact]
     public async Task Plan_shows_the_change_set_of_a_first_create_and_changes_nothing()
     {
         var plan = await RunAsync("plan");

@@ -54,7 +54,7 @@ public sealed class DriftTests
         var settings = new AwsSettings(new Amazon.Runtime.BasicAWSCredentials("a", "b"), Amazon.RegionEndpoint.EUWest1,
             name => name == "AWS_ENDPOINT_URL" ? endpoint.Url : null);
         return new AwsPlatform(CloudFormationClient.Create(settings, time), EcrClient.Create(settings, time), EcsClient.Create(settings, time),
-            LogsClient.Create(settings, time), TestEngine.Create(), new RegistryOverride(null), _ => true, time);
+            LogsClient.Create(settings, time), SsmClient.Create(settings, time), TestEngine.Create(), new RegistryOverride(null), _ => true, time);
     }
 
     private sealed class Log : IStageLog

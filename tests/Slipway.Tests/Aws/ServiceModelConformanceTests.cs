@@ -66,6 +66,9 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         await ecr.GetAuthorizationAsync(ct);
         await ecr.RepositoryUriAsync("slipway/shop", ct);
         await ecr.DeleteRepositoryAsync("slipway/shop", ct);
+        var ssm = SsmClient.Create(Settings, TimeProvider.System);
+        await ssm.PutSecretAsync("/slipway/shop/API_TOKEN", "value", ct);
+        await ssm.DeleteAsync(["/slipway/shop/API_TOKEN"], ct);
 
         Assert.Equal("f", (string?)definition["family"]);
         var problems = new List<string>();
@@ -73,11 +76,16 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         {
             Assert.Equal("application/x-amz-json-1.1", contentType);
             var (prefix, operation) = (target!.Split('.')[0], target.Split('.')[1]);
-            var model = prefix.StartsWith("AmazonEC2ContainerService", StringComparison.Ordinal) ? ServiceModel.Load("ecs") : ServiceModel.Load("ecr");
+            var model = ServiceModel.Load(prefix switch
+            {
+                "AmazonSSM" => "ssm",
+                _ when prefix.StartsWith("AmazonEC2ContainerService", StringComparison.Ordinal) => "ecs",
+                _ => "ecr",
+            });
             Assert.Equal(model.Metadata["targetPrefix"]!.GetValue<string>(), prefix);
             problems.AddRange(model.CheckJson(operation, JsonNode.Parse(body)!).Select(p => $"{target}: {p}"));
         }
-        Assert.Equal(11, Captured.Count);
+        Assert.Equal(13, Captured.Count);
         Assert.Empty(problems);
     }
 

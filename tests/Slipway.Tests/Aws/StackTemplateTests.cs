@@ -134,6 +134,17 @@ public sealed class StackTemplateTests
         Assert.Contains(environment, e => (string?)e!["Name"] == "MODE" && (string?)e["Value"] == "production");
     }
 
+    [Fact]
+    public void The_execution_role_may_read_the_apps_secret_parameters_only_when_it_has_secrets()
+    {
+        Assert.Empty(Resources(StackTemplate.Build(App()))["ExecutionRole"]!["Properties"]!["Policies"]!.AsArray());
+
+        var withSecrets = App(a => a with { Secrets = new Dictionary<string, SecretSpec> { ["API_TOKEN"] = new() { FromEnv = "T" } } });
+        var statement = Resources(StackTemplate.Build(withSecrets))["ExecutionRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]![0]!;
+        Assert.Equal("ssm:GetParameters", (string?)statement["Action"]![0]);
+        Assert.EndsWith(":parameter/slipway/shop/*", (string?)statement["Resource"]!["Fn::Sub"]);
+    }
+
     [Theory]
     [InlineData("10.10.0.0/16", 0, "10.10.0.0/24")]
     [InlineData("10.10.0.0/16", 1, "10.10.1.0/24")]

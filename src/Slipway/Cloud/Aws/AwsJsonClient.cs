@@ -11,16 +11,25 @@ namespace Slipway.Cloud.Aws;
 /// and a JSON body; errors come back as <c>{"__type": "...#Code", "message": "..."}</c>.
 /// Requests and responses are records serialised with camelCase names, as the service models spell them.
 /// </summary>
-public sealed class AwsJsonClient(AwsHttp http, string service, string targetPrefix) : IDisposable
+public sealed class AwsJsonClient(AwsHttp http, string service, string targetPrefix, bool pascalCase = false) : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>Some JSON services (SSM) spell members in PascalCase, as C# does.</summary>
+    public static readonly JsonSerializerOptions PascalJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        PropertyNamingPolicy = null,
+    };
+
+    private JsonSerializerOptions Options => pascalCase ? PascalJson : Json;
+
     public async Task<TResponse> CallAsync<TRequest, TResponse>(string operation, TRequest request, CancellationToken ct)
     {
-        var body = JsonSerializer.Serialize(request, Json);
+        var body = JsonSerializer.Serialize(request, Options);
         var (_, text) = await http.SendAsync(() =>
         {
             var message = new HttpRequestMessage(HttpMethod.Post, "") { Content = new StringContent(body, Encoding.UTF8) };
@@ -28,7 +37,7 @@ public sealed class AwsJsonClient(AwsHttp http, string service, string targetPre
             message.Headers.Add("X-Amz-Target", $"{targetPrefix}.{operation}");
             return message;
         }, (status, text) => ParseError(service, status, text), ct);
-        return JsonSerializer.Deserialize<TResponse>(text.Length == 0 ? "{}" : text, Json)!;
+        return JsonSerializer.Deserialize<TResponse>(text.Length == 0 ? "{}" : text, Options)!;
     }
 
     /// <summary>Parses <c>{"__type": "...", "message": "..."}</c> into a named error.</summary>

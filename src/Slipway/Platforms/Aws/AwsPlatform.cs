@@ -19,7 +19,7 @@ namespace Slipway.Platforms.Aws;
 /// (and the circuit breaker's rollback with the stopped tasks' reasons) precisely, and keeps the stack for
 /// infrastructure. Every stack change passes the serving tag, so CloudFormation never moves the image back.
 /// </remarks>
-public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs,
+public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs, SsmClient ssm,
     DockerEngine engine, RegistryOverride registry, Func<string, bool> confirmDelete, TimeProvider time) : IPlatform
 {
     private static readonly TimeSpan DeployLimit = TimeSpan.FromMinutes(30);
@@ -29,9 +29,6 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
 
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
-        if (app.Secrets.Count > 0)
-            throw new SlipwayException(ErrorCode.PlatformNotAvailable, "secrets: the aws platform does not pass secrets yet",
-                "remove secrets: for -e aws, or deploy with -e local (SSM Parameter Store support is planned)");
         await engine.EnsureReachableAsync(ct); // images are built locally
         var stackName = StackTemplate.StackName(app);
         var stack = await SettledStackAsync(stackName, log, ct);
@@ -192,7 +189,10 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
 
         var current = Completed(await ecs.DescribeTaskDefinitionAsync(service.TaskDefinition!, ct), app);
         var image = $"{await RepositoryAsync(app, ct)}:{version}";
-        var revision = await ecs.RegisterRevisionAsync(WithFingerprint(current, app, version), StackTemplate.ContainerName(app), image, version, ct);
+        // Secrets go to SSM Parameter Store as SecureStrings; the task definition names them, ECS injects the values.
+        foreach (var (name, value) in SecretResolver.Resolve(app, Environment.GetEnvironmentVariable))
+            await ssm.PutSecretAsync(StackTemplate.SecretParameter(app, name), value, ct);
+        var revision = await ecs.RegisterRevisionAsync(WithSecrets(WithFingerprint(current, app, version), app), StackTemplate.ContainerName(app), image, version, ct);
         log.Info($"registered {revision.Split('/').Last()} ({image})");
         await beforeCutover(ct); // ECS moves traffic itself once the service is updated
         // With autoscaling, the scaler owns the task count: keep what it chose.
@@ -250,6 +250,11 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         var removed = new List<string>();
         var problems = new List<string>();
         var stackName = StackTemplate.StackName(app);
+        if (app.Secrets.Count > 0)
+        {
+            await ssm.DeleteAsync(app.Secrets.Keys.Select(name => StackTemplate.SecretParameter(app, name)).ToList(), ct);
+            removed.Add($"{app.Secrets.Count} secret parameter(s) under /slipway/{app.App}/");
+        }
         // The repository must be empty before the stack can delete it.
         if (await ecr.DeleteRepositoryAsync(StackTemplate.RepositoryName(app), ct)) removed.Add($"repository {StackTemplate.RepositoryName(app)} and its images");
         var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
@@ -336,6 +341,19 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
                     .Select(e => (JsonNode)new JsonObject { ["name"] = e.Key, ["value"] = e.Value }).ToArray()),
             });
         }
+        return definition;
+    }
+
+    /// <summary>The container reads each secret from its SSM parameter; no value is in the definition.</summary>
+    private static JsonObject WithSecrets(JsonObject definition, AppManifest app)
+    {
+        var container = definition["containerDefinitions"]?.AsArray().FirstOrDefault(c => c?["name"]?.GetValue<string>() == StackTemplate.ContainerName(app));
+        if (container is null) return definition;
+        if (container["environment"] is JsonArray environment)
+            foreach (var clash in environment.Where(e => app.Secrets.ContainsKey(e?["name"]?.GetValue<string>() ?? "")).ToList()) environment.Remove(clash);
+        if (app.Secrets.Count == 0) container.AsObject().Remove("secrets");
+        else container["secrets"] = new JsonArray(app.Secrets.Keys.Order(StringComparer.Ordinal)
+            .Select(name => (JsonNode)new JsonObject { ["name"] = name, ["valueFrom"] = StackTemplate.SecretParameter(app, name) }).ToArray());
         return definition;
     }
 

@@ -29,6 +29,7 @@ public static class StackTemplate
     // Names are set explicitly in the template, so Slipway finds its resources without reading stack outputs.
     public static string ClusterName(AppManifest app) => StackName(app);
     public static string ServiceName(AppManifest app) => app.App;
+    public static string SecretParameter(AppManifest app, string secret) => $"/slipway/{app.App}/{secret}";
 
     public static string Render(AppManifest app, DriftRepairTags? repair = null) =>
         Build(app, repair).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
@@ -99,6 +100,7 @@ public static class StackTemplate
                     }),
                 },
                 ["ManagedPolicyArns"] = new JsonArray("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
+                ["Policies"] = SecretsPolicy(app),
             }),
             ["TaskDefinition"] = Resource("AWS::ECS::TaskDefinition", new JsonObject
             {
@@ -206,6 +208,21 @@ public static class StackTemplate
         return app.Aws.CertificateArn is not null ? $"https://{host}/"
             : app.Aws.ListenerPort == 80 ? $"http://{host}/" : $"http://{host}:{app.Aws.ListenerPort}/";
     }
+
+    /// <summary>Lets ECS read the app's secret parameters (and nothing else) when it starts a task.</summary>
+    private static JsonArray SecretsPolicy(AppManifest app) => app.Secrets.Count == 0 ? [] : new JsonArray(new JsonObject
+    {
+        ["PolicyName"] = "read-secrets",
+        ["PolicyDocument"] = new JsonObject
+        {
+            ["Version"] = "2012-10-17",
+            ["Statement"] = new JsonArray(new JsonObject
+            {
+                ["Effect"] = "Allow", ["Action"] = new JsonArray("ssm:GetParameters"),
+                ["Resource"] = new JsonObject { ["Fn::Sub"] = $"arn:aws:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/slipway/{app.App}/*" },
+            }),
+        },
+    });
 
     private static int[] PublicPorts(AppManifest app) => app.Aws.CertificateArn is null ? [app.Aws.ListenerPort] : [80, 443];
 
