@@ -59,15 +59,9 @@ public sealed class EcsClient(AwsJsonClient json)
         var described = (JsonObject)CamelCase(current);
         foreach (var field in RegisterFields)
             if (described[field] is { } value) request[field] = value.DeepClone();
-        var containers = request["containerDefinitions"]?.AsArray() ?? throw new ArgumentException("no containerDefinitions");
-        var target = containers.FirstOrDefault(c => c?["name"]?.GetValue<string>() == container)
-            ?? throw new ArgumentException($"no container named {container}");
+        var target = TaskDefinitionJson.Container(request, container) ?? throw new ArgumentException($"no container named {container}");
         target["image"] = image;
-        var environment = target["environment"]?.AsArray() ?? [];
-        target["environment"] = environment;
-        var entry = environment.FirstOrDefault(e => e?["name"]?.GetValue<string>() == "SLIPWAY_VERSION");
-        if (entry is null) environment.Add(new JsonObject { ["name"] = "SLIPWAY_VERSION", ["value"] = version });
-        else entry["value"] = version;
+        TaskDefinitionJson.SetEnvironment(target, "SLIPWAY_VERSION", version);
         return request;
     }
 

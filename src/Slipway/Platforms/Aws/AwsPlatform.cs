@@ -127,11 +127,10 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         if (service?.TaskDefinition is null || service.DesiredCount == 0)
             return new AppStatus(app.App, Name, url, null, [], null);
         var definition = EcsClient.CamelCase(await ecs.DescribeTaskDefinitionAsync(service.TaskDefinition, ct));
-        var container = definition["containerDefinitions"]?.AsArray().FirstOrDefault(c => c?["name"]?.GetValue<string>() == StackTemplate.ContainerName(app));
-        var version = container?["environment"]?.AsArray()
-            .FirstOrDefault(e => e?["name"]?.GetValue<string>() == "SLIPWAY_VERSION")?["value"]?.GetValue<string>() is { Length: > 0 } v && v != "none" ? v : null;
-        var fingerprint = container?["environment"]?.AsArray()
-            .FirstOrDefault(e => e?["name"]?.GetValue<string>() == "SLIPWAY_FINGERPRINT")?["value"]?.GetValue<string>();
+        var container = TaskDefinitionJson.Container(definition.AsObject(), StackTemplate.ContainerName(app));
+        var version = container is null ? null
+            : TaskDefinitionJson.Environment(container, "SLIPWAY_VERSION") is { Length: > 0 } v && v != "none" ? v : null;
+        var fingerprint = container is null ? null : TaskDefinitionJson.Environment(container, "SLIPWAY_FINGERPRINT");
         var replicas = Enumerable.Range(1, service.RunningCount)
             .Select(i => new ReplicaStatus($"{serviceName}-task-{i}", version ?? "?", "RUNNING", "healthy", null, fingerprint)).ToList();
         return new AppStatus(app.App, Name, url, version, replicas, service.Events?.FirstOrDefault()?.CreatedAt);
@@ -192,7 +191,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         // Secrets go to SSM Parameter Store as SecureStrings; the task definition names them, ECS injects the values.
         foreach (var (name, value) in SecretResolver.Resolve(app, Environment.GetEnvironmentVariable))
             await ssm.PutSecretAsync(StackTemplate.SecretParameter(app, name), value, ct);
-        var revision = await ecs.RegisterRevisionAsync(WithSecrets(WithFingerprint(current, app, version), app), StackTemplate.ContainerName(app), image, version, ct);
+        var revision = await ecs.RegisterRevisionAsync(ForRelease(current, app, version), StackTemplate.ContainerName(app), image, version, ct);
         log.Info($"registered {revision.Split('/').Last()} ({image})");
         await beforeCutover(ct); // ECS moves traffic itself once the service is updated
         // With autoscaling, the scaler owns the task count: keep what it chose.
@@ -327,7 +326,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         definition["requiresCompatibilities"] ??= new JsonArray("FARGATE");
         var containers = definition["containerDefinitions"]?.AsArray() ?? [];
         definition["containerDefinitions"] = containers;
-        if (!containers.Any(c => c?["name"]?.GetValue<string>() == StackTemplate.ContainerName(app)))
+        if (TaskDefinitionJson.Container(definition, StackTemplate.ContainerName(app)) is null)
         {
             containers.Clear();
             containers.Add(new JsonObject
@@ -344,29 +343,19 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         return definition;
     }
 
-    /// <summary>The container reads each secret from its SSM parameter; no value is in the definition.</summary>
-    private static JsonObject WithSecrets(JsonObject definition, AppManifest app)
+    /// <summary>
+    /// The release's own settings in the app's container: its fingerprint, and its secrets read from their SSM
+    /// parameters (so no value is in the definition). Edits <paramref name="definition"/>, a fresh copy from <see cref="Completed"/>.
+    /// </summary>
+    private static JsonObject ForRelease(JsonObject definition, AppManifest app, string version)
     {
-        var container = definition["containerDefinitions"]?.AsArray().FirstOrDefault(c => c?["name"]?.GetValue<string>() == StackTemplate.ContainerName(app));
-        if (container is null) return definition;
-        if (container["environment"] is JsonArray environment)
-            foreach (var clash in environment.Where(e => app.Secrets.ContainsKey(e?["name"]?.GetValue<string>() ?? "")).ToList()) environment.Remove(clash);
-        if (app.Secrets.Count == 0) container.AsObject().Remove("secrets");
+        var container = TaskDefinitionJson.Container(definition, StackTemplate.ContainerName(app))!;
+        TaskDefinitionJson.SetEnvironment(container, "SLIPWAY_FINGERPRINT", ReleaseFingerprint.Of(app, version));
+        var environment = container["environment"]!.AsArray();
+        foreach (var clash in environment.Where(e => app.Secrets.ContainsKey(e?["name"]?.GetValue<string>() ?? "")).ToList()) environment.Remove(clash);
+        if (app.Secrets.Count == 0) container.Remove("secrets");
         else container["secrets"] = new JsonArray(app.Secrets.Keys.Order(StringComparer.Ordinal)
             .Select(name => (JsonNode)new JsonObject { ["name"] = name, ["valueFrom"] = StackTemplate.SecretParameter(app, name) }).ToArray());
         return definition;
     }
-
-    private static JsonObject WithFingerprint(JsonObject definition, AppManifest app, string version)
-    {
-        var copy = (JsonObject)EcsClient.CamelCase(definition);
-        var container = copy["containerDefinitions"]?.AsArray().FirstOrDefault(c => c?["name"]?.GetValue<string>() == StackTemplate.ContainerName(app));
-        if (container is null) return copy;
-        var environment = container["environment"]?.AsArray() ?? [];
-        container["environment"] = environment;
-        foreach (var stale in environment.Where(e => e?["name"]?.GetValue<string>() == "SLIPWAY_FINGERPRINT").ToList()) environment.Remove(stale);
-        environment.Add(new JsonObject { ["name"] = "SLIPWAY_FINGERPRINT", ["value"] = ReleaseFingerprint.Of(app, version) });
-        return copy;
-    }
-
 }
