@@ -33,6 +33,11 @@ public static class CommandRunner
             reporter.Error("interrupted", "run the same command again: it converges from where this one stopped");
             return ErrorCodeExtensions.Cancelled;
         }
+        catch (Slipway.Engine.EngineTimeoutException e)
+        {
+            reporter.Error(e.Message, "check the engine (docker info, or its log); once it answers, run the command again: it converges");
+            return ErrorCodeExtensions.OperationFailed;
+        }
         catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
         {
             reporter.Error($"a local service stopped answering: {e.Message}", "check the container engine and run the command again");

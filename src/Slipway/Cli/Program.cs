@@ -8,7 +8,19 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var root = new RootCommand("Slipway: deploy any containerised web app from git, with zero-downtime rollouts, locally or on AWS.")
+        var root = CreateRoot();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"error: {parse.Errors[0].Message}");
+            await Console.Error.WriteLineAsync("hint: see slipway --help, or slipway <command> --help");
+            return ErrorCodeExtensions.InvalidInput;
+        }
+        return await parse.InvokeAsync();
+    }
+
+    /// <summary>Every command and its options; the tests walk it, so no command goes without --help.</summary>
+    public static RootCommand CreateRoot() => new RootCommand("Slipway: deploy any containerised web app from git, with zero-downtime rollouts, locally or on AWS.")
         {
             UpCommand.Create(),
             PlanCommand.Create(),
@@ -22,13 +34,4 @@ public static class Program
             DriftCommand.Create(),
             EdgeCommand.Create(),
         };
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            await Console.Error.WriteLineAsync($"error: {parse.Errors[0].Message}");
-            await Console.Error.WriteLineAsync("hint: see slipway --help, or slipway <command> --help");
-            return ErrorCodeExtensions.InvalidInput;
-        }
-        return await parse.InvokeAsync();
-    }
 }

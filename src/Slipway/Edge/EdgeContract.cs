@@ -30,7 +30,31 @@ public sealed record EdgeInfo(int ProcessId, DateTimeOffset StartedAt, IReadOnly
 /// <summary>A failure the edge answers with: a stable code, a message, and per-target detail when it has some.</summary>
 public sealed record EdgeError(string Error, string Message, IReadOnlyList<TargetFailure>? Targets = null);
 
-public sealed record TargetFailure(string Id, string Address, string LastError);
+/// <summary>
+/// Why one target did not pass its health gate, from every probe it got: whether anything ever answered, with
+/// which HTTP status, and when the first answer came. <see cref="Outcome"/> is one of <see cref="TargetOutcomes"/>.
+/// </summary>
+public sealed record TargetFailure(string Id, string Address, string Outcome, string LastError, int Probes, int Answers,
+    int? LastStatus, TimeSpan? FirstAnswerAfter)
+{
+    /// <summary>One line for a person: "answered HTTP 500 to 7 of 9 probes of /health, the first 1.2s after the start".</summary>
+    public string Describe(string path, TimeSpan deadline) => Outcome switch
+    {
+        TargetOutcomes.UnhealthyStatus =>
+            $"answered HTTP {LastStatus} to {Answers} of {Probes} probe(s) of {path}, the first {Common.Duration.Format(FirstAnswerAfter ?? TimeSpan.Zero)} after it started",
+        TargetOutcomes.TimedOut =>
+            $"accepted connections but {path} never answered within the probe timeout ({Probes} probe(s); last: {LastError})",
+        _ => $"never answered: no HTTP answer within {Common.Duration.Format(deadline)} ({Probes} probe(s); last: {LastError})",
+    };
+}
+
+/// <summary>How a target failed its gate, most telling first: it answered with an error, it hung, or nothing answered.</summary>
+public static class TargetOutcomes
+{
+    public const string UnhealthyStatus = "unhealthy_status";
+    public const string TimedOut = "timed_out";
+    public const string NeverAnswered = "never_answered";
+}
 
 /// <summary>The edge's named errors, matched by the CLI and the tests.</summary>
 public static class EdgeErrors

@@ -13,12 +13,16 @@ namespace Slipway.Engine;
 /// </summary>
 public sealed class DockerEngine : IDisposable
 {
+    /// <summary>How long a call may wait for the engine to start answering (a stop waits out its grace period first).</summary>
+    public static readonly TimeSpan DefaultAnswerTimeout = TimeSpan.FromSeconds(60);
+
     private readonly HttpClient _http;
 
-    public DockerEngine(EngineEndpoint endpoint)
+    public DockerEngine(EngineEndpoint endpoint, TimeSpan? answerTimeout = null)
     {
         Endpoint = endpoint;
-        _http = new HttpClient(endpoint.CreateHandler()) { BaseAddress = endpoint.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        var handler = new AnswerTimeoutHandler(endpoint.Display, answerTimeout ?? DefaultAnswerTimeout) { InnerHandler = endpoint.CreateHandler() };
+        _http = new HttpClient(handler) { BaseAddress = endpoint.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public EngineEndpoint Endpoint { get; }
@@ -39,7 +43,7 @@ public sealed class DockerEngine : IDisposable
         {
             return await VersionAsync(ct);
         }
-        catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException
+        catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or EngineTimeoutException
                                    || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             throw new Common.SlipwayException(Common.ErrorCode.EngineUnreachable, $"no container engine answers at {Endpoint.Display}",
@@ -145,6 +149,19 @@ public sealed class DockerEngine : IDisposable
             new StringContent(CreateContainerBody(spec).ToJsonString(), Encoding.UTF8, "application/json"), ct);
         await EnsureSuccessAsync(response, ct);
         return Str(JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!, "Id");
+    }
+
+    /// <summary>
+    /// Waits until the container next exits and returns its exit code. The engine answers the call at once
+    /// and the body when the exit happens, so only the answer is bounded by the answer timeout.
+    /// </summary>
+    public async Task<int> WaitForNextExitAsync(string id, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"{ApiPrefix}/containers/{id}/wait?condition=next-exit");
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        await EnsureSuccessAsync(response, ct);
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
+        return json["StatusCode"]?.GetValue<int>() ?? -1;
     }
 
     public Task StartContainerAsync(string id, CancellationToken ct) => PostAsync($"{ApiPrefix}/containers/{id}/start", ct);
@@ -292,6 +309,31 @@ public sealed class DockerEngine : IDisposable
 
     public void Dispose() => _http.Dispose();
 }
+
+/// <summary>
+/// Bounds the wait for the engine's answer to each request (its status and headers; a build's or a log's
+/// stream may then go on as long as it needs), so an engine that accepts connections and never answers
+/// fails the call with a clear error instead of hanging the CLI.
+/// </summary>
+internal sealed class AnswerTimeoutHandler(string endpoint, TimeSpan timeout) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            return await base.SendAsync(request, bounded.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new EngineTimeoutException(
+                $"the container engine at {endpoint} did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {Common.Duration.Format(timeout)}");
+        }
+    }
+}
+
+public sealed class EngineTimeoutException(string message) : TimeoutException(message);
 
 /// <summary>Docker multiplexes stdout and stderr of a non-TTY container into 8-byte-header frames.</summary>
 public static class LogStream

@@ -93,9 +93,17 @@ public sealed class SourceResolver(Git git, string cacheRoot)
                 "list them with: git ls-remote <repo>");
     }
 
+    /// <summary>
+    /// The commit a version names. Without a subdirectory the whole repository is the app, so it is the commit
+    /// checked out, as the original script's <c>git rev-parse --short HEAD</c>. With one, it is the last commit
+    /// on the checked-out commit's first-parent chain that changed it: a merge counts as the change it brings
+    /// (never the merged branch's own commit), and a commit elsewhere in the repository is not a new version.
+    /// </summary>
     private async Task<string> LastCommitAsync(string repo, string revision, string pathspec, CancellationToken ct)
     {
-        var log = await git.RunAsync(repo, ["rev-list", "-1", revision, "--", pathspec], ct);
+        var log = pathspec == "."
+            ? await git.RunAsync(repo, ["rev-parse", "--verify", "--quiet", revision + "^{commit}"], ct)
+            : await git.RunAsync(repo, ["rev-list", "-1", "--first-parent", revision, "--", pathspec], ct);
         if (!log.Ok || log.Output.Length == 0)
             throw new SlipwayException(ErrorCode.SourceNotFound,
                 pathspec == "." ? "source: the repository has no commits" : $"source.subdirectory: no commit touches \"{pathspec}\"",

@@ -28,7 +28,7 @@ public sealed class EdgeProxyTests : IAsyncLifetime
     private DeployArgs Args(string version, IEnumerable<TestBackend> targets, int? port = null, string? host = null,
         TimeSpan? healthTimeout = null, TimeSpan? drain = null) =>
         new(version, port ?? _port, host, targets.Select(t => new EdgeTarget(t.Name, t.Address)).ToList(), Health,
-            healthTimeout ?? TimeSpan.FromSeconds(10), drain ?? TimeSpan.FromSeconds(5));
+            healthTimeout ?? TimeSpan.FromSeconds(30), drain ?? TimeSpan.FromSeconds(5));
 
     private async Task<(string Body, string? Version)> GetAsync(string path = "/", string? host = null, int? port = null)
     {
@@ -67,36 +67,38 @@ public sealed class EdgeProxyTests : IAsyncLifetime
         var fresh = await BackendAsync("new");
 
         using var stopLoad = new CancellationTokenSource();
-        var failures = 0;
+        var failures = new List<string>();
         var total = 0;
-        var load = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        // A few sequential clients, as the probes share this process: enough to overlap the swap, not to starve it.
+        var load = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
         {
             while (!stopLoad.IsCancellationRequested)
             {
                 try
                 {
                     using var response = await Http.Client.GetAsync($"http://127.0.0.1:{_port}/", CancellationToken.None);
-                    if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failures);
+                    if (response.StatusCode != HttpStatusCode.OK) lock (failures) failures.Add($"HTTP {(int)response.StatusCode}");
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
-                    Interlocked.Increment(ref failures);
+                    lock (failures) failures.Add(e.Message);
                 }
                 Interlocked.Increment(ref total);
             }
         })).ToList();
 
-        await Task.Delay(300, Ct);
-        var outcome = await _edge.Client.DeployAsync("shop", Args("v2", [fresh]), Ct);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref total) >= 50), TimeSpan.FromSeconds(30), "the load is running");
+        var outcome = await _edge.Client.DeployAsync("shop", Args("v2", [fresh], healthTimeout: TimeSpan.FromSeconds(30)), Ct);
         await old.DisposeAsync(); // the old replica goes away right after the deploy returns, as the platform stops it
         _backends.Remove(old);
-        await Task.Delay(300, Ct);
+        var afterSwap = Volatile.Read(ref total);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref total) >= afterSwap + 50), TimeSpan.FromSeconds(30),
+            "50 more requests went through after the old replica was gone");
         await stopLoad.CancelAsync();
         await Task.WhenAll(load);
 
         Assert.Equal("v1", outcome.PreviousVersion);
-        Assert.True(total > 200, $"only {total} requests were sent");
-        Assert.Equal(0, failures);
+        Assert.Empty(failures);
         Assert.Equal("v2", (await GetAsync()).Version);
     }
 
@@ -109,18 +111,22 @@ public sealed class EdgeProxyTests : IAsyncLifetime
         broken.HealthStatus = 500;
 
         var error = await Assert.ThrowsAsync<EdgeRequestException>(() =>
-            _edge.Client.DeployAsync("shop", Args("v2", [broken], healthTimeout: TimeSpan.FromSeconds(1)), Ct));
+            _edge.Client.DeployAsync("shop", Args("v2", [broken], healthTimeout: TimeSpan.FromSeconds(3)), Ct));
 
         Assert.Equal(EdgeErrors.TargetFailedToBecomeHealthy, error.Error.Error);
         var failure = Assert.Single(error.Error.Targets!);
         Assert.Equal("broken", failure.Id);
-        Assert.Contains("HTTP 500", failure.LastError);
+        Assert.Equal(TargetOutcomes.UnhealthyStatus, failure.Outcome);
+        Assert.Equal(500, failure.LastStatus);
+        Assert.Equal(failure.Probes, failure.Answers);
+        Assert.NotNull(failure.FirstAnswerAfter);
+        Assert.StartsWith("answered HTTP 500 to", failure.Describe("/health", TimeSpan.FromSeconds(3)));
         Assert.Equal(("backend old", "v1"), await GetAsync());
         Assert.Equal(0, broken.Served);
     }
 
     [Fact]
-    public async Task A_target_that_refuses_connections_is_rejected_with_the_reason()
+    public async Task A_target_that_refuses_connections_is_rejected_as_never_answering()
     {
         var old = await BackendAsync("old");
         await _edge.Client.DeployAsync("shop", Args("v1", [old]), Ct);
@@ -128,9 +134,12 @@ public sealed class EdgeProxyTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<EdgeRequestException>(() => _edge.Client.DeployAsync("shop",
             new DeployArgs("v2", _port, null, [new EdgeTarget("dead", $"http://127.0.0.1:{closedPort}")], Health,
-                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), Ct));
+                TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1)), Ct));
 
-        Assert.Contains("ConnectionRefused", Assert.Single(error.Error.Targets!).LastError);
+        var failure = Assert.Single(error.Error.Targets!);
+        Assert.Equal(TargetOutcomes.NeverAnswered, failure.Outcome);
+        Assert.Contains("ConnectionRefused", failure.LastError);
+        Assert.Equal(0, failure.Answers);
         Assert.Equal("v1", (await GetAsync()).Version);
     }
 
@@ -140,12 +149,16 @@ public sealed class EdgeProxyTests : IAsyncLifetime
         var old = await BackendAsync("old");
         await _edge.Client.DeployAsync("shop", Args("v1", [old]), Ct);
         var fresh = await BackendAsync("new");
-
         var slow = GetAsync("/slow");
-        await Task.Delay(200, Ct);
-        var outcome = await _edge.Client.DeployAsync("shop", Args("v2", [fresh], drain: TimeSpan.FromSeconds(10)), Ct);
+        await old.SlowArrived.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        Assert.True(slow.IsCompleted, "the deploy returned before the old release's request finished");
+        var deploy = _edge.Client.DeployAsync("shop", Args("v2", [fresh], drain: TimeSpan.FromSeconds(60)), Ct);
+        await Eventually.WaitUntilAsync(async () => (await _edge.Client.RouteAsync("shop", Ct))?.Route.Version == "v2",
+            TimeSpan.FromSeconds(30), "the edge cut over to v2");
+
+        Assert.False(deploy.IsCompleted, "the deploy returned while a request was still in flight on the old release");
+        old.ReleaseSlow();
+        var outcome = await deploy;
         Assert.Equal("slow old", (await slow).Body);
         Assert.False(outcome.DrainTimedOut);
         Assert.Equal(1, outcome.DrainedTargets);
@@ -157,13 +170,15 @@ public sealed class EdgeProxyTests : IAsyncLifetime
         var old = await BackendAsync("old");
         await _edge.Client.DeployAsync("shop", Args("v1", [old]), Ct);
         var fresh = await BackendAsync("new");
-
         var slow = GetAsync("/slow");
-        await Task.Delay(200, Ct);
+        await old.SlowArrived.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
         var outcome = await _edge.Client.DeployAsync("shop", Args("v2", [fresh], drain: TimeSpan.FromMilliseconds(300)), Ct);
 
         Assert.True(outcome.DrainTimedOut);
-        await slow;
+        Assert.False(slow.IsCompleted);
+        old.ReleaseSlow();
+        Assert.Equal("slow old", (await slow).Body); // giving up on draining does not cut the request off
     }
 
     [Fact]

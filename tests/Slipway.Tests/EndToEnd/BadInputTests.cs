@@ -96,16 +96,34 @@ public sealed class BadInputTests
         Assert.False(File.Exists(Path.Combine(app.Cli.StateDirectory, "edge", "control.sock")), "an edge proxy was started");
     }
 
-    [Fact]
-    public async Task Help_is_everywhere()
+    /// <summary>Every command and subcommand, walked from the CLI's own command tree so a new one cannot be missed.</summary>
+    public static TheoryData<string> Commands()
+    {
+        var all = new TheoryData<string>();
+        void Walk(System.CommandLine.Command command, string path)
+        {
+            foreach (var sub in command.Subcommands)
+            {
+                var name = (path + " " + sub.Name).Trim();
+                all.Add(name);
+                Walk(sub, name);
+            }
+        }
+        Walk(Slipway.Cli.Program.CreateRoot(), "");
+        return all;
+    }
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task Help_is_everywhere(string command)
     {
         var cli = new SlipwayCli(Path.GetTempPath());
-        foreach (var command in new[] { "up", "status", "rollback", "destroy", "edge" })
-        {
-            var result = await cli.RunAsync(command, "--help");
-            Assert.Equal(0, result.ExitCode);
-            Assert.Contains("Usage:", result.Stdout);
-        }
+        var result = await cli.RunAsync([.. command.Split(' '), "--help"], null, TestContext.Current.CancellationToken);
+
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains($"Usage:\n  slipway {command}", result.Stdout.Replace("\r", ""));
+        Assert.Contains("Options:", result.Stdout);
+        Assert.Empty(result.Stderr);
     }
 }
 

@@ -39,24 +39,41 @@ public sealed class DayTwoTests
         var replicas = (await app.ContainersAsync()).Select(c => c.Name).ToList();
         Assert.All(replicas, name => Assert.Contains(lines, l => l.Contains($"[{name}]", StringComparison.Ordinal)));
         Assert.Contains(lines, l => l.Contains("Booting worker", StringComparison.Ordinal));
-        var times = lines.Select(l => l[..12]).ToList();
-        Assert.Equal(times.Order(StringComparer.Ordinal), times); // interleaved by time
         Assert.DoesNotContain(lines, l => l.Contains(broken, StringComparison.Ordinal)); // --version filters
+
+        var json = await app.Cli.RunAsync(["logs", "-m", app.ManifestPath, "--version", app.FirstVersion, "--json"], null, Ct);
+        Assert.Equal(0, json.ExitCode);
+        var entries = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(lines.Length, entries.Count);
+        var times = entries.Select(e => e.GetProperty("time").GetDateTimeOffset()).ToList();
+        Assert.Equal(times.Order(), times); // interleaved by time, compared as instants (not local clock text)
+        Assert.Equal(replicas.Order(), entries.Select(e => e.GetProperty("replica").GetString()!).Distinct().Order());
     }
 
     [Fact]
     public async Task No_wait_fails_fast_while_another_run_holds_the_lock_and_lock_status_names_it()
     {
         await using var app = new LocalApp("lock");
+        // The first run parks in its preBuild hook, holding the lock, until the test lets it go on.
+        var park = Path.Combine(Path.GetDirectoryName(app.ManifestPath)!, "parked");
+        var go = Path.Combine(Path.GetDirectoryName(app.ManifestPath)!, "go");
+        app.WriteManifest(extra: $"hooks:\n  preBuild: touch {park}; while [ ! -f {go} ]; do sleep 0.05; done\n");
         using var first = app.Start("up");
-        await Eventually.WaitUntilAsync(async () =>
-            (await app.Cli.RunAsync(["lock", "status", "--json", "-f", app.ManifestPath], null, Ct)).Stdout.Contains("\"held\": true"),
-            TimeSpan.FromSeconds(30), "the first run holds the lock");
-
-        var second = await app.RunAsync("up", "--no-wait");
-        var release = await app.RunAsync("lock", "release");
+        CliResult held, second, release;
+        try
+        {
+            await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(park)), TimeSpan.FromSeconds(60), "the first run is parked in its hook");
+            held = await app.RunAsync("lock", "status", "--json");
+            second = await app.RunAsync("up", "--no-wait");
+            release = await app.RunAsync("lock", "release");
+        }
+        finally
+        {
+            File.WriteAllText(go, "");
+        }
         var firstResult = await first.WaitAsync(Ct);
 
+        Assert.Contains("\"held\": true", held.Stdout);
         Assert.Equal(1, second.ExitCode);
         Assert.Contains("error: another slipway run is working on", second.Stderr);
         Assert.Contains("slipway up", second.Stderr);

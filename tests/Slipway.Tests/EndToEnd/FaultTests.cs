@@ -36,44 +36,76 @@ public sealed class FaultTests
     /// <summary>Runs a command while a load goes through the edge; asserts the load saw no failure.</summary>
     private static async Task<CliResult> UnderLoadAsync(LocalApp app, Func<Task<CliResult>> command)
     {
-        using var stop = new CancellationTokenSource();
-        var load = LocalLifecycleTests.LoadAsync(app.Url, stop.Token);
+        await using var load = LoadLoop.Start(app.Url);
+        await load.WaitForMoreAsync(20, "before the command");
         var result = await command();
-        await stop.CancelAsync();
-        var (sent, failed) = await load;
-        Assert.Equal(0, failed);
-        Assert.True(sent > 50, $"only {sent} requests");
+        await load.WaitForMoreAsync(20, "after the command");
+        var (_, failures) = await load.StopAsync();
+        Assert.Empty(failures);
         return result;
     }
 
     public static TheoryData<string> KillPoints => ["after-build", "after-start", "after-cutover", "during-drain"];
 
+    /// <summary>
+    /// Each kill point is reached through a synchronisation point, never a race: a preCutover hook that parks
+    /// the run with its new replicas started, or a request held in flight on the old release, so the edge keeps
+    /// draining after the cut-over until the test releases it.
+    /// </summary>
     [Theory]
     [MemberData(nameof(KillPoints))]
     public async Task Killed_mid_deploy_then_rerun_converges_to_one_healthy_release(string point)
     {
         await using var app = new LocalApp("kill");
-        app.WriteManifest(extra: "env:\n  SLOW_SECONDS: \"4\"\n");
-        if (point == "during-drain")
-            File.WriteAllText(app.ManifestPath, File.ReadAllText(app.ManifestPath).Replace("drain: 2s", "drain: 15s"));
+        var folder = Path.GetDirectoryName(app.ManifestPath)!;
+        var (parked, go) = (Path.Combine(folder, "parked"), Path.Combine(folder, "go"));
+        void Manifest(string hook)
+        {
+            app.WriteManifest(extra: $"env:\n  SLOW_SECONDS: \"100\"\n{hook}");
+            File.WriteAllText(app.ManifestPath, File.ReadAllText(app.ManifestPath).Replace("drain: 2s", "drain: 100s"));
+        }
+        Manifest("");
         Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        if (point == "after-start") Manifest($"hooks:\n  preCutover: touch {parked}; while [ ! -f {go} ]; do sleep 0.05; done\n");
+        var oldTargets = (await app.RouteAsync())!.Targets.Select(t => t.Address).ToList();
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = app.Repo.Commit("v2");
 
-        Task<(string Body, string? Version)>? slow = point == "during-drain" ? app.GetAsync("/slow") : null;
-        using var running = app.Start("up");
-        Func<Task<bool>> reached = point switch
+        using var longClient = new HttpClient { Timeout = TimeSpan.FromMinutes(3) };
+        Task<string>? held = null;
+        if (point is "after-cutover" or "during-drain")
         {
-            "after-build" => async () => (await app.ImagesAsync()).Any(i => i.Labels.GetValueOrDefault("slipway.version") == second),
-            "after-start" => async () => (await app.ContainersAsync()).Count(c => c.Labels.GetValueOrDefault("slipway.version") == second && c.State == "running") == 2,
-            _ => async () => (await app.RouteAsync())?.Route.Version == second,
-        };
-        await Eventually.WaitUntilAsync(reached, TimeSpan.FromSeconds(60), $"the deploy reached {point}");
-        Assert.False(running.HasExited, $"the deploy finished before it could be killed at {point}");
-        running.KillHard();
+            held = longClient.GetStringAsync(new Uri(app.Url, "/slow"), Ct);
+            await Eventually.WaitUntilAsync(async () => await AnyAsync(oldTargets, t => longClient.GetStringAsync($"{t}/slow-arrived", Ct), "yes"),
+                TimeSpan.FromSeconds(30), "the held request reached an old replica");
+        }
+        using var running = app.Start("up");
+        try
+        {
+            Func<Task<bool>> reached = point switch
+            {
+                "after-build" => async () => (await app.ImagesAsync()).Any(i => i.Labels.GetValueOrDefault("slipway.version") == second),
+                "after-start" => () => Task.FromResult(File.Exists(parked)),
+                _ => async () => (await app.RouteAsync())?.Route.Version == second,
+            };
+            await Eventually.WaitUntilAsync(reached, TimeSpan.FromSeconds(90), $"the deploy reached {point}");
+            if (point == "after-start")
+                Assert.Equal(2, (await app.ContainersAsync()).Count(c => c.Labels.GetValueOrDefault("slipway.version") == second && c.State == "running"));
+            Assert.False(running.HasExited, $"the deploy finished before it could be killed at {point}");
+            if (point == "after-cutover")
+                await ReleaseAsync(longClient, oldTargets); // draining ends: the run goes on to stop the old replicas
+            running.KillHard();
+        }
+        finally
+        {
+            File.WriteAllText(go, ""); // a parked hook outlives the killed CLI: let it end
+        }
 
-        if (slow is not null)
-            Assert.Equal($"slow {app.FirstVersion}\n", (await slow).Body); // the edge finished draining on its own
+        if (held is not null)
+        {
+            await ReleaseAsync(longClient, oldTargets);
+            Assert.Equal($"slow {app.FirstVersion}\n", await held); // the edge went on draining on its own
+        }
 
         var rerun = await app.RunAsync("up");
         Assert.True(rerun.ExitCode == 0, rerun.All);
@@ -86,6 +118,23 @@ public sealed class FaultTests
         Assert.Equal(second, route!.Route.Version);
         Assert.Equal(containers.Select(c => c.Name).Order(), route.Targets.Select(t => t.Id).Order());
         Assert.Equal(($"v2 {second}\n", second), await app.GetAsync());
+    }
+
+    private static async Task<bool> AnyAsync(IEnumerable<string> targets, Func<string, Task<string>> get, string expected)
+    {
+        foreach (var target in targets)
+            if (await get(target) == expected) return true;
+        return false;
+    }
+
+    /// <summary>Lets held requests on the old replicas finish (any that is gone already is fine).</summary>
+    private static async Task ReleaseAsync(HttpClient client, IEnumerable<string> targets)
+    {
+        foreach (var target in targets)
+        {
+            try { (await client.PostAsync($"{target}/release", null, Ct)).Dispose(); }
+            catch (HttpRequestException) { }
+        }
     }
 
     [Fact]
@@ -108,15 +157,32 @@ public sealed class FaultTests
     {
         await using var app = new LocalApp("conc");
         await using var other = new LocalApp("other", app.Cli.StateDirectory);
+        var folder = Path.GetDirectoryName(app.ManifestPath)!;
+        var (parked, go) = (Path.Combine(folder, "parked"), Path.Combine(folder, "go"));
+        // The first run parks in its preBuild hook, holding the app's lock, until the test lets it go on.
+        app.WriteManifest(extra: $"hooks:\n  preBuild: test -f {parked} || {{ touch {parked}; while [ ! -f {go} ]; do sleep 0.05; done; }}\n");
 
         using var first = app.Start("up");
-        await Task.Delay(300, Ct);
         using var second = app.Start("up");
-        using var third = other.Start("up");
-        var results = await Task.WhenAll(first.WaitAsync(Ct), second.WaitAsync(Ct), third.WaitAsync(Ct));
+        CliResult otherResult;
+        try
+        {
+            await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(parked)), TimeSpan.FromSeconds(60), "a run is parked holding the lock");
+            await Eventually.WaitUntilAsync(() => Task.FromResult((first.StderrSoFar + second.StderrSoFar).Contains("waiting for another slipway run", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(60), "the other run of the same app waits for the lock");
+            otherResult = await other.RunAsync("up"); // another app is not held up by this app's lock
+            Assert.False(first.HasExited || second.HasExited, "a run of the first app ended while one was parked");
+        }
+        finally
+        {
+            File.WriteAllText(go, "");
+        }
+        var results = await Task.WhenAll(first.WaitAsync(Ct), second.WaitAsync(Ct));
 
+        Assert.True(otherResult.ExitCode == 0, otherResult.All);
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.All));
-        Assert.Contains(results[..2], r => r.Stderr.Contains("waiting for another slipway run", StringComparison.Ordinal));
+        Assert.Single(results, r => r.Stderr.Contains("waiting for another slipway run", StringComparison.Ordinal));
+        Assert.Single(results, r => r.Stderr.Contains("nothing to do", StringComparison.Ordinal)); // the second found the first's work done
         Assert.Equal(2, (await app.ContainersAsync()).Count);
         Assert.Equal(2, (await other.ContainersAsync()).Count);
         Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);

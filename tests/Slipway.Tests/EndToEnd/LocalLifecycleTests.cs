@@ -42,15 +42,13 @@ public sealed class LocalLifecycleTests
         // A new commit to the app rolls out while a load runs: no request fails.
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = app.Repo.Commit("second version");
-        using var stopLoad = new CancellationTokenSource();
-        var load = LoadAsync(app.Url, stopLoad.Token);
+        await using var load = LoadLoop.Start(app.Url);
+        await load.WaitForMoreAsync(20, "before the rollout");
         var rollout = await app.RunAsync("up");
-        await Task.Delay(500, Ct);
-        await stopLoad.CancelAsync();
-        var (sent, failed) = await load;
+        await load.WaitForMoreAsync(20, "after the rollout");
+        var (_, failures) = await load.StopAsync();
         Assert.True(rollout.ExitCode == 0, rollout.All);
-        Assert.True(sent > 50, $"only {sent} requests were sent during the rollout");
-        Assert.Equal(0, failed);
+        Assert.Empty(failures);
         Assert.Equal(($"v2 {second}\n", second), await app.GetAsync());
         var containers = await app.ContainersAsync();
         Assert.Equal(2, containers.Count);
@@ -97,31 +95,6 @@ public sealed class LocalLifecycleTests
             Assert.DoesNotContain(secret, output);
         foreach (var container in await app.ContainersAsync())
             Assert.DoesNotContain(container.Labels.Values, v => v.Contains(secret, StringComparison.Ordinal));
-    }
-
-    /// <summary>Sends requests in a loop until stopped; counts non-200 answers and connection errors.</summary>
-    internal static async Task<(int Sent, int Failed)> LoadAsync(Uri url, CancellationToken stop, int workers = 4)
-    {
-        var sent = 0;
-        var failed = 0;
-        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                try
-                {
-                    using var response = await Http.Client.GetAsync(url, CancellationToken.None);
-                    if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failed);
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref failed);
-                }
-                Interlocked.Increment(ref sent);
-                await Task.Delay(5, CancellationToken.None);
-            }
-        })));
-        return (sent, failed);
     }
 }
 

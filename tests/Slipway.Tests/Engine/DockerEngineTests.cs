@@ -69,14 +69,43 @@ public sealed class DockerEngineTests : IDisposable
         var error = await Assert.ThrowsAsync<EngineApiException>(() => _engine.BuildImageAsync(context,
             new ImageBuildRequest { Tag = $"slipway/{_app}:bad", DockerfilePath = BuildContext.DockerfileEntry }, _ => { }, Ct));
 
-        Assert.Contains("7", error.Message);
+        Assert.Contains("returned a non-zero code: 7", error.Message);
     }
 
     [Fact]
-    public async Task An_unreachable_engine_fails_fast()
+    public async Task An_engine_with_no_socket_is_reported_as_unreachable_naming_the_endpoint()
     {
-        using var engine = new DockerEngine(EngineEndpoint.Parse("unix://" + Path.Combine(_dir.Path, "no.sock")));
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => engine.VersionAsync(Ct));
+        var socket = "unix://" + Path.Combine(_dir.Path, "no.sock");
+        using var engine = new DockerEngine(EngineEndpoint.Parse(socket));
+
+        var error = await Assert.ThrowsAsync<Slipway.Common.SlipwayException>(() => engine.EnsureReachableAsync(Ct));
+
+        Assert.Equal(Slipway.Common.ErrorCode.EngineUnreachable, error.Code);
+        Assert.Equal($"no container engine answers at {socket}", error.Message);
+    }
+
+    [Fact]
+    public async Task An_engine_that_accepts_and_never_answers_times_out_with_a_clear_error()
+    {
+        var path = Path.Combine(_dir.Path, "silent.sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        listener.Listen();
+        var accepted = new List<System.Net.Sockets.Socket>();
+        var accepting = Task.Run(async () =>
+        {
+            try { while (true) accepted.Add(await listener.AcceptAsync(Ct)); }
+            catch (Exception e) when (e is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException) { }
+        }, Ct);
+        using var engine = new DockerEngine(EngineEndpoint.Parse("unix://" + path), answerTimeout: TimeSpan.FromMilliseconds(300));
+
+        var error = await Assert.ThrowsAsync<EngineTimeoutException>(() => engine.ListContainersAsync(Labels.ForApp(_app), Ct));
+        var unreachable = await Assert.ThrowsAsync<Slipway.Common.SlipwayException>(() => engine.EnsureReachableAsync(Ct));
+
+        Assert.Equal($"the container engine at unix://{path} did not answer GET /v1.41/containers/json within 300ms", error.Message);
+        Assert.Equal(Slipway.Common.ErrorCode.EngineUnreachable, unreachable.Code);
+        listener.Close();
+        foreach (var socket in accepted) socket.Dispose();
     }
 
     private static async Task<string> GetWithRetryAsync(string url)

@@ -75,27 +75,78 @@ public sealed class EngineRequestsTests
 
 public sealed class LogExcerptTests
 {
+    /// <summary>gunicorn's output when the app fails to import, as the engine returned it (trimmed in the middle).</summary>
+    private static readonly string[] GunicornImportFailure =
+    [
+        "[2026-12-02 02:36:31 +0000] [1] [INFO] Starting gunicorn 20.1.0",
+        "[2026-12-02 02:36:31 +0000] [1] [INFO] Listening at: http://0.0.0.0:8000 (1)",
+        "[2026-12-02 02:36:31 +0000] [1] [INFO] Using worker: sync",
+        "[2026-12-02 02:36:31 +0000] [7] [INFO] Booting worker with pid: 7",
+        "[2026-12-02 02:36:31 +0000] [7] [ERROR] Exception in worker process",
+        "Traceback (most recent call last):",
+        "  File \"/usr/lib/python3/dist-packages/gunicorn/arbiter.py\", line 589, in spawn_worker",
+        "    worker.init_process()",
+        "  File \"/usr/lib/python3/dist-packages/gunicorn/workers/base.py\", line 134, in init_process",
+        "    self.load_wsgi()",
+        "  File \"/usr/lib/python3/dist-packages/gunicorn/util.py\", line 384, in import_app",
+        "    mod = importlib.import_module(module)",
+        "          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^",
+        "  File \"<frozen importlib._bootstrap>\", line 1206, in _gcd_import",
+        "  File \"<frozen importlib._bootstrap>\", line 241, in _call_with_frames_removed",
+        "  File \"/app/app.py\", line 1, in <module>",
+        "    import no_such_module_xyz",
+        "ModuleNotFoundError: No module named 'no_such_module_xyz'",
+        "[2026-12-02 02:36:31 +0000] [7] [INFO] Worker exiting (pid: 7)",
+        "[2026-12-02 02:36:32 +0000] [1] [WARNING] Worker with pid 8 was terminated due to signal 15",
+        "[2026-12-02 02:36:32 +0000] [1] [INFO] Shutting down: Master",
+        "[2026-12-02 02:36:32 +0000] [1] [INFO] Reason: Worker failed to boot.",
+        "Traceback (most recent call last):",
+        "  File \"/usr/bin/gunicorn\", line 33, in <module>",
+        "    sys.exit(load_entry_point('gunicorn==20.1.0', 'console_scripts', 'gunicorn')())",
+        "  File \"/usr/lib/python3/dist-packages/gunicorn/arbiter.py\", line 228, in run",
+        "    self.halt(reason=inst.reason, exit_status=inst.exit_status)",
+        "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>",
+        "[2026-12-02 02:36:33 +0000] [1] [INFO] Starting gunicorn 20.1.0",
+        "[2026-12-02 02:36:33 +0000] [1] [INFO] Listening at: http://0.0.0.0:8000 (1)",
+        "[2026-12-02 02:36:33 +0000] [1] [INFO] Using worker: sync",
+        "[2026-12-02 02:36:33 +0000] [7] [INFO] Booting worker with pid: 7",
+    ];
+
     [Fact]
-    public void The_excerpt_ends_at_the_last_error_even_when_a_restart_logged_after_it()
+    public void The_first_error_block_holds_the_cause_and_not_only_the_wrappers_last_error()
     {
-        string[] log =
-        [
-            .. Enumerable.Range(1, 30).Select(i => $"boot line {i}"),
-            "Traceback (most recent call last):", "  File \"app.py\", line 1", "RuntimeError: boom", "Worker exiting", "Shutting down: Master",
-            "Starting gunicorn 20.1.0", "Listening at: http://0.0.0.0:8000", "Using worker: sync", "Booting worker with pid: 7",
-        ];
+        var excerpt = Slipway.Engine.LogExcerpt.Of(GunicornImportFailure);
 
-        var excerpt = Slipway.Engine.LogExcerpt.Select(log);
-
-        Assert.Equal(Slipway.Engine.LogExcerpt.Lines, excerpt.Count);
-        Assert.Contains("RuntimeError: boom", excerpt);
-        Assert.Equal("Shutting down: Master", excerpt[^1]);
+        Assert.Equal("[2026-12-02 02:36:31 +0000] [7] [ERROR] Exception in worker process", excerpt.FirstError[0]);
+        Assert.Equal("ModuleNotFoundError: No module named 'no_such_module_xyz'", excerpt.FirstError[^1]);
+        Assert.Contains("    import no_such_module_xyz", excerpt.FirstError);
+        Assert.Contains("…", excerpt.FirstError); // a long traceback is cut in the middle
+        Assert.Equal(GunicornImportFailure.TakeLast(Slipway.Engine.LogExcerpt.TailLines), excerpt.Tail);
+        Assert.DoesNotContain(excerpt.Tail, l => l.Contains("ModuleNotFoundError", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void Without_an_error_the_excerpt_is_the_tail()
+    public void Without_an_error_there_is_only_the_tail()
     {
         var log = Enumerable.Range(1, 40).Select(i => $"line {i}").ToList();
-        Assert.Equal(log.TakeLast(Slipway.Engine.LogExcerpt.Lines), Slipway.Engine.LogExcerpt.Select(log));
+        var excerpt = Slipway.Engine.LogExcerpt.Of(log);
+        Assert.Empty(excerpt.FirstError);
+        Assert.Equal(log.TakeLast(Slipway.Engine.LogExcerpt.TailLines), excerpt.Tail);
+    }
+
+    [Fact]
+    public void An_error_already_in_the_tail_is_not_shown_twice()
+    {
+        string[] log = ["booting", "listening", "Error: port 8000 is taken", "exiting"];
+        var excerpt = Slipway.Engine.LogExcerpt.Of(log);
+        Assert.Empty(excerpt.FirstError);
+        Assert.Equal(log, excerpt.Tail);
+    }
+
+    [Fact]
+    public void Words_that_merely_contain_error_do_not_start_a_block()
+    {
+        string[] log = [.. Enumerable.Range(1, 20).Select(i => $"handled {i} requests, 0 errors"), "terror of the deep"];
+        Assert.Empty(Slipway.Engine.LogExcerpt.Of(log).FirstError);
     }
 }

@@ -39,6 +39,58 @@ public sealed class SourceResolverTests : IDisposable
         Assert.False(app.IsDirty);
     }
 
+    private string Short(string revision) => _repo.Run("rev-parse", "--short=7", revision).Trim();
+
+    /// <summary>A feature branch with one commit to the app, merged back into main with a merge commit.</summary>
+    private string MergeFeature(bool fastForwardable)
+    {
+        _repo.Write("app/main.py", "v1").Write("docs/readme", "a");
+        _repo.Commit("first");
+        _repo.Run("checkout", "-q", "-b", "feature");
+        _repo.Write("app/main.py", "v2");
+        _repo.Commit("feature: app change");
+        _repo.Run("checkout", "-q", "main");
+        if (!fastForwardable)
+        {
+            _repo.Write("docs/readme", "b");
+            _repo.Commit("docs on main meanwhile");
+        }
+        _repo.Run("merge", "-q", "--no-ff", "-m", "merge feature", "feature");
+        return Short("HEAD");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_merge_commit_at_head_is_the_version_not_the_merged_branchs_commit(bool fastForwardable)
+    {
+        var merge = MergeFeature(fastForwardable);
+
+        var whole = await _resolver.ResolveAsync("shop", Local(), Ct);
+        var app = await _resolver.ResolveAsync("shop", Local("app"), Ct);
+        var cloned = await _resolver.ResolveAsync("shop", Local(reference: "main"), Ct);
+
+        Assert.Equal(merge, whole.Version);   // git rev-parse --short HEAD, as the original script
+        Assert.Equal(merge, app.Version);     // the merge brought the app's change onto main's first-parent chain
+        Assert.Equal(merge, cloned.Version);  // the same through the clone cache
+        Assert.NotEqual(Short("feature"), app.Version);
+    }
+
+    [Fact]
+    public async Task A_merge_that_does_not_touch_the_subdirectory_is_not_a_new_version_of_it()
+    {
+        _repo.Write("app/main.py", "v1").Write("docs/readme", "a");
+        var appCommit = _repo.Commit("first");
+        _repo.Run("checkout", "-q", "-b", "docs");
+        _repo.Write("docs/readme", "b");
+        _repo.Commit("docs change");
+        _repo.Run("checkout", "-q", "main");
+        _repo.Run("merge", "-q", "--no-ff", "-m", "merge docs", "docs");
+
+        Assert.Equal(appCommit, (await _resolver.ResolveAsync("shop", Local("app"), Ct)).Version);
+        Assert.Equal(Short("HEAD"), (await _resolver.ResolveAsync("shop", Local(), Ct)).Version);
+    }
+
     [Fact]
     public async Task A_dirty_local_tree_gets_a_distinct_version_that_follows_its_content()
     {

@@ -23,8 +23,19 @@ public static class TestEngine
             return f"version {VERSION}\n"
         @app.get("/slow")
         def slow():
-            time.sleep(float(os.environ.get("SLOW_SECONDS", "1")))
+            # Held until POST /release (a file, which both gunicorn workers see), at most SLOW_SECONDS.
+            open("/tmp/slow-arrived", "w").close()
+            deadline = time.time() + float(os.environ.get("SLOW_SECONDS", "1"))
+            while time.time() < deadline and not os.path.exists("/tmp/released"):
+                time.sleep(0.02)
             return f"slow {VERSION}\n"
+        @app.get("/slow-arrived")
+        def slow_arrived():
+            return "yes" if os.path.exists("/tmp/slow-arrived") else "no"
+        @app.post("/release")
+        def release():
+            open("/tmp/released", "w").close()
+            return "released\n"
         @app.get("/secret-length")
         def secret_length():
             return str(len(os.environ.get("API_TOKEN", "")))
@@ -34,6 +45,6 @@ public static class TestEngine
         FROM localhost/bookworm-python:latest
         WORKDIR /app
         COPY . /app
-        CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--graceful-timeout", "10", "app:app"]
+        CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--graceful-timeout", "10", "--timeout", "120", "app:app"]
         """;
 }

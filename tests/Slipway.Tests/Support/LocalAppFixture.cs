@@ -118,11 +118,18 @@ public sealed class LocalApp : IAsyncDisposable
         return await engine.ListImagesAsync(Labels.ForApp(Name), CancellationToken.None);
     }
 
+    /// <summary>
+    /// Destroys the app, then removes by label whatever destroy left and fails the test if there was any:
+    /// every test leaves the engine as it found it, and a destroy that leaves things behind is a bug.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await Cli.RunAsync(["destroy", "--yes", "-f", ManifestPath], null, CancellationToken.None);
+        var destroy = await Cli.RunAsync(["destroy", "--yes", "-f", ManifestPath], null, CancellationToken.None);
         await Cli.StopEdgeAsync();
+        var left = await Leftovers.RemoveAsync(Labels.ForApp(Name));
         _dir.Dispose();
+        if (left.Count > 0)
+            Assert.Fail($"destroy left {string.Join(", ", left)} of {Name} behind (exit {destroy.ExitCode}): {destroy.All}");
     }
 
     private static void CreateParent(string path) => Directory.CreateDirectory(Path.GetDirectoryName(path)!);

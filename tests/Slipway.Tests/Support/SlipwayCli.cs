@@ -13,19 +13,33 @@ public sealed class RunningCli : IDisposable
     private readonly Process _process;
     private readonly Task<string> _stdout;
     private readonly Task<string> _stderr;
+    private readonly System.Text.StringBuilder _stderrSoFar = new();
 
     public RunningCli(Process process)
     {
         _process = process;
         process.StandardInput.Close();
         _stdout = process.StandardOutput.ReadToEndAsync();
-        _stderr = process.StandardError.ReadToEndAsync();
+        _stderr = ReadStderrAsync(process.StandardError);
     }
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>What the run has written to stderr so far, for a test to synchronise on its progress.</summary>
+    public string StderrSoFar
+    {
+        get { lock (_stderrSoFar) return _stderrSoFar.ToString(); }
+    }
+
     /// <summary>kill -9: no chance to clean up, as when a machine or a terminal dies.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: false);
+
+    /// <summary>SIGINT, as Ctrl-C in a terminal sends it.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString()]);
+        kill.WaitForExit();
+    }
 
     public async Task<CliResult> WaitAsync(CancellationToken ct)
     {
@@ -41,6 +55,15 @@ public sealed class RunningCli : IDisposable
             throw;
         }
         return new CliResult(_process.ExitCode, await _stdout, await _stderr);
+    }
+
+    private async Task<string> ReadStderrAsync(StreamReader reader)
+    {
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+            lock (_stderrSoFar) _stderrSoFar.Append(buffer, 0, read);
+        return StderrSoFar;
     }
 
     public void Dispose() => _process.Dispose();

@@ -12,6 +12,8 @@ public sealed class TestBackend : IAsyncDisposable
     private readonly WebApplication _app;
     private int _healthStatus = 200;
     private int _served;
+    private readonly TaskCompletionSource _slowArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _releaseSlow = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private TestBackend(string name, WebApplication app)
     {
@@ -23,6 +25,11 @@ public sealed class TestBackend : IAsyncDisposable
     public int Port { get; private set; }
     public string Address => $"http://127.0.0.1:{Port}";
     public int Served => _served;
+
+    /// <summary>Completes when a request to /slow has reached this backend; it then waits for <see cref="ReleaseSlow"/>.</summary>
+    public Task SlowArrived => _slowArrived.Task;
+
+    public void ReleaseSlow() => _releaseSlow.TrySetResult();
 
     public int HealthStatus
     {
@@ -40,7 +47,8 @@ public sealed class TestBackend : IAsyncDisposable
         app.MapGet("/health", () => Results.StatusCode(backend._healthStatus));
         app.MapGet("/slow", async (CancellationToken ct) =>
         {
-            await Task.Delay(1500, ct);
+            backend._slowArrived.TrySetResult();
+            await backend._releaseSlow.Task.WaitAsync(ct);
             Interlocked.Increment(ref backend._served);
             return $"slow {name}";
         });
@@ -56,6 +64,7 @@ public sealed class TestBackend : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        ReleaseSlow();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

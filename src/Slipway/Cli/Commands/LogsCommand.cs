@@ -14,12 +14,13 @@ public static class LogsCommand
         var since = new Option<string?>("--since") { Description = "Only lines newer than this (e.g. 10m, 1h)", HelpName = "duration" };
         var version = new Option<string?>("--version") { Description = "Only the replicas of this version (local)", HelpName = "sha" };
         var tail = new Option<int?>("--tail") { Description = "Only the last N lines of each replica", HelpName = "n" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: time (UTC, ISO 8601), replica, text" };
         // -f is the manifest everywhere else; here the user expects -f to follow, as in docker logs and kamal.
         file.Aliases.Remove("-f");
         file.Aliases.Add("-m");
         var command = new Command("logs", "The app's logs, interleaved by time, each line named by its replica (-m for the manifest)")
         {
-            file, environment, follow, since, version, tail,
+            file, environment, follow, since, version, tail, json,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
@@ -30,14 +31,20 @@ public static class LogsCommand
                     throw new SlipwayException(ErrorCode.InvalidSetting, $"--since: \"{text}\" is not a duration", "use e.g. 30s, 10m, 2h");
                 window = parsed;
             }
+            if (parse.GetValue(tail) is < 0)
+                throw new SlipwayException(ErrorCode.InvalidSetting, $"--tail: {parse.GetValue(tail)} is negative", "give a number of lines, 0 or more");
             var query = new LogQuery(window, parse.GetValue(follow), parse.GetValue(version), parse.GetValue(tail));
+            var asJson = parse.GetValue(json);
             var output = Console.Out;
             var gate = new object();
             try
             {
                 await context.Platform.StreamLogsAsync(context.App, query, line =>
                 {
-                    lock (gate) output.WriteLine($"{(line.Time == DateTimeOffset.MinValue ? "" : line.Time.ToLocalTime().ToString("HH:mm:ss.fff "))}[{line.Replica}] {line.Text}");
+                    var text = asJson
+                        ? System.Text.Json.JsonSerializer.Serialize(new { time = line.Time == DateTimeOffset.MinValue ? null : line.Time.ToUniversalTime().ToString("O"), replica = line.Replica, text = line.Text })
+                        : $"{(line.Time == DateTimeOffset.MinValue ? "" : line.Time.ToLocalTime().ToString("HH:mm:ss.fff "))}[{line.Replica}] {line.Text}";
+                    lock (gate) output.WriteLine(text);
                 }, ct);
             }
             catch (OperationCanceledException) when (query.Follow && ct.IsCancellationRequested)

@@ -212,7 +212,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var deploy = edge.DeployAsync(app.App, args, watch.Token);
         var crashed = WatchForExitAsync(started.Select(s => s.Id).ToList(), watch.Token);
         var first = await Task.WhenAny(deploy, crashed);
-        if (first == crashed && await crashed is { } dead)
+        if (first == crashed && await crashed is var (dead, exitCode))
         {
             await watch.CancelAsync();
             try { await deploy; } catch (Exception) { /* the edge was told to abandon the release */ }
@@ -220,8 +220,9 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             // restart policy handles. Otherwise reject the release.
             var route = await edge.RouteAsync(app.App, CancellationToken.None);
             if (route?.Route.Version != version || route.Targets.All(t => started.All(s => s.Target.Id != t.Id)))
-                throw await UnhealthyAsync(app, dead.Id,
-                    $"replica {dead.Name} exited with code {dead.ExitCode}{(dead.OomKilled ? " (out of memory)" : "")} before becoming healthy", ct);
+                throw await RejectedAsync(dead.Id,
+                    $"replica {dead.Name} exited with code {exitCode}{(dead.OomKilled ? " (out of memory)" : "")} before becoming healthy",
+                    RejectionHints.Crashed(app, dead.OomKilled), ct);
         }
         await watch.CancelAsync();
         try
@@ -230,10 +231,14 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         }
         catch (EdgeRequestException e) when (e.Error.Error == EdgeErrors.TargetFailedToBecomeHealthy)
         {
-            var failure = e.Error.Targets?.FirstOrDefault();
-            var failed = started.FirstOrDefault(s => s.Target.Id == failure?.Id);
-            throw await UnhealthyAsync(app, failed.Id ?? started[0].Id,
-                $"{e.Error.Message}: {failure?.Id}: {failure?.LastError}", ct);
+            var failures = e.Error.Targets ?? [];
+            var firstFailure = failures.FirstOrDefault();
+            var replica = started.FirstOrDefault(s => s.Target.Id == firstFailure?.Id);
+            var lines = failures.Select(f => $"replica {f.Id}: {f.Describe(app.HealthCheck.Path, app.HealthCheck.StartPeriod)}");
+            throw await RejectedAsync(replica.Id ?? started[0].Id,
+                $"{failures.Count} of {started.Count} new replica(s) did not become healthy within {Duration.Format(app.HealthCheck.StartPeriod)}"
+                + string.Concat(lines.Select(l => Environment.NewLine + "  " + l)),
+                RejectionHints.For(app, firstFailure?.Outcome), ct);
         }
         catch (EdgeRequestException e) when (e.Error.Error is EdgeErrors.PortInUse or EdgeErrors.HostInUse)
         {
@@ -242,19 +247,18 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         }
     }
 
-    private async Task<ContainerDetails?> WatchForExitAsync(IReadOnlyList<string> ids, CancellationToken ct)
+    /// <summary>
+    /// The first replica to exit, with the code it exited with. The engine's wait for the next exit reports the
+    /// code even when the restart policy brings the replica back at once (an inspect would then see it running).
+    /// </summary>
+    private async Task<(ContainerDetails Details, int ExitCode)?> WatchForExitAsync(IReadOnlyList<string> ids, CancellationToken ct)
     {
         try
         {
-            while (true)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(500), time, ct);
-                foreach (var id in ids)
-                {
-                    var details = await engine.InspectContainerAsync(id, ct);
-                    if (details is { HasExited: true }) return details;
-                }
-            }
+            var exits = ids.Select(async id => (Id: id, Code: await engine.WaitForNextExitAsync(id, ct))).ToList();
+            var (exited, code) = await await Task.WhenAny(exits);
+            var details = await engine.InspectContainerAsync(exited, ct);
+            return details is null ? null : (details, code);
         }
         catch (OperationCanceledException)
         {
@@ -262,15 +266,21 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         }
     }
 
-    private async Task<SlipwayException> UnhealthyAsync(AppManifest app, string containerId, string reason, CancellationToken ct)
+    private async Task<SlipwayException> RejectedAsync(string containerId, string reason, string hint, CancellationToken ct)
     {
         // Stop it first: a crashing replica keeps being restarted, and its log keeps moving.
         await engine.StopContainerAsync(containerId, TimeSpan.Zero, ct);
-        var tail = LogExcerpt.Select(await engine.LogTailAsync(containerId, 200, ct));
-        var logs = tail.Count == 0 ? "    (the replica wrote no log lines)" : string.Join(Environment.NewLine, tail.Select(l => "    " + l));
-        return new SlipwayException(ErrorCode.ReleaseUnhealthy,
-            $"release rejected: {reason}; the previous release keeps serving{Environment.NewLine}  last log lines:{Environment.NewLine}{logs}",
-            $"check that the app listens on port {app.Port} (port:) and answers {app.HealthCheck.Path} (healthCheck.path:) with 2xx within {Duration.Format(app.HealthCheck.StartPeriod)} (healthCheck.startPeriod:)");
+        var excerpt = LogExcerpt.Of(await engine.LogTailAsync(containerId, 1000, ct));
+        var text = new System.Text.StringBuilder($"release rejected: {reason}{Environment.NewLine}  the previous release keeps serving");
+        if (excerpt.FirstError.Count > 0)
+        {
+            text.Append($"{Environment.NewLine}  first error in its log:");
+            foreach (var line in excerpt.FirstError) text.Append($"{Environment.NewLine}    {line}");
+        }
+        text.Append($"{Environment.NewLine}  last log lines:");
+        if (excerpt.Tail.Count == 0) text.Append($"{Environment.NewLine}    (the replica wrote no log lines)");
+        foreach (var line in excerpt.Tail) text.Append($"{Environment.NewLine}    {line}");
+        return new SlipwayException(ErrorCode.ReleaseUnhealthy, text.ToString(), hint);
     }
 
     /// <summary>Containers of the app that the edge does not route to are leftovers of a failed or killed run.</summary>
