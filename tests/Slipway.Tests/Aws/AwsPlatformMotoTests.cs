@@ -9,6 +9,7 @@ namespace Slipway.Tests.Aws;
 /// create, no-op, status, plan, destroy. (moto runs no containers: the check stage is skipped with --no-check,
 /// and the rollout waiting logic is covered against recorded answers in DeploymentProgressTests.)
 /// </summary>
+[Collection(Slipway.Tests.EndToEnd.EndToEndCollection.Name)]
 public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
 {
     private LocalApp _app = null!;
@@ -138,6 +139,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     public async Task Doctor_checks_the_aws_credentials_and_region_without_printing_them()
     {
         var doctor = await RunAsync("doctor");
+        Assert.True(doctor.ExitCode == 0, doctor.All);
         Assert.Contains("ok    aws              region us-east-1, credentials found", doctor.Stdout);
         Assert.DoesNotContain("testing", doctor.Stdout);
     }
@@ -180,6 +182,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
 }
 
 /// <summary><c>slipway logs -e aws</c> reads CloudWatch Logs (moto), events put there with the aws CLI.</summary>
+[Collection(Slipway.Tests.EndToEnd.EndToEndCollection.Name)]
 public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
     [Fact]
@@ -215,7 +218,11 @@ public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixtu
     }
 }
 
-/// <summary>The production options' template is accepted by moto's CloudFormation and the app deploys on it.</summary>
+/// <summary>
+/// The production options' template is accepted by moto's CloudFormation, creates what each option promises,
+/// and the app deploys on it. (moto skips autoscaling's resource types silently: the template tests cover them.)
+/// </summary>
+[Collection(Slipway.Tests.EndToEnd.EndToEndCollection.Name)]
 public sealed class AwsProductionOptionsMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
     [Fact]
@@ -245,7 +252,29 @@ public sealed class AwsProductionOptionsMotoTests(MotoFixture moto) : IClassFixt
 
         Assert.True(up.ExitCode == 0, up.All);
         Assert.Contains("creating stack", up.Stderr);
+        var stack = $"slipway-{app.Name}";
+        var resources = Json(await moto.AwsCliAsync("cloudformation", "list-stack-resources", "--stack-name", stack))
+            .GetProperty("StackResourceSummaries").EnumerateArray()
+            .Where(r => r.GetProperty("LogicalResourceId").GetString() is { Length: > 0 }) // moto lists what it skipped with no name
+            .ToDictionary(r => r.GetProperty("LogicalResourceId").GetString()!, r => r.GetProperty("PhysicalResourceId").GetString()!);
+        foreach (var expected in new[] { "HttpsListener", "HttpListener", "DnsRecord", "PrivateSubnet1", "PrivateSubnet2",
+                     "EcrApiEndpoint", "EcrDockerEndpoint", "LogsEndpoint", "S3Endpoint" })
+            Assert.True(resources.ContainsKey(expected), $"{expected} was not created: {string.Join(", ", resources.Keys)}");
+
+        // What CloudFormation made of them: HTTPS with the certificate, HTTP redirecting, the alias, subnets without public IPs.
+        var listeners = Json(await moto.AwsCliAsync("elbv2", "describe-listeners", "--load-balancer-arn", resources["LoadBalancer"]))
+            .GetProperty("Listeners").EnumerateArray().ToDictionary(l => l.GetProperty("Port").GetInt32());
+        Assert.Equal("HTTPS", listeners[443].GetProperty("Protocol").GetString());
+        Assert.Equal(certificate, listeners[443].GetProperty("Certificates")[0].GetProperty("CertificateArn").GetString());
+        Assert.Equal("redirect", listeners[80].GetProperty("DefaultActions")[0].GetProperty("Type").GetString());
+        var records = Json(await moto.AwsCliAsync("route53", "list-resource-record-sets", "--hosted-zone-id", zone))
+            .GetProperty("ResourceRecordSets").EnumerateArray();
+        Assert.Contains(records, r => r.GetProperty("Name").GetString()!.TrimEnd('.') == "shop.example.com" && r.TryGetProperty("AliasTarget", out _));
+        var subnet = Json(await moto.AwsCliAsync("ec2", "describe-subnets", "--subnet-ids", resources["PrivateSubnet1"])).GetProperty("Subnets")[0];
+        Assert.False(subnet.GetProperty("MapPublicIpOnLaunch").GetBoolean());
         var destroy = await app.Cli.RunAsync(["destroy", "-e", "aws", "--yes", "-f", app.ManifestPath], moto.Environment, TestContext.Current.CancellationToken);
         Assert.True(destroy.ExitCode == 0, destroy.All);
     }
+
+    private static System.Text.Json.JsonElement Json(string text) => System.Text.Json.JsonDocument.Parse(text).RootElement;
 }

@@ -41,6 +41,7 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         var action = form.Split('&').First(p => p.StartsWith("Action=", StringComparison.Ordinal))[7..];
         return action switch
         {
+            "DetectStackDrift" => "<DetectStackDriftResponse><DetectStackDriftResult><StackDriftDetectionId>d-1</StackDriftDetectionId></DetectStackDriftResult></DetectStackDriftResponse>",
             "DescribeChangeSet" => "<DescribeChangeSetResponse><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes/></DescribeChangeSetResult></DescribeChangeSetResponse>",
             _ => $"<{action}Response><{action}Result/></{action}Response>",
         };
@@ -69,6 +70,7 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         var ssm = SsmClient.Create(Settings, TimeProvider.System);
         await ssm.PutSecretAsync("/slipway/shop/API_TOKEN", "value", ct);
         await ssm.DeleteAsync(["/slipway/shop/API_TOKEN"], ct);
+        await LogsClient.Create(Settings, TimeProvider.System).FilterAsync("/slipway/shop", 1_700_000_000_000, ct);
 
         Assert.Equal("f", (string?)definition["family"]);
         var problems = new List<string>();
@@ -79,13 +81,14 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
             var model = ServiceModel.Load(prefix switch
             {
                 "AmazonSSM" => "ssm",
+                "Logs_20140328" => "logs",
                 _ when prefix.StartsWith("AmazonEC2ContainerService", StringComparison.Ordinal) => "ecs",
                 _ => "ecr",
             });
             Assert.Equal(model.Metadata["targetPrefix"]!.GetValue<string>(), prefix);
             problems.AddRange(model.CheckJson(operation, JsonNode.Parse(body)!).Select(p => $"{target}: {p}"));
         }
-        Assert.Equal(13, Captured.Count);
+        Assert.Equal(14, Captured.Count);
         Assert.Empty(problems);
     }
 
@@ -101,6 +104,9 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         await cloudFormation.DescribeStackAsync("slipway-shop", ct);
         await cloudFormation.DescribeStackEventsAsync("slipway-shop", ct);
         await cloudFormation.DeleteStackAsync("slipway-shop", ct);
+        await cloudFormation.DetectStackDriftAsync("slipway-shop", ct);
+        await cloudFormation.DescribeDriftDetectionAsync("d-1", ct);
+        await cloudFormation.DescribeResourceDriftsAsync("slipway-shop", ct);
 
         var model = ServiceModel.Load("cloudformation");
         var problems = new List<string>();
@@ -110,7 +116,7 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
             Assert.Equal("2010-05-15", form["Version"]);
             problems.AddRange(model.CheckQuery(form["Action"], form.Keys.Where(k => k is not "Action" and not "Version")).Select(p => $"{form["Action"]}: {p}"));
         }
-        Assert.Equal(7, Captured.Count);
+        Assert.Equal(10, Captured.Count);
         Assert.Empty(problems);
     }
 
@@ -120,8 +126,14 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         Assert.NotEmpty(ServiceModel.Load("ecs").CheckJson("UpdateService", JsonNode.Parse("""{"cluster":"c","serviceName":"s"}""")!));
         Assert.NotEmpty(ServiceModel.Load("ecs").CheckJson("RegisterTaskDefinition",
             JsonNode.Parse("""{"family":"f","containerDefinitions":[{"Name":"shop"}]}""")!));
-        Assert.NotEmpty(ServiceModel.Load("cloudformation").CheckQuery("CreateChangeSet", ["Parameters.member.1.Key"]));
-        Assert.Empty(ServiceModel.Load("cloudformation").CheckQuery("CreateChangeSet", ["Parameters.member.1.ParameterKey"]));
+        Assert.Contains("UpdateService.desiredCount should be a integer", ServiceModel.Load("ecs").CheckJson("UpdateService",
+            JsonNode.Parse("""{"service":"s","desiredCount":"2"}""")!));
+        Assert.Contains("UpdateService: required member service is missing", ServiceModel.Load("ecs").CheckJson("UpdateService",
+            JsonNode.Parse("""{"cluster":"c","desiredCount":2}""")!));
+        Assert.NotEmpty(ServiceModel.Load("cloudformation").CheckQuery("CreateChangeSet", ["StackName", "ChangeSetName", "Parameters.member.1.Key"]));
+        Assert.Contains("CreateChangeSet: required member ChangeSetName is missing",
+            ServiceModel.Load("cloudformation").CheckQuery("CreateChangeSet", ["StackName", "Parameters.member.1.ParameterKey"]));
+        Assert.Empty(ServiceModel.Load("cloudformation").CheckQuery("CreateChangeSet", ["StackName", "ChangeSetName", "Parameters.member.1.ParameterKey"]));
     }
 
     public async ValueTask DisposeAsync() => await _endpoint.DisposeAsync();
@@ -155,9 +167,12 @@ internal sealed class ServiceModel(JsonObject model)
     {
         if (shapeName is null) { yield return $"{path}: unknown operation"; yield break; }
         var shape = Shapes[shapeName]!;
-        switch (shape["type"]!.GetValue<string>())
+        var type = shape["type"]!.GetValue<string>();
+        switch (type)
         {
             case "structure" when value is JsonObject obj:
+                foreach (var required in shape["required"]?.AsArray().Select(r => r!.GetValue<string>()) ?? [])
+                    if (obj[required] is null) yield return $"{path}: required member {required} is missing";
                 foreach (var (key, child) in obj)
                 {
                     var member = shape["members"]![key];
@@ -169,10 +184,20 @@ internal sealed class ServiceModel(JsonObject model)
                 foreach (var item in array)
                 foreach (var problem in Check(item, shape["member"]!["shape"]!.GetValue<string>(), path + "[]")) yield return problem;
                 break;
-            case "map":
+            case "map" when value is JsonObject map:
+                foreach (var (_, child) in map)
+                foreach (var problem in Check(child, shape["value"]!["shape"]!.GetValue<string>(), path + "{}")) yield return problem;
                 break;
-            case "structure" or "list":
-                yield return $"{path} should be a {shape["type"]}";
+            case "string" when value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String:
+            case "integer" or "long" or "double" or "float" when value is JsonValue n && n.GetValueKind() == System.Text.Json.JsonValueKind.Number:
+            case "boolean" when value is JsonValue b && b.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False:
+            case "timestamp" when value is JsonValue t && t.GetValueKind() is System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.String:
+            case "blob" when value is JsonValue:
+                break;
+            case var _ when value is null:
+                break; // null members are left out on the wire
+            default:
+                yield return $"{path} should be a {type}";
                 break;
         }
     }
@@ -180,9 +205,14 @@ internal sealed class ServiceModel(JsonObject model)
     /// <summary>Query parameters such as <c>Parameters.member.1.ParameterKey</c> walked through the input shape.</summary>
     public IEnumerable<string> CheckQuery(string operation, IEnumerable<string> keys)
     {
-        foreach (var key in keys)
+        var sent = keys.ToList();
+        var input = Shapes[InputShape(operation)]!;
+        foreach (var required in input["required"]?.AsArray().Select(r => r!.GetValue<string>()) ?? [])
+            if (!sent.Any(k => k == required || k.StartsWith(required + ".", StringComparison.Ordinal)))
+                yield return $"{operation}: required member {required} is missing";
+        foreach (var key in sent)
         {
-            var shape = Shapes[InputShape(operation)]!;
+            var shape = input;
             foreach (var part in key.Split('.').Where(p => p != "member" && !int.TryParse(p, out _)))
             {
                 while (shape["type"]!.GetValue<string>() == "list") shape = Shapes[shape["member"]!["shape"]!.GetValue<string>()]!;

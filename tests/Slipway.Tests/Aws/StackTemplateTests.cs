@@ -157,6 +157,10 @@ public sealed class StackTemplateTests
     public void The_template_is_valid_json_that_round_trips()
     {
         var text = StackTemplate.Render(App());
-        Assert.Equal("2010-09-09", (string?)JsonNode.Parse(text)!["AWSTemplateFormatVersion"]);
+        var parsed = JsonNode.Parse(text)!;
+
+        Assert.Equal("2010-09-09", (string?)parsed["AWSTemplateFormatVersion"]);
+        Assert.True(JsonNode.DeepEquals(StackTemplate.Build(App()), parsed)); // nothing lost or changed in the text
+        Assert.Equal(text, StackTemplate.Render(App())); // the same manifest renders the same bytes: no spurious change sets
     }
 }

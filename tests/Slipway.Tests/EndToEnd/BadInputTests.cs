@@ -96,6 +96,26 @@ public sealed class BadInputTests
         Assert.False(File.Exists(Path.Combine(app.Cli.StateDirectory, "edge", "control.sock")), "an edge proxy was started");
     }
 
+    [Fact]
+    public async Task An_edge_that_holds_its_lock_but_does_not_answer_is_not_taken_for_another_program()
+    {
+        await using var app = new LocalApp("busy");
+        var edgeDirectory = Path.Combine(app.Cli.StateDirectory, "edge");
+        Directory.CreateDirectory(edgeDirectory);
+        // A stuck edge: its instance lock is held, its port is bound, its control socket never answers.
+        using var instanceLock = new FileStream(Path.Combine(edgeDirectory, "edge.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var port = new TcpListener(IPAddress.Loopback, app.Port);
+        port.Start();
+
+        var result = await app.RunAsync("up");
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Stderr.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains("the edge proxy is running", error);
+        Assert.DoesNotContain("another program", result.Stderr);
+        Assert.Empty(await app.ContainersAsync());
+    }
+
     /// <summary>Every command and subcommand, walked from the CLI's own command tree so a new one cannot be missed.</summary>
     public static TheoryData<string> Commands()
     {

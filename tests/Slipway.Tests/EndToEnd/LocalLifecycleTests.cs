@@ -98,6 +98,11 @@ public sealed class LocalLifecycleTests
     }
 }
 
+/// <summary>
+/// Every test that drives the container engine (builds, replicas, pushes) runs in this one collection, one at
+/// a time, so a timing-sensitive rollout never shares the CPU with another test's image build. Pure tests
+/// and the in-process edge tests run beside it.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class EndToEndCollection
 {

@@ -5,6 +5,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Engine;
 
 /// <summary>The engine client against the real engine.</summary>
+[Collection(Slipway.Tests.EndToEnd.EndToEndCollection.Name)]
 public sealed class DockerEngineTests : IDisposable
 {
     private readonly DockerEngine _engine = TestEngine.Create();

@@ -9,7 +9,7 @@ namespace Slipway.Cloud.Aws;
 /// </summary>
 public sealed class AwsHttp : IDisposable
 {
-    private const int MaxAttempts = 5;
+    internal const int MaxAttempts = 5;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
 

@@ -28,13 +28,34 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     {
         var version = await engine.EnsureReachableAsync(ct);
         // Checked before the edge starts, so a taken port changes nothing.
-        var running = await edge.InfoAsync(ct);
+        var running = await edge.InfoAsync(ct) ?? await WaitForBusyEdgeAsync(ct);
         if (running?.Ports.Contains(app.Edge.Port) != true && !Ports.IsFree(app.Edge.Port))
             throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
                 "choose another edge.port in the manifest, or stop the program using it");
         var info = running ?? await new EdgeLauncher(edge).EnsureRunningAsync(ct);
         return $"engine {version.Version} (API {version.ApiVersion}), edge proxy pid {info.ProcessId}";
     }
+
+    /// <summary>
+    /// An edge that holds its lock but did not answer at once is busy, not gone: wait for it rather than take
+    /// its port for another program's, and say so if it never answers.
+    /// </summary>
+    private async Task<EdgeInfo?> WaitForBusyEdgeAsync(CancellationToken ct)
+    {
+        if (!edge.Paths.IsHeld()) return null;
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < BusyEdgePatience)
+        {
+            if (await edge.InfoAsync(ct) is { } info) return info;
+            if (!edge.Paths.IsHeld()) return null;
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, ct);
+        }
+        throw new SlipwayException(ErrorCode.EdgeUnavailable,
+            $"the edge proxy is running (it holds {edge.Paths.LockFile}) but did not answer on its control socket within {Duration.Format(BusyEdgePatience)}",
+            $"see {edge.Paths.LogFile}; if it is stuck, stop its 'slipway edge serve' process and run the command again: a new one restores the routes");
+    }
+
+    private static readonly TimeSpan BusyEdgePatience = TimeSpan.FromSeconds(10);
 
     public async Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct)
     {
