@@ -1,10 +1,13 @@
 using System.Formats.Tar;
+using Slipway.Common;
 
 namespace Slipway.Build;
 
 /// <summary>
 /// The tar archive sent to the engine: the app's files plus the manifest's Dockerfile, which may live
-/// outside the app's repository (as in the original script). Git metadata never goes in.
+/// outside the app's repository (as in the original script). It never holds anything from outside the source
+/// tree (a link that leads out is refused, naming it), what <c>.dockerignore</c> leaves out, git metadata, or
+/// a secret's file (left out with a warning).
 /// </summary>
 public static class BuildContext
 {
@@ -13,16 +16,32 @@ public static class BuildContext
 
     private static readonly HashSet<string> Skipped = [".git", ".slipway"];
 
-    public static async Task<MemoryStream> CreateAsync(string contextDirectory, string dockerfile, CancellationToken ct)
+    public static Task<MemoryStream> CreateAsync(string contextDirectory, string dockerfile, CancellationToken ct) =>
+        CreateAsync(contextDirectory, dockerfile, new Dictionary<string, string>(), _ => { }, ct);
+
+    /// <param name="secretFiles">Files that hold secrets, by secret name: never put in the archive.</param>
+    /// <param name="warn">Told of each secret file that was inside the context and left out.</param>
+    public static async Task<MemoryStream> CreateAsync(string contextDirectory, string dockerfile,
+        IReadOnlyDictionary<string, string> secretFiles, Action<string> warn, CancellationToken ct)
     {
+        var root = RealPath.Of(contextDirectory)
+                   ?? throw new SlipwayException(ErrorCode.SourceNotFound, $"build context: {contextDirectory} does not exist", "check source.subdirectory");
+        var secrets = secretFiles
+            .Select(s => (Name: s.Key, Real: RealPath.Of(s.Value)))
+            .Where(s => s.Real is not null && RealPath.IsInside(s.Real, root))
+            .ToDictionary(s => Path.GetRelativePath(root, s.Real!).Replace(Path.DirectorySeparatorChar, '/'), s => s.Name);
         var archive = new MemoryStream();
         await using (var writer = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
         {
-            foreach (var file in Files(contextDirectory))
+            foreach (var entryName in Entries(root, DockerIgnore.Load(root)))
             {
                 ct.ThrowIfCancellationRequested();
-                var entryName = Path.GetRelativePath(contextDirectory, file).Replace(Path.DirectorySeparatorChar, '/');
-                await writer.WriteEntryAsync(file, entryName, ct);
+                if (secrets.TryGetValue(entryName, out var secret))
+                {
+                    warn($"secrets.{secret}: {entryName} is inside the build context; it was left out of the image (list it in .dockerignore to say so)");
+                    continue;
+                }
+                await writer.WriteEntryAsync(Path.Combine(root, entryName), entryName, ct);
             }
             await writer.WriteEntryAsync(dockerfile, DockerfileEntry, ct);
         }
@@ -30,29 +49,41 @@ public static class BuildContext
         return archive;
     }
 
-    /// <summary>Regular files under the context, in a stable order, skipping git metadata.</summary>
-    public static IEnumerable<string> Files(string contextDirectory)
+    /// <summary>
+    /// The context's entries, relative and '/'-separated, in a stable order: regular files and links that stay
+    /// inside it (kept as links, as the engine's own client does). A link that leads out is refused.
+    /// </summary>
+    public static IEnumerable<string> Entries(string root, DockerIgnore ignore)
     {
-        var pending = new Stack<string>([contextDirectory]);
-        var files = new List<string>();
+        var pending = new Stack<string>([""]);
+        var entries = new List<string>();
         while (pending.Count > 0)
         {
-            var dir = pending.Pop();
-            foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
+            var relativeDir = pending.Pop();
+            foreach (var full in Directory.EnumerateFileSystemEntries(Path.Combine(root, relativeDir)))
             {
-                var name = Path.GetFileName(entry);
-                if (Skipped.Contains(name)) continue;
-                var info = new FileInfo(entry);
-                if (info.Attributes.HasFlag(FileAttributes.Directory))
+                var name = Path.GetFileName(full);
+                var relative = relativeDir.Length == 0 ? name : $"{relativeDir}/{name}";
+                if (Skipped.Contains(name) || ignore.Ignores(relative)) continue;
+                var info = new FileInfo(full);
+                if (info.LinkTarget is { } target)
                 {
-                    if (info.LinkTarget is null) pending.Push(entry);
+                    if (!RealPath.IsInside(full, root))
+                        throw new SlipwayException(ErrorCode.InvalidSetting,
+                            $"build context: {relative} is a link to {target}, outside the source tree",
+                            "nothing outside the app's folder may reach an image: remove the link, or list it in .dockerignore");
+                    entries.Add(relative);
+                }
+                else if (info.Attributes.HasFlag(FileAttributes.Directory))
+                {
+                    pending.Push(relative);
                 }
                 else
                 {
-                    files.Add(entry);
+                    entries.Add(relative);
                 }
             }
         }
-        return files.Order(StringComparer.Ordinal);
+        return entries.Order(StringComparer.Ordinal);
     }
 }

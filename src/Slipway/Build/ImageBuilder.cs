@@ -18,10 +18,11 @@ public sealed class ImageBuilder(DockerEngine engine)
     public async Task<bool> ExistsAsync(AppManifest app, string version, CancellationToken ct) =>
         (await engine.ImageLabelsAsync(ImageReference(app.App, version), ct))?.GetValueOrDefault(Labels.Recipe) == BuildRecipe.Of(app);
 
-    public async Task<string> BuildAsync(AppManifest app, SourceSnapshot source, Action<string> onStep, CancellationToken ct)
+    public async Task<string> BuildAsync(AppManifest app, SourceSnapshot source, Action<string> onStep, Action<string> onWarning, CancellationToken ct)
     {
         var reference = ImageReference(app.App, source.Version);
-        await using var context = await BuildContext.CreateAsync(source.ContextDirectory, app.Build.Dockerfile, ct);
+        var secretFiles = app.Secrets.Where(s => s.Value.FromFile is not null).ToDictionary(s => s.Key, s => s.Value.FromFile!);
+        await using var context = await BuildContext.CreateAsync(source.ContextDirectory, app.Build.Dockerfile, secretFiles, onWarning, ct);
         var output = new List<string>();
         try
         {

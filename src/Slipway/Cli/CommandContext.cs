@@ -24,8 +24,9 @@ public sealed class CommandContext : IDisposable
 
     private readonly List<IDisposable> _owned = [];
 
-    private CommandContext(AppManifest app, string environment, IPlatform platform, StateDirectory state, Reporter reporter)
+    private CommandContext(AppManifest app, string environment, IPlatform platform, StateDirectory state, Reporter reporter, Redactor redactor)
     {
+        Redactor = redactor;
         App = app;
         Environment = environment;
         Platform = platform;
@@ -38,11 +39,12 @@ public sealed class CommandContext : IDisposable
     public IPlatform Platform { get; }
     public StateDirectory State { get; }
     public Reporter Reporter { get; }
+    public Redactor Redactor { get; }
     public TimeProvider Time => TimeProvider.System;
 
     public SourceResolver Sources => new(new Git(), State.Sources);
 
-    public History.ReleaseHistory History => new(State, Time);
+    public History.ReleaseHistory History => new(State, Time, Redactor);
 
     public Pipeline.AppLocker Locker(bool wait) => new(State, Environment, wait, Reporter);
 
@@ -56,16 +58,18 @@ public sealed class CommandContext : IDisposable
                 "answer y, or pass --yes");
     }
 
-    public static CommandContext Create(string manifestPath, string environment, Reporter reporter, bool assumeYes = false)
+    public static CommandContext Create(string manifestPath, string environment, Reporter reporter, Redactor redactor, bool assumeYes = false)
     {
         var app = ManifestLoader.Load(manifestPath, environment);
+        foreach (var value in SecretResolver.Readable(app, System.Environment.GetEnvironmentVariable)) redactor.Add(value);
         var state = StateDirectory.FromEnvironment();
+        state.MakePrivate();
         switch (app.Environment.Platform)
         {
             case "local":
                 var engine = new DockerEngine(EngineEndpoint.FromEnvironment());
                 var edge = new EdgeClient(new EdgePaths(state.Edge));
-                var context = new CommandContext(app, environment, new LocalPlatform(engine, edge, state, TimeProvider.System), state, reporter);
+                var context = new CommandContext(app, environment, new LocalPlatform(engine, edge, state, TimeProvider.System), state, reporter, redactor);
                 context._owned.Add(engine);
                 context._owned.Add(edge);
                 return context;
@@ -76,7 +80,7 @@ public sealed class CommandContext : IDisposable
                 var aws = new CommandContext(app, environment, new AwsPlatform(CloudFormationClient.Create(settings, time),
                     EcrClient.Create(settings, time), EcsClient.Create(settings, time), LogsClient.Create(settings, time), SsmClient.Create(settings, time), awsEngine,
                     RegistryOverride.FromEnvironment(System.Environment.GetEnvironmentVariable),
-                    question => new Confirmation(assumeYes).Confirm(question, "pass --yes to confirm from a script"), time), state, reporter);
+                    question => new Confirmation(assumeYes).Confirm(question, "pass --yes to confirm from a script"), time), state, reporter, redactor);
                 aws._owned.Add(awsEngine);
                 return aws;
             default:

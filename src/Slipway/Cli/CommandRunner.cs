@@ -11,10 +11,11 @@ public static class CommandRunner
 {
     public static async Task<int> RunAsync(string manifest, string environment, Func<CommandContext, Task<int>> body, bool assumeYes = false)
     {
-        var reporter = Reporter.ForConsole();
+        var redactor = new Redactor();
+        var reporter = Reporter.ForConsole(redactor);
         try
         {
-            using var context = CommandContext.Create(manifest, environment, reporter, assumeYes);
+            using var context = CommandContext.Create(manifest, environment, reporter, redactor, assumeYes);
             return await body(context);
         }
         catch (SlipwayException e)
@@ -41,6 +42,30 @@ public static class CommandRunner
         catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
         {
             reporter.Error($"a local service stopped answering: {e.Message}", "check the container engine and run the command again");
+            return ErrorCodeExtensions.OperationFailed;
+        }
+        catch (Slipway.Engine.EngineApiException e)
+        {
+            reporter.Error($"the container engine refused a request: {e.Message.Split('\n')[0]}", "check the engine (docker info), then run the command again");
+            return ErrorCodeExtensions.OperationFailed;
+        }
+        catch (Exception e) when (e.Message.Contains("No space left on device", StringComparison.Ordinal)
+                                  || e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 })
+        {
+            reporter.Error($"the disk is full: {e.Message.Split('\n')[0]}", "free some space (docker system prune, old clone caches), then run the command again");
+            return ErrorCodeExtensions.OperationFailed;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            reporter.Error($"the release history cannot be read: {e.Message.Split('\n')[0]}",
+                "move history.db out of the state directory (slipway starts a new one), then run the command again");
+            return ErrorCodeExtensions.OperationFailed;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("SLIPWAY_DEBUG") != "1")
+        {
+            // A bug: still one line (through the redactor, as everything), never a stack trace full of values.
+            reporter.Error($"unexpected {e.GetType().Name}: {e.Message.Split('\n')[0]}",
+                "this is a bug in slipway: run again with SLIPWAY_DEBUG=1 for the details, and report it");
             return ErrorCodeExtensions.OperationFailed;
         }
     }

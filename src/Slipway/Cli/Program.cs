@@ -8,6 +8,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        ProcessMask.MakePrivate();
         var root = CreateRoot();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -15,6 +15,22 @@ public sealed record StateDirectory(string Root)
         return new StateDirectory(Path.Combine(string.IsNullOrWhiteSpace(xdg) ? Path.Combine(home, ".local", "state") : xdg, "slipway"));
     }
 
+    /// <summary>
+    /// Closes an existing state directory to other users (one made by an older version may be 0755); new ones
+    /// are made 0700 by the process's umask. A directory that cannot be changed is left to fail where it is used.
+    /// </summary>
+    public void MakePrivate()
+    {
+        if (OperatingSystem.IsWindows() || !Directory.Exists(Root)) return;
+        try
+        {
+            File.SetUnixFileMode(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+        }
+    }
+
     public string Edge => Path.Combine(Root, "edge");
     public string Sources => Path.Combine(Root, "sources");
     public string Locks => Path.Combine(Root, "locks");

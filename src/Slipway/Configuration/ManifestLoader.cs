@@ -129,8 +129,11 @@ public static partial class ManifestLoader
         if (reader is null) return new HealthCheckSpec();
         var defaults = new HealthCheckSpec();
         var path = reader.OptionalString("path");
-        if (path is not null && !path.Value.StartsWith('/'))
-            throw Invalid(reader.File, path.Line, "healthCheck.path", $"\"{path.Value}\" must start with /");
+        if (path is not null && (!path.Value.StartsWith('/') || path.Value.StartsWith("//", StringComparison.Ordinal)
+                                 || path.Value.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '\\')))
+            throw Invalid(reader.File, path.Line, "healthCheck.path",
+                $"\"{path.Value}\" must be an absolute path on the replica: one /, then no spaces, backslashes or second /",
+                "for example /healthz; a path starting // would name another host");
         var spec = new HealthCheckSpec
         {
             Path = path?.Value ?? defaults.Path,

@@ -24,6 +24,34 @@ public static class SecretResolver
                 values[name] = File.ReadAllText(file).TrimEnd('\r', '\n');
             }
         }
+        foreach (var (name, value) in values)
+        {
+            if (value.Contains('\0'))
+                throw new SlipwayException(ErrorCode.ManifestInvalid,
+                    $"secrets.{name}: the value holds a NUL byte, which no environment variable can carry",
+                    $"remove it from {Source(app.Secrets[name])}");
+        }
         return values;
     }
+
+    /// <summary>Every value that can be read now, for hiding them in output; reads nothing that fails.</summary>
+    public static IEnumerable<string> Readable(AppManifest app, Func<string, string?> environment)
+    {
+        foreach (var (_, secret) in app.Secrets)
+        {
+            string? value = null;
+            try
+            {
+                value = secret.FromEnv is { } variable ? environment(variable)
+                    : secret.FromFile is { } file && File.Exists(file) ? File.ReadAllText(file).TrimEnd('\r', '\n') : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+            if (value is not null) yield return value;
+        }
+    }
+
+    private static string Source(SecretSpec secret) =>
+        secret.FromEnv is { } variable ? $"the environment variable {variable}" : $"the file {secret.FromFile}";
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -67,6 +68,15 @@ public static class EdgeServer
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.WriteIndented = false);
 
         var app = builder.Build();
+        // Route by the port the request arrived on, never by the port a client wrote in its Host header (that
+        // would let one app's port reach every app), and accept a Host without a port, as a proxy in front sends.
+        app.Use((context, next) =>
+        {
+            if (context.Connection.LocalIpAddress is not null)
+                context.Request.Host = new HostString(context.Request.Host.Host is { Length: > 0 } name ? name : "_", context.Connection.LocalPort);
+            return next(context);
+        });
+        app.UseRouting();
         ControlApi.Map(app);
         app.MapReverseProxy();
 

@@ -12,8 +12,10 @@ public sealed record ReleaseRecord(long Id, string App, string Environment, stri
 /// state directory. A run is recorded as started first and completed after, so a killed run shows as
 /// "interrupted" rather than vanishing. Kept on purpose after <c>destroy</c>: it is the record of what happened.
 /// </summary>
-public sealed class ReleaseHistory(StateDirectory state, TimeProvider time)
+public sealed class ReleaseHistory(StateDirectory state, TimeProvider time, Redactor? redactor = null)
 {
+    private readonly Redactor _redactor = redactor ?? new Redactor();
+
     private string DatabasePath => Path.Combine(state.Root, "history.db");
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
@@ -122,7 +124,7 @@ public sealed class ReleaseHistory(StateDirectory state, TimeProvider time)
         catch (Exception e)
         {
             await CompleteAsync(id, e is OperationCanceledException ? "cancelled" : "failed", null, null,
-                e.Message.Split('\n')[0].Trim());
+                _redactor.Redact(e.Message.Split('\n')[0].Trim()));
             throw;
         }
     }

@@ -8,22 +8,23 @@ namespace Slipway.Output;
 /// outcome and duration when it ends. Colour only on a terminal and never with NO_COLOR. Results for
 /// machines go to stdout, separately.
 /// </summary>
-public sealed class Reporter(TextWriter output, bool color)
+public sealed class Reporter(TextWriter output, bool color, Redactor? redactor = null)
 {
+    private readonly Redactor _redactor = redactor ?? new Redactor();
     private int _linesWritten;
 
-    public static Reporter ForConsole() => new(Console.Error,
+    public static Reporter ForConsole(Redactor redactor) => new(Console.Error,
         !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null
-        && Environment.GetEnvironmentVariable("TERM") is not "dumb");
+        && Environment.GetEnvironmentVariable("TERM") is not "dumb", redactor);
 
     private string Paint(string text, string code) => color ? $"\e[{code}m{text}\e[0m" : text;
 
-    public void Header(string text) => output.WriteLine(Paint(text, "1"));
+    public void Header(string text) => output.WriteLine(Paint(_redactor.Redact(text), "1"));
 
     public void Line(string text)
     {
         Interlocked.Increment(ref _linesWritten);
-        output.WriteLine(text);
+        output.WriteLine(_redactor.Redact(text));
     }
 
     public async Task<T> StageAsync<T>(string stage, Func<IStageLog, Task<StageOutcome<T>>> work)
@@ -54,8 +55,8 @@ public sealed class Reporter(TextWriter output, bool color)
 
     public void Error(string message, string hint)
     {
-        output.WriteLine($"{Paint("error:", "31;1")} {message}");
-        output.WriteLine($"{Paint("hint:", "33")} {hint}");
+        output.WriteLine($"{Paint("error:", "31;1")} {_redactor.Redact(message)}");
+        output.WriteLine($"{Paint("hint:", "33")} {_redactor.Redact(hint)}");
     }
 
     private sealed class StageLog(Reporter reporter) : IStageLog

@@ -51,17 +51,24 @@ public sealed class SourceResolver(Git git, string cacheRoot)
             Directory.CreateDirectory(cacheRoot);
             var partial = cache + ".partial";
             if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
-            var clone = await git.RunAsync(cacheRoot, ["clone", "--quiet", "--no-checkout", source.Location, partial], ct);
+            // "--" ends the options: a URL such as --upload-pack=... is a URL, never an option.
+            var clone = await git.RunAsync(cacheRoot, ["clone", "--quiet", "--no-checkout", "--no-hardlinks", "--", source.Location, partial], ct);
             if (!clone.Ok)
-                throw new SlipwayException(ErrorCode.SourceUnreachable, $"cannot clone {source.Location}: {clone.LastErrorLine}",
+            {
+                if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+                throw new SlipwayException(ErrorCode.SourceUnreachable, $"cannot clone {Redactor.WithoutCredentials(source.Location)}: {clone.LastErrorLine}",
                     "check the URL and your git credentials (git clone must work without a prompt)");
+            }
+            // The cache keeps no credential: the manifest gives the URL again on every run.
+            await git.RunAsync(partial, ["remote", "set-url", "origin", Redactor.WithoutCredentials(source.Location)], ct);
             Directory.Move(partial, cache); // a clone interrupted half-way never looks complete
         }
         else
         {
-            var fetch = await git.RunAsync(cache, ["fetch", "--quiet", "--prune", "--tags", "--force", "origin"], ct);
+            var fetch = await git.RunAsync(cache,
+                ["fetch", "--quiet", "--prune", "--tags", "--force", "--", source.Location, "+refs/heads/*:refs/remotes/origin/*"], ct);
             if (!fetch.Ok)
-                throw new SlipwayException(ErrorCode.SourceUnreachable, $"cannot fetch {source.Location}: {fetch.LastErrorLine}",
+                throw new SlipwayException(ErrorCode.SourceUnreachable, $"cannot fetch {Redactor.WithoutCredentials(source.Location)}: {fetch.LastErrorLine}",
                     "check the URL and your network; the cached copy was left as it was");
         }
 
@@ -131,9 +138,15 @@ public sealed class SourceResolver(Git git, string cacheRoot)
     private static string PathSpec(SourceSpec source, string root)
     {
         if (source.Subdirectory is null) return ".";
-        if (!Directory.Exists(Path.Combine(root, source.Subdirectory)))
+        var full = Path.Combine(root, source.Subdirectory);
+        if (!Directory.Exists(full))
             throw new SlipwayException(ErrorCode.SourceNotFound, $"source.subdirectory: \"{source.Subdirectory}\" does not exist in the repository",
                 "the subdirectory is relative to the repository's top (or source.path); check its spelling and that it is committed");
+        // A committed link (web -> /root) must not turn the build context into a folder of the host.
+        if (!RealPath.IsInside(full, root))
+            throw new SlipwayException(ErrorCode.InvalidSetting,
+                $"source.subdirectory: \"{source.Subdirectory}\" leads to {RealPath.Of(full)}, outside the repository (through a symbolic link)",
+                "point source.subdirectory at a real folder of the repository");
         return source.Subdirectory;
     }
 

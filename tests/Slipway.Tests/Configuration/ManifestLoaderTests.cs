@@ -89,7 +89,7 @@ public sealed class ManifestLoaderTests : IDisposable
     [InlineData("app: shop\nsource:\n  git: x\nreplicas: lots\n", "slipway.yaml:4: replicas: \"lots\" is not a whole number")]
     [InlineData("app: shop\nsource:\n  git: x\nreplicas: 0\n", "slipway.yaml:4: replicas: 0 is out of range (1 to 20)")]
     [InlineData("app: shop\nsource:\n  git: x\nhealthCheck:\n  interval: 5x\n", "slipway.yaml:5: healthCheck.interval: \"5x\" is not a duration")]
-    [InlineData("app: shop\nsource:\n  git: x\nhealthCheck:\n  path: health\n", "slipway.yaml:5: healthCheck.path: \"health\" must start with /")]
+    [InlineData("app: shop\nsource:\n  git: x\nhealthCheck:\n  path: health\n", "slipway.yaml:5: healthCheck.path: \"health\" must be an absolute path on the replica")]
     [InlineData("app: shop\nsource:\n  git: x\nport: 70000\n", "slipway.yaml:4: port: 70000 is out of range (1 to 65535)")]
     [InlineData("app: shop\nsource:\n  git: x\nreplica: 2\n", "slipway.yaml:4: replica: unknown key")]
     [InlineData("app: shop\nsource:\n  git: x\nedge:\n  prot: 80\n", "slipway.yaml:5: edge.prot: unknown key")]

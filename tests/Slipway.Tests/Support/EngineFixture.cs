@@ -36,6 +36,9 @@ public static class TestEngine
         def release():
             open("/tmp/released", "w").close()
             return "released\n"
+        @app.get("/files")
+        def files():
+            return "\n".join(sorted(os.path.relpath(os.path.join(d, f), "/app") for d, _, fs in os.walk("/app") for f in fs)) + "\n"
         @app.get("/secret-length")
         def secret_length():
             return str(len(os.environ.get("API_TOKEN", "")))

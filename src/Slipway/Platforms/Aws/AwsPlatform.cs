@@ -145,7 +145,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
     {
         var local = await new ImageBuilder(engine).ExistsAsync(app, source.Version, ct)
             ? ImageBuilder.ImageReference(app.App, source.Version)
-            : await new ImageBuilder(engine).BuildAsync(app, source, log.Info, ct);
+            : await new ImageBuilder(engine).BuildAsync(app, source, log.Info, log.Warn, ct);
         var repository = await RepositoryAsync(app, ct);
         await engine.TagImageAsync(local, repository, source.Version, ct);
         RegistryCredentials? credentials = null;

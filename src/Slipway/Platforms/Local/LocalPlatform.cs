@@ -88,7 +88,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         new ImageBuilder(engine).ExistsAsync(app, version, ct);
 
     public Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct) =>
-        new ImageBuilder(engine).BuildAsync(app, source, log.Info, ct);
+        new ImageBuilder(engine).BuildAsync(app, source, log.Info, log.Warn, ct);
 
     public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
         CancellationToken ct)
