@@ -16,7 +16,7 @@ public static partial class Duration
         if (text.Length == 0) return false;
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var plainSeconds))
         {
-            if (plainSeconds < 0) return false;
+            if (plainSeconds < 0 || plainSeconds > TimeSpan.MaxValue.TotalSeconds / 2) return false;
             value = TimeSpan.FromSeconds(plainSeconds);
             return true;
         }
@@ -24,9 +24,16 @@ public static partial class Duration
         if (!match.Success) return false;
         double Part(string name) => match.Groups[name].Success
             ? double.Parse(match.Groups[name].Value, CultureInfo.InvariantCulture) : 0;
-        value = TimeSpan.FromHours(Part("h")) + TimeSpan.FromMinutes(Part("m"))
-              + TimeSpan.FromSeconds(Part("s")) + TimeSpan.FromMilliseconds(Part("ms"));
-        return true;
+        try
+        {
+            value = TimeSpan.FromHours(Part("h")) + TimeSpan.FromMinutes(Part("m"))
+                  + TimeSpan.FromSeconds(Part("s")) + TimeSpan.FromMilliseconds(Part("ms"));
+            return true;
+        }
+        catch (OverflowException)
+        {
+            return false; // longer than any setting allows: not a usable duration
+        }
     }
 
     public static string Format(TimeSpan value) => value switch

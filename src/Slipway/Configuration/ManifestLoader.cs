@@ -20,7 +20,8 @@ public static partial class ManifestLoader
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvNamePattern();
 
-    [GeneratedRegex(@"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")]
+    /// <summary>DNS labels of letters, digits and inner hyphens, joined by single dots.</summary>
+    [GeneratedRegex(@"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")]
     private static partial Regex HostPattern();
 
     public static AppManifest Load(string path) => Load(path, "local");
@@ -42,6 +43,7 @@ public static partial class ManifestLoader
         YamlMappingNode root;
         try
         {
+            YamlGuard.Check(yaml, file);
             var stream = new YamlStream();
             stream.Load(new StringReader(yaml));
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
@@ -54,6 +56,18 @@ public static partial class ManifestLoader
                 $"{file}:{e.Start.Line}: malformed YAML: {FirstLine(e.Message)}", "check indentation and quoting");
         }
 
+        var manifest = Read(root, file, manifestPath, environment);
+        // Every declared environment is checked, not only the one chosen: a typo in production fails today's staging deploy.
+        if (root.Children.TryGetValue(new YamlScalarNode("environments"), out var declared) && declared is YamlMappingNode environments)
+        {
+            foreach (var name in environments.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? "").Where(n => n != environment))
+                Read(root, file, manifestPath, name);
+        }
+        return manifest;
+    }
+
+    private static AppManifest Read(YamlMappingNode root, string file, string manifestPath, string environment)
+    {
         var (merged, selected) = Environments.Select(root, environment, file);
         var reader = new MappingReader(merged, "", file);
         reader.MarkRead("environments");

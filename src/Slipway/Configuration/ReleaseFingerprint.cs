@@ -4,24 +4,40 @@ using System.Text;
 namespace Slipway.Configuration;
 
 /// <summary>
-/// Identifies what a release runs beyond its image: port, environment, secret names, health check. A manifest
-/// change to any of them makes <c>up</c> roll out again even when the code's version is unchanged.
-/// Secret values are left out on purpose: a hash of a short secret could be brute-forced from a label.
+/// Identifies what a release runs beyond its image: port, environment, secrets, health check and, locally,
+/// the edge's port and host. A change to any of them makes <c>up</c> roll out again even when the code's
+/// version is unchanged: a rotated secret reaches the replicas. Secret values enter only through a slow,
+/// salted key derivation (<see cref="SecretDigest"/>), so the label cannot be turned back into a secret.
 /// </summary>
 public static class ReleaseFingerprint
 {
-    public static string Of(AppManifest app, string version)
+    public static string Of(AppManifest app, string version) =>
+        Of(app, version, SecretResolver.Readable(app, Environment.GetEnvironmentVariable).ToList());
+
+    public static string Of(AppManifest app, string version, IReadOnlyList<string> secretValues)
     {
         var text = new StringBuilder()
             .Append("version=").Append(version).Append('\n')
             .Append("port=").Append(app.Port).Append('\n')
             .Append("health=").Append(app.HealthCheck).Append('\n')
-            .Append("recipe=").Append(BuildRecipe.Of(app)).Append('\n');
+            .Append("recipe=").Append(BuildRecipe.Of(app)).Append('\n')
+            .Append("secrets=").Append(SecretDigest(app.App, secretValues)).Append('\n');
+        if (app.Environment.Platform == "local")
+            text.Append("edge=").Append(app.Edge.Host).Append(':').Append(app.Edge.Port).Append('\n');
         foreach (var (key, value) in app.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
             text.Append("env:").Append(key).Append('=').Append(value).Append('\n');
         foreach (var (key, secret) in app.Secrets.OrderBy(e => e.Key, StringComparer.Ordinal))
             text.Append("secret:").Append(key).Append('=').Append(secret.FromEnv ?? secret.FromFile).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];
+    }
+
+    /// <summary>PBKDF2 over the values, salted by the app: cheap once per run, costly to search a secret with.</summary>
+    private static string SecretDigest(string app, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0) return "";
+        var joined = Encoding.UTF8.GetBytes(string.Join('\0', values));
+        return Convert.ToHexStringLower(Rfc2898DeriveBytes.Pbkdf2(joined, Encoding.UTF8.GetBytes("slipway-fingerprint:" + app), 100_000,
+            HashAlgorithmName.SHA256, 16));
     }
 }
 

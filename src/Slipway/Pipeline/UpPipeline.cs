@@ -6,7 +6,8 @@ using Slipway.Source;
 
 namespace Slipway.Pipeline;
 
-public sealed record UpOptions(bool Check = true);
+/// <param name="Force">Roll the release out again even when it already serves (e.g. to restart every replica).</param>
+public sealed record UpOptions(bool Check = true, bool Force = false);
 
 /// <summary>What <c>up</c> did, for people and for <c>--json</c>.</summary>
 public sealed record UpResult(string App, string Platform, string Version, string? PreviousVersion, bool Changed,
@@ -36,7 +37,7 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
         await stages.InfrastructureAsync(app, ct);
 
         var before = await platform.GetStatusAsync(app, ct);
-        var upToDate = before.Serves(app, snapshot.Version);
+        var upToDate = !options.Force && before.Serves(app, snapshot.Version);
         var built = false;
         if (upToDate)
         {

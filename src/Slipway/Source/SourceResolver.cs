@@ -46,7 +46,8 @@ public sealed class SourceResolver(Git git, string cacheRoot)
     private async Task<SourceSnapshot> FromCacheAsync(string app, SourceSpec source, CancellationToken ct)
     {
         var cache = Path.Combine(cacheRoot, $"{app}-{Hash(source.Location)[..8]}");
-        if (!Directory.Exists(Path.Combine(cache, ".git")))
+        var cloned = !Directory.Exists(Path.Combine(cache, ".git"));
+        if (cloned)
         {
             Directory.CreateDirectory(cacheRoot);
             var partial = cache + ".partial";
@@ -72,7 +73,16 @@ public sealed class SourceResolver(Git git, string cacheRoot)
                     "check the URL and your network; the cached copy was left as it was");
         }
 
-        var target = await ResolveRefAsync(cache, source.Ref, ct);
+        string target;
+        try
+        {
+            target = await ResolveRefAsync(cache, source.Ref, ct);
+        }
+        catch (SlipwayException) when (cloned)
+        {
+            Directory.Delete(cache, recursive: true); // a bad ref in a first run leaves nothing behind
+            throw;
+        }
         var checkout = await git.RunAsync(cache, ["checkout", "--quiet", "--force", "--detach", target], ct);
         if (!checkout.Ok)
             throw new SlipwayException(ErrorCode.SourceUnreachable, $"cannot check out {target}: {checkout.LastErrorLine}",

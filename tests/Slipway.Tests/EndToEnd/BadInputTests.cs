@@ -58,6 +58,55 @@ public sealed class BadInputTests
         new Case("destroy without a terminal or --yes", 2, "needs confirmation", _ => ["destroy"]),
         new Case("rollback with nothing deployed", 2, "has no previous release", _ => ["rollback", "--no-check"]),
         new Case("unknown option", 2, "--replicas", _ => ["up", "--replicas", "3"]),
+        new Case("duration too long to hold", 2, "drain: \"99999999999999999999h\" is not a duration", app => Edit(app, "drain: 2s", "drain: 99999999999999999999h")),
+        new Case("drain out of range", 2, "drain: 11m is out of range", app => Edit(app, "drain: 2s", "drain: 11m")),
+        new Case("host name with an empty label", 2, "edge.host: \"a..b\" is not a valid host name", app => Edit(app, "edge:\n", "edge:\n  host: a..b\n")),
+        new Case("host name with a port", 2, "edge.host: \"shop.localhost:80\" is not a valid host name", app => Edit(app, "edge:\n", "edge:\n  host: shop.localhost:80\n")),
+        new Case("a list as a key", 2, "a key must be a plain name", app => Append(app, "env:\n  [a, b]: c\n")),
+        new Case("billion laughs as a key", 2, "a key must be a plain name", app => Append(app,
+            "x: &a [l,l,l,l,l,l,l,l,l]\ny: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nz: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nenv:\n  ? *c\n  : 1\n")),
+        new Case("typo in an environment not chosen", 2, "replica: unknown key", app => Append(app, "environments:\n  production:\n    replica: 3\n")),
+        new Case("unknown platform in an environment not chosen", 2, "environments.staging.platform: \"k8s\" is not a platform", app => Append(app, "environments:\n  staging:\n    platform: k8s\n")),
+        new Case("environment overriding the app name", 2, "environments.staging.app: cannot be overridden", app => Append(app, "environments:\n  staging:\n    app: other\n")),
+        new Case("health path to another host", 2, "healthCheck.path: \"//127.0.0.1:1/\" must be an absolute path", app => Edit(app, "path: /\n", "path: //127.0.0.1:1/\n")),
+        new Case("health path without a slash", 2, "healthCheck.path: \"healthz\" must be an absolute path", app => Edit(app, "path: /\n", "path: healthz\n")),
+        new Case("unknown nested key", 2, "healthCheck.intervall: unknown key", app => Edit(app, "interval: 300ms", "intervall: 300ms")),
+        new Case("replicas out of range", 2, "replicas: 0 is out of range", app => Edit(app, "replicas: 2", "replicas: 0")),
+        new Case("container port too large", 2, "port: 70000 is out of range", app => Edit(app, "port: 8000", "port: 70000")),
+        new Case("edge port out of range", 2, "edge.port: 0 is out of range", app => Edit(app, $"port: {app.Port}", "port: 0")),
+        new Case("check tries out of range", 2, "check.tries: 0 is out of range", app => Edit(app, "tries: 10", "tries: 0")),
+        new Case("duplicate key", 2, "malformed YAML: Duplicate key", app => Append(app, "replicas: 3\n")),
+        new Case("empty manifest", 2, "the manifest must be a mapping of keys", app => { File.WriteAllText(app.ManifestPath, ""); return ["up"]; }),
+        new Case("manifest is a list", 2, "the manifest must be a mapping of keys", app => { File.WriteAllText(app.ManifestPath, "- app: x\n"); return ["up"]; }),
+        new Case("both git and path", 2, "needs exactly one of git: (a URL) or path:", app => Edit(app, "  path: ../repo", "  path: ../repo\n  git: https://example.invalid/r.git")),
+        new Case("subdirectory climbing out", 2, "source.subdirectory: must be a relative path inside the repository", app => Edit(app, "subdirectory: app", "subdirectory: ../etc")),
+        new Case("invalid env variable name", 2, "env.1BAD: is not a valid environment variable name", app => Append(app, "env:\n  1BAD: x\n")),
+        new Case("secret also in env", 2, "secrets.API_TOKEN: is also set in env", app => Append(app, "env:\n  API_TOKEN: x\nsecrets:\n  API_TOKEN:\n    fromEnv: X\n")),
+        new Case("secret file missing", 2, "secrets.API_TOKEN: no file at", app => Append(app, "secrets:\n  API_TOKEN:\n    fromFile: nowhere.txt\n")),
+        new Case("secret with a NUL byte", 2, "secrets.API_TOKEN: the value holds a NUL byte", app =>
+        {
+            File.WriteAllText(Path.Combine(Path.GetDirectoryName(app.ManifestPath)!, "token.txt"), "abc\0def");
+            return Append(app, "secrets:\n  API_TOKEN:\n    fromFile: token.txt\n");
+        }),
+        new Case("releases with a negative count", 2, "--limit: -1 is not a positive number", _ => ["releases", "-n", "-1"]),
+        new Case("logs with a negative tail", 2, "--tail: -5 is negative", app => ["logs", "--tail", "-5", "-m", app.ManifestPath]),
+        new Case("logs with a bad --since", 2, "--since: \"yesterday\" is not a duration", app => ["logs", "--since", "yesterday", "-m", app.ManifestPath]),
+        new Case("git URL that is an option", 1, "cannot clone --upload-pack=", app => Edit(app, "path: ../repo\n  subdirectory: app", "git: \"--upload-pack=true\"")),
+        new Case("health interval too short", 2, "healthCheck.interval: 1ms is out of range", app => Edit(app, "interval: 300ms", "interval: 1ms")),
+        new Case("health timeout not a duration", 2, "healthCheck.timeout: \"soon\" is not a duration", app => Edit(app, "timeout: 1s", "timeout: soon")),
+        new Case("healthy threshold out of range", 2, "healthCheck.healthyThreshold: 0 is out of range", app => Edit(app, "healthyThreshold: 2", "healthyThreshold: 0")),
+        new Case("a ref that is an option", 2, "source.ref: \"--help\" is not a branch, tag or commit", app => Edit(app, "  subdirectory: app", "  subdirectory: app\n  ref: \"--help\"")),
+        new Case("build args as a list", 2, "build.args: must be a mapping of keys", app => Append(app, "build:\n  args: [a]\n")),
+        new Case("port as a list", 2, "port: must be a single value", app => Edit(app, "port: 8000", "port: [8000]")),
+        new Case("unknown hook", 2, "hooks.preBild: unknown key", app => Append(app, "hooks:\n  preBild: echo\n")),
+        new Case("secret with no source", 2, "secrets.API_TOKEN", app => Append(app, "secrets:\n  API_TOKEN: {}\n")),
+        new Case("destroy of an unknown environment", 2, "unknown environment \"nope\"", _ => ["destroy", "--yes", "-e", "nope"]),
+        new Case("subdirectory that links out of the repository", 2, "source.subdirectory: \"web\" leads to", app =>
+        {
+            Directory.CreateSymbolicLink(Path.Combine(app.Repo.Path, "web"), "/etc");
+            app.Repo.Commit("web links out");
+            return Edit(app, "subdirectory: app", "subdirectory: web");
+        }),
     ];
 
     [Theory]
@@ -66,7 +115,7 @@ public sealed class BadInputTests
     {
         await using var app = new LocalApp("bad");
         var args = bad.Setup(app);
-        if (!args.Contains("-f")) args = [.. args, "-f", app.ManifestPath];
+        if (!args.Contains("-f") && !args.Contains("-m")) args = [.. args, "-f", app.ManifestPath];
 
         var result = await app.Cli.RunAsync(args, bad.Env, TestContext.Current.CancellationToken);
 
@@ -78,6 +127,8 @@ public sealed class BadInputTests
         Assert.Empty(await app.ContainersAsync());
         Assert.Empty(await app.ImagesAsync());
         Assert.False(File.Exists(Path.Combine(app.Cli.StateDirectory, "edge", "control.sock")), "an edge proxy was started");
+        var sources = Path.Combine(app.Cli.StateDirectory, "sources");
+        Assert.False(Directory.Exists(sources) && Directory.EnumerateFileSystemEntries(sources).Any(), "a clone cache was left behind");
     }
 
     [Fact]

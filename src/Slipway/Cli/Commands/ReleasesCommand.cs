@@ -17,7 +17,10 @@ public static class ReleasesCommand
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
-            var records = await context.History.ListAsync(context.App.App, context.Environment, Math.Max(1, parse.GetValue(limit)), ct);
+            if (parse.GetValue(limit) < 1)
+                throw new Common.SlipwayException(Common.ErrorCode.InvalidSetting, $"--limit: {parse.GetValue(limit)} is not a positive number",
+                    "give how many releases to show, e.g. -n 10");
+            var records = await context.History.ListAsync(context.App.App, context.Environment, parse.GetValue(limit), ct);
             if (parse.GetValue(json))
             {
                 CommandContext.WriteJson(records);

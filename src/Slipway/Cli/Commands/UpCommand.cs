@@ -11,11 +11,12 @@ public static class UpCommand
         var environment = CommonOptions.Environment();
         var json = CommonOptions.Json();
         var noCheck = new Option<bool>("--no-check") { Description = "Skip the final check of the public URL" };
+        var force = new Option<bool>("--force") { Description = "Roll the release out again even when it already serves" };
         var yes = CommonOptions.Yes();
         var noWait = CommonOptions.NoWait();
         var command = new Command("up", "Build the app from git and roll it out with zero downtime: infrastructure, build, deploy, check")
         {
-            file, environment, json, noCheck, yes, noWait,
+            file, environment, json, noCheck, force, yes, noWait,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
@@ -23,7 +24,7 @@ public static class UpCommand
             context.Reporter.Header($"slipway up {context.App.App} ({context.Environment})");
             var pipeline = new UpPipeline(context.Platform, context.Sources, context.Locker(!parse.GetValue(noWait)), context.Reporter, context.Time);
             var result = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "deploy",
-                () => pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck)), ct),
+                () => pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck), Force: parse.GetValue(force)), ct),
                 r => (r.Changed ? "succeeded" : "no change", r.Version, r.PreviousVersion), ct);
             if (parse.GetValue(json)) CommandContext.WriteJson(result);
             else Console.Out.WriteLine(result.Url);
