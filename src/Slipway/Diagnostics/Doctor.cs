@@ -119,6 +119,11 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
             if (port is null || serves || Ports.IsFree(port.Value))
                 return new("edge proxy", CheckStatus.Ok, $"running (pid {info.ProcessId}), ports {string.Join(", ", info.Ports.DefaultIfEmpty())}");
         }
+        else if (File.Exists(edge.Paths.StateFile) && new FileInfo(edge.Paths.StateFile).Length > 2)
+        {
+            return new("edge proxy", CheckStatus.Failed, "not running, but it has saved routes: the apps deployed here are not served",
+                "run slipway up for any app: it starts the edge proxy, which restores every route");
+        }
         else if (port is null || Ports.IsFree(port.Value))
         {
             return new("edge proxy", CheckStatus.Ok, "not running: up starts it" + (port is null ? "" : $"; port {port} is free"));

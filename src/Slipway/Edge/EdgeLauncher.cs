@@ -52,17 +52,21 @@ public sealed class EdgeLauncher(EdgeClient client)
             $"see {paths.LogFile}: {string.Join(" | ", tail)}");
     }
 
-    /// <summary>Restarts the edge when it dies; gives up after 10 deaths within a minute of each start (a crash loop).</summary>
+    /// <summary>
+    /// Restarts the edge whenever it dies, waiting longer after each quick death (0.5 s doubling to 30 s, back to
+    /// 0.5 s after a minute's run): an edge that cannot bind its port for a while comes back when it can, and
+    /// never gives up while it has routes to serve. A clean exit (shutdown, SIGTERM) ends it.
+    /// </summary>
     private const string Supervisor = """
-        quick=0
+        delay=1
         while :; do
           started=$(date +%s)
           "$@"; rc=$?
           [ $rc -eq 0 ] && exit 0
-          if [ $(( $(date +%s) - started )) -lt 60 ]; then quick=$((quick + 1)); else quick=0; fi
-          [ $quick -ge 10 ] && { echo "edge keeps exiting (last code $rc): giving up"; exit 1; }
-          echo "edge exited with code $rc: restarting"
-          sleep 0.5
+          if [ $(( $(date +%s) - started )) -ge 60 ]; then delay=1; fi
+          echo "edge exited with code $rc: restarting in $((delay * 500))ms"
+          sleep "$(awk "BEGIN { print $delay / 2 }")"
+          [ $delay -lt 60 ] && delay=$((delay * 2))
         done
         """;
 

@@ -45,8 +45,9 @@ public interface IPlatform
     Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct);
 }
 
+/// <param name="Problem">Why the app is not served although it is deployed (e.g. the edge proxy is down), or null.</param>
 public sealed record AppStatus(string App, string Platform, Uri Url, string? Version, IReadOnlyList<ReplicaStatus> Replicas,
-    DateTimeOffset? DeployedAt)
+    DateTimeOffset? DeployedAt, string? Problem = null)
 {
     public bool IsDeployed => Version is not null;
     public int HealthyReplicas => Replicas.Count(r => r.Health is "healthy" or "unknown");

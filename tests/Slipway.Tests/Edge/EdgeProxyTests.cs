@@ -195,6 +195,23 @@ public sealed class EdgeProxyTests : IAsyncLifetime
         Assert.Equal("v7", route!.Route.Version);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("{\"routes\": [")]
+    [InlineData("[{\"app\": 7}]")]
+    public async Task A_damaged_routes_file_is_set_aside_and_the_last_good_copy_serves(string damage)
+    {
+        var backend = await BackendAsync("a");
+        await _edge.Client.DeployAsync("shop", Args("v7", [backend]), Ct);
+        await _edge.DisposeAsync();
+        File.WriteAllText(_edge.Paths.StateFile, damage);
+
+        _edge = await EdgeHost.StartAsync(Path.Combine(_dir.Path, "edge"));
+
+        Assert.Equal(("backend a", "v7"), await GetAsync());
+        Assert.Single(Directory.EnumerateFiles(_edge.Paths.Directory, "routes.json.damaged-*"));
+    }
+
     [Fact]
     public async Task Apps_share_a_port_by_host_name_and_a_new_port_opens_without_a_restart()
     {

@@ -6,9 +6,10 @@ namespace Slipway.Tests.EndToEnd;
 
 /// <summary>
 /// The bad-input table: each case gets one clear error line naming the problem, a hint, the documented exit
-/// code, and changes nothing (no container, no image, no edge proxy started).
+/// code, and changes nothing (no container, no image, no edge proxy started). None of them builds or times
+/// anything, so they run beside the end-to-end collection rather than in it.
 /// </summary>
-[Collection(EndToEndCollection.Name)]
+[Collection(BadInputCollection.Name)]
 public sealed class BadInputTests
 {
     /// <param name="Setup">Breaks the otherwise valid app; returns the command line (the manifest is appended unless -f is given).</param>
@@ -196,6 +197,12 @@ public sealed class BadInputTests
         Assert.Contains("Options:", result.Stdout);
         Assert.Empty(result.Stderr);
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BadInputCollection
+{
+    public const string Name = "bad-input";
 }
 
 public sealed class AwsAppScriptTests

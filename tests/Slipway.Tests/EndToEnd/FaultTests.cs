@@ -153,6 +153,26 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task A_stopped_edge_is_reported_by_status_and_doctor_as_a_failure_and_up_brings_it_back()
+    {
+        await using var app = new LocalApp("down");
+        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        await app.Cli.StopEdgeAsync(); // a clean stop: the supervisor does not restart it
+        await Eventually.WaitUntilAsync(async () => await app.EdgeInfoAsync() is null, TimeSpan.FromSeconds(30), "the edge has stopped");
+
+        var status = await app.RunAsync("status");
+        var doctor = await app.RunAsync("doctor");
+
+        Assert.Equal(1, status.ExitCode);
+        Assert.Contains("error: the edge proxy is not running: 2 replica(s) of", status.Stderr);
+        Assert.Equal(1, doctor.ExitCode);
+        Assert.Contains("FAIL  edge proxy       not running, but it has saved routes", doctor.Stdout);
+        var up = await app.RunAsync("up");
+        Assert.True(up.ExitCode == 0, up.All);
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+    }
+
+    [Fact]
     public async Task Two_ups_of_one_app_take_turns_and_two_apps_deploy_side_by_side()
     {
         await using var app = new LocalApp("conc");

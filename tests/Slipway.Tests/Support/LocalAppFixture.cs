@@ -124,12 +124,20 @@ public sealed class LocalApp : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        var destroy = await Cli.RunAsync(["destroy", "--yes", "-f", ManifestPath], null, CancellationToken.None);
-        await Cli.StopEdgeAsync();
-        var left = await Leftovers.RemoveAsync(Labels.ForApp(Name));
+        // Nothing was made (a bad input refused at once): no destroy to run.
+        if ((await ContainersAsync()).Count > 0 || (await ImagesAsync()).Count > 0 || await EdgeInfoAsync() is not null
+            || Directory.Exists(Path.Combine(Cli.StateDirectory, "sources")))
+        {
+            var destroy = await Cli.RunAsync(["destroy", "--yes", "-f", ManifestPath], null, CancellationToken.None);
+            await Cli.StopEdgeAsync();
+            var left = await Leftovers.RemoveAsync(Labels.ForApp(Name));
+            if (left.Count > 0)
+            {
+                _dir.Dispose();
+                Assert.Fail($"destroy left {string.Join(", ", left)} of {Name} behind (exit {destroy.ExitCode}): {destroy.All}");
+            }
+        }
         _dir.Dispose();
-        if (left.Count > 0)
-            Assert.Fail($"destroy left {string.Join(", ", left)} of {Name} behind (exit {destroy.ExitCode}): {destroy.All}");
     }
 
     private static void CreateParent(string path) => Directory.CreateDirectory(Path.GetDirectoryName(path)!);

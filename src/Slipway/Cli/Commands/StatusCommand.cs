@@ -29,8 +29,9 @@ public static class StatusCommand
                     Healthy = status.HealthyReplicas,
                     InProgress = inProgress ? new { Holder = holder } : null,
                     LastRelease = last,
+                    status.Problem,
                 });
-                return 0;
+                return status.Problem is null ? 0 : Common.ErrorCodeExtensions.OperationFailed;
             }
             var output = Console.Out;
             output.WriteLine($"app:      {status.App} ({context.Environment}, {status.Platform})");
@@ -44,6 +45,9 @@ public static class StatusCommand
                                  + (last.Error is null ? "" : $": {last.Error}"));
             foreach (var replica in status.Replicas)
                 output.WriteLine($"  {replica.Id,-40} {replica.Version,-20} {replica.State,-10} {replica.Health,-10} {replica.Address}");
+            if (status.Problem is not null)
+                throw new Common.SlipwayException(Common.ErrorCode.EdgeUnavailable, status.Problem,
+                    "run slipway up for any app: it starts the edge proxy, which restores every app's route");
             return 0;
         }));
         return command;

@@ -73,8 +73,12 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)
     {
-        var route = await edge.InfoAsync(ct) is null ? null : await edge.RouteAsync(app.App, ct);
+        var edgeUp = await edge.InfoAsync(ct) is not null;
+        var route = edgeUp ? await edge.RouteAsync(app.App, ct) : null;
         var containers = await engine.ListContainersAsync(Labels.ForApp(app.App), ct);
+        if (!edgeUp && containers.Count > 0)
+            return new AppStatus(app.App, Name, PublicUrl(app), containers[0].Labels.GetValueOrDefault(Labels.Version), [], null,
+                $"the edge proxy is not running: {containers.Count} replica(s) of {app.App} exist but nothing serves {PublicUrl(app)}");
         var health = route?.Targets.ToDictionary(t => t.Id) ?? [];
         var replicas = containers
             .Where(c => health.ContainsKey(c.Name))
