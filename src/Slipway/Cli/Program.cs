@@ -17,7 +17,9 @@ public static class Program
             await Console.Error.WriteLineAsync("hint: see slipway --help, or slipway <command> --help");
             return ErrorCodeExtensions.InvalidInput;
         }
-        return await parse.InvokeAsync();
+        // Ctrl-C cancels the command's token; the command then removes what took no traffic yet, says
+        // "interrupted" and exits 130. It gets time for that cleanup instead of the default two seconds.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
     }
 
     /// <summary>Every command and its options; the tests walk it, so no command goes without --help.</summary>

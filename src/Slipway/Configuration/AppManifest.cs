@@ -14,6 +14,7 @@ public sealed record AppManifest
     /// <summary>How long in-flight requests may finish on the old release after cut-over.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
     public EdgeSpec Edge { get; init; } = new();
+    public ResourcesSpec Resources { get; init; } = new();
     public CheckSpec Check { get; init; } = new();
     public AwsSpec Aws { get; init; } = new();
     public HooksSpec Hooks { get; init; } = new();
@@ -21,6 +22,16 @@ public sealed record AppManifest
     public EnvironmentSpec Environment { get; init; } = new();
     public required string ManifestPath { get; init; }
     public string ManifestDirectory => System.IO.Path.GetDirectoryName(ManifestPath)!;
+}
+
+/// <summary>Limits on each local replica, so one app cannot starve the machine or the others.</summary>
+public sealed record ResourcesSpec
+{
+    public const long DefaultMemoryBytes = 1L << 30;
+    public const int DefaultPids = 1024;
+
+    public long MemoryBytes { get; init; } = DefaultMemoryBytes;
+    public int Pids { get; init; } = DefaultPids;
 }
 
 /// <summary>Where the app's code comes from: a git URL or a local path, a ref, and an optional subdirectory.</summary>
@@ -39,6 +50,21 @@ public sealed record BuildSpec
     /// <summary>Absolute path of the Dockerfile; it may live outside the app's repository.</summary>
     public required string Dockerfile { get; init; }
     public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Where the manifest sets it (file:line), for the error when it is missing.</summary>
+    public string DeclaredAt { get; init; } = "";
+
+    /// <summary>
+    /// Checked by the commands that build (up, plan), not at load: destroy, status or logs of a deployed app
+    /// must work when its Dockerfile has gone.
+    /// </summary>
+    public void EnsureDockerfileExists()
+    {
+        if (!File.Exists(Dockerfile))
+            throw new Common.SlipwayException(Common.ErrorCode.DockerfileMissing,
+                $"{DeclaredAt}: build.dockerfile: no Dockerfile at {Dockerfile}",
+                "the path is relative to the manifest; set build.dockerfile or create the file");
+    }
 }
 
 public sealed record HealthCheckSpec

@@ -92,6 +92,7 @@ public static partial class ManifestLoader
             Env = ReadEnv(reader.OptionalMapping("env")),
             Secrets = ReadSecrets(reader.OptionalMapping("secrets"), manifestDir),
             Drain = reader.OptionalDuration("drain", TimeSpan.Zero, TimeSpan.FromMinutes(10)) ?? TimeSpan.FromSeconds(5),
+            Resources = ReadResources(reader.OptionalMapping("resources")),
             Edge = ReadEdge(reader.OptionalMapping("edge")),
             Check = ReadCheck(reader.OptionalMapping("check")),
             Aws = ReadAws(reader.OptionalMapping("aws")),
@@ -131,11 +132,31 @@ public static partial class ManifestLoader
         var args = build?.OptionalMapping("args") is { } argsReader ? argsReader.StringMap() : new Dictionary<string, string>();
         build?.RejectUnknownKeys();
         var dockerfilePath = Path.GetFullPath(Path.Combine(manifestDir, dockerfile?.Value ?? "Dockerfile"));
-        if (!File.Exists(dockerfilePath))
-            throw new SlipwayException(ErrorCode.DockerfileMissing,
-                $"{file}:{dockerfile?.Line ?? build?.Line ?? 1}: build.dockerfile: no Dockerfile at {dockerfilePath}",
-                "the path is relative to the manifest; set build.dockerfile or create the file");
-        return new BuildSpec { Dockerfile = dockerfilePath, Args = args };
+        return new BuildSpec { Dockerfile = dockerfilePath, Args = args, DeclaredAt = $"{file}:{dockerfile?.Line ?? build?.Line ?? 1}" };
+    }
+
+    private static ResourcesSpec ReadResources(MappingReader? reader)
+    {
+        if (reader is null) return new ResourcesSpec();
+        var memory = reader.OptionalString("memory");
+        long bytes = ResourcesSpec.DefaultMemoryBytes;
+        if (memory is not null && (!TryParseBytes(memory.Value, out bytes) || bytes < 6L << 20 || bytes > 1L << 40))
+            throw Invalid(reader.File, memory.Line, "resources.memory", $"\"{memory.Value}\" is not a memory size from 6Mi to 1Ti",
+                "use e.g. 256Mi, 1Gi (or 256m, 1g)");
+        var spec = new ResourcesSpec { MemoryBytes = bytes, Pids = reader.OptionalInt("pids", 16, 1_000_000) ?? ResourcesSpec.DefaultPids };
+        reader.RejectUnknownKeys();
+        return spec;
+    }
+
+    private static bool TryParseBytes(string text, out long bytes)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text.Trim(), @"^(\d+)\s*([kmgt]i?b?)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        bytes = 0;
+        if (!match.Success || !long.TryParse(match.Groups[1].Value, out var number)) return false;
+        var shift = char.ToLowerInvariant(match.Groups[2].Value.FirstOrDefault()) switch { 'k' => 10, 'm' => 20, 'g' => 30, 't' => 40, _ => 0 };
+        if (number > (long.MaxValue >> shift)) return false;
+        bytes = number << shift;
+        return true;
     }
 
     private static HealthCheckSpec ReadHealthCheck(MappingReader? reader)

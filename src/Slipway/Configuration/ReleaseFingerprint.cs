@@ -21,6 +21,7 @@ public static class ReleaseFingerprint
             .Append("port=").Append(app.Port).Append('\n')
             .Append("health=").Append(app.HealthCheck).Append('\n')
             .Append("recipe=").Append(BuildRecipe.Of(app)).Append('\n')
+            .Append("resources=").Append(app.Resources.MemoryBytes).Append('/').Append(app.Resources.Pids).Append('\n')
             .Append("secrets=").Append(SecretDigest(app.App, secretValues)).Append('\n');
         if (app.Environment.Platform == "local")
             text.Append("edge=").Append(app.Edge.Host).Append(':').Append(app.Edge.Port).Append('\n');

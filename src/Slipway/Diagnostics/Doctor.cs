@@ -22,7 +22,8 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
         AppManifest? app = null;
         try
         {
-            app = ManifestLoader.Load(manifestPath);
+            app = ManifestLoader.Load(manifestPath, environment);
+            app.Build.EnsureDockerfileExists();
             checks.Add(new("manifest", CheckStatus.Ok, $"{Path.GetFileName(manifestPath)}: app {app.App}"));
         }
         catch (SlipwayException e)
@@ -34,8 +35,10 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
         checks.AddRange(await EngineAsync(ct));
         checks.Add(StateDirectory());
         checks.Add(Disk());
-        checks.Add(await EdgeAsync(app, ct));
-        if (environment == "aws") checks.AddRange(Aws(app));
+        // The environment's platform decides, not its name: an aws production environment gets the AWS checks.
+        var onAws = app?.Environment.Platform == "aws" || (app is null && environment == "aws");
+        if (!onAws) checks.Add(await EdgeAsync(app, ct));
+        else checks.AddRange(Aws(app));
         return checks;
     }
 

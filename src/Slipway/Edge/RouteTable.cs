@@ -33,9 +33,8 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
     /// <summary>Checks a route could be added or replaced without clashing with another app; null when it can.</summary>
     public EdgeError? Conflict(string app, int port, string? host)
     {
-        var clash = _routes.Values.FirstOrDefault(r => r.App != app && r.Port == port && r.Host == host);
-        if (clash is not null)
-            return new EdgeError(EdgeErrors.HostInUse, $"{host ?? "every host"} on port {port} is already routed to app {clash.App}");
+        if (RouteClash.Find(_routes.Values, app, port, host) is { } clash)
+            return new EdgeError(EdgeErrors.HostInUse, RouteClash.Describe(clash));
         if (!listeners.Ports.Contains(port) && !Common.Ports.IsFree(port, listenAddress.Address))
             return new EdgeError(EdgeErrors.PortInUse, $"port {port} is in use by another program");
         return null;

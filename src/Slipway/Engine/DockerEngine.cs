@@ -164,6 +164,26 @@ public sealed class DockerEngine : IDisposable
         return json["StatusCode"]?.GetValue<int>() ?? -1;
     }
 
+    /// <summary>Creates the network unless it exists; a network made by a concurrent run is fine.</summary>
+    public async Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        using (var existing = await _http.GetAsync($"{ApiPrefix}/networks/{Uri.EscapeDataString(name)}", ct))
+            if (existing.IsSuccessStatusCode) return;
+        using var response = await _http.PostAsync($"{ApiPrefix}/networks/create",
+            new StringContent(CreateNetworkBody(name, labels).ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        if (response.StatusCode == HttpStatusCode.Conflict) return;
+        await EnsureSuccessAsync(response, ct);
+    }
+
+    /// <summary>Removes a network; a missing one is fine. Returns whether there was one.</summary>
+    public async Task<bool> RemoveNetworkAsync(string name, CancellationToken ct)
+    {
+        using var response = await _http.DeleteAsync($"{ApiPrefix}/networks/{Uri.EscapeDataString(name)}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await EnsureSuccessAsync(response, ct);
+        return true;
+    }
+
     public Task StartContainerAsync(string id, CancellationToken ct) => PostAsync($"{ApiPrefix}/containers/{id}/start", ct);
 
     /// <summary>True for the engine's answer when a published host port was taken between choosing and binding it.</summary>

@@ -19,6 +19,11 @@ public sealed record ContainerSpec
     /// </summary>
     public int? HostPort { get; init; }
     public string RestartPolicy { get; init; } = "unless-stopped";
+    /// <summary>Hard memory limit (swap included); null: none.</summary>
+    public long? MemoryBytes { get; init; }
+    public long? PidsLimit { get; init; }
+    /// <summary>The network the replica joins (the app's own, so apps cannot reach each other's replicas); null: the default bridge.</summary>
+    public string? Network { get; init; }
 }
 
 public sealed record ContainerSummary(string Id, string Name, string Image, string State, string Status,

@@ -15,7 +15,7 @@ public static class EngineRequests
     public static JsonObject CreateContainerBody(ContainerSpec spec)
     {
         var port = $"{spec.ContainerPort}/tcp";
-        return new JsonObject
+        var body = new JsonObject
         {
             ["Image"] = spec.Image,
             ["Labels"] = ToJson(spec.Labels),
@@ -34,9 +34,30 @@ public static class EngineRequests
                     ["Type"] = "json-file",
                     ["Config"] = new JsonObject { ["max-size"] = "10m", ["max-file"] = "3" },
                 },
+                // No process in a replica may gain privileges (setuid binaries), nor craft raw packets.
+                ["SecurityOpt"] = new JsonArray("no-new-privileges"),
+                ["CapDrop"] = new JsonArray("NET_RAW"),
             },
         };
+        var host = body["HostConfig"]!.AsObject();
+        if (spec.MemoryBytes is { } memory)
+        {
+            host["Memory"] = memory;
+            host["MemorySwap"] = memory; // no swap beyond the limit
+        }
+        if (spec.PidsLimit is { } pids) host["PidsLimit"] = pids;
+        if (spec.Network is { } network) host["NetworkMode"] = network;
+        return body;
     }
+
+    /// <summary>A bridge network of one app's own, labelled so destroy finds it.</summary>
+    public static JsonObject CreateNetworkBody(string name, IReadOnlyDictionary<string, string> labels) => new()
+    {
+        ["Name"] = name,
+        ["Driver"] = "bridge",
+        ["CheckDuplicate"] = true,
+        ["Labels"] = ToJson(labels),
+    };
 
     public static string CreateContainerPath(string name) => $"{ApiPrefix}/containers/create?name={Uri.EscapeDataString(name)}";
 

@@ -12,6 +12,7 @@ public sealed class PlanPipeline(IPlatform platform, SourceResolver sources)
 {
     public async Task<PlanResult> RunAsync(AppManifest app, CancellationToken ct)
     {
+        app.Build.EnsureDockerfileExists();
         var snapshot = await sources.ResolveAsync(app.App, app.Source, ct);
         var infrastructure = await platform.PlanInfrastructureAsync(app, ct);
         var status = await platform.GetStatusAsync(app, ct);

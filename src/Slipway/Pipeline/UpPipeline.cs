@@ -23,8 +23,25 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
     public async Task<UpResult> RunAsync(AppManifest app, UpOptions options, CancellationToken ct)
     {
         await using var appLock = await locker.AcquireAsync(app.App, ct);
+        try
+        {
+            return await RunLockedAsync(app, options, ct);
+        }
+        catch (Exception)
+        {
+            // A failed first up must not leave an edge proxy running for nothing.
+            try { await platform.ReleaseUnusedInfrastructureAsync(CancellationToken.None); }
+            catch (Exception) { /* the original failure is the one to report */ }
+            throw;
+        }
+    }
+
+    private async Task<UpResult> RunLockedAsync(AppManifest app, UpOptions options, CancellationToken ct)
+    {
         var stages = new Stages(platform, reporter, time);
-        SecretResolver.Resolve(app, Environment.GetEnvironmentVariable); // a missing secret stops the run before anything changes
+        // Inputs a build and a rollout need are checked before anything changes.
+        app.Build.EnsureDockerfileExists();
+        SecretResolver.Resolve(app, Environment.GetEnvironmentVariable);
 
         var snapshot = await reporter.StageAsync("source", async log =>
         {

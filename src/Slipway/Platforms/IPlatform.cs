@@ -28,6 +28,12 @@ public interface IPlatform
     /// <summary>Builds the image for the snapshot and makes it available to the platform (aws: pushes it).</summary>
     Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct);
 
+    /// <summary>
+    /// After a failed run: takes down what it started and nothing uses (local: an edge proxy with no route).
+    /// Never touches what serves.
+    /// </summary>
+    Task ReleaseUnusedInfrastructureAsync(CancellationToken ct);
+
     /// <summary>Removes what a failed or killed run left behind (replicas that take no traffic); returns how many.</summary>
     Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct);
 

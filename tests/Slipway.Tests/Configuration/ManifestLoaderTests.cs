@@ -125,11 +125,14 @@ public sealed class ManifestLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Missing_dockerfile_is_its_own_error_with_the_resolved_path()
+    public void Missing_dockerfile_is_its_own_error_with_the_resolved_path_when_a_build_needs_it()
     {
-        var error = Fails("app: shop\nsource:\n  git: x\nbuild:\n  dockerfile: nope/Dockerfile\n");
+        var app = ManifestLoader.Parse("app: shop\nsource:\n  git: x\nbuild:\n  dockerfile: nope/Dockerfile\n", Path.Combine(_dir.Path, "slipway.yaml"));
+
+        var error = Assert.Throws<SlipwayException>(app.Build.EnsureDockerfileExists); // loading alone succeeds: destroy needs no Dockerfile
 
         Assert.Equal(ErrorCode.DockerfileMissing, error.Code);
+        Assert.StartsWith("slipway.yaml:5: build.dockerfile: no Dockerfile at", error.Message);
         Assert.Contains(Path.Combine(_dir.Path, "nope", "Dockerfile"), error.Message);
         Assert.NotNull(error.Hint);
     }

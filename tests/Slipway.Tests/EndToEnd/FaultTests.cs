@@ -153,6 +153,40 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task Ctrl_c_mid_deploy_removes_the_new_replicas_says_interrupted_and_exits_130()
+    {
+        await using var app = new LocalApp("sigint");
+        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        var folder = Path.GetDirectoryName(app.ManifestPath)!;
+        var (parked, go) = (Path.Combine(folder, "parked"), Path.Combine(folder, "go"));
+        app.WriteManifest(extra: $"hooks:\n  preCutover: touch {parked}; while [ ! -f {go} ]; do sleep 0.05; done\n");
+        app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
+        app.Repo.Commit("v2");
+
+        using var running = app.Start("up");
+        CliResult result;
+        try
+        {
+            await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(parked)), TimeSpan.FromSeconds(90), "the run is parked before its cut-over");
+            running.Interrupt();
+            result = await running.WaitAsync(Ct);
+        }
+        finally
+        {
+            File.WriteAllText(go, "");
+        }
+
+        Assert.True(result.ExitCode == 130, result.All);
+        Assert.True(result.Stderr.Contains("error: interrupted", StringComparison.Ordinal), result.Stderr);
+        var containers = await app.ContainersAsync();
+        Assert.Equal(2, containers.Count);
+        Assert.All(containers, c => Assert.Equal(app.FirstVersion, c.Labels["slipway.version"])); // the new replicas are gone
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+        var releases = await app.RunAsync("releases", "--json");
+        Assert.Equal("cancelled", System.Text.Json.JsonDocument.Parse(releases.Stdout).RootElement[0].GetProperty("result").GetString());
+    }
+
+    [Fact]
     public async Task A_stopped_edge_is_reported_by_status_and_doctor_as_a_failure_and_up_brings_it_back()
     {
         await using var app = new LocalApp("down");

@@ -26,6 +26,23 @@ public sealed class EngineRequestsTests
     }
 
     [Fact]
+    public void Container_body_limits_memory_and_processes_joins_the_apps_network_and_gains_no_privileges()
+    {
+        var host = EngineRequests.CreateContainerBody(new ContainerSpec
+        {
+            Name = "shop-abc1234-1", Image = "slipway/shop:abc1234", ContainerPort = 8000,
+            MemoryBytes = 256L << 20, PidsLimit = 128, Network = "slipway-shop",
+        })["HostConfig"]!;
+
+        Assert.Equal(256L << 20, (long)host["Memory"]!);
+        Assert.Equal(256L << 20, (long)host["MemorySwap"]!);
+        Assert.Equal(128, (long)host["PidsLimit"]!);
+        Assert.Equal("slipway-shop", (string?)host["NetworkMode"]);
+        Assert.Equal("""["no-new-privileges"]""", host["SecurityOpt"]!.ToJsonString());
+        Assert.Equal("""["NET_RAW"]""", host["CapDrop"]!.ToJsonString());
+    }
+
+    [Fact]
     public void Build_path_carries_tag_dockerfile_labels_and_args_encoded()
     {
         var path = EngineRequests.BuildPath(new ImageBuildRequest

@@ -205,6 +205,43 @@ public sealed class SecurityTests
     }
 
     [Fact]
+    public async Task Replicas_are_limited_and_one_apps_replicas_cannot_reach_anothers()
+    {
+        await using var app = new LocalApp("iso");
+        await using var other = new LocalApp("iso2", app.Cli.StateDirectory);
+        app.WriteManifest(extra: "resources:\n  memory: 300Mi\n  pids: 200\n");
+        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        Assert.Equal(0, (await other.RunAsync("up")).ExitCode);
+
+        using var engine = TestEngine.Create();
+        var replica = (await app.ContainersAsync())[0];
+        var target = await engine.InspectContainerAsync((await other.ContainersAsync())[0].Id, Ct);
+        var direct = await Http.Client.GetStringAsync($"http://127.0.0.1:{target!.HostPort}/", Ct); // the host reaches it...
+        Assert.StartsWith("version", direct);
+        var details = System.Text.Json.Nodes.JsonNode.Parse(await DockerAsync("inspect", replica.Id))![0]!;
+        Assert.Equal(300L << 20, (long)details["HostConfig"]!["Memory"]!);
+        Assert.Equal(200, (long)details["HostConfig"]!["PidsLimit"]!);
+        Assert.Equal($"slipway-{app.Name}", (string?)details["HostConfig"]!["NetworkMode"]);
+        var otherAddress = (string?)System.Text.Json.Nodes.JsonNode.Parse(await DockerAsync("inspect", target.Id))![0]!["NetworkSettings"]!["Networks"]!
+            [$"slipway-{other.Name}"]!["IPAddress"];
+        // ...but a replica of another app does not (python, since the image has no curl).
+        var probe = await DockerAsync("exec", replica.Id, "python3", "-c",
+            $"import socket\ntry:\n socket.create_connection(('{otherAddress}', 8000), timeout=3); print('reached')\nexcept OSError: print('blocked')");
+        Assert.Equal("blocked", probe.Trim());
+    }
+
+    private static async Task<string> DockerAsync(params string[] args)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("docker", args)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        var output = await process.StandardOutput.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        return output;
+    }
+
+    [Fact]
     public async Task Hooks_get_only_the_slipway_variables_never_the_clis_environment()
     {
         await using var app = new LocalApp("hookenv");

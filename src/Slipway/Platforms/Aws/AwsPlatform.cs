@@ -61,6 +61,9 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         return $"stack {stackName}: {(plan.Creates ? "created" : "updated")} ({plan.Changes.Count} change(s))";
     }
 
+    /// <summary>The stack is the app's whether or not a deploy succeeded: nothing to take down.</summary>
+    public Task ReleaseUnusedInfrastructureAsync(CancellationToken ct) => Task.CompletedTask;
+
     public async Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct) =>
         StackPlanRenderer.Render(StackTemplate.StackName(app), await PlanAsync(app, ct));
 

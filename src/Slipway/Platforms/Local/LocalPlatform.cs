@@ -22,6 +22,9 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     public string Name => "local";
 
+    /// <summary>Each app's replicas share a network of their own: another app's replicas cannot reach them directly.</summary>
+    public static string NetworkName(AppManifest app) => $"slipway-{app.App}";
+
     public static Uri PublicUrl(AppManifest app) => new($"http://{app.Edge.Host ?? "127.0.0.1"}:{app.Edge.Port}/");
 
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
@@ -29,6 +32,10 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var version = await engine.EnsureReachableAsync(ct);
         // Checked before the edge starts, so a taken port changes nothing.
         var running = await edge.InfoAsync(ct) ?? await WaitForBusyEdgeAsync(ct);
+        if (running is not null
+            && RouteClash.Find((await edge.RoutesAsync(ct)).Select(r => r.Route), app.App, app.Edge.Port, app.Edge.Host) is { } clash)
+            throw new SlipwayException(ErrorCode.PortInUse, $"edge: {RouteClash.Describe(clash)}",
+                "choose another edge.port, or give each app sharing the port its own edge.host");
         if (running?.Ports.Contains(app.Edge.Port) != true && !Ports.IsFree(app.Edge.Port))
             throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
                 "choose another edge.port in the manifest, or stop the program using it");
@@ -56,6 +63,13 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     }
 
     private static readonly TimeSpan BusyEdgePatience = TimeSpan.FromSeconds(10);
+
+    public async Task ReleaseUnusedInfrastructureAsync(CancellationToken ct)
+    {
+        if (await edge.InfoAsync(ct) is null || (await edge.RoutesAsync(ct)).Count > 0) return;
+        await edge.ShutdownAsync(ct);
+        await WaitForEdgeExitAsync(ct);
+    }
 
     public async Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct)
     {
@@ -101,6 +115,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var current = await edge.RouteAsync(app.App, ct);
         await RemoveUnroutedAsync(app, current, log, ct);
 
+        await engine.EnsureNetworkAsync(NetworkName(app), Labels.ForApp(app.App), ct);
         var clock = Stopwatch.StartNew();
         var created = new ConcurrentBag<string>();
         try
@@ -116,6 +131,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
                 {
                     Name = name, Image = ImageBuilder.ImageReference(app.App, version), ContainerPort = app.Port,
                     Labels = labels, Environment = environment,
+                    MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app),
                 };
                 var (id, port) = await StartOnFreePortAsync(spec, created, ct);
                 log.Info($"replica {name} started on 127.0.0.1:{port}");
@@ -196,6 +212,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
                 problems.Add($"image {image.Id[..19]}: {e.Message}");
             }
         }
+        if (await engine.RemoveNetworkAsync(NetworkName(app), ct)) removed.Add($"network {NetworkName(app)}");
         if (Directory.Exists(state.Sources))
         {
             foreach (var cache in Directory.EnumerateDirectories(state.Sources, app.App + "-*"))
