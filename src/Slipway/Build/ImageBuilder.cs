@@ -30,7 +30,7 @@ public sealed class ImageBuilder(DockerEngine engine)
             {
                 Tag = reference,
                 DockerfilePath = BuildContext.DockerfileEntry,
-                Labels = new Dictionary<string, string>(Labels.ForRelease(app.App, source.Version)) { [Labels.Recipe] = BuildRecipe.Of(app) },
+                Labels = new Dictionary<string, string>(Labels.ForRelease(app, source.Version)) { [Labels.Recipe] = BuildRecipe.Of(app) },
                 BuildArgs = app.Build.Args,
             }, line =>
             {

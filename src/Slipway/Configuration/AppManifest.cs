@@ -21,6 +21,11 @@ public sealed record AppManifest
     /// <summary>The environment this manifest was loaded for, with its platform.</summary>
     public EnvironmentSpec Environment { get; init; } = new();
     public required string ManifestPath { get; init; }
+    /// <summary>
+    /// Who this deployment is: the app's name, with the environment when it is a declared one. App <c>x</c> in
+    /// environment <c>b</c> and an app named <c>x-b</c> both deploy as <c>x-b</c>; their owners differ.
+    /// </summary>
+    public string Owner => Environment.Name is "local" or "aws" ? App : $"{App[..^(Environment.Name.Length + 1)]}@{Environment.Name}";
     public string ManifestDirectory => System.IO.Path.GetDirectoryName(ManifestPath)!;
 }
 

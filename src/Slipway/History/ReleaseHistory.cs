@@ -110,10 +110,24 @@ public sealed class ReleaseHistory(StateDirectory state, TimeProvider time, Reda
     }
 
     /// <summary>Runs <paramref name="work"/> as one recorded run: succeeded with its versions, or failed with the error's first line.</summary>
+    /// <param name="whenUnreadable">
+    /// For work that must not depend on the history (destroy): told why the history cannot be written, and the
+    /// work runs unrecorded. Without it, an unreadable history stops the run before anything changes.
+    /// </param>
     public async Task<T> RecordAsync<T>(string app, string environment, string platform, string action,
-        Func<Task<T>> work, Func<T, (string Result, string? Version, string? Previous)> describe, CancellationToken ct)
+        Func<Task<T>> work, Func<T, (string Result, string? Version, string? Previous)> describe, CancellationToken ct,
+        Action<string>? whenUnreadable = null)
     {
-        var id = await StartAsync(app, environment, platform, action, ct);
+        long id;
+        try
+        {
+            id = await StartAsync(app, environment, platform, action, ct);
+        }
+        catch (SqliteException e) when (whenUnreadable is not null)
+        {
+            whenUnreadable($"the release history {DatabasePath} cannot be read ({e.Message.Split('\n')[0]}): this {action} is not recorded");
+            return await work();
+        }
         try
         {
             var value = await work();

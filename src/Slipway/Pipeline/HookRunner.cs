@@ -16,6 +16,22 @@ public static class HookRunner
 
     private static readonly HashSet<string> Inherited = ["PATH", "HOME"];
 
+    /// <summary>
+    /// Runs the hook ($1) in a session of its own and ends that whole session when the CLI ($2) dies, even by
+    /// kill -9, so no hook outlives the run it belongs to. The hook's exit code is passed through.
+    /// </summary>
+    private const string Guard = """
+        hook=$1; cli=$2
+        setsid /bin/sh -c "$hook" &
+        child=$!
+        ( while kill -0 "$cli" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 0.2; done
+          kill -TERM "-$child" 2>/dev/null ) &
+        watcher=$!
+        wait "$child"; rc=$?
+        kill "$watcher" 2>/dev/null
+        exit $rc
+        """;
+
     public static async Task RunAsync(AppManifest app, string hook, string? command, string version, string? previous,
         IStageLog log, CancellationToken ct)
     {
@@ -27,7 +43,7 @@ public static class HookRunner
         try
         {
             result = await CliWrap.Cli.Wrap("/bin/sh")
-                .WithArguments(["-c", command])
+                .WithArguments(["-c", Guard, "slipway-hook", command, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)])
                 .WithWorkingDirectory(app.ManifestDirectory)
                 .WithEnvironmentVariables(env =>
                 {

@@ -95,6 +95,9 @@ public sealed class FaultTests
             if (point == "after-cutover")
                 await ReleaseAsync(longClient, oldTargets); // draining ends: the run goes on to stop the old replicas
             running.KillHard();
+            if (point == "after-start")
+                await Eventually.WaitUntilAsync(() => Task.FromResult(!ProcessesMentioning(go).Any()), TimeSpan.FromSeconds(15),
+                    "the parked hook ended with the killed CLI");
         }
         finally
         {
@@ -119,6 +122,16 @@ public sealed class FaultTests
         Assert.Equal(containers.Select(c => c.Name).Order(), route.Targets.Select(t => t.Id).Order());
         Assert.Equal(($"v2 {second}\n", second), await app.GetAsync());
     }
+
+    /// <summary>Processes whose command line mentions the text (a hook's unique file name).</summary>
+    private static IEnumerable<int> ProcessesMentioning(string text) =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(d => int.TryParse(d, out _)).Select(int.Parse!)
+            .Where(pid =>
+            {
+                try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains(text, StringComparison.Ordinal); }
+                catch (IOException) { return false; }
+                catch (UnauthorizedAccessException) { return false; }
+            });
 
     private static async Task<bool> AnyAsync(IEnumerable<string> targets, Func<string, Task<string>> get, string expected)
     {

@@ -51,4 +51,46 @@ public sealed class LeftoverTests
         Assert.Empty(await app.ContainersAsync());
         Assert.Empty(await app.ImagesAsync());
     }
+
+    [Fact]
+    public async Task A_damaged_history_is_one_clear_line_for_up_and_does_not_stop_destroy()
+    {
+        await using var app = new LocalApp("hist");
+        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        File.WriteAllText(Path.Combine(app.Cli.StateDirectory, "history.db"), "this is not a database, it was damaged");
+        foreach (var journal in Directory.EnumerateFiles(app.Cli.StateDirectory, "history.db-*")) File.Delete(journal);
+
+        var up = await app.RunAsync("up");
+        var destroy = await app.RunAsync("destroy", "--yes");
+
+        Assert.Equal(1, up.ExitCode);
+        Assert.Contains("error: the release history cannot be read", Assert.Single(up.Stderr.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal)));
+        Assert.DoesNotContain("   at ", up.Stderr); // no stack trace
+        Assert.True(destroy.ExitCode == 0, destroy.All);
+        Assert.Contains("warning: the release history", destroy.Stderr);
+        Assert.Empty(await app.ContainersAsync());
+    }
+
+    [Fact]
+    public async Task An_app_whose_name_another_entry_derives_never_touches_that_deployment()
+    {
+        await using var app = new LocalApp("col");
+        await using var other = new LocalApp("colx", app.Cli.StateDirectory);
+        var stagingPort = FreePort.Next();
+        app.WriteManifest(extra: $"environments:\n  b:\n    edge:\n      port: {stagingPort}\n");
+        Assert.Equal(0, (await app.RunAsync("up", "-e", "b")).ExitCode);
+        File.WriteAllText(other.ManifestPath, File.ReadAllText(other.ManifestPath).Replace($"app: {other.Name}", $"app: {app.Name}-b"));
+
+        var up = await other.RunAsync("up");
+        var destroy = await other.RunAsync("destroy", "--yes");
+
+        Assert.Equal(2, up.ExitCode);
+        Assert.Contains($"error: app: {app.Name}-b is already deployed here by app {app.Name} in environment b", up.Stderr);
+        Assert.Equal(2, destroy.ExitCode);
+        using var engine = TestEngine.Create();
+        Assert.Equal(2, (await engine.ListContainersAsync(Slipway.Build.Labels.ForApp($"{app.Name}-b"), TestContext.Current.CancellationToken)).Count(c => c.State == "running"));
+        using (var response = await Http.Client.GetAsync($"http://127.0.0.1:{stagingPort}/", TestContext.Current.CancellationToken))
+            Assert.True(response.IsSuccessStatusCode);
+        Assert.Equal(0, (await app.RunAsync("destroy", "-e", "b", "--yes")).ExitCode);
+    }
 }

@@ -27,7 +27,8 @@ public static class DestroyCommand
             var pipeline = new DestroyPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.Reporter);
             var report = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "destroy",
                 () => pipeline.RunAsync(context.App, ct),
-                r => (r.Problems.Count == 0 ? "succeeded" : "incomplete", null, null), ct);
+                r => (r.Problems.Count == 0 ? "succeeded" : "incomplete", null, null), ct,
+                whenUnreadable: problem => context.Reporter.Line($"warning: {problem}"));
             if (parse.GetValue(json)) CommandContext.WriteJson(report);
             return report.Problems.Count == 0 ? 0 : ErrorCodeExtensions.OperationFailed;
         }));

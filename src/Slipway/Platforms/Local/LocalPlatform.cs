@@ -30,6 +30,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
         var version = await engine.EnsureReachableAsync(ct);
+        await EnsureOwnedAsync(app, ct);
         // Checked before the edge starts, so a taken port changes nothing.
         var running = await edge.InfoAsync(ct) ?? await WaitForBusyEdgeAsync(ct);
         if (running is not null
@@ -41,6 +42,24 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
                 "choose another edge.port in the manifest, or stop the program using it");
         var info = running ?? await new EdgeLauncher(edge).EnsureRunningAsync(ct);
         return $"engine {version.Version} (API {version.ApiVersion}), edge proxy pid {info.ProcessId}";
+    }
+
+    /// <summary>
+    /// Refuses to touch a deployment another manifest entry made under the same name (objects from before owner
+    /// labels existed count as this app's).
+    /// </summary>
+    private async Task EnsureOwnedAsync(AppManifest app, CancellationToken ct)
+    {
+        var owners = (await engine.ListContainersAsync(Labels.ForApp(app.App), ct)).Select(c => c.Labels)
+            .Concat((await engine.ListImagesAsync(Labels.ForApp(app.App), ct)).Select(i => i.Labels))
+            .Select(l => l.GetValueOrDefault(Labels.Owner)).OfType<string>().Where(o => o != app.Owner).Distinct().ToList();
+        if (owners.Count > 0)
+            throw new SlipwayException(ErrorCode.InvalidSetting,
+                $"app: {app.App} is already deployed here by {Describe(owners[0])}, a different entry that derives the same name",
+                "rename one of them (app: in the manifest, or the environment's name)");
+
+        static string Describe(string owner) => owner.Split('@') is [var name, var environment]
+            ? $"app {name} in environment {environment}" : $"app {owner}";
     }
 
     /// <summary>
@@ -120,7 +139,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var created = new ConcurrentBag<string>();
         try
         {
-            var labels = new Dictionary<string, string>(Labels.ForRelease(app.App, version))
+            var labels = new Dictionary<string, string>(Labels.ForRelease(app, version))
             {
                 [Labels.Fingerprint] = ReleaseFingerprint.Of(app, version),
             };
@@ -182,6 +201,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
+        await EnsureOwnedAsync(app, ct);
         var removed = new List<string>();
         var problems = new List<string>();
         if (await edge.InfoAsync(ct) is not null)
