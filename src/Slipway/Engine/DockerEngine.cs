@@ -152,16 +152,31 @@ public sealed class DockerEngine : IDisposable
     }
 
     /// <summary>
-    /// Waits until the container next exits and returns its exit code. The engine answers the call at once
-    /// and the body when the exit happens, so only the answer is bounded by the answer timeout.
+    /// Waits until one of the containers dies and returns which, with its exit code. It reads the engine's
+    /// events from <paramref name="since"/>, so a death before this call is seen too, and each event carries
+    /// its own exit code (an inspect, or the wait endpoint, may already see the restarted process and say 0).
     /// </summary>
-    public async Task<int> WaitForNextExitAsync(string id, CancellationToken ct)
+    public async Task<(string Id, int ExitCode)> WaitForFirstDeathAsync(IReadOnlyList<string> ids, DateTimeOffset since, CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, $"{ApiPrefix}/containers/{id}/wait?condition=next-exit");
-        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        var filters = JsonSerializer.Serialize(new Dictionary<string, string[]>
+        {
+            ["type"] = ["container"], ["event"] = ["die"], ["container"] = ids.ToArray(),
+        });
+        var path = $"{ApiPrefix}/events?since={since.ToUnixTimeSeconds()}&filters={Uri.EscapeDataString(filters)}";
+        using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct);
         await EnsureSuccessAsync(response, ct);
-        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
-        return json["StatusCode"]?.GetValue<int>() ?? -1;
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.Length == 0) continue;
+            var message = JsonNode.Parse(line);
+            var id = message?["Actor"]?["ID"]?.GetValue<string>() ?? message?["id"]?.GetValue<string>();
+            if (id is null || !ids.Any(i => id.StartsWith(i, StringComparison.Ordinal) || i.StartsWith(id, StringComparison.Ordinal))) continue;
+            var code = message?["Actor"]?["Attributes"]?["exitCode"]?.GetValue<string>();
+            return (ids.First(i => id.StartsWith(i, StringComparison.Ordinal) || i.StartsWith(id, StringComparison.Ordinal)),
+                int.TryParse(code, out var exit) ? exit : -1);
+        }
+        throw new EngineApiException(500, "the engine's event stream ended");
     }
 
     /// <summary>Creates the network unless it exists; a network made by a concurrent run is fine.</summary>

@@ -136,6 +136,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
         await engine.EnsureNetworkAsync(NetworkName(app), Labels.ForApp(app.App), ct);
         var clock = Stopwatch.StartNew();
+        var rolloutStarted = time.GetUtcNow() - TimeSpan.FromSeconds(1); // the engine's events have whole-second precision here
         var created = new ConcurrentBag<string>();
         try
         {
@@ -158,7 +159,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             }));
 
             await beforeCutover(ct);
-            var outcome = await DeployThroughEdgeAsync(app, version, started, ct);
+            var outcome = await DeployThroughEdgeAsync(app, version, started, rolloutStarted, ct);
             log.Info($"cut over to {version} {Duration.Format(clock.Elapsed)} after the first replica was created; old replicas drained");
             await StopAsync(current?.Targets.Select(t => t.Id) ?? [], log, ct);
             await PruneImagesAsync(app, version, current?.Route.Version, ct);
@@ -262,7 +263,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     }
 
     private async Task<DeployOutcome> DeployThroughEdgeAsync(AppManifest app, string version,
-        IReadOnlyList<(string Id, EdgeTarget Target)> started, CancellationToken ct)
+        IReadOnlyList<(string Id, EdgeTarget Target)> started, DateTimeOffset since, CancellationToken ct)
     {
         var health = app.HealthCheck;
         var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, started.Select(s => s.Target).ToList(),
@@ -272,7 +273,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         // The edge gates on HTTP health; meanwhile watch the containers, so a crash fails fast instead of at the timeout.
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var deploy = edge.DeployAsync(app.App, args, watch.Token);
-        var crashed = WatchForExitAsync(started.Select(s => s.Id).ToList(), watch.Token);
+        var crashed = WatchForExitAsync(started.Select(s => s.Id).ToList(), since, watch.Token);
         var first = await Task.WhenAny(deploy, crashed);
         if (first == crashed && await crashed is var (dead, exitCode))
         {
@@ -309,16 +310,13 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         }
     }
 
-    /// <summary>
-    /// The first replica to exit, with the code it exited with. The engine's wait for the next exit reports the
-    /// code even when the restart policy brings the replica back at once (an inspect would then see it running).
-    /// </summary>
-    private async Task<(ContainerDetails Details, int ExitCode)?> WatchForExitAsync(IReadOnlyList<string> ids, CancellationToken ct)
+    /// <summary>The first replica to die since the rollout began, with the code it exited with.</summary>
+    private async Task<(ContainerDetails Details, int ExitCode)?> WatchForExitAsync(IReadOnlyList<string> ids, DateTimeOffset since,
+        CancellationToken ct)
     {
         try
         {
-            var exits = ids.Select(async id => (Id: id, Code: await engine.WaitForNextExitAsync(id, ct))).ToList();
-            var (exited, code) = await await Task.WhenAny(exits);
+            var (exited, code) = await engine.WaitForFirstDeathAsync(ids, since, ct);
             var details = await engine.InspectContainerAsync(exited, ct);
             return details is null ? null : (details, code);
         }
