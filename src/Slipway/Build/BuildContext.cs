@@ -41,13 +41,38 @@ public static class BuildContext
                     warn($"secrets.{secret}: {entryName} is inside the build context; it was left out of the image (list it in .dockerignore to say so)");
                     continue;
                 }
-                await writer.WriteEntryAsync(Path.Combine(root, entryName), entryName, ct);
+                await WriteAsync(writer, Path.Combine(root, entryName), entryName, ct);
             }
-            await writer.WriteEntryAsync(dockerfile, DockerfileEntry, ct);
+            await WriteAsync(writer, dockerfile, DockerfileEntry, ct);
         }
         archive.Position = 0;
         return archive;
     }
+
+    /// <summary>
+    /// One entry with the modes git itself knows (0755 when executable, else 0644) and owned by root, whatever
+    /// the deploying machine's umask or user: a clone made private (0600) must still be readable by an image's
+    /// non-root USER, and the same commit must build the same image everywhere.
+    /// </summary>
+    private static async Task WriteAsync(TarWriter writer, string path, string entryName, CancellationToken ct)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is { } target)
+        {
+            await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = target, Mode = Normal(executable: true) }, ct);
+            return;
+        }
+        var executable = !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
+        await using var data = File.OpenRead(path);
+        await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, entryName)
+        {
+            Mode = Normal(executable), ModificationTime = info.LastWriteTimeUtc, DataStream = data,
+        }, ct);
+    }
+
+    private static UnixFileMode Normal(bool executable) =>
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead
+        | (executable ? UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : 0);
 
     /// <summary>
     /// The context's entries, relative and '/'-separated, in a stable order: regular files and links that stay

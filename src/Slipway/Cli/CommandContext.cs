@@ -2,13 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Slipway.Common;
 using Slipway.Configuration;
-using Slipway.Edge;
-using Slipway.Engine;
 using Slipway.Output;
 using Slipway.Platforms;
-using Slipway.Cloud.Aws;
-using Slipway.Platforms.Aws;
-using Slipway.Platforms.Local;
 using Slipway.Source;
 
 namespace Slipway.Cli;
@@ -64,29 +59,11 @@ public sealed class CommandContext : IDisposable
         foreach (var value in SecretResolver.Readable(app, System.Environment.GetEnvironmentVariable)) redactor.Add(value);
         var state = StateDirectory.FromEnvironment();
         state.MakePrivate();
-        switch (app.Environment.Platform)
-        {
-            case "local":
-                var engine = new DockerEngine(EngineEndpoint.FromEnvironment());
-                var edge = new EdgeClient(new EdgePaths(state.Edge));
-                var context = new CommandContext(app, environment, new LocalPlatform(engine, edge, state, TimeProvider.System), state, reporter, redactor);
-                context._owned.Add(engine);
-                context._owned.Add(edge);
-                return context;
-            case "aws":
-                var settings = AwsSettings.Resolve(app.Aws.Region, System.Environment.GetEnvironmentVariable);
-                var time = TimeProvider.System;
-                var awsEngine = new DockerEngine(EngineEndpoint.FromEnvironment());
-                var aws = new CommandContext(app, environment, new AwsPlatform(CloudFormationClient.Create(settings, time),
-                    EcrClient.Create(settings, time), EcsClient.Create(settings, time), LogsClient.Create(settings, time), SsmClient.Create(settings, time), awsEngine,
-                    RegistryOverride.FromEnvironment(System.Environment.GetEnvironmentVariable),
-                    question => new Confirmation(assumeYes).Confirm(question, "pass --yes to confirm from a script"), time), state, reporter, redactor);
-                aws._owned.Add(awsEngine);
-                return aws;
-            default:
-                throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"platform \"{app.Environment.Platform}\" is not available",
-                    "use local or aws");
-        }
+        var session = PlatformFactory.Create(app, state, question => new Confirmation(assumeYes).Confirm(question, "pass --yes to confirm from a script"),
+            TimeProvider.System, System.Environment.GetEnvironmentVariable);
+        var context = new CommandContext(app, environment, session.Platform, state, reporter, redactor);
+        context._owned.Add(session);
+        return context;
     }
 
     public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));

@@ -1,5 +1,6 @@
 using Slipway.Common;
 using Slipway.Output;
+using Slipway.Platforms;
 
 namespace Slipway.Cli;
 
@@ -23,9 +24,8 @@ public static class CommandRunner
             reporter.Error(e.Message, e.Hint);
             return e.ExitCode;
         }
-        catch (Slipway.Cloud.Aws.AwsServiceException e)
+        catch (Exception e) when (PlatformFailures.ToUserError(e) is { } error)
         {
-            var error = e.ToUserError("AWS request failed");
             reporter.Error(error.Message, error.Hint);
             return error.ExitCode;
         }
@@ -34,19 +34,9 @@ public static class CommandRunner
             reporter.Error("interrupted", "run the same command again: it converges from where this one stopped");
             return ErrorCodeExtensions.Cancelled;
         }
-        catch (Slipway.Engine.EngineTimeoutException e)
-        {
-            reporter.Error(e.Message, "check the engine (docker info, or its log); once it answers, run the command again: it converges");
-            return ErrorCodeExtensions.OperationFailed;
-        }
         catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
         {
             reporter.Error($"a local service stopped answering: {e.Message}", "check the container engine and run the command again");
-            return ErrorCodeExtensions.OperationFailed;
-        }
-        catch (Slipway.Engine.EngineApiException e)
-        {
-            reporter.Error($"the container engine refused a request: {e.Message.Split('\n')[0]}", "check the engine (docker info), then run the command again");
             return ErrorCodeExtensions.OperationFailed;
         }
         catch (Exception e) when (e.Message.Contains("No space left on device", StringComparison.Ordinal)

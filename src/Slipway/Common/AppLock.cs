@@ -23,6 +23,9 @@ public sealed record LockHolder(int ProcessId, string Host, string User, string 
 /// </summary>
 public sealed class AppLock : IAsyncDisposable
 {
+    /// <summary>The environment whose lock file keeps the plain app name (the one every manifest has).</summary>
+    private const string DefaultEnvironment = "local";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly FileStream _file;
     private readonly string _path;
@@ -34,7 +37,7 @@ public sealed class AppLock : IAsyncDisposable
     }
 
     public static string PathOf(StateDirectory state, string app, string environment) =>
-        System.IO.Path.Combine(state.Locks, environment == "local" ? $"{app}.lock" : $"{app}.{environment}.lock");
+        System.IO.Path.Combine(state.Locks, environment == DefaultEnvironment ? $"{app}.lock" : $"{app}.{environment}.lock");
 
     private static string HolderPath(string lockPath) => lockPath + ".holder";
 

@@ -25,7 +25,7 @@ public sealed record AppManifest
     /// Who this deployment is: the app's name, with the environment when it is a declared one. App <c>x</c> in
     /// environment <c>b</c> and an app named <c>x-b</c> both deploy as <c>x-b</c>; their owners differ.
     /// </summary>
-    public string Owner => Environment.Name is "local" or "aws" ? App : $"{App[..^(Environment.Name.Length + 1)]}@{Environment.Name}";
+    public string Owner => PlatformKinds.IsBuiltIn(Environment.Name) ? App : $"{App[..^(Environment.Name.Length + 1)]}@{Environment.Name}";
     public string ManifestDirectory => System.IO.Path.GetDirectoryName(ManifestPath)!;
 }
 
@@ -69,6 +69,23 @@ public sealed record BuildSpec
             throw new Common.SlipwayException(Common.ErrorCode.DockerfileMissing,
                 $"{DeclaredAt}: build.dockerfile: no Dockerfile at {Dockerfile}",
                 "the path is relative to the manifest; set build.dockerfile or create the file");
+        // Any file can be named here, and a build error quotes the line it choked on: a file whose first
+        // instruction is not FROM or ARG is refused without a word of its content (think /etc/shadow).
+        string? first;
+        try
+        {
+            first = File.ReadLines(Dockerfile).Take(200).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#'));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Common.SlipwayException(Common.ErrorCode.DockerfileMissing, $"{DeclaredAt}: build.dockerfile: cannot read {Dockerfile}",
+                "check the file's permissions");
+        }
+        var instruction = first?.Split(' ', '\t')[0].ToUpperInvariant();
+        if (instruction is not ("FROM" or "ARG"))
+            throw new Common.SlipwayException(Common.ErrorCode.DockerfileMissing,
+                $"{DeclaredAt}: build.dockerfile: {Dockerfile} is not a Dockerfile (its first instruction is not FROM or ARG)",
+                "point build.dockerfile at the app's Dockerfile");
     }
 }
 
@@ -151,11 +168,25 @@ public sealed record HooksSpec
     public string? PostDeploy { get; init; }
 }
 
+/// <summary>Where an environment runs: this machine (engine and edge proxy), or AWS (CloudFormation, ECS, ALB).</summary>
+public enum PlatformKind { Local, Aws }
+
+public static class PlatformKinds
+{
+    /// <summary>The names a manifest, <c>-e</c> and the output use.</summary>
+    public static string Name(this PlatformKind kind) => kind switch { PlatformKind.Aws => "aws", _ => "local" };
+
+    public static PlatformKind? Parse(string? name) => name switch { "local" => PlatformKind.Local, "aws" => PlatformKind.Aws, _ => null };
+
+    /// <summary>The environments that always exist, one per platform, named after it.</summary>
+    public static bool IsBuiltIn(string environment) => Parse(environment) is not null;
+}
+
 /// <summary>An environment (<c>-e NAME</c>): which platform it runs on, and whether it asks before changes.</summary>
 public sealed record EnvironmentSpec
 {
     public string Name { get; init; } = "local";
-    public string Platform { get; init; } = "local";
+    public PlatformKind Platform { get; init; } = PlatformKind.Local;
     /// <summary>Ask for confirmation (or --yes) before up and rollback; default for an environment named production.</summary>
     public bool Protected { get; init; }
 }

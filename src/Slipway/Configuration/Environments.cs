@@ -10,7 +10,6 @@ namespace Slipway.Configuration;
 /// </summary>
 public static class Environments
 {
-    private static readonly string[] Platforms = ["local", "aws"];
 
     public static (YamlMappingNode Merged, EnvironmentSpec Selected) Select(YamlMappingNode root, string name, string file)
     {
@@ -21,8 +20,8 @@ public static class Environments
 
         if (environments?.Children.TryGetValue(new YamlScalarNode(name), out var chosen) != true)
         {
-            if (Platforms.Contains(name)) return (root, new EnvironmentSpec { Name = name, Platform = name, Protected = false });
-            var known = Platforms.Concat(environments?.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value!) ?? []).Distinct();
+            if (PlatformKinds.Parse(name) is { } builtIn) return (root, new EnvironmentSpec { Name = name, Platform = builtIn, Protected = false });
+            var known = new[] { "local", "aws" }.Concat(environments?.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value!) ?? []).Distinct();
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"--environment: unknown environment \"{name}\"",
                 $"use one of: {string.Join(", ", known)} (declare others under environments: in the manifest)");
         }
@@ -30,7 +29,7 @@ public static class Environments
         if (chosen is not YamlMappingNode overrides)
             throw ManifestLoader.Invalid(file, chosen!.Start.Line, $"environments.{name}", "must be a mapping of settings to override");
 
-        var platform = name is "aws" ? "aws" : "local";
+        var platform = PlatformKinds.Parse(name) ?? PlatformKind.Local;
         var isProtected = name == "production";
         var merged = new YamlMappingNode();
         foreach (var (key, value) in root.Children) merged.Add(key, value);
@@ -40,9 +39,9 @@ public static class Environments
             switch (keyName)
             {
                 case "platform":
-                    platform = (value as YamlScalarNode)?.Value ?? "";
-                    if (!Platforms.Contains(platform))
-                        throw ManifestLoader.Invalid(file, value.Start.Line, $"environments.{name}.platform", $"\"{platform}\" is not a platform",
+                    var platformName = (value as YamlScalarNode)?.Value ?? "";
+                    platform = PlatformKinds.Parse(platformName)
+                        ?? throw ManifestLoader.Invalid(file, value.Start.Line, $"environments.{name}.platform", $"\"{platformName}\" is not a platform",
                             "use local or aws");
                     break;
                 case "protected":

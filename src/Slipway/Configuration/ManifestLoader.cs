@@ -75,7 +75,7 @@ public static partial class ManifestLoader
 
         var app = reader.RequiredString("app");
         // A declared environment is a deployment of its own (containers, route, stack): its name is part of the app's.
-        if (selected.Name is not ("local" or "aws")) app = app with { Value = $"{app.Value}-{selected.Name}" };
+        if (!PlatformKinds.IsBuiltIn(selected.Name)) app = app with { Value = $"{app.Value}-{selected.Name}" };
         if (!AppNamePattern().IsMatch(app.Value))
             throw Invalid(file, app.Line, "app", $"\"{app.Value}\" is not a valid app name",
                 "use 2-32 lowercase letters, digits and dashes, starting with a letter");

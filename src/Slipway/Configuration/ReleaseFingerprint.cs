@@ -23,7 +23,7 @@ public static class ReleaseFingerprint
             .Append("recipe=").Append(BuildRecipe.Of(app)).Append('\n')
             .Append("resources=").Append(app.Resources.MemoryBytes).Append('/').Append(app.Resources.Pids).Append('\n')
             .Append("secrets=").Append(SecretDigest(app.App, secretValues)).Append('\n');
-        if (app.Environment.Platform == "local")
+        if (app.Environment.Platform == PlatformKind.Local)
             text.Append("edge=").Append(app.Edge.Host).Append(':').Append(app.Edge.Port).Append('\n');
         foreach (var (key, value) in app.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
             text.Append("env:").Append(key).Append('=').Append(value).Append('\n');

@@ -36,7 +36,7 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
         checks.Add(StateDirectory());
         checks.Add(Disk());
         // The environment's platform decides, not its name: an aws production environment gets the AWS checks.
-        var onAws = app?.Environment.Platform == "aws" || (app is null && environment == "aws");
+        var onAws = (app?.Environment.Platform ?? PlatformKinds.Parse(environment)) == PlatformKind.Aws;
         if (!onAws) checks.Add(await EdgeAsync(app, ct));
         else checks.AddRange(Aws(app));
         return checks;

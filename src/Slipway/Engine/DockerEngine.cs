@@ -51,6 +51,15 @@ public sealed class DockerEngine : IDisposable
         }
     }
 
+    /// <summary>The user an image's processes run as ("" when it sets none: root), or null when there is no such image.</summary>
+    public async Task<string?> ImageUserAsync(string reference, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"{ApiPrefix}/images/{reference}/json", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureSuccessAsync(response, ct);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["Config"]?["User"]?.GetValue<string>() ?? "";
+    }
+
     public async Task<bool> ImageExistsAsync(string reference, CancellationToken ct) => await ImageLabelsAsync(reference, ct) is not null;
 
     /// <summary>The labels of an image, or null when there is no such image.</summary>

@@ -17,14 +17,7 @@ public sealed class RollbackPipeline(IPlatform platform, AppLocker locker, Repor
         var stages = new Stages(platform, reporter, time);
         var status = await platform.GetStatusAsync(app, ct);
         var available = await platform.AvailableVersionsAsync(app, ct);
-        var target = version
-            ?? recent.FirstOrDefault(v => v != status.Version && available.Contains(v))
-            ?? available.FirstOrDefault(v => v != status.Version)
-            ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} has no previous release to roll back to",
-                available.Count == 0 ? "deploy it first with slipway up" : $"it has only {string.Join(", ", available)}");
-        if (!available.Contains(target))
-            throw new SlipwayException(ErrorCode.VersionNotAvailable, $"version {target} of {app.App} is no longer available",
-                available.Count == 0 ? "nothing is kept yet" : $"available, newest first: {string.Join(", ", available)}");
+        var target = RollbackTarget.Choose(app.App, version, recent, available, status.Version);
 
         await stages.InfrastructureAsync(app, ct);
         var rollout = await stages.DeployAsync(app, target, status.Version, ct);

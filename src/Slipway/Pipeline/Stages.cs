@@ -34,8 +34,7 @@ public sealed class Stages(IPlatform platform, Reporter reporter, TimeProvider t
     public Task<string?> CheckAsync(AppManifest app, Uri url, CancellationToken ct) =>
         reporter.StageAsync("check", async _ =>
         {
-            var connectTo = platform.Name == "local" ? IPAddress.Loopback : null;
-            var result = await new HttpCheck(time).RunAsync(url, connectTo, app.Check.Tries, app.Check.Interval, ct)
+            var result = await new HttpCheck(time).RunAsync(url, platform.PublicAddress, app.Check.Tries, app.Check.Interval, ct)
                 ?? throw new SlipwayException(ErrorCode.CheckFailed,
                     $"{url} did not answer HTTP 200 after {app.Check.Tries} tries, {Duration.Format(app.Check.Interval)} apart",
                     "see the app's logs; the release itself passed its health check");

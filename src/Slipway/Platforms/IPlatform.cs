@@ -11,7 +11,16 @@ namespace Slipway.Platforms;
 /// </summary>
 public interface IPlatform
 {
-    string Name { get; }
+    PlatformKind Kind { get; }
+
+    /// <summary>The platform's name in output and history.</summary>
+    string Name => Kind.Name();
+
+    /// <summary>
+    /// Where the public URL is reached from this machine when not through its host name (the local edge listens
+    /// on loopback only, and an edge.host need not resolve); null: resolve the URL's host.
+    /// </summary>
+    System.Net.IPAddress? PublicAddress { get; }
 
     /// <summary>Preflight checks, then create or converge what the app runs on (local: engine and edge proxy; aws: the stack).</summary>
     Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct);

@@ -45,7 +45,7 @@ public sealed class EnvironmentsTests : IDisposable
         var app = Load("local");
         Assert.Equal("shop", app.App);
         Assert.Equal(2, app.Replicas);
-        Assert.Equal(new EnvironmentSpec { Name = "local", Platform = "local", Protected = false }, app.Environment);
+        Assert.Equal(new EnvironmentSpec { Name = "local", Platform = PlatformKind.Local, Protected = false }, app.Environment);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class EnvironmentsTests : IDisposable
         Assert.Equal("blue", app.Env["COLOR"]);
         Assert.Equal(8080, app.Edge.Port);
         Assert.Equal("staging.localhost", app.Edge.Host);
-        Assert.Equal("local", app.Environment.Platform);
+        Assert.Equal(PlatformKind.Local, app.Environment.Platform);
         Assert.False(app.Environment.Protected);
     }
 
@@ -67,7 +67,7 @@ public sealed class EnvironmentsTests : IDisposable
     public void Production_runs_where_it_says_and_is_protected_by_default()
     {
         var production = Load("production");
-        Assert.Equal("aws", production.Environment.Platform);
+        Assert.Equal(PlatformKind.Aws, production.Environment.Platform);
         Assert.True(production.Environment.Protected);
         Assert.Equal("eu-west-1", production.Aws.Region);
         Assert.Equal(4, production.Replicas);
@@ -79,7 +79,7 @@ public sealed class EnvironmentsTests : IDisposable
     {
         var app = Load("aws");
         Assert.Equal("shop", app.App);
-        Assert.Equal("aws", app.Environment.Platform);
+        Assert.Equal(PlatformKind.Aws, app.Environment.Platform);
     }
 
     [Fact]

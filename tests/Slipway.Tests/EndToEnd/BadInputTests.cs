@@ -45,6 +45,7 @@ public sealed class BadInputTests
         new Case("port out of range", 2, "port: 0 is out of range", app => Edit(app, "port: 8000", "port: 0")),
         new Case("invalid app name", 2, "is not a valid app name", app => Edit(app, $"app: {app.Name}", "app: My_App")),
         new Case("missing Dockerfile", 2, "no Dockerfile at", app => Append(app, "build:\n  dockerfile: nowhere/Dockerfile\n")),
+        new Case("a file that is not a Dockerfile", 2, "build.dockerfile: /etc/passwd is not a Dockerfile", app => Append(app, "build:\n  dockerfile: /etc/passwd\n")),
         new Case("unknown git ref", 2, "\"no-such-tag\" is not a branch, tag or commit", app => Edit(app, "  subdirectory: app", "  subdirectory: app\n  ref: no-such-tag")),
         new Case("source path missing", 2, "source.path: no folder at", app => Edit(app, "path: ../repo", "path: ../nothing-here")),
         new Case("source path not a repository", 2, "is not a git repository", app => Edit(app, "path: ../repo", "path: .")),
@@ -125,6 +126,7 @@ public sealed class BadInputTests
         Assert.Contains(bad.Message, error);
         Assert.Contains("\nhint: ", "\n" + result.Stderr);
         Assert.Empty(result.Stdout);
+        Assert.DoesNotContain("root:x:0:0", result.Stderr); // no line of a file outside the tree is ever quoted
         Assert.Empty(await app.ContainersAsync());
         Assert.Empty(await app.ImagesAsync());
         Assert.False(File.Exists(Path.Combine(app.Cli.StateDirectory, "edge", "control.sock")), "an edge proxy was started");

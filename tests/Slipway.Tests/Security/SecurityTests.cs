@@ -210,8 +210,14 @@ public sealed class SecurityTests
         await using var app = new LocalApp("iso");
         await using var other = new LocalApp("iso2", app.Cli.StateDirectory);
         app.WriteManifest(extra: "resources:\n  memory: 300Mi\n  pids: 200\n");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
-        Assert.Equal(0, (await other.RunAsync("up")).ExitCode);
+        var up = await app.RunAsync("up");
+        Assert.True(up.ExitCode == 0, up.All);
+        Assert.DoesNotContain("runs as root", up.Stderr);
+        var otherDockerfile = Path.Combine(Path.GetDirectoryName(other.ManifestPath)!, "Dockerfile");
+        File.WriteAllText(otherDockerfile, File.ReadAllText(otherDockerfile).Replace("USER nobody\n", ""));
+        var rootUp = await other.RunAsync("up");
+        Assert.True(rootUp.ExitCode == 0, rootUp.All);
+        Assert.Contains("warning: the image runs as root: add a USER line to the Dockerfile", rootUp.Stderr);
 
         using var engine = TestEngine.Create();
         var replica = (await app.ContainersAsync())[0];
@@ -222,6 +228,7 @@ public sealed class SecurityTests
         Assert.Equal(300L << 20, (long)details["HostConfig"]!["Memory"]!);
         Assert.Equal(200, (long)details["HostConfig"]!["PidsLimit"]!);
         Assert.Equal($"slipway-{app.Name}", (string?)details["HostConfig"]!["NetworkMode"]);
+        Assert.Equal("65534", (await DockerAsync("exec", replica.Id, "id", "-u")).Trim()); // the image's USER, not root
         var otherAddress = (string?)System.Text.Json.Nodes.JsonNode.Parse(await DockerAsync("inspect", target.Id))![0]!["NetworkSettings"]!["Networks"]!
             [$"slipway-{other.Name}"]!["IPAddress"];
         // ...but a replica of another app does not (python, since the image has no curl).

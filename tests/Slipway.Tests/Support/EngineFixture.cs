@@ -48,6 +48,7 @@ public static class TestEngine
         FROM localhost/bookworm-python:latest
         WORKDIR /app
         COPY . /app
+        USER nobody
         CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--graceful-timeout", "10", "--timeout", "120", "app:app"]
         """;
 }

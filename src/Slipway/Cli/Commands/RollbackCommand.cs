@@ -27,9 +27,7 @@ public static class RollbackCommand
             context.ConfirmProtected("roll back", parse.GetValue(yes));
             context.Reporter.Header($"slipway rollback {context.App.App} ({context.Environment})");
             var pipeline = new RollbackPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.Reporter, context.Time);
-            var recent = (await context.History.ListAsync(context.App.App, context.Environment, 100, ct))
-                .Where(r => r.Result is "succeeded" or "no change" && r.Version is not null && r.Action is "deploy" or "rollback")
-                .Select(r => r.Version!).Distinct().ToList();
+            var recent = RollbackTarget.Served(await context.History.ListAsync(context.App.App, context.Environment, 100, ct));
             var result = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "rollback",
                 () => pipeline.RunAsync(context.App, parse.GetValue(version), recent, check: !parse.GetValue(noCheck), ct),
                 r => ("succeeded", r.Version, r.PreviousVersion), ct);

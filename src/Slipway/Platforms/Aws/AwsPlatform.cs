@@ -20,12 +20,17 @@ namespace Slipway.Platforms.Aws;
 /// infrastructure. Every stack change passes the serving tag, so CloudFormation never moves the image back.
 /// </remarks>
 public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs, SsmClient ssm,
-    DockerEngine engine, RegistryOverride registry, Func<string, bool> confirmDelete, TimeProvider time) : IPlatform
+    DockerEngine engine, RegistryOverride registry, Func<string, bool> confirmDelete, TimeProvider time) : IPlatform, IDriftDetection
 {
     private static readonly TimeSpan DeployLimit = TimeSpan.FromMinutes(30);
     private readonly StackOperations _stacks = new(cloudFormation, time);
 
-    public string Name => "aws";
+    public PlatformKind Kind => PlatformKind.Aws;
+
+    public Task<DriftReport> CheckDriftAsync(AppManifest app, bool repair, IStageLog log, CancellationToken ct) =>
+        DriftCheck.RunAsync(this, app, repair, log, ct);
+
+    public System.Net.IPAddress? PublicAddress => null;
 
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
@@ -125,10 +130,10 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         var url = stack?.Output("PublicUrl") is { } published ? new Uri(published)
             : new Uri($"http://{app.Aws.Dns?.Name ?? stack?.Output("LoadBalancerDns") ?? "not-created.invalid"}:{app.Aws.ListenerPort}/");
         var (cluster, serviceName) = (StackTemplate.ClusterName(app), StackTemplate.ServiceName(app));
-        if (stack is null) return new AppStatus(app.App, Name, url, null, [], null);
+        if (stack is null) return new AppStatus(app.App, Kind.Name(), url, null, [], null);
         var service = await ecs.DescribeServiceAsync(cluster, serviceName, ct);
         if (service?.TaskDefinition is null || service.DesiredCount == 0)
-            return new AppStatus(app.App, Name, url, null, [], null);
+            return new AppStatus(app.App, Kind.Name(), url, null, [], null);
         var definition = EcsClient.CamelCase(await ecs.DescribeTaskDefinitionAsync(service.TaskDefinition, ct));
         var container = TaskDefinitionJson.Container(definition.AsObject(), StackTemplate.ContainerName(app));
         var version = container is null ? null
@@ -136,7 +141,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         var fingerprint = container is null ? null : TaskDefinitionJson.Environment(container, "SLIPWAY_FINGERPRINT");
         var replicas = Enumerable.Range(1, service.RunningCount)
             .Select(i => new ReplicaStatus($"{serviceName}-task-{i}", version ?? "?", "RUNNING", "healthy", null, fingerprint)).ToList();
-        return new AppStatus(app.App, Name, url, version, replicas, service.Events?.FirstOrDefault()?.CreatedAt);
+        return new AppStatus(app.App, Kind.Name(), url, version, replicas, service.Events?.FirstOrDefault()?.CreatedAt);
     }
 
     public async Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) =>

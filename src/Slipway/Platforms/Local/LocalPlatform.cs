@@ -20,7 +20,9 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private const int ImagesKept = 3; // the serving release, the previous one for rollback, one more
 
-    public string Name => "local";
+    public PlatformKind Kind => PlatformKind.Local;
+
+    public System.Net.IPAddress? PublicAddress => System.Net.IPAddress.Loopback;
 
     /// <summary>Each app's replicas share a network of their own: another app's replicas cannot reach them directly.</summary>
     public static string NetworkName(AppManifest app) => $"slipway-{app.App}";
@@ -110,7 +112,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var route = edgeUp ? await edge.RouteAsync(app.App, ct) : null;
         var containers = await engine.ListContainersAsync(Labels.ForApp(app.App), ct);
         if (!edgeUp && containers.Count > 0)
-            return new AppStatus(app.App, Name, PublicUrl(app), containers[0].Labels.GetValueOrDefault(Labels.Version), [], null,
+            return new AppStatus(app.App, Kind.Name(), PublicUrl(app), containers[0].Labels.GetValueOrDefault(Labels.Version), [], null,
                 $"the edge proxy is not running: {containers.Count} replica(s) of {app.App} exist but nothing serves {PublicUrl(app)}");
         var health = route?.Targets.ToDictionary(t => t.Id) ?? [];
         var replicas = containers
@@ -118,7 +120,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(Labels.Version, "?"), c.State,
                 health[c.Name].Health, health[c.Name].Address, c.Labels.GetValueOrDefault(Labels.Fingerprint)))
             .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
-        return new AppStatus(app.App, Name, PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt);
+        return new AppStatus(app.App, Kind.Name(), PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt);
     }
 
     public Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) =>
@@ -134,6 +136,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var current = await edge.RouteAsync(app.App, ct);
         await RemoveUnroutedAsync(app, current, log, ct);
 
+        if (await engine.ImageUserAsync(ImageBuilder.ImageReference(app.App, version), ct) is "" or "root" or "0" or "0:0")
+            log.Warn("the image runs as root: add a USER line to the Dockerfile, so that a compromised app is not root in its container");
         await engine.EnsureNetworkAsync(NetworkName(app), Labels.ForApp(app.App), ct);
         var clock = Stopwatch.StartNew();
         var rolloutStarted = time.GetUtcNow() - TimeSpan.FromSeconds(1); // the engine's events have whole-second precision here

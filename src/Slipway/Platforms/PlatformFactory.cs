@@ -1,0 +1,64 @@
+using Slipway.Cloud.Aws;
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Edge;
+using Slipway.Engine;
+using Slipway.Platforms.Aws;
+using Slipway.Platforms.Local;
+
+namespace Slipway.Platforms;
+
+/// <summary>A platform with the clients it owns, disposed together.</summary>
+public sealed class PlatformSession(IPlatform platform, IReadOnlyList<IDisposable> owned) : IDisposable
+{
+    public IPlatform Platform { get; } = platform;
+
+    public void Dispose()
+    {
+        foreach (var resource in owned) resource.Dispose();
+    }
+}
+
+/// <summary>
+/// The composition root of the platforms: builds the chosen environment's platform with its clients (engine,
+/// edge, AWS), so the CLI above never reaches a client itself.
+/// </summary>
+public static class PlatformFactory
+{
+    /// <param name="confirm">Asks the user a yes/no question (a platform may need one, e.g. to replace a failed stack).</param>
+    public static PlatformSession Create(AppManifest app, StateDirectory state, Func<string, bool> confirm, TimeProvider time,
+        Func<string, string?> environment)
+    {
+        var endpoint = EngineEndpoint.Parse(environment("DOCKER_HOST"));
+        switch (app.Environment.Platform)
+        {
+            case PlatformKind.Aws:
+                var settings = AwsSettings.Resolve(app.Aws.Region, environment);
+                var awsEngine = new DockerEngine(endpoint);
+                return new PlatformSession(new AwsPlatform(CloudFormationClient.Create(settings, time),
+                    EcrClient.Create(settings, time), EcsClient.Create(settings, time), LogsClient.Create(settings, time),
+                    SsmClient.Create(settings, time), awsEngine, RegistryOverride.FromEnvironment(environment), confirm, time), [awsEngine]);
+            default:
+                var engine = new DockerEngine(endpoint);
+                var edge = new EdgeClient(new EdgePaths(state.Edge));
+                return new PlatformSession(new LocalPlatform(engine, edge, state, time), [engine, edge]);
+        }
+    }
+}
+
+/// <summary>
+/// Turns what the clients throw (engine and AWS errors) into the one-line error and hint a user gets, so the
+/// CLI maps failures without knowing the clients.
+/// </summary>
+public static class PlatformFailures
+{
+    public static SlipwayException? ToUserError(Exception e) => e switch
+    {
+        AwsServiceException aws => aws.ToUserError("AWS request failed"),
+        EngineTimeoutException timeout => new SlipwayException(ErrorCode.EngineUnreachable, timeout.Message,
+            "check the engine (docker info, or its log); once it answers, run the command again: it converges"),
+        EngineApiException api => new SlipwayException(ErrorCode.EngineUnreachable,
+            $"the container engine refused a request: {api.Message.Split('\n')[0]}", "check the engine (docker info), then run the command again"),
+        _ => null,
+    };
+}
