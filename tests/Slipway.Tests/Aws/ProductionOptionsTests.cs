@@ -46,7 +46,7 @@ public sealed class ProductionOptionsTests : IDisposable
         Assert.Equal("Z123", (string?)record["HostedZoneId"]);
         Assert.Equal("shop.example.com", (string?)record["Name"]);
         Assert.Equal("LoadBalancer", (string?)record["AliasTarget"]!["DNSName"]!["Fn::GetAtt"]![0]);
-        Assert.Equal("https://shop.example.com/", (string?)template["Outputs"]!["PublicUrl"]!["Value"]!["Fn::Sub"]);
+        Assert.Equal("https://shop.example.com/", (string?)template["Outputs"]!["PublicUrl"]!["Value"]);
     }
 
     [Theory]

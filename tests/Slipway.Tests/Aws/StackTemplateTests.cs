@@ -154,6 +154,12 @@ public sealed class StackTemplateTests
         Assert.Equal(expected, StackTemplate.SubnetCidr(vpc, index));
 
     [Fact]
+    public void The_load_balancer_waits_for_the_gateway_it_needs_and_is_deleted_before_it()
+    {
+        Assert.Equal("GatewayAttachment", (string?)Resources(StackTemplate.Build(App()))["LoadBalancer"]!["DependsOn"]);
+    }
+
+    [Fact]
     public void The_template_is_valid_json_that_round_trips()
     {
         var text = StackTemplate.Render(App());

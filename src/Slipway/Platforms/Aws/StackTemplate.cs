@@ -58,12 +58,15 @@ public static class StackTemplate
                     ["SourceSecurityGroupId"] = Ref("LoadBalancerSecurityGroup"),
                 }),
             }),
+            // An internet-facing load balancer needs the gateway attached before it is created and after it is
+            // deleted, which no Ref implies: AWS documents it under "When a DependsOn attribute is required"
+            // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html#gatewayattachment).
             ["LoadBalancer"] = Resource("AWS::ElasticLoadBalancingV2::LoadBalancer", new JsonObject
             {
                 ["Type"] = "application", ["Scheme"] = "internet-facing",
                 ["Subnets"] = PublicSubnets(app),
                 ["SecurityGroups"] = new JsonArray(Ref("LoadBalancerSecurityGroup")),
-            }),
+            }, dependsOn: app.Aws.ExistingVpc is null ? "GatewayAttachment" : null),
             ["TargetGroup"] = Resource("AWS::ElasticLoadBalancingV2::TargetGroup", new JsonObject
             {
                 ["VpcId"] = Vpc(app), ["Protocol"] = "HTTP", ["Port"] = app.Port, ["TargetType"] = "ip",
@@ -181,7 +184,9 @@ public static class StackTemplate
             ["Outputs"] = new JsonObject
             {
                 ["LoadBalancerDns"] = Output(GetAtt("LoadBalancer", "DNSName")),
-                ["PublicUrl"] = Output(new JsonObject { ["Fn::Sub"] = PublicUrlTemplate(app) }),
+                // A plain value when nothing is substituted (a DNS name): Fn::Sub without a variable is lint (W1020).
+                ["PublicUrl"] = Output(PublicUrlTemplate(app) is var url && url.Contains("${", StringComparison.Ordinal)
+                    ? new JsonObject { ["Fn::Sub"] = url } : JsonValue.Create(url)),
                 ["RepositoryUri"] = Output(GetAtt("Repository", "RepositoryUri")),
                 ["ClusterName"] = Output(Ref("Cluster")),
                 ["ServiceName"] = Output(GetAtt("Service", "Name")),
