@@ -319,8 +319,6 @@ public static partial class ManifestLoader
         return spec;
     }
 
-    private static readonly int[] FargateCpu = [256, 512, 1024, 2048, 4096];
-
     private static AwsSpec ReadAws(MappingReader? reader)
     {
         if (reader is null) return new AwsSpec();
@@ -330,21 +328,31 @@ public static partial class ManifestLoader
         if (stack is not null && !System.Text.RegularExpressions.Regex.IsMatch(stack.Value, "^[A-Za-z][A-Za-z0-9-]{0,127}$"))
             throw Invalid(reader.File, stack.Line, "aws.stackName", $"\"{stack.Value}\" is not a valid CloudFormation stack name");
         var cidr = reader.OptionalString("vpcCidr");
-        if (cidr is not null && !System.Text.RegularExpressions.Regex.IsMatch(cidr.Value, @"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$"))
-            throw Invalid(reader.File, cidr.Line, "aws.vpcCidr", $"\"{cidr.Value}\" is not an IPv4 CIDR block from /16 to /24");
-        var cpu = reader.OptionalInt("cpu", 256, 4096);
-        if (cpu is not null && !FargateCpu.Contains(cpu.Value))
-            throw Invalid(reader.File, reader.Line, "aws.cpu", $"{cpu} is not a Fargate CPU size", "use 256, 512, 1024, 2048 or 4096");
+        if (cidr is not null && !System.Text.RegularExpressions.Regex.IsMatch(cidr.Value, @"^\d{1,3}(\.\d{1,3}){3}/(1[6-9])$"))
+            throw Invalid(reader.File, cidr.Line, "aws.vpcCidr", $"\"{cidr.Value}\" is not an IPv4 CIDR block from /16 to /{AwsLimits.LargestVpcPrefix}",
+                "its subnets are 8 bits longer, and a load balancer's subnet must be /27 or larger: e.g. 10.10.0.0/16");
+        var cpu = reader.OptionalInt("cpu", 256, 16384);
+        if (cpu is not null && !AwsLimits.FargateCpu.Contains(cpu.Value))
+            throw Invalid(reader.File, reader.Line, "aws.cpu", $"{cpu} is not a Fargate CPU size", $"use one of {string.Join(", ", AwsLimits.FargateCpu)}");
+        var memory = reader.OptionalInt("memory", 512, 122880);
+        var sizes = AwsLimits.FargateMemory(cpu ?? defaults.Cpu);
+        if (memory is not null && !sizes.Contains(memory.Value))
+            throw Invalid(reader.File, reader.Line, "aws.memory", $"{memory} MiB does not go with cpu {cpu ?? defaults.Cpu} on Fargate",
+                $"with cpu {cpu ?? defaults.Cpu}, use {AwsLimits.Describe(sizes)}");
+        var retention = reader.OptionalInt("logRetentionDays", 1, 3653);
+        if (retention is not null && !AwsLimits.LogRetentionDays.Contains(retention.Value))
+            throw Invalid(reader.File, reader.Line, "aws.logRetentionDays", $"{retention} is not a CloudWatch Logs retention period",
+                $"use one of {string.Join(", ", AwsLimits.LogRetentionDays)}");
         var spec = new AwsSpec
         {
             Region = region?.Value,
             StackName = stack?.Value,
             VpcCidr = cidr?.Value ?? defaults.VpcCidr,
             Cpu = cpu ?? defaults.Cpu,
-            Memory = reader.OptionalInt("memory", 512, 30720) ?? defaults.Memory,
+            Memory = memory ?? defaults.Memory,
             ListenerPort = reader.OptionalInt("listenerPort", 1, 65535) ?? defaults.ListenerPort,
             ImagesKept = reader.OptionalInt("imagesKept", 1, 1000) ?? defaults.ImagesKept,
-            LogRetentionDays = reader.OptionalInt("logRetentionDays", 1, 3653) ?? defaults.LogRetentionDays,
+            LogRetentionDays = retention ?? defaults.LogRetentionDays,
             CertificateArn = ReadCertificate(reader),
             Dns = ReadDns(reader.OptionalMapping("dns")),
             PrivateSubnets = ReadSubnets(reader),
@@ -353,6 +361,9 @@ public static partial class ManifestLoader
             Autoscaling = ReadAutoscaling(reader.OptionalMapping("autoscaling")),
         };
         reader.RejectUnknownKeys();
+        if (spec.ExistingVpc is not null && reader.Keys().Any(k => k.Key == "egress"))
+            throw Invalid(reader.File, reader.Line, "aws.egress", "does not apply with existingVpc: the VPC's own routes decide how tasks reach AWS",
+                "remove aws.egress, or let Slipway create the VPC");
         if (spec is { PrivateSubnets: true, ExistingVpc.PrivateSubnetIds.Count: 0 })
             throw Invalid(reader.File, reader.Line, "aws.existingVpc.privateSubnetIds", "is required with subnets: private",
                 "list two private subnets of the VPC, in two availability zones");

@@ -78,6 +78,17 @@ public sealed class ProductionOptionsTests : IDisposable
     }
 
     [Fact]
+    public void Private_subnets_with_endpoints_and_secrets_get_an_ssm_endpoint_to_read_them()
+    {
+        var withSecrets = StackTemplate.Build(ManifestLoader.Parse(
+            "app: shop\nsource:\n  git: x\nsecrets:\n  API_TOKEN:\n    fromEnv: T\naws:\n  subnets: private\n  egress: endpoints\n",
+            Path.Combine(_dir.Path, "slipway.yaml")))["Resources"]!.AsObject();
+
+        Assert.Equal("com.amazonaws.${AWS::Region}.ssm", (string?)withSecrets["SsmEndpoint"]!["Properties"]!["ServiceName"]!["Fn::Sub"]);
+        Assert.Null(Resources("  subnets: private\n  egress: endpoints\n")["SsmEndpoint"]); // no secrets, no endpoint to pay for
+    }
+
+    [Fact]
     public void An_existing_vpc_is_used_and_no_network_is_created()
     {
         var resources = Resources("  existingVpc:\n    vpcId: vpc-1\n    publicSubnetIds: [subnet-a, subnet-b]\n");
@@ -113,12 +124,25 @@ public sealed class ProductionOptionsTests : IDisposable
     [InlineData("  subnets: private\n  existingVpc:\n    vpcId: vpc-1\n    publicSubnetIds: [a, b]\n", "aws.existingVpc.privateSubnetIds: is required with subnets: private")]
     [InlineData("  autoscaling:\n    min: 3\n    max: 2\n    targetCpu: 50\n", "aws.autoscaling.max: 2 is below min (3)")]
     [InlineData("  autoscaling:\n    max: 2\n", "aws.autoscaling: needs exactly one of targetCpu")]
+    [InlineData("  cpu: 1024\n  memory: 512\n", "aws.memory: 512 MiB does not go with cpu 1024 on Fargate")]
+    [InlineData("  cpu: 300\n", "aws.cpu: 300 is not a Fargate CPU size")]
+    [InlineData("  logRetentionDays: 10\n", "aws.logRetentionDays: 10 is not a CloudWatch Logs retention period")]
+    [InlineData("  vpcCidr: 10.0.0.0/24\n", "aws.vpcCidr: \"10.0.0.0/24\" is not an IPv4 CIDR block from /16 to /19")]
+    [InlineData("  stackName: 1stack\n", "aws.stackName: \"1stack\" is not a valid CloudFormation stack name")]
+    [InlineData("  egress: nat\n  existingVpc:\n    vpcId: vpc-1\n    publicSubnetIds: [a, b]\n", "aws.egress: does not apply with existingVpc")]
     public void Bad_production_options_name_the_key(string aws, string expected)
     {
         var error = Assert.Throws<SlipwayException>(() => Load(aws));
         Assert.Contains(expected, error.Message);
         Assert.Equal(2, error.ExitCode);
     }
+
+    [Theory]
+    [InlineData(8192, 16384)]
+    [InlineData(16384, 122880)]
+    [InlineData(2048, 9216)]
+    public void Every_fargate_size_aws_documents_is_accepted(int cpu, int memory) =>
+        Assert.Equal((cpu, memory), (Load($"  cpu: {cpu}\n  memory: {memory}\n").Aws.Cpu, Load($"  cpu: {cpu}\n  memory: {memory}\n").Aws.Memory));
 
     public void Dispose() => _dir.Dispose();
 }

@@ -302,7 +302,11 @@ public static class StackTemplate
                     ["IpProtocol"] = "tcp", ["FromPort"] = 443, ["ToPort"] = 443, ["SourceSecurityGroupId"] = Ref("TaskSecurityGroup"),
                 }),
             }));
-            foreach (var (name, service) in new[] { ("EcrApiEndpoint", "ecr.api"), ("EcrDockerEndpoint", "ecr.dkr"), ("LogsEndpoint", "logs") })
+            // Tasks without a route to the internet reach these services only through an endpoint each; secrets
+            // are read from SSM Parameter Store when a task starts, so they need SSM's too.
+            (string, string)[] services = [("EcrApiEndpoint", "ecr.api"), ("EcrDockerEndpoint", "ecr.dkr"), ("LogsEndpoint", "logs")];
+            if (app.Secrets.Count > 0) services = [.. services, ("SsmEndpoint", "ssm")];
+            foreach (var (name, service) in services)
                 yield return (name, Resource("AWS::EC2::VPCEndpoint", new JsonObject
                 {
                     ["VpcId"] = Ref("Vpc"), ["VpcEndpointType"] = "Interface", ["PrivateDnsEnabled"] = true,
