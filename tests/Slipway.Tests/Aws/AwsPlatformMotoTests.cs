@@ -9,7 +9,7 @@ namespace Slipway.Tests.Aws;
 /// create, no-op, status, plan, destroy. (moto runs no containers: the check stage is skipped with --no-check,
 /// and the rollout waiting logic is covered against recorded answers in DeploymentProgressTests.)
 /// </summary>
-[Collection(Slipway.Tests.EndToEnd.EndToEndCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
 {
     private LocalApp _app = null!;
@@ -182,7 +182,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
 }
 
 /// <summary><c>slipway logs -e aws</c> reads CloudWatch Logs (moto), events put there with the aws CLI.</summary>
-[Collection(Slipway.Tests.EndToEnd.EndToEndCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
     [Fact]
@@ -222,7 +222,7 @@ public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixtu
 /// The production options' template is accepted by moto's CloudFormation, creates what each option promises,
 /// and the app deploys on it. (moto skips autoscaling's resource types silently: the template tests cover them.)
 /// </summary>
-[Collection(Slipway.Tests.EndToEnd.EndToEndCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class AwsProductionOptionsMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
     [Fact]

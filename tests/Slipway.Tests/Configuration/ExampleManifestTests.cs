@@ -1,3 +1,4 @@
+using Slipway.Tests.Support;
 using System.Text.Json;
 using Slipway.Configuration;
 using YamlDotNet.RepresentationModel;
@@ -7,16 +8,13 @@ namespace Slipway.Tests.Configuration;
 /// <summary>The shipped example and the editor schema stay in step with the loader.</summary>
 public sealed class ExampleManifestTests
 {
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
-
     [Fact]
     public void The_example_manifest_loads_and_points_at_the_example_app()
     {
-        var app = ManifestLoader.Load(Path.Combine(RepoRoot(), "examples", "hello-flask", "slipway.yaml"));
+        var app = ManifestLoader.Load(Path.Combine(RepositoryRoot.Path, "examples", "hello-flask", "slipway.yaml"));
 
         Assert.Equal("hello-flask", app.App);
-        Assert.Equal(RepoRoot(), app.Source.Location);
+        Assert.Equal(RepositoryRoot.Path, app.Source.Location);
         Assert.Equal("examples/hello-flask/app", app.Source.Subdirectory);
         Assert.True(File.Exists(Path.Combine(app.Source.Location, app.Source.Subdirectory!, "app.py")));
     }
@@ -24,9 +22,9 @@ public sealed class ExampleManifestTests
     [Fact]
     public void Every_key_of_the_example_is_in_the_schema()
     {
-        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot(), "schema", "slipway.schema.json")));
+        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "schema", "slipway.schema.json")));
         var yaml = new YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(RepoRoot(), "examples", "hello-flask", "slipway.yaml"))));
+        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "examples", "hello-flask", "slipway.yaml"))));
 
         var missing = new List<string>();
         void Walk(YamlMappingNode node, JsonElement schemaNode, string path)

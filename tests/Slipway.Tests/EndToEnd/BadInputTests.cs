@@ -201,23 +201,15 @@ public sealed class BadInputTests
     }
 }
 
-[CollectionDefinition(Name)]
-public sealed class BadInputCollection
-{
-    public const string Name = "bad-input";
-}
 
 public sealed class AwsAppScriptTests
 {
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
-
     [Theory]
     [InlineData("--help", 0, "./aws-app.sh --destroy")]
     [InlineData("--deploy-everything", 2, "error: unknown argument '--deploy-everything'")]
     public async Task The_original_interface_explains_itself_and_refuses_unknown_arguments(string argument, int exitCode, string expected)
     {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(RepoRoot(), "aws-app.sh"), argument])
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(RepositoryRoot.Path, "aws-app.sh"), argument])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         })!;

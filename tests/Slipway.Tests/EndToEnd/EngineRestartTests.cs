@@ -15,9 +15,6 @@ public sealed class EngineRestartTests
 {
     private const string PidFile = "/var/run/docker.pid";
 
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
-
     [Fact]
     public async Task After_an_engine_restart_the_app_serves_again_without_a_deploy()
     {
@@ -36,7 +33,7 @@ public sealed class EngineRestartTests
         await Eventually.WaitUntilAsync(async () => await app.TryGetVersionAsync() is null,
             TimeSpan.FromSeconds(30), "the app stops answering with the engine down");
 
-        using (var install = Process.Start(new ProcessStartInfo("bash", [Path.Combine(RepoRoot(), "scripts", "install.sh")])
+        using (var install = Process.Start(new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot.Path, "scripts", "install.sh")])
                { RedirectStandardError = true, RedirectStandardOutput = true })!)
         {
             await install.WaitForExitAsync(TestContext.Current.CancellationToken);
@@ -46,10 +43,4 @@ public sealed class EngineRestartTests
         await Eventually.WaitUntilAsync(async () => await app.TryGetVersionAsync() == app.FirstVersion,
             TimeSpan.FromSeconds(60), "the app serves again after the engine restart");
     }
-}
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class EngineRestartCollection
-{
-    public const string Name = "engine-restart";
 }

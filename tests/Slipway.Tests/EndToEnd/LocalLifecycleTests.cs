@@ -7,7 +7,7 @@ namespace Slipway.Tests.EndToEnd;
 /// The whole story through the real CLI, engine, edge proxy and git: up, no-op up, change and up under load,
 /// status, destroy leaving nothing behind.
 /// </summary>
-[Collection(EndToEndCollection.Name)]
+[Collection(TimingCollection.Name)]
 public sealed class LocalLifecycleTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -98,16 +98,6 @@ public sealed class LocalLifecycleTests
     }
 }
 
-/// <summary>
-/// Every test that drives the container engine (builds, replicas, pushes) runs in this one collection, one at
-/// a time, so a timing-sensitive rollout never shares the CPU with another test's image build. Pure tests
-/// and the in-process edge tests run beside it.
-/// </summary>
-[CollectionDefinition(Name)]
-public sealed class EndToEndCollection
-{
-    public const string Name = "end-to-end";
-}
 
 [Collection(EndToEndCollection.Name)]
 public sealed class DockerfileChangeTests

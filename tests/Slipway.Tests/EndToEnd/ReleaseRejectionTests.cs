@@ -7,7 +7,7 @@ namespace Slipway.Tests.EndToEnd;
 /// command fails naming each replica's outcome, the log where it first went wrong and its last lines, with a
 /// hint chosen by the outcome.
 /// </summary>
-[Collection(EndToEndCollection.Name)]
+[Collection(TimingCollection.Name)]
 public sealed class ReleaseRejectionTests
 {
     /// <param name="StartPeriod">Outcomes that need an answer from the app get a start period far longer than a boot.</param>

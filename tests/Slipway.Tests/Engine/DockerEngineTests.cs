@@ -5,7 +5,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Engine;
 
 /// <summary>The engine client against the real engine.</summary>
-[Collection(Slipway.Tests.EndToEnd.EndToEndCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class DockerEngineTests : IDisposable
 {
     private readonly DockerEngine _engine = TestEngine.Create();
@@ -64,7 +64,7 @@ public sealed class DockerEngineTests : IDisposable
     public async Task A_failing_build_step_reports_the_engine_error()
     {
         _dir.Write("app/app.py", "");
-        var dockerfile = _dir.Write("Dockerfile", "FROM localhost/bookworm-python:latest\nRUN exit 7\n");
+        var dockerfile = _dir.Write("Dockerfile", $"FROM {TestEngine.BaseImage}\nRUN exit 7\n");
         await using var context = await BuildContext.CreateAsync(Path.Combine(_dir.Path, "app"), dockerfile, Ct);
 
         var error = await Assert.ThrowsAsync<EngineApiException>(() => _engine.BuildImageAsync(context,

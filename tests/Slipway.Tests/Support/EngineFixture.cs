@@ -44,8 +44,8 @@ public static class TestEngine
             return str(len(os.environ.get("API_TOKEN", "")))
         """;
 
-    public const string Dockerfile = """
-        FROM localhost/bookworm-python:latest
+    public const string Dockerfile = $"""
+        FROM {BaseImage}
         WORKDIR /app
         COPY . /app
         USER nobody
