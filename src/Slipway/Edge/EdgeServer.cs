@@ -72,7 +72,8 @@ public static class EdgeServer
         // would let one app's port reach every app), and accept a Host without a port, as a proxy in front sends.
         app.Use((context, next) =>
         {
-            if (context.Connection.LocalIpAddress is not null)
+            // Most clients already send the port they connected to: only the others pay for a new Host value.
+            if (context.Connection.LocalIpAddress is not null && context.Request.Host.Port != context.Connection.LocalPort)
                 context.Request.Host = new HostString(context.Request.Host.Host is { Length: > 0 } name ? name : "_", context.Connection.LocalPort);
             return next(context);
         });

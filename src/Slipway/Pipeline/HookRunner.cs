@@ -18,7 +18,8 @@ public static class HookRunner
 
     /// <summary>
     /// Runs the hook ($1) in a session of its own and ends that whole session when the CLI ($2) dies, even by
-    /// kill -9, so no hook outlives the run it belongs to. The hook's exit code is passed through.
+    /// kill -9, or when the run is cancelled (SIGINT from Ctrl-C or from the CLI), so no hook outlives the run it
+    /// belongs to, nor holds its output pipe open. The hook's exit code is passed through.
     /// </summary>
     private const string Guard = """
         hook=$1; cli=$2
@@ -27,6 +28,7 @@ public static class HookRunner
         ( while kill -0 "$cli" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 0.2; done
           kill -TERM "-$child" 2>/dev/null ) &
         watcher=$!
+        trap 'kill -TERM "-$child" 2>/dev/null; kill "$watcher" 2>/dev/null; exit 130' INT TERM
         wait "$child"; rc=$?
         kill "$watcher" 2>/dev/null
         exit $rc
@@ -37,8 +39,11 @@ public static class HookRunner
     {
         if (string.IsNullOrWhiteSpace(command)) return;
         log.Info($"hook {hook}: {command}");
+        // Cancelling first sends SIGINT, on which the guard ends the hook's whole session; a kill follows if not.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(Timeout);
+        using var forceful = new CancellationTokenSource();
+        using var escalate = deadline.Token.Register(() => forceful.CancelAfter(TimeSpan.FromSeconds(5)));
         CommandResult result;
         try
         {
@@ -57,13 +62,14 @@ public static class HookRunner
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(line => log.Info($"  {hook} | {line}")))
                 .WithStandardErrorPipe(PipeTarget.ToDelegate(line => log.Info($"  {hook} | {line}")))
                 .WithValidation(CommandResultValidation.None)
-                .ExecuteAsync(deadline.Token);
+                .ExecuteAsync(forceful.Token, deadline.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new SlipwayException(ErrorCode.HookFailed, $"hook {hook} did not finish within {Duration.Format(Timeout)} and was stopped",
                 $"make hooks.{hook} finish sooner, or run long work elsewhere");
         }
+        ct.ThrowIfCancellationRequested(); // interrupted: the hook's exit code says nothing about the hook
         if (result.ExitCode != 0)
             throw new SlipwayException(ErrorCode.HookFailed, $"hook {hook} failed with exit code {result.ExitCode}",
                 $"fix the command in hooks.{hook} of the manifest, or remove it");

@@ -189,4 +189,24 @@ public sealed class DayTwoTests
         Assert.Equal(1, noEngine.ExitCode);
         Assert.Contains("FAIL  engine", noEngine.Stdout);
     }
+
+    [Fact]
+    public async Task Doctor_checks_what_the_chosen_environments_platform_needs_not_what_its_name_suggests()
+    {
+        await using var app = new LocalApp("docenv");
+        app.WriteManifest(extra: "environments:\n  production:\n    platform: aws\n");
+        var noAws = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["AWS_PROFILE"] = "", ["AWS_REGION"] = "", ["AWS_DEFAULT_REGION"] = "",
+            ["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent", ["AWS_CONFIG_FILE"] = "/nonexistent", ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+
+        var production = await app.RunAsync(noAws, "doctor", "-e", "production", "--json");
+
+        Assert.Equal(1, production.ExitCode);
+        var checks = JsonDocument.Parse(production.Stdout).RootElement.EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
+        Assert.Equal("failed", checks["aws"]);          // the aws platform's checks ran for an environment not named aws...
+        Assert.False(checks.ContainsKey("edge proxy")); // ...and the local edge's did not
+    }
 }
