@@ -34,10 +34,16 @@ public sealed class RunningCli : IDisposable
     /// <summary>kill -9: no chance to clean up, as when a machine or a terminal dies.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: false);
 
-    /// <summary>SIGINT, as Ctrl-C in a terminal sends it.</summary>
+    /// <summary>
+    /// SIGINT, as Ctrl-C in a terminal sends it. A process started in the background of a non-interactive shell
+    /// inherits SIGINT ignored (as such jobs must), and then nothing can make it hear one: it gets SIGTERM, which
+    /// the CLI handles the same way.
+    /// </summary>
     public void Interrupt()
     {
-        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString()]);
+        var ignored = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        var sigintIgnored = (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
+        using var kill = Process.Start("kill", [sigintIgnored ? "-TERM" : "-INT", _process.Id.ToString()]);
         kill.WaitForExit();
     }
 
