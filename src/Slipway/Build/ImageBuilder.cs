@@ -32,6 +32,7 @@ public sealed class ImageBuilder(DockerEngine engine)
                 DockerfilePath = BuildContext.DockerfileEntry,
                 Labels = new Dictionary<string, string>(Labels.ForRelease(app, source.Version)) { [Labels.Recipe] = BuildRecipe.Of(app) },
                 BuildArgs = app.Build.Args,
+                Platform = BuildRecipe.TargetPlatform(app),
             }, line =>
             {
                 output.Add(line);

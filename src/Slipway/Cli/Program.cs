@@ -35,6 +35,7 @@ public static class Program
             LockCommand.Create(),
             DoctorCommand.Create(),
             DriftCommand.Create(),
+            PackageCommand.Create(),
             EdgeCommand.Create(),
         };
 }

@@ -17,6 +17,10 @@ public sealed record AppManifest
     public ResourcesSpec Resources { get; init; } = new();
     public CheckSpec Check { get; init; } = new();
     public AwsSpec Aws { get; init; } = new();
+
+    /// <summary>How many replicas should run: the manifest's, or on aws with autoscaling, the scaler's limits.</summary>
+    public (int Min, int Max) ReplicaRange =>
+        Environment.Platform == PlatformKind.Aws && Aws.Autoscaling is { } scaling ? (scaling.Min, scaling.Max) : (Replicas, Replicas);
     public HooksSpec Hooks { get; init; } = new();
     /// <summary>The environment this manifest was loaded for, with its platform.</summary>
     public EnvironmentSpec Environment { get; init; } = new();
@@ -144,9 +148,22 @@ public sealed record AwsSpec
     public EgressMode Egress { get; init; } = EgressMode.Endpoints;
     public ExistingVpcSpec? ExistingVpc { get; init; }
     public AutoscalingSpec? Autoscaling { get; init; }
+    /// <summary>The CPU architecture images are built for and Fargate runs them on.</summary>
+    public CpuArchitecture Architecture { get; init; } = CpuArchitecture.X86_64;
 }
 
 public enum EgressMode { Endpoints, Nat }
+
+public enum CpuArchitecture { X86_64, Arm64 }
+
+public static class CpuArchitectures
+{
+    /// <summary>The engine's build platform, as in <c>docker build --platform</c>.</summary>
+    public static string BuildPlatform(this CpuArchitecture architecture) => architecture == CpuArchitecture.Arm64 ? "linux/arm64" : "linux/amd64";
+
+    /// <summary>ECS's RuntimePlatform.CpuArchitecture value.</summary>
+    public static string EcsName(this CpuArchitecture architecture) => architecture == CpuArchitecture.Arm64 ? "ARM64" : "X86_64";
+}
 
 /// <summary>A Route 53 alias record to the load balancer.</summary>
 public sealed record DnsSpec(string HostedZoneId, string Name);

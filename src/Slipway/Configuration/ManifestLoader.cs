@@ -306,6 +306,14 @@ public static partial class ManifestLoader
         return new AutoscalingSpec(min, max, cpu, requests);
     }
 
+    private static CpuArchitecture ReadArchitecture(MappingReader reader) => reader.OptionalString("architecture") switch
+    {
+        null or { Value: "x86_64" } => CpuArchitecture.X86_64,
+        { Value: "arm64" } => CpuArchitecture.Arm64,
+        var other => throw Invalid(reader.File, other.Line, "aws.architecture", $"\"{other.Value}\" is not a Fargate CPU architecture",
+            "use x86_64 (the default) or arm64 (Graviton)"),
+    };
+
     private static HooksSpec ReadHooks(MappingReader? reader)
     {
         if (reader is null) return new HooksSpec();
@@ -359,6 +367,7 @@ public static partial class ManifestLoader
             Egress = ReadEgress(reader),
             ExistingVpc = ReadExistingVpc(reader.OptionalMapping("existingVpc")),
             Autoscaling = ReadAutoscaling(reader.OptionalMapping("autoscaling")),
+            Architecture = ReadArchitecture(reader),
         };
         reader.RejectUnknownKeys();
         if (spec.ExistingVpc is not null && reader.Keys().Any(k => k.Key == "egress"))

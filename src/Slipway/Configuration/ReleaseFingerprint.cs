@@ -45,11 +45,16 @@ public static class ReleaseFingerprint
 /// <summary>What an image is built with besides the code: the Dockerfile's content and the build args.</summary>
 public static class BuildRecipe
 {
+    /// <summary>On aws, the architecture Fargate runs (whatever this machine is); locally, the engine's own.</summary>
+    public static string? TargetPlatform(AppManifest app) =>
+        app.Environment.Platform == PlatformKind.Aws ? app.Aws.Architecture.BuildPlatform() : null;
+
     public static string Of(AppManifest app)
     {
         var text = new StringBuilder(File.Exists(app.Build.Dockerfile) ? File.ReadAllText(app.Build.Dockerfile) : "");
         foreach (var (key, value) in app.Build.Args.OrderBy(a => a.Key, StringComparer.Ordinal))
             text.Append("\narg:").Append(key).Append('=').Append(value);
+        if (TargetPlatform(app) is { } platform) text.Append("\nplatform:").Append(platform);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];
     }
 }

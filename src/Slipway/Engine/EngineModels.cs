@@ -45,6 +45,8 @@ public sealed record ImageBuildRequest
     public required string DockerfilePath { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
+    /// <summary>The target platform (<c>linux/amd64</c>, <c>linux/arm64</c>); null: the engine's own.</summary>
+    public string? Platform { get; init; }
 }
 
 /// <summary>An error answered by the engine, with its HTTP status.</summary>

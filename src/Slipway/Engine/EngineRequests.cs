@@ -66,6 +66,7 @@ public static class EngineRequests
         $"&dockerfile={Uri.EscapeDataString(request.DockerfilePath)}" +
         $"&labels={Uri.EscapeDataString(ToJson(request.Labels).ToJsonString())}" +
         $"&buildargs={Uri.EscapeDataString(ToJson(request.BuildArgs).ToJsonString())}" +
+        (request.Platform is { } platform ? $"&platform={Uri.EscapeDataString(platform)}" : "") +
         "&rm=1&forcerm=1";
 
     /// <summary>The X-Registry-Auth header: base64url of the JSON credentials ("{}" for an anonymous registry).</summary>

@@ -67,11 +67,15 @@ public sealed record AppStatus(string App, string Platform, Uri Url, string? Ver
     public bool IsDeployed => Version is not null;
     public int HealthyReplicas => Replicas.Count(r => r.Health is "healthy" or "unknown");
 
-    /// <summary>True when this exact release (code and configuration) serves on every wanted replica.</summary>
+    /// <summary>
+    /// True when this exact release (code and configuration) serves on every wanted replica: the manifest's
+    /// replicas, or with autoscaling as many as the scaler chose within its limits.
+    /// </summary>
     public bool Serves(AppManifest app, string version)
     {
         var fingerprint = ReleaseFingerprint.Of(app, version);
-        return Version == version && Replicas.Count == app.Replicas && HealthyReplicas == app.Replicas
+        var (fewest, most) = app.ReplicaRange;
+        return Version == version && Replicas.Count >= fewest && Replicas.Count <= most && HealthyReplicas == Replicas.Count
                && Replicas.All(r => r.Fingerprint == fingerprint);
     }
 }

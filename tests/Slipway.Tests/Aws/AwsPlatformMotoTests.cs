@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Slipway.Cloud.Aws;
+using Slipway.Platforms.Aws;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Aws;
@@ -86,10 +87,11 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
 
         Assert.True(rollback.ExitCode == 0, rollback.All);
         Assert.DoesNotContain("→ build", rollback.Stderr);
-        var ecs = EcsClient.Create(Settings, TimeProvider.System);
-        var service = await ecs.DescribeServiceAsync($"slipway-{_app.Name}", _app.Name, ct);
-        var definition = await ecs.DescribeTaskDefinitionAsync(service!.TaskDefinition!, ct);
-        Assert.EndsWith($":{_app.FirstVersion}", (string?)definition["containerDefinitions"]![0]!["image"]);
+        // The stack, the service's one owner, serves the first version again: its task definition names that image.
+        var template = await CloudFormationClient.Create(Settings, TimeProvider.System).GetTemplateAsync($"slipway-{_app.Name}", ct);
+        var image = StackTemplate.ReleaseIn(template!)!["Properties"]!["ContainerDefinitions"]![0]!["Image"]!.ToString();
+        Assert.EndsWith($":{_app.FirstVersion}", image);
+        Assert.Equal(_app.FirstVersion, JsonDocument.Parse((await RunAsync("status", "--json")).Stdout).RootElement.GetProperty("version").GetString());
         var releases = JsonDocument.Parse((await RunAsync("releases", "--json")).Stdout).RootElement.EnumerateArray().ToList();
         Assert.Equal(["rollback", "deploy", "deploy"], releases.Select(r => r.GetProperty("action").GetString()));
         Assert.Equal(_app.FirstVersion, releases[0].GetProperty("version").GetString());
@@ -129,7 +131,8 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
 
         Assert.True(plan.ExitCode == 0, plan.All);
         Assert.Contains($"stack slipway-{_app.Name}: create", plan.Stdout);
-        Assert.Contains("+ Service (AWS::ECS::Service)", plan.Stdout);
+        Assert.Contains("+ Repository (AWS::ECR::Repository)", plan.Stdout);
+        Assert.DoesNotContain("AWS::ECS::Service", plan.Stdout); // the service comes with the first release, once its image exists
         Assert.Contains("build:  yes", plan.Stdout);
         Assert.Null(await CloudFormationClient.Create(Settings, TimeProvider.System)
             .DescribeStackAsync($"slipway-{_app.Name}", TestContext.Current.CancellationToken));
@@ -266,7 +269,11 @@ public sealed class AwsProductionOptionsMotoTests(MotoFixture moto) : IClassFixt
             .GetProperty("Listeners").EnumerateArray().ToDictionary(l => l.GetProperty("Port").GetInt32());
         Assert.Equal("HTTPS", listeners[443].GetProperty("Protocol").GetString());
         Assert.Equal(certificate, listeners[443].GetProperty("Certificates")[0].GetProperty("CertificateArn").GetString());
-        Assert.Equal("redirect", listeners[80].GetProperty("DefaultActions")[0].GetProperty("Type").GetString());
+        Assert.Equal(Slipway.Platforms.Aws.StackTemplate.TlsPolicy, listeners[443].GetProperty("SslPolicy").GetString());
+        var redirect = listeners[80].GetProperty("DefaultActions")[0];
+        Assert.Equal("redirect", redirect.GetProperty("Type").GetString());
+        Assert.Equal("HTTPS", redirect.GetProperty("RedirectConfig").GetProperty("Protocol").GetString());
+        Assert.Equal("443", redirect.GetProperty("RedirectConfig").GetProperty("Port").GetString());
         var records = Json(await moto.AwsCliAsync("route53", "list-resource-record-sets", "--hosted-zone-id", zone))
             .GetProperty("ResourceRecordSets").EnumerateArray();
         Assert.Contains(records, r => r.GetProperty("Name").GetString()!.TrimEnd('.') == "shop.example.com" && r.TryGetProperty("AliasTarget", out _));

@@ -2,11 +2,12 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Slipway.Cloud.Aws;
 using Slipway.Common;
+using Slipway.Configuration;
 using Slipway.Platforms.Aws;
 
 namespace Slipway.Tests.Aws;
 
-/// <summary>Pure parts of the clients: error parsing and mapping, change-set rendering, task definition revisions.</summary>
+/// <summary>Pure parts of the clients and the platform: error parsing and mapping, change-set rendering, a release's task definition.</summary>
 public sealed class AwsWireTests
 {
     [Fact]
@@ -59,45 +60,49 @@ public sealed class AwsWireTests
     }
 
     [Fact]
-    public void A_revision_keeps_the_definition_and_changes_only_the_image_and_version()
+    public void A_release_is_a_task_definition_of_its_image_environment_secrets_size_and_architecture()
     {
-        var described = JsonNode.Parse("""
-            {"taskDefinitionArn":"arn:1","revision":7,"status":"ACTIVE","family":"slipway-shop","cpu":"256","memory":"512",
-             "networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"executionRoleArn":"arn:role",
-             "containerDefinitions":[{"name":"shop","image":"repo:old","environment":[{"name":"SLIPWAY_VERSION","value":"old"},{"name":"MODE","value":"x"}],
-               "logConfiguration":{"logDriver":"awslogs","options":{"awslogs-group":"/slipway/shop"}}}]}
-            """)!.AsObject();
+        var app = ManifestLoader.Parse("""
+            app: shop
+            source: { git: x }
+            port: 8000
+            env: { MODE: x }
+            secrets: { API_TOKEN: { fromEnv: SHOP_TOKEN } }
+            environments: { aws: { platform: aws } }
+            aws: { cpu: 512, memory: 1024, architecture: arm64 }
+            """, "/tmp/slipway.yaml", environment: "aws");
 
-        var request = EcsClient.BuildRevision(described, "shop", "repo:new", "new");
+        var release = StackTemplate.Release(app, "v2", "fp2");
 
-        Assert.Null(request["taskDefinitionArn"]);
-        Assert.Null(request["revision"]);
-        Assert.Equal("arn:role", (string?)request["executionRoleArn"]);
-        var container = request["containerDefinitions"]![0]!;
-        Assert.Equal("repo:new", (string?)container["image"]);
-        Assert.Equal("new", (string?)container["environment"]![0]!["value"]);
-        Assert.Equal("x", (string?)container["environment"]![1]!["value"]);
-        Assert.Equal("/slipway/shop", (string?)container["logConfiguration"]!["options"]!["awslogs-group"]);
-        Assert.Equal("old", (string?)described["containerDefinitions"]![0]!["environment"]![0]!["value"]); // input untouched
+        Assert.Equal(new ServingRelease("v2", "fp2"), StackTemplate.ReleaseOf(release));
+        var properties = release["Properties"]!;
+        Assert.Equal("512", (string?)properties["Cpu"]);
+        Assert.Equal("ARM64", (string?)properties["RuntimePlatform"]!["CpuArchitecture"]);
+        var container = properties["ContainerDefinitions"]![0]!;
+        Assert.Equal("${Repository.RepositoryUri}:v2", (string?)container["Image"]!["Fn::Sub"]);
+        Assert.Equal(["MODE=x", "SLIPWAY_APP=shop", "SLIPWAY_VERSION=v2", "SLIPWAY_FINGERPRINT=fp2"],
+            container["Environment"]!.AsArray().Select(e => $"{e!["Name"]}={e["Value"]}"));
+        Assert.Equal("/slipway/shop/API_TOKEN", (string?)container["Secrets"]![0]!["ValueFrom"]);
+        Assert.Equal("127.0.0.1:5000/slipway/shop:v2",
+            (string?)StackTemplate.Release(app, "v2", "fp2", registry: "127.0.0.1:5000")["Properties"]!["ContainerDefinitions"]![0]!["Image"]);
     }
 }
 
 public sealed class StackFailureTests
 {
     [Fact]
-    public void A_failed_create_names_each_failing_resource_and_its_reason_from_this_operation_only()
+    public void A_failed_create_names_each_failing_resource_and_its_reason()
     {
         var since = DateTimeOffset.Parse("2026-11-27T10:00:00Z");
         var stack = new Stack("slipway-shop", "arn:stack", "ROLLBACK_COMPLETE", "The following resource(s) failed to create: [Service].", [], []);
         StackEvent[] events =
         [
-            new("1", since.AddMinutes(-30), "Cluster", "AWS::ECS::Cluster", "CREATE_FAILED", "an older attempt"),
             new("2", since.AddSeconds(10), "Service", "AWS::ECS::Service", "CREATE_FAILED", "Resource handler returned message: \"Invalid request: no capacity\""),
             new("3", since.AddSeconds(11), "Repository", "AWS::ECR::Repository", "CREATE_COMPLETE", null),
             new("4", since.AddSeconds(12), "slipway-shop", "AWS::CloudFormation::Stack", "ROLLBACK_IN_PROGRESS", "failed"),
         ];
 
-        var error = Slipway.Platforms.Aws.StackOperations.Failure("slipway-shop", stack, events, since);
+        var error = Slipway.Platforms.Aws.StackOperations.Failure("slipway-shop", stack, events);
 
         Assert.Equal(Slipway.Common.ErrorCode.StackFailed, error.Code);
         Assert.Equal("stack slipway-shop ended ROLLBACK_COMPLETE: Service (AWS::ECS::Service): Resource handler returned message: \"Invalid request: no capacity\"",

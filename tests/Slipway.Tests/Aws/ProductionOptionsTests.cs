@@ -16,7 +16,7 @@ public sealed class ProductionOptionsTests : IDisposable
     private AppManifest Load(string aws) =>
         ManifestLoader.Parse($"app: shop\nsource:\n  git: x\naws:\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
 
-    private JsonObject Resources(string aws) => StackTemplate.Build(Load(aws))["Resources"]!.AsObject();
+    private JsonObject Resources(string aws) => Templates.Serving(Load(aws))["Resources"]!.AsObject();
 
     [Fact]
     public void Https_adds_a_tls_listener_redirects_http_and_opens_443()
@@ -40,7 +40,7 @@ public sealed class ProductionOptionsTests : IDisposable
     public void A_dns_name_is_an_alias_to_the_load_balancer_and_the_public_url()
     {
         var app = Load("  certificateArn: arn:aws:acm:eu-west-1:1:certificate/abc\n  dns:\n    hostedZoneId: Z123\n    name: shop.example.com\n");
-        var template = StackTemplate.Build(app);
+        var template = Templates.Serving(app);
 
         var record = template["Resources"]!["DnsRecord"]!["Properties"]!;
         Assert.Equal("Z123", (string?)record["HostedZoneId"]);
@@ -80,7 +80,7 @@ public sealed class ProductionOptionsTests : IDisposable
     [Fact]
     public void Private_subnets_with_endpoints_and_secrets_get_an_ssm_endpoint_to_read_them()
     {
-        var withSecrets = StackTemplate.Build(ManifestLoader.Parse(
+        var withSecrets = Templates.Serving(ManifestLoader.Parse(
             "app: shop\nsource:\n  git: x\nsecrets:\n  API_TOKEN:\n    fromEnv: T\naws:\n  subnets: private\n  egress: endpoints\n",
             Path.Combine(_dir.Path, "slipway.yaml")))["Resources"]!.AsObject();
 

@@ -30,7 +30,7 @@ public sealed class RetryTests
         await using var endpoint = await FakeAwsEndpoint.StartAsync(_ => """{"__type":"InvalidParameterException","message":"bad"}""", _ => 400);
 
         var error = await Assert.ThrowsAsync<AwsServiceException>(() =>
-            EcsClient.Create(Settings(endpoint), TimeProvider.System).UpdateServiceAsync("c", "s", "td", 1, TestContext.Current.CancellationToken));
+            EcsClient.Create(Settings(endpoint), TimeProvider.System).ForceNewDeploymentAsync("c", "s", TestContext.Current.CancellationToken));
 
         Assert.Equal("InvalidParameterException", error.Code);
         Assert.Single(endpoint.Requests);
@@ -82,5 +82,57 @@ public sealed class RetryTests
 
         Assert.Equal(["v1", "v2"], images.Select(i => i.ImageTag));
         Assert.Equal(2, endpoint.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Stack_events_are_read_page_by_page_until_the_event_the_operation_started_after()
+    {
+        static string Event(string id, string resource, string status) =>
+            $"<member><EventId>{id}</EventId><Timestamp>2026-12-02T10:00:00Z</Timestamp><LogicalResourceId>{resource}</LogicalResourceId>"
+            + $"<ResourceType>AWS::ECS::Service</ResourceType><ResourceStatus>{status}</ResourceStatus></member>";
+        await using var endpoint = await FakeAwsEndpoint.StartAsync(request => request.Form.GetValueOrDefault("NextToken") switch
+        {
+            null => $"<DescribeStackEventsResponse><DescribeStackEventsResult><StackEvents>{Event("e5", "Service", "UPDATE_COMPLETE")}{Event("e4", "Service", "UPDATE_IN_PROGRESS")}</StackEvents><NextToken>p2</NextToken></DescribeStackEventsResult></DescribeStackEventsResponse>",
+            "p2" => $"<DescribeStackEventsResponse><DescribeStackEventsResult><StackEvents>{Event("e3", "TaskDefinition", "CREATE_COMPLETE")}{Event("e2", "Service", "UPDATE_FAILED")}</StackEvents><NextToken>p3</NextToken></DescribeStackEventsResult></DescribeStackEventsResponse>",
+            _ => throw new InvalidOperationException("read past the operation's first event"),
+        });
+
+        var events = await CloudFormationClient.Create(Settings(endpoint), TimeProvider.System)
+            .DescribeStackEventsAsync("slipway-shop", after: "e2", TestContext.Current.CancellationToken);
+
+        Assert.Equal(["e5", "e4", "e3"], events.Select(e => e.Id)); // e2 and older belong to an earlier operation
+        Assert.Equal(2, endpoint.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_change_set_with_pages_of_changes_is_read_whole()
+    {
+        static string Change(string id) =>
+            $"<member><ResourceChange><Action>Modify</Action><LogicalResourceId>{id}</LogicalResourceId><ResourceType>AWS::ECS::Service</ResourceType></ResourceChange></member>";
+        await using var endpoint = await FakeAwsEndpoint.StartAsync(request => request.Form.ContainsKey("NextToken")
+            ? $"<DescribeChangeSetResponse><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes>{Change("B")}</Changes></DescribeChangeSetResult></DescribeChangeSetResponse>"
+            : $"<DescribeChangeSetResponse><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes>{Change("A")}</Changes><NextToken>more</NextToken></DescribeChangeSetResult></DescribeChangeSetResponse>");
+
+        var changeSet = await CloudFormationClient.Create(Settings(endpoint), TimeProvider.System)
+            .DescribeChangeSetAsync("slipway-shop", "cs", TestContext.Current.CancellationToken);
+
+        Assert.Equal(["A", "B"], changeSet.Changes.Select(c => c.LogicalId));
+        Assert.Equal("more", endpoint.Requests[1].Form["NextToken"]);
+    }
+
+    [Fact]
+    public async Task Stopped_task_listings_follow_their_pages()
+    {
+        await using var endpoint = await FakeAwsEndpoint.StartAsync(request => request.Action switch
+        {
+            "ListTasks" => System.Text.Json.Nodes.JsonNode.Parse(request.Body)!["nextToken"] is null
+                ? """{"taskArns":["arn:task/1"],"nextToken":"more"}""" : """{"taskArns":["arn:task/2"]}""",
+            _ => """{"tasks":[{"taskArn":"arn:task/1","stoppedReason":"Essential container exited"},{"taskArn":"arn:task/2","stoppedReason":"Task failed ELB health checks"}]}""",
+        });
+
+        var reasons = await EcsClient.Create(Settings(endpoint), TimeProvider.System).StoppedTaskReasonsAsync("c", "shop", TestContext.Current.CancellationToken);
+
+        Assert.Equal(["1: Essential container exited", "2: Task failed ELB health checks"], reasons);
+        Assert.Equal(["arn:task/1", "arn:task/2"], System.Text.Json.Nodes.JsonNode.Parse(endpoint.Requests[2].Body)!["tasks"]!.AsArray().Select(t => (string?)t));
     }
 }

@@ -24,7 +24,7 @@ public sealed class StackTemplateTests
     [Fact]
     public void Has_every_resource_of_the_original_stack_and_the_service()
     {
-        var resources = Resources(StackTemplate.Build(App()));
+        var resources = Resources(Templates.Serving(App()));
 
         string[] expected =
         [
@@ -36,11 +36,11 @@ public sealed class StackTemplateTests
     }
 
     [Fact]
-    public void Every_reference_points_at_a_resource_or_a_parameter()
+    public void Every_reference_points_at_a_resource_and_nothing_is_left_to_parameters()
     {
-        var template = StackTemplate.Build(App());
-        var known = Resources(template).Select(r => r.Key).Concat(template["Parameters"]!.AsObject().Select(p => p.Key))
-            .Append("AWS::Region").ToHashSet();
+        var template = Templates.Serving(App());
+        Assert.Null(template["Parameters"]); // the release is rendered whole: a change set carries no parameter to get wrong
+        var known = Resources(template).Select(r => r.Key).Append("AWS::Region").ToHashSet();
         var references = new List<string>();
         void Walk(JsonNode? node)
         {
@@ -51,7 +51,8 @@ public sealed class StackTemplateTests
                     {
                         if (key == "Ref") references.Add(value!.GetValue<string>());
                         else if (key == "Fn::GetAtt") references.Add(value![0]!.GetValue<string>());
-                        else if (key == "DependsOn") references.Add(value!.GetValue<string>());
+                        else if (key == "DependsOn")
+                            references.AddRange(value is JsonArray many ? many.Select(d => d!.GetValue<string>()) : [value!.GetValue<string>()]);
                         else if (key == "Fn::Sub")
                             references.AddRange(System.Text.RegularExpressions.Regex.Matches(value!.GetValue<string>(), @"\$\{([A-Za-z0-9]+)")
                                 .Select(m => m.Groups[1].Value));
@@ -72,7 +73,7 @@ public sealed class StackTemplateTests
     [Fact]
     public void Defaults_match_the_original_network_and_are_fast_where_it_was_slow()
     {
-        var resources = Resources(StackTemplate.Build(App()));
+        var resources = Resources(Templates.Serving(App()));
 
         Assert.Equal("10.10.0.0/16", (string?)resources["Vpc"]!["Properties"]!["CidrBlock"]);
         Assert.Equal("10.10.0.0/24", (string?)resources["PublicSubnet1"]!["Properties"]!["CidrBlock"]);
@@ -89,14 +90,14 @@ public sealed class StackTemplateTests
         Assert.Equal(100, (int)service["DeploymentConfiguration"]!["MinimumHealthyPercent"]!);
         Assert.Equal(200, (int)service["DeploymentConfiguration"]!["MaximumPercent"]!);
         Assert.True((bool)service["DeploymentConfiguration"]!["DeploymentCircuitBreaker"]!["Rollback"]!);
-        Assert.Equal("DesiredCount", (string?)service["DesiredCount"]!["Ref"]);
+        Assert.Equal(2, (int)service["DesiredCount"]!);
         Assert.Equal("FARGATE", (string?)service["LaunchType"]);
     }
 
     [Fact]
     public void Tasks_are_reachable_only_from_the_load_balancer()
     {
-        var resources = Resources(StackTemplate.Build(App()));
+        var resources = Resources(Templates.Serving(App()));
 
         var albIngress = resources["LoadBalancerSecurityGroup"]!["Properties"]!["SecurityGroupIngress"]![0]!;
         Assert.Equal("0.0.0.0/0", (string?)albIngress["CidrIp"]);
@@ -117,7 +118,7 @@ public sealed class StackTemplateTests
             HealthCheck = new HealthCheckSpec { Path = "/up", Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromSeconds(30), HealthyThreshold = 1 },
             Aws = new AwsSpec { VpcCidr = "172.20.0.0/20", Cpu = 512, Memory = 1024, ListenerPort = 8080, ImagesKept = 3, StackName = "shop-prod" },
         });
-        var resources = Resources(StackTemplate.Build(app));
+        var resources = Resources(Templates.Serving(app));
 
         Assert.Equal("172.20.0.16/28", (string?)resources["PublicSubnet2"]!["Properties"]!["CidrBlock"]);
         Assert.Equal("512", (string?)resources["TaskDefinition"]!["Properties"]!["Cpu"]);
@@ -137,10 +138,10 @@ public sealed class StackTemplateTests
     [Fact]
     public void The_execution_role_may_read_the_apps_secret_parameters_only_when_it_has_secrets()
     {
-        Assert.Empty(Resources(StackTemplate.Build(App()))["ExecutionRole"]!["Properties"]!["Policies"]!.AsArray());
+        Assert.Empty(Resources(Templates.Serving(App()))["ExecutionRole"]!["Properties"]!["Policies"]!.AsArray());
 
         var withSecrets = App(a => a with { Secrets = new Dictionary<string, SecretSpec> { ["API_TOKEN"] = new() { FromEnv = "T" } } });
-        var statement = Resources(StackTemplate.Build(withSecrets))["ExecutionRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]![0]!;
+        var statement = Resources(Templates.Serving(withSecrets))["ExecutionRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]![0]!;
         Assert.Equal("ssm:GetParameters", (string?)statement["Action"]![0]);
         Assert.EndsWith(":parameter/slipway/shop/*", (string?)statement["Resource"]!["Fn::Sub"]);
     }
@@ -156,17 +157,40 @@ public sealed class StackTemplateTests
     [Fact]
     public void The_load_balancer_waits_for_the_gateway_it_needs_and_is_deleted_before_it()
     {
-        Assert.Equal("GatewayAttachment", (string?)Resources(StackTemplate.Build(App()))["LoadBalancer"]!["DependsOn"]);
+        Assert.Equal("GatewayAttachment", (string?)Resources(Templates.Serving(App()))["LoadBalancer"]!["DependsOn"]);
     }
 
     [Fact]
     public void The_template_is_valid_json_that_round_trips()
     {
-        var text = StackTemplate.Render(App());
+        var text = Templates.ServingText(App());
         var parsed = JsonNode.Parse(text)!;
 
         Assert.Equal("2010-09-09", (string?)parsed["AWSTemplateFormatVersion"]);
-        Assert.True(JsonNode.DeepEquals(StackTemplate.Build(App()), parsed)); // nothing lost or changed in the text
-        Assert.Equal(text, StackTemplate.Render(App())); // the same manifest renders the same bytes: no spurious change sets
+        Assert.True(JsonNode.DeepEquals(Templates.Serving(App()), parsed)); // nothing lost or changed in the text
+        Assert.Equal(text, Templates.ServingText(App())); // the same manifest renders the same bytes: no spurious change sets
+    }
+
+    [Fact]
+    public void Before_the_first_release_there_is_no_task_definition_and_no_service()
+    {
+        var template = StackTemplate.Build(App(), release: null);
+
+        Assert.DoesNotContain("TaskDefinition", Resources(template).Select(r => r.Key));
+        Assert.DoesNotContain("Service", Resources(template).Select(r => r.Key));
+        Assert.Null(template["Outputs"]!["Version"]);
+        Assert.Equal(Templates.Version, (string?)Templates.Serving(App())["Outputs"]!["Version"]!["Value"]);
+    }
+
+    [Fact]
+    public void The_deployed_templates_release_is_carried_over_whole()
+    {
+        var deployed = Templates.ServingText(App());
+
+        var release = StackTemplate.ReleaseIn(deployed);
+
+        Assert.Equal(new ServingRelease(Templates.Version, Templates.Fingerprint), StackTemplate.ReleaseOf(release));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(deployed), StackTemplate.Build(App(), release)));
+        Assert.Null(StackTemplate.ReleaseIn(StackTemplate.Render(App(), release: null)));
     }
 }

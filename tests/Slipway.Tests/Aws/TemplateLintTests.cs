@@ -34,7 +34,7 @@ public sealed class TemplateLintTests : IDisposable
     {
         var secrets = variant == "everything" ? "secrets:\n  API_TOKEN:\n    fromEnv: T\n" : "";
         var app = ManifestLoader.Parse($"app: shop\nsource:\n  git: x\n{secrets}aws:\n  region: eu-west-1\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
-        var template = _dir.Write($"{variant}.json", StackTemplate.Render(app));
+        var template = _dir.Write($"{variant}.json", Templates.ServingText(app));
 
         var (exitCode, output) = await LintAsync(template);
 

@@ -33,8 +33,28 @@ public sealed class BadInputTests
         return ["up"];
     }
 
+    /// <summary>
+    /// An AWS limit broken on the aws environment. The AWS endpoint is a closed port, so a call made before the
+    /// manifest was refused would end with another error (and exit 1): nothing on AWS can have changed.
+    /// </summary>
+    private static Case Aws(string name, string message, string aws) =>
+        new(name, 2, message, app => [.. Append(app, aws), "-e", "aws"], new()
+        {
+            ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9", ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing",
+            ["AWS_REGION"] = "us-east-1", ["AWS_EC2_METADATA_DISABLED"] = "true",
+        });
+
     public static TheoryData<Case> Cases =>
     [
+        Aws("aws: a cpu and memory Fargate has no size for", "aws.memory: 512 MiB does not go with cpu 1024 on Fargate", "aws:\n  cpu: 1024\n  memory: 512\n"),
+        Aws("aws: a cpu Fargate does not offer", "aws.cpu: 300 is not a Fargate CPU size", "aws:\n  cpu: 300\n"),
+        Aws("aws: a log retention CloudWatch does not offer", "aws.logRetentionDays: 10 is not a CloudWatch Logs retention period", "aws:\n  logRetentionDays: 10\n"),
+        Aws("aws: a VPC too small for load balancer subnets", "aws.vpcCidr: \"10.0.0.0/24\" is not an IPv4 CIDR block", "aws:\n  vpcCidr: 10.0.0.0/24\n"),
+        Aws("aws: a stack name CloudFormation refuses", "aws.stackName: \"1stack\" is not a valid CloudFormation stack name", "aws:\n  stackName: 1stack\n"),
+        Aws("aws: egress with an existing VPC", "aws.egress: does not apply with existingVpc", "aws:\n  egress: nat\n  existingVpc:\n    vpcId: vpc-1\n    publicSubnetIds: [a, b]\n"),
+        Aws("aws: private subnets of an existing VPC not named", "aws.existingVpc.privateSubnetIds: is required with subnets: private", "aws:\n  subnets: private\n  existingVpc:\n    vpcId: vpc-1\n    publicSubnetIds: [a, b]\n"),
+        Aws("aws: an architecture Fargate does not run", "aws.architecture: \"sparc\" is not a Fargate CPU architecture", "aws:\n  architecture: sparc\n"),
+        Aws("aws: autoscaling below its minimum", "aws.autoscaling.max: 2 is below min (3)", "aws:\n  autoscaling:\n    min: 3\n    max: 2\n    targetCpu: 50\n"),
         new Case("missing manifest", 2, "no manifest at", _ => ["up", "-f", "/nonexistent/slipway.yaml"]),
         new Case("manifest is a folder", 2, "no manifest at", app => ["up", "-f", Path.GetDirectoryName(app.ManifestPath)!]),
         new Case("malformed YAML", 2, "malformed YAML", app => Append(app, "  - : [unclosed\n")),

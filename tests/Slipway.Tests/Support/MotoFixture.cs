@@ -36,6 +36,9 @@ public sealed class MotoFixture : IAsyncLifetime
         };
         // moto keeps ECS deployments IN_PROGRESS with no running task unless told how many run.
         moto.Environment["MOTO_ECS_SERVICE_RUNNING"] = "2";
+        // Every request it receives can be recorded (RecordAsync): what was sent, not what moto made of it.
+        moto.Environment["MOTO_ENABLE_RECORDING"] = "1";
+        moto.Environment["MOTO_RECORDER_FILEPATH"] = Path.Combine(_dir.Path, "recording.jsonl");
         _moto = Process.Start(moto)!;
         _moto.BeginOutputReadLine();
         _moto.BeginErrorReadLine();
@@ -73,6 +76,23 @@ public sealed class MotoFixture : IAsyncLifetime
         return await output;
     }
 
+    /// <summary>The AWS requests sent while <paramref name="action"/> ran, in order, as they came off the wire.</summary>
+    public async Task<IReadOnlyList<RecordedCall>> RecordAsync(Func<Task> action)
+    {
+        (await Http.Client.PostAsync($"{Endpoint}/moto-api/recorder/reset-recording", null)).EnsureSuccessStatusCode();
+        (await Http.Client.PostAsync($"{Endpoint}/moto-api/recorder/start-recording", null)).EnsureSuccessStatusCode();
+        try
+        {
+            await action();
+        }
+        finally
+        {
+            (await Http.Client.PostAsync($"{Endpoint}/moto-api/recorder/stop-recording", null)).EnsureSuccessStatusCode();
+        }
+        var recording = await Http.Client.GetStringAsync($"{Endpoint}/moto-api/recorder/download-recording");
+        return recording.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(RecordedCall.Parse).ToList();
+    }
+
     public async Task ResetAsync() => (await Http.Client.PostAsync($"{Endpoint}/moto-api/reset", null)).EnsureSuccessStatusCode();
 
     public static string Find(string program)
@@ -97,4 +117,25 @@ public sealed class MotoFixture : IAsyncLifetime
         _dir.Dispose();
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>One recorded request: its operation, and for the query protocol its form (JSON calls keep their body).</summary>
+public sealed record RecordedCall(string Action, IReadOnlyDictionary<string, string> Form, string Body)
+{
+    public static RecordedCall Parse(string line)
+    {
+        var entry = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+        var body = entry["body"]?.GetValue<string>() ?? "";
+        if (entry["body_encoded"]?.GetValue<bool>() == true) body = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(body));
+        var headers = entry["headers"]!.AsObject().ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value?.ToString() ?? "");
+        if (headers.TryGetValue("x-amz-target", out var target))
+            return new RecordedCall(target.Split('.').Last(), new Dictionary<string, string>(), body);
+        var form = body.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
+            .ToDictionary(p => Uri.UnescapeDataString(p[0]), p => p.Length > 1 ? Uri.UnescapeDataString(p[1].Replace('+', ' ')) : "");
+        return new RecordedCall(form.GetValueOrDefault("Action") ?? $"{entry["method"]} {entry["url"]}", form, body);
+    }
+
+    /// <summary>Reads change nothing: Describe*, Get*, List*.</summary>
+    public bool IsRead => Action.StartsWith("Describe", StringComparison.Ordinal) || Action.StartsWith("Get", StringComparison.Ordinal)
+                          || Action.StartsWith("List", StringComparison.Ordinal);
 }

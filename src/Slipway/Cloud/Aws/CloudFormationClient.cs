@@ -22,7 +22,8 @@ public sealed record ResourceDrift(string LogicalId, string ResourceType, string
 
 public sealed record DriftDetection(string Status, string? StackDriftStatus, string? Reason, int DriftedResources);
 
-public sealed record StackEvent(string Id, DateTimeOffset Timestamp, string LogicalId, string ResourceType, string Status, string? Reason);
+public sealed record StackEvent(string Id, DateTimeOffset Timestamp, string LogicalId, string ResourceType, string Status, string? Reason,
+    string? ClientRequestToken = null);
 
 public sealed record ResourceChange(string Action, string LogicalId, string ResourceType, string? Replacement);
 
@@ -54,8 +55,8 @@ public sealed class CloudFormationClient(AwsQueryClient query)
         }
     }
 
-    public async Task<string> CreateChangeSetAsync(string stackName, string changeSetName, string templateBody,
-        IReadOnlyList<StackParameter> parameters, bool create, CancellationToken ct)
+    /// <summary>A change set of a whole template: it has no parameters, every value is rendered into it.</summary>
+    public async Task<string> CreateChangeSetAsync(string stackName, string changeSetName, string templateBody, bool create, CancellationToken ct)
     {
         var form = new List<KeyValuePair<string, string>>
         {
@@ -63,45 +64,82 @@ public sealed class CloudFormationClient(AwsQueryClient query)
             new("ChangeSetType", create ? "CREATE" : "UPDATE"),
             new("Capabilities.member.1", "CAPABILITY_IAM"),
         };
-        for (var i = 0; i < parameters.Count; i++)
-        {
-            form.Add(new($"Parameters.member.{i + 1}.ParameterKey", parameters[i].Key));
-            form.Add(new($"Parameters.member.{i + 1}.ParameterValue", parameters[i].Value));
-        }
         form.Add(new("Tags.member.1.Key", "slipway:stack"));
         form.Add(new("Tags.member.1.Value", stackName));
         var result = await query.CallAsync("CreateChangeSet", form, ct);
         return (string?)result.Element("Id") ?? changeSetName;
     }
 
+    /// <summary>The change set with every page of its changes.</summary>
     public async Task<ChangeSet> DescribeChangeSetAsync(string stackName, string changeSet, CancellationToken ct)
     {
-        var r = await query.CallAsync("DescribeChangeSet", [new("StackName", stackName), new("ChangeSetName", changeSet)], ct);
-        var changes = r.Element("Changes")?.Elements("member").Select(m => m.Element("ResourceChange")).OfType<XElement>()
-            .Select(c => new ResourceChange((string?)c.Element("Action") ?? "?", (string?)c.Element("LogicalResourceId") ?? "?",
-                (string?)c.Element("ResourceType") ?? "?", (string?)c.Element("Replacement"))).ToList() ?? [];
-        return new ChangeSet((string?)r.Element("ChangeSetId") ?? changeSet, (string?)r.Element("Status") ?? "UNKNOWN",
-            (string?)r.Element("StatusReason"), (string?)r.Element("ExecutionStatus") ?? "UNAVAILABLE", changes);
+        var changes = new List<ResourceChange>();
+        string? next = null;
+        while (true)
+        {
+            var form = new List<KeyValuePair<string, string>> { new("StackName", stackName), new("ChangeSetName", changeSet) };
+            if (next is not null) form.Add(new("NextToken", next));
+            var r = await query.CallAsync("DescribeChangeSet", form, ct);
+            changes.AddRange(r.Element("Changes")?.Elements("member").Select(m => m.Element("ResourceChange")).OfType<XElement>()
+                .Select(c => new ResourceChange((string?)c.Element("Action") ?? "?", (string?)c.Element("LogicalResourceId") ?? "?",
+                    (string?)c.Element("ResourceType") ?? "?", (string?)c.Element("Replacement"))) ?? []);
+            next = (string?)r.Element("NextToken");
+            if (string.IsNullOrEmpty(next))
+                return new ChangeSet((string?)r.Element("ChangeSetId") ?? changeSet, (string?)r.Element("Status") ?? "UNKNOWN",
+                    (string?)r.Element("StatusReason"), (string?)r.Element("ExecutionStatus") ?? "UNAVAILABLE", changes);
+        }
     }
 
-    public Task ExecuteChangeSetAsync(string stackName, string changeSet, CancellationToken ct) =>
-        query.CallAsync("ExecuteChangeSet", [new("StackName", stackName), new("ChangeSetName", changeSet)], ct);
+    /// <param name="token">Stamped on every event of the operation (a retried call with the same token is not run twice).</param>
+    public Task ExecuteChangeSetAsync(string stackName, string changeSet, string token, CancellationToken ct) =>
+        query.CallAsync("ExecuteChangeSet", [new("StackName", stackName), new("ChangeSetName", changeSet), new("ClientRequestToken", token)], ct);
 
     public Task DeleteChangeSetAsync(string stackName, string changeSet, CancellationToken ct) =>
         query.CallAsync("DeleteChangeSet", [new("StackName", stackName), new("ChangeSetName", changeSet)], ct);
 
-    public Task DeleteStackAsync(string stackName, CancellationToken ct) =>
-        query.CallAsync("DeleteStack", [new("StackName", stackName)], ct);
+    public Task DeleteStackAsync(string stackName, string token, CancellationToken ct) =>
+        query.CallAsync("DeleteStack", [new("StackName", stackName), new("ClientRequestToken", token)], ct);
 
-    /// <summary>The stack's events, newest first (first page).</summary>
-    public async Task<IReadOnlyList<StackEvent>> DescribeStackEventsAsync(string stackName, CancellationToken ct)
+    /// <summary>Resumes a rollback that stopped at UPDATE_ROLLBACK_FAILED (a resource that could not be put back, e.g. for a limit).</summary>
+    public Task ContinueUpdateRollbackAsync(string stackName, string token, CancellationToken ct) =>
+        query.CallAsync("ContinueUpdateRollback", [new("StackName", stackName), new("ClientRequestToken", token)], ct);
+
+    /// <summary>The template the stack was last created or updated with, as it was sent.</summary>
+    public async Task<string?> GetTemplateAsync(string stackName, CancellationToken ct) =>
+        (string?)(await query.CallAsync("GetTemplate", [new("StackName", stackName), new("TemplateStage", "Original")], ct)).Element("TemplateBody");
+
+    /// <summary>The ID of the stack's newest event: where the events of an operation about to start begin.</summary>
+    public async Task<string?> NewestEventIdAsync(string stackName, CancellationToken ct) =>
+        (string?)(await query.CallAsync("DescribeStackEvents", [new("StackName", stackName)], ct))
+            .Element("StackEvents")?.Elements("member").FirstOrDefault()?.Element("EventId");
+
+    /// <summary>
+    /// The stack's events newer than <paramref name="after"/> (an event ID; null: all), newest first. Events come
+    /// newest first a page at a time, so pages are read until that event appears, or to the end.
+    /// </summary>
+    public async Task<IReadOnlyList<StackEvent>> DescribeStackEventsAsync(string stackName, string? after, CancellationToken ct)
     {
-        var r = await query.CallAsync("DescribeStackEvents", [new("StackName", stackName)], ct);
-        return r.Element("StackEvents")?.Elements("member").Select(e => new StackEvent(
-            (string?)e.Element("EventId") ?? "",
-            DateTimeOffset.Parse((string?)e.Element("Timestamp") ?? "1970-01-01T00:00:00Z", CultureInfo.InvariantCulture),
-            (string?)e.Element("LogicalResourceId") ?? "", (string?)e.Element("ResourceType") ?? "",
-            (string?)e.Element("ResourceStatus") ?? "", (string?)e.Element("ResourceStatusReason"))).ToList() ?? [];
+        var events = new List<StackEvent>();
+        string? next = null;
+        while (true)
+        {
+            var form = new List<KeyValuePair<string, string>> { new("StackName", stackName) };
+            if (next is not null) form.Add(new("NextToken", next));
+            var r = await query.CallAsync("DescribeStackEvents", form, ct);
+            foreach (var e in r.Element("StackEvents")?.Elements("member") ?? [])
+            {
+                var parsed = new StackEvent(
+                    (string?)e.Element("EventId") ?? "",
+                    DateTimeOffset.Parse((string?)e.Element("Timestamp") ?? "1970-01-01T00:00:00Z", CultureInfo.InvariantCulture),
+                    (string?)e.Element("LogicalResourceId") ?? "", (string?)e.Element("ResourceType") ?? "",
+                    (string?)e.Element("ResourceStatus") ?? "", (string?)e.Element("ResourceStatusReason"),
+                    (string?)e.Element("ClientRequestToken"));
+                if (after is not null && parsed.Id == after) return events;
+                events.Add(parsed);
+            }
+            next = (string?)r.Element("NextToken");
+            if (string.IsNullOrEmpty(next)) return events;
+        }
     }
 
     internal static Stack ParseStack(XElement s) => new(

@@ -32,8 +32,6 @@ public static class DriftRepair
         {
             if (drift.Status == "DELETED")
                 unrepairable.Add(new(drift, "it was deleted outside CloudFormation, which still believes it exists; run slipway destroy then up to recreate the stack, or recreate it by hand with the expected properties"));
-            else if (drift.ResourceType == "AWS::ECS::Service" && drift.Differences.All(d => d.Path is "/DesiredCount" or "/TaskDefinition"))
-                unrepairable.Add(new(drift, "only the deployed revision or task count differ: that is Slipway's own deploys (or the autoscaler), not drift to undo"));
             else if (Taggable.Contains(drift.ResourceType))
                 repairable.Add(drift);
             else

@@ -8,8 +8,10 @@ namespace Slipway.Platforms.Aws;
 public sealed record StackPlan(bool Creates, IReadOnlyList<ResourceChange> Changes);
 
 /// <summary>
-/// Applies a template through change sets and waits, streaming stack events as progress. A failed operation
-/// is reported with the failing resources and their reasons.
+/// Applies a template through change sets and waits, streaming the operation's stack events as progress. An
+/// operation's events are told apart by AWS's own event IDs (everything newer than the newest event before it
+/// started), never by this machine's clock. A failed operation is reported with the failing resources and their
+/// reasons; a rollback that itself failed is continued first, so the stack is left usable.
 /// </summary>
 public sealed class StackOperations(CloudFormationClient cloudFormation, TimeProvider time)
 {
@@ -17,11 +19,10 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(45);
 
     /// <summary>Creates a change set and waits until it is ready; null when it changes nothing (it is then deleted).</summary>
-    public async Task<(string Name, StackPlan Plan)?> PrepareAsync(string stack, bool create, string template,
-        IReadOnlyList<StackParameter> parameters, CancellationToken ct)
+    public async Task<(string Name, StackPlan Plan)?> PrepareAsync(string stack, bool create, string template, CancellationToken ct)
     {
         var name = $"slipway-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        await cloudFormation.CreateChangeSetAsync(stack, name, template, parameters, create, ct);
+        await cloudFormation.CreateChangeSetAsync(stack, name, template, create, ct);
         var started = time.GetTimestamp();
         while (true)
         {
@@ -41,30 +42,63 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
         }
     }
 
+    /// <summary>Executes a change set and waits for the stack to settle; throws the failure when it did not complete.</summary>
     public async Task ExecuteAsync(string stack, string changeSet, IStageLog log, CancellationToken ct)
     {
-        var since = time.GetUtcNow().AddSeconds(-5);
-        await cloudFormation.ExecuteChangeSetAsync(stack, changeSet, ct);
-        var final = await WaitAsync(stack, since, log, ct);
+        var cursor = await cloudFormation.NewestEventIdAsync(stack, ct);
+        await cloudFormation.ExecuteChangeSetAsync(stack, changeSet, Token(), ct);
+        var (final, events) = await WaitAsync(stack, cursor, log, ct);
+        if (final is { Status: "UPDATE_ROLLBACK_FAILED" })
+        {
+            // Left like this the stack accepts no update: finish the rollback, then report the original failure.
+            log.Warn($"stack {stack}: the rollback failed; continuing it");
+            await cloudFormation.ContinueUpdateRollbackAsync(stack, Token(), ct);
+            var (settled, more) = await WaitAsync(stack, events.FirstOrDefault()?.Id ?? cursor, log, ct);
+            throw Failure(stack, settled, [.. more, .. events]);
+        }
         if (final is null || !final.IsComplete || final.Status == "UPDATE_ROLLBACK_COMPLETE")
-            throw await FailureAsync(stack, final, since, ct);
+            throw Failure(stack, final, events);
     }
 
-    /// <summary>Waits while the stack is in progress, printing its new events; returns its final state (null once deleted).</summary>
-    public async Task<Stack?> WaitAsync(string stack, DateTimeOffset since, IStageLog log, CancellationToken ct)
+    /// <summary>Deletes the stack and waits; the failure names the resources that blocked the delete (a retry is safe).</summary>
+    public async Task DeleteAsync(string stack, IStageLog log, CancellationToken ct)
     {
-        var seen = new HashSet<string>();
+        var cursor = await cloudFormation.NewestEventIdAsync(stack, ct);
+        try
+        {
+            await cloudFormation.DeleteStackAsync(stack, Token(), ct);
+        }
+        catch (AwsServiceException e) when (!e.IsAccessDenied && !e.IsThrottling)
+        {
+            // Emulator only: CloudFormation deletes asynchronously, but moto deletes in the call, answers with an
+            // error about one resource (a VPC's dependencies) and removes the stack anyway. Its state decides.
+            log.Warn($"the delete answered {e.Code}: {e.AwsMessage}");
+        }
+        var (final, events) = await WaitAsync(stack, cursor, log, ct);
+        if (final is not null && final.Status != "DELETE_COMPLETE") throw Failure(stack, final, events);
+    }
+
+    /// <summary>
+    /// Waits while the stack is in progress, printing each new event once; returns its final state (null once
+    /// deleted) and the events after <paramref name="cursor"/>, newest first.
+    /// </summary>
+    public async Task<(Stack? Final, IReadOnlyList<StackEvent> Events)> WaitAsync(string stack, string? cursor, IStageLog log, CancellationToken ct)
+    {
+        var seen = new List<StackEvent>();
         var started = time.GetTimestamp();
+        var id = stack;
         while (true)
         {
-            var current = await cloudFormation.DescribeStackAsync(stack, ct);
+            var current = await cloudFormation.DescribeStackAsync(id, ct);
             if (current is not null)
             {
-                var events = await cloudFormation.DescribeStackEventsAsync(current.Id.Length > 0 ? current.Id : stack, ct);
-                foreach (var e in events.Where(e => e.Timestamp >= since && seen.Add(e.Id)).OrderBy(e => e.Timestamp))
+                id = current.Id.Length > 0 ? current.Id : id; // the ID still answers once the stack is deleted
+                var fresh = await cloudFormation.DescribeStackEventsAsync(id, seen.FirstOrDefault()?.Id ?? cursor, ct);
+                foreach (var e in fresh.Reverse())
                     log.Info($"{e.LogicalId} ({e.ResourceType}): {e.Status}{(e.Reason is { Length: > 0 } r ? $" - {r}" : "")}");
+                seen.InsertRange(0, fresh);
             }
-            if (current is null || current.Status == "DELETE_COMPLETE" || !current.IsInProgress) return current;
+            if (current is null || current.Status == "DELETE_COMPLETE" || !current.IsInProgress) return (current, seen);
             if (time.GetElapsedTime(started) > Limit)
                 throw new SlipwayException(ErrorCode.StackFailed, $"stack {stack} is still {current.Status} after {Limit.TotalMinutes} minutes",
                     "watch it in the CloudFormation console; run again when it has settled");
@@ -72,17 +106,22 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
         }
     }
 
-    public async Task<SlipwayException> FailureAsync(string stack, Stack? final, DateTimeOffset since, CancellationToken ct) =>
-        Failure(stack, final, final is null ? [] : await cloudFormation.DescribeStackEventsAsync(final.Id, ct), since);
-
     /// <summary>Pure: the error for a failed stack operation, naming each failing resource and its reason.</summary>
-    public static SlipwayException Failure(string stack, Stack? final, IReadOnlyList<StackEvent> events, DateTimeOffset since)
+    public static SlipwayException Failure(string stack, Stack? final, IReadOnlyList<StackEvent> events)
     {
-        var failures = events.Where(e => e.Timestamp >= since && e.Status.EndsWith("_FAILED", StringComparison.Ordinal)
-                                         && e.ResourceType != "AWS::CloudFormation::Stack")
-            .OrderBy(e => e.Timestamp).Select(e => $"{e.LogicalId} ({e.ResourceType}): {e.Reason}").Distinct().ToList();
+        var failures = FailedResources(events).Select(e => $"{e.LogicalId} ({e.ResourceType}): {e.Reason}").Distinct().ToList();
         var detail = failures.Count > 0 ? string.Join("; ", failures) : final?.StatusReason ?? "the stack disappeared";
         return new SlipwayException(ErrorCode.StackFailed, $"stack {stack} ended {final?.Status ?? "deleted"}: {detail}",
-            "fix the cause (permissions, limits, the aws: settings), then run up again: it resumes from the stack's state");
+            final?.Status == "DELETE_FAILED"
+                ? "remove or release what holds those resources (see the reasons), then run destroy again: it resumes the delete"
+                : "fix the cause (permissions, limits, the aws: settings), then run up again: it resumes from the stack's state");
     }
+
+    /// <summary>The resources whose operation failed, oldest first (the first is usually the cause, the rest its consequences).</summary>
+    public static IReadOnlyList<StackEvent> FailedResources(IReadOnlyList<StackEvent> events) =>
+        events.Where(e => e.Status.EndsWith("_FAILED", StringComparison.Ordinal) && e.ResourceType != "AWS::CloudFormation::Stack")
+            .OrderBy(e => e.Timestamp).ToList();
+
+    /// <summary>A ClientRequestToken: CloudFormation stamps it on each event of the operation and runs a retried call once.</summary>
+    private static string Token() => $"slipway-{Guid.NewGuid():N}";
 }

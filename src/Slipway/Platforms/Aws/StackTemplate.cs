@@ -13,15 +13,15 @@ namespace Slipway.Platforms.Aws;
 /// circuit breaker with rollback).
 /// </summary>
 /// <remarks>
-/// Two parameters keep the stack and the deployments in step: <c>ImageTag</c> (the version serving; deploys
-/// register task definition revisions through the ECS API, and every later stack change passes the serving tag
-/// so CloudFormation never rolls the image back) and <c>DesiredCount</c> (0 on the first create, before any image
-/// exists in the repository, then the manifest's replicas).
+/// CloudFormation is the one owner of the service: the release (image, version, fingerprint, secret names) is
+/// rendered into the template's task definition, so every deploy and rollback is a stack update that ECS rolls
+/// out under its circuit breaker, and a failed one is rolled back by CloudFormation to the previous template.
+/// Before the first release the template has no task definition and no service (there is no image to run yet).
 /// </remarks>
 public static class StackTemplate
 {
-    public const string ImageTagParameter = "ImageTag";
-    public const string DesiredCountParameter = "DesiredCount";
+    public const string VersionKey = "slipway:version";
+    public const string FingerprintKey = "slipway:fingerprint";
 
     public static string StackName(AppManifest app) => app.Aws.StackName ?? $"slipway-{app.App}";
     public static string RepositoryName(AppManifest app) => $"slipway/{app.App}";
@@ -31,10 +31,12 @@ public static class StackTemplate
     public static string ServiceName(AppManifest app) => app.App;
     public static string SecretParameter(AppManifest app, string secret) => $"/slipway/{app.App}/{secret}";
 
-    public static string Render(AppManifest app, DriftRepairTags? repair = null) =>
-        Build(app, repair).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    public static string Render(AppManifest app, JsonObject? release, DriftRepairTags? repair = null) =>
+        Build(app, release, repair).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
-    public static JsonObject Build(AppManifest app, DriftRepairTags? repair = null)
+    /// <param name="release">The task definition resource of the release to serve (<see cref="Release"/>, or the
+    /// deployed template's own); null before the first release: no task definition and no service.</param>
+    public static JsonObject Build(AppManifest app, JsonObject? release, DriftRepairTags? repair = null)
     {
         var health = AlbHealthCheck.From(app.HealthCheck);
         var resources = new JsonObject
@@ -66,7 +68,7 @@ public static class StackTemplate
                 ["Type"] = "application", ["Scheme"] = "internet-facing",
                 ["Subnets"] = PublicSubnets(app),
                 ["SecurityGroups"] = new JsonArray(Ref("LoadBalancerSecurityGroup")),
-            }, dependsOn: app.Aws.ExistingVpc is null ? "GatewayAttachment" : null),
+            }, app.Aws.ExistingVpc is null ? ["GatewayAttachment"] : []),
             ["TargetGroup"] = Resource("AWS::ElasticLoadBalancingV2::TargetGroup", new JsonObject
             {
                 ["VpcId"] = Vpc(app), ["Protocol"] = "HTTP", ["Port"] = app.Port, ["TargetType"] = "ip",
@@ -85,6 +87,8 @@ public static class StackTemplate
             ["Repository"] = Resource("AWS::ECR::Repository", new JsonObject
             {
                 ["RepositoryName"] = RepositoryName(app),
+                // Deleting the stack deletes the images with the repository, so destroy needs no call outside it.
+                ["EmptyOnDelete"] = true,
                 ["ImageScanningConfiguration"] = new JsonObject { ["ScanOnPush"] = true },
                 ["LifecyclePolicy"] = new JsonObject { ["LifecyclePolicyText"] = LifecyclePolicy(app.Aws.ImagesKept) },
             }),
@@ -103,62 +107,10 @@ public static class StackTemplate
                     }),
                 },
                 ["ManagedPolicyArns"] = new JsonArray("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
-                ["Policies"] = SecretsPolicy(app),
+                ["Policies"] = SecretsPolicy(app, release),
             }),
-            ["TaskDefinition"] = Resource("AWS::ECS::TaskDefinition", new JsonObject
-            {
-                ["Family"] = StackName(app),
-                ["Cpu"] = app.Aws.Cpu.ToString(), ["Memory"] = app.Aws.Memory.ToString(),
-                ["NetworkMode"] = "awsvpc",
-                ["RequiresCompatibilities"] = new JsonArray("FARGATE"),
-                ["ExecutionRoleArn"] = GetAtt("ExecutionRole", "Arn"),
-                ["ContainerDefinitions"] = new JsonArray(new JsonObject
-                {
-                    ["Name"] = ContainerName(app),
-                    ["Image"] = new JsonObject { ["Fn::Sub"] = "${Repository.RepositoryUri}:${" + ImageTagParameter + "}" },
-                    ["Essential"] = true,
-                    ["PortMappings"] = new JsonArray(new JsonObject { ["ContainerPort"] = app.Port, ["Protocol"] = "tcp" }),
-                    ["Environment"] = new JsonArray(Environment(app).Select(e => (JsonNode)new JsonObject { ["Name"] = e.Key, ["Value"] = e.Value }).ToArray()),
-                    ["LogConfiguration"] = new JsonObject
-                    {
-                        ["LogDriver"] = "awslogs",
-                        ["Options"] = new JsonObject
-                        {
-                            ["awslogs-group"] = Ref("LogGroup"), ["awslogs-region"] = new JsonObject { ["Ref"] = "AWS::Region" },
-                            ["awslogs-stream-prefix"] = app.App,
-                        },
-                    },
-                }),
-            }),
-            ["Service"] = Resource("AWS::ECS::Service", new JsonObject
-            {
-                ["Cluster"] = Ref("Cluster"),
-                ["ServiceName"] = ServiceName(app),
-                ["TaskDefinition"] = Ref("TaskDefinition"),
-                ["DesiredCount"] = Ref(DesiredCountParameter),
-                ["LaunchType"] = "FARGATE",
-                ["HealthCheckGracePeriodSeconds"] = (int)Math.Ceiling(app.HealthCheck.StartPeriod.TotalSeconds),
-                ["DeploymentConfiguration"] = new JsonObject
-                {
-                    ["MinimumHealthyPercent"] = 100, ["MaximumPercent"] = 200,
-                    ["DeploymentCircuitBreaker"] = new JsonObject { ["Enable"] = true, ["Rollback"] = true },
-                },
-                ["NetworkConfiguration"] = new JsonObject
-                {
-                    ["AwsvpcConfiguration"] = new JsonObject
-                    {
-                        ["AssignPublicIp"] = app.Aws.PrivateSubnets ? "DISABLED" : "ENABLED",
-                        ["Subnets"] = TaskSubnets(app),
-                        ["SecurityGroups"] = new JsonArray(Ref("TaskSecurityGroup")),
-                    },
-                },
-                ["LoadBalancers"] = new JsonArray(new JsonObject
-                {
-                    ["ContainerName"] = ContainerName(app), ["ContainerPort"] = app.Port, ["TargetGroupArn"] = Ref("TargetGroup"),
-                }),
-            }, dependsOn: app.Aws.CertificateArn is null ? "HttpListener" : "HttpsListener"),
         };
-        foreach (var (name, resource) in Network(app).Concat(Listeners(app)).Concat(Dns(app)).Concat(Autoscaling(app)))
+        foreach (var (name, resource) in Network(app, release).Concat(Listeners(app)).Concat(Dns(app)).Concat(Service(app, release)))
             resources[name] = resource;
         if (repair is not null)
         {
@@ -171,38 +123,175 @@ public static class StackTemplate
             }
         }
 
-        return new JsonObject
+        var outputs = new JsonObject
         {
-            ["AWSTemplateFormatVersion"] = "2010-09-09",
-            ["Description"] = $"Slipway: {app.App} on ECS Fargate behind an Application Load Balancer (generated; do not edit)",
-            ["Parameters"] = new JsonObject
-            {
-                [ImageTagParameter] = new JsonObject { ["Type"] = "String", ["Description"] = "The version serving (set by slipway)" },
-                [DesiredCountParameter] = new JsonObject { ["Type"] = "Number", ["MinValue"] = 0, ["Description"] = "Replicas (0 until the first image is pushed)" },
-            },
-            ["Resources"] = resources,
-            ["Outputs"] = new JsonObject
-            {
                 ["LoadBalancerDns"] = Output(GetAtt("LoadBalancer", "DNSName")),
                 // A plain value when nothing is substituted (a DNS name): Fn::Sub without a variable is lint (W1020).
                 ["PublicUrl"] = Output(PublicUrlTemplate(app) is var url && url.Contains("${", StringComparison.Ordinal)
                     ? new JsonObject { ["Fn::Sub"] = url } : JsonValue.Create(url)),
                 ["RepositoryUri"] = Output(GetAtt("Repository", "RepositoryUri")),
                 ["ClusterName"] = Output(Ref("Cluster")),
-                ["ServiceName"] = Output(GetAtt("Service", "Name")),
                 ["TargetGroupArn"] = Output(Ref("TargetGroup")),
                 ["LogGroupName"] = Output(Ref("LogGroup")),
-            },
+        };
+        if (ReleaseOf(release) is { } serving)
+        {
+            outputs["ServiceName"] = Output(GetAtt("Service", "Name"));
+            outputs["Version"] = Output(JsonValue.Create(serving.Version));
+            outputs["Fingerprint"] = Output(JsonValue.Create(serving.Fingerprint));
+        }
+        return new JsonObject
+        {
+            ["AWSTemplateFormatVersion"] = "2010-09-09",
+            ["Description"] = $"Slipway: {app.App} on ECS Fargate behind an Application Load Balancer (generated; do not edit)",
+            ["Resources"] = resources,
+            ["Outputs"] = outputs,
         };
     }
 
-    /// <summary>Environment of the container: the manifest's plain env plus the release's identity.</summary>
-    private static IEnumerable<KeyValuePair<string, JsonNode>> Environment(AppManifest app)
+    /// <summary>
+    /// The task definition resource of one release: the image of <paramref name="version"/>, the manifest's
+    /// environment, the secrets by name (ECS reads their values from SSM when a task starts), the Fargate size and
+    /// architecture. Its metadata names the release, so the deployed template says what serves.
+    /// </summary>
+    /// <param name="registry">A registry to pull from instead of the stack's ECR repository (tests use a local one).</param>
+    public static JsonObject Release(AppManifest app, string version, string fingerprint, string? registry = null)
     {
-        foreach (var (key, value) in app.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
+        var resource = Resource("AWS::ECS::TaskDefinition", new JsonObject
+        {
+            ["Family"] = StackName(app),
+            ["Cpu"] = app.Aws.Cpu.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Memory"] = app.Aws.Memory.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["NetworkMode"] = "awsvpc",
+            ["RequiresCompatibilities"] = new JsonArray("FARGATE"),
+            ["RuntimePlatform"] = new JsonObject
+            {
+                ["CpuArchitecture"] = app.Aws.Architecture.EcsName(), ["OperatingSystemFamily"] = "LINUX",
+            },
+            ["ExecutionRoleArn"] = GetAtt("ExecutionRole", "Arn"),
+            ["ContainerDefinitions"] = new JsonArray(Container(app, version, fingerprint, registry)),
+        });
+        resource["Metadata"] = new JsonObject { [VersionKey] = version, [FingerprintKey] = fingerprint };
+        return resource;
+    }
+
+    /// <summary>The version and fingerprint a task definition resource of <see cref="Release"/> carries; null for none.</summary>
+    public static ServingRelease? ReleaseOf(JsonObject? release) =>
+        release?["Metadata"]?[VersionKey]?.GetValue<string>() is { } version
+            ? new ServingRelease(version, release["Metadata"]?[FingerprintKey]?.GetValue<string>() ?? "")
+            : null;
+
+    /// <summary>The task definition resource of a deployed template (as GetTemplate returns it); null when it has none.</summary>
+    public static JsonObject? ReleaseIn(string templateBody) =>
+        JsonNode.Parse(templateBody)?["Resources"]?["TaskDefinition"] is JsonObject resource ? (JsonObject)resource.DeepClone() : null;
+
+    private static JsonObject Container(AppManifest app, string version, string fingerprint, string? registry)
+    {
+        var container = new JsonObject
+        {
+            ["Name"] = ContainerName(app),
+            ["Image"] = registry is null
+                ? new JsonObject { ["Fn::Sub"] = "${Repository.RepositoryUri}:" + version }
+                : JsonValue.Create($"{registry}/{RepositoryName(app)}:{version}"),
+            ["Essential"] = true,
+            ["PortMappings"] = new JsonArray(new JsonObject { ["ContainerPort"] = app.Port, ["Protocol"] = "tcp" }),
+            ["Environment"] = new JsonArray(Environment(app, version, fingerprint)
+                .Select(e => (JsonNode)new JsonObject { ["Name"] = e.Key, ["Value"] = e.Value }).ToArray()),
+            ["LogConfiguration"] = new JsonObject
+            {
+                ["LogDriver"] = "awslogs",
+                ["Options"] = new JsonObject
+                {
+                    ["awslogs-group"] = Ref("LogGroup"), ["awslogs-region"] = new JsonObject { ["Ref"] = "AWS::Region" },
+                    ["awslogs-stream-prefix"] = app.App,
+                },
+            },
+        };
+        if (app.Secrets.Count > 0)
+            container["Secrets"] = new JsonArray(app.Secrets.Keys.Order(StringComparer.Ordinal)
+                .Select(name => (JsonNode)new JsonObject { ["Name"] = name, ["ValueFrom"] = SecretParameter(app, name) }).ToArray());
+        return container;
+    }
+
+    /// <summary>
+    /// The service running the release, with its scaling. Without autoscaling it runs the manifest's replicas;
+    /// with it, DesiredCount is left out so that a stack update never resets what the scaler chose: CloudFormation
+    /// then starts a new service with 1 task and leaves an existing service's count alone
+    /// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount).
+    /// </summary>
+    private static IEnumerable<(string, JsonObject)> Service(AppManifest app, JsonObject? release)
+    {
+        if (release is null) yield break;
+        yield return ("TaskDefinition", release);
+        var properties = new JsonObject
+        {
+            ["Cluster"] = Ref("Cluster"),
+            ["ServiceName"] = ServiceName(app),
+            ["TaskDefinition"] = Ref("TaskDefinition"),
+            ["LaunchType"] = "FARGATE",
+            ["HealthCheckGracePeriodSeconds"] = (int)Math.Ceiling(app.HealthCheck.StartPeriod.TotalSeconds),
+            ["DeploymentConfiguration"] = new JsonObject
+            {
+                ["MinimumHealthyPercent"] = 100, ["MaximumPercent"] = 200,
+                ["DeploymentCircuitBreaker"] = new JsonObject { ["Enable"] = true, ["Rollback"] = true },
+            },
+            ["NetworkConfiguration"] = new JsonObject
+            {
+                ["AwsvpcConfiguration"] = new JsonObject
+                {
+                    ["AssignPublicIp"] = app.Aws.PrivateSubnets ? "DISABLED" : "ENABLED",
+                    ["Subnets"] = TaskSubnets(app),
+                    ["SecurityGroups"] = new JsonArray(Ref("TaskSecurityGroup")),
+                },
+            },
+            ["LoadBalancers"] = new JsonArray(new JsonObject
+            {
+                ["ContainerName"] = ContainerName(app), ["ContainerPort"] = app.Port, ["TargetGroupArn"] = Ref("TargetGroup"),
+            }),
+        };
+        if (app.Aws.Autoscaling is null) properties["DesiredCount"] = app.Replicas;
+        var service = Resource("AWS::ECS::Service", properties, ServiceDependencies(app));
+        // The release it runs, readable in the template; also a change of the service's own definition for an
+        // emulator that does not follow a replaced task definition's Ref (moto).
+        service["Metadata"] = new JsonObject { [VersionKey] = ReleaseOf(release)?.Version };
+        yield return ("Service", service);
+        foreach (var scaling in Autoscaling(app)) yield return scaling;
+    }
+
+    /// <summary>
+    /// What the service needs before its tasks can start and be reached, which no Ref implies: the listener that
+    /// forwards to its target group, and in private subnets the routes or endpoints that reach ECR and CloudWatch.
+    /// </summary>
+    private static string[] ServiceDependencies(AppManifest app)
+    {
+        var dependencies = new List<string> { app.Aws.CertificateArn is null ? "HttpListener" : "HttpsListener" };
+        if (app.Aws is { PrivateSubnets: true, ExistingVpc: null })
+        {
+            dependencies.AddRange(["PrivateSubnet1Routes", "PrivateSubnet2Routes"]);
+            dependencies.AddRange(app.Aws.Egress == EgressMode.Nat
+                ? ["PrivateDefaultRoute1", "PrivateDefaultRoute2"]
+                : EndpointServices(app.Secrets.Count > 0).Select(e => e.Name).Append("S3Endpoint"));
+        }
+        return [.. dependencies];
+    }
+
+    /// <summary>
+    /// What a Fargate task reaches AWS through without internet access, one endpoint each: ECR's API and registry,
+    /// CloudWatch Logs, and SSM Parameter Store when it has secrets (ECS reads them when a task starts).
+    /// </summary>
+    private static (string Name, string Service)[] EndpointServices(bool secrets) => secrets
+        ? [("EcrApiEndpoint", "ecr.api"), ("EcrDockerEndpoint", "ecr.dkr"), ("LogsEndpoint", "logs"), ("SsmEndpoint", "ssm")]
+        : [("EcrApiEndpoint", "ecr.api"), ("EcrDockerEndpoint", "ecr.dkr"), ("LogsEndpoint", "logs")];
+
+
+    /// <summary>Environment of the container: the manifest's plain env plus the release's identity.</summary>
+    private static IEnumerable<KeyValuePair<string, JsonNode>> Environment(AppManifest app, string version, string fingerprint)
+    {
+        foreach (var (key, value) in app.Env.Where(e => !app.Secrets.ContainsKey(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal))
             yield return new(key, JsonValue.Create(value)!);
         yield return new("SLIPWAY_APP", JsonValue.Create(app.App)!);
-        yield return new("SLIPWAY_VERSION", Ref(ImageTagParameter));
+        yield return new("SLIPWAY_VERSION", JsonValue.Create(version)!);
+        yield return new("SLIPWAY_FINGERPRINT", JsonValue.Create(fingerprint)!);
     }
 
 
@@ -214,8 +303,15 @@ public static class StackTemplate
             : app.Aws.ListenerPort == 80 ? $"http://{host}/" : $"http://{host}:{app.Aws.ListenerPort}/";
     }
 
+    /// <summary>
+    /// Whether tasks read secrets: the manifest's, or the serving release's (kept until a release without them
+    /// replaces it, so that an infrastructure change never stops a serving release from starting tasks).
+    /// </summary>
+    private static bool ReadsSecrets(AppManifest app, JsonObject? release) =>
+        app.Secrets.Count > 0 || release?["Properties"]?["ContainerDefinitions"]?.AsArray().Any(c => c?["Secrets"] is not null) == true;
+
     /// <summary>Lets ECS read the app's secret parameters (and nothing else) when it starts a task.</summary>
-    private static JsonArray SecretsPolicy(AppManifest app) => app.Secrets.Count == 0 ? [] : new JsonArray(new JsonObject
+    private static JsonArray SecretsPolicy(AppManifest app, JsonObject? release) => !ReadsSecrets(app, release) ? [] : new JsonArray(new JsonObject
     {
         ["PolicyName"] = "read-secrets",
         ["PolicyDocument"] = new JsonObject
@@ -243,7 +339,7 @@ public static class StackTemplate
             : new JsonArray(Ref("PrivateSubnet1"), Ref("PrivateSubnet2"));
 
     /// <summary>The VPC and what routes it, unless an existing VPC is used; private subnets with their egress when asked.</summary>
-    private static IEnumerable<(string, JsonObject)> Network(AppManifest app)
+    private static IEnumerable<(string, JsonObject)> Network(AppManifest app, JsonObject? release)
     {
         if (app.Aws.ExistingVpc is not null) yield break;
         yield return ("Vpc", Resource("AWS::EC2::VPC", new JsonObject
@@ -261,7 +357,7 @@ public static class StackTemplate
         yield return ("DefaultRoute", Resource("AWS::EC2::Route", new JsonObject
         {
             ["RouteTableId"] = Ref("PublicRouteTable"), ["DestinationCidrBlock"] = "0.0.0.0/0", ["GatewayId"] = Ref("InternetGateway"),
-        }, dependsOn: "GatewayAttachment"));
+        }, "GatewayAttachment"));
         for (var i = 1; i <= 2; i++)
             yield return ($"PublicSubnet{i}Routes", Resource("AWS::EC2::SubnetRouteTableAssociation", new JsonObject
             {
@@ -279,7 +375,7 @@ public static class StackTemplate
             }));
             if (app.Aws.Egress == EgressMode.Nat)
             {
-                yield return ($"NatAddress{i}", Resource("AWS::EC2::EIP", new JsonObject { ["Domain"] = "vpc" }, dependsOn: "GatewayAttachment"));
+                yield return ($"NatAddress{i}", Resource("AWS::EC2::EIP", new JsonObject { ["Domain"] = "vpc" }, "GatewayAttachment"));
                 yield return ($"NatGateway{i}", Resource("AWS::EC2::NatGateway", new JsonObject
                 {
                     ["AllocationId"] = GetAtt($"NatAddress{i}", "AllocationId"), ["SubnetId"] = Ref($"PublicSubnet{i}"),
@@ -302,11 +398,7 @@ public static class StackTemplate
                     ["IpProtocol"] = "tcp", ["FromPort"] = 443, ["ToPort"] = 443, ["SourceSecurityGroupId"] = Ref("TaskSecurityGroup"),
                 }),
             }));
-            // Tasks without a route to the internet reach these services only through an endpoint each; secrets
-            // are read from SSM Parameter Store when a task starts, so they need SSM's too.
-            (string, string)[] services = [("EcrApiEndpoint", "ecr.api"), ("EcrDockerEndpoint", "ecr.dkr"), ("LogsEndpoint", "logs")];
-            if (app.Secrets.Count > 0) services = [.. services, ("SsmEndpoint", "ssm")];
-            foreach (var (name, service) in services)
+            foreach (var (name, service) in EndpointServices(ReadsSecrets(app, release)))
                 yield return (name, Resource("AWS::EC2::VPCEndpoint", new JsonObject
                 {
                     ["VpcId"] = Ref("Vpc"), ["VpcEndpointType"] = "Interface", ["PrivateDnsEnabled"] = true,
@@ -428,10 +520,11 @@ public static class StackTemplate
         return $"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}/{subnetPrefix}";
     }
 
-    private static JsonObject Resource(string type, JsonObject properties, string? dependsOn = null)
+    private static JsonObject Resource(string type, JsonObject properties, params string[] dependsOn)
     {
         var resource = new JsonObject { ["Type"] = type, ["Properties"] = properties };
-        if (dependsOn is not null) resource["DependsOn"] = dependsOn;
+        if (dependsOn.Length == 1) resource["DependsOn"] = dependsOn[0];
+        else if (dependsOn.Length > 1) resource["DependsOn"] = new JsonArray(dependsOn.Select(d => (JsonNode)JsonValue.Create(d)).ToArray());
         return resource;
     }
 
@@ -440,6 +533,9 @@ public static class StackTemplate
     private static JsonObject Output(JsonNode value) => new() { ["Value"] = value };
     private static JsonArray NameTag(AppManifest app, string suffix) => new(new JsonObject { ["Key"] = "Name", ["Value"] = $"slipway-{app.App}-{suffix}" });
 }
+
+/// <summary>The release a stack's template serves.</summary>
+public sealed record ServingRelease(string Version, string Fingerprint);
 
 /// <summary>Resources to give a new <c>slipway:repair</c> tag value, so CloudFormation re-applies them.</summary>
 public sealed record DriftRepairTags(string Nonce, IReadOnlyList<string> Resources);

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Slipway.Common;
+using Slipway.Output;
+using Slipway.Platforms;
+
+namespace Slipway.Cli.Commands;
+
+/// <summary><c>slipway package -e aws [-o FILE]</c>: the CloudFormation template a deploy would apply, as <c>copilot svc package</c> writes it.</summary>
+public static class PackageCommand
+{
+    public static Command Create()
+    {
+        var file = CommonOptions.File();
+        var environment = CommonOptions.Environment();
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the template to this file instead of standard output" };
+        var version = new Option<string?>("--version") { Description = "The version to render (default: the source's, as up resolves it)" };
+        var command = new Command("package", "Write the template a deploy applies (aws: the CloudFormation stack), changing nothing")
+        {
+            file, environment, output, version,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
+        {
+            if (context.Platform is not ITemplatePackaging platform)
+                throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"the {context.Platform.Name} platform has no template to package",
+                    "run it with -e aws (or an environment on the aws platform)");
+            var release = parse.GetValue(version) ?? await context.Reporter.StageAsync("source", async log =>
+            {
+                var found = await context.Sources.ResolveAsync(context.App.App, context.App.Source, ct);
+                return StageOutcome.Done(found.Version, $"version {found.Version}");
+            });
+            var template = platform.RenderTemplate(context.App, release);
+            if (parse.GetValue(output) is { } target)
+            {
+                await File.WriteAllTextAsync(target.FullName, template + Environment.NewLine, ct);
+                context.Reporter.Line($"wrote {target.FullName} ({context.App.App} {release})");
+            }
+            else Console.Out.WriteLine(template);
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,10 @@
+using Slipway.Configuration;
+
+namespace Slipway.Platforms;
+
+/// <summary>A platform whose infrastructure is a template (aws: the CloudFormation stack) that can be written out for review or linting.</summary>
+public interface ITemplatePackaging
+{
+    /// <summary>The template a deploy of <paramref name="version"/> applies; pure, it calls nothing.</summary>
+    string RenderTemplate(AppManifest app, string version);
+}
