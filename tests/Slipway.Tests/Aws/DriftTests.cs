@@ -57,13 +57,6 @@ public sealed class DriftTests
             LogsClient.Create(settings, time), SsmClient.Create(settings, time), TestEngine.Create(), new RegistryOverride(null), _ => true, time);
     }
 
-    private sealed class Log : IStageLog
-    {
-        public List<string> Lines { get; } = [];
-        public void Info(string message) => Lines.Add(message);
-        public void Warn(string message) => Lines.Add("warning: " + message);
-    }
-
     [Fact]
     public async Task Detection_waits_for_completion_and_reports_each_property_expected_against_actual()
     {
@@ -71,7 +64,7 @@ public sealed class DriftTests
         await using var endpoint = await FakeAwsEndpoint.StartAsync(request => Answer(request, ref polls));
         var platform = Platform(endpoint, TimeProvider.System);
 
-        var drifts = await platform.DetectDriftAsync(App, new Log(), TestContext.Current.CancellationToken);
+        var drifts = await platform.DetectDriftAsync(App, new RecordingLog(), TestContext.Current.CancellationToken);
 
         Assert.Equal(["LoadBalancerSecurityGroup", "LogGroup", "HttpListener"], drifts.Select(d => d.LogicalId));
         Assert.Equal(2, polls);
@@ -88,9 +81,9 @@ public sealed class DriftTests
         var polls = 1;
         await using var endpoint = await FakeAwsEndpoint.StartAsync(request => Answer(request, ref polls));
         var platform = Platform(endpoint, TimeProvider.System);
-        var drifts = await platform.DetectDriftAsync(App, new Log(), TestContext.Current.CancellationToken);
+        var drifts = await platform.DetectDriftAsync(App, new RecordingLog(), TestContext.Current.CancellationToken);
 
-        var plan = await platform.RepairDriftAsync(App, drifts, new Log(), TestContext.Current.CancellationToken);
+        var plan = await platform.RepairDriftAsync(App, drifts, new RecordingLog(), TestContext.Current.CancellationToken);
 
         Assert.Equal(["LoadBalancerSecurityGroup"], plan.Repairable.Select(d => d.LogicalId));
         Assert.Contains(plan.Unrepairable, u => u.Drift.LogicalId == "LogGroup" && u.Reason.Contains("deleted outside CloudFormation"));

@@ -110,4 +110,32 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.Equal("/slipway/" + _app.Name + "/API_TOKEN", (string?)release["Properties"]!["ContainerDefinitions"]![0]!["Secrets"]![0]!["ValueFrom"]);
         Assert.DoesNotContain(env["OWNER_TEST_TOKEN"], string.Join("\n", calls.Where(c => c.Action == "CreateChangeSet").Select(c => c.Body)));
     }
+
+    [Fact]
+    public async Task Deploys_keep_three_images_here_and_destroy_removes_the_stack_then_the_secrets_then_the_images()
+    {
+        _app.WriteManifest(extra: "secrets:\n  API_TOKEN:\n    fromEnv: OWNER_TEST_TOKEN\n");
+        var env = new Dictionary<string, string>(moto.Environment) { ["OWNER_TEST_TOKEN"] = "t-" + Guid.NewGuid().ToString("N") };
+        var versions = new List<string> { _app.FirstVersion };
+        Assert.Equal(0, (await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken)).ExitCode);
+        for (var i = 2; i <= 4; i++)
+        {
+            _app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", $"v{i} {{VERSION}}"));
+            versions.Add(_app.Repo.Commit($"v{i}"));
+            var up = await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken);
+            Assert.True(up.ExitCode == 0, up.All);
+        }
+        var kept = (await _app.ImagesAsync()).Select(i => i.Labels[Slipway.Build.Labels.Version]).Distinct().Order().ToList();
+        Assert.Equal(versions.TakeLast(3).Order(), kept); // the new one, the one it replaced, one more
+
+        CliResult destroy = null!;
+        var calls = await moto.RecordAsync(async () =>
+            destroy = await _app.Cli.RunAsync(["destroy", "-e", "aws", "--yes", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken));
+
+        Assert.True(destroy.ExitCode == 0, destroy.All);
+        var order = calls.Select(c => c.Action).ToList();
+        Assert.True(order.IndexOf("DeleteStack") >= 0 && order.IndexOf("DeleteStack") < order.IndexOf("DeleteParameters"), string.Join(", ", order));
+        Assert.Empty(await _app.ImagesAsync());
+        Assert.Contains("local image", destroy.Stderr);
+    }
 }

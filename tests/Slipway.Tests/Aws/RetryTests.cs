@@ -135,4 +135,30 @@ public sealed class RetryTests
         Assert.Equal(["1: Essential container exited", "2: Task failed ELB health checks"], reasons);
         Assert.Equal(["arn:task/1", "arn:task/2"], System.Text.Json.Nodes.JsonNode.Parse(endpoint.Requests[2].Body)!["tasks"]!.AsArray().Select(t => (string?)t));
     }
+
+    [Fact]
+    public async Task An_attempt_that_gets_no_answer_in_time_is_retried()
+    {
+        using var parked = new ManualResetEventSlim();
+        var calls = 0;
+        await using var endpoint = await FakeAwsEndpoint.StartAsync(_ =>
+        {
+            if (Interlocked.Increment(ref calls) == 1) parked.Wait(TimeSpan.FromMinutes(1)); // the first answer never comes in time
+            return """{"services":[{"serviceName":"shop","status":"ACTIVE","desiredCount":2,"runningCount":2}]}""";
+        });
+        var settings = Settings(endpoint);
+        var ecs = new EcsClient(new AwsJsonClient(new AwsHttp(settings, "ecs", settings.EndpointFor("ecs", "ECS"), TimeProvider.System,
+            attemptTimeout: TimeSpan.FromMilliseconds(300)), "ECS", "AmazonEC2ContainerServiceV20141113"));
+        try
+        {
+            var service = await ecs.DescribeServiceAsync("c", "shop", TestContext.Current.CancellationToken);
+
+            Assert.Equal(2, service!.RunningCount);
+            Assert.Equal(2, calls);
+        }
+        finally
+        {
+            parked.Set();
+        }
+    }
 }

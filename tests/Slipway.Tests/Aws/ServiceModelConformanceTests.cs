@@ -47,10 +47,8 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         };
     }
 
-    [Fact]
-    public async Task Ecs_and_ecr_requests_match_their_models()
+    private async Task<JsonObject> CallEveryEcsEcrSsmAndLogsOperationAsync(CancellationToken ct)
     {
-        var ct = TestContext.Current.CancellationToken;
         var ecs = EcsClient.Create(Settings, TimeProvider.System);
         var ecr = EcrClient.Create(Settings, TimeProvider.System);
         var definition = await ecs.DescribeTaskDefinitionAsync("arn:td:1", ct);
@@ -66,6 +64,57 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         await ssm.PutSecretAsync("/slipway/shop/API_TOKEN", "value", ct);
         await ssm.DeleteAsync(["/slipway/shop/API_TOKEN"], ct);
         await LogsClient.Create(Settings, TimeProvider.System).FilterAsync("/slipway/shop", 1_700_000_000_000, ct);
+
+        return definition;
+    }
+
+    private async Task CallEveryCloudFormationOperationAsync(CancellationToken ct)
+    {
+        var cloudFormation = CloudFormationClient.Create(Settings, TimeProvider.System);
+        await cloudFormation.CreateChangeSetAsync("slipway-shop", "cs1", "{}", create: true, ct);
+        await cloudFormation.DescribeChangeSetAsync("slipway-shop", "cs1", ct);
+        await cloudFormation.ExecuteChangeSetAsync("slipway-shop", "cs1", "slipway-token-1", ct);
+        await cloudFormation.DeleteChangeSetAsync("slipway-shop", "cs1", ct);
+        await cloudFormation.DescribeStackAsync("slipway-shop", ct);
+        await cloudFormation.NewestEventIdAsync("slipway-shop", ct);
+        await cloudFormation.DescribeStackEventsAsync("slipway-shop", after: null, ct);
+        await cloudFormation.GetTemplateAsync("slipway-shop", ct);
+        await cloudFormation.ContinueUpdateRollbackAsync("slipway-shop", "slipway-token-2", ct);
+        await cloudFormation.DeleteStackAsync("slipway-shop", "slipway-token-3", ct);
+        await cloudFormation.DetectStackDriftAsync("slipway-shop", ct);
+        await cloudFormation.DescribeDriftDetectionAsync("d-1", ct);
+        await cloudFormation.DescribeResourceDriftsAsync("slipway-shop", ct);
+
+    }
+
+    [Fact]
+    public async Task Every_call_the_clients_make_is_allowed_by_the_published_policy()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await CallEveryEcsEcrSsmAndLogsOperationAsync(ct);
+        await CallEveryCloudFormationOperationAsync(ct);
+        var policy = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json")))!;
+        var allowed = policy["Statement"]!.AsArray().Where(st => (string?)st!["Effect"] == "Allow")
+            .SelectMany(st => st!["Action"] is JsonArray many ? many.Select(a => (string)a!) : [(string)st["Action"]!]).ToList();
+
+        var actions = Captured.Select(r => r.Target is null ? $"cloudformation:{r.Form["Action"]}" : r.Target.Split('.')[0] switch
+        {
+            "AmazonSSM" => "ssm:", "Logs_20140328" => "logs:",
+            var prefix when prefix.StartsWith("AmazonEC2ContainerService", StringComparison.Ordinal) => "ecs:",
+            _ => "ecr:",
+        } + r.Target.Split('.')[1]).Distinct().ToList();
+
+        Assert.True(actions.Count >= 20, string.Join(", ", actions));
+        Assert.All(actions, action => Assert.True(
+            allowed.Any(a => a == action || (a.EndsWith('*') && action.StartsWith(a[..^1], StringComparison.Ordinal))),
+            $"{action} is called but deploy/aws/iam-policy.json does not allow it"));
+    }
+
+    [Fact]
+    public async Task Ecs_and_ecr_requests_match_their_models()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var definition = await CallEveryEcsEcrSsmAndLogsOperationAsync(ct);
 
         Assert.Equal("f", (string?)definition["family"]);
         var problems = new List<string>();
@@ -91,20 +140,7 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
     public async Task CloudFormation_requests_match_its_model()
     {
         var ct = TestContext.Current.CancellationToken;
-        var cloudFormation = CloudFormationClient.Create(Settings, TimeProvider.System);
-        await cloudFormation.CreateChangeSetAsync("slipway-shop", "cs1", "{}", create: true, ct);
-        await cloudFormation.DescribeChangeSetAsync("slipway-shop", "cs1", ct);
-        await cloudFormation.ExecuteChangeSetAsync("slipway-shop", "cs1", "slipway-token-1", ct);
-        await cloudFormation.DeleteChangeSetAsync("slipway-shop", "cs1", ct);
-        await cloudFormation.DescribeStackAsync("slipway-shop", ct);
-        await cloudFormation.NewestEventIdAsync("slipway-shop", ct);
-        await cloudFormation.DescribeStackEventsAsync("slipway-shop", after: null, ct);
-        await cloudFormation.GetTemplateAsync("slipway-shop", ct);
-        await cloudFormation.ContinueUpdateRollbackAsync("slipway-shop", "slipway-token-2", ct);
-        await cloudFormation.DeleteStackAsync("slipway-shop", "slipway-token-3", ct);
-        await cloudFormation.DetectStackDriftAsync("slipway-shop", ct);
-        await cloudFormation.DescribeDriftDetectionAsync("d-1", ct);
-        await cloudFormation.DescribeResourceDriftsAsync("slipway-shop", ct);
+        await CallEveryCloudFormationOperationAsync(ct);
 
         var model = ServiceModel.Load("cloudformation");
         var problems = new List<string>();

@@ -18,6 +18,9 @@ public sealed class TemplateLintTests : IDisposable
     public static TheoryData<string, string> Variants => new()
     {
         { "default", "" },
+        { "before-the-first-release", "" },
+        { "arm64", "  architecture: arm64\n" },
+        { "sized", "  cpu: 16384\n  memory: 122880\n  logRetentionDays: 3653\n  listenerPort: 8080\n" },
         { "https", "  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n" },
         { "dns", "  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n  dns:\n    hostedZoneId: Z123456789\n    name: shop.example.com\n" },
         { "private-endpoints", "  subnets: private\n  egress: endpoints\n" },
@@ -34,7 +37,8 @@ public sealed class TemplateLintTests : IDisposable
     {
         var secrets = variant == "everything" ? "secrets:\n  API_TOKEN:\n    fromEnv: T\n" : "";
         var app = ManifestLoader.Parse($"app: shop\nsource:\n  git: x\n{secrets}aws:\n  region: eu-west-1\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
-        var template = _dir.Write($"{variant}.json", Templates.ServingText(app));
+        var template = _dir.Write($"{variant}.json",
+            variant == "before-the-first-release" ? StackTemplate.Render(app, release: null) : Templates.ServingText(app));
 
         var (exitCode, output) = await LintAsync(template);
 

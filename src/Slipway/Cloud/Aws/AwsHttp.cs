@@ -5,7 +5,7 @@ namespace Slipway.Cloud.Aws;
 
 /// <summary>
 /// Sends signed requests to one AWS service: SigV4 signing from AWSSDK.Core, and retries with exponential
-/// backoff and jitter on throttling, 5xx answers and dropped connections.
+/// backoff and jitter on throttling, 5xx answers, dropped connections and timeouts.
 /// </summary>
 public sealed class AwsHttp : IDisposable
 {
@@ -13,7 +13,8 @@ public sealed class AwsHttp : IDisposable
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
 
-    public AwsHttp(AwsSettings settings, string signingName, Uri endpoint, TimeProvider time)
+    /// <param name="attemptTimeout">How long one attempt may wait for its answer before it is retried (default 60 s).</param>
+    public AwsHttp(AwsSettings settings, string signingName, Uri endpoint, TimeProvider time, TimeSpan? attemptTimeout = null)
     {
         _time = time;
         Endpoint = endpoint;
@@ -21,7 +22,7 @@ public sealed class AwsHttp : IDisposable
         _http = new HttpClient(new SigV4SigningHandler(settings.Credentials, settings.Region, signingName, transport))
         {
             BaseAddress = endpoint,
-            Timeout = TimeSpan.FromSeconds(60),
+            Timeout = attemptTimeout ?? TimeSpan.FromSeconds(60),
         };
     }
 
@@ -50,6 +51,12 @@ public sealed class AwsHttp : IDisposable
             }
             catch (HttpRequestException) when (attempt < MaxAttempts)
             {
+                await BackoffAsync(attempt, ct);
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested && attempt < MaxAttempts)
+            {
+                // The attempt timed out, not the caller: every call Slipway makes is safe to repeat (reads,
+                // overwrites, or calls carrying a client token that AWS runs once).
                 await BackoffAsync(attempt, ct);
             }
         }

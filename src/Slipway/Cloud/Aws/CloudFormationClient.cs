@@ -62,6 +62,7 @@ public sealed class CloudFormationClient(AwsQueryClient query)
         {
             new("StackName", stackName), new("ChangeSetName", changeSetName), new("TemplateBody", templateBody),
             new("ChangeSetType", create ? "CREATE" : "UPDATE"),
+            new("ClientToken", changeSetName), // a retried call then creates no second change set
             new("Capabilities.member.1", "CAPABILITY_IAM"),
         };
         form.Add(new("Tags.member.1.Key", "slipway:stack"));
