@@ -2,10 +2,11 @@
 # Proxy overhead: wrk on loopback against one nginx backend directly, through Slipway's edge proxy and
 # through HAProxy configured the same way (HTTP keep-alive to the backend, active health check every 5 s,
 # a response header added), measured side by side in one run, ROUNDS rounds interleaved.
-# Usage: bench/proxy.sh     (env: DURATION=10 CONNECTIONS=32 ROUNDS=2)
+# Usage: bench/proxy.sh     (env: DURATION=10 CONNECTIONS=32 ROUNDS=3)
+# Also the CPU time each proxy spends per request, the edge's warm-up (its first round) apart from its steady state.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-DURATION=${DURATION:-10}; CONNECTIONS=${CONNECTIONS:-32}; ROUNDS=${ROUNDS:-2}
+DURATION=${DURATION:-10}; CONNECTIONS=${CONNECTIONS:-32}; ROUNDS=${ROUNDS:-3}
 for tool in wrk haproxy nginx curl; do command -v $tool >/dev/null || { echo "$tool is missing: WITH_BENCH=1 scripts/install.sh" >&2; exit 2; }; done
 work=$(mktemp -d /tmp/slipway-proxy-bench.XXXXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -45,34 +46,75 @@ backend app
   option httpchk GET /
   server a 127.0.0.1:$backend check inter 5s
 CONF
-haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!)
+haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!); hap_pid=$!
 
-DOTNET_gcServer=1 "$root/slipway" edge serve --dir "$work/edge" >"$work/edge.log" 2>&1 & pids+=($!)
-for _ in $(seq 1 100); do [ -S "$work/edge/control.sock" ] && break; sleep 0.1; done
-curl -fsS --unix-socket "$work/edge/control.sock" -H 'Content-Type: application/json' \
-  "http://slipway-edge/_slipway/v1/routes/bench/deploy" -d @- >/dev/null <<JSON
-{"version":"v1","port":$edge,"host":null,"targets":[{"id":"nginx","address":"http://127.0.0.1:$backend"}],
+start_edge() { # dir port command env...
+  local dir=$1 port=$2 cmd=$3; shift 3
+  env DOTNET_gcServer=1 "$@" $cmd edge serve --dir "$dir" >"$dir.log" 2>&1 & pids+=($!)
+  for _ in $(seq 1 100); do [ -S "$dir/control.sock" ] && break; sleep 0.1; done
+  curl -fsS --unix-socket "$dir/control.sock" -H 'Content-Type: application/json' \
+    "http://slipway-edge/_slipway/v1/routes/bench/deploy" -d @- >/dev/null <<JSON
+{"version":"v1","port":$port,"host":null,"targets":[{"id":"nginx","address":"http://127.0.0.1:$backend"}],
  "health":{"path":"/","interval":"00:00:05","timeout":"00:00:02","healthyThreshold":1,"unhealthyThreshold":3},
  "healthTimeout":"00:00:10","drainTimeout":"00:00:01"}
 JSON
-for port in $backend $edge $hap; do
+  for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  curl -fsS --unix-socket "$dir/control.sock" http://slipway-edge/_slipway/v1/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["processId"])'
+}
+# A/B in one run: EDGE_B_CMD (another build's slipway) and/or EDGE_B_ENV ("NAME=value ...", runtime settings) start a
+# second edge, "edge-b", measured in the same rounds as the first; EDGE_CMD and EDGE_ENV change the first one.
+edge_pid=$(start_edge "$work/edge" "$edge" "${EDGE_CMD:-$root/slipway}" ${EDGE_ENV:-})
+edge_b=0; edge_b_pid=0
+if [ -n "${EDGE_B_CMD:-}${EDGE_B_ENV:-}" ]; then
+  edge_b=$(free_port)
+  edge_b_pid=$(start_edge "$work/edge-b" "$edge_b" "${EDGE_B_CMD:-$root/slipway}" ${EDGE_B_ENV:-})
+fi
+for port in $backend $hap; do
   for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 
-run() { # name port round
+ticks_per_second=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system time of every thread of the process
+
+run() { # name port round pid-of-the-proxy (0: none)
+  local before=0 after=0
+  [ "$4" != 0 ] && before=$(cpu_ticks "$4")
+  # EDGE_TRACE=FILE: a CPU sampling trace of the edge during its last round (dotnet-trace; inflates that round's CPU).
+  if [ -n "${EDGE_TRACE:-}" ] && [ "$1" = slipway-edge ] && [ "$3" = "$ROUNDS" ]; then
+    dotnet-trace collect -p "$4" --profile dotnet-sampled-thread-time,gc-collect --duration "00:00:00:$DURATION" -o "$EDGE_TRACE" >/dev/null 2>&1 &
+    sleep 1
+  fi
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$2/" >"$work/$1.$3.txt"
-  awk -v name="$1" '/Requests\/sec/{rps=$2} $1=="50%"{p50=$2} $1=="99%"{p99=$2} /Non-2xx/{err+=$NF} /Socket errors/{gsub(/[^0-9 ]/," "); for(i=1;i<=NF;i++) err+=$i}
-    END{printf "%s %s %s %s %d\n", name, rps, p50, p99, err}' "$work/$1.$3.txt"
+  wait 2>/dev/null || true
+  [ "$4" != 0 ] && after=$(cpu_ticks "$4")
+  awk -v name="$1" -v round="$3" -v ticks=$((after - before)) -v hz="$ticks_per_second" \
+    '/Requests\/sec/{rps=$2} /requests in/{total=$1} $1=="50%"{p50=$2} $1=="99%"{p99=$2} /Non-2xx/{err+=$NF} /Socket errors/{gsub(/[^0-9 ]/," "); for(i=1;i<=NF;i++) err+=$i}
+    END{printf "%s %s %s %s %d %d %.1f\n", name, rps, p50, p99, err, round, (total > 0 ? ticks / hz * 1e6 / total : 0)}' "$work/$1.$3.txt"
 }
+# The edge's first round starts right after it did: its first DURATION seconds are the warm-up (JIT) figure.
 for round in $(seq 1 "$ROUNDS"); do
-  run direct "$backend" "$round"; run slipway-edge "$edge" "$round"; run haproxy "$hap" "$round"
+  run slipway-edge "$edge" "$round" "$edge_pid"
+  [ "$edge_b" != 0 ] && run edge-b "$edge_b" "$round" "$edge_b_pid"
+  run haproxy "$hap" "$round" "$hap_pid"; run direct "$backend" "$round" 0
 done | tee "$work/results.txt" >/dev/null
 
-edge_rss=$(ps -o rss= -p "$(curl -fsS --unix-socket "$work/edge/control.sock" http://slipway-edge/_slipway/v1/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["processId"])')" | awk '{printf "%.0f", $1/1024}')
+edge_rss=$(ps -o rss= -p "$edge_pid" | awk '{printf "%.0f", $1/1024}')
+[ "$edge_b_pid" != 0 ] && edge_rss="$edge_rss (edge-b $(ps -o rss= -p "$edge_b_pid" | awk '{printf "%.0f", $1/1024}'))"
 echo "machine: $(nproc) cores; wrk -t2 -c$CONNECTIONS -d${DURATION}s; $ROUNDS rounds; nginx backend, 1 worker; edge RSS after the run ${edge_rss} MiB"
-awk '{n[$1]++; rps[$1]+=$2; p50[$1]=p50[$1] " " $3; p99[$1]=p99[$1] " " $4; err[$1]+=$5}
+echo "CPU per request: the proxy process's user+system time over the run divided by the requests wrk counted; round 1 of the edge is its warm-up"
+awk '{n[$1]++; rps[$1]+=$2; p50[$1]=p50[$1] " " $3; p99[$1]=p99[$1] " " $4; err[$1]+=$5; cpu[$1]=cpu[$1] " " $7;
+      if ($6 > 1) {steady[$1]+=$7; ns[$1]++} else warm[$1]=$7;
+      if ($6 > 1) {srps[$1]+=$2; sn[$1]++}}
   END{direct=rps["direct"]/n["direct"];
-      printf "%-14s %12s %10s %20s %20s %8s\n", "path", "req/s (mean)", "vs direct", "p50 per round", "p99 per round", "errors";
-      split("direct slipway-edge haproxy", order, " ");
-      for (i=1;i<=3;i++){k=order[i]; printf "%-14s %12.0f %9.2fx %20s %20s %8d\n", k, rps[k]/n[k], (rps[k]/n[k])/direct, p50[k], p99[k], err[k]}
-      printf "slipway-edge / haproxy throughput: %.2f\n", (rps["slipway-edge"]/n["slipway-edge"])/(rps["haproxy"]/n["haproxy"])}' "$work/results.txt"
+      printf "%-14s %12s %10s %20s %20s %8s %24s\n", "path", "req/s (mean)", "vs direct", "p50 per round", "p99 per round", "errors", "CPU us/request per round";
+      split("direct slipway-edge edge-b haproxy", order, " ");
+      for (i=1;i<=4;i++){k=order[i]; if (!n[k]) continue; printf "%-14s %12.0f %9.2fx %20s %20s %8d %24s\n", k, rps[k]/n[k], (rps[k]/n[k])/direct, p50[k], p99[k], err[k], (k=="direct" ? "-" : cpu[k])}
+      printf "slipway-edge / haproxy throughput: %.2f (all rounds), %.2f (rounds 2+)\n", (rps["slipway-edge"]/n["slipway-edge"])/(rps["haproxy"]/n["haproxy"]),
+        (sn["haproxy"] ? (srps["slipway-edge"]/sn["slipway-edge"])/(srps["haproxy"]/sn["haproxy"]) : 0);
+      if (ns["slipway-edge"] && ns["haproxy"]) {
+        es=steady["slipway-edge"]/ns["slipway-edge"]; hs=steady["haproxy"]/ns["haproxy"];
+        printf "CPU per request, steady (rounds 2+): edge %.1f us, haproxy %.1f us: %.2fx haproxy\n", es, hs, es/hs;
+        printf "CPU per request, edge warm-up (round 1): %.1f us: %.2fx its steady state\n", warm["slipway-edge"], warm["slipway-edge"]/es;
+        if (ns["edge-b"]) { bs=steady["edge-b"]/ns["edge-b"];
+          printf "edge-b: steady %.1f us (%.2fx haproxy, %.2fx the edge), warm-up %.2fx its steady state, throughput %.2fx the edge (rounds 2+)\n",
+            bs, bs/hs, bs/es, warm["edge-b"]/bs, (srps["edge-b"]/sn["edge-b"])/(srps["slipway-edge"]/sn["slipway-edge"]) } }}' "$work/results.txt"
