@@ -10,7 +10,7 @@ namespace Slipway.Edge;
 /// kill -9) is started again and restores its routes; one that exits cleanly (shutdown, SIGTERM) stays down.
 /// Two CLIs racing to start it are safe: the edge's instance lock lets only one run.
 /// </summary>
-public sealed class EdgeLauncher(EdgeClient client)
+public sealed class EdgeLauncher(EdgeClient client, TimeProvider time)
 {
     public async Task<EdgeInfo> EnsureRunningAsync(CancellationToken ct)
     {
@@ -41,15 +41,13 @@ public sealed class EdgeLauncher(EdgeClient client)
         foreach (var arg in new[] { "edge", "serve", "--dir", paths.Directory }) start.ArgumentList.Add(arg);
         using (var shell = Process.Start(start)!) await shell.WaitForExitAsync(ct);
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await client.InfoAsync(ct) is { } info) return info;
-            await Task.Delay(100, ct);
-        }
-        var tail = File.Exists(paths.LogFile) ? File.ReadLines(paths.LogFile).TakeLast(5) : [];
-        throw new SlipwayException(ErrorCode.EdgeUnavailable, "the edge proxy did not start within 20 s",
-            $"see {paths.LogFile}: {string.Join(" | ", tail)}");
+        return (await Poll.UntilAsync(async token => await client.InfoAsync(token) is { } info ? Attempt<EdgeInfo?>.Finished(info) : default,
+            TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(20), time, _ =>
+            {
+                var tail = File.Exists(paths.LogFile) ? File.ReadLines(paths.LogFile).TakeLast(5) : [];
+                return new SlipwayException(ErrorCode.EdgeUnavailable, "the edge proxy did not start within 20 s",
+                    $"see {paths.LogFile}: {string.Join(" | ", tail)}");
+            }, ct))!;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using System.Collections.Immutable;
 using System.Net;
+using Slipway.Common;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
@@ -13,7 +14,7 @@ namespace Slipway.Edge;
 /// saved before the call returns.
 /// </summary>
 public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfiguration listeners,
-    IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, ILogger<RouteTable> log)
+    IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, TimeProvider time, ILogger<RouteTable> log)
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
     private ImmutableDictionary<string, EdgeRoute> _routes = ImmutableDictionary<string, EdgeRoute>.Empty;
@@ -105,14 +106,11 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
     private async Task WaitAppliedAsync(EdgeRoute route, CancellationToken ct)
     {
         var wanted = route.Targets.Select(t => t.Id).ToHashSet();
-        for (var i = 0; i < 500; i++)
-        {
-            if (proxyState.TryGetCluster(route.App, out var cluster) && cluster.Destinations.Keys.ToHashSet().SetEquals(wanted)
-                && proxyState.TryGetRoute(route.App, out _))
-                return;
-            await Task.Delay(10, ct);
-        }
-        throw new InvalidOperationException($"the proxy did not apply the route of {route.App} within 5 s");
+        await Poll.UntilAsync(token => Task.FromResult(new Attempt<bool>(
+                proxyState.TryGetCluster(route.App, out var cluster) && cluster.Destinations.Keys.ToHashSet().SetEquals(wanted)
+                && proxyState.TryGetRoute(route.App, out _), false)),
+            TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(5), time,
+            _ => new InvalidOperationException($"the proxy did not apply the route of {route.App} within 5 s"), ct);
     }
 
 }

@@ -39,6 +39,30 @@ public sealed class LeftoverTests
     }
 
     [Fact]
+    public async Task Runs_stopped_after_their_build_keep_three_images_the_serving_one_among_them()
+    {
+        await using var app = new LocalApp("pile");
+        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        // Each later run builds its version, then stops before traffic moves (its preCutover hook fails).
+        app.WriteManifest(extra: "hooks:\n  preCutover: exit 1\n");
+        var built = new List<string>();
+        for (var i = 2; i <= 5; i++)
+        {
+            app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", $"v{i} {{VERSION}}"));
+            built.Add(app.Repo.Commit($"v{i}"));
+            var up = await app.RunAsync("up");
+            Assert.True(up.ExitCode == 1, up.All);
+        }
+
+        var kept = (await app.ImagesAsync()).Select(i => i.Labels.GetValueOrDefault("slipway.version")).ToHashSet();
+
+        Assert.Equal(3, kept.Count);
+        Assert.Contains(app.FirstVersion, kept); // the serving release
+        Assert.Contains(built[^1], kept); // the newest build
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+    }
+
+    [Fact]
     public async Task Destroy_works_when_the_dockerfile_has_gone()
     {
         await using var app = new LocalApp("nodf");

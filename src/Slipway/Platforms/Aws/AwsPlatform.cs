@@ -82,17 +82,14 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         _ = await cloudFormation.DescribeStackAsync(stackName, ct)
             ?? throw new SlipwayException(ErrorCode.AppNotDeployed, $"stack {stackName} does not exist", "run slipway up -e aws first");
         var detection = await cloudFormation.DetectStackDriftAsync(stackName, ct);
-        var started = time.GetTimestamp();
-        while (true)
+        await Poll.UntilAsync(async token =>
         {
-            var status = await cloudFormation.DescribeDriftDetectionAsync(detection, ct);
-            if (status.Status == "DETECTION_COMPLETE") break;
+            var status = await cloudFormation.DescribeDriftDetectionAsync(detection, token);
             if (status.Status == "DETECTION_FAILED")
                 throw new SlipwayException(ErrorCode.StackFailed, $"drift detection failed: {status.Reason}", "check the permissions to describe every resource of the stack");
-            if (time.GetElapsedTime(started) > TimeSpan.FromMinutes(10))
-                throw new SlipwayException(ErrorCode.StackFailed, "drift detection did not finish within 10 minutes", "run it again later");
-            await Task.Delay(StackOperations.PollInterval, time, ct);
-        }
+            return new Attempt<DriftDetection>(status.Status == "DETECTION_COMPLETE", status);
+        }, StackOperations.PollInterval, TimeSpan.FromMinutes(10), time,
+            _ => new SlipwayException(ErrorCode.StackFailed, "drift detection did not finish within 10 minutes", "run it again later"), ct);
         return await cloudFormation.DescribeResourceDriftsAsync(stackName, ct);
     }
 

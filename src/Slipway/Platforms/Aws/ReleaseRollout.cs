@@ -59,28 +59,21 @@ public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClien
         var (cluster, serviceName) = (StackTemplate.ClusterName(app), StackTemplate.ServiceName(app));
         var service = await ecs.ForceNewDeploymentAsync(cluster, serviceName, ct);
         log.Info($"starting {version}'s tasks anew");
-        var started = time.GetTimestamp();
         var lastSummary = "";
-        while (true)
+        var (verdict, desired) = await Poll.UntilAsync(async token =>
         {
-            var now = await ecs.DescribeServiceAsync(cluster, serviceName, ct);
+            var now = await ecs.DescribeServiceAsync(cluster, serviceName, token);
             var verdict = now is null ? new DeploymentVerdict(DeploymentState.Failed, "the service disappeared")
                 : DeploymentProgress.Evaluate(now, service.TaskDefinition ?? "", now.DesiredCount);
             if (verdict.Summary != lastSummary) log.Info(verdict.Summary);
             lastSummary = verdict.Summary;
-            switch (verdict.State)
-            {
-                case DeploymentState.Completed:
-                    return new RolloutReport(version, previous, now!.DesiredCount, DrainTimedOut: false);
-                case DeploymentState.RolledBack or DeploymentState.Failed:
-                    throw new SlipwayException(ErrorCode.ReleaseUnhealthy, $"release rejected: {verdict.Summary}{await StoppedTasksAsync(app, ct)}",
-                        Hint(app));
-            }
-            if (time.GetElapsedTime(started) > RestartLimit)
-                throw new SlipwayException(ErrorCode.DeploymentFailed, $"the restart of {version} did not finish within {RestartLimit.TotalMinutes} minutes: {verdict.Summary}",
-                    "watch it in the ECS console; run up again to resume");
-            await Task.Delay(StackOperations.PollInterval, time, ct);
-        }
+            return new Attempt<(DeploymentVerdict, int)>(verdict.State != DeploymentState.InProgress, (verdict, now?.DesiredCount ?? 0));
+        }, StackOperations.PollInterval, RestartLimit, time,
+            last => new SlipwayException(ErrorCode.DeploymentFailed,
+                $"the restart of {version} did not finish within {RestartLimit.TotalMinutes} minutes: {last.Item1.Summary}",
+                "watch it in the ECS console; run up again to resume"), ct);
+        if (verdict.State == DeploymentState.Completed) return new RolloutReport(version, previous, desired, DrainTimedOut: false);
+        throw new SlipwayException(ErrorCode.ReleaseUnhealthy, $"release rejected: {verdict.Summary}{await StoppedTasksAsync(app, ct)}", Hint(app));
     }
 
     /// <summary>

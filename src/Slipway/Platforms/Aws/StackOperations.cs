@@ -23,23 +23,18 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     {
         var name = $"slipway-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         await cloudFormation.CreateChangeSetAsync(stack, name, template, create, ct);
-        var started = time.GetTimestamp();
-        while (true)
+        var ready = await Poll.UntilAsync(async token =>
         {
-            var changeSet = await cloudFormation.DescribeChangeSetAsync(stack, name, ct);
-            if (changeSet.Status == "CREATE_COMPLETE") return (name, new StackPlan(create, changeSet.Changes));
-            if (changeSet.IsEmpty)
-            {
-                await cloudFormation.DeleteChangeSetAsync(stack, name, ct);
-                return null;
-            }
-            if (changeSet.Status == "FAILED")
+            var changeSet = await cloudFormation.DescribeChangeSetAsync(stack, name, token);
+            if (changeSet.Status == "FAILED" && !changeSet.IsEmpty)
                 throw new SlipwayException(ErrorCode.StackFailed, $"CloudFormation rejected the change set: {changeSet.StatusReason}",
                     "the template is generated from the manifest: check the aws: settings, then run again");
-            if (time.GetElapsedTime(started) > TimeSpan.FromMinutes(5))
-                throw new SlipwayException(ErrorCode.StackFailed, $"change set {name} was not ready after 5 minutes", "run again");
-            await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
-        }
+            return new Attempt<ChangeSet>(changeSet.Status == "CREATE_COMPLETE" || changeSet.IsEmpty, changeSet);
+        }, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), time,
+            _ => new SlipwayException(ErrorCode.StackFailed, $"change set {name} was not ready after 5 minutes", "run again"), ct);
+        if (!ready.IsEmpty) return (name, new StackPlan(create, ready.Changes));
+        await cloudFormation.DeleteChangeSetAsync(stack, name, ct);
+        return null;
     }
 
     /// <summary>Executes a change set and waits for the stack to settle; throws the failure when it did not complete.</summary>
@@ -85,25 +80,23 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     public async Task<(Stack? Final, IReadOnlyList<StackEvent> Events)> WaitAsync(string stack, string? cursor, IStageLog log, CancellationToken ct)
     {
         var seen = new List<StackEvent>();
-        var started = time.GetTimestamp();
         var id = stack;
-        while (true)
+        var final = await Poll.UntilAsync(async token =>
         {
-            var current = await cloudFormation.DescribeStackAsync(id, ct);
+            var current = await cloudFormation.DescribeStackAsync(id, token);
             if (current is not null)
             {
                 id = current.Id.Length > 0 ? current.Id : id; // the ID still answers once the stack is deleted
-                var fresh = await cloudFormation.DescribeStackEventsAsync(id, seen.FirstOrDefault()?.Id ?? cursor, ct);
+                var fresh = await cloudFormation.DescribeStackEventsAsync(id, seen.FirstOrDefault()?.Id ?? cursor, token);
                 foreach (var e in fresh.Reverse())
                     log.Info($"{e.LogicalId} ({e.ResourceType}): {e.Status}{(e.Reason is { Length: > 0 } r ? $" - {r}" : "")}");
                 seen.InsertRange(0, fresh);
             }
-            if (current is null || current.Status == "DELETE_COMPLETE" || !current.IsInProgress) return (current, seen);
-            if (time.GetElapsedTime(started) > Limit)
-                throw new SlipwayException(ErrorCode.StackFailed, $"stack {stack} is still {current.Status} after {Limit.TotalMinutes} minutes",
-                    "watch it in the CloudFormation console; run again when it has settled");
-            await Task.Delay(PollInterval, time, ct);
-        }
+            return new Attempt<Stack?>(current is null || current.Status == "DELETE_COMPLETE" || !current.IsInProgress, current);
+        }, PollInterval, Limit, time,
+            last => new SlipwayException(ErrorCode.StackFailed, $"stack {stack} is still {last?.Status} after {Limit.TotalMinutes} minutes",
+                "watch it in the CloudFormation console; run again when it has settled"), ct);
+        return (final, seen);
     }
 
     /// <summary>Pure: the error for a failed stack operation, naming each failing resource and its reason.</summary>

@@ -42,7 +42,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         if (running?.Ports.Contains(app.Edge.Port) != true && !Ports.IsFree(app.Edge.Port))
             throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
                 "choose another edge.port in the manifest, or stop the program using it");
-        var info = running ?? await new EdgeLauncher(edge).EnsureRunningAsync(ct);
+        var info = running ?? await new EdgeLauncher(edge, time).EnsureRunningAsync(ct);
         return $"engine {version.Version} (API {version.ApiVersion}), edge proxy pid {info.ProcessId}";
     }
 
@@ -71,16 +71,11 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     private async Task<EdgeInfo?> WaitForBusyEdgeAsync(CancellationToken ct)
     {
         if (!edge.Paths.IsHeld()) return null;
-        var started = time.GetTimestamp();
-        while (time.GetElapsedTime(started) < BusyEdgePatience)
-        {
-            if (await edge.InfoAsync(ct) is { } info) return info;
-            if (!edge.Paths.IsHeld()) return null;
-            await Task.Delay(TimeSpan.FromMilliseconds(200), time, ct);
-        }
-        throw new SlipwayException(ErrorCode.EdgeUnavailable,
-            $"the edge proxy is running (it holds {edge.Paths.LockFile}) but did not answer on its control socket within {Duration.Format(BusyEdgePatience)}",
-            $"see {edge.Paths.LogFile}; if it is stuck, stop its 'slipway edge serve' process and run the command again: a new one restores the routes");
+        return await Poll.UntilAsync(async token => await edge.InfoAsync(token) is { } info ? Attempt<EdgeInfo?>.Finished(info)
+                : new Attempt<EdgeInfo?>(!edge.Paths.IsHeld(), null),
+            TimeSpan.FromMilliseconds(200), BusyEdgePatience, time, _ => new SlipwayException(ErrorCode.EdgeUnavailable,
+                $"the edge proxy is running (it holds {edge.Paths.LockFile}) but did not answer on its control socket within {Duration.Format(BusyEdgePatience)}",
+                $"see {edge.Paths.LogFile}; if it is stuck, stop its 'slipway edge serve' process and run the command again: a new one restores the routes"), ct);
     }
 
     private static readonly TimeSpan BusyEdgePatience = TimeSpan.FromSeconds(10);
@@ -126,8 +121,16 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     public Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) =>
         new ImageBuilder(engine).ExistsAsync(app, version, ct);
 
-    public Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct) =>
-        new ImageBuilder(engine).BuildAsync(app, source, log.Info, log.Warn, ct);
+    /// <summary>
+    /// Builds the image, then prunes at once (not only after a rollout), so that runs interrupted after their
+    /// build do not pile images up: the new one, the serving one and one more are kept.
+    /// </summary>
+    public async Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct)
+    {
+        var built = await new ImageBuilder(engine).BuildAsync(app, source, log.Info, log.Warn, ct);
+        await PruneImagesAsync(app, source.Version, (await edge.RouteAsync(app.App, ct))?.Route.Version, ct);
+        return built;
+    }
 
     public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
         CancellationToken ct)
@@ -252,17 +255,23 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     /// <summary>Waits for a shut-down edge to let go of its directory, then removes it (routes file, log).</summary>
     private async Task WaitForEdgeExitAsync(CancellationToken ct)
     {
-        for (var i = 0; i < 100; i++)
+        try
         {
-            try
+            await Poll.UntilAsync(_ =>
             {
-                using (new FileStream(edge.Paths.LockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
-                Directory.Delete(edge.Paths.Directory, recursive: true);
-                return;
-            }
-            catch (FileNotFoundException) { return; }
-            catch (DirectoryNotFoundException) { return; }
-            catch (IOException) { await Task.Delay(100, ct); }
+                try
+                {
+                    using (new FileStream(edge.Paths.LockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
+                    Directory.Delete(edge.Paths.Directory, recursive: true);
+                }
+                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { }
+                catch (IOException) { return Task.FromResult(Attempt<bool>.Pending(false)); }
+                return Task.FromResult(Attempt<bool>.Finished(true));
+            }, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), time, _ => new TimeoutException("the edge kept its directory"), ct);
+        }
+        catch (TimeoutException)
+        {
+            // Still held by an edge that did not exit: its directory stays; the next up reuses it.
         }
     }
 
