@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Slipway.Common;
 using Slipway.Configuration;
+using Slipway.Notify;
 using Slipway.Output;
 using Slipway.Platforms;
 using Slipway.Source;
@@ -39,7 +40,15 @@ public sealed class CommandContext : IDisposable
 
     public SourceResolver Sources => new(new Git(), State.Sources);
 
-    public History.ReleaseHistory History => new(State, Time, Redactor);
+    public History.ReleaseHistory History => new(State, Time, Redactor, App.Notify is { } notify ? run => NotifyAsync(notify, run) : null);
+
+    /// <summary>Tells the manifest's webhook of a finished run; a failed delivery is a warning.</summary>
+    private Task NotifyAsync(NotifySpec notify, History.CompletedRun run) =>
+        run.Result == "no change" ? Task.CompletedTask
+            : new Webhook(Time).SendAsync(notify, new DeployEvent(
+                Webhook.EventFor(run.Action, run.Result, run.Code), run.App, run.Environment, run.Platform, run.Version, run.PreviousVersion,
+                System.Environment.UserName, System.Environment.MachineName, Math.Round(run.Duration.TotalSeconds, 3), run.Error, Time.GetUtcNow()),
+                message => Reporter.Line($"warning: {message}"), Redactor, System.Environment.GetEnvironmentVariable);
 
     public Pipeline.AppLocker Locker(bool wait) => new(State, Environment, wait, Reporter);
 

@@ -22,6 +22,8 @@ public sealed record AppManifest
     public (int Min, int Max) ReplicaRange =>
         Environment.Platform == PlatformKind.Aws && Aws.Autoscaling is { } scaling ? (scaling.Min, scaling.Max) : (Replicas, Replicas);
     public HooksSpec Hooks { get; init; } = new();
+    /// <summary>Where to announce deploys, rejections, rollbacks and destroys; null: nowhere.</summary>
+    public NotifySpec? Notify { get; init; }
     /// <summary>The environment this manifest was loaded for, with its platform.</summary>
     public EnvironmentSpec Environment { get; init; } = new();
     public required string ManifestPath { get; init; }
@@ -32,6 +34,11 @@ public sealed record AppManifest
     public string Owner => PlatformKinds.IsBuiltIn(Environment.Name) ? App : $"{App[..^(Environment.Name.Length + 1)]}@{Environment.Name}";
     public string ManifestDirectory => System.IO.Path.GetDirectoryName(ManifestPath)!;
 }
+
+/// <summary>A webhook that receives a JSON event per deploy, rejection, rollback and destroy.</summary>
+/// <param name="Webhook">The URL; null when it is read from <paramref name="WebhookFromEnv"/> (it often holds a token).</param>
+/// <param name="Timeout">How long one delivery attempt may take; three attempts are made at most.</param>
+public sealed record NotifySpec(Uri? Webhook, string? WebhookFromEnv, TimeSpan Timeout);
 
 /// <summary>Limits on each local replica, so one app cannot starve the machine or the others.</summary>
 public sealed record ResourcesSpec

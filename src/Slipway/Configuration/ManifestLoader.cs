@@ -97,6 +97,7 @@ public static partial class ManifestLoader
             Check = ReadCheck(reader.OptionalMapping("check")),
             Aws = ReadAws(reader.OptionalMapping("aws")),
             Hooks = ReadHooks(reader.OptionalMapping("hooks")),
+            Notify = ReadNotify(reader.OptionalMapping("notify")),
             Environment = selected,
         };
         reader.RejectUnknownKeys();
@@ -313,6 +314,26 @@ public static partial class ManifestLoader
         var other => throw Invalid(reader.File, other.Line, "aws.architecture", $"\"{other.Value}\" is not a Fargate CPU architecture",
             "use x86_64 (the default) or arm64 (Graviton)"),
     };
+
+    private static NotifySpec? ReadNotify(MappingReader? reader)
+    {
+        if (reader is null) return null;
+        var webhook = reader.OptionalString("webhook");
+        var fromEnv = reader.OptionalString("webhookFromEnv");
+        if ((webhook is null) == (fromEnv is null))
+            throw Invalid(reader.File, reader.Line, "notify", "needs exactly one of webhook: (a URL) or webhookFromEnv: (a variable holding it)",
+                "a webhook URL that carries a token is best kept out of the manifest: webhookFromEnv: SLACK_WEBHOOK_URL");
+        Uri? url = null;
+        if (webhook is not null && !Webhooks.TryParse(webhook.Value, out url))
+            throw Invalid(reader.File, webhook.Line, "notify.webhook", "is not an http:// or https:// URL",
+                "use the full URL the chat tool or service gave you, e.g. https://hooks.example.com/services/...");
+        if (fromEnv is not null && !EnvNamePattern().IsMatch(fromEnv.Value))
+            throw Invalid(reader.File, fromEnv.Line, "notify.webhookFromEnv", $"\"{fromEnv.Value}\" is not an environment variable name");
+        var spec = new NotifySpec(url, fromEnv?.Value,
+            reader.OptionalDuration("timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)) ?? TimeSpan.FromSeconds(5));
+        reader.RejectUnknownKeys();
+        return spec;
+    }
 
     private static HooksSpec ReadHooks(MappingReader? reader)
     {

@@ -4,6 +4,10 @@ using Slipway.Common;
 namespace Slipway.History;
 
 /// <summary>One deploy, rollback or destroy, as <c>slipway releases</c> shows it.</summary>
+/// <summary>A run as it finished, for whoever is told of it; <paramref name="Error"/> is already redacted.</summary>
+public sealed record CompletedRun(string App, string Environment, string Platform, string Action, string Result, string? Version,
+    string? PreviousVersion, TimeSpan Duration, string? Error, ErrorCode? Code);
+
 public sealed record ReleaseRecord(long Id, string App, string Environment, string Platform, string Action, string? Version,
     string? PreviousVersion, DateTimeOffset StartedAt, TimeSpan? Duration, string Result, string? Error, string User, string Host);
 
@@ -12,7 +16,8 @@ public sealed record ReleaseRecord(long Id, string App, string Environment, stri
 /// state directory. A run is recorded as started first and completed after, so a killed run shows as
 /// "interrupted" rather than vanishing. Kept on purpose after <c>destroy</c>: it is the record of what happened.
 /// </summary>
-public sealed class ReleaseHistory(StateDirectory state, TimeProvider time, Redactor? redactor = null)
+/// <param name="completed">Told of each finished run (after it is recorded), e.g. to notify a webhook; must not throw.</param>
+public sealed class ReleaseHistory(StateDirectory state, TimeProvider time, Redactor? redactor = null, Func<CompletedRun, Task>? completed = null)
 {
     private readonly Redactor _redactor = redactor ?? new Redactor();
 
@@ -118,7 +123,7 @@ public sealed class ReleaseHistory(StateDirectory state, TimeProvider time, Reda
         Func<Task<T>> work, Func<T, (string Result, string? Version, string? Previous)> describe, CancellationToken ct,
         Action<string>? whenUnreadable = null)
     {
-        long id;
+        long? id;
         try
         {
             id = await StartAsync(app, environment, platform, action, ct);
@@ -126,19 +131,24 @@ public sealed class ReleaseHistory(StateDirectory state, TimeProvider time, Reda
         catch (SqliteException e) when (whenUnreadable is not null)
         {
             whenUnreadable($"the release history {DatabasePath} cannot be read ({e.Message.Split('\n')[0]}): this {action} is not recorded");
-            return await work();
+            id = null;
         }
+        var started = time.GetTimestamp();
+        CompletedRun Run(string result, string? version, string? previous, string? error, ErrorCode? code) =>
+            new(app, environment, platform, action, result, version, previous, time.GetElapsedTime(started), error, code);
         try
         {
             var value = await work();
             var (result, version, previous) = describe(value);
-            await CompleteAsync(id, result, version, previous, null);
+            if (id is { } row) await CompleteAsync(row, result, version, previous, null);
+            if (completed is not null) await completed(Run(result, version, previous, null, null));
             return value;
         }
         catch (Exception e)
         {
-            await CompleteAsync(id, e is OperationCanceledException ? "cancelled" : "failed", null, null,
-                _redactor.Redact(e.Message.Split('\n')[0].Trim()));
+            var (result, error) = (e is OperationCanceledException ? "cancelled" : "failed", _redactor.Redact(e.Message.Split('\n')[0].Trim()));
+            if (id is { } row) await CompleteAsync(row, result, null, null, error);
+            if (completed is not null) await completed(Run(result, null, null, error, (e as SlipwayException)?.Code));
             throw;
         }
     }
