@@ -20,6 +20,7 @@ namespace Slipway.Platforms.Aws;
 /// </remarks>
 public static class StackTemplate
 {
+    public const string RolePath = "/slipway/";
     public const string VersionKey = "slipway:version";
     public const string FingerprintKey = "slipway:fingerprint";
 
@@ -96,8 +97,11 @@ public static class StackTemplate
             {
                 ["LogGroupName"] = $"/slipway/{app.App}", ["RetentionInDays"] = app.Aws.LogRetentionDays,
             }),
+            // Under the /slipway/ path, whatever the stack's name, so that the deploy policy can be limited to
+            // Slipway's own roles (deploy/aws/iam-policy.json: role/slipway/*).
             ["ExecutionRole"] = Resource("AWS::IAM::Role", new JsonObject
             {
+                ["Path"] = RolePath,
                 ["AssumeRolePolicyDocument"] = new JsonObject
                 {
                     ["Version"] = "2012-10-17",
