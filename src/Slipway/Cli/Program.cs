@@ -36,6 +36,7 @@ public static class Program
             DoctorCommand.Create(),
             DriftCommand.Create(),
             PackageCommand.Create(),
+            RunCommand.Create(),
             EdgeCommand.Create(),
         };
 }

@@ -208,6 +208,15 @@ public sealed class DockerEngine : IDisposable
         return true;
     }
 
+    /// <summary>Waits for a container (without a restart policy) to exit; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(string id, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{ApiPrefix}/containers/{id}/wait");
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct); // the answer comes at the exit
+        await EnsureSuccessAsync(response, ct);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))?["StatusCode"]?.GetValue<int>() ?? -1;
+    }
+
     public Task StartContainerAsync(string id, CancellationToken ct) => PostAsync($"{ApiPrefix}/containers/{id}/start", ct);
 
     /// <summary>True for the engine's answer when a published host port was taken between choosing and binding it.</summary>

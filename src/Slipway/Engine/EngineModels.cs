@@ -24,6 +24,10 @@ public sealed record ContainerSpec
     public long? PidsLimit { get; init; }
     /// <summary>The network the replica joins (the app's own, so apps cannot reach each other's replicas); null: the default bridge.</summary>
     public string? Network { get; init; }
+    /// <summary>The command to run instead of the image's own; null: the image's.</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+    /// <summary>False for a one-off container: nothing is published, nothing routes to it.</summary>
+    public bool PublishPort { get; init; } = true;
 }
 
 public sealed record ContainerSummary(string Id, string Name, string Image, string State, string Status,

@@ -58,6 +58,8 @@ public sealed class BadInputTests
         new Case("notify without a webhook", 2, "notify: needs exactly one of webhook: (a URL) or webhookFromEnv:", app => Append(app, "notify:\n  timeout: 5s\n")),
         new Case("notify to a URL that is not http", 2, "notify.webhook: is not an http:// or https:// URL", app => Append(app, "notify:\n  webhook: ftp://hooks.example.com/x\n")),
         new Case("notify from a bad variable name", 2, "notify.webhookFromEnv: \"1URL\" is not an environment variable name", app => Append(app, "notify:\n  webhookFromEnv: 1URL\n")),
+        new Case("run without a command", 2, "run: no command was given", app => ["run", "-f", app.ManifestPath]),
+        new Case("run with nothing deployed", 2, "is not deployed here: there is no release to run the command in", app => ["run", "-f", app.ManifestPath, "--", "true"]),
         new Case("missing manifest", 2, "no manifest at", _ => ["up", "-f", "/nonexistent/slipway.yaml"]),
         new Case("manifest is a folder", 2, "no manifest at", app => ["up", "-f", Path.GetDirectoryName(app.ManifestPath)!]),
         new Case("malformed YAML", 2, "malformed YAML", app => Append(app, "  - : [unclosed\n")),

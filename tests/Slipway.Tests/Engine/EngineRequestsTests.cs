@@ -166,4 +166,20 @@ public sealed class LogExcerptTests
         string[] log = [.. Enumerable.Range(1, 20).Select(i => $"handled {i} requests, 0 errors"), "terror of the deep"];
         Assert.Empty(Slipway.Engine.LogExcerpt.Of(log).FirstError);
     }
+
+    [Fact]
+    public void A_one_off_container_runs_its_command_and_publishes_nothing()
+    {
+        var body = EngineRequests.CreateContainerBody(new ContainerSpec
+        {
+            Name = "shop-run-1", Image = "slipway/shop:abc", ContainerPort = 8000, PublishPort = false, RestartPolicy = "no",
+            Command = ["flask", "db", "upgrade"],
+        });
+
+        Assert.Equal(["flask", "db", "upgrade"], body["Cmd"]!.AsArray().Select(c => (string?)c));
+        Assert.Null(body["ExposedPorts"]);
+        Assert.Null(body["HostConfig"]!["PortBindings"]);
+        Assert.Equal("no", (string?)body["HostConfig"]!["RestartPolicy"]!["Name"]);
+        Assert.Equal("no-new-privileges", (string?)body["HostConfig"]!["SecurityOpt"]![0]);
+    }
 }

@@ -15,7 +15,7 @@ namespace Slipway.Platforms.Local;
 /// balancer's role. The engine (containers labelled with app and version) and the edge (which targets
 /// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
 /// </summary>
-public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time) : IPlatform
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time) : IPlatform, IOneOffCommands
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private const int ImagesKept = 3; // the serving release, the previous one for rollback, one more
@@ -222,7 +222,9 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
                 removed.Add("edge proxy (no app left)");
             }
         }
-        var containers = await engine.ListContainersAsync(Labels.ForApp(app.App), ct);
+        // The app's replicas, and any one-off container a killed `slipway run` left.
+        var containers = (await engine.ListContainersAsync(Labels.ForApp(app.App), ct))
+            .Concat(await engine.ListContainersAsync(new Dictionary<string, string> { [RunLabel] = app.App }, ct));
         foreach (var container in containers)
         {
             await engine.RemoveContainerAsync(container.Id, ct);
@@ -428,6 +430,40 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             {
                 await engine.RemoveContainerAsync(id, ct);
             }
+        }
+    }
+
+    /// <summary>Labels a one-off container by its app under a key of its own, so no rollout, status or cleanup takes it for a replica.</summary>
+    public const string RunLabel = "slipway.run";
+
+    public async Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
+    {
+        // The routed release; with the edge down, the release its replicas run.
+        var version = (await edge.InfoAsync(ct) is null ? null : (await edge.RouteAsync(app.App, ct))?.Route.Version)
+            ?? (await engine.ListContainersAsync(Labels.ForApp(app.App), ct)).Where(c => c.State == "running")
+                .Select(c => c.Labels.GetValueOrDefault(Labels.Version)).FirstOrDefault(v => v is not null)
+            ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not deployed here: there is no release to run the command in",
+                "deploy it first with slipway up");
+        var spec = new ContainerSpec
+        {
+            Name = $"{app.App}-run-{Guid.NewGuid().ToString("N")[..8]}", Image = ImageBuilder.ImageReference(app.App, version),
+            ContainerPort = app.Port, PublishPort = false, Command = command, RestartPolicy = "no",
+            Labels = new Dictionary<string, string> { [RunLabel] = app.App, [Labels.Version] = version, [Labels.Owner] = app.Owner },
+            Environment = ContainerEnvironment(app, version),
+            MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app),
+        };
+        var id = await engine.CreateContainerAsync(spec, ct);
+        try
+        {
+            await engine.StartContainerAsync(id, ct);
+            var exit = engine.WaitForExitAsync(id, ct);
+            await engine.StreamLogsAsync(id, since: null, tail: null, follow: true, (_, line) => onLine(line), ct);
+            return await exit;
+        }
+        finally
+        {
+            // Interrupted or not, the one-off container goes (remove stops it first).
+            await engine.RemoveContainerAsync(id, CancellationToken.None);
         }
     }
 

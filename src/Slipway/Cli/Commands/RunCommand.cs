@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Slipway.Common;
+using Slipway.Platforms;
+
+namespace Slipway.Cli.Commands;
+
+/// <summary><c>slipway run -- CMD...</c>: a one-off command in the serving release's image, with its env and secrets; its exit code is passed through.</summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var file = CommonOptions.File();
+        var environment = CommonOptions.Environment();
+        var commandLine = new Argument<string[]>("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("run", "Run a one-off command (a migration, a script) in a new container of the serving release, then remove it")
+        {
+            file, environment, commandLine,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
+        {
+            var words = parse.GetValue(commandLine) ?? [];
+            if (words.Length == 0 || words.All(string.IsNullOrWhiteSpace))
+                throw new SlipwayException(ErrorCode.InvalidSetting, "run: no command was given", "put it after --, e.g. slipway run -- flask db upgrade");
+            if (context.Platform is not IOneOffCommands platform)
+                throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"run is not available on the {context.Platform.Name} platform yet",
+                    "run it on a local environment; on aws, start a task from the service's task definition (aws ecs run-task)");
+            var exit = await platform.RunAsync(context.App, words, Console.Out.WriteLine, ct);
+            if (exit != 0) context.Reporter.Line($"the command exited with {exit}");
+            return exit;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,28 @@
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.EndToEnd;
+
+/// <summary><c>slipway run</c>: a one-off command in the serving release's image, with its env and secrets, its exit code passed through, nothing left.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class RunTests
+{
+    [Fact]
+    public async Task A_one_off_command_runs_in_the_serving_release_with_its_secrets_and_leaves_nothing()
+    {
+        await using var app = new LocalApp("run");
+        app.WriteManifest(extra: "env:\n  MODE: one-off\nsecrets:\n  API_TOKEN:\n    fromEnv: RUN_TEST_TOKEN\n");
+        var env = new Dictionary<string, string> { ["RUN_TEST_TOKEN"] = "twelve-chars" };
+        Assert.Equal(0, (await app.Cli.RunAsync(["up", "-f", app.ManifestPath], env, TestContext.Current.CancellationToken)).ExitCode);
+
+        var run = await app.Cli.RunAsync(["run", "-f", app.ManifestPath, "--", "sh", "-c", "echo \"$SLIPWAY_VERSION $MODE ${#API_TOKEN}\"; exit 3"],
+            env, TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains($"{app.FirstVersion} one-off 12", run.Stdout);
+        Assert.Contains("the command exited with 3", run.Stderr);
+        Assert.DoesNotContain(await app.ContainersAsync(), c => c.Name.Contains("-run-", StringComparison.Ordinal));
+        using var engine = TestEngine.Create();
+        Assert.Empty(await engine.ListContainersAsync(new Dictionary<string, string> { ["slipway.run"] = app.Name }, CancellationToken.None));
+        Assert.Equal(2, (await app.ContainersAsync()).Count); // the replicas serve on, untouched
+    }
+}
