@@ -22,6 +22,8 @@ public sealed record AppManifest
     public (int Min, int Max) ReplicaRange =>
         Environment.Platform == PlatformKind.Aws && Aws.Autoscaling is { } scaling ? (scaling.Min, scaling.Max) : (Replicas, Replicas);
     public HooksSpec Hooks { get; init; } = new();
+    /// <summary>A command run once per new version in the new image, before any new replica takes traffic (migrations); null: none.</summary>
+    public ReleaseSpec? Release { get; init; }
     /// <summary>Where to announce deploys, rejections, rollbacks and destroys; null: nowhere.</summary>
     public NotifySpec? Notify { get; init; }
     /// <summary>The environment this manifest was loaded for, with its platform.</summary>
@@ -34,6 +36,9 @@ public sealed record AppManifest
     public string Owner => PlatformKinds.IsBuiltIn(Environment.Name) ? App : $"{App[..^(Environment.Name.Length + 1)]}@{Environment.Name}";
     public string ManifestDirectory => System.IO.Path.GetDirectoryName(ManifestPath)!;
 }
+
+/// <summary>The release phase: <paramref name="Command"/> (a list, or one string run with <c>sh -c</c>) with a time limit.</summary>
+public sealed record ReleaseSpec(IReadOnlyList<string> Command, TimeSpan Timeout);
 
 /// <summary>A webhook that receives a JSON event per deploy, rejection, rollback and destroy.</summary>
 /// <param name="Webhook">The URL; null when it is read from <paramref name="WebhookFromEnv"/> (it often holds a token).</param>

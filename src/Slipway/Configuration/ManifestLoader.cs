@@ -98,6 +98,7 @@ public static partial class ManifestLoader
             Aws = ReadAws(reader.OptionalMapping("aws")),
             Hooks = ReadHooks(reader.OptionalMapping("hooks")),
             Notify = ReadNotify(reader.OptionalMapping("notify")),
+            Release = ReadRelease(reader.OptionalMapping("release")),
             Environment = selected,
         };
         reader.RejectUnknownKeys();
@@ -314,6 +315,17 @@ public static partial class ManifestLoader
         var other => throw Invalid(reader.File, other.Line, "aws.architecture", $"\"{other.Value}\" is not a Fargate CPU architecture",
             "use x86_64 (the default) or arm64 (Graviton)"),
     };
+
+    private static ReleaseSpec? ReadRelease(MappingReader? reader)
+    {
+        if (reader is null) return null;
+        var command = reader.OptionalCommand("command") ?? [];
+        if (command.Count == 0 || command.All(string.IsNullOrWhiteSpace) || command[^1].Trim().Length == 0)
+            throw Invalid(reader.File, reader.Line, "release.command", "is empty", "give the command to run before traffic moves, e.g. command: flask db upgrade");
+        var spec = new ReleaseSpec(command, reader.OptionalDuration("timeout", TimeSpan.FromSeconds(1), TimeSpan.FromHours(2)) ?? TimeSpan.FromMinutes(5));
+        reader.RejectUnknownKeys();
+        return spec;
+    }
 
     private static NotifySpec? ReadNotify(MappingReader? reader)
     {

@@ -78,6 +78,10 @@ internal sealed class MappingReader(YamlMappingNode node, string path, string fi
         return duration;
     }
 
+    /// <summary>A command: one string (run with <c>sh -c</c>) or a list of words; null when absent.</summary>
+    public IReadOnlyList<string>? OptionalCommand(string key) => Get(key) is YamlSequenceNode ? OptionalList(key)
+        : OptionalString(key) is { } text ? ["sh", "-c", text.Value] : null;
+
     /// <summary>A list of scalars, or null when absent.</summary>
     public IReadOnlyList<string>? OptionalList(string key) => Get(key) switch
     {

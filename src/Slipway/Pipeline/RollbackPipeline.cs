@@ -20,6 +20,8 @@ public sealed class RollbackPipeline(IPlatform platform, AppLocker locker, Repor
         var target = RollbackTarget.Choose(app.App, version, recent, available, status.Version);
 
         await stages.InfrastructureAsync(app, ct);
+        if (app.Release is { } release)
+            reporter.Line($"– release command skipped: {ReleaseCommand.Describe(release)} ran when {target} was first deployed, a rollback runs no release phase");
         var rollout = await stages.DeployAsync(app, target, status.Version, ct);
         var serving = check ? await stages.CheckAsync(app, status.Url, ct) : null;
         return new RollbackResult(app.App, target, rollout.PreviousVersion, status.Url, serving);

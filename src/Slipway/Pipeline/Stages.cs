@@ -42,3 +42,10 @@ public sealed class Stages(IPlatform platform, Reporter reporter, TimeProvider t
                 $"{url} answered 200 (version {result.ServingVersion ?? "unknown"}, try {result.Attempts})");
         });
 }
+
+/// <summary>How a release command is shown: the string given, or the words of the list.</summary>
+public static class ReleaseCommand
+{
+    public static string Describe(ReleaseSpec release) =>
+        release.Command is ["sh", "-c", var text] ? text : string.Join(' ', release.Command);
+}

@@ -42,6 +42,9 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
         // Inputs a build and a rollout need are checked before anything changes.
         app.Build.EnsureDockerfileExists();
         SecretResolver.Resolve(app, Environment.GetEnvironmentVariable);
+        if (app.Release is not null && platform is not IReleasePhase)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"release: the {platform.Name} platform cannot run a release command yet",
+                "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");
 
         var snapshot = await reporter.StageAsync("source", async log =>
         {
@@ -69,6 +72,12 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
                     ? StageOutcome.Skip(false, $"image for {snapshot.Version} already exists")
                     : StageOutcome.Done(true, $"built {await platform.PublishImageAsync(app, snapshot, log, ct)}");
             });
+            if (app.Release is { } release && platform is IReleasePhase phase)
+                await reporter.StageAsync("release", async log =>
+                {
+                    await phase.RunReleaseCommandAsync(app, snapshot.Version, log, ct);
+                    return StageOutcome.Done(true, $"{ReleaseCommand.Describe(release)} succeeded in {snapshot.Version}'s image");
+                });
             await stages.DeployAsync(app, snapshot.Version, before.Version, ct);
         }
 

@@ -60,6 +60,13 @@ public sealed class BadInputTests
         new Case("notify from a bad variable name", 2, "notify.webhookFromEnv: \"1URL\" is not an environment variable name", app => Append(app, "notify:\n  webhookFromEnv: 1URL\n")),
         new Case("run without a command", 2, "run: no command was given", app => ["run", "-f", app.ManifestPath]),
         new Case("run with nothing deployed", 2, "is not deployed here: there is no release to run the command in", app => ["run", "-f", app.ManifestPath, "--", "true"]),
+        new Case("an empty release command", 2, "release.command: is empty", app => Append(app, "release:\n  command: ''\n")),
+        new Case("a release command on aws", 2, "release: the aws platform cannot run a release command yet",
+            app => [.. Append(app, "release:\n  command: flask db upgrade\n"), "-e", "aws"], new()
+            {
+                ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9", ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing",
+                ["AWS_REGION"] = "us-east-1", ["AWS_EC2_METADATA_DISABLED"] = "true",
+            }),
         new Case("missing manifest", 2, "no manifest at", _ => ["up", "-f", "/nonexistent/slipway.yaml"]),
         new Case("manifest is a folder", 2, "no manifest at", app => ["up", "-f", Path.GetDirectoryName(app.ManifestPath)!]),
         new Case("malformed YAML", 2, "malformed YAML", app => Append(app, "  - : [unclosed\n")),

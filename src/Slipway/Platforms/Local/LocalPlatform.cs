@@ -15,7 +15,7 @@ namespace Slipway.Platforms.Local;
 /// balancer's role. The engine (containers labelled with app and version) and the edge (which targets
 /// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
 /// </summary>
-public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time) : IPlatform, IOneOffCommands
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private const int ImagesKept = 3; // the serving release, the previous one for rollback, one more
@@ -444,6 +444,41 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
                 .Select(c => c.Labels.GetValueOrDefault(Labels.Version)).FirstOrDefault(v => v is not null)
             ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not deployed here: there is no release to run the command in",
                 "deploy it first with slipway up");
+        return await RunOneOffAsync(app, version, command, onLine, ct);
+    }
+
+    public async Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
+    {
+        var release = app.Release!;
+        var tail = new Queue<string>();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(release.Timeout);
+        int exit;
+        try
+        {
+            exit = await RunOneOffAsync(app, version, release.Command, line =>
+            {
+                log.Info(line);
+                tail.Enqueue(line);
+                if (tail.Count > 10) tail.Dequeue();
+            }, limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new SlipwayException(ErrorCode.HookFailed, $"the release command of {version} did not finish within {Duration.Format(release.Timeout)}; it was stopped",
+                "make it faster or raise release.timeout; nothing was rolled out, the serving release is unchanged");
+        }
+        if (exit != 0)
+            throw new SlipwayException(ErrorCode.HookFailed,
+                $"the release command of {version} exited with {exit}; nothing was rolled out" +
+                string.Concat(tail.Select(l => $"{Environment.NewLine}    {l}")),
+                "fix the command (or what it needs) and run up again; the serving release is unchanged");
+    }
+
+    /// <summary>A container of <paramref name="version"/>'s image running <paramref name="command"/>, removed once it exits; returns its exit code.</summary>
+    private async Task<int> RunOneOffAsync(AppManifest app, string version, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
+    {
+        await engine.EnsureNetworkAsync(NetworkName(app), Labels.ForApp(app.App), ct); // a first deploy's release phase comes before its replicas
         var spec = new ContainerSpec
         {
             Name = $"{app.App}-run-{Guid.NewGuid().ToString("N")[..8]}", Image = ImageBuilder.ImageReference(app.App, version),
