@@ -37,6 +37,7 @@ public static class Program
             DriftCommand.Create(),
             PackageCommand.Create(),
             RunCommand.Create(),
+            ExecCommand.Create(),
             EdgeCommand.Create(),
         };
 }

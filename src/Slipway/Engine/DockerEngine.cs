@@ -292,6 +292,49 @@ public sealed class DockerEngine : IDisposable
         if (response.StatusCode == HttpStatusCode.NotFound) return;
         await EnsureSuccessAsync(response, ct);
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        await ReadMultiplexedLinesAsync(stream, line =>
+        {
+            var space = line.IndexOf(' ');
+            if (space > 0 && DateTimeOffset.TryParse(line[..space], System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+                onLine(at, line[(space + 1)..]);
+            else
+                onLine(DateTimeOffset.MinValue, line);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs a command inside a running container (the engine's exec), streaming its stdout and stderr line by line;
+    /// returns its exit code.
+    /// </summary>
+    public async Task<int> ExecAsync(string containerId, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
+    {
+        var create = new JsonObject
+        {
+            ["AttachStdout"] = true, ["AttachStderr"] = true,
+            ["Cmd"] = new JsonArray(command.Select(c => (JsonNode)JsonValue.Create(c)).ToArray()),
+        };
+        using var created = await _http.PostAsync($"{ApiPrefix}/containers/{containerId}/exec",
+            new StringContent(create.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        await EnsureSuccessAsync(created, ct);
+        var execId = Str(JsonNode.Parse(await created.Content.ReadAsStringAsync(ct))!, "Id");
+        using (var start = new HttpRequestMessage(HttpMethod.Post, $"{ApiPrefix}/exec/{execId}/start")
+               {
+                   Content = new StringContent("""{"Detach":false,"Tty":false}""", Encoding.UTF8, "application/json"),
+               })
+        using (var response = await _http.SendAsync(start, HttpCompletionOption.ResponseHeadersRead, ct))
+        {
+            await EnsureSuccessAsync(response, ct);
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            await ReadMultiplexedLinesAsync(stream, onLine, ct);
+        }
+        var inspected = await GetJsonAsync($"{ApiPrefix}/exec/{execId}/json", ct);
+        return inspected["ExitCode"]?.GetValue<int>() ?? -1;
+    }
+
+    /// <summary>Reads a multiplexed stdout/stderr stream (8-byte frame headers) as lines; a last line without a newline counts.</summary>
+    private static async Task ReadMultiplexedLinesAsync(Stream stream, Action<string> onLine, CancellationToken ct)
+    {
         var header = new byte[8];
         var pending = new StringBuilder();
         while (await ReadExactlyOrEndAsync(stream, header, ct))
@@ -303,17 +346,10 @@ public sealed class DockerEngine : IDisposable
             var text = pending.ToString();
             var end = text.LastIndexOf('\n');
             if (end < 0) continue;
-            foreach (var line in text[..end].Split('\n'))
-            {
-                var space = line.IndexOf(' ');
-                if (space > 0 && DateTimeOffset.TryParse(line[..space], System.Globalization.CultureInfo.InvariantCulture,
-                        System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
-                    onLine(at, line[(space + 1)..].TrimEnd('\r'));
-                else
-                    onLine(DateTimeOffset.MinValue, line.TrimEnd('\r'));
-            }
+            foreach (var line in text[..end].Split('\n')) onLine(line.TrimEnd('\r'));
             pending.Clear().Append(text[(end + 1)..]);
         }
+        if (pending.Length > 0) onLine(pending.ToString().TrimEnd('\r'));
     }
 
     private static async Task<bool> ReadExactlyOrEndAsync(Stream stream, byte[] buffer, CancellationToken ct)

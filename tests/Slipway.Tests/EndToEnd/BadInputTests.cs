@@ -67,6 +67,8 @@ public sealed class BadInputTests
                 ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9", ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing",
                 ["AWS_REGION"] = "us-east-1", ["AWS_EC2_METADATA_DISABLED"] = "true",
             }),
+        new Case("exec without a command", 2, "exec: no command was given", app => ["exec", "-f", app.ManifestPath]),
+        new Case("exec with nothing running", 2, "no replica of", app => ["exec", "-f", app.ManifestPath, "--", "true"]),
         new Case("missing manifest", 2, "no manifest at", _ => ["up", "-f", "/nonexistent/slipway.yaml"]),
         new Case("manifest is a folder", 2, "no manifest at", app => ["up", "-f", Path.GetDirectoryName(app.ManifestPath)!]),
         new Case("malformed YAML", 2, "malformed YAML", app => Append(app, "  - : [unclosed\n")),

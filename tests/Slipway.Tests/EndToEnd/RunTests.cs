@@ -25,4 +25,23 @@ public sealed class RunTests
         Assert.Empty(await engine.ListContainersAsync(new Dictionary<string, string> { ["slipway.run"] = app.Name }, CancellationToken.None));
         Assert.Equal(2, (await app.ContainersAsync()).Count); // the replicas serve on, untouched
     }
+
+    [Fact]
+    public async Task Exec_runs_inside_a_running_replica_chosen_by_name_and_an_unknown_one_is_refused()
+    {
+        await using var app = new LocalApp("exec");
+        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        var replica = (await app.ContainersAsync()).Select(c => c.Name).Order(StringComparer.Ordinal).Last();
+
+        var exec = await app.Cli.RunAsync(["exec", "-f", app.ManifestPath, "--replica", replica, "--", "sh", "-c", "echo \"$SLIPWAY_VERSION $(hostname)\"; printf last; exit 4"],
+            null, TestContext.Current.CancellationToken);
+        var unknown = await app.Cli.RunAsync(["exec", "-f", app.ManifestPath, "--replica", "nope", "--", "true"], null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(4, exec.ExitCode);
+        Assert.Contains(app.FirstVersion, exec.Stdout);
+        Assert.Contains("last", exec.Stdout); // a last line without a newline is shown too
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("error: --replica: " + app.Name + " has no running replica \"nope\"", unknown.Stderr);
+        Assert.Contains(replica, unknown.Stderr); // the hint lists the replicas
+    }
 }

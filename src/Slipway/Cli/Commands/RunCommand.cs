@@ -18,16 +18,23 @@ public static class RunCommand
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
-            var words = parse.GetValue(commandLine) ?? [];
-            if (words.Length == 0 || words.All(string.IsNullOrWhiteSpace))
-                throw new SlipwayException(ErrorCode.InvalidSetting, "run: no command was given", "put it after --, e.g. slipway run -- flask db upgrade");
-            if (context.Platform is not IOneOffCommands platform)
-                throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"run is not available on the {context.Platform.Name} platform yet",
-                    "run it on a local environment; on aws, start a task from the service's task definition (aws ecs run-task)");
+            var (platform, words) = Require(context, "run", parse.GetValue(commandLine), "flask db upgrade",
+                "start a task from the service's task definition (aws ecs run-task)");
             var exit = await platform.RunAsync(context.App, words, Console.Out.WriteLine, ct);
             if (exit != 0) context.Reporter.Line($"the command exited with {exit}");
             return exit;
         }));
         return command;
+    }
+
+    /// <summary>The words after <c>--</c> and a platform that runs one-off commands, or the one-line error for each.</summary>
+    internal static (IOneOffCommands Platform, string[] Words) Require(CommandContext context, string verb, string[]? words, string example, string onAws)
+    {
+        if (words is not { Length: > 0 } || words.All(string.IsNullOrWhiteSpace))
+            throw new SlipwayException(ErrorCode.InvalidSetting, $"{verb}: no command was given", $"put it after --, e.g. slipway {verb} -- {example}");
+        if (context.Platform is not IOneOffCommands platform)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"{verb} is not available on the {context.Platform.Name} platform yet",
+                $"run it on a local environment; on aws, {onAws}");
+        return (platform, words);
     }
 }

@@ -447,6 +447,19 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         return await RunOneOffAsync(app, version, command, onLine, ct);
     }
 
+    public async Task<int> ExecAsync(AppManifest app, string? replica, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
+    {
+        var running = (await engine.ListContainersAsync(Labels.ForApp(app.App), ct)).Where(c => c.State == "running")
+            .OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+        if (running.Count == 0)
+            throw new SlipwayException(ErrorCode.VersionNotAvailable, $"no replica of {app.App} is running here", "deploy it first with slipway up");
+        var target = replica is null ? running[0]
+            : running.FirstOrDefault(c => c.Name == replica || c.Id.StartsWith(replica, StringComparison.Ordinal))
+              ?? throw new SlipwayException(ErrorCode.InvalidSetting, $"--replica: {app.App} has no running replica \"{replica}\"",
+                  $"its replicas: {string.Join(", ", running.Select(c => c.Name))} (slipway status lists them)");
+        return await engine.ExecAsync(target.Id, command, onLine, ct);
+    }
+
     public async Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
     {
         var release = app.Release!;
