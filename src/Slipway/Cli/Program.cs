@@ -38,6 +38,7 @@ public static class Program
             PackageCommand.Create(),
             RunCommand.Create(),
             ExecCommand.Create(),
+            MaintenanceCommand.Create(),
             EdgeCommand.Create(),
         };
 }

@@ -57,6 +57,11 @@ public static class ControlApi
                 : TypedResults.Ok(new { removed.App, removed.Version, drained });
         });
 
+        control.MapPut("/routes/{app}/maintenance", async Task<IResult> (string app, MaintenanceMode? mode, RouteTable routes, CancellationToken ct) =>
+            await routes.SetMaintenanceAsync(app, mode, ct) is { } route
+                ? TypedResults.Ok(route)
+                : TypedResults.NotFound(new EdgeError(EdgeErrors.RouteNotFound, $"no route for app {app}")));
+
         control.MapPost("/shutdown", (IHostApplicationLifetime lifetime) =>
         {
             lifetime.StopApplication();

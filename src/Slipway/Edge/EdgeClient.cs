@@ -65,6 +65,15 @@ public sealed class EdgeClient : IDisposable
         return true;
     }
 
+    /// <summary>Puts the app in maintenance (null: out of it); false when the edge has no route for it.</summary>
+    public async Task<bool> SetMaintenanceAsync(string app, MaintenanceMode? mode, CancellationToken ct)
+    {
+        using var response = await _http.PutAsJsonAsync($"routes/{app}/maintenance", mode, Json, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await ReadAsync<JsonElement>(response, ct);
+        return true;
+    }
+
     public async Task ShutdownAsync(CancellationToken ct)
     {
         using var response = await _http.PostAsync("shutdown", null, ct);

@@ -9,11 +9,15 @@ public sealed record EdgeTarget(string Id, string Address);
 public sealed record EdgeHealthSettings(string Path, TimeSpan Interval, TimeSpan Timeout, int HealthyThreshold, int UnhealthyThreshold);
 
 /// <summary>What the edge serves for one app: a public port (and optionally a host name) routed to one release's targets.</summary>
+/// <param name="Maintenance">When set, the edge answers the app's requests itself with 503 and this page; deploys keep it.</param>
 public sealed record EdgeRoute(string App, string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
-    EdgeHealthSettings Health, DateTimeOffset DeployedAt)
+    EdgeHealthSettings Health, DateTimeOffset DeployedAt, MaintenanceMode? Maintenance = null)
 {
     public string HostPattern => $"{Host ?? "*"}:{Port}";
 }
+
+/// <summary>What the edge answers while an app is in maintenance: a page (HTML) or a message (text).</summary>
+public sealed record MaintenanceMode(string Body, bool IsHtml, DateTimeOffset Since);
 
 /// <summary>Deploy a release: gate each target on its health check, cut over atomically, drain the old targets.</summary>
 public sealed record DeployArgs(string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,

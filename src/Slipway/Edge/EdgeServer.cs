@@ -62,6 +62,7 @@ public static class EdgeServer
         builder.Services.AddSingleton(new EdgeStartTime(DateTimeOffset.UtcNow));
         builder.Services.AddSingleton(paths);
         builder.Services.AddSingleton<RouteStore>();
+        builder.Services.AddSingleton<MaintenanceGate>();
         builder.Services.AddSingleton<RouteTable>();
         builder.Services.AddSingleton(new HealthProbe(HealthProbe.CreateClient()));
         builder.Services.AddSingleton<HealthGate>();
@@ -80,6 +81,8 @@ public static class EdgeServer
                 context.Request.Host = new HostString(context.Request.Host.Host is { Length: > 0 } name ? name : "_", context.Connection.LocalPort);
             return next(context);
         });
+        var maintenance = app.Services.GetRequiredService<MaintenanceGate>();
+        app.Use((context, next) => maintenance.TryAnswer(context) ?? next(context));
         app.UseRouting();
         ControlApi.Map(app);
         // Only what the edge uses: round-robin over the healthy destinations (no session affinity, no passive health checks).

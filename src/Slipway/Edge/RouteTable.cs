@@ -14,7 +14,8 @@ namespace Slipway.Edge;
 /// saved before the call returns.
 /// </summary>
 public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfiguration listeners,
-    IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, TimeProvider time, ILogger<RouteTable> log)
+    IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, MaintenanceGate maintenance, TimeProvider time,
+    ILogger<RouteTable> log)
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
     private ImmutableDictionary<string, EdgeRoute> _routes = ImmutableDictionary<string, EdgeRoute>.Empty;
@@ -48,6 +49,7 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
         try
         {
             var previous = _routes.GetValueOrDefault(route.App);
+            route = route with { Maintenance = previous?.Maintenance }; // a deploy never ends (or starts) maintenance
             var retired = DestinationsOf(route.App)
                 .Where(d => route.Targets.All(t => t.Id != d.DestinationId)).ToList();
             var next = _routes.SetItem(route.App, route);
@@ -56,6 +58,26 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
             Apply(next);
             await WaitAppliedAsync(route, ct);
             return (previous, retired);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Puts an app in maintenance (or, with null, out of it); returns the route, or null when the app has none.</summary>
+    public async Task<EdgeRoute?> SetMaintenanceAsync(string app, MaintenanceMode? mode, CancellationToken ct)
+    {
+        await _changes.WaitAsync(ct);
+        try
+        {
+            if (!_routes.TryGetValue(app, out var route)) return null;
+            var changed = route with { Maintenance = mode };
+            var next = _routes.SetItem(app, changed);
+            await store.SaveAsync(next.Values, CancellationToken.None);
+            _routes = next;
+            maintenance.Update(next.Values);
+            return changed;
         }
         finally
         {
@@ -92,6 +114,7 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
 
     private void Apply(ImmutableDictionary<string, EdgeRoute> routes)
     {
+        maintenance.Update(routes.Values);
         var (yarpRoutes, clusters) = ProxyConfigBuilder.Build(routes.Values);
         // Open new ports before routing to them; close unused ones after.
         listeners.SetPorts(listeners.Ports.Union(routes.Values.Select(r => r.Port)));

@@ -15,7 +15,7 @@ namespace Slipway.Platforms.Local;
 /// balancer's role. The engine (containers labelled with app and version) and the edge (which targets
 /// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
 /// </summary>
-public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private const int ImagesKept = 3; // the serving release, the previous one for rollback, one more
@@ -445,6 +445,14 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not deployed here: there is no release to run the command in",
                 "deploy it first with slipway up");
         return await RunOneOffAsync(app, version, command, onLine, ct);
+    }
+
+    public async Task SetMaintenanceAsync(AppManifest app, MaintenancePage? page, CancellationToken ct)
+    {
+        var mode = page is null ? null : new MaintenanceMode(page.Body, page.IsHtml, time.GetUtcNow());
+        if (await edge.InfoAsync(ct) is null || !await edge.SetMaintenanceAsync(app.App, mode, ct))
+            throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not served here: there is nothing to put in or out of maintenance",
+                "deploy it first with slipway up");
     }
 
     public async Task<int> ExecAsync(AppManifest app, string? replica, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)

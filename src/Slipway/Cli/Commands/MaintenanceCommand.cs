@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Slipway.Common;
+using Slipway.Platforms;
+
+namespace Slipway.Cli.Commands;
+
+/// <summary><c>slipway maintenance on [--message TEXT | --page FILE]</c> and <c>off</c>: the front door answers 503 with a page, for this app only.</summary>
+public static class MaintenanceCommand
+{
+    private const int LargestPage = 1 << 20;
+
+    public static Command Create()
+    {
+        var root = new Command("maintenance", "Answer the app's requests with 503 and a page (on), or serve it again (off); kept across deploys and restarts");
+        var message = new Option<string?>("--message") { Description = "The text to show (default: \"<app> is down for maintenance\")" };
+        var page = new Option<FileInfo?>("--page") { Description = "An HTML page to show instead of a message (at most 1 MiB)" };
+        var on = new Command("on", "Put the app in maintenance: requests get 503, Retry-After and the page") { CommonOptions.File(), CommonOptions.Environment(), message, page };
+        var off = new Command("off", "Serve the app again") { CommonOptions.File(), CommonOptions.Environment() };
+        Wire(on, parse =>
+        {
+            if (parse.GetValue(message) is not null && parse.GetValue(page) is not null)
+                throw new SlipwayException(ErrorCode.InvalidSetting, "maintenance on: --message and --page do not go together", "give one of them");
+            return parse.GetValue(page) is { } file ? ReadPage(file) : null;
+        }, parse => parse.GetValue(message), turnOn: true);
+        Wire(off, _ => null, _ => null, turnOn: false);
+        root.Subcommands.Add(on);
+        root.Subcommands.Add(off);
+        return root;
+    }
+
+    private static void Wire(Command command, Func<ParseResult, MaintenancePage?> pageOf, Func<ParseResult, string?> messageOf, bool turnOn)
+    {
+        var file = (Option<string>)command.Options.First(o => o.Name == "--file");
+        var environment = (Option<string>)command.Options.First(o => o.Name == "--environment");
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
+        {
+            if (context.Platform is not IMaintenance platform)
+                throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"maintenance is not available on the {context.Platform.Name} platform yet",
+                    "on aws, add a fixed-response rule to the load balancer's listener by hand for now");
+            var page = turnOn ? pageOf(parse) ?? new MaintenancePage(messageOf(parse) ?? $"{context.App.App} is down for maintenance", IsHtml: false) : null;
+            await platform.SetMaintenanceAsync(context.App, page, ct);
+            context.Reporter.Line(turnOn ? $"{context.App.App} is in maintenance: its requests get 503 and the page" : $"{context.App.App} serves again");
+            return 0;
+        }));
+    }
+
+    private static MaintenancePage ReadPage(FileInfo file)
+    {
+        if (!file.Exists)
+            throw new SlipwayException(ErrorCode.InvalidSetting, $"--page: no file at {file.FullName}", "give the path of an HTML file");
+        if (file.Length > LargestPage)
+            throw new SlipwayException(ErrorCode.InvalidSetting, $"--page: {file.FullName} is larger than 1 MiB", "a maintenance page should be small and self-contained");
+        return new MaintenancePage(File.ReadAllText(file.FullName), IsHtml: true);
+    }
+}
