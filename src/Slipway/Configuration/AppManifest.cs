@@ -15,6 +15,8 @@ public sealed record AppManifest
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
     public EdgeSpec Edge { get; init; } = new();
     public ResourcesSpec Resources { get; init; } = new();
+    /// <summary>The user replicas and one-off containers run as (name, uid or uid:gid); null: the image's own USER.</summary>
+    public string? User { get; init; }
     public CheckSpec Check { get; init; } = new();
     public AwsSpec Aws { get; init; } = new();
 

@@ -20,6 +20,9 @@ public static partial class ManifestLoader
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvNamePattern();
 
+    [GeneratedRegex("^([a-z_][a-z0-9_-]{0,31}|[0-9]{1,10})(:([a-z_][a-z0-9_-]{0,31}|[0-9]{1,10}))?$")]
+    private static partial Regex UserPattern();
+
     /// <summary>DNS labels of letters, digits and inner hyphens, joined by single dots.</summary>
     [GeneratedRegex(@"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")]
     private static partial Regex HostPattern();
@@ -99,6 +102,7 @@ public static partial class ManifestLoader
             Hooks = ReadHooks(reader.OptionalMapping("hooks")),
             Notify = ReadNotify(reader.OptionalMapping("notify")),
             Release = ReadRelease(reader.OptionalMapping("release")),
+            User = ReadUser(reader),
             Environment = selected,
         };
         reader.RejectUnknownKeys();
@@ -315,6 +319,14 @@ public static partial class ManifestLoader
         var other => throw Invalid(reader.File, other.Line, "aws.architecture", $"\"{other.Value}\" is not a Fargate CPU architecture",
             "use x86_64 (the default) or arm64 (Graviton)"),
     };
+
+    private static string? ReadUser(MappingReader reader)
+    {
+        var user = reader.OptionalString("user");
+        if (user is not null && !UserPattern().IsMatch(user.Value))
+            throw Invalid(reader.File, user.Line, "user", $"\"{user.Value}\" is not a user name, uid or uid:gid", "e.g. user: \"65534:65534\" (nobody) or user: app");
+        return user?.Value;
+    }
 
     private static ReleaseSpec? ReadRelease(MappingReader? reader)
     {

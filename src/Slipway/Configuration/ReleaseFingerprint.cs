@@ -22,7 +22,9 @@ public static class ReleaseFingerprint
             .Append("health=").Append(app.HealthCheck).Append('\n')
             .Append("recipe=").Append(BuildRecipe.Of(app)).Append('\n')
             .Append("resources=").Append(app.Resources.MemoryBytes).Append('/').Append(app.Resources.Pids).Append('\n')
+
             .Append("secrets=").Append(SecretDigest(app.App, secretValues)).Append('\n');
+        if (app.User is { } user) text.Append("user=").Append(user).Append('\n'); // only when set: existing releases keep their fingerprint
         if (app.Environment.Platform == PlatformKind.Local)
             text.Append("edge=").Append(app.Edge.Host).Append(':').Append(app.Edge.Port).Append('\n');
         foreach (var (key, value) in app.Env.OrderBy(e => e.Key, StringComparer.Ordinal))

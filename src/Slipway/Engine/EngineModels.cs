@@ -24,6 +24,8 @@ public sealed record ContainerSpec
     public long? PidsLimit { get; init; }
     /// <summary>The network the replica joins (the app's own, so apps cannot reach each other's replicas); null: the default bridge.</summary>
     public string? Network { get; init; }
+    /// <summary>The user to run as; null: the image's USER.</summary>
+    public string? User { get; init; }
     /// <summary>The command to run instead of the image's own; null: the image's.</summary>
     public IReadOnlyList<string>? Command { get; init; }
     /// <summary>False for a one-off container: nothing is published, nothing routes to it.</summary>

@@ -47,6 +47,7 @@ public static class EngineRequests
         }
         if (spec.PidsLimit is { } pids) host["PidsLimit"] = pids;
         if (spec.Network is { } network) host["NetworkMode"] = network;
+        if (spec.User is { } user) body["User"] = user;
         if (spec.Command is { } command) body["Cmd"] = new JsonArray(command.Select(c => (JsonNode)JsonValue.Create(c)).ToArray());
         if (!spec.PublishPort)
         {

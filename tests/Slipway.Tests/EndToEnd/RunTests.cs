@@ -44,4 +44,20 @@ public sealed class RunTests
         Assert.Contains("error: --replica: " + app.Name + " has no running replica \"nope\"", unknown.Stderr);
         Assert.Contains(replica, unknown.Stderr); // the hint lists the replicas
     }
+
+    [Fact]
+    public async Task Replicas_and_one_off_containers_run_as_the_manifests_user()
+    {
+        await using var app = new LocalApp("user");
+        app.WriteManifest(extra: "user: \"1234:1234\"\n");
+        var up = await app.RunAsync("up");
+        Assert.True(up.ExitCode == 0, up.All);
+
+        var replica = await app.Cli.RunAsync(["exec", "-f", app.ManifestPath, "--", "id", "-u"], null, TestContext.Current.CancellationToken);
+        var oneOff = await app.Cli.RunAsync(["run", "-f", app.ManifestPath, "--", "id", "-g"], null, TestContext.Current.CancellationToken);
+
+        Assert.Equal("1234", replica.Stdout.Trim());
+        Assert.Equal("1234", oneOff.Stdout.Trim());
+        Assert.DoesNotContain("run as root", up.Stderr);
+    }
 }

@@ -139,8 +139,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var current = await edge.RouteAsync(app.App, ct);
         await RemoveUnroutedAsync(app, current, log, ct);
 
-        if (await engine.ImageUserAsync(ImageBuilder.ImageReference(app.App, version), ct) is "" or "root" or "0" or "0:0")
-            log.Warn("the image runs as root: add a USER line to the Dockerfile, so that a compromised app is not root in its container");
+        if ((app.User ?? await engine.ImageUserAsync(ImageBuilder.ImageReference(app.App, version), ct)) is "" or "root" or "0" or "0:0")
+            log.Warn("the replicas run as root: add a USER line to the Dockerfile, or set user: in the manifest (e.g. \"65534:65534\"), so that a compromised app is not root in its container");
         await engine.EnsureNetworkAsync(NetworkName(app), Labels.ForApp(app.App), ct);
         var clock = Stopwatch.StartNew();
         var rolloutStarted = time.GetUtcNow() - TimeSpan.FromSeconds(1); // the engine's events have whole-second precision here
@@ -158,7 +158,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
                 {
                     Name = name, Image = ImageBuilder.ImageReference(app.App, version), ContainerPort = app.Port,
                     Labels = labels, Environment = environment,
-                    MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app),
+                    MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app), User = app.User,
                 };
                 var (id, port) = await StartOnFreePortAsync(spec, created, ct);
                 log.Info($"replica {name} started on 127.0.0.1:{port}");
@@ -506,7 +506,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             ContainerPort = app.Port, PublishPort = false, Command = command, RestartPolicy = "no",
             Labels = new Dictionary<string, string> { [RunLabel] = app.App, [Labels.Version] = version, [Labels.Owner] = app.Owner },
             Environment = ContainerEnvironment(app, version),
-            MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app),
+            MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app), User = app.User,
         };
         var id = await engine.CreateContainerAsync(spec, ct);
         try
