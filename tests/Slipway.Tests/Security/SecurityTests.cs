@@ -212,12 +212,12 @@ public sealed class SecurityTests
         app.WriteManifest(extra: "resources:\n  memory: 300Mi\n  pids: 200\n");
         var up = await app.RunAsync("up");
         Assert.True(up.ExitCode == 0, up.All);
-        Assert.DoesNotContain("runs as root", up.Stderr);
+        Assert.DoesNotContain("run as root", up.Stderr);
         var otherDockerfile = Path.Combine(Path.GetDirectoryName(other.ManifestPath)!, "Dockerfile");
         File.WriteAllText(otherDockerfile, File.ReadAllText(otherDockerfile).Replace("USER nobody\n", ""));
         var rootUp = await other.RunAsync("up");
         Assert.True(rootUp.ExitCode == 0, rootUp.All);
-        Assert.Contains("warning: the image runs as root: add a USER line to the Dockerfile", rootUp.Stderr);
+        Assert.Contains("warning: the replicas run as root: add a USER line to the Dockerfile, or set user: in the manifest", rootUp.Stderr);
 
         using var engine = TestEngine.Create();
         var replica = (await app.ContainersAsync())[0];
