@@ -24,6 +24,10 @@ public sealed class RunTests
         using var engine = TestEngine.Create();
         Assert.Empty(await engine.ListContainersAsync(new Dictionary<string, string> { ["slipway.run"] = app.Name }, CancellationToken.None));
         Assert.Equal(2, (await app.ContainersAsync()).Count); // the replicas serve on, untouched
+        var printed = await app.Cli.RunAsync(["run", "-f", app.ManifestPath, "--", "sh", "-c", "echo token=$API_TOKEN"], env, TestContext.Current.CancellationToken);
+        Assert.Equal(0, printed.ExitCode);
+        Assert.Contains("token=", printed.Stdout);
+        Assert.DoesNotContain("twelve-chars", printed.All); // its output passes the redactor
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public static class ExecCommand
         {
             var (platform, words) = RunCommand.Require(context, "exec", parse.GetValue(commandLine), "ps aux",
                 "use ECS Exec (aws ecs execute-command) on one of the service's tasks");
-            var exit = await platform.ExecAsync(context.App, parse.GetValue(replica), words, Console.Out.WriteLine, ct);
+            var exit = await platform.ExecAsync(context.App, parse.GetValue(replica), words, line => Console.Out.WriteLine(context.Redactor.Redact(line)), ct);
             if (exit != 0) context.Reporter.Line($"the command exited with {exit}");
             return exit;
         }));

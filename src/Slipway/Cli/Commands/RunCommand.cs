@@ -20,7 +20,8 @@ public static class RunCommand
         {
             var (platform, words) = Require(context, "run", parse.GetValue(commandLine), "flask db upgrade",
                 "start a task from the service's task definition (aws ecs run-task)");
-            var exit = await platform.RunAsync(context.App, words, Console.Out.WriteLine, ct);
+            // Its output passes the redactor like every other line: a command that prints the environment shows no secret.
+            var exit = await platform.RunAsync(context.App, words, line => Console.Out.WriteLine(context.Redactor.Redact(line)), ct);
             if (exit != 0) context.Reporter.Line($"the command exited with {exit}");
             return exit;
         }));
