@@ -8,14 +8,21 @@ namespace Slipway.Edge;
 /// Starts the edge as a detached process of its own (new session, output to its log file) when none answers,
 /// so it outlives the CLI that started it. A small shell loop supervises it: an edge that dies (a crash,
 /// kill -9) is started again and restores its routes; one that exits cleanly (shutdown, SIGTERM) stays down.
-/// Two CLIs racing to start it are safe: the edge's instance lock lets only one run.
+/// Two CLIs racing to start it are safe: the edge's instance lock lets only one run, and the supervisor's own
+/// lock lets only one supervise. An edge found running without a supervisor (it was killed) gets a new one,
+/// which adopts it: it waits on the edge's lock and starts a new edge if that one died.
 /// </summary>
 public sealed class EdgeLauncher(EdgeClient client, TimeProvider time)
 {
     public async Task<EdgeInfo> EnsureRunningAsync(CancellationToken ct)
     {
-        if (await client.InfoAsync(ct) is { } running) return running;
         var paths = client.Paths;
+        if (await client.InfoAsync(ct) is { } running)
+        {
+            // An edge whose supervisor was killed serves on, but would not come back from a crash: give it a new one.
+            if (!paths.IsSupervised()) await LaunchAsync(paths, ct);
+            return running;
+        }
         try
         {
             paths.EnsureExists();
@@ -26,8 +33,24 @@ public sealed class EdgeLauncher(EdgeClient client, TimeProvider time)
                 "set SLIPWAY_STATE_DIR to a writable folder");
         }
 
+        await LaunchAsync(paths, ct);
+        return (await Poll.UntilAsync(async token => await client.InfoAsync(token) is { } info ? Attempt<EdgeInfo?>.Finished(info) : default,
+            TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(20), time, _ =>
+            {
+                var tail = File.Exists(paths.LogFile) ? File.ReadLines(paths.LogFile).TakeLast(5) : [];
+                return new SlipwayException(ErrorCode.EdgeUnavailable, "the edge proxy did not start within 20 s",
+                    $"see {paths.LogFile}: {string.Join(" | ", tail)}");
+            }, ct))!;
+    }
+
+    /// <summary>Starts a supervisor (detached, in a session of its own), which starts the edge or adopts the one running.</summary>
+    private static async Task LaunchAsync(EdgePaths paths, CancellationToken ct)
+    {
         var (program, prefix) = SelfCommand();
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        start.Environment["SLIPWAY_EDGE_LOCK"] = paths.LockFile;
+        start.Environment["SLIPWAY_EDGE_SUPERVISOR_LOCK"] = paths.SupervisorLockFile;
+        start.Environment["SLIPWAY_EDGE_STOPPED"] = paths.StoppedMarker;
         // The CLI is short-lived and runs with workstation GC; the proxy serves traffic, where server GC
         // measured about 20 % more requests per second (bench/proxy.sh).
         start.Environment["DOTNET_gcServer"] = "1";
@@ -40,14 +63,6 @@ public sealed class EdgeLauncher(EdgeClient client, TimeProvider time)
         foreach (var arg in prefix) start.ArgumentList.Add(arg);
         foreach (var arg in new[] { "edge", "serve", "--dir", paths.Directory }) start.ArgumentList.Add(arg);
         using (var shell = Process.Start(start)!) await shell.WaitForExitAsync(ct);
-
-        return (await Poll.UntilAsync(async token => await client.InfoAsync(token) is { } info ? Attempt<EdgeInfo?>.Finished(info) : default,
-            TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(20), time, _ =>
-            {
-                var tail = File.Exists(paths.LogFile) ? File.ReadLines(paths.LogFile).TakeLast(5) : [];
-                return new SlipwayException(ErrorCode.EdgeUnavailable, "the edge proxy did not start within 20 s",
-                    $"see {paths.LogFile}: {string.Join(" | ", tail)}");
-            }, ct))!;
     }
 
     /// <summary>
@@ -56,11 +71,19 @@ public sealed class EdgeLauncher(EdgeClient client, TimeProvider time)
     /// never gives up while it has routes to serve. A clean exit (shutdown, SIGTERM) ends it.
     /// </summary>
     private const string Supervisor = """
+        exec 8>"$SLIPWAY_EDGE_SUPERVISOR_LOCK"
+        flock -n 8 || exit 0
         delay=1
         while :; do
           started=$(date +%s)
-          "$@"; rc=$?
+          "$@" 8>&-; rc=$?
           [ $rc -eq 0 ] && exit 0
+          if [ $rc -eq 3 ]; then
+            # another edge serves (this supervisor adopted it): wait until it ends; if it stopped cleanly, so do we
+            flock "$SLIPWAY_EDGE_LOCK" true 8>&-
+            [ -e "$SLIPWAY_EDGE_STOPPED" ] && exit 0
+            continue
+          fi
           if [ $(( $(date +%s) - started )) -ge 60 ]; then delay=1; fi
           echo "edge exited with code $rc: restarting in $((delay * 500))ms"
           sleep "$(awk "BEGIN { print $delay / 2 }")"

@@ -9,11 +9,22 @@ public sealed record EdgePaths(string Directory)
     public string LogFile => Path.Combine(Directory, "edge.log");
 
     /// <summary>True while an edge process holds this instance's lock, whether or not it answers on its socket.</summary>
-    public bool IsHeld()
+    public bool IsHeld() => IsLocked(LockFile);
+
+    /// <summary>Held for the life of the edge's supervisor: an edge whose supervisor is gone gets a new one.</summary>
+    public string SupervisorLockFile => Path.Combine(Directory, "supervisor.lock");
+
+    /// <summary>Written when the edge stops cleanly (shutdown, SIGTERM): its supervisor then leaves it down.</summary>
+    public string StoppedMarker => Path.Combine(Directory, "stopped");
+
+    public bool IsSupervised() => IsLocked(SupervisorLockFile);
+
+    /// <summary>Whether a process holds the file's lock (flock: what .NET's FileShare.None and flock(1) both take).</summary>
+    private static bool IsLocked(string file)
     {
         try
         {
-            using (new FileStream(LockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) return false;
+            using (new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) return false;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {

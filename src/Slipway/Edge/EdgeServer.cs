@@ -18,6 +18,9 @@ namespace Slipway.Edge;
 /// </summary>
 public static class EdgeServer
 {
+    /// <summary>The exit code when another edge already serves the directory; its supervisor then adopts that one.</summary>
+    public const int AlreadyRunning = 3;
+
     public static async Task<int> RunAsync(EdgePaths paths, IPAddress listenAddress, CancellationToken ct)
     {
         paths.EnsureExists();
@@ -30,10 +33,11 @@ public static class EdgeServer
         catch (IOException)
         {
             await Console.Error.WriteLineAsync($"an edge proxy already runs for {paths.Directory}");
-            return 0;
+            return AlreadyRunning;
         }
         await using var _ = instanceLock;
         if (File.Exists(paths.ControlSocket)) File.Delete(paths.ControlSocket); // left by a killed edge
+        File.Delete(paths.StoppedMarker);
 
         // No distributed tracing here: without this, every forwarded request creates an Activity and a traceparent header.
         AppContext.SetSwitch("System.Net.Http.EnableActivityPropagation", false);
@@ -95,6 +99,7 @@ public static class EdgeServer
         app.Logger.LogInformation("edge {Pid} ready: control {Socket}, ports {Ports}", Environment.ProcessId,
             paths.ControlSocket, string.Join(",", listeners.Ports));
         await app.WaitForShutdownAsync(ct);
+        await File.WriteAllTextAsync(paths.StoppedMarker, "", CancellationToken.None); // a clean stop: the supervisor leaves it down
         return 0;
     }
 }

@@ -59,7 +59,7 @@ public sealed class Webhook(TimeProvider time)
             {
                 problem = $"no answer within {Duration.Format(spec.Timeout)}";
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException)
             {
                 problem = e.Message;
             }

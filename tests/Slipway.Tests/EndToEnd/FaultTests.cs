@@ -165,6 +165,43 @@ public sealed class FaultTests
             TimeSpan.FromSeconds(10), "the app is served again");
     }
 
+    /// <summary>The supervisor of the edge serving <paramref name="edgeDirectory"/>, found by its command line.</summary>
+    private static int? SupervisorOf(string edgeDirectory) =>
+        Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(p => p.All(char.IsDigit)).Select(int.Parse)
+            .FirstOrDefault(pid =>
+            {
+                try
+                {
+                    var command = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+                    return command.Contains("slipway-edge-supervisor") && command.Contains(edgeDirectory);
+                }
+                catch (IOException) { return false; }
+                catch (UnauthorizedAccessException) { return false; }
+            }) is var found and > 0 ? found : null;
+
+    [Fact]
+    public async Task An_edge_whose_supervisor_was_killed_gets_a_new_one_and_still_comes_back_from_a_crash()
+    {
+        await using var app = new LocalApp("super");
+        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        var edgeDirectory = Path.Combine(app.Cli.StateDirectory, "edge");
+        var supervisor = SupervisorOf(edgeDirectory);
+        Assert.NotNull(supervisor);
+        Process.GetProcessById(supervisor.Value).Kill(); // SIGKILL: the edge serves on, unsupervised
+        await Eventually.WaitUntilAsync(() => Task.FromResult(SupervisorOf(edgeDirectory) is null), TimeSpan.FromSeconds(10), "the supervisor is gone");
+
+        var again = await app.RunAsync("up"); // finds the edge without a supervisor and gives it one
+        Assert.True(again.ExitCode == 0, again.All);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(SupervisorOf(edgeDirectory) is not null), TimeSpan.FromSeconds(10), "a new supervisor runs");
+        var edge = await app.EdgeInfoAsync();
+        Process.GetProcessById(edge!.ProcessId).Kill();
+
+        await Eventually.WaitUntilAsync(async () => (await app.EdgeInfoAsync())?.ProcessId is { } pid && pid != edge.ProcessId,
+            TimeSpan.FromSeconds(15), "the adopting supervisor started a new edge");
+        await Eventually.WaitUntilAsync(async () => await app.TryGetVersionAsync() == app.FirstVersion,
+            TimeSpan.FromSeconds(10), "the app is served again");
+    }
+
     [Fact]
     public async Task Ctrl_c_mid_deploy_removes_the_new_replicas_says_interrupted_and_exits_130()
     {

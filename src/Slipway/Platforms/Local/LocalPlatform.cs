@@ -42,7 +42,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         if (running?.Ports.Contains(app.Edge.Port) != true && !Ports.IsFree(app.Edge.Port))
             throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
                 "choose another edge.port in the manifest, or stop the program using it");
-        var info = running ?? await new EdgeLauncher(edge, time).EnsureRunningAsync(ct);
+        // Also when it runs: an edge whose supervisor was killed gets a new one.
+        var info = await new EdgeLauncher(edge, time).EnsureRunningAsync(ct);
         return $"engine {version.Version} (API {version.ApiVersion}), edge proxy pid {info.ProcessId}";
     }
 
