@@ -14,24 +14,28 @@ public static class MaintenanceCommand
         var root = new Command("maintenance", "Answer the app's requests with 503 and a page (on), or serve it again (off); kept across deploys and restarts");
         var message = new Option<string?>("--message") { Description = "The text to show (default: \"<app> is down for maintenance\")" };
         var page = new Option<FileInfo?>("--page") { Description = "An HTML page to show instead of a message (at most 1 MiB)" };
-        var on = new Command("on", "Put the app in maintenance: requests get 503, Retry-After and the page") { CommonOptions.File(), CommonOptions.Environment(), message, page };
-        var off = new Command("off", "Serve the app again") { CommonOptions.File(), CommonOptions.Environment() };
+        var on = new Command("on", "Put the app in maintenance: requests get 503, Retry-After and the page");
+        var off = new Command("off", "Serve the app again");
         Wire(on, parse =>
         {
             if (parse.GetValue(message) is not null && parse.GetValue(page) is not null)
                 throw new SlipwayException(ErrorCode.InvalidSetting, "maintenance on: --message and --page do not go together", "give one of them");
             return parse.GetValue(page) is { } file ? ReadPage(file) : null;
-        }, parse => parse.GetValue(message), turnOn: true);
+        }, parse => parse.GetValue(message), turnOn: true, message, page);
         Wire(off, _ => null, _ => null, turnOn: false);
         root.Subcommands.Add(on);
         root.Subcommands.Add(off);
         return root;
     }
 
-    private static void Wire(Command command, Func<ParseResult, MaintenancePage?> pageOf, Func<ParseResult, string?> messageOf, bool turnOn)
+    private static void Wire(Command command, Func<ParseResult, MaintenancePage?> pageOf, Func<ParseResult, string?> messageOf, bool turnOn,
+        params Option[] extra)
     {
-        var file = (Option<string>)command.Options.First(o => o.Name == "--file");
-        var environment = (Option<string>)command.Options.First(o => o.Name == "--environment");
+        var file = CommonOptions.File();
+        var environment = CommonOptions.Environment();
+        command.Options.Add(file);
+        command.Options.Add(environment);
+        foreach (var option in extra) command.Options.Add(option);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             if (context.Platform is not IMaintenance platform)

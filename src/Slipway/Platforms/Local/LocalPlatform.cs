@@ -155,13 +155,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             var started = await Task.WhenAll(Enumerable.Range(1, app.Replicas).Select(async index =>
             {
                 var name = $"{app.App}-{version}-{index}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4]}";
-                var spec = new ContainerSpec
-                {
-                    Name = name, Image = ImageBuilder.ImageReference(app.App, version), ContainerPort = app.Port,
-                    Labels = labels, Environment = environment,
-                    MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app), User = app.User,
-                };
-                var (id, port) = await StartOnFreePortAsync(spec, created, ct);
+                var (id, port) = await StartOnFreePortAsync(ContainerOf(app, version, name, labels, environment), created, ct);
                 log.Info($"replica {name} started on 127.0.0.1:{port}");
                 return (Id: id, Target: new EdgeTarget(name, $"http://127.0.0.1:{port}"));
             }));
@@ -501,14 +495,9 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     private async Task<int> RunOneOffAsync(AppManifest app, string version, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
     {
         await engine.EnsureNetworkAsync(NetworkName(app), Labels.ForApp(app.App), ct); // a first deploy's release phase comes before its replicas
-        var spec = new ContainerSpec
-        {
-            Name = $"{app.App}-run-{Guid.NewGuid().ToString("N")[..8]}", Image = ImageBuilder.ImageReference(app.App, version),
-            ContainerPort = app.Port, PublishPort = false, Command = command, RestartPolicy = "no",
-            Labels = new Dictionary<string, string> { [RunLabel] = app.App, [Labels.Version] = version, [Labels.Owner] = app.Owner },
-            Environment = ContainerEnvironment(app, version),
-            MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app), User = app.User,
-        };
+        var spec = ContainerOf(app, version, $"{app.App}-run-{Guid.NewGuid().ToString("N")[..8]}",
+            new Dictionary<string, string> { [RunLabel] = app.App, [Labels.Version] = version, [Labels.Owner] = app.Owner },
+            ContainerEnvironment(app, version)) with { PublishPort = false, Command = command, RestartPolicy = "no" };
         var id = await engine.CreateContainerAsync(spec, ct);
         try
         {
@@ -523,6 +512,15 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             await engine.RemoveContainerAsync(id, CancellationToken.None);
         }
     }
+
+    /// <summary>A container of the app's release as every one runs: its image, environment, limits, network and user.</summary>
+    private static ContainerSpec ContainerOf(AppManifest app, string version, string name, IReadOnlyDictionary<string, string> labels,
+        IReadOnlyDictionary<string, string> environment) => new()
+    {
+        Name = name, Image = ImageBuilder.ImageReference(app.App, version), ContainerPort = app.Port,
+        Labels = labels, Environment = environment,
+        MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app), User = app.User,
+    };
 
     private static IReadOnlyDictionary<string, string> ContainerEnvironment(AppManifest app, string version)
     {
