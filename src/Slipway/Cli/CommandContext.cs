@@ -18,21 +18,24 @@ public sealed class CommandContext : IDisposable
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    private readonly List<IDisposable> _owned = [];
+    private readonly PlatformSession _session;
 
-    private CommandContext(AppManifest app, string environment, IPlatform platform, StateDirectory state, Reporter reporter, Redactor redactor)
+    private CommandContext(AppManifest app, string environment, PlatformSession session, StateDirectory state, Reporter reporter, Redactor redactor)
     {
+        _session = session;
         Redactor = redactor;
         App = app;
         Environment = environment;
-        Platform = platform;
         State = state;
         Reporter = reporter;
     }
 
     public AppManifest App { get; }
     public string Environment { get; }
-    public IPlatform Platform { get; }
+    public IPlatform Platform => _session.Platform;
+
+    /// <summary>The app's deploy lock: on this machine for local environments, shared through the cloud for the others.</summary>
+    public IDeployLock Lock => _session.Lock;
     public StateDirectory State { get; }
     public Reporter Reporter { get; }
     public Redactor Redactor { get; }
@@ -40,7 +43,7 @@ public sealed class CommandContext : IDisposable
 
     public SourceResolver Sources => new(new Git(), State.Sources);
 
-    public History.ReleaseHistory History => new(State, Time, Redactor, App.Notify is { } notify ? run => NotifyAsync(notify, run) : null);
+    public History.ReleaseHistory History => new(_session.Releases, Time, Redactor, App.Notify is { } notify ? run => NotifyAsync(notify, run) : null);
 
     /// <summary>Tells the manifest's webhook of a finished run; a failed delivery is a warning.</summary>
     private Task NotifyAsync(NotifySpec notify, History.CompletedRun run) =>
@@ -50,7 +53,7 @@ public sealed class CommandContext : IDisposable
                 System.Environment.UserName, System.Environment.MachineName, Math.Round(run.Duration.TotalSeconds, 3), run.Error, Time.GetUtcNow()),
                 message => Reporter.Line($"warning: {message}"), Redactor, System.Environment.GetEnvironmentVariable);
 
-    public Pipeline.AppLocker Locker(bool wait) => new(State, Environment, wait, Reporter);
+    public Pipeline.AppLocker Locker(bool wait) => new(Lock, wait, Reporter);
 
     /// <summary>A protected environment (production by default) asks before changing anything, unless --yes.</summary>
     public void ConfirmProtected(string action, bool assumeYes)
@@ -70,15 +73,10 @@ public sealed class CommandContext : IDisposable
         state.MakePrivate();
         var session = PlatformFactory.Create(app, state, question => new Confirmation(assumeYes).Confirm(question, "pass --yes to confirm from a script"),
             TimeProvider.System, System.Environment.GetEnvironmentVariable);
-        var context = new CommandContext(app, environment, session.Platform, state, reporter, redactor);
-        context._owned.Add(session);
-        return context;
+        return new CommandContext(app, environment, session, state, reporter, redactor);
     }
 
     public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
 
-    public void Dispose()
-    {
-        foreach (var owned in _owned) owned.Dispose();
-    }
+    public void Dispose() => _session.Dispose();
 }

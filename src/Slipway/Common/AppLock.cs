@@ -2,26 +2,12 @@ using System.Text.Json;
 
 namespace Slipway.Common;
 
-/// <summary>Who holds an app's lock: written beside the lock when it is taken.</summary>
-public sealed record LockHolder(int ProcessId, string Host, string User, string Command, DateTimeOffset Since)
-{
-    public bool IsAlive => Host == Environment.MachineName && ProcessIsAlive(ProcessId);
-
-    private static bool ProcessIsAlive(int pid)
-    {
-        try { using var process = System.Diagnostics.Process.GetProcessById(pid); return !process.HasExited; }
-        catch (ArgumentException) { return false; }
-    }
-
-    public override string ToString() => $"pid {ProcessId} on {Host} ({User}), `{Command}`, since {Since:u}";
-}
-
 /// <summary>
 /// An exclusive lock on one app and environment, so two runs never interleave. It is an OS file lock: the OS
 /// releases it when the holder exits, even on kill -9, so a crashed run never leaves it stuck; the holder's
 /// details are written beside it for <c>slipway lock status</c> and for the message a waiting run shows.
 /// </summary>
-public sealed class AppLock : IAsyncDisposable
+public sealed class AppLock : IDeployLease
 {
     /// <summary>The environment whose lock file keeps the plain app name (the one every manifest has).</summary>
     private const string DefaultEnvironment = "local";
@@ -62,8 +48,7 @@ public sealed class AppLock : IAsyncDisposable
             if (TryTake(path) is { } taken)
             {
                 if (ReadHolder(path) is { } stale) onInterrupted?.Invoke(stale);
-                var holder = new LockHolder(Environment.ProcessId, Environment.MachineName, Environment.UserName,
-                    string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Prepend("slipway")), DateTimeOffset.UtcNow);
+                var holder = LockHolder.Current(DateTimeOffset.UtcNow, Environment.GetEnvironmentVariable);
                 await File.WriteAllTextAsync(HolderPath(path), JsonSerializer.Serialize(holder, Json), ct);
                 return new AppLock(taken, path);
             }
@@ -78,7 +63,7 @@ public sealed class AppLock : IAsyncDisposable
         }
     }
 
-    /// <summary>Null when the lock is free; the holder (or an unknown one) when a run holds it.</summary>
+    /// <summary>Whether a run holds the lock, and which (null when unknown).</summary>
     public static (bool Held, LockHolder? Holder) Inspect(StateDirectory state, string app, string environment)
     {
         var path = PathOf(state, app, environment);
@@ -105,16 +90,38 @@ public sealed class AppLock : IAsyncDisposable
         catch (Exception e) when (e is IOException or JsonException) { return null; }
     }
 
-    /// <summary>For destroy: the app leaves no lock behind. Called while still holding it.</summary>
-    public void DeleteFile()
+    public Task ForgetAsync(CancellationToken ct)
     {
         File.Delete(HolderPath(_path));
         File.Delete(_path);
+        return Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
         if (File.Exists(_path)) File.Delete(HolderPath(_path));
         await _file.DisposeAsync();
+    }
+}
+
+/// <summary>The deploy lock of an app in a local environment: an OS file lock in the state directory.</summary>
+public sealed class FileDeployLock(StateDirectory state, string app, string environment) : IDeployLock
+{
+    public async Task<IDeployLease> AcquireAsync(bool wait, Action<LockHolder?> onWait, Action<LockHolder> onInterrupted, CancellationToken ct) =>
+        await AppLock.AcquireAsync(state, app, environment, wait, onWait, ct, onInterrupted);
+
+    public Task<LockState> InspectAsync(CancellationToken ct)
+    {
+        var (held, holder) = AppLock.Inspect(state, app, environment);
+        return Task.FromResult(new LockState(held, holder));
+    }
+
+    public async Task<string> ReleaseAbandonedAsync(CancellationToken ct)
+    {
+        var (held, holder) = await InspectAsync(ct);
+        if (held)
+            throw new SlipwayException(ErrorCode.LockHeld, $"the lock of {app} ({environment}) is held by a live run: {holder?.ToString() ?? "unknown process"}",
+                holder is null ? "wait for it to finish" : $"wait for it, or stop it (kill {holder.ProcessId}); its lock goes with it and the next up converges");
+        return "free: no run holds the lock (a killed run's lock was released with its process)";
     }
 }

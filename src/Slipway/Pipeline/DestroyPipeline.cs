@@ -18,7 +18,7 @@ public sealed class DestroyPipeline(IPlatform platform, AppLocker locker, Report
             foreach (var problem in done.Problems) log.Warn(problem);
             return StageOutcome.Done(done, done.Removed.Count == 0 ? "nothing was left to remove" : $"removed {done.Removed.Count} object(s)");
         });
-        if (report.Problems.Count == 0) appLock.DeleteFile();
+        if (report.Problems.Count == 0) await appLock.ForgetAsync(ct);
         return report;
     }
 }

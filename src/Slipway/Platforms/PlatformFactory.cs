@@ -3,15 +3,22 @@ using Slipway.Common;
 using Slipway.Configuration;
 using Slipway.Edge;
 using Slipway.Engine;
+using Slipway.History;
 using Slipway.Platforms.Aws;
+using Slipway.Platforms.Aws.Shared;
 using Slipway.Platforms.Local;
 
 namespace Slipway.Platforms;
 
-/// <summary>A platform with the clients it owns, disposed together.</summary>
-public sealed class PlatformSession(IPlatform platform, IReadOnlyList<IDisposable> owned) : IDisposable
+/// <summary>
+/// A platform with where its runs are coordinated (the deploy lock, the release log) and the clients it owns,
+/// disposed together. Local environments keep both on this machine; aws ones share them through AWS.
+/// </summary>
+public sealed class PlatformSession(IPlatform platform, IDeployLock deployLock, IReleaseLog releases, IReadOnlyList<IDisposable> owned) : IDisposable
 {
     public IPlatform Platform { get; } = platform;
+    public IDeployLock Lock { get; } = deployLock;
+    public IReleaseLog Releases { get; } = releases;
 
     public void Dispose()
     {
@@ -35,13 +42,17 @@ public static class PlatformFactory
             case PlatformKind.Aws:
                 var settings = AwsSettings.Resolve(app.Aws.Region, environment);
                 var awsEngine = new DockerEngine(endpoint);
+                var table = new StateTable(DynamoDbClient.Create(settings, time), time);
+                var stackName = StackTemplate.StackName(app);
                 return new PlatformSession(new AwsPlatform(CloudFormationClient.Create(settings, time),
                     EcrClient.Create(settings, time), EcsClient.Create(settings, time), LogsClient.Create(settings, time),
-                    SsmClient.Create(settings, time), awsEngine, RegistryOverride.FromEnvironment(environment), confirm, time), [awsEngine]);
+                    SsmClient.Create(settings, time), awsEngine, RegistryOverride.FromEnvironment(environment), confirm, time),
+                    new LeaseLock(table, stackName, app.App, app.Environment.Name), new TableReleaseLog(table, stackName), [awsEngine]);
             default:
                 var engine = new DockerEngine(endpoint);
                 var edge = new EdgeClient(new EdgePaths(state.Edge));
-                return new PlatformSession(new LocalPlatform(engine, edge, state, time), [engine, edge]);
+                return new PlatformSession(new LocalPlatform(engine, edge, state, time), new FileDeployLock(state, app.App, app.Environment.Name),
+                    new SqliteReleaseLog(state), [engine, edge]);
         }
     }
 }

@@ -32,6 +32,10 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         "UpdateService" => """{"service":{"serviceName":"shop","desiredCount":2,"runningCount":0,"taskDefinition":"arn:td:2"}}""",
         "DescribeServices" => """{"services":[{"serviceName":"shop","status":"ACTIVE","desiredCount":2,"runningCount":2}]}""",
         "ListTasks" => """{"taskArns":["arn:task/1"]}""",
+        "DescribeTable" => """{"Table":{"TableStatus":"ACTIVE"}}""",
+        "UpdateItem" => """{"Attributes":{"next":{"N":"7"}}}""",
+        "GetItem" => """{"Item":{"holder":{"S":"{\"processId\":1,\"host\":\"h\",\"user\":\"u\",\"command\":\"slipway up\",\"since\":\"2026-12-02T00:00:00Z\"}"},"leaseUntil":{"N":"1"}}}""",
+        "Query" => """{"Items":[{"pk":{"S":"stack:slipway-shop"},"sk":{"S":"run#000000000007"},"action":{"S":"deploy"},"startedAt":{"N":"1"}}]}""",
         "GetAuthorizationToken" => """{"authorizationData":[{"authorizationToken":"QVdTOnBhc3N3b3Jk","proxyEndpoint":"https://1.dkr.ecr"}]}""",
         _ => "{}",
     };
@@ -87,19 +91,53 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
 
     }
 
+    /// <summary>Every DynamoDB request of the shared lock and history, through their real code.</summary>
+    private async Task CallEveryDynamoDbOperationAsync(CancellationToken ct)
+    {
+        var table = new Slipway.Platforms.Aws.Shared.StateTable(DynamoDbClient.Create(Settings, TimeProvider.System), TimeProvider.System);
+        var lease = new Slipway.Platforms.Aws.Shared.LeaseLock(table, "slipway-shop", "shop", "aws");
+        await using (await lease.AcquireAsync(wait: false, _ => { }, _ => { }, ct)) { }
+        await lease.ReleaseAbandonedAsync(ct);
+        var log = new Slipway.Platforms.Aws.Shared.TableReleaseLog(table, "slipway-shop");
+        var id = await log.StartAsync(new Slipway.History.RunStart("shop", "aws", "aws", "deploy", DateTimeOffset.UnixEpoch, "u", "h"), ct);
+        await log.CompleteAsync(id, new Slipway.History.RunEnd("succeeded", "v1", null, null, DateTimeOffset.UnixEpoch), ct);
+        Assert.Equal(7, Assert.Single(await log.ListAsync("shop", "aws", 5, ct)).Id);
+        await DynamoDbClient.Create(Settings, TimeProvider.System).CreateTableAsync("slipway-state", new Dictionary<string, string> { ["k"] = "v" }, ct);
+    }
+
+    [Fact]
+    public async Task DynamoDb_requests_match_its_model()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await CallEveryDynamoDbOperationAsync(ct);
+
+        var model = ServiceModel.Load("dynamodb");
+        var problems = new List<string>();
+        foreach (var (target, contentType, body, _) in Captured)
+        {
+            Assert.Equal("application/x-amz-json-1.0", contentType);
+            Assert.Equal(model.Metadata["targetPrefix"]!.GetValue<string>(), target!.Split('.')[0]);
+            problems.AddRange(model.CheckJson(target.Split('.')[1], JsonNode.Parse(body)!).Select(p => $"{target}: {p}"));
+        }
+        Assert.Equal(["CreateTable", "DeleteItem", "DescribeTable", "GetItem", "PutItem", "Query", "UpdateItem"],
+            Captured.Select(r => r.Target!.Split('.')[1]).Distinct().Order());
+        Assert.Empty(problems);
+    }
+
     [Fact]
     public async Task Every_call_the_clients_make_is_allowed_by_the_published_policy()
     {
         var ct = TestContext.Current.CancellationToken;
         await CallEveryEcsEcrSsmAndLogsOperationAsync(ct);
         await CallEveryCloudFormationOperationAsync(ct);
+        await CallEveryDynamoDbOperationAsync(ct);
         var policy = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json")))!;
         var allowed = policy["Statement"]!.AsArray().Where(st => (string?)st!["Effect"] == "Allow")
             .SelectMany(st => st!["Action"] is JsonArray many ? many.Select(a => (string)a!) : [(string)st["Action"]!]).ToList();
 
         var actions = Captured.Select(r => r.Target is null ? $"cloudformation:{r.Form["Action"]}" : r.Target.Split('.')[0] switch
         {
-            "AmazonSSM" => "ssm:", "Logs_20140328" => "logs:",
+            "AmazonSSM" => "ssm:", "Logs_20140328" => "logs:", "DynamoDB_20120810" => "dynamodb:",
             var prefix when prefix.StartsWith("AmazonEC2ContainerService", StringComparison.Ordinal) => "ecs:",
             _ => "ecr:",
         } + r.Target.Split('.')[1]).Distinct().ToList();

@@ -13,7 +13,7 @@ public sealed class ReleaseHistoryTests : IDisposable
     [Fact]
     public async Task Runs_are_recorded_newest_first_with_result_versions_and_errors_and_a_killed_run_shows_as_interrupted()
     {
-        var history = new ReleaseHistory(new StateDirectory(_dir.Path), TimeProvider.System);
+        var history = new ReleaseHistory(new SqliteReleaseLog(new StateDirectory(_dir.Path)), TimeProvider.System);
 
         await history.RecordAsync("shop", "local", "local", "deploy", () => Task.FromResult(("v1", (string?)null)), r => ("succeeded", r.Item1, r.Item2), Ct);
         await Assert.ThrowsAsync<SlipwayException>(() => history.RecordAsync<int>("shop", "local", "local", "deploy",

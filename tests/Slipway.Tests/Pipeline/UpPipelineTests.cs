@@ -32,7 +32,7 @@ public sealed class UpPipelineTests : IDisposable
     {
         var state = new StateDirectory(Path.Combine(_dir.Path, "state"));
         var reporter = new Reporter(_output, color: false);
-        var pipeline = new UpPipeline(_platform, new SourceResolver(new Git(), state.Sources), new AppLocker(state, "local", wait: false, reporter), reporter, _time);
+        var pipeline = new UpPipeline(_platform, new SourceResolver(new Git(), state.Sources), new AppLocker(new FileDeployLock(state, "shop", "local"), wait: false, reporter), reporter, _time);
         return pipeline.RunAsync(_app, new UpOptions(Check: false, Force: force), Ct);
     }
 

@@ -20,7 +20,7 @@ public sealed class SecurityTests
     {
         var releases = await app.RunAsync("releases", "--json");
         Assert.DoesNotContain(value, string.Concat(outputs.Select(o => o.All)) + releases.All);
-        var history = await new Slipway.History.ReleaseHistory(new Slipway.Common.StateDirectory(app.Cli.StateDirectory), TimeProvider.System)
+        var history = await new Slipway.History.ReleaseHistory(new Slipway.History.SqliteReleaseLog(new Slipway.Common.StateDirectory(app.Cli.StateDirectory)), TimeProvider.System)
             .ListAsync(app.Name, "local", 50, Ct);
         Assert.NotEmpty(history);
         Assert.DoesNotContain(history, r => (r.Error ?? "").Contains(value, StringComparison.Ordinal));

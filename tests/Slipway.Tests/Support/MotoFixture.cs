@@ -120,7 +120,7 @@ public sealed class MotoFixture : IAsyncLifetime
 }
 
 /// <summary>One recorded request: its operation, and for the query protocol its form (JSON calls keep their body).</summary>
-public sealed record RecordedCall(string Action, IReadOnlyDictionary<string, string> Form, string Body)
+public sealed record RecordedCall(string Action, IReadOnlyDictionary<string, string> Form, string Body, string? Service = null)
 {
     public static RecordedCall Parse(string line)
     {
@@ -129,11 +129,14 @@ public sealed record RecordedCall(string Action, IReadOnlyDictionary<string, str
         if (entry["body_encoded"]?.GetValue<bool>() == true) body = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(body));
         var headers = entry["headers"]!.AsObject().ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value?.ToString() ?? "");
         if (headers.TryGetValue("x-amz-target", out var target))
-            return new RecordedCall(target.Split('.').Last(), new Dictionary<string, string>(), body);
+            return new RecordedCall(target.Split('.').Last(), new Dictionary<string, string>(), body, target.Split('.')[0]);
         var form = body.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
             .ToDictionary(p => Uri.UnescapeDataString(p[0]), p => p.Length > 1 ? Uri.UnescapeDataString(p[1].Replace('+', ' ')) : "");
         return new RecordedCall(form.GetValueOrDefault("Action") ?? $"{entry["method"]} {entry["url"]}", form, body);
     }
+
+    /// <summary>A call on the DynamoDB table of deploy locks and release history, not on the app's infrastructure.</summary>
+    public bool IsSharedState => Service == "DynamoDB_20120810";
 
     /// <summary>Reads change nothing: Describe*, Get*, List*.</summary>
     public bool IsRead => Action.StartsWith("Describe", StringComparison.Ordinal) || Action.StartsWith("Get", StringComparison.Ordinal)

@@ -25,6 +25,8 @@ public sealed class RunningCli : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ProcessId => _process.Id;
+
     /// <summary>What the run has written to stderr so far, for a test to synchronise on its progress.</summary>
     public string StderrSoFar
     {

@@ -14,7 +14,7 @@ public static class StatusCommand
         {
             var status = await context.Platform.GetStatusAsync(context.App, ct);
             var last = (await context.History.ListAsync(context.App.App, context.Environment, 1, ct)).FirstOrDefault();
-            var (inProgress, holder) = Slipway.Common.AppLock.Inspect(context.State, context.App.App, context.Environment);
+            var (inProgress, holder) = await context.Lock.InspectAsync(ct);
             if (parse.GetValue(json))
             {
                 CommandContext.WriteJson(new

@@ -7,18 +7,19 @@ using System.Text.Json.Serialization;
 namespace Slipway.Cloud.Aws;
 
 /// <summary>
-/// The AWS JSON 1.1 protocol (ECS, ECR, CloudWatch Logs): a POST with <c>X-Amz-Target: Prefix.Operation</c>
+/// The AWS JSON protocol (1.1: ECS, ECR, CloudWatch Logs, SSM; 1.0: DynamoDB): a POST with <c>X-Amz-Target: Prefix.Operation</c>
 /// and a JSON body; errors come back as <c>{"__type": "...#Code", "message": "..."}</c>.
 /// Requests and responses are records serialised with camelCase names, as the service models spell them.
 /// </summary>
-public sealed class AwsJsonClient(AwsHttp http, string service, string targetPrefix, bool pascalCase = false) : IDisposable
+public sealed class AwsJsonClient(AwsHttp http, string service, string targetPrefix, bool pascalCase = false,
+    string protocolVersion = "1.1") : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Some JSON services (SSM) spell members in PascalCase, as C# does.</summary>
+    /// <summary>Some JSON services (SSM, DynamoDB) spell members in PascalCase, as C# does.</summary>
     public static readonly JsonSerializerOptions PascalJson = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -33,7 +34,7 @@ public sealed class AwsJsonClient(AwsHttp http, string service, string targetPre
         var (_, text) = await http.SendAsync(() =>
         {
             var message = new HttpRequestMessage(HttpMethod.Post, "") { Content = new StringContent(body, Encoding.UTF8) };
-            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue($"application/x-amz-json-{protocolVersion}");
             message.Headers.Add("X-Amz-Target", $"{targetPrefix}.{operation}");
             return message;
         }, (status, text) => ParseError(service, status, text), ct);
