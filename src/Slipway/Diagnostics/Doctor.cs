@@ -38,7 +38,7 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
         // The environment's platform decides, not its name: an aws production environment gets the AWS checks.
         var onAws = (app?.Environment.Platform ?? PlatformKinds.Parse(environment)) == PlatformKind.Aws;
         if (!onAws) checks.Add(await EdgeAsync(app, ct));
-        else checks.AddRange(Aws(app));
+        else checks.AddRange(await AwsAsync(app, ct));
         return checks;
     }
 
@@ -134,7 +134,7 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
         return new("edge proxy", CheckStatus.Failed, $"port {port} is in use by another program", "choose another edge.port, or stop that program");
     }
 
-    private static IEnumerable<DoctorCheck> Aws(AppManifest? app)
+    private static async Task<IReadOnlyList<DoctorCheck>> AwsAsync(AppManifest? app, CancellationToken ct)
     {
         AwsSettings settings;
         try
@@ -147,7 +147,52 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
         }
         var endpoint = settings.EndpointFor("cloudformation", "CloudFormation");
         // Only the kind of credentials is shown, never a key.
-        return [new("aws", CheckStatus.Ok, $"region {settings.Region.SystemName}, credentials found ({settings.Credentials.GetType().Name}), endpoint {endpoint.Host}")];
+        var found = new DoctorCheck("aws", CheckStatus.Ok,
+            $"region {settings.Region.SystemName}, credentials found ({settings.Credentials.GetType().Name}), endpoint {endpoint.Host}");
+        return app is null ? [found] : [found, await PermissionsAsync(app, settings, ct)];
+    }
+
+    /// <summary>
+    /// The permissions that can be proven without changing anything: one read per service Slipway writes to, on this
+    /// app's own resources (a missing one answers "not found", which proves the permission as well). Writes are
+    /// proven only by making them, so the check says which it verified.
+    /// </summary>
+    private static async Task<DoctorCheck> PermissionsAsync(AppManifest app, AwsSettings settings, CancellationToken ct)
+    {
+        var time = TimeProvider.System;
+        var cloudFormation = CloudFormationClient.Create(settings, time);
+        var ecr = EcrClient.Create(settings, time);
+        var dynamo = DynamoDbClient.Create(settings, time);
+        (string Action, Func<Task> Read)[] probes =
+        [
+            ("cloudformation:DescribeStacks", () => cloudFormation.DescribeStackAsync(Platforms.Aws.StackTemplate.StackName(app), ct)),
+            ("ecr:DescribeRepositories", () => ecr.RepositoryUriAsync(Platforms.Aws.StackTemplate.RepositoryName(app), ct)),
+            ("dynamodb:DescribeTable", () => dynamo.TableStatusAsync(Platforms.Aws.Shared.StateTable.DefaultName, ct)),
+        ];
+        var (verified, denied) = (new List<string>(), new List<string>());
+        foreach (var (action, read) in probes)
+        {
+            try
+            {
+                await read();
+                verified.Add(action);
+            }
+            catch (AwsServiceException e) when (e.IsAccessDenied)
+            {
+                if (e.IsCredentialProblem)
+                    return new("permissions", CheckStatus.Failed, $"AWS refused the credentials ({e.Code})", "check them: aws sts get-caller-identity");
+                denied.Add(action);
+            }
+            catch (AwsUnreachableException e)
+            {
+                return new("permissions", CheckStatus.Failed, e.Message, "check the network (and AWS_ENDPOINT_URL, if set)");
+            }
+        }
+        return denied.Count > 0
+            ? new("permissions", CheckStatus.Failed, $"denied: {string.Join(", ", denied)}; allowed: {(verified.Count == 0 ? "none" : string.Join(", ", verified))}",
+                "attach the policy slipway package -e aws --policy writes (deploy/aws/iam-policy.json, narrowed to this app)")
+            : new("permissions", CheckStatus.Ok,
+                $"verified {string.Join(", ", verified)}; the writes a deploy makes are proven only by making them (slipway package -e aws --policy lists them)");
     }
 
 }

@@ -20,8 +20,19 @@ public sealed record UpResult(string App, string Platform, string Version, strin
 /// </summary>
 public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLocker locker, Reporter reporter, TimeProvider time)
 {
+    /// <summary>The inputs a build and a rollout need, checked before anything is locked, recorded or changed.</summary>
+    public void CheckInputs(AppManifest app)
+    {
+        app.Build.EnsureDockerfileExists();
+        SecretResolver.Resolve(app, Environment.GetEnvironmentVariable);
+        if (app.Release is not null && platform is not IReleasePhase)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"release: the {platform.Name} platform cannot run a release command yet",
+                "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");
+    }
+
     public async Task<UpResult> RunAsync(AppManifest app, UpOptions options, CancellationToken ct)
     {
+        CheckInputs(app);
         await using var appLock = await locker.AcquireAsync(app.App, ct);
         try
         {
@@ -39,13 +50,6 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
     private async Task<UpResult> RunLockedAsync(AppManifest app, UpOptions options, CancellationToken ct)
     {
         var stages = new Stages(platform, reporter, time);
-        // Inputs a build and a rollout need are checked before anything changes.
-        app.Build.EnsureDockerfileExists();
-        SecretResolver.Resolve(app, Environment.GetEnvironmentVariable);
-        if (app.Release is not null && platform is not IReleasePhase)
-            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"release: the {platform.Name} platform cannot run a release command yet",
-                "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");
-
         var snapshot = await reporter.StageAsync("source", async log =>
         {
             var found = await sources.ResolveAsync(app.App, app.Source, ct);

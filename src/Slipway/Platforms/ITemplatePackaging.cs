@@ -7,4 +7,7 @@ public interface ITemplatePackaging
 {
     /// <summary>The template a deploy of <paramref name="version"/> applies; pure, it calls nothing.</summary>
     string RenderTemplate(AppManifest app, string version);
+
+    /// <summary>The least-privilege IAM policy a deployer of this app needs, for its stack's name; pure.</summary>
+    string RenderDeployPolicy(AppManifest app);
 }

@@ -66,6 +66,8 @@ public static class PlatformFailures
     public static SlipwayException? ToUserError(Exception e) => e switch
     {
         AwsServiceException aws => aws.ToUserError("AWS request failed"),
+        AwsUnreachableException unreachable => new SlipwayException(ErrorCode.AwsRequestFailed, unreachable.Message,
+            "check the network (and AWS_ENDPOINT_URL, if set), then run the command again: it converges"),
         EngineTimeoutException timeout => new SlipwayException(ErrorCode.EngineUnreachable, timeout.Message,
             "check the engine (docker info, or its log); once it answers, run the command again: it converges"),
         EngineApiException api => new SlipwayException(ErrorCode.EngineUnreachable,

@@ -144,6 +144,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
         var doctor = await RunAsync("doctor");
         Assert.True(doctor.ExitCode == 0, doctor.All);
         Assert.Contains("ok    aws              region us-east-1, credentials found", doctor.Stdout);
+        Assert.Contains("ok    permissions      verified cloudformation:DescribeStacks, ecr:DescribeRepositories, dynamodb:DescribeTable", doctor.Stdout);
         Assert.DoesNotContain("testing", doctor.Stdout);
     }
 

@@ -24,6 +24,56 @@ public sealed class AwsWireTests
         Assert.Contains("iam-policy.json", user.Hint);
     }
 
+    [Theory]
+    [InlineData("json")]
+    [InlineData("query")]
+    public async Task Access_denied_names_the_action_that_was_denied_even_when_aws_does_not(string protocol)
+    {
+        await using var endpoint = await Support.FakeAwsEndpoint.StartAsync(
+            request => request.Target is null
+                ? "<ErrorResponse><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error></ErrorResponse>"
+                : """{"__type":"com.amazonaws.dynamodb.v20120810#AccessDeniedException","message":"Access Denied"}""",
+            _ => 400);
+        var settings = new AwsSettings(new Amazon.Runtime.BasicAWSCredentials("AKIDEXAMPLE", "secret"), Amazon.RegionEndpoint.EUWest1,
+            name => name == "AWS_ENDPOINT_URL" ? endpoint.Url : null);
+        var ct = TestContext.Current.CancellationToken;
+
+        var error = await Assert.ThrowsAsync<AwsServiceException>(() => protocol == "json"
+            ? DynamoDbClient.Create(settings, TimeProvider.System).GetAsync("slipway-state", DynamoDbClient.Key("a", "b"), ct)
+            : CloudFormationClient.Create(settings, TimeProvider.System).GetTemplateAsync("slipway-shop", ct));
+
+        var action = protocol == "json" ? "dynamodb:GetItem" : "cloudformation:GetTemplate";
+        Assert.Equal(action, error.Action);
+        var user = error.ToUserError("up");
+        Assert.Contains($"AWS denied {action}", user.Message);
+        Assert.StartsWith($"grant {action} to the deploying identity", user.Hint);
+    }
+
+    [Fact]
+    public async Task Doctor_says_which_permissions_it_verified_and_which_were_denied()
+    {
+        await using var endpoint = await Support.FakeAwsEndpoint.StartAsync(
+            request => request.Target switch
+            {
+                null => "<DescribeStacksResponse><DescribeStacksResult><Stacks/></DescribeStacksResult></DescribeStacksResponse>",
+                var t when t.StartsWith("DynamoDB", StringComparison.Ordinal) => """{"__type":"AccessDeniedException","message":"no"}""",
+                _ => """{"repositories":[]}""",
+            },
+            request => request.Target?.StartsWith("DynamoDB", StringComparison.Ordinal) == true ? 400 : 200);
+        await using var app = new Support.LocalApp("doc");
+        var env = new Dictionary<string, string>
+        {
+            ["AWS_ENDPOINT_URL"] = endpoint.Url, ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing",
+            ["AWS_REGION"] = "us-east-1", ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+
+        var doctor = await app.RunAsync(env, "doctor", "-e", "aws");
+
+        Assert.Equal(1, doctor.ExitCode);
+        Assert.Contains("FAIL  permissions      denied: dynamodb:DescribeTable; allowed: cloudformation:DescribeStacks, ecr:DescribeRepositories", doctor.Stdout);
+        Assert.Contains("slipway package -e aws --policy", doctor.Stdout);
+    }
+
     [Fact]
     public void Query_errors_are_parsed_and_throttling_is_retryable()
     {

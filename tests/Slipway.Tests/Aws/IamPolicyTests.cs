@@ -1,17 +1,93 @@
 using System.Text.Json.Nodes;
+using Slipway.Configuration;
 using Slipway.Platforms.Aws;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Aws;
 
-/// <summary>The published deploy policy is least privilege where IAM is concerned: roles only under Slipway's path, whatever the stack's name.</summary>
+/// <summary>
+/// The published deploy policy (deploy/aws/iam-policy.json), evaluated as IAM does (<see cref="IamPolicy"/>): it allows
+/// what CloudFormation needs for every resource type Slipway's templates contain (deploy/aws/cloudformation-permissions.json,
+/// from AWS's resource provider schemas), and it is least privilege where IAM is concerned.
+/// </summary>
 public sealed class IamPolicyTests
 {
+    private static string PolicyPath => Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json");
+    private static JsonObject Needs => JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "cloudformation-permissions.json")))!.AsObject();
+
+    /// <summary>Every resource type in every template variant the manifest can produce.</summary>
+    private static IReadOnlySet<string> TemplateResourceTypes()
+    {
+        var types = new HashSet<string>();
+        foreach (var variant in TemplateLintTests.Variants)
+        {
+            var (name, aws) = variant.Data;
+            var app = ManifestLoader.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\naws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
+            var template = name == "before-the-first-release" ? StackTemplate.Build(app, null) : Templates.Serving(app);
+            types.UnionWith(template["Resources"]!.AsObject().Select(r => (string)r.Value!["Type"]!));
+        }
+        return types;
+    }
+
+    [Fact]
+    public void The_evaluator_lets_a_deny_win_matches_wildcards_and_checks_conditions()
+    {
+        var policy = IamPolicy.Parse("""
+            {"Statement": [
+              {"Effect": "Allow", "Action": ["ec2:Describe*", "iam:PassRole"], "Resource": "*",
+               "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
+              {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"},
+              {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/secret"}]}
+            """);
+        var toTasks = new Dictionary<string, string> { ["iam:PassedToService"] = "ecs-tasks.amazonaws.com" };
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("iam:PassRole", "arn:aws:iam::1:role/r", toTasks)));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("iam:PassRole", "arn:aws:iam::1:role/r",
+            new Dictionary<string, string> { ["iam:PassedToService"] = "lambda.amazonaws.com" })));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("iam:PassRole", "arn:aws:iam::1:role/r")));
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("iam:PassRole", "arn:aws:iam::1:role/r"), conditionsHold: true));
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("EC2:describeVpcs", "*", toTasks))); // actions ignore case
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("s3:GetObject", "arn:aws:s3:::bucket/a")));
+        Assert.Equal(IamDecision.ExplicitDeny, policy.Evaluate(new("s3:GetObject", "arn:aws:s3:::bucket/secret")));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("s3:GetObject", "arn:aws:s3:::Bucket/a"))); // resources do not
+        Assert.Throws<NotSupportedException>(() => IamPolicy.Parse("""
+            {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020"}}}]}
+            """).Evaluate(new("s3:GetObject", "x")));
+    }
+
+    [Fact]
+    public void CloudFormation_may_create_read_update_and_delete_every_resource_type_the_templates_contain()
+    {
+        var needs = Needs;
+        var known = needs["resourceTypes"]!.AsObject();
+        var notNeeded = needs["notNeeded"]!.AsObject();
+        var policy = IamPolicy.Load(PolicyPath);
+
+        var types = TemplateResourceTypes();
+        Assert.True(types.Count >= 20, string.Join(", ", types));
+        Assert.All(types, type => Assert.True(known.ContainsKey(type), $"{type} is in a template but not in cloudformation-permissions.json"));
+        var missing = new SortedSet<string>();
+        var excused = new HashSet<string>();
+        foreach (var type in types)
+        foreach (var operation in new[] { "create", "read", "update", "delete" })
+        foreach (var action in Values(known[type]![operation]))
+        {
+            if (notNeeded.ContainsKey($"{action}@{type}")) { excused.Add($"{action}@{type}"); continue; }
+            if (notNeeded.ContainsKey(action)) { excused.Add(action); continue; }
+            // Action-level: CloudFormation calls with resources of the stack, so only the action is in question here.
+            if (policy.Evaluate(new IamRequest(action, "*"), conditionsHold: true) != IamDecision.Allowed
+                && policy.Evaluate(new IamRequest(action, $"arn:aws:iam::123456789012:role{StackTemplate.RolePath}x"), conditionsHold: true) != IamDecision.Allowed)
+                missing.Add($"{action} ({type} {operation})");
+        }
+        Assert.True(missing.Count == 0, "deploy/aws/iam-policy.json does not allow: " + string.Join(", ", missing));
+        Assert.DoesNotContain(notNeeded, n => !excused.Contains(n.Key)); // no stale excuse
+    }
+
     private static IReadOnlyList<JsonObject> Statements() =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json")))!["Statement"]!.AsArray()
             .Select(s => s!.AsObject()).ToList();
 
     private static IEnumerable<string> Values(JsonNode? node) => node is JsonArray many ? many.Select(v => (string)v!) : [(string)node!];
+
 
     [Fact]
     public void Role_actions_reach_only_roles_under_the_slipway_path_the_template_puts_them_in()

@@ -33,6 +33,26 @@ public sealed class PackageTests
     }
 
     [Fact]
+    public async Task Package_policy_writes_the_deploy_policy_narrowed_to_the_apps_own_stack_whatever_its_name()
+    {
+        await using var app = new LocalApp("pkg");
+        app.WriteManifest(extra: "aws:\n  stackName: Team-Shop\n  region: eu-west-1\n");
+
+        var result = await app.Cli.RunAsync(["package", "-e", "aws", "--policy", "-f", app.ManifestPath], DeadEndpoint, TestContext.Current.CancellationToken);
+
+        Assert.True(result.ExitCode == 0, result.All);
+        var policy = IamPolicy.Parse(result.Stdout);
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("cloudformation:CreateChangeSet", "arn:aws:cloudformation:eu-west-1:123456789012:stack/Team-Shop/1")));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("cloudformation:CreateChangeSet", "arn:aws:cloudformation:eu-west-1:123456789012:stack/slipway-other/1")));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("cloudformation:DeleteStack", "arn:aws:cloudformation:us-east-1:123456789012:stack/Team-Shop/1")));
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("dynamodb:PutItem", "arn:aws:dynamodb:eu-west-1:123456789012:table/slipway-state")));
+        // Only the stack statement differs from the published policy.
+        var published = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json")))!["Statement"]!.AsArray();
+        var rendered = JsonNode.Parse(result.Stdout)!["Statement"]!.AsArray();
+        Assert.Equal(["StackLifecycle"], published.Zip(rendered).Where(p => !JsonNode.DeepEquals(p.First, p.Second)).Select(p => (string)p.First!["Sid"]!));
+    }
+
+    [Fact]
     public async Task Package_of_a_local_environment_is_one_clear_error()
     {
         await using var app = new LocalApp("pkg");

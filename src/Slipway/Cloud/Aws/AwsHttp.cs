@@ -18,6 +18,7 @@ public sealed class AwsHttp : IDisposable
     {
         _time = time;
         Endpoint = endpoint;
+        SigningName = signingName;
         var transport = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         _http = new HttpClient(new SigV4SigningHandler(settings.Credentials, settings.Region, signingName, transport))
         {
@@ -27,6 +28,9 @@ public sealed class AwsHttp : IDisposable
     }
 
     public Uri Endpoint { get; }
+
+    /// <summary>The service's name in signatures, which is also its prefix in IAM actions (ecs, logs, dynamodb...).</summary>
+    public string SigningName { get; }
 
     /// <summary>Sends the request built by <paramref name="build"/>, retrying transient failures; returns status and body.</summary>
     public async Task<(HttpStatusCode Status, string Body)> SendAsync(Func<HttpRequestMessage> build,
@@ -53,11 +57,19 @@ public sealed class AwsHttp : IDisposable
             {
                 await BackoffAsync(attempt, ct);
             }
+            catch (HttpRequestException e)
+            {
+                throw new AwsUnreachableException(Endpoint, e);
+            }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested && attempt < MaxAttempts)
             {
                 // The attempt timed out, not the caller: every call Slipway makes is safe to repeat (reads,
                 // overwrites, or calls carrying a client token that AWS runs once).
                 await BackoffAsync(attempt, ct);
+            }
+            catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+            {
+                throw new AwsUnreachableException(Endpoint, e);
             }
         }
     }

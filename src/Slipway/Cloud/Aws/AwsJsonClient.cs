@@ -37,7 +37,7 @@ public sealed class AwsJsonClient(AwsHttp http, string service, string targetPre
             message.Content.Headers.ContentType = new MediaTypeHeaderValue($"application/x-amz-json-{protocolVersion}");
             message.Headers.Add("X-Amz-Target", $"{targetPrefix}.{operation}");
             return message;
-        }, (status, text) => ParseError(service, status, text), ct);
+        }, (status, text) => ParseError(service, status, text)?.WithAction($"{http.SigningName}:{operation}"), ct);
         return JsonSerializer.Deserialize<TResponse>(text.Length == 0 ? "{}" : text, Options)!;
     }
 

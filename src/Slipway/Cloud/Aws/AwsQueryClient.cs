@@ -14,7 +14,7 @@ public sealed class AwsQueryClient(AwsHttp http, string service, string apiVersi
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", apiVersion) };
         form.AddRange(parameters);
         var (_, text) = await http.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "") { Content = new FormUrlEncodedContent(form) },
-            (status, body) => ParseError(service, status, body), ct);
+            (status, body) => ParseError(service, status, body)?.WithAction($"{http.SigningName}:{action}"), ct);
         var root = StripNamespaces(XElement.Parse(text));
         return root.Element(action + "Result") ?? root;
     }

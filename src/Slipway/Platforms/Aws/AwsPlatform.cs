@@ -75,6 +75,8 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
     public string RenderTemplate(AppManifest app, string version) =>
         StackTemplate.Render(app, StackTemplate.Release(app, version, ReleaseFingerprint.Of(app, version), registry.Host));
 
+    public string RenderDeployPolicy(AppManifest app) => DeployPolicy.For(app);
+
     /// <summary>Runs CloudFormation drift detection and waits for it; returns every modified or deleted resource.</summary>
     public async Task<IReadOnlyList<ResourceDrift>> DetectDriftAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {

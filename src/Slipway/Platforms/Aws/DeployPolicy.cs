@@ -1,0 +1,30 @@
+using System.Text.Json.Nodes;
+using Slipway.Configuration;
+
+namespace Slipway.Platforms.Aws;
+
+/// <summary>
+/// The IAM policy a deployer needs (deploy/aws/iam-policy.json, embedded), narrowed to one app: CloudFormation only on
+/// its stack, in its region when the manifest names one. Roles, repositories, parameters and the state table are
+/// already limited by path and name whatever the stack is called.
+/// </summary>
+public static class DeployPolicy
+{
+    public const string AnySlipwayStack = "arn:aws:cloudformation:*:*:stack/slipway-*/*";
+
+    public static string Published()
+    {
+        using var stream = typeof(DeployPolicy).Assembly.GetManifestResourceStream("Slipway.iam-policy.json")
+            ?? throw new InvalidOperationException("the deploy policy is not embedded in this build");
+        return new StreamReader(stream).ReadToEnd();
+    }
+
+    public static string For(AppManifest app)
+    {
+        var policy = JsonNode.Parse(Published())!;
+        var stack = $"arn:aws:cloudformation:{app.Aws.Region ?? "*"}:*:stack/{StackTemplate.StackName(app)}/*";
+        foreach (var statement in policy["Statement"]!.AsArray())
+            if (statement!["Resource"] is JsonValue resource && resource.GetValue<string>() == AnySlipwayStack) statement["Resource"] = stack;
+        return policy.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+    }
+}
