@@ -120,7 +120,8 @@ public sealed class MotoFixture : IAsyncLifetime
 }
 
 /// <summary>One recorded request: its operation, and for the query protocol its form (JSON calls keep their body).</summary>
-public sealed record RecordedCall(string Action, IReadOnlyDictionary<string, string> Form, string Body, string? Service = null)
+/// <param name="AccessKey">The access key the request was signed with (from its SigV4 Authorization header).</param>
+public sealed record RecordedCall(string Action, IReadOnlyDictionary<string, string> Form, string Body, string? Service = null, string? AccessKey = null)
 {
     public static RecordedCall Parse(string line)
     {
@@ -128,11 +129,14 @@ public sealed record RecordedCall(string Action, IReadOnlyDictionary<string, str
         var body = entry["body"]?.GetValue<string>() ?? "";
         if (entry["body_encoded"]?.GetValue<bool>() == true) body = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(body));
         var headers = entry["headers"]!.AsObject().ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value?.ToString() ?? "");
+        var accessKey = headers.TryGetValue("authorization", out var authorization)
+            && System.Text.RegularExpressions.Regex.Match(authorization, "Credential=([^/]+)/") is { Success: true } credential
+            ? credential.Groups[1].Value : null;
         if (headers.TryGetValue("x-amz-target", out var target))
-            return new RecordedCall(target.Split('.').Last(), new Dictionary<string, string>(), body, target.Split('.')[0]);
+            return new RecordedCall(target.Split('.').Last(), new Dictionary<string, string>(), body, target.Split('.')[0], accessKey);
         var form = body.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
             .ToDictionary(p => Uri.UnescapeDataString(p[0]), p => p.Length > 1 ? Uri.UnescapeDataString(p[1].Replace('+', ' ')) : "");
-        return new RecordedCall(form.GetValueOrDefault("Action") ?? $"{entry["method"]} {entry["url"]}", form, body);
+        return new RecordedCall(form.GetValueOrDefault("Action") ?? $"{entry["method"]} {entry["url"]}", form, body, AccessKey: accessKey);
     }
 
     /// <summary>A call on the DynamoDB table of deploy locks and release history, not on the app's infrastructure.</summary>
