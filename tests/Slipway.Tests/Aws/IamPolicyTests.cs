@@ -117,6 +117,23 @@ public sealed class IamPolicyTests
     }
 
     [Fact]
+    public void Network_deletes_and_rule_changes_reach_only_what_a_slipway_stack_made()
+    {
+        var policy = IamPolicy.Load(PolicyPath);
+        var deletes = new[] { "ec2:DeleteVpc", "ec2:DeleteSubnet", "ec2:DeleteSecurityGroup", "ec2:DeleteRouteTable", "ec2:DeleteNatGateway",
+            "ec2:ReleaseAddress", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress" };
+        Dictionary<string, string> MadeBy(string stack) => new() { ["aws:ResourceTag/aws:cloudformation:stack-name"] = stack };
+        Assert.All(deletes, action =>
+        {
+            Assert.Equal(IamDecision.Allowed, policy.Evaluate(new(action, "arn:aws:ec2:eu-west-1:123456789012:x/1", MadeBy("slipway-shop"))));
+            Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new(action, "arn:aws:ec2:eu-west-1:123456789012:x/1", MadeBy("payments"))));
+            Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new(action, "arn:aws:ec2:eu-west-1:123456789012:x/1")));
+        });
+        // The tag is CloudFormation's own, on every type whose schema says it applies it (cloudFormationSystemTags):
+        // VPC, Subnet, SecurityGroup, RouteTable, NatGateway, EIP, in their resource provider schemas.
+    }
+
+    [Fact]
     public void Images_are_pushed_only_to_slipways_repositories_and_target_tracking_may_manage_its_alarms()
     {
         var push = Assert.Single(Statements(), s => Values(s["Action"]).Contains("ecr:PutImage"));

@@ -46,10 +46,14 @@ public sealed class PackageTests
         Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("cloudformation:CreateChangeSet", "arn:aws:cloudformation:eu-west-1:123456789012:stack/slipway-other/1")));
         Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("cloudformation:DeleteStack", "arn:aws:cloudformation:us-east-1:123456789012:stack/Team-Shop/1")));
         Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("dynamodb:PutItem", "arn:aws:dynamodb:eu-west-1:123456789012:table/slipway-state")));
-        // Only the stack statement differs from the published policy.
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("ec2:DeleteVpc", "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1",
+            new Dictionary<string, string> { ["aws:ResourceTag/aws:cloudformation:stack-name"] = "Team-Shop" })));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("ec2:DeleteVpc", "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1",
+            new Dictionary<string, string> { ["aws:ResourceTag/aws:cloudformation:stack-name"] = "slipway-other" })));
+        // Only the statements naming the stack differ from the published policy.
         var published = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json")))!["Statement"]!.AsArray();
         var rendered = JsonNode.Parse(result.Stdout)!["Statement"]!.AsArray();
-        Assert.Equal(["StackLifecycle"], published.Zip(rendered).Where(p => !JsonNode.DeepEquals(p.First, p.Second)).Select(p => (string)p.First!["Sid"]!));
+        Assert.Equal(["StackLifecycle", "ChangeOnlyTheNetworkTheStackMade"], published.Zip(rendered).Where(p => !JsonNode.DeepEquals(p.First, p.Second)).Select(p => (string)p.First!["Sid"]!));
     }
 
     [Fact]

@@ -5,12 +5,14 @@ namespace Slipway.Platforms.Aws;
 
 /// <summary>
 /// The IAM policy a deployer needs (deploy/aws/iam-policy.json, embedded), narrowed to one app: CloudFormation only on
-/// its stack, in its region when the manifest names one. Roles, repositories, parameters and the state table are
-/// already limited by path and name whatever the stack is called.
+/// its stack, in its region when the manifest names one, and network deletes and rule changes only on what that stack
+/// made (the <c>aws:cloudformation:stack-name</c> tag CloudFormation puts on it). Roles, repositories, parameters and
+/// the state table are already limited by path and name whatever the stack is called.
 /// </summary>
 public static class DeployPolicy
 {
     public const string AnySlipwayStack = "arn:aws:cloudformation:*:*:stack/slipway-*/*";
+    public const string StackNameTag = "aws:ResourceTag/aws:cloudformation:stack-name";
 
     public static string Published()
     {
@@ -24,7 +26,11 @@ public static class DeployPolicy
         var policy = JsonNode.Parse(Published())!;
         var stack = $"arn:aws:cloudformation:{app.Aws.Region ?? "*"}:*:stack/{StackTemplate.StackName(app)}/*";
         foreach (var statement in policy["Statement"]!.AsArray())
+        {
             if (statement!["Resource"] is JsonValue resource && resource.GetValue<string>() == AnySlipwayStack) statement["Resource"] = stack;
+            if (statement["Condition"]?["StringLike"] is JsonObject like && like.ContainsKey(StackNameTag))
+                like[StackNameTag] = StackTemplate.StackName(app);
+        }
         return policy.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 }
