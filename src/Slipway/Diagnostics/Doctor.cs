@@ -2,6 +2,7 @@ using Slipway.Cloud.Aws;
 using Slipway.Common;
 using Slipway.Configuration;
 using Slipway.Edge;
+using Slipway.EdgeControl;
 using Slipway.Engine;
 using Slipway.Source;
 

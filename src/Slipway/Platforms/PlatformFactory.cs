@@ -2,10 +2,11 @@ using Slipway.Cloud.Aws;
 using Slipway.Common;
 using Slipway.Configuration;
 using Slipway.Edge;
+using Slipway.EdgeControl;
 using Slipway.Engine;
 using Slipway.History;
-using Slipway.Platforms.Aws;
 using Slipway.Platforms.Aws.Shared;
+using Slipway.Platforms.Aws;
 using Slipway.Platforms.Local;
 
 namespace Slipway.Platforms;

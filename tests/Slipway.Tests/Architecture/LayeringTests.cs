@@ -22,8 +22,9 @@ public sealed class LayeringTests
         // Guards every rule below against passing vacuously (a namespace that matches nothing, a blind checker).
         Assert.True(Slipway.That().HaveName("LocalPlatform").Should().HaveDependencyOn("Slipway.Engine").GetResult().IsSuccessful);
         Assert.False(Slipway.That().HaveName("LocalPlatform").ShouldNot().HaveDependencyOn("Slipway.Edge").GetResult().IsSuccessful);
-        foreach (var layer in new[] { "Slipway.Engine", "Slipway.Cloud", "Slipway.Source", "Slipway.Edge", "Slipway.Pipeline", "Slipway.Cli", "Slipway.Configuration" })
+        foreach (var layer in new[] { "Slipway.Engine", "Slipway.Cloud", "Slipway.Source", "Slipway.Edge", "Slipway.EdgeControl", "Slipway.Pipeline", "Slipway.Cli", "Slipway.Configuration", "Slipway.Platforms.Aws.Shared" })
             Assert.NotEmpty(Slipway.That().ResideInNamespace(layer).GetTypes());
+        Assert.Contains(Slipway.That().ResideInNamespaceMatching(@"^Slipway\.Edge$").GetTypes(), t => t.Name == "EdgeServer");
     }
 
     [Theory]
@@ -32,14 +33,19 @@ public sealed class LayeringTests
     [InlineData("Slipway.Source")]
     public void Clients_depend_on_nothing_above_them(string client) =>
         Holds(Slipway.That().ResideInNamespace(client).ShouldNot()
-            .HaveDependencyOnAny("Slipway.Cli", "Slipway.Pipeline", "Slipway.Platforms", "Slipway.Edge", "Slipway.Diagnostics", "Slipway.History"),
+            .HaveDependencyOnAny("Slipway.Cli", "Slipway.Pipeline", "Slipway.Platforms", "Slipway.Edge", "Slipway.EdgeControl", "Slipway.Diagnostics", "Slipway.History"),
             $"{client} reaches above itself");
 
     [Fact]
     public void The_edge_server_depends_on_no_cli_pipeline_or_platform_code() =>
-        Holds(Slipway.That().ResideInNamespace("Slipway.Edge").ShouldNot()
+        Holds(Slipway.That().ResideInNamespaceMatching(@"^Slipway\.Edge$").ShouldNot()
             .HaveDependencyOnAny("Slipway.Cli", "Slipway.Pipeline", "Slipway.Platforms", "Slipway.Cloud", "Slipway.Configuration"),
             "the edge reaches into the deploy side");
+
+    [Fact]
+    public void The_edge_server_knows_nothing_of_the_cli_side_that_starts_it_and_talks_to_it() =>
+        Holds(Slipway.That().ResideInNamespaceMatching(@"^Slipway\.Edge$").ShouldNot().HaveDependencyOn("Slipway.EdgeControl"),
+            "the edge server reaches its own client");
 
     [Fact]
     public void The_pipeline_depends_on_no_concrete_platform_or_client() =>
@@ -52,6 +58,12 @@ public sealed class LayeringTests
         Holds(Slipway.That().ResideInNamespace("Slipway.Cli").ShouldNot()
             .HaveDependencyOnAny("Slipway.Engine", "Slipway.Cloud", "Slipway.Platforms.Local", "Slipway.Platforms.Aws"),
             "the CLI reaches past the platforms");
+
+    [Fact]
+    public void The_pipeline_reaches_the_shared_lock_and_history_only_through_their_interfaces() =>
+        Holds(Slipway.That().ResideInNamespace("Slipway.Pipeline").Or().ResideInNamespace("Slipway.Cli").ShouldNot()
+            .HaveDependencyOnAny("Slipway.Platforms.Aws.Shared", "Slipway.History.SqliteReleaseLog"),
+            "run policy knows where runs are locked or recorded");
 
     [Fact]
     public void Configuration_and_common_depend_on_no_layer_above() =>

@@ -1,6 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Slipway.Edge;
+using Slipway.EdgeControl;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;

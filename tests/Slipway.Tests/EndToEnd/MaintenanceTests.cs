@@ -1,4 +1,5 @@
 using System.Net;
+using Slipway.EdgeControl;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.EndToEnd;
@@ -32,7 +33,7 @@ public sealed class MaintenanceTests
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = app.Repo.Commit("v2");
         Assert.Equal(0, (await app.RunAsync("up", "--no-check")).ExitCode);
-        using (var edge = new Slipway.Edge.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(app.Cli.StateDirectory, "edge"))))
+        using (var edge = new Slipway.EdgeControl.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(app.Cli.StateDirectory, "edge"))))
             await edge.ShutdownAsync(CancellationToken.None); // a clean stop: its supervisor does not restart it
         await Eventually.WaitUntilAsync(async () => await app.EdgeInfoAsync() is null, TimeSpan.FromSeconds(30), "the edge stopped");
         Assert.Equal(0, (await other.RunAsync("up")).ExitCode); // starts the edge again

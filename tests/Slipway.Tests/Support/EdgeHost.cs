@@ -1,5 +1,6 @@
 using System.Net;
 using Slipway.Edge;
+using Slipway.EdgeControl;
 
 namespace Slipway.Tests.Support;
 

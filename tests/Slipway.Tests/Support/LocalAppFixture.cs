@@ -63,13 +63,13 @@ public sealed class LocalApp : IAsyncDisposable
 
     public async Task<Slipway.Edge.RouteStatus?> RouteAsync()
     {
-        using var client = new Slipway.Edge.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
+        using var client = new Slipway.EdgeControl.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
         return await client.InfoAsync(CancellationToken.None) is null ? null : await client.RouteAsync(Name, CancellationToken.None);
     }
 
     public async Task<Slipway.Edge.EdgeInfo?> EdgeInfoAsync()
     {
-        using var client = new Slipway.Edge.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
+        using var client = new Slipway.EdgeControl.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
         return await client.InfoAsync(CancellationToken.None);
     }
 

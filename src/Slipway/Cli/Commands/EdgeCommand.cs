@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Slipway.Common;
 using Slipway.Edge;
+using Slipway.EdgeControl;
 
 namespace Slipway.Cli.Commands;
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Reflection;
 using Slipway.Common;
+using Slipway.Edge;
 
-namespace Slipway.Edge;
+namespace Slipway.EdgeControl;
 
 /// <summary>
 /// Starts the edge as a detached process of its own (new session, output to its log file) when none answers,

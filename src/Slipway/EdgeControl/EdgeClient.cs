@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Net;
 using System.Text.Json;
+using Slipway.Edge;
 using Slipway.Engine;
 
-namespace Slipway.Edge;
+namespace Slipway.EdgeControl;
 
 /// <summary>The edge's typed control client, over its unix socket.</summary>
 public sealed class EdgeClient : IDisposable

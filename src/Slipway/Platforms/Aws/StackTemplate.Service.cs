@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Slipway.Configuration;
+
+namespace Slipway.Platforms.Aws;
+
+/// <summary>The ECS service and what it runs with: its task definition, deployment under the circuit breaker, and the secrets its tasks may read.</summary>
+public static partial class StackTemplate
+{
+    private static IEnumerable<(string, JsonObject)> Service(AppManifest app, JsonObject? release)
+    {
+        if (release is null) yield break;
+        yield return ("TaskDefinition", release);
+        var properties = new JsonObject
+        {
+            ["Cluster"] = Ref("Cluster"),
+            ["ServiceName"] = ServiceName(app),
+            ["TaskDefinition"] = Ref("TaskDefinition"),
+            ["LaunchType"] = "FARGATE",
+            ["HealthCheckGracePeriodSeconds"] = (int)Math.Ceiling(app.HealthCheck.StartPeriod.TotalSeconds),
+            ["DeploymentConfiguration"] = new JsonObject
+            {
+                ["MinimumHealthyPercent"] = 100, ["MaximumPercent"] = 200,
+                ["DeploymentCircuitBreaker"] = new JsonObject { ["Enable"] = true, ["Rollback"] = true },
+            },
+            ["NetworkConfiguration"] = new JsonObject
+            {
+                ["AwsvpcConfiguration"] = new JsonObject
+                {
+                    ["AssignPublicIp"] = app.Aws.PrivateSubnets ? "DISABLED" : "ENABLED",
+                    ["Subnets"] = TaskSubnets(app),
+                    ["SecurityGroups"] = new JsonArray(Ref("TaskSecurityGroup")),
+                },
+            },
+            ["LoadBalancers"] = new JsonArray(new JsonObject
+            {
+                ["ContainerName"] = ContainerName(app), ["ContainerPort"] = app.Port, ["TargetGroupArn"] = Ref("TargetGroup"),
+            }),
+        };
+        if (app.Aws.Autoscaling is null) properties["DesiredCount"] = app.Replicas;
+        var service = Resource("AWS::ECS::Service", properties, ServiceDependencies(app));
+        // The release it runs, readable in the template; also a change of the service's own definition for an
+        // emulator that does not follow a replaced task definition's Ref (moto).
+        service["Metadata"] = new JsonObject { [VersionKey] = ReleaseOf(release)?.Version };
+        yield return ("Service", service);
+        foreach (var scaling in Autoscaling(app)) yield return scaling;
+    }
+
+    /// <summary>
+    /// What the service needs before its tasks can start and be reached, which no Ref implies: the listener that
+    /// forwards to its target group, and in private subnets the routes or endpoints that reach ECR and CloudWatch.
+    /// </summary>
+    private static string[] ServiceDependencies(AppManifest app)
+    {
+        var dependencies = new List<string> { app.Aws.CertificateArn is null ? "HttpListener" : "HttpsListener" };
+        if (app.Aws is { PrivateSubnets: true, ExistingVpc: null })
+        {
+            dependencies.AddRange(["PrivateSubnet1Routes", "PrivateSubnet2Routes"]);
+            dependencies.AddRange(app.Aws.Egress == EgressMode.Nat
+                ? ["PrivateDefaultRoute1", "PrivateDefaultRoute2"]
+                : EndpointServices(app.Secrets.Count > 0).Select(e => e.Name).Append("S3Endpoint"));
+        }
+        return [.. dependencies];
+    }
+
+    /// <summary>
+    /// Whether tasks read secrets: the manifest's, or the serving release's (kept until a release without them
+    /// replaces it, so that an infrastructure change never stops a serving release from starting tasks).
+    /// </summary>
+    private static bool ReadsSecrets(AppManifest app, JsonObject? release) =>
+        app.Secrets.Count > 0 || release?["Properties"]?["ContainerDefinitions"]?.AsArray().Any(c => c?["Secrets"] is not null) == true;
+
+    /// <summary>Lets ECS read the app's secret parameters (and nothing else) when it starts a task.</summary>
+    private static JsonArray SecretsPolicy(AppManifest app, JsonObject? release) => !ReadsSecrets(app, release) ? [] : new JsonArray(new JsonObject
+    {
+        ["PolicyName"] = "read-secrets",
+        ["PolicyDocument"] = new JsonObject
+        {
+            ["Version"] = "2012-10-17",
+            ["Statement"] = new JsonArray(new JsonObject
+            {
+                ["Effect"] = "Allow", ["Action"] = new JsonArray("ssm:GetParameters"),
+                ["Resource"] = new JsonObject { ["Fn::Sub"] = $"arn:aws:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/slipway/{app.App}/*" },
+            }),
+        },
+    });
+}

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Slipway.Build;
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Edge;
+using Slipway.EdgeControl;
+using Slipway.Engine;
+using Slipway.Output;
+
+namespace Slipway.Platforms.Local;
+
+/// <summary>
+/// A release rolled out through the edge: new replicas started on ports of their own, gated on health by the
+/// edge while their containers are watched for a crash, cut over atomically, the old ones drained and removed.
+/// Replicas that never took traffic are discarded whatever went wrong.
+/// </summary>
+internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalImages images, TimeProvider time)
+{
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+
+    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
+        CancellationToken ct)
+    {
+        var environment = ReleaseContainers.Environment(app, version);
+        var current = await edge.RouteAsync(app.App, ct);
+        await RemoveUnroutedAsync(app, current, log, ct);
+
+        if ((app.User ?? await engine.ImageUserAsync(ImageBuilder.ImageReference(app.App, version), ct)) is "" or "root" or "0" or "0:0")
+            log.Warn("the replicas run as root: add a USER line to the Dockerfile, or set user: in the manifest (e.g. \"65534:65534\"), so that a compromised app is not root in its container");
+        await engine.EnsureNetworkAsync(ReleaseContainers.NetworkName(app), Labels.ForApp(app.App), ct);
+        var clock = Stopwatch.StartNew();
+        var rolloutStarted = time.GetUtcNow() - TimeSpan.FromSeconds(1); // the engine's events have whole-second precision here
+        var created = new ConcurrentBag<string>();
+        try
+        {
+            var labels = new Dictionary<string, string>(Labels.ForRelease(app, version))
+            {
+                [Labels.Fingerprint] = ReleaseFingerprint.Of(app, version),
+            };
+            var started = await Task.WhenAll(Enumerable.Range(1, app.Replicas).Select(async index =>
+            {
+                var name = $"{app.App}-{version}-{index}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4]}";
+                var (id, port) = await StartOnFreePortAsync(ReleaseContainers.Spec(app, version, name, labels, environment), created, ct);
+                log.Info($"replica {name} started on 127.0.0.1:{port}");
+                return (Id: id, Target: new EdgeTarget(name, $"http://127.0.0.1:{port}"));
+            }));
+
+            await beforeCutover(ct);
+            var outcome = await DeployThroughEdgeAsync(app, version, started, rolloutStarted, ct);
+            log.Info($"cut over to {version} {Duration.Format(clock.Elapsed)} after the first replica was created; old replicas drained");
+            await StopAsync(current?.Targets.Select(t => t.Id) ?? [], log, ct);
+            await images.PruneAsync(app, version, current?.Route.Version, ct);
+            return new RolloutReport(version, outcome.PreviousVersion, started.Length, outcome.DrainTimedOut);
+        }
+        catch
+        {
+            // Whatever went wrong (rejected, crashed, cancelled), replicas that never took traffic go away.
+            await DiscardAsync(app, created, CancellationToken.None);
+            throw;
+        }
+    }
+
+    public async Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct) =>
+        await RemoveUnroutedAsync(app, await edge.RouteAsync(app.App, ct), log, ct);
+
+    private async Task<DeployOutcome> DeployThroughEdgeAsync(AppManifest app, string version,
+        IReadOnlyList<(string Id, EdgeTarget Target)> started, DateTimeOffset since, CancellationToken ct)
+    {
+        var health = app.HealthCheck;
+        var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, started.Select(s => s.Target).ToList(),
+            new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
+            health.StartPeriod, app.Drain);
+
+        // The edge gates on HTTP health; meanwhile watch the containers, so a crash fails fast instead of at the timeout.
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var deploy = edge.DeployAsync(app.App, args, watch.Token);
+        var crashed = WatchForExitAsync(started.Select(s => s.Id).ToList(), since, watch.Token);
+        var first = await Task.WhenAny(deploy, crashed);
+        if (first == crashed && await crashed is var (dead, exitCode))
+        {
+            await watch.CancelAsync();
+            try { await deploy; } catch (Exception) { /* the edge was told to abandon the release */ }
+            // A swap completes once begun; if it did, the new release serves and the crash is the normal kind a
+            // restart policy handles. Otherwise reject the release.
+            var route = await edge.RouteAsync(app.App, CancellationToken.None);
+            if (route?.Route.Version != version || route.Targets.All(t => started.All(s => s.Target.Id != t.Id)))
+                throw await RejectedAsync(dead.Id,
+                    $"replica {dead.Name} exited with code {exitCode}{(dead.OomKilled ? " (out of memory)" : "")} before becoming healthy",
+                    RejectionHints.Crashed(app, dead.OomKilled), ct);
+        }
+        await watch.CancelAsync();
+        try
+        {
+            return await deploy;
+        }
+        catch (EdgeRequestException e) when (e.Error.Error == EdgeErrors.TargetFailedToBecomeHealthy)
+        {
+            var failures = e.Error.Targets ?? [];
+            var firstFailure = failures.FirstOrDefault();
+            var replica = started.FirstOrDefault(s => s.Target.Id == firstFailure?.Id);
+            var lines = failures.Select(f => $"replica {f.Id}: {f.Describe(app.HealthCheck.Path, app.HealthCheck.StartPeriod)}");
+            throw await RejectedAsync(replica.Id ?? started[0].Id,
+                $"{failures.Count} of {started.Count} new replica(s) did not become healthy within {Duration.Format(app.HealthCheck.StartPeriod)}"
+                + string.Concat(lines.Select(l => Environment.NewLine + "  " + l)),
+                RejectionHints.For(app, firstFailure?.Outcome), ct);
+        }
+        catch (EdgeRequestException e) when (e.Error.Error is EdgeErrors.PortInUse or EdgeErrors.HostInUse)
+        {
+            throw new SlipwayException(ErrorCode.PortInUse, $"edge: {e.Error.Message}",
+                "choose another edge.port or edge.host in the manifest");
+        }
+    }
+
+    /// <summary>The first replica to die since the rollout began, with the code it exited with.</summary>
+    private async Task<(ContainerDetails Details, int ExitCode)?> WatchForExitAsync(IReadOnlyList<string> ids, DateTimeOffset since,
+        CancellationToken ct)
+    {
+        try
+        {
+            var (exited, code) = await engine.WaitForFirstDeathAsync(ids, since, ct);
+            var details = await engine.InspectContainerAsync(exited, ct);
+            return details is null ? null : (details, code);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<SlipwayException> RejectedAsync(string containerId, string reason, string hint, CancellationToken ct)
+    {
+        // Stop it first: a crashing replica keeps being restarted, and its log keeps moving.
+        await engine.StopContainerAsync(containerId, TimeSpan.Zero, ct);
+        var excerpt = LogExcerpt.Of(await engine.LogTailAsync(containerId, 1000, ct));
+        var text = new System.Text.StringBuilder($"release rejected: {reason}{Environment.NewLine}  the previous release keeps serving");
+        if (excerpt.FirstError.Count > 0)
+        {
+            text.Append($"{Environment.NewLine}  first error in its log:");
+            foreach (var line in excerpt.FirstError) text.Append($"{Environment.NewLine}    {line}");
+        }
+        text.Append($"{Environment.NewLine}  last log lines:");
+        if (excerpt.Tail.Count == 0) text.Append($"{Environment.NewLine}    (the replica wrote no log lines)");
+        foreach (var line in excerpt.Tail) text.Append($"{Environment.NewLine}    {line}");
+        return new SlipwayException(ErrorCode.ReleaseUnhealthy, text.ToString(), hint);
+    }
+
+    /// <summary>Containers of the app that the edge does not route to are leftovers of a failed or killed run.</summary>
+    private async Task<int> RemoveUnroutedAsync(AppManifest app, RouteStatus? current, IStageLog log, CancellationToken ct)
+    {
+        var routed = current?.Targets.Select(t => t.Id).ToHashSet() ?? [];
+        var removed = 0;
+        foreach (var container in await engine.ListContainersAsync(Labels.ForApp(app.App), ct))
+        {
+            if (routed.Contains(container.Name)) continue;
+            log.Info($"removing leftover replica {container.Name} (not routed)");
+            await engine.RemoveContainerAsync(container.Id, ct);
+            removed++;
+        }
+        return removed;
+    }
+
+    private async Task StopAsync(IEnumerable<string> names, IStageLog log, CancellationToken ct)
+    {
+        await Task.WhenAll(names.Select(async name =>
+        {
+            await engine.StopContainerAsync(name, StopGrace, ct);
+            await engine.RemoveContainerAsync(name, ct);
+            log.Info($"replica {name} drained and removed");
+        }));
+    }
+
+    private async Task DiscardAsync(AppManifest app, IEnumerable<string> ids, CancellationToken ct)
+    {
+        var route = await edge.RouteAsync(app.App, ct);
+        var routed = route?.Targets.Select(t => t.Id).ToHashSet() ?? [];
+        foreach (var id in ids)
+        {
+            var details = await engine.InspectContainerAsync(id, ct);
+            if (details is not null && !routed.Contains(details.Name))
+                await engine.RemoveContainerAsync(id, ct);
+        }
+    }
+
+    /// <summary>
+    /// Creates and starts a replica on a host port chosen here rather than by the engine, so the port survives
+    /// an engine restart and the edge's route stays valid. A port taken in between is retried with another.
+    /// </summary>
+    private async Task<(string Id, int Port)> StartOnFreePortAsync(ContainerSpec spec, ConcurrentBag<string> created, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = Ports.FreeLoopbackPort();
+            var id = await engine.CreateContainerAsync(spec with { HostPort = port }, ct);
+            created.Add(id);
+            try
+            {
+                await engine.StartContainerAsync(id, ct);
+                return (id, port);
+            }
+            catch (EngineApiException e) when (DockerEngine.IsPortConflict(e) && attempt < 5)
+            {
+                await engine.RemoveContainerAsync(id, ct);
+            }
+        }
+    }
+
+}
