@@ -1,14 +1,21 @@
 using Slipway.Common;
 using Slipway.Configuration;
+using Slipway.History;
 using Slipway.Output;
 using Slipway.Platforms;
 
 namespace Slipway.Pipeline;
 
 /// <summary>Removes everything an app owns on a platform; safe to run again.</summary>
-public sealed class DestroyPipeline(IPlatform platform, AppLocker locker, Reporter reporter)
+public sealed class DestroyPipeline(IPlatform platform, AppLocker locker, ReleaseHistory history, Reporter reporter)
 {
-    public async Task<DestroyReport> RunAsync(AppManifest app, CancellationToken ct)
+    /// <summary>One recorded destroy; an unreadable history is a warning here, never a reason to keep what the user wants gone.</summary>
+    public Task<DestroyReport> RunAsync(AppManifest app, CancellationToken ct) =>
+        history.RecordAsync(app.App, app.Environment.Name, platform.Name, "destroy", () => RunRecordedAsync(app, ct),
+            r => (r.Problems.Count == 0 ? "succeeded" : "incomplete", null, null), ct,
+            whenUnreadable: problem => reporter.Line($"warning: {problem}"));
+
+    private async Task<DestroyReport> RunRecordedAsync(AppManifest app, CancellationToken ct)
     {
         await using var appLock = await locker.AcquireAsync(app.App, ct);
         var report = await reporter.StageAsync("destroy", async log =>

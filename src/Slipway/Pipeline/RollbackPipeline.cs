@@ -1,5 +1,6 @@
 using Slipway.Common;
 using Slipway.Configuration;
+using Slipway.History;
 using Slipway.Output;
 using Slipway.Platforms;
 
@@ -8,12 +9,20 @@ namespace Slipway.Pipeline;
 public sealed record RollbackResult(string App, string Version, string? PreviousVersion, Uri Url, string? ServingVersion);
 
 /// <summary>Back to the previous (or a named) release, with the same health-gated cut-over as a deploy and no build.</summary>
-public sealed class RollbackPipeline(IPlatform platform, AppLocker locker, Reporter reporter, TimeProvider time)
+public sealed class RollbackPipeline(IPlatform platform, AppLocker locker, ReleaseHistory history, Reporter reporter, TimeProvider time)
 {
-    /// <param name="recent">Versions that served, newest first (from the release history): the default target is the newest of them still available.</param>
-    public async Task<RollbackResult> RunAsync(AppManifest app, string? version, IReadOnlyList<string> recent, bool check, CancellationToken ct)
+    /// <summary>
+    /// One recorded rollback. Without a version, the target is the newest release that served before (from the
+    /// release history, shared by every machine on aws) and is still available.
+    /// </summary>
+    public Task<RollbackResult> RunAsync(AppManifest app, string? version, bool check, CancellationToken ct) =>
+        history.RecordAsync(app.App, app.Environment.Name, platform.Name, "rollback", () => RunRecordedAsync(app, version, check, ct),
+            r => ("succeeded", r.Version, r.PreviousVersion), ct);
+
+    private async Task<RollbackResult> RunRecordedAsync(AppManifest app, string? version, bool check, CancellationToken ct)
     {
         await using var appLock = await locker.AcquireAsync(app.App, ct);
+        var recent = RollbackTarget.Served(await history.ListAsync(app.App, app.Environment.Name, 100, ct));
         var stages = new Stages(platform, reporter, time);
         var status = await platform.GetStatusAsync(app, ct);
         var available = await platform.AvailableVersionsAsync(app, ct);

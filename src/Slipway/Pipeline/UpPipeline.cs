@@ -1,5 +1,6 @@
 using Slipway.Common;
 using Slipway.Configuration;
+using Slipway.History;
 using Slipway.Output;
 using Slipway.Platforms;
 using Slipway.Source;
@@ -18,7 +19,7 @@ public sealed record UpResult(string App, string Platform, string Version, strin
 /// nothing changed returns quickly and changes nothing. The source is resolved first so that a bad ref or
 /// repository is reported before anything is started.
 /// </summary>
-public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLocker locker, Reporter reporter, TimeProvider time)
+public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLocker locker, ReleaseHistory history, Reporter reporter, TimeProvider time)
 {
     /// <summary>The inputs a build and a rollout need, checked before anything is locked, recorded or changed.</summary>
     public void CheckInputs(AppManifest app)
@@ -30,9 +31,16 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
                 "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");
     }
 
-    public async Task<UpResult> RunAsync(AppManifest app, UpOptions options, CancellationToken ct)
+    /// <summary>Checks the inputs, then runs the deploy as one recorded run: succeeded, "no change", or failed with its error.</summary>
+    public Task<UpResult> RunAsync(AppManifest app, UpOptions options, CancellationToken ct)
     {
-        CheckInputs(app);
+        CheckInputs(app); // bad input is not a deploy: nothing is locked or recorded
+        return history.RecordAsync(app.App, app.Environment.Name, platform.Name, "deploy", () => RunRecordedAsync(app, options, ct),
+            r => (r.Changed ? "succeeded" : "no change", r.Version, r.PreviousVersion), ct);
+    }
+
+    private async Task<UpResult> RunRecordedAsync(AppManifest app, UpOptions options, CancellationToken ct)
+    {
         await using var appLock = await locker.AcquireAsync(app.App, ct);
         try
         {

@@ -8,11 +8,12 @@ using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Pipeline;
 
-/// <summary>The run policy of up, against an in-memory platform, a real git repository and a fake clock.</summary>
+/// <summary>The run policy of up, rollback and destroy, against an in-memory platform and release log, a real git repository and a fake clock.</summary>
 public sealed class UpPipelineTests : IDisposable
 {
     private readonly TempDirectory _dir = new("slipway-pipeline");
     private readonly InMemoryPlatform _platform = new();
+    private readonly InMemoryReleaseLog _log = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero));
     private readonly StringWriter _output = new();
     private readonly GitRepo _repo;
@@ -28,12 +29,89 @@ public sealed class UpPipelineTests : IDisposable
         _app = ManifestLoader.Parse("app: shop\nsource:\n  path: repo\n  subdirectory: app\n", Path.Combine(_dir.Path, "slipway.yaml"));
     }
 
-    private Task<UpResult> UpAsync(bool force = false)
+    private StateDirectory State => new(Path.Combine(_dir.Path, "state"));
+    private Reporter Reporter => new(_output, color: false);
+    private AppLocker Locker => new(new FileDeployLock(State, "shop", "local"), wait: false, Reporter);
+    private Slipway.History.ReleaseHistory History => new(_log, _time);
+
+    private Task<UpResult> UpAsync(bool force = false) =>
+        new UpPipeline(_platform, new SourceResolver(new Git(), State.Sources), Locker, History, Reporter, _time)
+            .RunAsync(_app, new UpOptions(Check: false, Force: force), Ct);
+
+    private string Commit(string text)
     {
-        var state = new StateDirectory(Path.Combine(_dir.Path, "state"));
-        var reporter = new Reporter(_output, color: false);
-        var pipeline = new UpPipeline(_platform, new SourceResolver(new Git(), state.Sources), new AppLocker(new FileDeployLock(state, "shop", "local"), wait: false, reporter), reporter, _time);
-        return pipeline.RunAsync(_app, new UpOptions(Check: false, Force: force), Ct);
+        _repo.Write("app/app.py", text);
+        _repo.Commit(text);
+        return _repo.Run("rev-parse", "--short=7", "HEAD").Trim();
+    }
+
+    [Fact]
+    public async Task Every_up_is_recorded_with_its_versions_a_repeat_as_no_change_and_a_failure_with_its_error()
+    {
+        var first = await UpAsync();
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await UpAsync();
+        var second = Commit("print('v2')");
+        _platform.FailBuild = true;
+        await Assert.ThrowsAsync<SlipwayException>(() => UpAsync());
+
+        var records = _log.Records;
+        Assert.Equal(["succeeded", "no change", "failed"], records.Select(r => r.Result));
+        Assert.All(records, r => Assert.Equal(("shop", "local", "deploy"), (r.App, r.Environment, r.Action)));
+        Assert.Equal((first.Version, (string?)null), (records[0].Version, records[0].PreviousVersion));
+        Assert.Equal("build failed on purpose", records[2].Error);
+        Assert.Equal(_time.GetUtcNow(), records[2].StartedAt); // the injected clock, not the wall's
+    }
+
+    [Fact]
+    public async Task Bad_input_is_refused_before_anything_is_locked_or_recorded()
+    {
+        File.Delete(Path.Combine(_dir.Path, "Dockerfile"));
+
+        await Assert.ThrowsAsync<SlipwayException>(() => UpAsync());
+
+        Assert.Empty(_log.Records);
+        Assert.False(File.Exists(AppLock.PathOf(State, "shop", "local")));
+    }
+
+    [Fact]
+    public async Task A_rollback_goes_back_to_the_release_that_served_before_read_from_the_history_and_is_recorded()
+    {
+        var first = (await UpAsync()).Version;
+        var second = Commit("print('v2')");
+        await UpAsync();
+        _platform.Calls.Clear();
+
+        var rollback = await new RollbackPipeline(_platform, Locker, History, Reporter, _time).RunAsync(_app, version: null, check: false, Ct);
+
+        Assert.Equal((first, second), (rollback.Version, rollback.PreviousVersion));
+        Assert.Equal(["infrastructure", $"rollout {first}"], _platform.Calls); // no build
+        var last = _log.Records[^1];
+        Assert.Equal(("rollback", "succeeded", first, second), (last.Action, last.Result, last.Version, last.PreviousVersion));
+    }
+
+    [Fact]
+    public async Task A_destroy_is_recorded_and_an_unwritable_history_only_warns()
+    {
+        await UpAsync();
+
+        await new DestroyPipeline(_platform, Locker, History, Reporter).RunAsync(_app, Ct);
+        Assert.Equal(("destroy", "succeeded"), (_log.Records[^1].Action, _log.Records[^1].Result));
+
+        await UpAsync();
+        var broken = new Slipway.History.ReleaseHistory(new UnwritableLog(), _time);
+        var report = await new DestroyPipeline(_platform, Locker, broken, Reporter).RunAsync(_app, Ct);
+        Assert.Empty(report.Problems);
+        Assert.Contains("warning: the release history nowhere cannot be written (disk on fire): this destroy is not recorded", _output.ToString());
+    }
+
+    private sealed class UnwritableLog : Slipway.History.IReleaseLog
+    {
+        public string Location => "nowhere";
+        public Task<long> StartAsync(Slipway.History.RunStart run, CancellationToken ct) => throw new IOException("disk on fire");
+        public Task CompleteAsync(long id, Slipway.History.RunEnd end, CancellationToken ct) => throw new IOException("disk on fire");
+        public Task<IReadOnlyList<Slipway.History.ReleaseRecord>> ListAsync(string app, string environment, int limit, CancellationToken ct) =>
+            throw new IOException("disk on fire");
     }
 
     [Fact]
@@ -71,8 +149,7 @@ public sealed class UpPipelineTests : IDisposable
     {
         await UpAsync();
         var serving = _platform.Serving;
-        _repo.Write("app/app.py", "print('v2')");
-        _repo.Commit("v2");
+        Commit("print('v2')");
         _platform.FailBuild = true;
         _platform.Calls.Clear();
 

@@ -24,11 +24,8 @@ public static class DestroyCommand
                     $"destroy of {app} ({context.Environment}) removes it and everything it owns.", app, "pass --yes to confirm from a script"))
                 throw new SlipwayException(ErrorCode.ConfirmationRequired, "destroy cancelled: the name did not match", $"type {app} exactly, or pass --yes");
             context.Reporter.Header($"slipway destroy {app} ({context.Environment})");
-            var pipeline = new DestroyPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.Reporter);
-            var report = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "destroy",
-                () => pipeline.RunAsync(context.App, ct),
-                r => (r.Problems.Count == 0 ? "succeeded" : "incomplete", null, null), ct,
-                whenUnreadable: problem => context.Reporter.Line($"warning: {problem}"));
+            var pipeline = new DestroyPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.History, context.Reporter);
+            var report = await pipeline.RunAsync(context.App, ct);
             if (parse.GetValue(json)) CommandContext.WriteJson(report);
             return report.Problems.Count == 0 ? 0 : ErrorCodeExtensions.OperationFailed;
         }));

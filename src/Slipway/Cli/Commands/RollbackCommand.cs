@@ -26,11 +26,8 @@ public static class RollbackCommand
         {
             context.ConfirmProtected("roll back", parse.GetValue(yes));
             context.Reporter.Header($"slipway rollback {context.App.App} ({context.Environment})");
-            var pipeline = new RollbackPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.Reporter, context.Time);
-            var recent = RollbackTarget.Served(await context.History.ListAsync(context.App.App, context.Environment, 100, ct));
-            var result = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "rollback",
-                () => pipeline.RunAsync(context.App, parse.GetValue(version), recent, check: !parse.GetValue(noCheck), ct),
-                r => ("succeeded", r.Version, r.PreviousVersion), ct);
+            var pipeline = new RollbackPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.History, context.Reporter, context.Time);
+            var result = await pipeline.RunAsync(context.App, parse.GetValue(version), check: !parse.GetValue(noCheck), ct);
             if (parse.GetValue(json)) CommandContext.WriteJson(result);
             else Console.Out.WriteLine(result.Url);
             return 0;

@@ -22,11 +22,9 @@ public static class UpCommand
         {
             context.ConfirmProtected("deploy", parse.GetValue(yes));
             context.Reporter.Header($"slipway up {context.App.App} ({context.Environment})");
-            var pipeline = new UpPipeline(context.Platform, context.Sources, context.Locker(!parse.GetValue(noWait)), context.Reporter, context.Time);
-            pipeline.CheckInputs(context.App); // bad input is not a deploy: nothing is locked or recorded
-            var result = await context.History.RecordAsync(context.App.App, context.Environment, context.Platform.Name, "deploy",
-                () => pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck), Force: parse.GetValue(force)), ct),
-                r => (r.Changed ? "succeeded" : "no change", r.Version, r.PreviousVersion), ct);
+            var pipeline = new UpPipeline(context.Platform, context.Sources, context.Locker(!parse.GetValue(noWait)), context.History,
+                context.Reporter, context.Time);
+            var result = await pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck), Force: parse.GetValue(force)), ct);
             if (parse.GetValue(json)) CommandContext.WriteJson(result);
             else Console.Out.WriteLine(result.Url);
             return 0;
