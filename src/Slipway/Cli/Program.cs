@@ -25,6 +25,7 @@ public static class Program
     /// <summary>Every command and its options; the tests walk it, so no command goes without --help.</summary>
     public static RootCommand CreateRoot() => new RootCommand("Slipway: deploy any containerised web app from git, with zero-downtime rollouts, locally or on AWS.")
         {
+            InitCommand.Create(),
             UpCommand.Create(),
             PlanCommand.Create(),
             StatusCommand.Create(),
@@ -40,5 +41,6 @@ public static class Program
             ExecCommand.Create(),
             MaintenanceCommand.Create(),
             EdgeCommand.Create(),
+            CompletionCommand.Create(),
         };
 }

@@ -67,6 +67,9 @@ public sealed class BadInputTests
                 ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9", ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing",
                 ["AWS_REGION"] = "us-east-1", ["AWS_EC2_METADATA_DISABLED"] = "true",
             }),
+        new Case("init of a missing folder", 2, "init: /nonexistent/shop is not a folder", _ => ["init", "/nonexistent/shop"]),
+        new Case("init with a bad edge port", 2, "--edge-port: 0 is not a port", app => ["init", Path.GetDirectoryName(app.ManifestPath)!, "--edge-port", "0"]),
+        new Case("completion for an unknown shell", 2, "completion: \"tcsh\" is not a shell slipway completes", _ => ["completion", "tcsh"]),
         new Case("exec without a command", 2, "exec: no command was given", app => ["exec", "-f", app.ManifestPath]),
         new Case("exec with nothing running", 2, "no replica of", app => ["exec", "-f", app.ManifestPath, "--", "true"]),
         new Case("maintenance with nothing deployed", 2, "is not served here: there is nothing to put in or out of maintenance", _ => ["maintenance", "on"]),
@@ -155,7 +158,7 @@ public sealed class BadInputTests
     {
         await using var app = new LocalApp("bad");
         var args = bad.Setup(app);
-        if (!args.Contains("-f") && !args.Contains("-m")) args = [.. args, "-f", app.ManifestPath];
+        if (!args.Contains("-f") && !args.Contains("-m") && args[0] is not ("init" or "completion")) args = [.. args, "-f", app.ManifestPath]; // the two need no manifest
 
         var result = await app.Cli.RunAsync(args, bad.Env, TestContext.Current.CancellationToken);
 
