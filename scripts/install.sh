@@ -26,6 +26,7 @@ mkdir -p "$LOG_DIR" "$CACHE_DIR"
 # ---------------------------------------------------------------- packages
 pkgs=(debootstrap curl ca-certificates git util-linux)
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(docker-registry)   # the image registry the aws tests push to (moto serves none)
+[ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(chromium)          # the headless browser the dashboard's tests drive
 [ "$ENGINE" = docker ] && pkgs+=(docker.io)
 [ "$ENGINE" = podman ] && pkgs+=(podman runc)
 [ "${WITH_BENCH:-0}" = 1 ] && pkgs+=(wrk hyperfine haproxy nginx-light)

@@ -10,6 +10,8 @@ public static class Labels
     public const string Recipe = "slipway.recipe";
     /// <summary>Which manifest app and environment made the object: two of them may derive the same app name.</summary>
     public const string Owner = "slipway.owner";
+    /// <summary>The process a container runs when it is not the web one (a worker): it is never routed.</summary>
+    public const string Process = "slipway.process";
 
     public static IReadOnlyDictionary<string, string> ForApp(string app) => new Dictionary<string, string> { [App] = app };
 

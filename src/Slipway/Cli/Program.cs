@@ -41,6 +41,7 @@ public static class Program
             ExecCommand.Create(),
             MaintenanceCommand.Create(),
             EdgeCommand.Create(),
+            DashboardCommand.Create(),
             CompletionCommand.Create(),
         };
 }

@@ -26,6 +26,8 @@ public sealed record AppManifest
     public HooksSpec Hooks { get; init; } = new();
     /// <summary>A command run once per new version in the new image, before any new replica takes traffic (migrations); null: none.</summary>
     public ReleaseSpec? Release { get; init; }
+    /// <summary>Processes beside the web one (workers): the same image, env and secrets, no route and no port.</summary>
+    public IReadOnlyList<ProcessSpec> Processes { get; init; } = [];
     /// <summary>Where to announce deploys, rejections, rollbacks and destroys; null: nowhere.</summary>
     public NotifySpec? Notify { get; init; }
     /// <summary>The environment this manifest was loaded for, with its platform.</summary>
@@ -41,6 +43,13 @@ public sealed record AppManifest
 
 /// <summary>The release phase: <paramref name="Command"/> (a list, or one string run with <c>sh -c</c>) with a time limit.</summary>
 public sealed record ReleaseSpec(IReadOnlyList<string> Command, TimeSpan Timeout);
+
+/// <summary>
+/// A process of the release beside the web one: <paramref name="Command"/> in the same image, <paramref name="Replicas"/>
+/// of it. A new one is healthy once it has kept running for <paramref name="Healthy"/>, or, with a <paramref name="Check"/>,
+/// once that command succeeds inside it.
+/// </summary>
+public sealed record ProcessSpec(string Name, IReadOnlyList<string> Command, int Replicas, TimeSpan Healthy, IReadOnlyList<string>? Check);
 
 /// <summary>A webhook that receives a JSON event per deploy, rejection, rollback and destroy.</summary>
 /// <param name="Webhook">The URL; null when it is read from <paramref name="WebhookFromEnv"/> (it often holds a token).</param>

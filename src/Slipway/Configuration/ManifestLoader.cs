@@ -17,6 +17,9 @@ public static partial class ManifestLoader
     [GeneratedRegex("^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
     private static partial Regex AppNamePattern();
 
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,19}$")]
+    private static partial Regex ProcessNamePattern();
+
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvNamePattern();
 
@@ -102,6 +105,7 @@ public static partial class ManifestLoader
             Hooks = ReadHooks(reader.OptionalMapping("hooks")),
             Notify = ReadNotify(reader.OptionalMapping("notify")),
             Release = ReadRelease(reader.OptionalMapping("release")),
+            Processes = ReadProcesses(reader.OptionalMapping("processes")),
             User = ReadUser(reader),
             Environment = selected,
         };
@@ -337,6 +341,30 @@ public static partial class ManifestLoader
         var spec = new ReleaseSpec(command, reader.OptionalDuration("timeout", TimeSpan.FromSeconds(1), TimeSpan.FromHours(2)) ?? TimeSpan.FromMinutes(5));
         reader.RejectUnknownKeys();
         return spec;
+    }
+
+    private static IReadOnlyList<ProcessSpec> ReadProcesses(MappingReader? reader)
+    {
+        if (reader is null) return [];
+        var processes = new List<ProcessSpec>();
+        foreach (var (name, line) in reader.Keys().ToList())
+        {
+            if (!ProcessNamePattern().IsMatch(name) || name == "web")
+                throw Invalid(reader.File, line, $"processes.{name}", "is not a valid process name",
+                    "use 1-20 lowercase letters, digits and dashes, starting with a letter; web is the app itself");
+            var process = reader.OptionalMapping(name)
+                ?? throw Invalid(reader.File, line, $"processes.{name}", "needs a command", "e.g. worker: { command: \"python worker.py\" }");
+            var command = process.OptionalCommand("command") ?? [];
+            if (command.Count == 0 || command.All(string.IsNullOrWhiteSpace) || command[^1].Trim().Length == 0)
+                throw Invalid(reader.File, process.Line, $"processes.{name}.command", "is empty", "give the command the process runs, e.g. command: python worker.py");
+            var check = process.OptionalCommand("check");
+            if (check is not null && (check.Count == 0 || check[^1].Trim().Length == 0))
+                throw Invalid(reader.File, process.Line, $"processes.{name}.check", "is empty", "give a command that succeeds inside a healthy process, or remove check:");
+            processes.Add(new ProcessSpec(name, command, process.OptionalInt("replicas", 0, 100) ?? 1,
+                process.OptionalDuration("healthy", TimeSpan.Zero, TimeSpan.FromMinutes(10)) ?? TimeSpan.FromSeconds(10), check));
+            process.RejectUnknownKeys();
+        }
+        return processes;
     }
 
     private static NotifySpec? ReadNotify(MappingReader? reader)

@@ -4,7 +4,7 @@ using System.Text;
 namespace Slipway.Configuration;
 
 /// <summary>
-/// Identifies what a release runs beyond its image: port, environment, secrets, health check and, locally,
+/// Identifies what a release runs beyond its image: port, environment, secrets, health check, processes and, locally,
 /// the edge's port and host. A change to any of them makes <c>up</c> roll out again even when the code's
 /// version is unchanged: a rotated secret reaches the replicas. Secret values enter only through a slow,
 /// salted key derivation (<see cref="SecretDigest"/>), so the label cannot be turned back into a secret.
@@ -31,6 +31,9 @@ public static class ReleaseFingerprint
             text.Append("env:").Append(key).Append('=').Append(value).Append('\n');
         foreach (var (key, secret) in app.Secrets.OrderBy(e => e.Key, StringComparer.Ordinal))
             text.Append("secret:").Append(key).Append('=').Append(secret.FromEnv ?? secret.FromFile).Append('\n');
+        foreach (var process in app.Processes) // only when there are some: existing releases keep their fingerprint
+            text.Append("process:").Append(process.Name).Append('=').Append(string.Join('\0', process.Command)).Append('/')
+                .Append(process.Replicas).Append('/').Append(process.Healthy).Append('/').Append(string.Join('\0', process.Check ?? [])).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];
     }
 

@@ -77,6 +77,23 @@ public sealed class SqliteReleaseLog(StateDirectory state) : IReleaseLog
         await update.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Every app and environment with a recorded run, with the platform of its last one.</summary>
+    public async Task<IReadOnlyList<(string App, string Environment, string Platform)>> AppsAsync(CancellationToken ct)
+    {
+        if (!File.Exists(DatabasePath)) return [];
+        await using var connection = await OpenAsync(ct);
+        await using var query = connection.CreateCommand();
+        query.CommandText = """
+            SELECT app, environment, platform FROM releases r
+            WHERE id = (SELECT MAX(id) FROM releases WHERE app = r.app AND environment = r.environment)
+            ORDER BY app, environment;
+            """;
+        var apps = new List<(string, string, string)>();
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) apps.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        return apps;
+    }
+
     public async Task<IReadOnlyList<ReleaseRecord>> ListAsync(string app, string environment, int limit, CancellationToken ct)
     {
         if (!File.Exists(DatabasePath)) return [];

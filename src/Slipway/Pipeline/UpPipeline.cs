@@ -29,6 +29,9 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
         if (app.Release is not null && platform is not IReleasePhase)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"release: the {platform.Name} platform cannot run a release command yet",
                 "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");
+        if (app.Processes.Count > 0 && platform is not IWorkerProcesses)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"processes: the {platform.Name} platform cannot run worker processes yet",
+                "run them as a service of their own for now, or remove processes: for this environment");
     }
 
     /// <summary>Checks the inputs, then runs the deploy as one recorded run: succeeded, "no change", or failed with its error.</summary>

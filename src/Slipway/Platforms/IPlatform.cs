@@ -64,6 +64,9 @@ public interface IPlatform
 public sealed record AppStatus(string App, string Platform, Uri Url, string? Version, IReadOnlyList<ReplicaStatus> Replicas,
     DateTimeOffset? DeployedAt, string? Problem = null)
 {
+    /// <summary>The replicas of each process beside the web one (workers), by process name.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ReplicaStatus>> Processes { get; init; } = new Dictionary<string, IReadOnlyList<ReplicaStatus>>();
+
     public bool IsDeployed => Version is not null;
     public int HealthyReplicas => Replicas.Count(r => r.Health is "healthy" or "unknown");
 
@@ -87,6 +90,7 @@ public sealed record RolloutReport(string Version, string? PreviousVersion, int 
 
 public sealed record DestroyReport(IReadOnlyList<string> Removed, IReadOnlyList<string> Problems);
 
-public sealed record LogQuery(TimeSpan? Since = null, bool Follow = false, string? Version = null, int? Tail = null);
+/// <param name="Process">Only the containers of this process beside the web one (a worker); null: all of them.</param>
+public sealed record LogQuery(TimeSpan? Since = null, bool Follow = false, string? Version = null, int? Tail = null, string? Process = null);
 
 public sealed record LogLine(DateTimeOffset Time, string Replica, string Text);

@@ -22,7 +22,7 @@ public sealed class LayeringTests
         // Guards every rule below against passing vacuously (a namespace that matches nothing, a blind checker).
         Assert.True(Slipway.That().HaveName("LocalPlatform").Should().HaveDependencyOn("Slipway.Engine").GetResult().IsSuccessful);
         Assert.False(Slipway.That().HaveName("LocalPlatform").ShouldNot().HaveDependencyOn("Slipway.Edge").GetResult().IsSuccessful);
-        foreach (var layer in new[] { "Slipway.Engine", "Slipway.Cloud", "Slipway.Source", "Slipway.Edge", "Slipway.EdgeControl", "Slipway.Pipeline", "Slipway.Cli", "Slipway.Configuration", "Slipway.Platforms.Aws.Shared" })
+        foreach (var layer in new[] { "Slipway.Engine", "Slipway.Cloud", "Slipway.Source", "Slipway.Edge", "Slipway.EdgeControl", "Slipway.Pipeline", "Slipway.Cli", "Slipway.Configuration", "Slipway.Platforms.Aws.Shared", "Slipway.Init", "Slipway.Dashboard" })
             Assert.NotEmpty(Slipway.That().ResideInNamespace(layer).GetTypes());
         Assert.Contains(Slipway.That().ResideInNamespaceMatching(@"^Slipway\.Edge$").GetTypes(), t => t.Name == "EdgeServer");
     }
@@ -46,6 +46,12 @@ public sealed class LayeringTests
     public void The_edge_server_knows_nothing_of_the_cli_side_that_starts_it_and_talks_to_it() =>
         Holds(Slipway.That().ResideInNamespaceMatching(@"^Slipway\.Edge$").ShouldNot().HaveDependencyOn("Slipway.EdgeControl"),
             "the edge server reaches its own client");
+
+    [Fact]
+    public void Init_and_the_dashboard_change_nothing_deployed_they_reach_no_pipeline_platform_engine_or_cloud() =>
+        Holds(Slipway.That().ResideInNamespace("Slipway.Init").Or().ResideInNamespace("Slipway.Dashboard").ShouldNot()
+            .HaveDependencyOnAny("Slipway.Pipeline", "Slipway.Platforms", "Slipway.Engine", "Slipway.Cloud", "Slipway.Cli"),
+            "a read-only feature reaches what deploys");
 
     [Fact]
     public void The_pipeline_depends_on_no_concrete_platform_or_client() =>

@@ -34,7 +34,7 @@ public sealed class BadInputTests
     }
 
     /// <summary>
-    /// An AWS limit broken on the aws environment. The AWS endpoint is a closed port, so a call made before the
+    /// An AWS limit (or a feature the aws platform lacks) on the aws environment. The AWS endpoint is a closed port, so a call made before the
     /// manifest was refused would end with another error (and exit 1): nothing on AWS can have changed.
     /// </summary>
     private static Case Aws(string name, string message, string aws) =>
@@ -61,12 +61,13 @@ public sealed class BadInputTests
         new Case("run without a command", 2, "run: no command was given", app => ["run", "-f", app.ManifestPath]),
         new Case("run with nothing deployed", 2, "is not deployed here: there is no release to run the command in", app => ["run", "-f", app.ManifestPath, "--", "true"]),
         new Case("an empty release command", 2, "release.command: is empty", app => Append(app, "release:\n  command: ''\n")),
-        new Case("a release command on aws", 2, "release: the aws platform cannot run a release command yet",
-            app => [.. Append(app, "release:\n  command: flask db upgrade\n"), "-e", "aws"], new()
-            {
-                ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9", ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing",
-                ["AWS_REGION"] = "us-east-1", ["AWS_EC2_METADATA_DISABLED"] = "true",
-            }),
+        Aws("a release command on aws", "release: the aws platform cannot run a release command yet", "release:\n  command: flask db upgrade\n"),
+        Aws("worker processes on aws", "processes: the aws platform cannot run worker processes yet", "processes:\n  worker:\n    command: python worker.py\n"),
+        new Case("an empty process command", 2, "processes.worker.command: is empty", app => Append(app, "processes:\n  worker:\n    command: ''\n")),
+        new Case("a process named web", 2, "processes.web: is not a valid process name", app => Append(app, "processes:\n  web:\n    command: x\n")),
+        new Case("an unknown process key", 2, "processes.worker.replica: unknown key", app => Append(app, "processes:\n  worker:\n    command: x\n    replica: 2\n")),
+        new Case("a dashboard on no port", 2, "--port: 0 is not a port", _ => ["dashboard", "--port", "0"]),
+        new Case("a dashboard bound to no address", 2, "--bind: \"everywhere\" is not an IP address", _ => ["dashboard", "--bind", "everywhere"]),
         new Case("init of a missing folder", 2, "init: /nonexistent/shop is not a folder", _ => ["init", "/nonexistent/shop"]),
         new Case("init with a bad edge port", 2, "--edge-port: 0 is not a port", app => ["init", Path.GetDirectoryName(app.ManifestPath)!, "--edge-port", "0"]),
         new Case("completion for an unknown shell", 2, "completion: \"tcsh\" is not a shell slipway completes", _ => ["completion", "tcsh"]),
@@ -158,7 +159,7 @@ public sealed class BadInputTests
     {
         await using var app = new LocalApp("bad");
         var args = bad.Setup(app);
-        if (!args.Contains("-f") && !args.Contains("-m") && args[0] is not ("init" or "completion")) args = [.. args, "-f", app.ManifestPath]; // the two need no manifest
+        if (!args.Contains("-f") && !args.Contains("-m") && args[0] is not ("init" or "completion" or "dashboard")) args = [.. args, "-f", app.ManifestPath]; // these need no manifest
 
         var result = await app.Cli.RunAsync(args, bad.Env, TestContext.Current.CancellationToken);
 

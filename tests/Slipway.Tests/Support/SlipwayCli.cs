@@ -15,13 +15,14 @@ public sealed class RunningCli : IDisposable
     private readonly Task<string> _stdout;
     private readonly Task<string> _stderr;
     private readonly System.Text.StringBuilder _stderrSoFar = new();
+    private readonly System.Text.StringBuilder _stdoutSoFar = new();
 
     public RunningCli(Process process)
     {
         _process = process;
         process.StandardInput.Close();
-        _stdout = process.StandardOutput.ReadToEndAsync();
-        _stderr = ReadStderrAsync(process.StandardError);
+        _stdout = ReadAsync(process.StandardOutput, _stdoutSoFar);
+        _stderr = ReadAsync(process.StandardError, _stderrSoFar);
     }
 
     public bool HasExited => _process.HasExited;
@@ -32,6 +33,12 @@ public sealed class RunningCli : IDisposable
     public string StderrSoFar
     {
         get { lock (_stderrSoFar) return _stderrSoFar.ToString(); }
+    }
+
+    /// <summary>What the run has written to stdout so far (a long-running command's URL, say).</summary>
+    public string StdoutSoFar
+    {
+        get { lock (_stdoutSoFar) return _stdoutSoFar.ToString(); }
     }
 
     /// <summary>kill -9: no chance to clean up, as when a machine or a terminal dies.</summary>
@@ -66,16 +73,28 @@ public sealed class RunningCli : IDisposable
         return new CliResult(_process.ExitCode, await _stdout, await _stderr);
     }
 
-    private async Task<string> ReadStderrAsync(StreamReader reader)
+    private static async Task<string> ReadAsync(StreamReader reader, System.Text.StringBuilder soFar)
     {
         var buffer = new char[4096];
         int read;
         while ((read = await reader.ReadAsync(buffer)) > 0)
-            lock (_stderrSoFar) _stderrSoFar.Append(buffer, 0, read);
-        return StderrSoFar;
+            lock (soFar) soFar.Append(buffer, 0, read);
+        lock (soFar) return soFar.ToString();
     }
 
-    public void Dispose() => _process.Dispose();
+    /// <summary>A run the test did not see end (it failed first) is killed, so none outlives its test.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: false);
+        }
+        catch (InvalidOperationException)
+        {
+            // It ended meanwhile.
+        }
+        _process.Dispose();
+    }
 }
 
 /// <summary>Runs the real CLI as a separate process, as a user would, with its own state directory.</summary>

@@ -15,12 +15,13 @@ public static class LogsCommand
         var version = new Option<string?>("--version") { Description = "Only the replicas of this version (local)", HelpName = "sha" };
         var tail = new Option<int?>("--tail") { Description = "Only the last N lines of each replica", HelpName = "n" };
         var json = new Option<bool>("--json") { Description = "One JSON object per line: time (UTC, ISO 8601), replica, text" };
+        var process = new Option<string?>("--process") { Description = "Only this process's containers (one of the manifest's processes:)", HelpName = "name" };
         // -f is the manifest everywhere else; here the user expects -f to follow, as in docker logs and kamal.
         file.Aliases.Remove("-f");
         file.Aliases.Add("-m");
         var command = new Command("logs", "The app's logs, interleaved by time, each line named by its replica (-m for the manifest)")
         {
-            file, environment, follow, since, version, tail, json,
+            file, environment, follow, since, version, tail, json, process,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
@@ -33,7 +34,11 @@ public static class LogsCommand
             }
             if (parse.GetValue(tail) is < 0)
                 throw new SlipwayException(ErrorCode.InvalidSetting, $"--tail: {parse.GetValue(tail)} is negative", "give a number of lines, 0 or more");
-            var query = new LogQuery(window, parse.GetValue(follow), parse.GetValue(version), parse.GetValue(tail));
+            if (parse.GetValue(process) is { } name && context.App.Processes.All(p => p.Name != name))
+                throw new SlipwayException(ErrorCode.InvalidSetting, $"--process: {context.App.App} has no process \"{name}\"",
+                    context.App.Processes.Count == 0 ? "its manifest declares no processes: (logs without --process shows the web replicas)"
+                        : $"its processes: {string.Join(", ", context.App.Processes.Select(p => p.Name))}");
+            var query = new LogQuery(window, parse.GetValue(follow), parse.GetValue(version), parse.GetValue(tail), parse.GetValue(process));
             var asJson = parse.GetValue(json);
             var output = Console.Out;
             var gate = new object();

@@ -27,6 +27,7 @@ public static class StatusCommand
                     status.DeployedAt,
                     Replicas = status.Replicas,
                     Healthy = status.HealthyReplicas,
+                    status.Processes,
                     InProgress = inProgress ? new { Holder = holder } : null,
                     LastRelease = last,
                     status.Problem,
@@ -45,6 +46,11 @@ public static class StatusCommand
                                  + (last.Error is null ? "" : $": {last.Error}"));
             foreach (var replica in status.Replicas)
                 output.WriteLine($"  {replica.Id,-40} {replica.Version,-20} {replica.State,-10} {replica.Health,-10} {replica.Address}");
+            foreach (var (name, processes) in status.Processes)
+            {
+                output.WriteLine($"process {name}: {processes.Count(p => p.State == "running")}/{processes.Count} running");
+                foreach (var process in processes) output.WriteLine($"  {process.Id,-40} {process.Version,-20} {process.State,-10}");
+            }
             if (status.Problem is not null)
                 throw new Common.SlipwayException(Common.ErrorCode.EdgeUnavailable, status.Problem,
                     "run slipway up for any app: it starts the edge proxy, which restores every app's route");

@@ -15,7 +15,7 @@ namespace Slipway.Platforms.Local;
 /// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
 /// A facade over its parts: infrastructure and status here; images, rollout, teardown and one-off containers each in a class of its own.
 /// </summary>
-public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses
 {
     private readonly LocalImages _images = new(engine);
     private readonly LocalRollout _rollout = new(engine, edge, new LocalImages(engine), time);
@@ -92,7 +92,12 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(Labels.Version, "?"), c.State,
                 health[c.Name].Health, health[c.Name].Address, c.Labels.GetValueOrDefault(Labels.Fingerprint)))
             .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
-        return new AppStatus(app.App, Kind.Name(), PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt);
+        var processes = containers.Where(LocalProcesses.IsProcess)
+            .GroupBy(c => c.Labels[Labels.Process])
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaStatus>)g.OrderBy(c => c.Name, StringComparer.Ordinal)
+                .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(Labels.Version, "?"), c.State, c.State, null,
+                    c.Labels.GetValueOrDefault(Labels.Fingerprint))).ToList());
+        return new AppStatus(app.App, Kind.Name(), PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt) { Processes = processes };
     }
 
     public Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) => _images.ExistsAsync(app, version, ct);
@@ -102,7 +107,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     public async Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
     {
-        var labels = query.Version is null ? Labels.ForApp(app.App) : Labels.ForRelease(app.App, query.Version);
+        var labels = new Dictionary<string, string>(query.Version is null ? Labels.ForApp(app.App) : Labels.ForRelease(app.App, query.Version));
+        if (query.Process is { } process) labels[Labels.Process] = process;
         var containers = await engine.ListContainersAsync(labels, ct);
         var since = query.Since is { } window ? time.GetUtcNow() - window : (DateTimeOffset?)null;
         if (query.Follow)

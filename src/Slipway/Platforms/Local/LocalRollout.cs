@@ -46,10 +46,19 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
                 return (Id: id, Target: new EdgeTarget(name, $"http://127.0.0.1:{port}"));
             }));
 
+            // The release's other processes start beside the new replicas and must prove healthy before traffic moves.
+            var processes = new LocalProcesses(engine, time);
+            var workers = await processes.StartAsync(app, version, labels, environment, created, log, ct);
+            if (await processes.GateAsync(workers, rolloutStarted, app.HealthCheck.StartPeriod, ct) is { } dead)
+                throw await RejectedAsync(dead.Id,
+                    $"process {dead.Process.Name} ({dead.Name}) exited with code {dead.ExitCode} before running {Duration.Format(dead.Process.Healthy)}",
+                    $"fix processes.{dead.Process.Name}.command (its log is above); the previous release and its processes keep running", ct);
+
             await beforeCutover(ct);
             var outcome = await DeployThroughEdgeAsync(app, version, started, rolloutStarted, ct);
             log.Info($"cut over to {version} {Duration.Format(clock.Elapsed)} after the first replica was created; old replicas drained");
             await StopAsync(current?.Targets.Select(t => t.Id) ?? [], log, ct);
+            await processes.StopOthersAsync(app, version, log, ct);
             await images.PruneAsync(app, version, current?.Route.Version, ct);
             return new RolloutReport(version, outcome.PreviousVersion, started.Length, outcome.DrainTimedOut);
         }
@@ -153,6 +162,8 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         foreach (var container in await engine.ListContainersAsync(Labels.ForApp(app.App), ct))
         {
             if (routed.Contains(container.Name)) continue;
+            // The serving release's other processes are never routed, and are not leftovers.
+            if (LocalProcesses.IsProcess(container) && container.Labels.GetValueOrDefault(Labels.Version) == current?.Route.Version) continue;
             log.Info($"removing leftover replica {container.Name} (not routed)");
             await engine.RemoveContainerAsync(container.Id, ct);
             removed++;

@@ -28,7 +28,8 @@ internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge)
             .OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
         if (running.Count == 0)
             throw new SlipwayException(ErrorCode.VersionNotAvailable, $"no replica of {app.App} is running here", "deploy it first with slipway up");
-        var target = replica is null ? running[0]
+        // By default a web replica; a worker when it is named.
+        var target = replica is null ? running.FirstOrDefault(c => !LocalProcesses.IsProcess(c)) ?? running[0]
             : running.FirstOrDefault(c => c.Name == replica || c.Id.StartsWith(replica, StringComparison.Ordinal))
               ?? throw new SlipwayException(ErrorCode.InvalidSetting, $"--replica: {app.App} has no running replica \"{replica}\"",
                   $"its replicas: {string.Join(", ", running.Select(c => c.Name))} (slipway status lists them)");

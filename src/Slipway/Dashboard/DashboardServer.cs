@@ -1,0 +1,91 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Slipway.Dashboard;
+
+/// <summary>
+/// <c>slipway dashboard</c>'s web server: the page, a JSON snapshot, and a server-sent event stream that pushes a new
+/// snapshot whenever one differs from the last, so the page updates without a reload. On loopback it is open to this
+/// machine's user; bound anywhere else, every request must carry the token printed at start.
+/// </summary>
+public sealed class DashboardServer(DashboardState state, TimeProvider time)
+{
+    public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(1);
+
+    public static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <param name="token">Required on every request when not null (a non-loopback bind).</param>
+    public async Task RunAsync(IPAddress address, int port, string? token, Action<Uri> started, CancellationToken ct)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
+        await using var app = builder.Build();
+        if (token is not null)
+            app.Use(async (http, next) =>
+            {
+                var given = http.Request.Query["token"].ToString();
+                if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token)))
+                {
+                    http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    await http.Response.WriteAsync("a token is required: use the URL slipway dashboard printed", ct);
+                    return;
+                }
+                await next(http);
+            });
+        app.MapGet("/", () => Results.Content(DashboardPage.Html, "text/html; charset=utf-8"));
+        app.MapGet("/api/state", async (CancellationToken request) => Results.Content(DashboardState.Json(await state.ReadAsync(request)), "application/json"));
+        app.MapGet("/events", (HttpContext http) => StreamAsync(http, ct)); // ends with the server, not only with the page
+        await app.StartAsync(ct);
+        var shown = address.Equals(IPAddress.Any) ? "127.0.0.1" : address.ToString();
+        started(new Uri($"http://{shown}:{port}/" + (token is null ? "" : $"?token={token}")));
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Sends the state at once, then again each time it changes; a comment every 15 s keeps proxies from closing the stream.</summary>
+    private async Task StreamAsync(HttpContext http, CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        var ct = linked.Token;
+        http.Response.Headers.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-store";
+        string? last = null;
+        var quiet = time.GetTimestamp();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var json = DashboardState.Json(await state.ReadAsync(ct));
+                if (json != last)
+                {
+                    await http.Response.WriteAsync($"event: state\ndata: {json}\n\n", ct);
+                    last = json;
+                    quiet = time.GetTimestamp();
+                }
+                else if (time.GetElapsedTime(quiet) > TimeSpan.FromSeconds(15))
+                {
+                    await http.Response.WriteAsync(": still here\n\n", ct);
+                    quiet = time.GetTimestamp();
+                }
+                await http.Response.Body.FlushAsync(ct);
+                await Task.Delay(PollEvery, time, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The page went away, or the dashboard is stopping.
+        }
+    }
+}
