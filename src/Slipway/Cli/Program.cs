@@ -26,6 +26,7 @@ public static class Program
     public static RootCommand CreateRoot() => new RootCommand("Slipway: deploy any containerised web app from git, with zero-downtime rollouts, locally or on AWS.")
         {
             InitCommand.Create(),
+            ImportCommand.Create(),
             UpCommand.Create(),
             PlanCommand.Create(),
             StatusCommand.Create(),

@@ -90,6 +90,18 @@ public sealed class AppLock : IDeployLease
         catch (Exception e) when (e is IOException or JsonException) { return null; }
     }
 
+    /// <summary>Rewrites the holder file with the stage (best effort: it is information, never a reason to stop the run).</summary>
+    public void ReportStage(string stage)
+    {
+        try
+        {
+            if (ReadHolder(_path) is { } holder) File.WriteAllText(HolderPath(_path), JsonSerializer.Serialize(holder with { Stage = stage }, Json));
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     public Task ForgetAsync(CancellationToken ct)
     {
         File.Delete(HolderPath(_path));

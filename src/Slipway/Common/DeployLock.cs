@@ -3,8 +3,9 @@ namespace Slipway.Common;
 /// <summary>Who holds an app's deploy lock, as a waiting run and <c>slipway lock status</c> show it.</summary>
 /// <param name="CiRun">The CI job holding it (its URL or id), when it runs in CI.</param>
 /// <param name="LeaseUntil">For a lease (a lock shared through the cloud): when it lapses unless its holder renews it.</param>
+/// <param name="Stage">The stage the holder's run is in (source, build, deploy...), as far as it told.</param>
 public sealed record LockHolder(int ProcessId, string Host, string User, string Command, DateTimeOffset Since, string? CiRun = null,
-    DateTimeOffset? LeaseUntil = null)
+    DateTimeOffset? LeaseUntil = null, string? Stage = null)
 {
     /// <summary>This process, as a holder.</summary>
     public static LockHolder Current(DateTimeOffset now, Func<string, string?> environment) =>
@@ -23,7 +24,8 @@ public sealed record LockHolder(int ProcessId, string Host, string User, string 
     public override string ToString() =>
         $"pid {ProcessId} on {Host} ({User}), `{Command}`, since {Since:u}"
         + (CiRun is null ? "" : $", CI run {CiRun}")
-        + (LeaseUntil is { } until ? $", lease until {until:u}" : "");
+        + (LeaseUntil is { } until ? $", lease until {until:u}" : "")
+        + (Stage is null ? "" : $", at stage {Stage}");
 }
 
 /// <summary>Whether a run holds the lock, and which.</summary>
@@ -34,6 +36,9 @@ public interface IDeployLease : IAsyncDisposable
 {
     /// <summary>For destroy: the app leaves no lock behind. Called while still holding it.</summary>
     Task ForgetAsync(CancellationToken ct);
+
+    /// <summary>Tells whoever looks at the lock (status, the dashboard, a waiting run) which stage the run is in.</summary>
+    void ReportStage(string stage);
 }
 
 /// <summary>

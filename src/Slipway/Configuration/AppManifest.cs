@@ -132,6 +132,11 @@ public sealed record SecretSpec
 {
     public string? FromEnv { get; init; }
     public string? FromFile { get; init; }
+    /// <summary>An SSM parameter (name or ARN) that already holds the value: ECS reads it when a task starts; aws only.</summary>
+    public string? FromSsm { get; init; }
+
+    /// <summary>Whether Slipway reads the value itself (and, on aws, keeps it in its own parameter) rather than ECS from the user's.</summary>
+    public bool IsReadBySlipway => FromSsm is null;
 }
 
 public sealed record EdgeSpec

@@ -20,6 +20,9 @@ public static partial class ManifestLoader
     [GeneratedRegex("^[a-z][a-z0-9-]{0,19}$")]
     private static partial Regex ProcessNamePattern();
 
+    [GeneratedRegex(@"^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9_.\-/]+|/?[A-Za-z0-9_.\-][A-Za-z0-9_.\-/]{0,2047})$")]
+    private static partial Regex SsmParameterPattern();
+
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvNamePattern();
 
@@ -113,6 +116,9 @@ public static partial class ManifestLoader
 
         foreach (var key in manifest.Secrets.Keys.Where(manifest.Env.ContainsKey))
             throw Invalid(file, 1, $"secrets.{key}", "is also set in env", "a variable is either plain env or a secret");
+        foreach (var (key, _) in manifest.Secrets.Where(s => !s.Value.IsReadBySlipway && selected.Platform != PlatformKind.Aws))
+            throw Invalid(file, 1, $"secrets.{key}.fromSsm", $"the {selected.Platform.Name()} platform cannot read SSM parameters",
+                "use fromEnv: or fromFile: in this environment (an environment's secrets: replace the top-level ones), and fromSsm: on aws");
         return manifest;
     }
 
@@ -212,14 +218,19 @@ public static partial class ManifestLoader
             var secret = reader.RequiredMapping(name);
             var fromEnv = secret.OptionalString("fromEnv");
             var fromFile = secret.OptionalString("fromFile");
-            if ((fromEnv is null) == (fromFile is null))
-                throw Invalid(reader.File, line, $"secrets.{name}", "needs exactly one of fromEnv: or fromFile:",
+            var fromSsm = secret.OptionalString("fromSsm");
+            if (new[] { fromEnv, fromFile, fromSsm }.Count(s => s is not null) != 1)
+                throw Invalid(reader.File, line, $"secrets.{name}", "needs exactly one of fromEnv:, fromFile: or fromSsm:",
                     "secret values never go in the manifest itself");
+            if (fromSsm is not null && !SsmParameterPattern().IsMatch(fromSsm.Value))
+                throw Invalid(reader.File, fromSsm.Line, $"secrets.{name}.fromSsm", $"\"{fromSsm.Value}\" is not an SSM parameter name or ARN",
+                    "e.g. fromSsm: /copilot/shop/prod/secrets/DB_PASSWORD");
             secret.RejectUnknownKeys();
             secrets[name] = new SecretSpec
             {
                 FromEnv = fromEnv?.Value,
                 FromFile = fromFile is null ? null : Path.GetFullPath(Path.Combine(manifestDir, fromFile.Value)),
+                FromSsm = fromSsm?.Value,
             };
         }
         return secrets;

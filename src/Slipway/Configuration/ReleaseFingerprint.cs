@@ -30,7 +30,7 @@ public static class ReleaseFingerprint
         foreach (var (key, value) in app.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
             text.Append("env:").Append(key).Append('=').Append(value).Append('\n');
         foreach (var (key, secret) in app.Secrets.OrderBy(e => e.Key, StringComparer.Ordinal))
-            text.Append("secret:").Append(key).Append('=').Append(secret.FromEnv ?? secret.FromFile).Append('\n');
+            text.Append("secret:").Append(key).Append('=').Append(secret.FromEnv ?? secret.FromFile ?? "ssm:" + secret.FromSsm).Append('\n');
         foreach (var process in app.Processes) // only when there are some: existing releases keep their fingerprint
             text.Append("process:").Append(process.Name).Append('=').Append(string.Join('\0', process.Command)).Append('/')
                 .Append(process.Replicas).Append('/').Append(process.Healthy).Append('/').Append(string.Join('\0', process.Check ?? [])).Append('\n');

@@ -2,7 +2,10 @@ using Slipway.Common;
 
 namespace Slipway.Configuration;
 
-/// <summary>Reads secret values at deploy time. Errors name the secret and its source, never the value.</summary>
+/// <summary>
+/// Reads secret values at deploy time. Errors name the secret and its source, never the value. Secrets
+/// <c>fromSsm</c> are not read here: ECS reads them from the user's parameter when a task starts.
+/// </summary>
 public static class SecretResolver
 {
     public static IReadOnlyDictionary<string, string> Resolve(AppManifest app, Func<string, string?> environment)
@@ -53,5 +56,6 @@ public static class SecretResolver
     }
 
     private static string Source(SecretSpec secret) =>
-        secret.FromEnv is { } variable ? $"the environment variable {variable}" : $"the file {secret.FromFile}";
+        secret.FromEnv is { } variable ? $"the environment variable {variable}"
+        : secret.FromFile is { } file ? $"the file {file}" : $"the SSM parameter {secret.FromSsm}";
 }

@@ -45,7 +45,8 @@ public static class DashboardPage
             row.append(version);
             const healthy = app.replicas.filter(r => r.health === "healthy").length;
             row.append(text("td", app.replicas.length ? healthy + "/" + app.replicas.length + " healthy" : "–", healthy === app.replicas.length ? "ok" : "bad"));
-            const now = app.inProgress ? text("td", "in progress: " + app.inProgress.command + " (" + app.inProgress.user + ")", "busy")
+            const now = app.inProgress ? text("td", "in progress: " + app.inProgress.command + " (" + app.inProgress.user + ")"
+                + (app.inProgress.stage ? ", stage " + app.inProgress.stage : ""), "busy")
               : text("td", app.maintenance ? "maintenance" : "idle", app.maintenance ? "busy" : "muted");
             now.dataset.inProgress = app.inProgress ? "yes" : "no";
             row.append(now);

@@ -11,7 +11,20 @@ namespace Slipway.Output;
 public sealed class Reporter(TextWriter output, bool color, Redactor? redactor = null)
 {
     private readonly Redactor _redactor = redactor ?? new Redactor();
+    private readonly List<Action<string>> _stageListeners = [];
     private int _linesWritten;
+
+    /// <summary>Tells <paramref name="listener"/> the name of each stage as it starts, until the subscription is disposed.</summary>
+    public IDisposable OnStage(Action<string> listener)
+    {
+        lock (_stageListeners) _stageListeners.Add(listener);
+        return new Subscription(() => { lock (_stageListeners) _stageListeners.Remove(listener); });
+    }
+
+    private sealed class Subscription(Action end) : IDisposable
+    {
+        public void Dispose() => end();
+    }
 
     public static Reporter ForConsole(Redactor redactor) => new(Console.Error,
         !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null
@@ -30,6 +43,9 @@ public sealed class Reporter(TextWriter output, bool color, Redactor? redactor =
     public async Task<T> StageAsync<T>(string stage, Func<IStageLog, Task<StageOutcome<T>>> work)
     {
         Line($"{Paint("→", "36")} {stage}");
+        Action<string>[] listeners;
+        lock (_stageListeners) listeners = [.. _stageListeners];
+        foreach (var listener in listeners) listener(stage);
         var linesAtStart = _linesWritten;
         var clock = Stopwatch.StartNew();
         try

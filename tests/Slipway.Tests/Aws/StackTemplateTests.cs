@@ -22,6 +22,30 @@ public sealed class StackTemplateTests
     private static JsonObject Resources(JsonObject template) => template["Resources"]!.AsObject();
 
     [Fact]
+    public void A_secret_from_the_users_ssm_parameter_is_named_as_it_is_and_only_the_tasks_may_read_it()
+    {
+        var template = Templates.Serving(App(a => a with
+        {
+            Secrets = new Dictionary<string, SecretSpec>
+            {
+                ["DB_PASSWORD"] = new() { FromSsm = "/copilot/shop/prod/secrets/DB_PASSWORD" },
+                ["TOKEN"] = new() { FromSsm = "arn:aws:ssm:eu-west-1:123456789012:parameter/team/token" },
+                ["API_KEY"] = new() { FromEnv = "API_KEY" },
+            },
+        }));
+
+        var secrets = Resources(template)["TaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["Secrets"]!.AsArray()
+            .ToDictionary(s => (string)s!["Name"]!, s => (string)s!["ValueFrom"]!);
+        Assert.Equal("/copilot/shop/prod/secrets/DB_PASSWORD", secrets["DB_PASSWORD"]);
+        Assert.Equal("arn:aws:ssm:eu-west-1:123456789012:parameter/team/token", secrets["TOKEN"]);
+        Assert.Equal(StackTemplate.SecretParameter(App(), "API_KEY"), secrets["API_KEY"]); // Slipway's own, as before
+        var readable = Resources(template)["ExecutionRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]![0]!["Resource"]!.ToJsonString();
+        Assert.Contains("parameter/slipway/shop/*", readable);
+        Assert.Contains("parameter/copilot/shop/prod/secrets/DB_PASSWORD", readable);
+        Assert.Contains("arn:aws:ssm:eu-west-1:123456789012:parameter/team/token", readable);
+    }
+
+    [Fact]
     public void Has_every_resource_of_the_original_stack_and_the_service()
     {
         var resources = Resources(Templates.Serving(App()));

@@ -41,5 +41,18 @@ public sealed class AppLockTests : IDisposable
         Assert.True(AppLock.Inspect(State, "shop", "staging").Held);
     }
 
+    [Fact]
+    public async Task The_holder_tells_which_stage_its_run_is_in()
+    {
+        await using var held = await AppLock.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct);
+        Assert.Null(AppLock.Inspect(State, "shop", "local").Holder!.Stage);
+
+        held.ReportStage("build");
+
+        var holder = AppLock.Inspect(State, "shop", "local").Holder!;
+        Assert.Equal("build", holder.Stage);
+        Assert.EndsWith(", at stage build", holder.ToString());
+    }
+
     public void Dispose() => _dir.Dispose();
 }

@@ -100,7 +100,7 @@ public sealed class ManifestLoaderTests : IDisposable
     [InlineData("app: shop\nsource:\n  git: x\n  subdirectory: ../up\n", "slipway.yaml:4: source.subdirectory: must be a relative path inside the repository")]
     [InlineData("app: shop\nsource:\n  git: x\nenv:\n  1BAD: x\n", "env.1BAD: is not a valid environment variable name")]
     [InlineData("app: shop\nsource:\n  git: x\nsecrets:\n  TOKEN: plain-text\n", "secrets.TOKEN: must be a mapping of keys")]
-    [InlineData("app: shop\nsource:\n  git: x\nsecrets:\n  TOKEN:\n    value: x\n", "secrets.TOKEN: needs exactly one of fromEnv: or fromFile:")]
+    [InlineData("app: shop\nsource:\n  git: x\nsecrets:\n  TOKEN:\n    value: x\n", "secrets.TOKEN: needs exactly one of fromEnv:, fromFile: or fromSsm:")]
     [InlineData("app: shop\nsource:\n  git: x\nenv:\n  T: a\nsecrets:\n  T:\n    fromEnv: X\n", "secrets.T: is also set in env")]
     [InlineData("app: shop\nsource: [a, b]\n", "slipway.yaml:2: source: must be a mapping of keys")]
     [InlineData("- just\n- a list\n", "the manifest must be a mapping of keys")]

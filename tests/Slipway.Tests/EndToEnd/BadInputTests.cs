@@ -66,6 +66,12 @@ public sealed class BadInputTests
         new Case("an empty process command", 2, "processes.worker.command: is empty", app => Append(app, "processes:\n  worker:\n    command: ''\n")),
         new Case("a process named web", 2, "processes.web: is not a valid process name", app => Append(app, "processes:\n  web:\n    command: x\n")),
         new Case("an unknown process key", 2, "processes.worker.replica: unknown key", app => Append(app, "processes:\n  worker:\n    command: x\n    replica: 2\n")),
+        new Case("a secret from SSM on the local platform", 2, "secrets.DB_PASSWORD.fromSsm: the local platform cannot read SSM parameters",
+            app => Append(app, "secrets:\n  DB_PASSWORD:\n    fromSsm: /shop/db\n")),
+        new Case("a secret from a malformed SSM name", 2, "secrets.DB_PASSWORD.fromSsm: \"bad name!\" is not an SSM parameter name or ARN",
+            app => Append(app, "secrets:\n  DB_PASSWORD:\n    fromSsm: bad name!\n")),
+        new Case("import of a missing copilot manifest", 2, "import: no Copilot manifest at /nonexistent/copilot/web/manifest.yml",
+            _ => ["import", "copilot", "/nonexistent/copilot/web/manifest.yml"]),
         new Case("a dashboard on no port", 2, "--port: 0 is not a port", _ => ["dashboard", "--port", "0"]),
         new Case("a dashboard bound to no address", 2, "--bind: \"everywhere\" is not an IP address", _ => ["dashboard", "--bind", "everywhere"]),
         new Case("init of a missing folder", 2, "init: /nonexistent/shop is not a folder", _ => ["init", "/nonexistent/shop"]),
@@ -159,7 +165,7 @@ public sealed class BadInputTests
     {
         await using var app = new LocalApp("bad");
         var args = bad.Setup(app);
-        if (!args.Contains("-f") && !args.Contains("-m") && args[0] is not ("init" or "completion" or "dashboard")) args = [.. args, "-f", app.ManifestPath]; // these need no manifest
+        if (!args.Contains("-f") && !args.Contains("-m") && args[0] is not ("init" or "completion" or "dashboard" or "import")) args = [.. args, "-f", app.ManifestPath]; // these need no manifest
 
         var result = await app.Cli.RunAsync(args, bad.Env, TestContext.Current.CancellationToken);
 

@@ -5,7 +5,7 @@ namespace Slipway.Tests.EndToEnd;
 
 /// <summary>
 /// <c>slipway dashboard</c> in a real headless browser (Debian's chromium, driven by PuppeteerSharp): the deployed
-/// app is shown, a deploy made meanwhile appears without a reload, and the page logs no error.
+/// app is shown, a deploy made meanwhile appears (in progress with its stage, then done) without a reload, and the page logs no error.
 /// </summary>
 [Collection(EngineCollection.Name)]
 public sealed class DashboardTests
@@ -44,9 +44,25 @@ public sealed class DashboardTests
         Assert.Contains("2/2 healthy", await page.EvaluateExpressionAsync<string>($"document.querySelector(\"{row}\").innerText"));
         var loadedAt = await page.EvaluateExpressionAsync<double>("window.slipwayLoadedAt");
 
+        // A deploy parked just before its cut-over shows as in progress, with its stage, on the open page.
+        var go = Path.Combine(Path.GetDirectoryName(app.ManifestPath)!, "go");
+        app.WriteManifest(extra: $"hooks:\n  preCutover: while [ ! -f {go} ]; do sleep 0.05; done\n");
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = app.Repo.Commit("v2");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        using (var deploying = app.Start("up"))
+        {
+            try
+            {
+                await page.WaitForFunctionAsync($"() => document.querySelector(\"{row}\").innerText.includes('stage deploy')",
+                    new WaitForFunctionOptions { Timeout = 60_000 });
+                Assert.Contains("in progress: slipway up", await page.EvaluateExpressionAsync<string>($"document.querySelector(\"{row}\").innerText"));
+            }
+            finally
+            {
+                File.WriteAllText(go, "");
+            }
+            Assert.Equal(0, (await deploying.WaitAsync(Ct)).ExitCode);
+        }
 
         // The deploy's end reaches the page by itself: the new version serving, and the release recorded as succeeded.
         await page.WaitForSelectorAsync($"{row} td[data-version='{second}']", new WaitForSelectorOptions { Timeout = 30_000 });

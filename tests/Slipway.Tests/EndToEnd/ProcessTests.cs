@@ -48,6 +48,14 @@ public sealed class ProcessTests
         Assert.Equal(first, await WorkersAsync(app));
         Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
 
+        // The same version with another worker command is a new release: its workers replace the old ones, none doubles up.
+        app.WriteManifest(extra: Processes(Working.Replace("working", "busy")));
+        Assert.True((await app.RunAsync("up")).ExitCode == 0);
+        var busy = await WorkersAsync(app);
+        Assert.Equal(2, busy.Count);
+        Assert.Empty(busy.Select(w => w.Id).Intersect(first.Select(w => w.Id)));
+        Assert.Contains($"busy {app.FirstVersion}", (await LogsAsync(app, "worker")).Stdout);
+
         // A good release replaces the workers after its cut-over.
         app.WriteManifest(extra: Processes(Working));
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));

@@ -199,10 +199,11 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         }
         // An emulator without EmptyOnDelete (moto) leaves the repository; real CloudFormation has deleted it with the stack.
         if (await ecr.DeleteRepositoryAsync(StackTemplate.RepositoryName(app), ct)) removed.Add($"repository {StackTemplate.RepositoryName(app)} and its images");
-        if (app.Secrets.Count > 0)
+        var owned = app.Secrets.Where(s => s.Value.IsReadBySlipway).Select(s => s.Key).ToList(); // never the user's own fromSsm parameters
+        if (owned.Count > 0)
         {
-            await ssm.DeleteAsync(app.Secrets.Keys.Select(name => StackTemplate.SecretParameter(app, name)).ToList(), ct);
-            removed.Add($"{app.Secrets.Count} secret parameter(s) under /slipway/{app.App}/");
+            await ssm.DeleteAsync(owned.Select(name => StackTemplate.SecretParameter(app, name)).ToList(), ct);
+            removed.Add($"{owned.Count} secret parameter(s) under /slipway/{app.App}/");
         }
         removed.AddRange(await _images.RemoveLocalAsync(app, ct));
         return new DestroyReport(removed, []);

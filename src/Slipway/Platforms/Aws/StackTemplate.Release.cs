@@ -67,7 +67,7 @@ public static partial class StackTemplate
         if (app.User is { } user) container["User"] = user;
         if (app.Secrets.Count > 0)
             container["Secrets"] = new JsonArray(app.Secrets.Keys.Order(StringComparer.Ordinal)
-                .Select(name => (JsonNode)new JsonObject { ["Name"] = name, ["ValueFrom"] = SecretParameter(app, name) }).ToArray());
+                .Select(name => (JsonNode)new JsonObject { ["Name"] = name, ["ValueFrom"] = app.Secrets[name].FromSsm ?? SecretParameter(app, name) }).ToArray());
         return container;
     }
 

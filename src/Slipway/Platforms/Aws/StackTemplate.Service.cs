@@ -70,6 +70,22 @@ public static partial class StackTemplate
         app.Secrets.Count > 0 || release?["Properties"]?["ContainerDefinitions"]?.AsArray().Any(c => c?["Secrets"] is not null) == true;
 
     /// <summary>Lets ECS read the app's secret parameters (and nothing else) when it starts a task.</summary>
+    /// <summary>
+    /// The user's own parameters the tasks read (secrets <c>fromSsm</c>), the manifest's and the serving release's, so
+    /// that an infrastructure change never stops the serving release from starting tasks.
+    /// </summary>
+    private static IEnumerable<string> UsersParameters(AppManifest app, JsonObject? release) =>
+        app.Secrets.Values.Select(s => s.FromSsm).OfType<string>()
+            .Concat(release?["Properties"]?["ContainerDefinitions"]?.AsArray().SelectMany(c => c?["Secrets"]?.AsArray() ?? [])
+                .Select(s => (string?)s?["ValueFrom"]).OfType<string>() ?? [])
+            .Where(p => !p.StartsWith($"/slipway/{app.App}/", StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+
+    /// <summary>A parameter's ARN: as given when it is one, else in the stack's own region and account.</summary>
+    private static JsonNode ParameterArn(string parameter) => parameter.StartsWith("arn:", StringComparison.Ordinal)
+        ? JsonValue.Create(parameter)!
+        : new JsonObject { ["Fn::Sub"] = $"arn:aws:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{parameter.TrimStart('/')}" };
+
     private static JsonArray SecretsPolicy(AppManifest app, JsonObject? release) => !ReadsSecrets(app, release) ? [] : new JsonArray(new JsonObject
     {
         ["PolicyName"] = "read-secrets",
@@ -79,7 +95,10 @@ public static partial class StackTemplate
             ["Statement"] = new JsonArray(new JsonObject
             {
                 ["Effect"] = "Allow", ["Action"] = new JsonArray("ssm:GetParameters"),
-                ["Resource"] = new JsonObject { ["Fn::Sub"] = $"arn:aws:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/slipway/{app.App}/*" },
+                // One resource unless the user's own parameters add to it: a stack deployed before they existed stays unchanged.
+                ["Resource"] = UsersParameters(app, release).ToList() is { Count: > 0 } users
+                    ? new JsonArray(users.Prepend($"slipway/{app.App}/*").Select(ParameterArn).ToArray())
+                    : ParameterArn($"slipway/{app.App}/*"),
             }),
         },
     });

@@ -86,12 +86,15 @@ internal sealed class LocalProcesses(DockerEngine engine, TimeProvider time)
                 $"make processes.{process.Name}.check succeed in a healthy process, or remove it to judge by running time alone"), ct);
     }
 
-    /// <summary>After the cut-over: the processes of every other release go, drained with the same grace as replicas.</summary>
-    public async Task StopOthersAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
+    /// <summary>
+    /// After the cut-over: every process container but the new release's goes (an older release's, or the same
+    /// version's with another command or count), stopped with the same grace as replicas.
+    /// </summary>
+    public async Task StopOthersAsync(AppManifest app, IReadOnlySet<string> keep, IStageLog log, CancellationToken ct)
     {
         foreach (var container in (await engine.ListContainersAsync(Labels.ForApp(app.App), ct)).Where(IsProcess))
         {
-            if (container.Labels.GetValueOrDefault(Labels.Version) == version) continue;
+            if (keep.Contains(container.Id)) continue;
             await engine.StopContainerAsync(container.Id, StopGrace, ct);
             await engine.RemoveContainerAsync(container.Id, ct);
             log.Info($"process {container.Labels[Labels.Process]} {container.Name} stopped and removed");

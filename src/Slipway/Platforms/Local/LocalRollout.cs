@@ -58,7 +58,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
             var outcome = await DeployThroughEdgeAsync(app, version, started, rolloutStarted, ct);
             log.Info($"cut over to {version} {Duration.Format(clock.Elapsed)} after the first replica was created; old replicas drained");
             await StopAsync(current?.Targets.Select(t => t.Id) ?? [], log, ct);
-            await processes.StopOthersAsync(app, version, log, ct);
+            await processes.StopOthersAsync(app, workers.Select(w => w.Id).ToHashSet(), log, ct);
             await images.PruneAsync(app, version, current?.Route.Version, ct);
             return new RolloutReport(version, outcome.PreviousVersion, started.Length, outcome.DrainTimedOut);
         }
@@ -158,12 +158,17 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
     private async Task<int> RemoveUnroutedAsync(AppManifest app, RouteStatus? current, IStageLog log, CancellationToken ct)
     {
         var routed = current?.Targets.Select(t => t.Id).ToHashSet() ?? [];
+        var containers = await engine.ListContainersAsync(Labels.ForApp(app.App), ct);
+        // The serving release (its version and fingerprint, as its routed replicas carry them) keeps its other processes:
+        // they are never routed, and are not leftovers. Those of a killed run of the same version are.
+        var serving = containers.Where(c => routed.Contains(c.Name))
+            .Select(c => (c.Labels.GetValueOrDefault(Labels.Version), c.Labels.GetValueOrDefault(Labels.Fingerprint))).FirstOrDefault();
         var removed = 0;
-        foreach (var container in await engine.ListContainersAsync(Labels.ForApp(app.App), ct))
+        foreach (var container in containers)
         {
             if (routed.Contains(container.Name)) continue;
-            // The serving release's other processes are never routed, and are not leftovers.
-            if (LocalProcesses.IsProcess(container) && container.Labels.GetValueOrDefault(Labels.Version) == current?.Route.Version) continue;
+            if (LocalProcesses.IsProcess(container) && current is not null
+                && (container.Labels.GetValueOrDefault(Labels.Version), container.Labels.GetValueOrDefault(Labels.Fingerprint)) == serving) continue;
             log.Info($"removing leftover replica {container.Name} (not routed)");
             await engine.RemoveContainerAsync(container.Id, ct);
             removed++;

@@ -40,7 +40,10 @@ public sealed class LeaseLock(StateTable table, string stackName, string app, st
             }
             catch (AwsServiceException e) when (e.Code == DynamoDbClient.ConditionFailed)
             {
-                var current = await ReadAsync(ct);
+                // A write that reached DynamoDB but whose answer was lost is retried, and then finds itself there.
+                var item = await Dynamo.GetAsync(table.Name, Key, ct);
+                if (item is not null && StateTable.Text(item, "leaseId") == leaseId) return new Lease(this, leaseId);
+                var current = item is { Count: > 0 } ? HolderOf(item) : null;
                 if (!wait)
                     throw new SlipwayException(ErrorCode.LockHeld,
                         $"another slipway run is working on {app} ({environment}): {current?.ToString() ?? "holder unknown"}",
@@ -150,6 +153,11 @@ public sealed class LeaseLock(StateTable table, string stackName, string app, st
         }
 
         public Task ForgetAsync(CancellationToken ct) => Task.CompletedTask; // disposing deletes it
+
+        /// <summary>Not shared through the table: the stage is shown on the machine running the deploy.</summary>
+        public void ReportStage(string stage)
+        {
+        }
 
         public async ValueTask DisposeAsync()
         {
