@@ -76,10 +76,11 @@ public sealed record AppStatus(string App, string Platform, Uri Url, string? Ver
     /// </summary>
     public bool Serves(AppManifest app, string version)
     {
-        var fingerprint = ReleaseFingerprint.Of(app, version);
         var (fewest, most) = app.ReplicaRange;
-        return Version == version && Replicas.Count >= fewest && Replicas.Count <= most && HealthyReplicas == Replicas.Count
-               && Replicas.All(r => r.Fingerprint == fingerprint);
+        if (Version != version || Replicas.Count < fewest || Replicas.Count > most || HealthyReplicas != Replicas.Count) return false;
+        // Last, and only when the rest holds: the fingerprint reads the secrets and runs a slow key derivation.
+        var fingerprint = ReleaseFingerprint.Of(app, version);
+        return Replicas.All(r => r.Fingerprint == fingerprint);
     }
 }
 
