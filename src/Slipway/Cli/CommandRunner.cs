@@ -10,14 +10,24 @@ namespace Slipway.Cli;
 /// </summary>
 public static class CommandRunner
 {
-    public static async Task<int> RunAsync(string manifest, string environment, Func<CommandContext, Task<int>> body, bool assumeYes = false)
+    public static Task<int> RunAsync(string manifest, string environment, Func<CommandContext, Task<int>> body, bool assumeYes = false)
     {
         var redactor = new Redactor();
-        var reporter = Reporter.ForConsole(redactor);
-        try
+        return RunAsync(Reporter.ForConsole(redactor), async reporter =>
         {
             using var context = CommandContext.Create(manifest, environment, reporter, redactor, assumeYes);
             return await body(context);
+        });
+    }
+
+    /// <summary>For a command that needs no manifest (init, import, dashboard, completion): the same failures, the same lines.</summary>
+    public static Task<int> RunAsync(Func<Reporter, Task<int>> body) => RunAsync(Reporter.ForConsole(new Redactor()), body);
+
+    private static async Task<int> RunAsync(Reporter reporter, Func<Reporter, Task<int>> body)
+    {
+        try
+        {
+            return await body(reporter);
         }
         catch (SlipwayException e)
         {

@@ -45,7 +45,7 @@ public static partial class CopilotImport
         var unmapped = new List<Unmapped>();
         var name = Scalar(root, "name") ?? throw new SlipwayException(ErrorCode.ManifestInvalid, $"{displayPath}: name: is required", "a Copilot manifest names its service");
         var text = new StringBuilder($"# Imported from {displayPath} by slipway import copilot. Deploy it with: slipway up -e aws\n");
-        text.Append($"app: {AppName(name)}\n");
+        text.Append($"app: {Slipway.Configuration.AppNames.From(name)}\n");
         text.Append("source:\n  path: .                 # this repository: its HEAD commit is the version\n");
 
         var mapped = new Section(root, displayPath, unmapped);
@@ -219,12 +219,6 @@ public static partial class CopilotImport
 
     private static string Quote(string? value) => value is null ? "\"\"" : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
-    private static string AppName(string name)
-    {
-        var cleaned = NotNameCharacters().Replace(name.ToLowerInvariant(), "-").Trim('-');
-        return cleaned.Length > 0 && char.IsAsciiLetter(cleaned[0]) ? cleaned[..Math.Min(32, cleaned.Length)] : "app-" + cleaned;
-    }
-
     private static Unmapped Why(string file, YamlNode key, string prefix)
     {
         var name = ((YamlScalarNode)key).Value ?? "";
@@ -276,6 +270,4 @@ public static partial class CopilotImport
     [GeneratedRegex(@"^\s*(\d+)\s*-\s*(\d+)\s*$")]
     private static partial Regex RangePattern();
 
-    [GeneratedRegex("[^a-z0-9]+")]
-    private static partial Regex NotNameCharacters();
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Slipway.Init;
 
@@ -9,7 +8,7 @@ namespace Slipway.Init;
 public sealed record InitOptions(string? BaseImage = null, bool NoInstall = false, int EdgePort = 8080);
 
 /// <summary>The files <c>slipway init</c> writes for a detected stack: a Dockerfile (unless one exists) and slipway.yaml.</summary>
-public static partial class Scaffold
+public static class Scaffold
 {
     public static string DefaultBaseImage(StackKind kind) => kind switch
     {
@@ -20,14 +19,9 @@ public static partial class Scaffold
         _ => "",
     };
 
-    /// <summary>A valid app name from the repository's folder: lowercase letters, digits and dashes, starting with a letter.</summary>
-    public static string AppName(string root)
-    {
-        var name = NotNameCharacters().Replace(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(root))).ToLowerInvariant(), "-").Trim('-');
-        if (name.Length == 0 || !char.IsAsciiLetter(name[0])) name = ("app-" + name).TrimEnd('-');
-        name = name.Length > 32 ? name[..32].TrimEnd('-') : name;
-        return name.Length < 2 ? "app" : name;
-    }
+    /// <summary>A valid app name from the repository's folder.</summary>
+    public static string AppName(string root) =>
+        Configuration.AppNames.From(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(root))));
 
     public static string? Dockerfile(DetectedStack stack, InitOptions options)
     {
@@ -119,6 +113,4 @@ public static partial class Scaffold
         _ => "an unknown stack",
     };
 
-    [GeneratedRegex("[^a-z0-9]+")]
-    private static partial Regex NotNameCharacters();
 }

@@ -48,8 +48,8 @@ public sealed class LayeringTests
             "the edge server reaches its own client");
 
     [Fact]
-    public void Init_and_the_dashboard_change_nothing_deployed_they_reach_no_pipeline_platform_engine_or_cloud() =>
-        Holds(Slipway.That().ResideInNamespace("Slipway.Init").Or().ResideInNamespace("Slipway.Dashboard").ShouldNot()
+    public void Init_import_and_the_dashboard_change_nothing_deployed_they_reach_no_pipeline_platform_engine_or_cloud() =>
+        Holds(Slipway.That().ResideInNamespace("Slipway.Init").Or().ResideInNamespace("Slipway.Dashboard").Or().ResideInNamespace("Slipway.Import").ShouldNot()
             .HaveDependencyOnAny("Slipway.Pipeline", "Slipway.Platforms", "Slipway.Engine", "Slipway.Cloud", "Slipway.Cli"),
             "a read-only feature reaches what deploys");
 

@@ -14,18 +14,15 @@ public static class CompletionCommand
         {
             shell,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => CommandRunner.RunAsync(_ =>
         {
             var name = parse.GetValue(shell)!;
             if (!CompletionScripts.Shells.Contains(name))
-            {
-                Console.Error.WriteLine($"error: completion: \"{name}\" is not a shell slipway completes");
-                Console.Error.WriteLine($"hint: use one of {string.Join(", ", CompletionScripts.Shells)}");
-                return ErrorCodeExtensions.InvalidInput;
-            }
+                throw new SlipwayException(ErrorCode.InvalidSetting, $"completion: \"{name}\" is not a shell slipway completes",
+                    $"use one of {string.Join(", ", CompletionScripts.Shells)}");
             Console.Out.Write(CompletionScripts.For(name, Program.CreateRoot()));
-            return 0;
-        });
+            return Task.FromResult(0);
+        }));
         return command;
     }
 }

@@ -24,33 +24,25 @@ public static class DashboardCommand
         {
             port, bind,
         };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async reporter =>
         {
-            var reporter = Reporter.ForConsole(new Redactor());
-            try
+            if (parse.GetValue(port) is < 1 or > 65535)
+                throw new SlipwayException(ErrorCode.InvalidSetting, $"--port: {parse.GetValue(port)} is not a port", "give a port from 1 to 65535, e.g. --port 7070");
+            if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
+                throw new SlipwayException(ErrorCode.InvalidSetting, $"--bind: \"{parse.GetValue(bind)}\" is not an IP address", "e.g. --bind 127.0.0.1, or --bind 0.0.0.0 for every interface");
+            if (!Ports.IsFree(parse.GetValue(port)))
+                throw new SlipwayException(ErrorCode.PortInUse, $"--port: port {parse.GetValue(port)} is in use by another program", "choose another with --port");
+            var state = StateDirectory.FromEnvironment();
+            using var edge = new EdgeClient(new EdgePaths(state.Edge));
+            var token = IPAddress.IsLoopback(address) ? null : DashboardServer.NewToken();
+            await new DashboardServer(new DashboardState(state, edge), TimeProvider.System).RunAsync(address, parse.GetValue(port), token, url =>
             {
-                if (parse.GetValue(port) is < 1 or > 65535)
-                    throw new SlipwayException(ErrorCode.InvalidSetting, $"--port: {parse.GetValue(port)} is not a port", "give a port from 1 to 65535, e.g. --port 7070");
-                if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
-                    throw new SlipwayException(ErrorCode.InvalidSetting, $"--bind: \"{parse.GetValue(bind)}\" is not an IP address", "e.g. --bind 127.0.0.1, or --bind 0.0.0.0 for every interface");
-                if (!Ports.IsFree(parse.GetValue(port)))
-                    throw new SlipwayException(ErrorCode.PortInUse, $"--port: port {parse.GetValue(port)} is in use by another program", "choose another with --port");
-                var state = StateDirectory.FromEnvironment();
-                using var edge = new EdgeClient(new EdgePaths(state.Edge));
-                var token = IPAddress.IsLoopback(address) ? null : DashboardServer.NewToken();
-                await new DashboardServer(new DashboardState(state, edge), TimeProvider.System).RunAsync(address, parse.GetValue(port), token, url =>
-                {
-                    reporter.Line(token is null ? "dashboard on loopback (this machine only); Ctrl-C stops it" : "dashboard on every address given: share the URL with its token only with whom you trust; Ctrl-C stops it");
-                    Console.Out.WriteLine(url);
-                }, ct);
-                return 0;
-            }
-            catch (SlipwayException e)
-            {
-                reporter.Error(e.Message, e.Hint);
-                return e.ExitCode;
-            }
-        });
+                reporter.Line(token is null ? "dashboard on loopback (this machine only); Ctrl-C stops it"
+                    : "dashboard on every address given: share the URL with its token only with whom you trust; Ctrl-C stops it");
+                Console.Out.WriteLine(url);
+            }, ct);
+            return 0;
+        }));
         return command;
     }
 }

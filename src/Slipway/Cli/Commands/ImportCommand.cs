@@ -24,21 +24,12 @@ public static class ImportCommand
         {
             path, output, hostedZone, force, json,
         };
-        copilot.SetAction(parse =>
+        copilot.SetAction(parse => CommandRunner.RunAsync(reporter =>
         {
-            var reporter = Reporter.ForConsole(new Redactor());
-            try
-            {
-                var result = Run(parse.GetValue(path)!, parse.GetValue(output), parse.GetValue(hostedZone), parse.GetValue(force), reporter);
-                if (parse.GetValue(json)) CommandContext.WriteJson(result);
-                return 0;
-            }
-            catch (SlipwayException e)
-            {
-                reporter.Error(e.Message, e.Hint);
-                return e.ExitCode;
-            }
-        });
+            var result = Run(parse.GetValue(path)!, parse.GetValue(output), parse.GetValue(hostedZone), parse.GetValue(force), reporter);
+            if (parse.GetValue(json)) CommandContext.WriteJson(result);
+            return Task.FromResult(0);
+        }));
         return new Command("import", "Make a slipway.yaml from another tool's manifest") { copilot };
     }
 

@@ -20,22 +20,12 @@ public static class InitCommand
         {
             path, baseImage, noInstall, force, edgePort, json,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => CommandRunner.RunAsync(reporter =>
         {
-            var reporter = Reporter.ForConsole(new Redactor());
-            try
-            {
-                var result = Run(parse.GetValue(path)!, new InitOptions(parse.GetValue(baseImage), parse.GetValue(noInstall), parse.GetValue(edgePort)),
-                    parse.GetValue(force), reporter);
-                if (parse.GetValue(json)) CommandContext.WriteJson(result);
-                return 0;
-            }
-            catch (SlipwayException e)
-            {
-                reporter.Error(e.Message, e.Hint);
-                return e.ExitCode;
-            }
-        });
+            var result = Run(parse.GetValue(path)!, new InitOptions(parse.GetValue(baseImage), parse.GetValue(noInstall), parse.GetValue(edgePort)), parse.GetValue(force), reporter);
+            if (parse.GetValue(json)) CommandContext.WriteJson(result);
+            return Task.FromResult(0);
+        }));
         return command;
     }
 
