@@ -33,6 +33,7 @@ public sealed class CommandContext : IDisposable
     public AppManifest App { get; }
     public string Environment { get; }
     public IPlatform Platform => _session.Platform;
+    public AppSecrets Secrets => _session.Secrets;
 
     /// <summary>The app's deploy lock: on this machine for local environments, shared through the cloud for the others.</summary>
     public IDeployLock Lock => _session.Lock;
@@ -68,11 +69,11 @@ public sealed class CommandContext : IDisposable
     public static CommandContext Create(string manifestPath, string environment, Reporter reporter, Redactor redactor, bool assumeYes = false)
     {
         var app = ManifestLoader.Load(manifestPath, environment);
-        foreach (var value in SecretResolver.Readable(app, System.Environment.GetEnvironmentVariable)) redactor.Add(value);
         var state = StateDirectory.FromEnvironment();
         state.MakePrivate();
         var session = PlatformFactory.Create(app, state, question => new Confirmation(assumeYes).Confirm(question, "pass --yes to confirm from a script"),
             TimeProvider.System, System.Environment.GetEnvironmentVariable);
+        foreach (var value in session.Secrets.Readable) redactor.Add(value);
         return new CommandContext(app, environment, session, state, reporter, redactor);
     }
 

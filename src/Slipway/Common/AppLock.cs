@@ -63,13 +63,39 @@ public sealed class AppLock : IDeployLease
         }
     }
 
-    /// <summary>Whether a run holds the lock, and which (null when unknown).</summary>
+    /// <summary>
+    /// Whether a run holds the lock, and which (null when unknown). Reads the holder file and checks its process
+    /// rather than taking the lock even for an instant, which could refuse a <c>--no-wait</c> run starting then
+    /// (the dashboard asks every second). A holder file whose process is gone is a killed run's: the OS freed its lock.
+    /// </summary>
     public static (bool Held, LockHolder? Holder) Inspect(StateDirectory state, string app, string environment)
     {
         var path = PathOf(state, app, environment);
         if (!File.Exists(path)) return (false, null);
-        using var taken = TryTake(path);
-        return taken is null ? (true, ReadHolder(path)) : (false, null);
+        switch (ReadHolder(path))
+        {
+            case null:
+                return (false, null); // a run writes its holder file the moment it has the lock
+            case { } holder when holder.Host == Environment.MachineName:
+                return IsRunning(holder) ? (true, holder) : (false, null);
+            default: // written by another machine sharing the state directory: only the lock itself can tell
+                using (var taken = TryTake(path))
+                    return taken is null ? (true, ReadHolder(path)) : (false, null);
+        }
+    }
+
+    /// <summary>The holder's process runs, and is the one that took the lock rather than a later one given the same pid.</summary>
+    private static bool IsRunning(LockHolder holder)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(holder.ProcessId);
+            return !process.HasExited && process.StartTime.ToUniversalTime() <= holder.Since.UtcDateTime.AddSeconds(1);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
     }
 
     private static FileStream? TryTake(string path)

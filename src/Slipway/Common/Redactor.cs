@@ -39,6 +39,22 @@ public sealed partial class Redactor
         return text;
     }
 
+    /// <summary>
+    /// How much of the end of <paramref name="text"/> could be the start of a secret value: what a stream must hold
+    /// back until more comes, so that a value split between two reads is still hidden.
+    /// </summary>
+    public int PendingSuffix(string text)
+    {
+        lock (_values)
+        {
+            var longest = 0;
+            foreach (var value in _values)
+                for (var length = Math.Min(value.Length - 1, text.Length); length > longest; length--)
+                    if (text.AsSpan(text.Length - length).SequenceEqual(value.AsSpan(0, length))) { longest = length; break; }
+            return longest;
+        }
+    }
+
     /// <summary>Removes the credentials of a URL such as <c>https://user:token@host/repo.git</c>.</summary>
     public static string WithoutCredentials(string url) => UrlCredentials().Replace(url, "${scheme}");
 

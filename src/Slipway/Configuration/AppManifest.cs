@@ -178,6 +178,8 @@ public sealed record AwsSpec
     public AutoscalingSpec? Autoscaling { get; init; }
     /// <summary>The CPU architecture images are built for and Fargate runs them on.</summary>
     public CpuArchitecture Architecture { get; init; } = CpuArchitecture.X86_64;
+    /// <summary>ECS Exec into the service's tasks (<c>slipway exec</c>): a task role for Session Manager's channels, and the service allowing it.</summary>
+    public bool Exec { get; init; }
 }
 
 public enum EgressMode { Endpoints, Nat }

@@ -54,6 +54,18 @@ internal sealed class MappingReader(YamlMappingNode node, string path, string fi
         var other => throw ManifestLoader.Invalid(file, other.Start.Line, KeyPath(key), "must be a mapping of keys"),
     };
 
+    public bool? OptionalBool(string key)
+    {
+        var value = OptionalString(key);
+        return value?.Value switch
+        {
+            null => null,
+            "true" => true,
+            "false" => false,
+            _ => throw ManifestLoader.Invalid(file, value.Line, KeyPath(key), $"\"{value.Value}\" is not true or false"),
+        };
+    }
+
     public int? OptionalInt(string key, int min, int max)
     {
         var value = OptionalString(key);

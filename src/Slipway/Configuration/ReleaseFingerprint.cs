@@ -7,14 +7,11 @@ namespace Slipway.Configuration;
 /// Identifies what a release runs beyond its image: port, environment, secrets, health check, processes and, locally,
 /// the edge's port and host. A change to any of them makes <c>up</c> roll out again even when the code's
 /// version is unchanged: a rotated secret reaches the replicas. Secret values enter only through a slow,
-/// salted key derivation (<see cref="SecretDigest"/>), so the label cannot be turned back into a secret.
+/// salted key derivation (<see cref="AppSecrets.Digest"/>), so the label cannot be turned back into a secret.
 /// </summary>
 public static class ReleaseFingerprint
 {
-    public static string Of(AppManifest app, string version) =>
-        Of(app, version, SecretResolver.Readable(app, Environment.GetEnvironmentVariable).ToList());
-
-    public static string Of(AppManifest app, string version, IReadOnlyList<string> secretValues)
+    public static string Of(AppManifest app, string version, AppSecrets secrets)
     {
         var text = new StringBuilder()
             .Append("version=").Append(version).Append('\n')
@@ -22,9 +19,9 @@ public static class ReleaseFingerprint
             .Append("health=").Append(app.HealthCheck).Append('\n')
             .Append("recipe=").Append(BuildRecipe.Of(app)).Append('\n')
             .Append("resources=").Append(app.Resources.MemoryBytes).Append('/').Append(app.Resources.Pids).Append('\n')
-
-            .Append("secrets=").Append(SecretDigest(app.App, secretValues)).Append('\n');
+            .Append("secrets=").Append(secrets.Digest).Append('\n');
         if (app.User is { } user) text.Append("user=").Append(user).Append('\n'); // only when set: existing releases keep their fingerprint
+        if (app.Environment.Platform == PlatformKind.Aws && app.Aws.Exec) text.Append("exec=true\n"); // the task role is part of the release
         if (app.Environment.Platform == PlatformKind.Local)
             text.Append("edge=").Append(app.Edge.Host).Append(':').Append(app.Edge.Port).Append('\n');
         foreach (var (key, value) in app.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
@@ -38,7 +35,7 @@ public static class ReleaseFingerprint
     }
 
     /// <summary>PBKDF2 over the values, salted by the app: cheap once per run, costly to search a secret with.</summary>
-    private static string SecretDigest(string app, IReadOnlyList<string> values)
+    internal static string SecretDigest(string app, IReadOnlyList<string> values)
     {
         if (values.Count == 0) return "";
         var joined = Encoding.UTF8.GetBytes(string.Join('\0', values));

@@ -17,6 +17,9 @@ public sealed class DashboardServer(DashboardState state, TimeProvider time)
 {
     public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(1);
 
+    private readonly SemaphoreSlim _reading = new(1, 1);
+    private (string Json, long At)? _latest;
+
     public static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     /// <param name="token">Required on every request when not null (a non-loopback bind).</param>
@@ -39,7 +42,7 @@ public sealed class DashboardServer(DashboardState state, TimeProvider time)
                 await next(http);
             });
         app.MapGet("/", () => Results.Content(DashboardPage.Html, "text/html; charset=utf-8"));
-        app.MapGet("/api/state", async (CancellationToken request) => Results.Content(DashboardState.Json(await state.ReadAsync(request)), "application/json"));
+        app.MapGet("/api/state", async (CancellationToken request) => Results.Content(await LatestAsync(request), "application/json"));
         app.MapGet("/events", (HttpContext http) => StreamAsync(http, ct)); // ends with the server, not only with the page
         await app.StartAsync(ct);
         var shown = address.Equals(IPAddress.Any) ? "127.0.0.1" : address.ToString();
@@ -51,6 +54,22 @@ public sealed class DashboardServer(DashboardState state, TimeProvider time)
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>The state as JSON, read at most once per half poll however many pages are open: every stream shares one read.</summary>
+    private async Task<string> LatestAsync(CancellationToken ct)
+    {
+        await _reading.WaitAsync(ct);
+        try
+        {
+            if (_latest is not { } latest || time.GetElapsedTime(latest.At) >= PollEvery / 2)
+                _latest = latest = (DashboardState.Json(await state.ReadAsync(ct)), time.GetTimestamp());
+            return latest.Json;
+        }
+        finally
+        {
+            _reading.Release();
         }
     }
 
@@ -67,7 +86,7 @@ public sealed class DashboardServer(DashboardState state, TimeProvider time)
         {
             while (!ct.IsCancellationRequested)
             {
-                var json = DashboardState.Json(await state.ReadAsync(ct));
+                var json = await LatestAsync(ct);
                 if (json != last)
                 {
                     await http.Response.WriteAsync($"event: state\ndata: {json}\n\n", ct);

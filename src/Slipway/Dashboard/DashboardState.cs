@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Slipway.Common;
 using Slipway.Configuration;
-using Slipway.Edge;
 using Slipway.EdgeControl;
 using Slipway.History;
 

@@ -25,6 +25,10 @@ public static class ControlApi
         control.MapGet("/info", (RouteTable routes, ListenerConfiguration listeners, EdgeStartTime started) =>
             new EdgeInfo(Environment.ProcessId, started.Value, listeners.Ports.ToList(), routes.Routes.Count));
 
+        control.MapGet("/metrics", (TrafficMetrics metrics) => metrics.Snapshot());
+        control.MapGet("/metrics/prometheus", (TrafficMetrics metrics) =>
+            Results.Text(TrafficMetrics.Prometheus(metrics.Snapshot()), "text/plain; version=0.0.4"));
+
         control.MapGet("/routes", (RouteTable routes) =>
             routes.Routes.OrderBy(r => r.App, StringComparer.Ordinal).Select(r => new RouteStatus(r, routes.Health(r))).ToList());
 

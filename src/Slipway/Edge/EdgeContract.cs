@@ -70,3 +70,25 @@ public static class EdgeErrors
     public const string InvalidRequest = "invalid_request";
     public const string Cancelled = "cancelled";
 }
+
+/// <summary>One app version's traffic through the edge since it started.</summary>
+/// <param name="StatusClasses">Requests answered 1xx, 2xx, 3xx, 4xx and 5xx, in that order.</param>
+/// <param name="Buckets">Requests per latency bucket (<see cref="TrafficMetrics.BucketBounds"/>, then one without a bound).</param>
+/// <param name="LastMinuteRequests">Requests in the last 60 seconds; <paramref name="LastMinuteErrors"/> of them answered 5xx.</param>
+public sealed record TrafficSnapshot(string App, string Version, long Requests, IReadOnlyList<long> StatusClasses, IReadOnlyList<long> Buckets,
+    double SumSeconds, long LastMinuteRequests, long LastMinuteErrors)
+{
+    /// <summary>The latency under which <paramref name="quantile"/> of the requests fell, as the bucket's upper bound (null: none, or beyond the last bound).</summary>
+    public double? PercentileMs(double quantile)
+    {
+        if (Requests == 0) return null;
+        long seen = 0;
+        for (var i = 0; i < Buckets.Count; i++)
+        {
+            seen += Buckets[i];
+            if (seen >= quantile * Requests) return i < TrafficMetrics.BucketBounds.Length ? TrafficMetrics.BucketBounds[i] : null;
+        }
+        return null;
+    }
+}
+

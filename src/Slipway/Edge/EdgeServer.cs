@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Yarp.ReverseProxy.Model;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -7,7 +9,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Yarp.ReverseProxy.Configuration;
 
 namespace Slipway.Edge;
 
@@ -67,6 +68,7 @@ public static class EdgeServer
         builder.Services.AddSingleton(paths);
         builder.Services.AddSingleton<RouteStore>();
         builder.Services.AddSingleton<MaintenanceGate>();
+        builder.Services.AddSingleton<TrafficMetrics>();
         builder.Services.AddSingleton<RouteTable>();
         builder.Services.AddSingleton(new HealthProbe(HealthProbe.CreateClient()));
         builder.Services.AddSingleton<HealthGate>();
@@ -89,8 +91,21 @@ public static class EdgeServer
         app.Use((context, next) => maintenance.TryAnswer(context) ?? next(context));
         app.UseRouting();
         ControlApi.Map(app);
-        // Only what the edge uses: round-robin over the healthy destinations (no session affinity, no passive health checks).
-        app.MapReverseProxy(pipeline => pipeline.UseLoadBalancing());
+        // Only what the edge uses: round-robin over the healthy destinations (no session affinity, no passive health
+        // checks), each request counted for its app and version once answered.
+        var metrics = app.Services.GetRequiredService<TrafficMetrics>();
+        app.MapReverseProxy(pipeline =>
+        {
+            pipeline.Use(async (context, next) =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                await next();
+                var proxy = context.GetReverseProxyFeature();
+                var version = proxy.ProxiedDestination?.Model.Config.Metadata?.GetValueOrDefault(ProxyConfigBuilder.VersionMetadata) ?? "none";
+                metrics.Record(proxy.Route.Config.RouteId, version, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+            });
+            pipeline.UseLoadBalancing();
+        });
 
         await app.Services.GetRequiredService<RouteTable>().RestoreAsync(ct);
         await app.StartAsync(ct);

@@ -8,6 +8,9 @@ public static class ProxyConfigBuilder
 {
     public const string VersionHeader = "X-Slipway-Version";
 
+    /// <summary>The release a destination belongs to, for the edge's metrics.</summary>
+    public const string VersionMetadata = "slipway.version";
+
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IEnumerable<EdgeRoute> routes)
     {
         var ordered = routes.OrderBy(r => r.App, StringComparer.Ordinal).ToList();
@@ -34,7 +37,10 @@ public static class ProxyConfigBuilder
     {
         ClusterId = route.App,
         LoadBalancingPolicy = "RoundRobin",
-        Destinations = route.Targets.ToDictionary(t => t.Id, t => new DestinationConfig { Address = t.Address }),
+        Destinations = route.Targets.ToDictionary(t => t.Id, t => new DestinationConfig
+        {
+            Address = t.Address, Metadata = new Dictionary<string, string> { [VersionMetadata] = route.Version },
+        }),
         HealthCheck = new HealthCheckConfig
         {
             Active = new ActiveHealthCheckConfig

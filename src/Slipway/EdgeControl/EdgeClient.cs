@@ -41,6 +41,13 @@ public sealed class EdgeClient : IDisposable
         }
     }
 
+    /// <summary>Every app version's traffic through the edge since it started.</summary>
+    public async Task<IReadOnlyList<TrafficSnapshot>> MetricsAsync(CancellationToken ct) =>
+        await _http.GetFromJsonAsync<List<TrafficSnapshot>>("metrics", Json, ct) ?? [];
+
+    /// <summary>The same, in Prometheus's text format.</summary>
+    public Task<string> PrometheusAsync(CancellationToken ct) => _http.GetStringAsync("metrics/prometheus", ct);
+
     public async Task<IReadOnlyList<RouteStatus>> RoutesAsync(CancellationToken ct) =>
         await _http.GetFromJsonAsync<List<RouteStatus>>("routes", Json, ct) ?? [];
 

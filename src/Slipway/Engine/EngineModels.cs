@@ -30,6 +30,10 @@ public sealed record ContainerSpec
     public IReadOnlyList<string>? Command { get; init; }
     /// <summary>False for a one-off container: nothing is published, nothing routes to it.</summary>
     public bool PublishPort { get; init; } = true;
+    /// <summary>Its stdin is open to one attach (<c>run -i</c>), and closed when that attach closes it.</summary>
+    public bool OpenStdin { get; init; }
+    /// <summary>A terminal of its own (<c>run -t</c>): output is one raw stream.</summary>
+    public bool Tty { get; init; }
 }
 
 public sealed record ContainerSummary(string Id, string Name, string Image, string State, string Status,

@@ -49,6 +49,13 @@ public static class EngineRequests
         if (spec.Network is { } network) host["NetworkMode"] = network;
         if (spec.User is { } user) body["User"] = user;
         if (spec.Command is { } command) body["Cmd"] = new JsonArray(command.Select(c => (JsonNode)JsonValue.Create(c)).ToArray());
+        if (spec.OpenStdin)
+        {
+            body["OpenStdin"] = true;
+            body["StdinOnce"] = true;
+            body["AttachStdin"] = true;
+        }
+        if (spec.Tty) body["Tty"] = true;
         if (!spec.PublishPort)
         {
             body.Remove("ExposedPorts");
@@ -65,6 +72,11 @@ public static class EngineRequests
         ["CheckDuplicate"] = true,
         ["Labels"] = ToJson(labels),
     };
+
+    /// <summary>The request that turns the connection into the container's stdin, stdout and stderr (the engine answers 101).</summary>
+    public static string AttachRequest(string id, string host) =>
+        $"POST {ApiPrefix}/containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: {host}\r\n" +
+        "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n";
 
     public static string CreateContainerPath(string name) => $"{ApiPrefix}/containers/create?name={Uri.EscapeDataString(name)}";
 

@@ -1,4 +1,3 @@
-using Slipway.Common;
 using Slipway.Configuration;
 using Slipway.History;
 using Slipway.Output;

@@ -10,11 +10,11 @@ namespace Slipway.Pipeline;
 /// <see cref="Timeout"/>. Its environment is only SLIPWAY_APP, SLIPWAY_ENVIRONMENT, SLIPWAY_VERSION,
 /// SLIPWAY_PREVIOUS_VERSION, PATH and HOME: never the CLI's own, which holds the variables secrets are read from.
 /// </summary>
-public static class HookRunner
+public sealed class HookRunner(TimeProvider time)
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 
-    private static readonly HashSet<string> Inherited = ["PATH", "HOME"];
+    private static readonly IReadOnlySet<string> Inherited = new HashSet<string> { "PATH", "HOME" };
 
     /// <summary>
     /// Runs the hook ($1) in a session of its own and ends that whole session when the CLI ($2) dies, even by
@@ -34,15 +34,15 @@ public static class HookRunner
         exit $rc
         """;
 
-    public static async Task RunAsync(AppManifest app, string hook, string? command, string version, string? previous,
+    public async Task RunAsync(AppManifest app, string hook, string? command, string version, string? previous,
         IStageLog log, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(command)) return;
         log.Info($"hook {hook}: {command}");
         // Cancelling first sends SIGINT, on which the guard ends the hook's whole session; a kill follows if not.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(Timeout);
-        using var forceful = new CancellationTokenSource();
+        using var timeout = new CancellationTokenSource(Timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        using var forceful = new CancellationTokenSource(System.Threading.Timeout.InfiniteTimeSpan, time);
         using var escalate = deadline.Token.Register(() => forceful.CancelAfter(TimeSpan.FromSeconds(5)));
         CommandResult result;
         try
@@ -64,7 +64,7 @@ public static class HookRunner
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteAsync(forceful.Token, deadline.Token);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && timeout.IsCancellationRequested)
         {
             throw new SlipwayException(ErrorCode.HookFailed, $"hook {hook} did not finish within {Duration.Format(Timeout)} and was stopped",
                 $"make hooks.{hook} finish sooner, or run long work elsewhere");

@@ -1,4 +1,3 @@
-using Slipway.Common;
 using Slipway.Configuration;
 using Slipway.History;
 using Slipway.Output;
@@ -23,7 +22,7 @@ public sealed class RollbackPipeline(IPlatform platform, AppLocker locker, Relea
     {
         await using var appLock = await locker.AcquireAsync(app.App, ct);
         var recent = RollbackTarget.Served(await history.ListAsync(app.App, app.Environment.Name, 100, ct));
-        var stages = new Stages(platform, reporter, time);
+        var stages = new Stages(platform, new HookRunner(time), reporter, time);
         var status = await platform.GetStatusAsync(app, ct);
         var available = await platform.AvailableVersionsAsync(app, ct);
         var target = RollbackTarget.Choose(app.App, version, recent, available, status.Version);

@@ -1,4 +1,3 @@
-using System.Net;
 using Slipway.Common;
 using Slipway.Configuration;
 using Slipway.Output;
@@ -7,7 +6,7 @@ using Slipway.Platforms;
 namespace Slipway.Pipeline;
 
 /// <summary>The stages shared by the pipelines (up, rollback), each one reported line per stage.</summary>
-public sealed class Stages(IPlatform platform, Reporter reporter, TimeProvider time)
+public sealed class Stages(IPlatform platform, HookRunner hooks, Reporter reporter, TimeProvider time)
 {
     public Task InfrastructureAsync(AppManifest app, CancellationToken ct) =>
         reporter.StageAsync("infrastructure", async log =>
@@ -22,8 +21,8 @@ public sealed class Stages(IPlatform platform, Reporter reporter, TimeProvider t
         reporter.StageAsync("deploy", async log =>
         {
             var rollout = await platform.RollOutAsync(app, version, log,
-                token => HookRunner.RunAsync(app, "preCutover", app.Hooks.PreCutover, version, previous, log, token), ct);
-            await HookRunner.RunAsync(app, "postDeploy", app.Hooks.PostDeploy, version, rollout.PreviousVersion, log, ct);
+                token => hooks.RunAsync(app, "preCutover", app.Hooks.PreCutover, version, previous, log, token), ct);
+            await hooks.RunAsync(app, "postDeploy", app.Hooks.PostDeploy, version, rollout.PreviousVersion, log, ct);
             if (rollout.DrainTimedOut)
                 log.Warn($"some requests to the old release were still running after the drain period ({Duration.Format(app.Drain)})");
             return StageOutcome.Done(rollout,

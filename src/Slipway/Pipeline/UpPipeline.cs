@@ -19,13 +19,13 @@ public sealed record UpResult(string App, string Platform, string Version, strin
 /// nothing changed returns quickly and changes nothing. The source is resolved first so that a bad ref or
 /// repository is reported before anything is started.
 /// </summary>
-public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLocker locker, ReleaseHistory history, Reporter reporter, TimeProvider time)
+public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceResolver sources, AppLocker locker, ReleaseHistory history, Reporter reporter, TimeProvider time)
 {
     /// <summary>The inputs a build and a rollout need, checked before anything is locked, recorded or changed.</summary>
     public void CheckInputs(AppManifest app)
     {
         app.Build.EnsureDockerfileExists();
-        SecretResolver.Resolve(app, Environment.GetEnvironmentVariable);
+        _ = secrets.Values; // read once here: a missing secret is bad input, and the rollout uses these very values
         if (app.Release is not null && platform is not IReleasePhase)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"release: the {platform.Name} platform cannot run a release command yet",
                 "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");
@@ -60,7 +60,8 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
 
     private async Task<UpResult> RunLockedAsync(AppManifest app, UpOptions options, CancellationToken ct)
     {
-        var stages = new Stages(platform, reporter, time);
+        var hooks = new HookRunner(time);
+        var stages = new Stages(platform, hooks, reporter, time);
         var snapshot = await reporter.StageAsync("source", async log =>
         {
             var found = await sources.ResolveAsync(app.App, app.Source, ct);
@@ -72,7 +73,7 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
         await stages.InfrastructureAsync(app, ct);
 
         var before = await platform.GetStatusAsync(app, ct);
-        var upToDate = !options.Force && before.Serves(app, snapshot.Version);
+        var upToDate = !options.Force && before.Serves(app, snapshot.Version, secrets);
         var built = false;
         if (upToDate)
         {
@@ -82,7 +83,7 @@ public sealed class UpPipeline(IPlatform platform, SourceResolver sources, AppLo
         {
             built = await reporter.StageAsync("build", async log =>
             {
-                await HookRunner.RunAsync(app, "preBuild", app.Hooks.PreBuild, snapshot.Version, before.Version, log, ct);
+                await hooks.RunAsync(app, "preBuild", app.Hooks.PreBuild, snapshot.Version, before.Version, log, ct);
                 return await platform.HasImageAsync(app, snapshot.Version, ct)
                     ? StageOutcome.Skip(false, $"image for {snapshot.Version} already exists")
                     : StageOutcome.Done(true, $"built {await platform.PublishImageAsync(app, snapshot, log, ct)}");

@@ -67,6 +67,9 @@ public sealed record AppStatus(string App, string Platform, Uri Url, string? Ver
     /// <summary>The replicas of each process beside the web one (workers), by process name.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<ReplicaStatus>> Processes { get; init; } = new Dictionary<string, IReadOnlyList<ReplicaStatus>>();
 
+    /// <summary>Each version's requests and 5xx answers over the last minute, where the platform counts them (the local edge).</summary>
+    public IReadOnlyList<TrafficRate> Traffic { get; init; } = [];
+
     public bool IsDeployed => Version is not null;
     public int HealthyReplicas => Replicas.Count(r => r.Health is "healthy" or "unknown");
 
@@ -74,14 +77,20 @@ public sealed record AppStatus(string App, string Platform, Uri Url, string? Ver
     /// True when this exact release (code and configuration) serves on every wanted replica: the manifest's
     /// replicas, or with autoscaling as many as the scaler chose within its limits.
     /// </summary>
-    public bool Serves(AppManifest app, string version)
+    public bool Serves(AppManifest app, string version, AppSecrets secrets)
     {
         var (fewest, most) = app.ReplicaRange;
         if (Version != version || Replicas.Count < fewest || Replicas.Count > most || HealthyReplicas != Replicas.Count) return false;
         // Last, and only when the rest holds: the fingerprint reads the secrets and runs a slow key derivation.
-        var fingerprint = ReleaseFingerprint.Of(app, version);
+        var fingerprint = ReleaseFingerprint.Of(app, version, secrets);
         return Replicas.All(r => r.Fingerprint == fingerprint);
     }
+}
+
+/// <param name="ErrorRate">The share of <paramref name="Requests"/> answered 5xx (0 to 1); null without requests.</param>
+public sealed record TrafficRate(string Version, long Requests, long Errors)
+{
+    public double? ErrorRate => Requests == 0 ? null : (double)Errors / Requests;
 }
 
 /// <param name="Fingerprint">The <see cref="ReleaseFingerprint"/> the replica was started with.</param>

@@ -15,8 +15,11 @@ namespace Slipway.Platforms;
 /// A platform with where its runs are coordinated (the deploy lock, the release log) and the clients it owns,
 /// disposed together. Local environments keep both on this machine; aws ones share them through AWS.
 /// </summary>
-public sealed class PlatformSession(IPlatform platform, IDeployLock deployLock, IReleaseLog releases, IReadOnlyList<IDisposable> owned) : IDisposable
+public sealed class PlatformSession(IPlatform platform, IDeployLock deployLock, IReleaseLog releases, AppSecrets secrets, IReadOnlyList<IDisposable> owned) : IDisposable
 {
+    /// <summary>The app's secrets, read once for the whole command.</summary>
+    public AppSecrets Secrets { get; } = secrets;
+
     public IPlatform Platform { get; } = platform;
     public IDeployLock Lock { get; } = deployLock;
     public IReleaseLog Releases { get; } = releases;
@@ -38,6 +41,7 @@ public static class PlatformFactory
         Func<string, string?> environment)
     {
         var endpoint = EngineEndpoint.Parse(environment("DOCKER_HOST"));
+        var secrets = new AppSecrets(app, environment);
         switch (app.Environment.Platform)
         {
             case PlatformKind.Aws:
@@ -47,13 +51,14 @@ public static class PlatformFactory
                 var stackName = StackTemplate.StackName(app);
                 return new PlatformSession(new AwsPlatform(CloudFormationClient.Create(settings, time),
                     EcrClient.Create(settings, time), EcsClient.Create(settings, time), LogsClient.Create(settings, time),
-                    SsmClient.Create(settings, time), awsEngine, RegistryOverride.FromEnvironment(environment), confirm, time),
-                    new LeaseLock(table, stackName, app.App, app.Environment.Name), new TableReleaseLog(table, stackName), [awsEngine]);
+                    SsmClient.Create(settings, time), awsEngine, RegistryOverride.FromEnvironment(environment), secrets,
+                    new EcsExec(EcsClient.Create(settings, time), settings.Region.SystemName, settings.EndpointFor("ecs", "ECS"), environment), confirm, time),
+                    new LeaseLock(table, stackName, app.App, app.Environment.Name), new TableReleaseLog(table, stackName), secrets, [awsEngine]);
             default:
                 var engine = new DockerEngine(endpoint);
                 var edge = new EdgeClient(new EdgePaths(state.Edge));
-                return new PlatformSession(new LocalPlatform(engine, edge, state, time), new FileDeployLock(state, app.App, app.Environment.Name),
-                    new SqliteReleaseLog(state), [engine, edge]);
+                return new PlatformSession(new LocalPlatform(engine, edge, state, secrets, time), new FileDeployLock(state, app.App, app.Environment.Name),
+                    new SqliteReleaseLog(state), secrets, [engine, edge]);
         }
     }
 }

@@ -54,5 +54,27 @@ public sealed class AppLockTests : IDisposable
         Assert.EndsWith(", at stage build", holder.ToString());
     }
 
+    [Fact]
+    public async Task A_holder_file_left_by_a_killed_run_or_naming_a_reused_pid_reads_as_free()
+    {
+        var path = AppLock.PathOf(State, "shop", "local");
+        Directory.CreateDirectory(State.Locks);
+        await File.WriteAllTextAsync(path, "", Ct);
+        var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        using var gone = System.Diagnostics.Process.Start("true")!;
+        await gone.WaitForExitAsync(Ct);
+
+        await File.WriteAllTextAsync(path + ".holder", System.Text.Json.JsonSerializer.Serialize(
+            new LockHolder(gone.Id, Environment.MachineName, "me", "slipway up", DateTimeOffset.UtcNow), json), Ct);
+        Assert.Equal((false, null), AppLock.Inspect(State, "shop", "local"));
+
+        // This process started after the holder took the lock: the pid was given again, the holder is gone.
+        await File.WriteAllTextAsync(path + ".holder", System.Text.Json.JsonSerializer.Serialize(
+            new LockHolder(Environment.ProcessId, Environment.MachineName, "me", "slipway up", DateTimeOffset.UtcNow.AddDays(-1)), json), Ct);
+        Assert.Equal((false, null), AppLock.Inspect(State, "shop", "local"));
+
+        await using var taken = await AppLock.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct); // free indeed
+    }
+
     public void Dispose() => _dir.Dispose();
 }

@@ -61,6 +61,38 @@ public sealed class EdgeProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_versions_requests_are_counted_by_status_class_with_their_latency_and_last_minute()
+    {
+        var a = await BackendAsync("m1");
+        await _edge.Client.DeployAsync("shop", Args("v1", [a]), Ct);
+        async Task<HttpStatusCode> Status(string path)
+        {
+            using var response = await Http.Client.GetAsync($"http://127.0.0.1:{_port}{path}", Ct);
+            return response.StatusCode;
+        }
+        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.OK, await Status("/"));
+        Assert.Equal(HttpStatusCode.NotFound, await Status("/status/404"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await Status("/status/503"));
+        Assert.Equal(HttpStatusCode.InternalServerError, await Status("/status/500"));
+        await _edge.Client.DeployAsync("shop", Args("v2", [await BackendAsync("m2")]), Ct);
+        Assert.Equal(HttpStatusCode.OK, await Status("/"));
+
+        var metrics = await _edge.Client.MetricsAsync(Ct);
+
+        var v1 = Assert.Single(metrics, m => m.App == "shop" && m.Version == "v1");
+        Assert.Equal([0L, 5, 0, 1, 2], v1.StatusClasses);
+        Assert.Equal(8, v1.Requests);
+        Assert.Equal(8, v1.Buckets.Sum());
+        Assert.Equal((8L, 2L), (v1.LastMinuteRequests, v1.LastMinuteErrors));
+        Assert.NotNull(v1.PercentileMs(0.99)); // loopback answers well within the last bound
+        Assert.Equal(1, Assert.Single(metrics, m => m.Version == "v2").Requests);
+        var prometheus = await _edge.Client.PrometheusAsync(Ct);
+        Assert.Contains("slipway_edge_requests_total{app=\"shop\",version=\"v1\",code=\"5xx\"} 2\n", prometheus);
+        Assert.Contains("slipway_edge_request_duration_seconds_bucket{app=\"shop\",version=\"v1\",le=\"+Inf\"} 8\n", prometheus);
+        Assert.Contains("slipway_edge_request_duration_seconds_count{app=\"shop\",version=\"v2\"} 1\n", prometheus);
+    }
+
+    [Fact]
     public async Task Cut_over_under_load_fails_no_request_and_ends_on_the_new_version()
     {
         var old = await BackendAsync("old");

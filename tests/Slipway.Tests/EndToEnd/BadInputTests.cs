@@ -44,6 +44,21 @@ public sealed class BadInputTests
             ["AWS_REGION"] = "us-east-1", ["AWS_EC2_METADATA_DISABLED"] = "true",
         });
 
+    /// <summary><c>exec -e aws</c>, refused on this side before any request (the endpoint is a closed port, and PATH has no plugin).</summary>
+    private static Case AwsExec(string name, string message, string aws)
+    {
+        var closed = Aws(name, message, aws);
+        return closed with
+        {
+            Setup = app =>
+            {
+                closed.Setup(app); // writes the manifest
+                return ["exec", "-e", "aws", "-f", app.ManifestPath, "--", "ps"];
+            },
+            Env = new(closed.Env!) { ["PATH"] = "/usr/bin:/bin" },
+        };
+    }
+
     public static TheoryData<Case> Cases =>
     [
         Aws("aws: a cpu and memory Fargate has no size for", "aws.memory: 512 MiB does not go with cpu 1024 on Fargate", "aws:\n  cpu: 1024\n  memory: 512\n"),
@@ -61,8 +76,8 @@ public sealed class BadInputTests
         new Case("run without a command", 2, "run: no command was given", app => ["run", "-f", app.ManifestPath]),
         new Case("run with nothing deployed", 2, "is not deployed here: there is no release to run the command in", app => ["run", "-f", app.ManifestPath, "--", "true"]),
         new Case("an empty release command", 2, "release.command: is empty", app => Append(app, "release:\n  command: ''\n")),
-        Aws("a release command on aws", "release: the aws platform cannot run a release command yet", "release:\n  command: flask db upgrade\n"),
-        Aws("worker processes on aws", "processes: the aws platform cannot run worker processes yet", "processes:\n  worker:\n    command: python worker.py\n"),
+        AwsExec("exec on aws without aws.exec", "exec: ECS Exec is not enabled for", ""),
+        AwsExec("exec on aws without the Session Manager plugin", "exec: the Session Manager plugin (session-manager-plugin) is not installed here", "aws:\n  exec: true\n"),
         new Case("an empty process command", 2, "processes.worker.command: is empty", app => Append(app, "processes:\n  worker:\n    command: ''\n")),
         new Case("a process named web", 2, "processes.web: is not a valid process name", app => Append(app, "processes:\n  web:\n    command: x\n")),
         new Case("an unknown process key", 2, "processes.worker.replica: unknown key", app => Append(app, "processes:\n  worker:\n    command: x\n    replica: 2\n")),

@@ -35,7 +35,7 @@ public sealed class UpPipelineTests : IDisposable
     private Slipway.History.ReleaseHistory History => new(_log, _time);
 
     private Task<UpResult> UpAsync(bool force = false) =>
-        new UpPipeline(_platform, new SourceResolver(new Git(), State.Sources), Locker, History, Reporter, _time)
+        new UpPipeline(_platform, AppSecrets.None(_app), new SourceResolver(new Git(), State.Sources), Locker, History, Reporter, _time)
             .RunAsync(_app, new UpOptions(Check: false, Force: force), Ct);
 
     private string Commit(string text)

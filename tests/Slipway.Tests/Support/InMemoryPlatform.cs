@@ -55,7 +55,7 @@ public sealed class InMemoryPlatform : IPlatform
         await beforeCutover(ct);
         var previous = Serving;
         Serving = version;
-        ServingFingerprint = ReleaseFingerprint.Of(app, version);
+        ServingFingerprint = ReleaseFingerprint.Of(app, version, AppSecrets.None(app));
         return new RolloutReport(version, previous, app.Replicas, DrainTimedOut: false);
     }
 

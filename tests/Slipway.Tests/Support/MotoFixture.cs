@@ -28,6 +28,14 @@ public sealed class MotoFixture : IAsyncLifetime
         ["SLIPWAY_REGISTRY"] = Registry,
     };
 
+    /// <summary>The last lines moto logged (a traceback says why it answered 500), for a failing test's message.</summary>
+    public string LogTail(int lines = 40)
+    {
+        var path = Path.Combine(_dir.Path, "moto.log");
+        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        return string.Join('\n', reader.ReadToEnd().Split('\n').TakeLast(lines));
+    }
+
     public async ValueTask InitializeAsync()
     {
         var moto = new ProcessStartInfo(Find("moto_server"), ["-H", "127.0.0.1", "-p", Port.ToString()])
@@ -40,6 +48,10 @@ public sealed class MotoFixture : IAsyncLifetime
         moto.Environment["MOTO_ENABLE_RECORDING"] = "1";
         moto.Environment["MOTO_RECORDER_FILEPATH"] = Path.Combine(_dir.Path, "recording.jsonl");
         _moto = Process.Start(moto)!;
+        // moto's own log (its tracebacks say why it answered 500), kept beside the recording while the fixture lives.
+        var log = TextWriter.Synchronized(new StreamWriter(Path.Combine(_dir.Path, "moto.log")) { AutoFlush = true });
+        _moto.OutputDataReceived += (_, line) => log.WriteLine(line.Data);
+        _moto.ErrorDataReceived += (_, line) => log.WriteLine(line.Data);
         _moto.BeginOutputReadLine();
         _moto.BeginErrorReadLine();
 
@@ -91,6 +103,17 @@ public sealed class MotoFixture : IAsyncLifetime
         }
         var recording = await Http.Client.GetStringAsync($"{Endpoint}/moto-api/recorder/download-recording");
         return recording.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(RecordedCall.Parse).ToList();
+    }
+
+    /// <summary>
+    /// Keeps ECS tasks RUNNING until a test stops them. By default moto moves a task one state on at each DescribeTasks
+    /// (RUNNING … STOPPED, exit code 0), so a task would end after a few polls whatever the test meant to check first.
+    /// </summary>
+    public async Task HoldTasksRunningAsync()
+    {
+        using var body = new StringContent("""{"model_name":"ecs::task","transition":{"progression":"manual","times":1000000}}""",
+            System.Text.Encoding.UTF8, "application/json");
+        (await Http.Client.PostAsync($"{Endpoint}/moto-api/state-manager/set-transition", body)).EnsureSuccessStatusCode();
     }
 
     public async Task ResetAsync() => (await Http.Client.PostAsync($"{Endpoint}/moto-api/reset", null)).EnsureSuccessStatusCode();

@@ -17,10 +17,16 @@ public sealed class RunningCli : IDisposable
     private readonly System.Text.StringBuilder _stderrSoFar = new();
     private readonly System.Text.StringBuilder _stdoutSoFar = new();
 
-    public RunningCli(Process process)
+    /// <param name="input">Written to its stdin; then stdin is closed, unless <paramref name="keepInputOpen"/> (a terminal's stays open).</param>
+    public RunningCli(Process process, string? input = null, bool keepInputOpen = false)
     {
         _process = process;
-        process.StandardInput.Close();
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Flush();
+        }
+        if (!keepInputOpen) process.StandardInput.Close();
         _stdout = ReadAsync(process.StandardOutput, _stdoutSoFar);
         _stderr = ReadAsync(process.StandardError, _stderrSoFar);
     }
@@ -104,25 +110,39 @@ public sealed class SlipwayCli(string stateDirectory)
 
     public string StateDirectory { get; } = stateDirectory;
 
-    public async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string>? env = null, CancellationToken ct = default)
+    public async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string>? env = null, CancellationToken ct = default,
+        string? input = null)
     {
-        using var running = Start(args, env);
+        using var running = Start(args, env, input);
         return await running.WaitAsync(ct);
     }
 
     /// <summary>Starts the CLI without waiting, so a test can kill it mid-way.</summary>
-    public RunningCli Start(IEnumerable<string> args, IDictionary<string, string>? env = null)
+    public RunningCli Start(IEnumerable<string> args, IDictionary<string, string>? env = null, string? input = null) =>
+        new(Process.Start(StartInfo("dotnet", [Dll, .. args], env))!, input);
+
+    /// <summary>
+    /// Runs the CLI on a terminal of its own (util-linux <c>script</c> gives it a pseudo-terminal), as a user at a
+    /// keyboard does; <paramref name="input"/> is typed into it. Stdout then holds the terminal's output, stderr included.
+    /// </summary>
+    public async Task<CliResult> RunInTerminalAsync(IEnumerable<string> args, IDictionary<string, string>? env, string input, CancellationToken ct)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var line = string.Join(' ', new[] { "dotnet", Dll }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        using var running = new RunningCli(Process.Start(StartInfo("script", ["-qec", line, "/dev/null"], env))!, input, keepInputOpen: true);
+        return await running.WaitAsync(ct);
+    }
+
+    private ProcessStartInfo StartInfo(string program, IEnumerable<string> args, IDictionary<string, string>? env)
+    {
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
         };
-        start.ArgumentList.Add(Dll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment["SLIPWAY_STATE_DIR"] = StateDirectory;
         start.Environment["NO_COLOR"] = "1";
         foreach (var (key, value) in env ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        return new RunningCli(Process.Start(start)!);
+        return start;
     }
 
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, null, TestContext.Current.CancellationToken);

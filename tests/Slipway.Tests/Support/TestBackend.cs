@@ -52,6 +52,11 @@ public sealed class TestBackend : IAsyncDisposable
             Interlocked.Increment(ref backend._served);
             return $"slow {name}";
         });
+        app.MapGet("/status/{code:int}", (int code) =>
+        {
+            Interlocked.Increment(ref backend._served);
+            return Results.StatusCode(code);
+        });
         app.MapFallback(() =>
         {
             Interlocked.Increment(ref backend._served);

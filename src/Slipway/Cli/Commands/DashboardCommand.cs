@@ -4,7 +4,6 @@ using Slipway.Common;
 using Slipway.Dashboard;
 using Slipway.Edge;
 using Slipway.EdgeControl;
-using Slipway.Output;
 
 namespace Slipway.Cli.Commands;
 

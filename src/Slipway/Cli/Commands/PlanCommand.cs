@@ -13,7 +13,7 @@ public static class PlanCommand
         var command = new Command("plan", "Show what up would do (infrastructure changes, build, rollout), changing nothing") { file, environment, json };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
-            var plan = await new PlanPipeline(context.Platform, context.Sources).RunAsync(context.App, ct);
+            var plan = await new PlanPipeline(context.Platform, context.Secrets, context.Sources).RunAsync(context.App, ct);
             if (parse.GetValue(json))
             {
                 CommandContext.WriteJson(plan);

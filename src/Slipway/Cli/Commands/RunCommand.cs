@@ -12,16 +12,28 @@ public static class RunCommand
         var file = CommonOptions.File();
         var environment = CommonOptions.Environment();
         var commandLine = new Argument<string[]>("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("run", "Run a one-off command (a migration, a script) in a new container of the serving release, then remove it")
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Pass this input through to the command's stdin (local platform)" };
+        var tty = new Option<bool>("--tty", "-t") { Description = "Give the command a terminal, this one in raw mode while it runs (with -i: -it; local platform)" };
+        var command = new Command("run", "Run a one-off command (a migration, a script, a console) in a new container of the serving release, then remove it")
         {
-            file, environment, commandLine,
+            file, environment, interactive, tty, commandLine,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             var (platform, words) = Require(context, "run", parse.GetValue(commandLine), "flask db upgrade",
                 "start a task from the service's task definition (aws ecs run-task)");
+            var terminal = parse.GetValue(tty);
             // Its output passes the redactor like every other line: a command that prints the environment shows no secret.
-            var exit = await platform.RunAsync(context.App, words, line => Console.Out.WriteLine(context.Redactor.Redact(line)), ct);
+            // With a terminal it is one raw stream, redacted as it comes.
+            await using var output = new RedactingStream(Console.OpenStandardOutput(), context.Redactor);
+            var attach = parse.GetValue(interactive) || terminal
+                ? new Attachment(Console.OpenStandardInput(), output, terminal,
+                    terminal && !Console.IsOutputRedirected ? (Console.WindowHeight, Console.WindowWidth) : null)
+                : null;
+            int exit;
+            using (terminal ? RawTerminal.Enter() : null)
+                exit = await platform.RunAsync(context.App, words, line => Console.Out.WriteLine(context.Redactor.Redact(line)), ct, attach);
+            await output.FlushAsync(ct);
             if (exit != 0) context.Reporter.Line($"the command exited with {exit}");
             return exit;
         }));

@@ -28,6 +28,7 @@ public static class StatusCommand
                     Replicas = status.Replicas,
                     Healthy = status.HealthyReplicas,
                     status.Processes,
+                    status.Traffic,
                     InProgress = inProgress ? new { Holder = holder } : null,
                     LastRelease = last,
                     status.Problem,
@@ -44,6 +45,9 @@ public static class StatusCommand
             if (last is not null)
                 output.WriteLine($"last:     {last.Action} {last.Version ?? ""} {last.Result} at {last.StartedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}"
                                  + (last.Error is null ? "" : $": {last.Error}"));
+            foreach (var rate in status.Traffic)
+                output.WriteLine($"traffic:  {rate.Version} {rate.Requests} request(s) in the last minute, " +
+                                 $"{(rate.ErrorRate ?? 0).ToString("0.0%", System.Globalization.CultureInfo.InvariantCulture)} answered 5xx");
             foreach (var replica in status.Replicas)
                 output.WriteLine($"  {replica.Id,-40} {replica.Version,-20} {replica.State,-10} {replica.Health,-10} {replica.Address}");
             foreach (var (name, processes) in status.Processes)

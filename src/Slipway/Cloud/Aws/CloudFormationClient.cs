@@ -109,6 +109,14 @@ public sealed class CloudFormationClient(AwsQueryClient query)
     public async Task<string?> GetTemplateAsync(string stackName, CancellationToken ct) =>
         (string?)(await query.CallAsync("GetTemplate", [new("StackName", stackName), new("TemplateStage", "Original")], ct)).Element("TemplateBody");
 
+    /// <summary>The physical ID of each of the stack's resources, by logical ID (a role's name, a subnet's or security group's ID).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> DescribeStackResourcesAsync(string stackName, CancellationToken ct) =>
+        (await query.CallAsync("DescribeStackResources", [new("StackName", stackName)], ct))
+            .Element("StackResources")?.Elements("member")
+            .Where(r => (string?)r.Element("PhysicalResourceId") is { Length: > 0 })
+            .ToDictionary(r => (string?)r.Element("LogicalResourceId") ?? "", r => (string)r.Element("PhysicalResourceId")!)
+        ?? new Dictionary<string, string>();
+
     /// <summary>The ID of the stack's newest event: where the events of an operation about to start begin.</summary>
     public async Task<string?> NewestEventIdAsync(string stackName, CancellationToken ct) =>
         (string?)(await query.CallAsync("DescribeStackEvents", [new("StackName", stackName)], ct))

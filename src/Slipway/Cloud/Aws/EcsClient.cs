@@ -10,9 +10,12 @@ public sealed record EcsEvent(DateTimeOffset? CreatedAt, string? Message);
 public sealed record EcsService(string? ServiceName, string? Status, int DesiredCount, int RunningCount, string? TaskDefinition,
     IReadOnlyList<EcsDeployment>? Deployments, IReadOnlyList<EcsEvent>? Events);
 
-public sealed record EcsContainer(string? Name, string? Reason, int? ExitCode);
+public sealed record EcsContainer(string? Name, string? Reason, int? ExitCode, string? RuntimeId = null);
 
 public sealed record EcsTask(string? TaskArn, string? TaskDefinitionArn, string? LastStatus, string? StoppedReason, IReadOnlyList<EcsContainer>? Containers);
+
+/// <summary>What ExecuteCommand answers: the Session Manager session the plugin connects to (its fields as the API spells them).</summary>
+public sealed record EcsExecSession(string? ClusterArn, string? TaskArn, string? ContainerName, System.Text.Json.Nodes.JsonObject? Session);
 
 /// <summary>The ECS operations Slipway uses, over JSON 1.1 (AmazonEC2ContainerServiceV20141113).</summary>
 public sealed class EcsClient(AwsJsonClient json)
@@ -27,6 +30,15 @@ public sealed class EcsClient(AwsJsonClient json)
     private sealed record ListTasksResponse(IReadOnlyList<string>? TaskArns, string? NextToken);
     private sealed record DescribeTasksRequest(string Cluster, IReadOnlyList<string> Tasks);
     private sealed record DescribeTasksResponse(IReadOnlyList<EcsTask>? Tasks);
+
+    private sealed record RegisterTaskDefinitionResponse(JsonObject? TaskDefinition);
+    private sealed record DeregisterTaskDefinitionRequest(string TaskDefinition);
+    private sealed record RunTaskRequest(string Cluster, string TaskDefinition, string LaunchType, int Count, string StartedBy,
+        JsonObject NetworkConfiguration, JsonObject Overrides);
+    private sealed record RunTaskResponse(IReadOnlyList<EcsTask>? Tasks, IReadOnlyList<EcsFailure>? Failures);
+    private sealed record EcsFailure(string? Arn, string? Reason, string? Detail);
+    private sealed record StopTaskRequest(string Cluster, string Task, string Reason);
+    private sealed record ExecuteCommandRequest(string Cluster, string Task, string Container, string Command, bool Interactive);
 
     public static EcsClient Create(AwsSettings settings, TimeProvider time) =>
         new(new AwsJsonClient(new AwsHttp(settings, "ecs", settings.EndpointFor("ecs", "ECS"), time), "ECS",
@@ -79,4 +91,40 @@ public sealed class EcsClient(AwsJsonClient json)
             return $"{t.TaskArn?.Split('/').Last()}: {t.StoppedReason ?? "stopped"}{detail}";
         }).Distinct().ToList();
     }
+
+    /// <summary>Registers a task definition (the ECS API's own shape: camelCase keys); returns its ARN with the revision.</summary>
+    public async Task<string> RegisterTaskDefinitionAsync(JsonObject definition, CancellationToken ct) =>
+        (string?)(await json.CallAsync<JsonObject, RegisterTaskDefinitionResponse>("RegisterTaskDefinition", definition, ct)).TaskDefinition?["taskDefinitionArn"]
+        ?? throw new AwsServiceException("ECS", "ClientException", "RegisterTaskDefinition returned no task definition", 500);
+
+    public Task DeregisterTaskDefinitionAsync(string taskDefinitionArn, CancellationToken ct) =>
+        json.CallAsync<DeregisterTaskDefinitionRequest, TaskDefinitionResponse>("DeregisterTaskDefinition", new(taskDefinitionArn), ct);
+
+    /// <summary>Starts one Fargate task; returns its ARN, or throws with ECS's reason when it could not be placed.</summary>
+    /// <param name="networkConfiguration">The <c>awsvpcConfiguration</c> (subnets, security groups, public IP) in the API's shape.</param>
+    /// <param name="overrides">Container overrides in the API's shape (e.g. the command).</param>
+    public async Task<string> RunTaskAsync(string cluster, string taskDefinition, JsonObject networkConfiguration, JsonObject overrides, CancellationToken ct)
+    {
+        var r = await json.CallAsync<RunTaskRequest, RunTaskResponse>("RunTask",
+            new(cluster, taskDefinition, "FARGATE", 1, "slipway", networkConfiguration, overrides), ct);
+        return r.Tasks?.FirstOrDefault()?.TaskArn
+            ?? throw new AwsServiceException("ECS", "RunTaskFailed",
+                string.Join("; ", (r.Failures ?? []).Select(f => $"{f.Reason}{(f.Detail is null ? "" : $" ({f.Detail})")}")) is { Length: > 0 } reasons
+                    ? $"ECS started no task: {reasons}" : "ECS started no task", 400);
+    }
+
+    /// <summary>A task as ECS sees it now; null when ECS no longer knows it.</summary>
+    public async Task<EcsTask?> DescribeTaskAsync(string cluster, string taskArn, CancellationToken ct) =>
+        (await json.CallAsync<DescribeTasksRequest, DescribeTasksResponse>("DescribeTasks", new(cluster, [taskArn]), ct)).Tasks?.FirstOrDefault();
+
+    public Task StopTaskAsync(string cluster, string taskArn, string reason, CancellationToken ct) =>
+        json.CallAsync<StopTaskRequest, DescribeTasksResponse>("StopTask", new(cluster, taskArn, reason), ct);
+
+    /// <summary>The ARNs of the service's running tasks (the first page: enough to choose one).</summary>
+    public async Task<IReadOnlyList<string>> RunningTasksAsync(string cluster, string service, CancellationToken ct) =>
+        (await json.CallAsync<ListTasksRequest, ListTasksResponse>("ListTasks", new(cluster, service, "RUNNING", null), ct)).TaskArns ?? [];
+
+    /// <summary>Opens an ECS Exec session on a task's container; the Session Manager plugin then carries it.</summary>
+    public Task<EcsExecSession> ExecuteCommandAsync(string cluster, string task, string container, string command, CancellationToken ct) =>
+        json.CallAsync<ExecuteCommandRequest, EcsExecSession>("ExecuteCommand", new(cluster, task, container, command, true), ct);
 }

@@ -19,10 +19,12 @@ namespace Slipway.Platforms.Aws;
 /// update with the new release. Slipway calls the ECS API only to read, and to restart a release's tasks.
 /// </remarks>
 public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs, SsmClient ssm,
-    DockerEngine engine, RegistryOverride registry, Func<string, bool> confirmDelete, TimeProvider time) : IPlatform, IDriftDetection, ITemplatePackaging
+    DockerEngine engine, RegistryOverride registry, AppSecrets secrets, EcsExec exec, Func<string, bool> confirmDelete, TimeProvider time)
+    : IPlatform, IDriftDetection, ITemplatePackaging, IWorkerProcesses, IReleasePhase, IOneOffCommands
 {
     private readonly StackOperations _stacks = new(cloudFormation, time);
     private readonly AwsImages _images = new(ecr, engine, registry);
+    private readonly OneOffTasks _tasks = new(cloudFormation, ecs, logs, time);
 
     public PlatformKind Kind => PlatformKind.Aws;
 
@@ -73,7 +75,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         StackPlanRenderer.Render(StackTemplate.StackName(app), await PlanAsync(app, ct));
 
     public string RenderTemplate(AppManifest app, string version) =>
-        StackTemplate.Render(app, StackTemplate.Release(app, version, ReleaseFingerprint.Of(app, version), registry.Host));
+        StackTemplate.Render(app, StackTemplate.Release(app, version, ReleaseFingerprint.Of(app, version, secrets), registry.Host));
 
     public string RenderDeployPolicy(AppManifest app) => DeployPolicy.For(app);
 
@@ -135,12 +137,22 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         if (stack is null) return new AppStatus(app.App, Kind.Name(), url, null, [], null);
         var service = await ecs.DescribeServiceAsync(cluster, serviceName, ct);
         // The release is the stack's template's (the service's one owner); ECS says how many of its tasks run.
-        var release = StackTemplate.ReleaseOf(await DeployedReleaseAsync(app, ct));
+        var deployed = await DeployedReleaseAsync(app, ct);
+        var release = StackTemplate.ReleaseOf(deployed);
         if (service is null || release is null) return new AppStatus(app.App, Kind.Name(), url, null, [], null);
-        var replicas = Enumerable.Range(1, service.RunningCount)
-            .Select(i => new ReplicaStatus($"{serviceName}-task-{i}", release.Version, "RUNNING", "healthy", null, release.Fingerprint)).ToList();
-        return new AppStatus(app.App, Kind.Name(), url, release.Version, replicas, service.Events?.FirstOrDefault()?.CreatedAt);
+        var replicas = Tasks(serviceName, service.RunningCount, release, "healthy");
+        var processes = new Dictionary<string, IReadOnlyList<ReplicaStatus>>();
+        foreach (var process in StackTemplate.ProcessesOf(deployed))
+        {
+            var name = StackTemplate.ProcessServiceName(app, process);
+            processes[process] = Tasks(name, (await ecs.DescribeServiceAsync(cluster, name, ct))?.RunningCount ?? 0, release, "running");
+        }
+        return new AppStatus(app.App, Kind.Name(), url, release.Version, replicas, service.Events?.FirstOrDefault()?.CreatedAt) { Processes = processes };
     }
+
+    /// <summary>A service's running tasks as replicas of the release (ECS counts them; the template says which release they run).</summary>
+    private static List<ReplicaStatus> Tasks(string serviceName, int running, ServingRelease release, string health) =>
+        Enumerable.Range(1, running).Select(i => new ReplicaStatus($"{serviceName}-task-{i}", release.Version, "running", health, null, release.Fingerprint)).ToList();
 
     public Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) => _images.HasAsync(app, version, ct);
 
@@ -153,21 +165,24 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
 
     public Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
         CancellationToken ct) =>
-        new ReleaseRollout(cloudFormation, ecs, ssm, _stacks, registry, time).RollOutAsync(app, version, log, beforeCutover, ct);
+        new ReleaseRollout(cloudFormation, ecs, ssm, _stacks, registry, secrets, time).RollOutAsync(app, version, log, beforeCutover, ct);
 
-    /// <summary>CloudWatch Logs of the app's group; the replica is the task's log stream. Following polls every 2 s.</summary>
+    /// <summary>
+    /// CloudWatch Logs of the app's group; the replica is the task's log stream (<c>app/container/task</c>, the container
+    /// named after the app for the web process and after the process for a worker). Following polls every 2 s.
+    /// </summary>
     public async Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
     {
-        var group = $"/slipway/{app.App}";
+        var group = StackTemplate.LogGroupName(app);
         long? start = query.Since is { } window ? (time.GetUtcNow() - window).ToUnixTimeMilliseconds() : null;
         while (true)
         {
-            var events = await logs.FilterAsync(group, start, ct);
+            var events = await logs.FilterAsync(group, start, query.Process is { } process ? $"{app.App}/{process}/" : null, ct);
             var shown = query.Tail is { } tail && start is null ? events.TakeLast(tail) : events;
             foreach (var e in shown.OrderBy(e => e.Timestamp))
             {
                 var stream = e.LogStreamName ?? "?";
-                onLine(new LogLine(DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp), stream[(stream.LastIndexOf('/') + 1)..], e.Message?.TrimEnd() ?? ""));
+                onLine(new LogLine(DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp), Replica(app, stream), e.Message?.TrimEnd() ?? ""));
             }
             if (!query.Follow) return;
             if (events.Count > 0) start = events.Max(e => e.Timestamp) + 1;
@@ -208,6 +223,39 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         removed.AddRange(await _images.RemoveLocalAsync(app, ct));
         return new DestroyReport(removed, []);
     }
+
+    /// <summary>The release command as an ECS task of the new release, before the stack moves to it; the secrets it reads are put first.</summary>
+    public async Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
+    {
+        await ReleaseRollout.PutSecretsAsync(ssm, app, secrets, ct);
+        var release = StackTemplate.Release(app, version, ReleaseFingerprint.Of(app, version, secrets), registry.Host);
+        var repository = await _images.RepositoryAsync(app, ct);
+        await ReleasePhase.RunAsync(app, version, log, time,
+            (command, onLine, token) => _tasks.RunAsync(app, release, repository, command, onLine, token), ct);
+    }
+
+    /// <summary>A one-off ECS task of the serving release (its task definition as deployed); no stdin: ECS tasks have none.</summary>
+    public async Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct, Attachment? attach = null)
+    {
+        if (attach is not null)
+            throw new SlipwayException(ErrorCode.InvalidSetting, "run -i: an ECS task has no stdin to attach to",
+                "run it without -i/-t, or use slipway exec (ECS Exec) for an interactive command in a running task");
+        var release = await DeployedReleaseAsync(app, ct)
+            ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not deployed on aws: there is no release to run the command in",
+                "deploy it first with slipway up");
+        return await _tasks.RunAsync(app, release, await _images.RepositoryAsync(app, ct), command, onLine, ct);
+    }
+
+    /// <summary>ECS Exec on this terminal (the Session Manager plugin's); its output does not pass through <paramref name="onLine"/>.</summary>
+    public async Task<int> ExecAsync(AppManifest app, string? replica, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
+    {
+        exec.EnsureUsable(app);
+        return await exec.RunAsync(app, StackTemplate.ProcessesOf(await DeployedReleaseAsync(app, ct)), replica, command, ct);
+    }
+
+    /// <summary>The web process's task by its ID; a worker's as process/task.</summary>
+    private static string Replica(AppManifest app, string stream) =>
+        stream.Split('/') is [_, var container, .., var task] && container != StackTemplate.ContainerName(app) ? $"{container}/{task}" : stream[(stream.LastIndexOf('/') + 1)..];
 
     private async Task<JsonObject?> DeployedReleaseAsync(AppManifest app, CancellationToken ct)
     {

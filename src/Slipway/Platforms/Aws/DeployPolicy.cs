@@ -28,9 +28,19 @@ public static class DeployPolicy
         foreach (var statement in policy["Statement"]!.AsArray())
         {
             if (statement!["Resource"] is JsonValue resource && resource.GetValue<string>() == AnySlipwayStack) statement["Resource"] = stack;
+            // The cluster is named after the stack: its tasks and one-off task definitions too.
+            foreach (var ecs in Resources(statement).Where(r => r.GetValue<string>().StartsWith("arn:aws:ecs:", StringComparison.Ordinal)).ToList())
+                ecs.ReplaceWith(ecs.GetValue<string>().Replace("slipway-*", StackTemplate.StackName(app), StringComparison.Ordinal));
             if (statement["Condition"]?["StringLike"] is JsonObject like && like.ContainsKey(StackNameTag))
                 like[StackNameTag] = StackTemplate.StackName(app);
         }
         return policy.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
+
+    private static IEnumerable<JsonValue> Resources(JsonNode statement) => statement["Resource"] switch
+    {
+        JsonValue one => [one],
+        JsonArray many => many.OfType<JsonValue>(),
+        _ => [],
+    };
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Slipway.Cloud.Aws;
 using Slipway.Common;
 using Slipway.Configuration;
@@ -13,7 +12,7 @@ namespace Slipway.Platforms.Aws;
 /// CloudFormation rolls the stack back to the previous template: the serving release stays.
 /// </summary>
 public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClient ecs, SsmClient ssm, StackOperations stacks,
-    RegistryOverride registry, TimeProvider time)
+    RegistryOverride registry, AppSecrets secrets, TimeProvider time)
 {
     private static readonly TimeSpan RestartLimit = TimeSpan.FromMinutes(30);
 
@@ -25,11 +24,8 @@ public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClien
             ?? throw new SlipwayException(ErrorCode.AppNotDeployed, $"stack {stackName} does not exist", "run slipway up -e aws");
         var previous = StackTemplate.ReleaseOf(StackTemplate.ReleaseIn(template))?.Version;
 
-        // Secrets go to SSM Parameter Store as SecureStrings; the task definition names them, ECS reads the values.
-        var secrets = SecretResolver.Resolve(app, Environment.GetEnvironmentVariable);
-        foreach (var (name, value) in secrets)
-            await ssm.PutSecretAsync(StackTemplate.SecretParameter(app, name), value, ct);
-        var fingerprint = ReleaseFingerprint.Of(app, version, secrets.Select(s => s.Value).ToList());
+        await PutSecretsAsync(ssm, app, secrets, ct);
+        var fingerprint = ReleaseFingerprint.Of(app, version, secrets);
         var release = StackTemplate.Release(app, version, fingerprint, registry.Host);
 
         var prepared = await stacks.PrepareAsync(stackName, create: false, StackTemplate.Render(app, release), ct);
@@ -101,4 +97,11 @@ public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClien
 
     private static string Replicas(AppManifest app) =>
         app.Aws.Autoscaling is { } scaling ? $"{scaling.Min}-{scaling.Max} task(s), autoscaled" : $"{app.Replicas} task(s)";
+
+    /// <summary>Secrets go to SSM Parameter Store as SecureStrings; the task definition names them, ECS reads the values when a task starts.</summary>
+    internal static async Task PutSecretsAsync(SsmClient ssm, AppManifest app, AppSecrets secrets, CancellationToken ct)
+    {
+        foreach (var (name, value) in secrets.Values)
+            await ssm.PutSecretAsync(StackTemplate.SecretParameter(app, name), value, ct);
+    }
 }

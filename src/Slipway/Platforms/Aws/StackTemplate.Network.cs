@@ -77,7 +77,7 @@ public static partial class StackTemplate
                     ["IpProtocol"] = "tcp", ["FromPort"] = 443, ["ToPort"] = 443, ["SourceSecurityGroupId"] = Ref("TaskSecurityGroup"),
                 }),
             }));
-            foreach (var (name, service) in EndpointServices(ReadsSecrets(app, release)))
+            foreach (var (name, service) in EndpointServices(ReadsSecrets(app, release), app.Aws.Exec))
                 yield return (name, Resource("AWS::EC2::VPCEndpoint", new JsonObject
                 {
                     ["VpcId"] = Ref("Vpc"), ["VpcEndpointType"] = "Interface", ["PrivateDnsEnabled"] = true,
@@ -99,9 +99,13 @@ public static partial class StackTemplate
     /// What a Fargate task reaches AWS through without internet access, one endpoint each: ECR's API and registry,
     /// CloudWatch Logs, and SSM Parameter Store when it has secrets (ECS reads them when a task starts).
     /// </summary>
-    private static (string Name, string Service)[] EndpointServices(bool secrets) => secrets
-        ? [("EcrApiEndpoint", "ecr.api"), ("EcrDockerEndpoint", "ecr.dkr"), ("LogsEndpoint", "logs"), ("SsmEndpoint", "ssm")]
-        : [("EcrApiEndpoint", "ecr.api"), ("EcrDockerEndpoint", "ecr.dkr"), ("LogsEndpoint", "logs")];
+    /// <summary>The interface endpoints private tasks reach AWS through: ECR and logs always, SSM for secrets, Session Manager's channels for ECS Exec.</summary>
+    private static (string Name, string Service)[] EndpointServices(bool secrets, bool exec) =>
+    [
+        ("EcrApiEndpoint", "ecr.api"), ("EcrDockerEndpoint", "ecr.dkr"), ("LogsEndpoint", "logs"),
+        .. secrets ? [("SsmEndpoint", "ssm")] : Array.Empty<(string, string)>(),
+        .. exec ? [("SsmMessagesEndpoint", "ssmmessages")] : Array.Empty<(string, string)>(),
+    ];
 
 
     private static JsonObject Subnet(AppManifest app, int index, string name, bool isPublic) => Resource("AWS::EC2::Subnet", new JsonObject

@@ -28,7 +28,9 @@ public static partial class StackTemplate
             ["ExecutionRoleArn"] = GetAtt("ExecutionRole", "Arn"),
             ["ContainerDefinitions"] = new JsonArray(Container(app, version, fingerprint, registry)),
         });
+        if (app.Aws.Exec) resource["Properties"]!["TaskRoleArn"] = GetAtt("TaskRole", "Arn");
         resource["Metadata"] = new JsonObject { [VersionKey] = version, [FingerprintKey] = fingerprint };
+        if (app.Processes.Count > 0) resource["Metadata"]![ProcessesKey] = ProcessesMetadata(app); // absent otherwise: existing stacks stay unchanged
         return resource;
     }
 
@@ -71,12 +73,6 @@ public static partial class StackTemplate
         return container;
     }
 
-    /// <summary>
-    /// The service running the release, with its scaling. Without autoscaling it runs the manifest's replicas;
-    /// with it, DesiredCount is left out so that a stack update never resets what the scaler chose: CloudFormation
-    /// then starts a new service with 1 task and leaves an existing service's count alone
-    /// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount).
-    /// </summary>
     /// <summary>Environment of the container: the manifest's plain env plus the release's identity.</summary>
     private static IEnumerable<KeyValuePair<string, JsonNode>> Environment(AppManifest app, string version, string fingerprint)
     {

@@ -6,6 +6,12 @@ namespace Slipway.Platforms.Aws;
 /// <summary>The ECS service and what it runs with: its task definition, deployment under the circuit breaker, and the secrets its tasks may read.</summary>
 public static partial class StackTemplate
 {
+    /// <summary>
+    /// The service running the release, with its scaling. Without autoscaling it runs the manifest's replicas;
+    /// with it, DesiredCount is left out so that a stack update never resets what the scaler chose: CloudFormation
+    /// then starts a new service with 1 task and leaves an existing service's count alone
+    /// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount).
+    /// </summary>
     private static IEnumerable<(string, JsonObject)> Service(AppManifest app, JsonObject? release)
     {
         if (release is null) yield break;
@@ -22,44 +28,52 @@ public static partial class StackTemplate
                 ["MinimumHealthyPercent"] = 100, ["MaximumPercent"] = 200,
                 ["DeploymentCircuitBreaker"] = new JsonObject { ["Enable"] = true, ["Rollback"] = true },
             },
-            ["NetworkConfiguration"] = new JsonObject
-            {
-                ["AwsvpcConfiguration"] = new JsonObject
-                {
-                    ["AssignPublicIp"] = app.Aws.PrivateSubnets ? "DISABLED" : "ENABLED",
-                    ["Subnets"] = TaskSubnets(app),
-                    ["SecurityGroups"] = new JsonArray(Ref("TaskSecurityGroup")),
-                },
-            },
+            ["NetworkConfiguration"] = TaskNetwork(app),
             ["LoadBalancers"] = new JsonArray(new JsonObject
             {
                 ["ContainerName"] = ContainerName(app), ["ContainerPort"] = app.Port, ["TargetGroupArn"] = Ref("TargetGroup"),
             }),
         };
         if (app.Aws.Autoscaling is null) properties["DesiredCount"] = app.Replicas;
+        if (app.Aws.Exec) properties["EnableExecuteCommand"] = true;
         var service = Resource("AWS::ECS::Service", properties, ServiceDependencies(app));
         // The release it runs, readable in the template; also a change of the service's own definition for an
         // emulator that does not follow a replaced task definition's Ref (moto).
         service["Metadata"] = new JsonObject { [VersionKey] = ReleaseOf(release)?.Version };
         yield return ("Service", service);
         foreach (var scaling in Autoscaling(app)) yield return scaling;
+        foreach (var process in Processes(app, release)) yield return process;
     }
+
+    /// <summary>Where a task runs: the task subnets, behind the task security group.</summary>
+    internal static JsonObject TaskNetwork(AppManifest app) => new()
+    {
+        ["AwsvpcConfiguration"] = new JsonObject
+        {
+            ["AssignPublicIp"] = app.Aws.PrivateSubnets ? "DISABLED" : "ENABLED",
+            ["Subnets"] = TaskSubnets(app),
+            ["SecurityGroups"] = new JsonArray(Ref("TaskSecurityGroup")),
+        },
+    };
 
     /// <summary>
     /// What the service needs before its tasks can start and be reached, which no Ref implies: the listener that
     /// forwards to its target group, and in private subnets the routes or endpoints that reach ECR and CloudWatch.
     /// </summary>
-    private static string[] ServiceDependencies(AppManifest app)
+    private static string[] ServiceDependencies(AppManifest app) =>
+        [app.Aws.CertificateArn is null ? "HttpListener" : "HttpsListener", .. NetworkDependencies(app)];
+
+    /// <summary>In private subnets, the routes or endpoints that reach ECR and CloudWatch, which a task needs to start.</summary>
+    private static string[] NetworkDependencies(AppManifest app)
     {
-        var dependencies = new List<string> { app.Aws.CertificateArn is null ? "HttpListener" : "HttpsListener" };
-        if (app.Aws is { PrivateSubnets: true, ExistingVpc: null })
-        {
-            dependencies.AddRange(["PrivateSubnet1Routes", "PrivateSubnet2Routes"]);
-            dependencies.AddRange(app.Aws.Egress == EgressMode.Nat
+        if (app.Aws is not { PrivateSubnets: true, ExistingVpc: null }) return [];
+        return
+        [
+            "PrivateSubnet1Routes", "PrivateSubnet2Routes",
+            .. app.Aws.Egress == EgressMode.Nat
                 ? ["PrivateDefaultRoute1", "PrivateDefaultRoute2"]
-                : EndpointServices(app.Secrets.Count > 0).Select(e => e.Name).Append("S3Endpoint"));
-        }
-        return [.. dependencies];
+                : EndpointServices(app.Secrets.Count > 0, app.Aws.Exec).Select(e => e.Name).Append("S3Endpoint"),
+        ];
     }
 
     /// <summary>
@@ -69,7 +83,6 @@ public static partial class StackTemplate
     private static bool ReadsSecrets(AppManifest app, JsonObject? release) =>
         app.Secrets.Count > 0 || release?["Properties"]?["ContainerDefinitions"]?.AsArray().Any(c => c?["Secrets"] is not null) == true;
 
-    /// <summary>Lets ECS read the app's secret parameters (and nothing else) when it starts a task.</summary>
     /// <summary>
     /// The user's own parameters the tasks read (secrets <c>fromSsm</c>), the manifest's and the serving release's, so
     /// that an infrastructure change never stops the serving release from starting tasks.
@@ -86,6 +99,7 @@ public static partial class StackTemplate
         ? JsonValue.Create(parameter)!
         : new JsonObject { ["Fn::Sub"] = $"arn:aws:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{parameter.TrimStart('/')}" };
 
+    /// <summary>Lets ECS read the app's secret parameters (and nothing else) when it starts a task.</summary>
     private static JsonArray SecretsPolicy(AppManifest app, JsonObject? release) => !ReadsSecrets(app, release) ? [] : new JsonArray(new JsonObject
     {
         ["PolicyName"] = "read-secrets",

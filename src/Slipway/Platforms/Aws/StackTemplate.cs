@@ -30,6 +30,7 @@ public static partial class StackTemplate
     // Names are set explicitly in the template, so Slipway finds its resources without reading stack outputs.
     public static string ClusterName(AppManifest app) => StackName(app);
     public static string ServiceName(AppManifest app) => app.App;
+    public static string LogGroupName(AppManifest app) => $"/slipway/{app.App}";
     public static string SecretParameter(AppManifest app, string secret) => $"/slipway/{app.App}/{secret}";
 
     public static string Render(AppManifest app, JsonObject? release, DriftRepairTags? repair = null) =>
@@ -95,7 +96,7 @@ public static partial class StackTemplate
             }),
             ["LogGroup"] = Resource("AWS::Logs::LogGroup", new JsonObject
             {
-                ["LogGroupName"] = $"/slipway/{app.App}", ["RetentionInDays"] = app.Aws.LogRetentionDays,
+                ["LogGroupName"] = LogGroupName(app), ["RetentionInDays"] = app.Aws.LogRetentionDays,
             }),
             // Under the /slipway/ path, whatever the stack's name, so that the deploy policy can be limited to
             // Slipway's own roles (deploy/aws/iam-policy.json: role/slipway/*).
@@ -114,6 +115,7 @@ public static partial class StackTemplate
                 ["Policies"] = SecretsPolicy(app, release),
             }),
         };
+        if (UsesTaskRole(app, release)) resources["TaskRole"] = TaskRole();
         foreach (var (name, resource) in Network(app, release).Concat(Listeners(app)).Concat(Dns(app)).Concat(Service(app, release)))
             resources[name] = resource;
         if (repair is not null)

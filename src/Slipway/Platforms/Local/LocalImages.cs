@@ -1,5 +1,4 @@
 using Slipway.Build;
-using Slipway.Common;
 using Slipway.Configuration;
 using Slipway.Engine;
 using Slipway.Output;

@@ -15,12 +15,12 @@ namespace Slipway.Platforms.Local;
 /// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
 /// A facade over its parts: infrastructure and status here; images, rollout, teardown and one-off containers each in a class of its own.
 /// </summary>
-public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, AppSecrets secrets, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses
 {
     private readonly LocalImages _images = new(engine);
-    private readonly LocalRollout _rollout = new(engine, edge, new LocalImages(engine), time);
+    private readonly LocalRollout _rollout = new(engine, edge, new LocalImages(engine), secrets, time);
     private readonly LocalTeardown _teardown = new(engine, edge, state, time);
-    private readonly OneOffContainers _oneOff = new(engine, edge);
+    private readonly OneOffContainers _oneOff = new(engine, edge, secrets, time);
 
     public PlatformKind Kind => PlatformKind.Local;
 
@@ -97,7 +97,14 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             .ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaStatus>)g.OrderBy(c => c.Name, StringComparer.Ordinal)
                 .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(Labels.Version, "?"), c.State, c.State, null,
                     c.Labels.GetValueOrDefault(Labels.Fingerprint))).ToList());
-        return new AppStatus(app.App, Kind.Name(), PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt) { Processes = processes };
+        var traffic = edgeUp
+            ? (await edge.MetricsAsync(ct)).Where(t => t.App == app.App && t.LastMinuteRequests > 0)
+                .Select(t => new TrafficRate(t.Version, t.LastMinuteRequests, t.LastMinuteErrors)).ToList()
+            : [];
+        return new AppStatus(app.App, Kind.Name(), PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt)
+        {
+            Processes = processes, Traffic = traffic,
+        };
     }
 
     public Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) => _images.ExistsAsync(app, version, ct);
@@ -133,8 +140,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     public Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct) => _teardown.DestroyAsync(app, log, ct);
 
-    public Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct) =>
-        _oneOff.RunAsync(app, command, onLine, ct);
+    public Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct, Attachment? attach = null) =>
+        _oneOff.RunAsync(app, command, onLine, ct, attach);
 
     public Task<int> ExecAsync(AppManifest app, string? replica, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct) =>
         _oneOff.ExecAsync(app, replica, command, onLine, ct);

@@ -15,14 +15,14 @@ namespace Slipway.Platforms.Local;
 /// edge while their containers are watched for a crash, cut over atomically, the old ones drained and removed.
 /// Replicas that never took traffic are discarded whatever went wrong.
 /// </summary>
-internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalImages images, TimeProvider time)
+internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalImages images, AppSecrets secrets, TimeProvider time)
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
     public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
         CancellationToken ct)
     {
-        var environment = ReleaseContainers.Environment(app, version);
+        var environment = ReleaseContainers.Environment(app, version, secrets);
         var current = await edge.RouteAsync(app.App, ct);
         await RemoveUnroutedAsync(app, current, log, ct);
 
@@ -36,7 +36,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         {
             var labels = new Dictionary<string, string>(Labels.ForRelease(app, version))
             {
-                [Labels.Fingerprint] = ReleaseFingerprint.Of(app, version),
+                [Labels.Fingerprint] = ReleaseFingerprint.Of(app, version, secrets),
             };
             var started = await Task.WhenAll(Enumerable.Range(1, app.Replicas).Select(async index =>
             {

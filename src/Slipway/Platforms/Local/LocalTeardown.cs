@@ -1,7 +1,6 @@
 using Slipway.Build;
 using Slipway.Common;
 using Slipway.Configuration;
-using Slipway.Edge;
 using Slipway.EdgeControl;
 using Slipway.Engine;
 using Slipway.Output;

@@ -1,7 +1,6 @@
 using Slipway.Build;
 using Slipway.Common;
 using Slipway.Configuration;
-using Slipway.Edge;
 using Slipway.EdgeControl;
 using Slipway.Engine;
 using Slipway.Output;
@@ -9,9 +8,9 @@ using Slipway.Output;
 namespace Slipway.Platforms.Local;
 
 /// <summary>Code run in the app's image outside its replicas: one-off containers (run, the release phase) and exec in a running replica.</summary>
-internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge)
+internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge, AppSecrets secrets, TimeProvider time)
 {
-    public async Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
+    public async Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct, Attachment? attach = null)
     {
         // The routed release; with the edge down, the release its replicas run.
         var version = (await edge.InfoAsync(ct) is null ? null : (await edge.RouteAsync(app.App, ct))?.Route.Version)
@@ -19,7 +18,7 @@ internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge)
                 .Select(c => c.Labels.GetValueOrDefault(Labels.Version)).FirstOrDefault(v => v is not null)
             ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not deployed here: there is no release to run the command in",
                 "deploy it first with slipway up");
-        return await RunOneOffAsync(app, version, command, onLine, ct);
+        return await RunOneOffAsync(app, version, command, onLine, ct, attach);
     }
 
     public async Task<int> ExecAsync(AppManifest app, string? replica, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
@@ -36,44 +35,24 @@ internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge)
         return await engine.ExecAsync(target.Id, command, onLine, ct);
     }
 
-    public async Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
-    {
-        var release = app.Release!;
-        var tail = new Queue<string>();
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(release.Timeout);
-        int exit;
-        try
-        {
-            exit = await RunOneOffAsync(app, version, release.Command, line =>
-            {
-                log.Info(line);
-                tail.Enqueue(line);
-                if (tail.Count > 10) tail.Dequeue();
-            }, limit.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new SlipwayException(ErrorCode.HookFailed, $"the release command of {version} did not finish within {Duration.Format(release.Timeout)}; it was stopped",
-                "make it faster or raise release.timeout; nothing was rolled out, the serving release is unchanged");
-        }
-        if (exit != 0)
-            throw new SlipwayException(ErrorCode.HookFailed,
-                $"the release command of {version} exited with {exit}; nothing was rolled out" +
-                string.Concat(tail.Select(l => $"{Environment.NewLine}    {l}")),
-                "fix the command (or what it needs) and run up again; the serving release is unchanged");
-    }
+    public Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct) =>
+        ReleasePhase.RunAsync(app, version, log, time, (command, onLine, token) => RunOneOffAsync(app, version, command, onLine, token), ct);
 
     /// <summary>A container of <paramref name="version"/>'s image running <paramref name="command"/>, removed once it exits; returns its exit code.</summary>
-    private async Task<int> RunOneOffAsync(AppManifest app, string version, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
+    private async Task<int> RunOneOffAsync(AppManifest app, string version, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct,
+        Attachment? attach = null)
     {
         await engine.EnsureNetworkAsync(ReleaseContainers.NetworkName(app), Labels.ForApp(app.App), ct); // a first deploy's release phase comes before its replicas
         var spec = ReleaseContainers.Spec(app, version, $"{app.App}-run-{Guid.NewGuid().ToString("N")[..8]}",
             new Dictionary<string, string> { [ReleaseContainers.RunLabel] = app.App, [Labels.Version] = version, [Labels.Owner] = app.Owner },
-            ReleaseContainers.Environment(app, version)) with { PublishPort = false, Command = command, RestartPolicy = "no" };
+            ReleaseContainers.Environment(app, version, secrets)) with
+            {
+                PublishPort = false, Command = command, RestartPolicy = "no", OpenStdin = attach is not null, Tty = attach?.Terminal == true,
+            };
         var id = await engine.CreateContainerAsync(spec, ct);
         try
         {
+            if (attach is not null) return await RunAttachedAsync(id, attach, onLine, ct);
             await engine.StartContainerAsync(id, ct);
             var exit = engine.WaitForExitAsync(id, ct);
             await engine.StreamLogsAsync(id, since: null, tail: null, follow: true, (_, line) => onLine(line), ct);
@@ -86,4 +65,32 @@ internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge)
         }
     }
 
+    /// <summary>
+    /// The container joined to the user's stdin (and terminal) through the engine's attach, made before it starts so no
+    /// early output is lost. The user's end of input closes its stdin; its exit ends the run even while the user's
+    /// stdin stays open (that read is left behind, as a terminal's would be).
+    /// </summary>
+    private async Task<int> RunAttachedAsync(string id, Attachment attach, Action<string> onLine, CancellationToken ct)
+    {
+        using var socket = await engine.AttachAsync(id, ct);
+        await using var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: false);
+        await engine.StartContainerAsync(id, ct);
+        if (attach is { Terminal: true, Size: var (height, width) }) await engine.ResizeAsync(id, height, width, ct);
+        var exit = engine.WaitForExitAsync(id, ct);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await attach.Input.CopyToAsync(stream, ct);
+                socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
+            {
+                // The container ended first, or the run was interrupted.
+            }
+        }, CancellationToken.None);
+        if (attach.Terminal) await stream.CopyToAsync(attach.Output, ct); // one raw stream, as a terminal shows it
+        else await DockerEngine.ReadMultiplexedLinesAsync(stream, onLine, ct);
+        return await exit;
+    }
 }

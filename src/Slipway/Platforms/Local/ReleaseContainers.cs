@@ -34,6 +34,6 @@ internal static class ReleaseContainers
         return env;
     }
 
-    public static IReadOnlyDictionary<string, string> Environment(AppManifest app, string version) =>
-        Environment(app, version, SecretResolver.Resolve(app, System.Environment.GetEnvironmentVariable));
+    public static IReadOnlyDictionary<string, string> Environment(AppManifest app, string version, AppSecrets secrets) =>
+        Environment(app, version, secrets.Values);
 }

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Time.Testing;
+using Slipway.Common;
+using Slipway.Configuration;
+using Slipway.Pipeline;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Pipeline;
+
+/// <summary>Hooks run by a real shell; their time limit is on the injected clock, so a test moves time instead of waiting ten minutes.</summary>
+public sealed class HookRunnerTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("slipway-hooks");
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private AppManifest App() => ManifestLoader.Parse("app: shop\nsource:\n  git: x\n", Path.Combine(_dir.Path, "slipway.yaml"));
+
+    [Fact]
+    public async Task A_hook_sees_only_slipways_variables_and_its_output_is_shown()
+    {
+        var log = new RecordingLog();
+        await new HookRunner(TimeProvider.System).RunAsync(App(), "preBuild", "echo \"$SLIPWAY_APP $SLIPWAY_VERSION $SLIPWAY_PREVIOUS_VERSION ${AWS_SECRET_ACCESS_KEY:-none}\"",
+            "v2", "v1", log, Ct);
+
+        Assert.Contains("  preBuild | shop v2 v1 none", log.Lines);
+    }
+
+    [Fact]
+    public async Task A_hook_past_its_time_limit_is_stopped_and_named()
+    {
+        var time = new FakeTimeProvider();
+        var started = Path.Combine(_dir.Path, "started");
+        var run = new HookRunner(time).RunAsync(App(), "preCutover", $"touch {started}; sleep 60", "v2", null, new RecordingLog(), Ct);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(started)), TimeSpan.FromSeconds(20), "the hook started");
+
+        time.Advance(HookRunner.Timeout);
+
+        var error = await Assert.ThrowsAsync<SlipwayException>(() => run);
+        Assert.Equal(ErrorCode.HookFailed, error.Code);
+        Assert.Contains("hook preCutover did not finish within 10m", error.Message);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,144 @@
+using System.Text.Json.Nodes;
+using Slipway.Configuration;
+using Slipway.Platforms.Aws;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Platforms.Aws;
+
+/// <summary>
+/// The published deploy policy (deploy/aws/iam-policy.json), evaluated as IAM does (<see cref="IamPolicy"/>): it allows
+/// what CloudFormation needs for every resource type Slipway's templates contain (deploy/aws/cloudformation-permissions.json,
+/// from AWS's resource provider schemas), and it is least privilege where IAM is concerned.
+/// </summary>
+public sealed class IamPolicyTests
+{
+    private static string PolicyPath => Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json");
+    private static JsonObject Needs => JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "cloudformation-permissions.json")))!.AsObject();
+
+    /// <summary>Every resource type in every template variant the manifest can produce.</summary>
+    private static IReadOnlySet<string> TemplateResourceTypes()
+    {
+        var types = new HashSet<string>();
+        foreach (var variant in TemplateLintTests.Variants)
+        {
+            var (name, aws) = variant.Data;
+            var app = ManifestLoader.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\naws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
+            var template = name == "before-the-first-release" ? StackTemplate.Build(app, null) : Templates.Serving(app);
+            types.UnionWith(template["Resources"]!.AsObject().Select(r => (string)r.Value!["Type"]!));
+        }
+        return types;
+    }
+
+    [Fact]
+    public void The_evaluator_lets_a_deny_win_matches_wildcards_and_checks_conditions()
+    {
+        var policy = IamPolicy.Parse("""
+            {"Statement": [
+              {"Effect": "Allow", "Action": ["ec2:Describe*", "iam:PassRole"], "Resource": "*",
+               "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
+              {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"},
+              {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/secret"}]}
+            """);
+        var toTasks = new Dictionary<string, string> { ["iam:PassedToService"] = "ecs-tasks.amazonaws.com" };
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("iam:PassRole", "arn:aws:iam::1:role/r", toTasks)));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("iam:PassRole", "arn:aws:iam::1:role/r",
+            new Dictionary<string, string> { ["iam:PassedToService"] = "lambda.amazonaws.com" })));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("iam:PassRole", "arn:aws:iam::1:role/r")));
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("iam:PassRole", "arn:aws:iam::1:role/r"), conditionsHold: true));
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("EC2:describeVpcs", "*", toTasks))); // actions ignore case
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("s3:GetObject", "arn:aws:s3:::bucket/a")));
+        Assert.Equal(IamDecision.ExplicitDeny, policy.Evaluate(new("s3:GetObject", "arn:aws:s3:::bucket/secret")));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("s3:GetObject", "arn:aws:s3:::Bucket/a"))); // resources do not
+        Assert.Throws<NotSupportedException>(() => IamPolicy.Parse("""
+            {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020"}}}]}
+            """).Evaluate(new("s3:GetObject", "x")));
+    }
+
+    [Fact]
+    public void CloudFormation_may_create_read_update_and_delete_every_resource_type_the_templates_contain()
+    {
+        var needs = Needs;
+        var known = needs["resourceTypes"]!.AsObject();
+        var notNeeded = needs["notNeeded"]!.AsObject();
+        var policy = IamPolicy.Load(PolicyPath);
+
+        var types = TemplateResourceTypes();
+        Assert.True(types.Count >= 20, string.Join(", ", types));
+        Assert.All(types, type => Assert.True(known.ContainsKey(type), $"{type} is in a template but not in cloudformation-permissions.json"));
+        var missing = new SortedSet<string>();
+        var excused = new HashSet<string>();
+        foreach (var type in types)
+        foreach (var operation in new[] { "create", "read", "update", "delete" })
+        foreach (var action in Values(known[type]![operation]))
+        {
+            if (notNeeded.ContainsKey($"{action}@{type}")) { excused.Add($"{action}@{type}"); continue; }
+            if (notNeeded.ContainsKey(action)) { excused.Add(action); continue; }
+            // Action-level: CloudFormation calls with resources of the stack, so only the action is in question here.
+            if (policy.Evaluate(new IamRequest(action, "*"), conditionsHold: true) != IamDecision.Allowed
+                && policy.Evaluate(new IamRequest(action, $"arn:aws:iam::123456789012:role{StackTemplate.RolePath}x"), conditionsHold: true) != IamDecision.Allowed)
+                missing.Add($"{action} ({type} {operation})");
+        }
+        Assert.True(missing.Count == 0, "deploy/aws/iam-policy.json does not allow: " + string.Join(", ", missing));
+        Assert.DoesNotContain(notNeeded, n => !excused.Contains(n.Key)); // no stale excuse
+    }
+
+    private static IReadOnlyList<JsonObject> Statements() =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json")))!["Statement"]!.AsArray()
+            .Select(s => s!.AsObject()).ToList();
+
+    private static IEnumerable<string> Values(JsonNode? node) => node is JsonArray many ? many.Select(v => (string)v!) : [(string)node!];
+
+
+    [Fact]
+    public void Role_actions_reach_only_roles_under_the_slipway_path_the_template_puts_them_in()
+    {
+        var app = Slipway.Configuration.ManifestLoader.Parse("app: shop\nsource:\n  git: x\naws:\n  stackName: Custom-Name\n", "/nonexistent/slipway.yaml", "aws");
+        Assert.Equal(StackTemplate.RolePath, (string?)Templates.Serving(app)["Resources"]!["ExecutionRole"]!["Properties"]!["Path"]);
+
+        var iam = Statements().Where(s => Values(s["Action"]).Any(a => a.StartsWith("iam:", StringComparison.Ordinal))).ToList();
+        Assert.NotEmpty(iam);
+        foreach (var statement in iam)
+        {
+            var actions = Values(statement["Action"]).Where(a => a.StartsWith("iam:", StringComparison.Ordinal)).ToList();
+            if (actions.SequenceEqual(["iam:CreateServiceLinkedRole"]))
+            {
+                // Not limitable by resource; limited to the services Slipway uses.
+                Assert.NotNull(statement["Condition"]?["StringEquals"]?["iam:AWSServiceName"]);
+                continue;
+            }
+            Assert.All(Values(statement["Resource"]).Where(r => r.StartsWith("arn:aws:iam", StringComparison.Ordinal)),
+                r => Assert.Equal("arn:aws:iam::*:role/slipway/*", r));
+            Assert.DoesNotContain("*", Values(statement["Resource"]));
+        }
+        var pass = Assert.Single(iam, s => Values(s["Action"]).Contains("iam:PassRole"));
+        Assert.Equal("ecs-tasks.amazonaws.com", (string?)pass["Condition"]!["StringEquals"]!["iam:PassedToService"]);
+        var attach = Assert.Single(iam, s => Values(s["Action"]).Contains("iam:AttachRolePolicy"));
+        Assert.Equal("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy", (string?)attach["Condition"]!["ArnEquals"]!["iam:PolicyARN"]);
+    }
+
+    [Fact]
+    public void Network_deletes_and_rule_changes_reach_only_what_a_slipway_stack_made()
+    {
+        var policy = IamPolicy.Load(PolicyPath);
+        var deletes = new[] { "ec2:DeleteVpc", "ec2:DeleteSubnet", "ec2:DeleteSecurityGroup", "ec2:DeleteRouteTable", "ec2:DeleteNatGateway",
+            "ec2:ReleaseAddress", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress" };
+        Dictionary<string, string> MadeBy(string stack) => new() { ["aws:ResourceTag/aws:cloudformation:stack-name"] = stack };
+        Assert.All(deletes, action =>
+        {
+            Assert.Equal(IamDecision.Allowed, policy.Evaluate(new(action, "arn:aws:ec2:eu-west-1:123456789012:x/1", MadeBy("slipway-shop"))));
+            Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new(action, "arn:aws:ec2:eu-west-1:123456789012:x/1", MadeBy("payments"))));
+            Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new(action, "arn:aws:ec2:eu-west-1:123456789012:x/1")));
+        });
+        // The tag is CloudFormation's own, on every type whose schema says it applies it (cloudFormationSystemTags):
+        // VPC, Subnet, SecurityGroup, RouteTable, NatGateway, EIP, in their resource provider schemas.
+    }
+
+    [Fact]
+    public void Images_are_pushed_only_to_slipways_repositories_and_target_tracking_may_manage_its_alarms()
+    {
+        var push = Assert.Single(Statements(), s => Values(s["Action"]).Contains("ecr:PutImage"));
+        Assert.Equal(["arn:aws:ecr:*:*:repository/slipway/*"], Values(push["Resource"]));
+        var actions = Statements().SelectMany(s => Values(s["Action"])).ToHashSet();
+        Assert.Superset(new HashSet<string> { "cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms" }, actions);
+    }
+}

@@ -1,0 +1,290 @@
+using System.Text.Json.Nodes;
+using Slipway.Configuration;
+using Slipway.Platforms.Aws;
+
+namespace Slipway.Tests.Platforms.Aws;
+
+public sealed class StackTemplateTests
+{
+    private static AppManifest App(Func<AppManifest, AppManifest>? change = null)
+    {
+        var app = new AppManifest
+        {
+            App = "shop",
+            ManifestPath = "/deploy/slipway.yaml",
+            Source = new SourceSpec { Location = "https://example.invalid/shop.git" },
+            Build = new BuildSpec { Dockerfile = "/deploy/Dockerfile" },
+            Env = new Dictionary<string, string> { ["MODE"] = "production" },
+        };
+        return change is null ? app : change(app);
+    }
+
+    private static JsonObject Resources(JsonObject template) => template["Resources"]!.AsObject();
+
+    [Fact]
+    public void A_secret_from_the_users_ssm_parameter_is_named_as_it_is_and_only_the_tasks_may_read_it()
+    {
+        var template = Templates.Serving(App(a => a with
+        {
+            Secrets = new Dictionary<string, SecretSpec>
+            {
+                ["DB_PASSWORD"] = new() { FromSsm = "/copilot/shop/prod/secrets/DB_PASSWORD" },
+                ["TOKEN"] = new() { FromSsm = "arn:aws:ssm:eu-west-1:123456789012:parameter/team/token" },
+                ["API_KEY"] = new() { FromEnv = "API_KEY" },
+            },
+        }));
+
+        var secrets = Resources(template)["TaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["Secrets"]!.AsArray()
+            .ToDictionary(s => (string)s!["Name"]!, s => (string)s!["ValueFrom"]!);
+        Assert.Equal("/copilot/shop/prod/secrets/DB_PASSWORD", secrets["DB_PASSWORD"]);
+        Assert.Equal("arn:aws:ssm:eu-west-1:123456789012:parameter/team/token", secrets["TOKEN"]);
+        Assert.Equal(StackTemplate.SecretParameter(App(), "API_KEY"), secrets["API_KEY"]); // Slipway's own, as before
+        var readable = Resources(template)["ExecutionRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]![0]!["Resource"]!.ToJsonString();
+        Assert.Contains("parameter/slipway/shop/*", readable);
+        Assert.Contains("parameter/copilot/shop/prod/secrets/DB_PASSWORD", readable);
+        Assert.Contains("arn:aws:ssm:eu-west-1:123456789012:parameter/team/token", readable);
+    }
+
+    [Fact]
+    public void Has_every_resource_of_the_original_stack_and_the_service()
+    {
+        var resources = Resources(Templates.Serving(App()));
+
+        string[] expected =
+        [
+            "Vpc", "InternetGateway", "GatewayAttachment", "PublicSubnet1", "PublicSubnet2", "PublicRouteTable", "DefaultRoute",
+            "PublicSubnet1Routes", "PublicSubnet2Routes", "LoadBalancerSecurityGroup", "TaskSecurityGroup", "LoadBalancer",
+            "TargetGroup", "HttpListener", "Cluster", "Repository", "LogGroup", "ExecutionRole", "TaskDefinition", "Service",
+        ];
+        Assert.Equal(expected.Order(), resources.Select(r => r.Key).Order());
+    }
+
+    [Fact]
+    public void Every_reference_points_at_a_resource_and_nothing_is_left_to_parameters()
+    {
+        var template = Templates.Serving(App());
+        Assert.Null(template["Parameters"]); // the release is rendered whole: a change set carries no parameter to get wrong
+        var known = Resources(template).Select(r => r.Key).Append("AWS::Region").ToHashSet();
+        var references = new List<string>();
+        void Walk(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var (key, value) in obj)
+                    {
+                        if (key == "Ref") references.Add(value!.GetValue<string>());
+                        else if (key == "Fn::GetAtt") references.Add(value![0]!.GetValue<string>());
+                        else if (key == "DependsOn")
+                            references.AddRange(value is JsonArray many ? many.Select(d => d!.GetValue<string>()) : [value!.GetValue<string>()]);
+                        else if (key == "Fn::Sub")
+                            references.AddRange(System.Text.RegularExpressions.Regex.Matches(value!.GetValue<string>(), @"\$\{([A-Za-z0-9]+)")
+                                .Select(m => m.Groups[1].Value));
+                        Walk(value);
+                    }
+                    break;
+                case JsonArray array:
+                    foreach (var item in array) Walk(item);
+                    break;
+            }
+        }
+        Walk(template);
+
+        Assert.NotEmpty(references);
+        Assert.All(references, r => Assert.Contains(r, known));
+    }
+
+    [Fact]
+    public void Defaults_match_the_original_network_and_are_fast_where_it_was_slow()
+    {
+        var resources = Resources(Templates.Serving(App()));
+
+        Assert.Equal("10.10.0.0/16", (string?)resources["Vpc"]!["Properties"]!["CidrBlock"]);
+        Assert.Equal("10.10.0.0/24", (string?)resources["PublicSubnet1"]!["Properties"]!["CidrBlock"]);
+        Assert.Equal("10.10.1.0/24", (string?)resources["PublicSubnet2"]!["Properties"]!["CidrBlock"]);
+        var group = resources["TargetGroup"]!["Properties"]!;
+        Assert.Equal("ip", (string?)group["TargetType"]);
+        Assert.Equal("/", (string?)group["HealthCheckPath"]);
+        Assert.Equal(5, (int)group["HealthCheckIntervalSeconds"]!); // the manifest's 1 s, raised to the ALB's minimum
+        Assert.Equal(2, (int)group["HealthyThresholdCount"]!);
+        Assert.Equal("5", (string?)group["TargetGroupAttributes"]![0]!["Value"]); // drain 5 s, not 300
+        var listener = resources["HttpListener"]!["Properties"]!;
+        Assert.Equal(80, (int)listener["Port"]!);
+        var service = resources["Service"]!["Properties"]!;
+        Assert.Equal(100, (int)service["DeploymentConfiguration"]!["MinimumHealthyPercent"]!);
+        Assert.Equal(200, (int)service["DeploymentConfiguration"]!["MaximumPercent"]!);
+        Assert.True((bool)service["DeploymentConfiguration"]!["DeploymentCircuitBreaker"]!["Rollback"]!);
+        Assert.Equal(2, (int)service["DesiredCount"]!);
+        Assert.Equal("FARGATE", (string?)service["LaunchType"]);
+    }
+
+    [Fact]
+    public void Tasks_are_reachable_only_from_the_load_balancer()
+    {
+        var resources = Resources(Templates.Serving(App()));
+
+        var albIngress = resources["LoadBalancerSecurityGroup"]!["Properties"]!["SecurityGroupIngress"]![0]!;
+        Assert.Equal("0.0.0.0/0", (string?)albIngress["CidrIp"]);
+        Assert.Equal(80, (int)albIngress["FromPort"]!);
+        var taskIngress = resources["TaskSecurityGroup"]!["Properties"]!["SecurityGroupIngress"]!.AsArray();
+        var rule = Assert.Single(taskIngress);
+        Assert.Equal(8000, (int)rule!["FromPort"]!);
+        Assert.Null(rule["CidrIp"]);
+        Assert.Equal("LoadBalancerSecurityGroup", (string?)rule["SourceSecurityGroupId"]!["Ref"]);
+    }
+
+    [Fact]
+    public void Options_from_the_manifest_reach_the_template()
+    {
+        var app = App(a => a with
+        {
+            Port = 9000, Replicas = 3, Drain = TimeSpan.FromSeconds(20),
+            HealthCheck = new HealthCheckSpec { Path = "/up", Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromSeconds(30), HealthyThreshold = 1 },
+            Aws = new AwsSpec { VpcCidr = "172.20.0.0/20", Cpu = 512, Memory = 1024, ListenerPort = 8080, ImagesKept = 3, StackName = "shop-prod" },
+        });
+        var resources = Resources(Templates.Serving(app));
+
+        Assert.Equal("172.20.0.16/28", (string?)resources["PublicSubnet2"]!["Properties"]!["CidrBlock"]);
+        Assert.Equal("512", (string?)resources["TaskDefinition"]!["Properties"]!["Cpu"]);
+        Assert.Equal(9000, (int)resources["TaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["PortMappings"]![0]!["ContainerPort"]!);
+        Assert.Equal(8080, (int)resources["HttpListener"]!["Properties"]!["Port"]!);
+        var group = resources["TargetGroup"]!["Properties"]!;
+        Assert.Equal("/up", (string?)group["HealthCheckPath"]);
+        Assert.Equal(9, (int)group["HealthCheckTimeoutSeconds"]!); // below the interval, as the ALB requires
+        Assert.Equal(2, (int)group["HealthyThresholdCount"]!); // the ALB's minimum
+        Assert.Equal("20", (string?)group["TargetGroupAttributes"]![0]!["Value"]);
+        Assert.Equal("shop-prod", (string?)resources["Cluster"]!["Properties"]!["ClusterName"]);
+        Assert.Contains("\"countNumber\":3", (string?)resources["Repository"]!["Properties"]!["LifecyclePolicy"]!["LifecyclePolicyText"]);
+        var environment = resources["TaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["Environment"]!.AsArray();
+        Assert.Contains(environment, e => (string?)e!["Name"] == "MODE" && (string?)e["Value"] == "production");
+    }
+
+    [Fact]
+    public void The_execution_role_may_read_the_apps_secret_parameters_only_when_it_has_secrets()
+    {
+        Assert.Empty(Resources(Templates.Serving(App()))["ExecutionRole"]!["Properties"]!["Policies"]!.AsArray());
+
+        var withSecrets = App(a => a with { Secrets = new Dictionary<string, SecretSpec> { ["API_TOKEN"] = new() { FromEnv = "T" } } });
+        var statement = Resources(Templates.Serving(withSecrets))["ExecutionRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]![0]!;
+        Assert.Equal("ssm:GetParameters", (string?)statement["Action"]![0]);
+        Assert.EndsWith(":parameter/slipway/shop/*", (string?)statement["Resource"]!["Fn::Sub"]);
+    }
+
+    [Theory]
+    [InlineData("10.10.0.0/16", 0, "10.10.0.0/24")]
+    [InlineData("10.10.0.0/16", 1, "10.10.1.0/24")]
+    [InlineData("192.168.4.0/22", 1, "192.168.4.16/28")]
+    [InlineData("10.0.0.0/24", 1, "10.0.0.16/28")]
+    public void Subnets_are_carved_from_the_vpc(string vpc, int index, string expected) =>
+        Assert.Equal(expected, StackTemplate.SubnetCidr(vpc, index));
+
+    [Fact]
+    public void The_load_balancer_waits_for_the_gateway_it_needs_and_is_deleted_before_it()
+    {
+        Assert.Equal("GatewayAttachment", (string?)Resources(Templates.Serving(App()))["LoadBalancer"]!["DependsOn"]);
+    }
+
+    [Fact]
+    public void The_template_is_valid_json_that_round_trips()
+    {
+        var text = Templates.ServingText(App());
+        var parsed = JsonNode.Parse(text)!;
+
+        Assert.Equal("2010-09-09", (string?)parsed["AWSTemplateFormatVersion"]);
+        Assert.True(JsonNode.DeepEquals(Templates.Serving(App()), parsed)); // nothing lost or changed in the text
+        Assert.Equal(text, Templates.ServingText(App())); // the same manifest renders the same bytes: no spurious change sets
+    }
+
+    [Fact]
+    public void Before_the_first_release_there_is_no_task_definition_and_no_service()
+    {
+        var template = StackTemplate.Build(App(), release: null);
+
+        Assert.DoesNotContain("TaskDefinition", Resources(template).Select(r => r.Key));
+        Assert.DoesNotContain("Service", Resources(template).Select(r => r.Key));
+        Assert.Null(template["Outputs"]!["Version"]);
+        Assert.Equal(Templates.Version, (string?)Templates.Serving(App())["Outputs"]!["Version"]!["Value"]);
+    }
+
+    [Fact]
+    public void The_deployed_templates_release_is_carried_over_whole()
+    {
+        var deployed = Templates.ServingText(App());
+
+        var release = StackTemplate.ReleaseIn(deployed);
+
+        Assert.Equal(new ServingRelease(Templates.Version, Templates.Fingerprint), StackTemplate.ReleaseOf(release));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(deployed), StackTemplate.Build(App(), release)));
+        Assert.Null(StackTemplate.ReleaseIn(StackTemplate.Render(App(), release: null)));
+    }
+
+    private static readonly ProcessSpec Worker = new("worker", ["python", "worker.py"], 2, TimeSpan.FromSeconds(10), null);
+    private static readonly ProcessSpec Report = new("nightly-report", ["sh", "-c", "python report.py"], 1, TimeSpan.FromSeconds(30), ["test", "-f", "/tmp/alive"]);
+
+    [Fact]
+    public void Each_worker_process_is_a_service_of_its_own_without_a_target_group_running_the_releases_image_with_its_command()
+    {
+        var app = App(a => a with { Processes = [Worker, Report] });
+
+        var resources = Resources(Templates.Serving(app));
+
+        var web = resources["TaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!;
+        var worker = resources["ProcessWorkerTaskDefinition"]!["Properties"]!.AsObject();
+        var container = worker["ContainerDefinitions"]![0]!.AsObject();
+        Assert.Equal("slipway-shop-worker", (string?)worker["Family"]);
+        Assert.Equal("worker", (string?)container["Name"]);
+        Assert.Equal(["python", "worker.py"], container["Command"]!.AsArray().Select(c => (string)c!));
+        Assert.Null(container["PortMappings"]);
+        Assert.True(JsonNode.DeepEquals(web["Image"], container["Image"]));
+        Assert.True(JsonNode.DeepEquals(web["Environment"], container["Environment"]));
+        Assert.True(JsonNode.DeepEquals(resources["TaskDefinition"]!["Properties"]!["ExecutionRoleArn"], worker["ExecutionRoleArn"]));
+
+        var service = resources["ProcessWorkerService"]!["Properties"]!.AsObject();
+        Assert.Equal("shop-worker", (string?)service["ServiceName"]);
+        Assert.Equal(2, (int)service["DesiredCount"]!);
+        Assert.Equal("ProcessWorkerTaskDefinition", (string?)service["TaskDefinition"]!["Ref"]);
+        Assert.Null(service["LoadBalancers"]);
+        Assert.Null(service["HealthCheckGracePeriodSeconds"]);
+        Assert.True((bool)service["DeploymentConfiguration"]!["DeploymentCircuitBreaker"]!["Rollback"]!);
+
+        var check = resources["ProcessNightlyReportTaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["HealthCheck"]!;
+        Assert.Equal(["CMD", "test", "-f", "/tmp/alive"], check["Command"]!.AsArray().Select(c => (string)c!));
+        Assert.Equal(30, (int)check["StartPeriod"]!);
+        Assert.Null(container["HealthCheck"]);
+    }
+
+    [Fact]
+    public void Workers_belong_to_the_release_an_infrastructure_change_carries_them_over_and_a_release_without_them_removes_them()
+    {
+        var withWorkers = App(a => a with { Processes = [Worker] });
+        var deployed = StackTemplate.ReleaseIn(Templates.ServingText(withWorkers));
+
+        // The manifest no longer lists the worker, but until a release says so the serving one keeps its worker.
+        Assert.NotNull(Resources(StackTemplate.Build(App(), deployed))["ProcessWorkerService"]);
+        Assert.Null(Resources(Templates.Serving(App()))["ProcessWorkerService"]);
+        Assert.Equal(["worker"], StackTemplate.ProcessesOf(deployed));
+        // An app without workers renders exactly as before they existed.
+        Assert.Null(Templates.Serving(App())["Resources"]!["TaskDefinition"]!["Metadata"]![StackTemplate.ProcessesKey]);
+    }
+
+    [Fact]
+    public void Ecs_exec_gives_the_tasks_a_role_for_session_managers_channels_and_the_services_allow_it()
+    {
+        var app = App(a => a with { Aws = a.Aws with { Exec = true }, Processes = [Worker] });
+
+        var resources = Resources(Templates.Serving(app));
+
+        Assert.Equal(["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+            resources["TaskRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]![0]!["Action"]!.AsArray().Select(a => (string)a!));
+        Assert.Equal(StackTemplate.RolePath, (string?)resources["TaskRole"]!["Properties"]!["Path"]);
+        Assert.Equal("TaskRole", (string?)resources["TaskDefinition"]!["Properties"]!["TaskRoleArn"]!["Fn::GetAtt"]![0]);
+        Assert.True((bool)resources["Service"]!["Properties"]!["EnableExecuteCommand"]!);
+        Assert.True((bool)resources["ProcessWorkerService"]!["Properties"]!["EnableExecuteCommand"]!);
+
+        var without = Resources(Templates.Serving(App()));
+        Assert.Null(without["TaskRole"]);
+        Assert.Null(without["Service"]!["Properties"]!["EnableExecuteCommand"]);
+        // Turned off, the serving release keeps the role it names until a release without it replaces it.
+        Assert.NotNull(Resources(StackTemplate.Build(App(), StackTemplate.ReleaseIn(Templates.ServingText(app))))["TaskRole"]);
+    }
+}

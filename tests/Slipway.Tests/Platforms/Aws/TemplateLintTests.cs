@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Slipway.Configuration;
+using Slipway.Platforms.Aws;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Platforms.Aws;
+
+/// <summary>
+/// Every rendered variant of the stack template passes cfn-lint (AWS's own template linter, which knows property
+/// types, allowed values and required DependsOn that moto never checks) with no error and no warning.
+/// </summary>
+public sealed class TemplateLintTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("slipway-lint");
+
+    public TemplateLintTests() => _dir.Write("Dockerfile", "FROM scratch\n");
+
+    public static TheoryData<string, string> Variants => new()
+    {
+        { "default", "" },
+        { "before-the-first-release", "" },
+        { "arm64", "  architecture: arm64\n" },
+        { "sized", "  cpu: 16384\n  memory: 122880\n  logRetentionDays: 3653\n  listenerPort: 8080\n" },
+        { "https", "  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n" },
+        { "dns", "  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n  dns:\n    hostedZoneId: Z123456789\n    name: shop.example.com\n" },
+        { "private-endpoints", "  subnets: private\n  egress: endpoints\n" },
+        { "private-nat", "  subnets: private\n  egress: nat\n" },
+        { "existing-vpc", "  existingVpc:\n    vpcId: vpc-0123456789abcdef0\n    publicSubnetIds: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n" },
+        { "autoscaling-cpu", "  autoscaling:\n    min: 2\n    max: 6\n    targetCpu: 60\n" },
+        { "workers", "" },
+        { "exec", "  exec: true\n" },
+        { "exec-private", "  exec: true\n  subnets: private\n  egress: endpoints\n" },
+        { "autoscaling-requests", "  autoscaling:\n    max: 4\n    requestsPerTarget: 500\n" },
+        { "everything", "  exec: true\n  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n  dns:\n    hostedZoneId: Z123456789\n    name: shop.example.com\n  subnets: private\n  egress: endpoints\n  autoscaling:\n    min: 2\n    max: 6\n    targetCpu: 60\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task Cfn_lint_finds_nothing(string variant, string aws)
+    {
+        var secrets = variant == "everything" ? "secrets:\n  API_TOKEN:\n    fromEnv: T\n" : "";
+        var processes = variant is "workers" or "everything" or "exec"
+            ? "processes:\n  worker:\n    command: python worker.py\n    replicas: 2\n  nightly-report:\n    command: [python, report.py]\n    check: test -f /tmp/alive\n    healthy: 30s\n"
+            : "";
+        var app = ManifestLoader.Parse($"app: shop\nsource:\n  git: x\n{secrets}{processes}aws:\n  region: eu-west-1\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
+        var template = _dir.Write($"{variant}.json",
+            variant == "before-the-first-release" ? StackTemplate.Render(app, release: null) : Templates.ServingText(app));
+
+        var (exitCode, output) = await LintAsync(template);
+
+        Assert.True(exitCode == 0, $"cfn-lint on the {variant} template:\n{output}");
+    }
+
+    private static async Task<(int ExitCode, string Output)> LintAsync(string template)
+    {
+        using var process = Process.Start(new ProcessStartInfo(MotoFixture.Find("cfn-lint"), ["--regions", "eu-west-1", "--", template])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await output + error);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
