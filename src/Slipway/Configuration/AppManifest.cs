@@ -145,6 +145,8 @@ public sealed record EdgeSpec
     public int Port { get; init; } = 8080;
     /// <summary>Host name to route by, when several apps share a port. Null: every host on the port.</summary>
     public string? Host { get; init; }
+    /// <summary>A loopback port where the edge serves its metrics (Prometheus's text format at /metrics). Null: none.</summary>
+    public int? MetricsPort { get; init; }
 }
 
 public sealed record CheckSpec

@@ -9,8 +9,13 @@ public static partial class ManifestLoader
         var host = reader.OptionalString("host");
         if (host is not null && !HostPattern().IsMatch(host.Value))
             throw Invalid(reader.File, host.Line, "edge.host", $"\"{host.Value}\" is not a valid host name");
-        var spec = new EdgeSpec { Port = reader.OptionalInt("port", 1, 65535) ?? 8080, Host = host?.Value };
+        var spec = new EdgeSpec
+        {
+            Port = reader.OptionalInt("port", 1, 65535) ?? 8080, Host = host?.Value, MetricsPort = reader.OptionalInt("metricsPort", 1, 65535),
+        };
         reader.RejectUnknownKeys();
+        if (spec.MetricsPort == spec.Port)
+            throw Invalid(reader.File, reader.Line, "edge.metricsPort", $"is the app's own port ({spec.Port})", "choose another port for the metrics");
         return spec;
     }
 

@@ -23,7 +23,10 @@ public static class ReleaseFingerprint
         if (app.User is { } user) text.Append("user=").Append(user).Append('\n'); // only when set: existing releases keep their fingerprint
         if (app.Environment.Platform == PlatformKind.Aws && app.Aws.Exec) text.Append("exec=true\n"); // the task role is part of the release
         if (app.Environment.Platform == PlatformKind.Local)
+        {
             text.Append("edge=").Append(app.Edge.Host).Append(':').Append(app.Edge.Port).Append('\n');
+            if (app.Edge.MetricsPort is { } metrics) text.Append("metrics=").Append(metrics).Append('\n'); // only when set
+        }
         foreach (var (key, value) in app.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
             text.Append("env:").Append(key).Append('=').Append(value).Append('\n');
         foreach (var (key, secret) in app.Secrets.OrderBy(e => e.Key, StringComparer.Ordinal))

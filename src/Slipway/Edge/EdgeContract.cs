@@ -10,8 +10,9 @@ public sealed record EdgeHealthSettings(string Path, TimeSpan Interval, TimeSpan
 
 /// <summary>What the edge serves for one app: a public port (and optionally a host name) routed to one release's targets.</summary>
 /// <param name="Maintenance">When set, the edge answers the app's requests itself with 503 and this page; deploys keep it.</param>
+/// <param name="MetricsPort">A loopback port where the edge serves its metrics, asked for by this app; null: none.</param>
 public sealed record EdgeRoute(string App, string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
-    EdgeHealthSettings Health, DateTimeOffset DeployedAt, MaintenanceMode? Maintenance = null)
+    EdgeHealthSettings Health, DateTimeOffset DeployedAt, MaintenanceMode? Maintenance = null, int? MetricsPort = null)
 {
     public string HostPattern => $"{Host ?? "*"}:{Port}";
 }
@@ -20,8 +21,9 @@ public sealed record EdgeRoute(string App, string Version, int Port, string? Hos
 public sealed record MaintenanceMode(string Body, bool IsHtml, DateTimeOffset Since);
 
 /// <summary>Deploy a release: gate each target on its health check, cut over atomically, drain the old targets.</summary>
+/// <param name="MetricsPort">A loopback port where the edge serves its metrics; null: none for this app.</param>
 public sealed record DeployArgs(string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
-    EdgeHealthSettings Health, TimeSpan HealthTimeout, TimeSpan DrainTimeout);
+    EdgeHealthSettings Health, TimeSpan HealthTimeout, TimeSpan DrainTimeout, int? MetricsPort = null);
 
 public sealed record DeployOutcome(EdgeRoute Route, string? PreviousVersion, int DrainedTargets, bool DrainTimedOut);
 

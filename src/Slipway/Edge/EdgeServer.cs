@@ -78,6 +78,22 @@ public static class EdgeServer
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.WriteIndented = false);
 
         var app = builder.Build();
+        // A metrics port serves /metrics and nothing else: no request on it reaches an app.
+        var metrics = app.Services.GetRequiredService<TrafficMetrics>();
+        app.Use(async (context, next) =>
+        {
+            if (context.Connection.LocalIpAddress is null || !listeners.MetricsPorts.Contains(context.Connection.LocalPort))
+            {
+                await next(context);
+                return;
+            }
+            context.Response.StatusCode = context.Request.Path == "/metrics" ? StatusCodes.Status200OK : StatusCodes.Status404NotFound;
+            if (context.Response.StatusCode == StatusCodes.Status200OK)
+            {
+                context.Response.ContentType = "text/plain; version=0.0.4";
+                await context.Response.WriteAsync(TrafficMetrics.Prometheus(metrics.Snapshot()), context.RequestAborted);
+            }
+        });
         // Route by the port the request arrived on, never by the port a client wrote in its Host header (that
         // would let one app's port reach every app), and accept a Host without a port, as a proxy in front sends.
         app.Use((context, next) =>
@@ -93,7 +109,6 @@ public static class EdgeServer
         ControlApi.Map(app);
         // Only what the edge uses: round-robin over the healthy destinations (no session affinity, no passive health
         // checks), each request counted for its app and version once answered.
-        var metrics = app.Services.GetRequiredService<TrafficMetrics>();
         app.MapReverseProxy(pipeline =>
         {
             pipeline.Use(async (context, next) =>

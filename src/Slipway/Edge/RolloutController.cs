@@ -12,7 +12,7 @@ public sealed class RolloutController(RouteTable routes, HealthGate gate, Draine
     {
         if (args.Targets.Count == 0)
             return (null, new EdgeError(EdgeErrors.InvalidRequest, "a deploy needs at least one target"));
-        if (routes.Conflict(app, args.Port, args.Host) is { } conflict)
+        if (routes.Conflict(app, args.Port, args.Host, args.MetricsPort) is { } conflict)
             return (null, conflict);
 
         log.LogInformation("deploy {App} {Version}: checking {Count} target(s)", app, args.Version, args.Targets.Count);
@@ -27,7 +27,7 @@ public sealed class RolloutController(RouteTable routes, HealthGate gate, Draine
 
         // Past this point the cut-over completes even if the caller goes away: a half-applied swap is worse than either state.
         ct.ThrowIfCancellationRequested();
-        var route = new EdgeRoute(app, args.Version, args.Port, args.Host, args.Targets, args.Health, time.GetUtcNow());
+        var route = new EdgeRoute(app, args.Version, args.Port, args.Host, args.Targets, args.Health, time.GetUtcNow(), MetricsPort: args.MetricsPort);
         var (previous, retired) = await routes.SwapAsync(route, CancellationToken.None);
         log.LogInformation("deploy {App}: {Old} -> {New}, draining {Count} target(s)", app, previous?.Version ?? "(none)", args.Version, retired.Count);
         var drained = await drainer.DrainAsync(retired, args.DrainTimeout, CancellationToken.None);

@@ -33,12 +33,19 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
     }
 
     /// <summary>Checks a route could be added or replaced without clashing with another app; null when it can.</summary>
-    public EdgeError? Conflict(string app, int port, string? host)
+    public EdgeError? Conflict(string app, int port, string? host, int? metricsPort = null)
     {
         if (RouteClash.Find(_routes.Values, app, port, host) is { } clash)
             return new EdgeError(EdgeErrors.HostInUse, RouteClash.Describe(clash));
         if (!listeners.Ports.Contains(port) && !Common.Ports.IsFree(port, listenAddress.Address))
             return new EdgeError(EdgeErrors.PortInUse, $"port {port} is in use by another program");
+        if (metricsPort is { } metrics)
+        {
+            if (listeners.Ports.Contains(metrics) || _routes.Values.Any(r => r.App != app && r.Port == metrics))
+                return new EdgeError(EdgeErrors.PortInUse, $"metrics port {metrics} is an app's public port on this edge");
+            if (!listeners.MetricsPorts.Contains(metrics) && !Common.Ports.IsFree(metrics, System.Net.IPAddress.Loopback))
+                return new EdgeError(EdgeErrors.PortInUse, $"metrics port {metrics} is in use by another program");
+        }
         return null;
     }
 
@@ -117,9 +124,10 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
         maintenance.Update(routes.Values);
         var (yarpRoutes, clusters) = ProxyConfigBuilder.Build(routes.Values);
         // Open new ports before routing to them; close unused ones after.
-        listeners.SetPorts(listeners.Ports.Union(routes.Values.Select(r => r.Port)));
+        var metricsPorts = routes.Values.Select(r => r.MetricsPort).OfType<int>().ToList();
+        listeners.SetPorts(listeners.Ports.Union(routes.Values.Select(r => r.Port)), metricsPorts);
         proxyConfig.Update(yarpRoutes, clusters);
-        listeners.SetPorts(routes.Values.Select(r => r.Port));
+        listeners.SetPorts(routes.Values.Select(r => r.Port), metricsPorts);
     }
 
     private IEnumerable<DestinationState> DestinationsOf(string app) =>

@@ -1,4 +1,5 @@
 using Slipway.Configuration;
+using Slipway.Output;
 
 namespace Slipway.Platforms;
 
@@ -9,5 +10,5 @@ public sealed record MaintenancePage(string Body, bool IsHtml);
 public interface IMaintenance
 {
     /// <summary>Puts the app in maintenance with <paramref name="page"/>, or (null) back in service; survives deploys and restarts.</summary>
-    Task SetMaintenanceAsync(AppManifest app, MaintenancePage? page, CancellationToken ct);
+    Task SetMaintenanceAsync(AppManifest app, MaintenancePage? page, IStageLog log, CancellationToken ct);
 }

@@ -93,6 +93,23 @@ public sealed class EdgeProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_metrics_port_serves_prometheus_text_on_loopback_and_nothing_of_any_app()
+    {
+        var metricsPort = FreePort.Next();
+        await _edge.Client.DeployAsync("shop", Args("v1", [await BackendAsync("p1")]) with { MetricsPort = metricsPort }, Ct);
+        await GetAsync();
+
+        using var scrape = await Http.Client.GetAsync($"http://127.0.0.1:{metricsPort}/metrics", Ct);
+        using var other = await Http.Client.GetAsync($"http://127.0.0.1:{metricsPort}/", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        Assert.StartsWith("text/plain", scrape.Content.Headers.ContentType!.ToString());
+        Assert.Contains("slipway_edge_requests_total{app=\"shop\",version=\"v1\",code=\"2xx\"} 1\n", await scrape.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode); // never proxied to the app
+        Assert.Equal("backend p1", (await GetAsync()).Body);
+    }
+
+    [Fact]
     public async Task Cut_over_under_load_fails_no_request_and_ends_on_the_new_version()
     {
         var old = await BackendAsync("old");

@@ -97,6 +97,8 @@ public sealed class BadInputTests
         new Case("maintenance with nothing deployed", 2, "is not served here: there is nothing to put in or out of maintenance", _ => ["maintenance", "on"]),
         new Case("maintenance with a message and a page", 2, "maintenance on: --message and --page do not go together", _ => ["maintenance", "on", "--message", "x", "--page", "/etc/hostname"]),
         new Case("maintenance page missing", 2, "--page: no file at /nonexistent/page.html", _ => ["maintenance", "on", "--page", "/nonexistent/page.html"]),
+        new Case("a metrics port that is the app's own", 2, "edge.metricsPort: is the app's own port",
+            app => Edit(app, $"  port: {app.Port}\n", $"  port: {app.Port}\n  metricsPort: {app.Port}\n")),
         new Case("a user that is no user name or id", 2, "user: \"root; rm -rf /\" is not a user name, uid or uid:gid", app => Append(app, "user: \"root; rm -rf /\"\n")),
         new Case("missing manifest", 2, "no manifest at", _ => ["up", "-f", "/nonexistent/slipway.yaml"]),
         new Case("manifest is a folder", 2, "no manifest at", app => ["up", "-f", Path.GetDirectoryName(app.ManifestPath)!]),

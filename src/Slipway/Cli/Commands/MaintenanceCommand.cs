@@ -40,9 +40,15 @@ public static class MaintenanceCommand
         {
             if (context.Platform is not IMaintenance platform)
                 throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"maintenance is not available on the {context.Platform.Name} platform yet",
-                    "on aws, add a fixed-response rule to the load balancer's listener by hand for now");
+                    "put a fixed response in front of the app by hand for now");
             var page = turnOn ? pageOf(parse) ?? new MaintenancePage(messageOf(parse) ?? $"{context.App.App} is down for maintenance", IsHtml: false) : null;
-            await platform.SetMaintenanceAsync(context.App, page, ct);
+            // On aws this is a stack update: it waits for a deploy in progress rather than race it.
+            await using (await context.Locker(wait: true).AcquireAsync(context.App.App, ct))
+                await context.Reporter.StageAsync("maintenance", async log =>
+                {
+                    await platform.SetMaintenanceAsync(context.App, page, log, ct);
+                    return Output.StageOutcome.Done(true, turnOn ? "on" : "off");
+                });
             context.Reporter.Line(turnOn ? $"{context.App.App} is in maintenance: its requests get 503 and the page" : $"{context.App.App} serves again");
             return 0;
         }));

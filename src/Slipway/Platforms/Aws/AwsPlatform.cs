@@ -20,7 +20,7 @@ namespace Slipway.Platforms.Aws;
 /// </remarks>
 public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs, SsmClient ssm,
     DockerEngine engine, RegistryOverride registry, AppSecrets secrets, EcsExec exec, Func<string, bool> confirmDelete, TimeProvider time)
-    : IPlatform, IDriftDetection, ITemplatePackaging, IWorkerProcesses, IReleasePhase, IOneOffCommands
+    : IPlatform, IDriftDetection, ITemplatePackaging, IWorkerProcesses, IReleasePhase, IOneOffCommands, IMaintenance
 {
     private readonly StackOperations _stacks = new(cloudFormation, time);
     private readonly AwsImages _images = new(ecr, engine, registry);
@@ -52,7 +52,8 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         if (stack?.DriftStatus == "DRIFTED")
             log.Warn($"stack {stackName} has drifted from its template (last detection): see slipway drift -e aws, repair with --repair");
         var deployed = stack is null ? null : await cloudFormation.GetTemplateAsync(stackName, ct);
-        var template = StackTemplate.Build(app, deployed is null ? null : StackTemplate.ReleaseIn(deployed));
+        var template = StackTemplate.Build(app, deployed is null ? null : StackTemplate.ReleaseIn(deployed),
+            maintenance: deployed is null ? null : StackTemplate.MaintenanceIn(deployed));
         if (deployed is not null && JsonNode.DeepEquals(JsonNode.Parse(deployed), template))
             return $"stack {stackName}: no changes ({stack!.Status})"; // not even a change set
         var prepared = await _stacks.PrepareAsync(stackName, create: stack is null, template.ToJsonString(), ct);
@@ -104,7 +105,9 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         if (plan.Repairable.Count == 0) return plan;
         var stackName = StackTemplate.StackName(app);
         var repair = new DriftRepairTags(time.GetUtcNow().ToString("yyyyMMddHHmmss"), plan.Repairable.Select(d => d.LogicalId).ToList());
-        var prepared = await _stacks.PrepareAsync(stackName, create: false, StackTemplate.Render(app, await DeployedReleaseAsync(app, ct), repair), ct);
+        var deployed = await cloudFormation.GetTemplateAsync(stackName, ct);
+        var prepared = await _stacks.PrepareAsync(stackName, create: false, StackTemplate.Render(app, deployed is null ? null : StackTemplate.ReleaseIn(deployed), repair,
+            deployed is null ? null : StackTemplate.MaintenanceIn(deployed)), ct);
         if (prepared is not null)
         {
             log.Info($"re-applying {string.Join(", ", repair.Resources)}");
@@ -119,7 +122,9 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         var stackName = StackTemplate.StackName(app);
         var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
         if (stack is { Status: "ROLLBACK_COMPLETE" }) stack = null;
-        var template = StackTemplate.Render(app, stack is null ? null : await DeployedReleaseAsync(app, ct));
+        var deployed = stack is null ? null : await cloudFormation.GetTemplateAsync(stackName, ct);
+        var template = StackTemplate.Render(app, deployed is null ? null : StackTemplate.ReleaseIn(deployed),
+            maintenance: deployed is null ? null : StackTemplate.MaintenanceIn(deployed));
         var prepared = await _stacks.PrepareAsync(stackName, stack is null, template, ct);
         if (prepared is null) return null;
         await cloudFormation.DeleteChangeSetAsync(stackName, prepared.Value.Name, ct);
@@ -167,62 +172,11 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         CancellationToken ct) =>
         new ReleaseRollout(cloudFormation, ecs, ssm, _stacks, registry, secrets, time).RollOutAsync(app, version, log, beforeCutover, ct);
 
-    /// <summary>
-    /// CloudWatch Logs of the app's group; the replica is the task's log stream (<c>app/container/task</c>, the container
-    /// named after the app for the web process and after the process for a worker). Following polls every 2 s.
-    /// </summary>
-    public async Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
-    {
-        var group = StackTemplate.LogGroupName(app);
-        long? start = query.Since is { } window ? (time.GetUtcNow() - window).ToUnixTimeMilliseconds() : null;
-        while (true)
-        {
-            var events = await logs.FilterAsync(group, start, query.Process is { } process ? $"{app.App}/{process}/" : null, ct);
-            var shown = query.Tail is { } tail && start is null ? events.TakeLast(tail) : events;
-            foreach (var e in shown.OrderBy(e => e.Timestamp))
-            {
-                var stream = e.LogStreamName ?? "?";
-                onLine(new LogLine(DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp), Replica(app, stream), e.Message?.TrimEnd() ?? ""));
-            }
-            if (!query.Follow) return;
-            if (events.Count > 0) start = events.Max(e => e.Timestamp) + 1;
-            await Task.Delay(StackOperations.PollInterval, time, ct);
-        }
-    }
+    public Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct) =>
+        new AwsLogs(logs, time).StreamAsync(app, query, onLine, ct);
 
-    /// <summary>
-    /// The stack first (with the repository and its images: EmptyOnDelete), then the secrets it read, then this
-    /// machine's images. Anything left after a failed stack delete keeps the service able to start tasks, and
-    /// running destroy again resumes the delete.
-    /// </summary>
-    public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
-    {
-        var removed = new List<string>();
-        var stackName = StackTemplate.StackName(app);
-        var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
-        if (stack is not null)
-        {
-            try
-            {
-                await _stacks.DeleteAsync(stackName, log, ct);
-            }
-            catch (SlipwayException e) when (e.Code == ErrorCode.StackFailed)
-            {
-                return new DestroyReport(removed, [e.Message]);
-            }
-            removed.Add($"stack {stackName}, with repository {StackTemplate.RepositoryName(app)} and its images");
-        }
-        // An emulator without EmptyOnDelete (moto) leaves the repository; real CloudFormation has deleted it with the stack.
-        if (await ecr.DeleteRepositoryAsync(StackTemplate.RepositoryName(app), ct)) removed.Add($"repository {StackTemplate.RepositoryName(app)} and its images");
-        var owned = app.Secrets.Where(s => s.Value.IsReadBySlipway).Select(s => s.Key).ToList(); // never the user's own fromSsm parameters
-        if (owned.Count > 0)
-        {
-            await ssm.DeleteAsync(owned.Select(name => StackTemplate.SecretParameter(app, name)).ToList(), ct);
-            removed.Add($"{owned.Count} secret parameter(s) under /slipway/{app.App}/");
-        }
-        removed.AddRange(await _images.RemoveLocalAsync(app, ct));
-        return new DestroyReport(removed, []);
-    }
+    public Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct) =>
+        new AwsTeardown(cloudFormation, ecr, ssm, _stacks, _images).DestroyAsync(app, log, ct);
 
     /// <summary>The release command as an ECS task of the new release, before the stack moves to it; the secrets it reads are put first.</summary>
     public async Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
@@ -253,9 +207,24 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         return await exec.RunAsync(app, StackTemplate.ProcessesOf(await DeployedReleaseAsync(app, ct)), replica, command, ct);
     }
 
-    /// <summary>The web process's task by its ID; a worker's as process/task.</summary>
-    private static string Replica(AppManifest app, string stream) =>
-        stream.Split('/') is [_, var container, .., var task] && container != StackTemplate.ContainerName(app) ? $"{container}/{task}" : stream[(stream.LastIndexOf('/') + 1)..];
+    /// <summary>A fixed-response rule in front of the service (<see cref="StackTemplate.WithMaintenance"/>): one stack update, nothing else changed.</summary>
+    public async Task SetMaintenanceAsync(AppManifest app, MaintenancePage? page, IStageLog log, CancellationToken ct)
+    {
+        if (page is { Body.Length: > StackTemplate.LargestMaintenancePage })
+            throw new SlipwayException(ErrorCode.InvalidSetting,
+                $"maintenance on: the page is {page.Body.Length} characters, and a load balancer's fixed response carries {StackTemplate.LargestMaintenancePage} at most",
+                "shorten it (a --message, or a smaller --page)");
+        var stackName = StackTemplate.StackName(app);
+        var deployed = (await DeployedReleaseAsync(app, ct) is null ? null : await cloudFormation.GetTemplateAsync(stackName, ct))
+            ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not served on aws: there is nothing to put in or out of maintenance",
+                "deploy it first with slipway up");
+        var wanted = StackTemplate.WithMaintenance(deployed, page);
+        if (JsonNode.DeepEquals(JsonNode.Parse(deployed), JsonNode.Parse(wanted))) return; // already so
+        var prepared = await _stacks.PrepareAsync(stackName, create: false, wanted, ct);
+        if (prepared is null) return;
+        log.Info($"updating stack {stackName}: maintenance {(page is null ? "off" : "on")}");
+        await _stacks.ExecuteAsync(stackName, prepared.Value.Name, log, ct);
+    }
 
     private async Task<JsonObject?> DeployedReleaseAsync(AppManifest app, CancellationToken ct)
     {

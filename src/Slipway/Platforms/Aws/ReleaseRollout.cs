@@ -28,7 +28,7 @@ public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClien
         var fingerprint = ReleaseFingerprint.Of(app, version, secrets);
         var release = StackTemplate.Release(app, version, fingerprint, registry.Host);
 
-        var prepared = await stacks.PrepareAsync(stackName, create: false, StackTemplate.Render(app, release), ct);
+        var prepared = await stacks.PrepareAsync(stackName, create: false, StackTemplate.Render(app, release, maintenance: StackTemplate.MaintenanceIn(template)), ct);
         if (prepared is null)
         {
             // This very release is the template's already (its tasks stopped, or --force): start its tasks anew.

@@ -33,12 +33,13 @@ public static partial class StackTemplate
     public static string LogGroupName(AppManifest app) => $"/slipway/{app.App}";
     public static string SecretParameter(AppManifest app, string secret) => $"/slipway/{app.App}/{secret}";
 
-    public static string Render(AppManifest app, JsonObject? release, DriftRepairTags? repair = null) =>
-        Build(app, release, repair).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    public static string Render(AppManifest app, JsonObject? release, DriftRepairTags? repair = null, JsonObject? maintenance = null) =>
+        Build(app, release, repair, maintenance).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
     /// <param name="release">The task definition resource of the release to serve (<see cref="Release"/>, or the
     /// deployed template's own); null before the first release: no task definition and no service.</param>
-    public static JsonObject Build(AppManifest app, JsonObject? release, DriftRepairTags? repair = null)
+    /// <param name="maintenance">The maintenance rule to keep (<see cref="MaintenanceRule"/>, or the deployed template's own); null: the app serves.</param>
+    public static JsonObject Build(AppManifest app, JsonObject? release, DriftRepairTags? repair = null, JsonObject? maintenance = null)
     {
         var health = AlbHealthCheck.From(app.HealthCheck);
         var resources = new JsonObject
@@ -116,6 +117,7 @@ public static partial class StackTemplate
             }),
         };
         if (UsesTaskRole(app, release)) resources["TaskRole"] = TaskRole();
+        if (maintenance is not null) resources["MaintenanceRule"] = OnServingListener(app, maintenance);
         foreach (var (name, resource) in Network(app, release).Concat(Listeners(app)).Concat(Dns(app)).Concat(Service(app, release)))
             resources[name] = resource;
         if (repair is not null)

@@ -149,7 +149,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     public Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct) =>
         _oneOff.RunReleaseCommandAsync(app, version, log, ct);
 
-    public async Task SetMaintenanceAsync(AppManifest app, MaintenancePage? page, CancellationToken ct)
+    public async Task SetMaintenanceAsync(AppManifest app, MaintenancePage? page, IStageLog log, CancellationToken ct)
     {
         var mode = page is null ? null : new MaintenanceMode(page.Body, page.IsHtml, time.GetUtcNow());
         if (await edge.InfoAsync(ct) is null || !await edge.SetMaintenanceAsync(app.App, mode, ct))

@@ -183,6 +183,43 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Maintenance_puts_a_fixed_503_rule_in_front_of_the_service_that_a_deploy_keeps_and_off_removes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(0, (await RunAsync("up", "--no-check")).ExitCode);
+        async Task<JsonElement?> RuleAsync()
+        {
+            var listener = JsonDocument.Parse(await moto.AwsCliAsync("cloudformation", "describe-stack-resource", "--stack-name", $"slipway-{_app.Name}",
+                "--logical-resource-id", "HttpListener")).RootElement.GetProperty("StackResourceDetail").GetProperty("PhysicalResourceId").GetString()!;
+            return JsonDocument.Parse(await moto.AwsCliAsync("elbv2", "describe-rules", "--listener-arn", listener)).RootElement.GetProperty("Rules")
+                .EnumerateArray().Where(r => r.GetProperty("Priority").GetString() == "1").Select(r => (JsonElement?)r.Clone()).FirstOrDefault();
+        }
+
+        var on = await RunAsync("maintenance", "on", "--message", "back at noon");
+
+        Assert.True(on.ExitCode == 0, on.All);
+        var response = (await RuleAsync())!.Value.GetProperty("Actions")[0].GetProperty("FixedResponseConfig");
+        Assert.Equal("503", response.GetProperty("StatusCode").GetString());
+        Assert.Equal("back at noon", response.GetProperty("MessageBody").GetString());
+        _app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
+        _app.Repo.Commit("v2");
+        var deploy = await RunAsync("up", "--no-check");
+        Assert.True(deploy.ExitCode == 0, deploy.All);
+        Assert.NotNull(await RuleAsync()); // a deploy carries the maintenance over
+
+        var tooLong = await RunAsync("maintenance", "on", "--message", new string('x', 1025));
+        Assert.Equal(2, tooLong.ExitCode);
+        Assert.Contains("a load balancer's fixed response carries 1024 at most", tooLong.Stderr);
+
+        var off = await RunAsync("maintenance", "off");
+        Assert.True(off.ExitCode == 0, off.All);
+        // The stack no longer has the rule; CloudFormation deletes a resource its template drops (moto's ELBv2 keeps it: it deletes no rule through CloudFormation).
+        var template = await CloudFormationClient.Create(Settings, TimeProvider.System).GetTemplateAsync($"slipway-{_app.Name}", ct);
+        Assert.Null(StackTemplate.MaintenanceIn(template!));
+        Assert.NotNull(StackTemplate.ReleaseIn(template!));
+    }
 }
 
 /// <summary><c>slipway logs -e aws</c> reads CloudWatch Logs (moto), events put there with the aws CLI.</summary>

@@ -23,7 +23,13 @@ public sealed class IamPolicyTests
         {
             var (name, aws) = variant.Data;
             var app = ManifestLoader.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\naws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
-            var template = name == "before-the-first-release" ? StackTemplate.Build(app, null) : Templates.Serving(app);
+            var template = name switch
+            {
+                "before-the-first-release" => StackTemplate.Build(app, null),
+                "maintenance" => StackTemplate.Build(app, StackTemplate.Release(app, Templates.Version, Templates.Fingerprint),
+                    maintenance: StackTemplate.MaintenanceRule(new Slipway.Platforms.MaintenancePage("back soon", IsHtml: false))),
+                _ => Templates.Serving(app),
+            };
             types.UnionWith(template["Resources"]!.AsObject().Select(r => (string)r.Value!["Type"]!));
         }
         return types;

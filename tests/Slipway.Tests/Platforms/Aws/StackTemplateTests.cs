@@ -287,4 +287,26 @@ public sealed class StackTemplateTests
         // Turned off, the serving release keeps the role it names until a release without it replaces it.
         Assert.NotNull(Resources(StackTemplate.Build(App(), StackTemplate.ReleaseIn(Templates.ServingText(app))))["TaskRole"]);
     }
+
+    [Fact]
+    public void Maintenance_is_a_fixed_response_rule_ahead_of_the_service_that_every_later_template_carries_until_it_is_turned_off()
+    {
+        var deployed = Templates.ServingText(App());
+
+        var on = StackTemplate.WithMaintenance(deployed, new Slipway.Platforms.MaintenancePage("<h1>back at noon</h1>", IsHtml: true));
+
+        var rule = StackTemplate.MaintenanceIn(on)!;
+        Assert.Equal("HttpListener", (string?)rule["Properties"]!["ListenerArn"]!["Ref"]);
+        Assert.Equal(1, (int)rule["Properties"]!["Priority"]!);
+        var response = rule["Properties"]!["Actions"]![0]!["FixedResponseConfig"]!;
+        Assert.Equal(("503", "text/html", "<h1>back at noon</h1>"), ((string?)response["StatusCode"], (string?)response["ContentType"], (string?)response["MessageBody"]));
+        var withoutRule = JsonNode.Parse(on)!.AsObject();
+        withoutRule["Resources"]!.AsObject().Remove("MaintenanceRule");
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(deployed), withoutRule)); // nothing else changed
+        // An infrastructure change or a new release keeps it, on the listener that serves (HTTPS once there is a certificate).
+        var https = App(a => a with { Aws = a.Aws with { CertificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/abc" } });
+        var carried = Resources(StackTemplate.Build(https, StackTemplate.ReleaseIn(on), maintenance: StackTemplate.MaintenanceIn(on)))["MaintenanceRule"]!;
+        Assert.Equal("HttpsListener", (string?)carried["Properties"]!["ListenerArn"]!["Ref"]);
+        Assert.Null(StackTemplate.MaintenanceIn(StackTemplate.WithMaintenance(on, page: null)));
+    }
 }

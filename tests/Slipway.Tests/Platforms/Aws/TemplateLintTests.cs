@@ -28,6 +28,7 @@ public sealed class TemplateLintTests : IDisposable
         { "existing-vpc", "  existingVpc:\n    vpcId: vpc-0123456789abcdef0\n    publicSubnetIds: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n" },
         { "autoscaling-cpu", "  autoscaling:\n    min: 2\n    max: 6\n    targetCpu: 60\n" },
         { "workers", "" },
+        { "maintenance", "  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n" },
         { "exec", "  exec: true\n" },
         { "exec-private", "  exec: true\n  subnets: private\n  egress: endpoints\n" },
         { "autoscaling-requests", "  autoscaling:\n    max: 4\n    requestsPerTarget: 500\n" },
@@ -44,7 +45,12 @@ public sealed class TemplateLintTests : IDisposable
             : "";
         var app = ManifestLoader.Parse($"app: shop\nsource:\n  git: x\n{secrets}{processes}aws:\n  region: eu-west-1\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
         var template = _dir.Write($"{variant}.json",
-            variant == "before-the-first-release" ? StackTemplate.Render(app, release: null) : Templates.ServingText(app));
+            variant switch
+            {
+                "before-the-first-release" => StackTemplate.Render(app, release: null),
+                "maintenance" => StackTemplate.WithMaintenance(Templates.ServingText(app), new Slipway.Platforms.MaintenancePage("<h1>Back at noon</h1>", IsHtml: true)),
+                _ => Templates.ServingText(app),
+            });
 
         var (exitCode, output) = await LintAsync(template);
 
