@@ -42,11 +42,22 @@ public sealed class EdgeClient : IDisposable
     }
 
     /// <summary>Every app version's traffic through the edge since it started.</summary>
-    public async Task<IReadOnlyList<TrafficSnapshot>> MetricsAsync(CancellationToken ct) =>
-        await _http.GetFromJsonAsync<List<TrafficSnapshot>>("metrics", Json, ct) ?? [];
+    /// <remarks>None from an edge started by a Slipway without metrics (it answers 404) until it is restarted.</remarks>
+    public async Task<IReadOnlyList<TrafficSnapshot>> MetricsAsync(CancellationToken ct)
+    {
+        using var response = await _http.GetAsync("metrics", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return [];
+        return await ReadAsync<List<TrafficSnapshot>>(response, ct) ?? [];
+    }
 
-    /// <summary>The same, in Prometheus's text format.</summary>
-    public Task<string> PrometheusAsync(CancellationToken ct) => _http.GetStringAsync("metrics/prometheus", ct);
+    /// <summary>The same, in Prometheus's text format (empty from an edge without metrics).</summary>
+    public async Task<string> PrometheusAsync(CancellationToken ct)
+    {
+        using var response = await _http.GetAsync("metrics/prometheus", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return "";
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync(ct);
+    }
 
     public async Task<IReadOnlyList<RouteStatus>> RoutesAsync(CancellationToken ct) =>
         await _http.GetFromJsonAsync<List<RouteStatus>>("routes", Json, ct) ?? [];

@@ -9,7 +9,10 @@ public static class ExecCommand
     {
         var file = CommonOptions.File();
         var environment = CommonOptions.Environment();
-        var replica = new Option<string?>("--replica") { Description = "The replica to run in, by name or ID prefix (default: the first; slipway status lists them)" };
+        var replica = new Option<string?>("--replica")
+        {
+            Description = "The replica to run in, by name or ID prefix (default: the first web one; locally slipway status lists them; on aws a task ID, or worker/ID)",
+        };
         var commandLine = new Argument<string[]>("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("exec", "Run a command inside a running replica of the app")
         {

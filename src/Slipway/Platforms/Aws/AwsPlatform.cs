@@ -51,7 +51,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
 
         if (stack?.DriftStatus == "DRIFTED")
             log.Warn($"stack {stackName} has drifted from its template (last detection): see slipway drift -e aws, repair with --repair");
-        var deployed = stack is null ? null : await cloudFormation.GetTemplateAsync(stackName, ct);
+        var deployed = stack is null ? null : await DeployedTemplateAsync(app, ct);
         var template = StackTemplate.Build(app, deployed is null ? null : StackTemplate.ReleaseIn(deployed),
             maintenance: deployed is null ? null : StackTemplate.MaintenanceIn(deployed));
         if (deployed is not null && JsonNode.DeepEquals(JsonNode.Parse(deployed), template))
@@ -105,7 +105,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         if (plan.Repairable.Count == 0) return plan;
         var stackName = StackTemplate.StackName(app);
         var repair = new DriftRepairTags(time.GetUtcNow().ToString("yyyyMMddHHmmss"), plan.Repairable.Select(d => d.LogicalId).ToList());
-        var deployed = await cloudFormation.GetTemplateAsync(stackName, ct);
+        var deployed = await DeployedTemplateAsync(app, ct);
         var prepared = await _stacks.PrepareAsync(stackName, create: false, StackTemplate.Render(app, deployed is null ? null : StackTemplate.ReleaseIn(deployed), repair,
             deployed is null ? null : StackTemplate.MaintenanceIn(deployed)), ct);
         if (prepared is not null)
@@ -215,7 +215,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
                 $"maintenance on: the page is {page.Body.Length} characters, and a load balancer's fixed response carries {StackTemplate.LargestMaintenancePage} at most",
                 "shorten it (a --message, or a smaller --page)");
         var stackName = StackTemplate.StackName(app);
-        var deployed = (await DeployedReleaseAsync(app, ct) is null ? null : await cloudFormation.GetTemplateAsync(stackName, ct))
+        var deployed = (await DeployedTemplateAsync(app, ct) is { } template && StackTemplate.ReleaseIn(template) is not null ? template : null)
             ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not served on aws: there is nothing to put in or out of maintenance",
                 "deploy it first with slipway up");
         var wanted = StackTemplate.WithMaintenance(deployed, page);
@@ -226,12 +226,16 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         await _stacks.ExecuteAsync(stackName, prepared.Value.Name, log, ct);
     }
 
-    private async Task<JsonObject?> DeployedReleaseAsync(AppManifest app, CancellationToken ct)
+    /// <summary>The template the stack was last updated with; null while there is no stack that ever served (none, or a failed or never-executed create).</summary>
+    private async Task<string?> DeployedTemplateAsync(AppManifest app, CancellationToken ct)
     {
         var stackName = StackTemplate.StackName(app);
         if (await cloudFormation.DescribeStackAsync(stackName, ct) is null or { Status: "ROLLBACK_COMPLETE" or "REVIEW_IN_PROGRESS" }) return null;
-        return await cloudFormation.GetTemplateAsync(stackName, ct) is { } deployed ? StackTemplate.ReleaseIn(deployed) : null;
+        return await cloudFormation.GetTemplateAsync(stackName, ct);
     }
+
+    private async Task<JsonObject?> DeployedReleaseAsync(AppManifest app, CancellationToken ct) =>
+        await DeployedTemplateAsync(app, ct) is { } deployed ? StackTemplate.ReleaseIn(deployed) : null;
 
     /// <summary>The stack once no operation runs on it: waits for one in progress, clears a never-executed create, finishes a failed rollback.</summary>
     private async Task<Stack?> SettledStackAsync(string stackName, IStageLog log, CancellationToken ct)

@@ -34,10 +34,11 @@ public sealed class OneOffTasks(CloudFormationClient cloudFormation, EcsClient e
             {
                 return await FollowAsync(app, cluster, task, onLine, ct);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is not SlipwayException)
             {
-                // Interrupted or out of time: the task must not go on alone.
-                await ecs.StopTaskAsync(cluster, task, "stopped by slipway: the run was interrupted or ran out of time", CancellationToken.None);
+                // Interrupted, out of time, or no longer followed: the task must not go on unwatched.
+                try { await ecs.StopTaskAsync(cluster, task, "stopped by slipway: the run was interrupted, ran out of time or lost track of it", CancellationToken.None); }
+                catch (AwsServiceException) { /* the original failure is the one to report */ }
                 throw;
             }
         }
