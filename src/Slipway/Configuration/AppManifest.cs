@@ -147,7 +147,14 @@ public sealed record EdgeSpec
     public string? Host { get; init; }
     /// <summary>A loopback port where the edge serves its metrics (Prometheus's text format at /metrics). Null: none.</summary>
     public int? MetricsPort { get; init; }
+    /// <summary>HTTPS on the app's port with this certificate; null: plain HTTP.</summary>
+    public TlsSpec? Tls { get; init; }
 }
+
+/// <param name="CertFile">The certificate (and any intermediates) in PEM, as an absolute path.</param>
+/// <param name="KeyFile">Its private key in PEM, as an absolute path.</param>
+/// <param name="RedirectFrom">A plain HTTP port that redirects every request to the HTTPS one; null: none.</param>
+public sealed record TlsSpec(string CertFile, string KeyFile, int? RedirectFrom);
 
 public sealed record CheckSpec
 {

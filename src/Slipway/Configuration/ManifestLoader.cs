@@ -102,7 +102,7 @@ public static partial class ManifestLoader
             Secrets = ReadSecrets(reader.OptionalMapping("secrets"), manifestDir),
             Drain = reader.OptionalDuration("drain", TimeSpan.Zero, TimeSpan.FromMinutes(10)) ?? TimeSpan.FromSeconds(5),
             Resources = ReadResources(reader.OptionalMapping("resources")),
-            Edge = ReadEdge(reader.OptionalMapping("edge")),
+            Edge = ReadEdge(reader.OptionalMapping("edge"), manifestDir),
             Check = ReadCheck(reader.OptionalMapping("check")),
             Aws = ReadAws(reader.OptionalMapping("aws")),
             Hooks = ReadHooks(reader.OptionalMapping("hooks")),

@@ -74,4 +74,4 @@ public static class ControlApi
     }
 }
 
-public sealed record EdgeStartTime(DateTimeOffset Value);
+internal sealed record EdgeStartTime(DateTimeOffset Value);

@@ -6,7 +6,7 @@ namespace Slipway.Edge;
 /// Waits for the requests already in flight on retired targets to finish, up to the drain timeout,
 /// as a load balancer's deregistration delay does. Returns true when every request finished.
 /// </summary>
-public sealed class Drainer(TimeProvider time)
+internal sealed class Drainer(TimeProvider time)
 {
     /// <summary>A request may have picked a retired target just before the swap and not yet been counted.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);

@@ -11,8 +11,9 @@ public sealed record EdgeHealthSettings(string Path, TimeSpan Interval, TimeSpan
 /// <summary>What the edge serves for one app: a public port (and optionally a host name) routed to one release's targets.</summary>
 /// <param name="Maintenance">When set, the edge answers the app's requests itself with 503 and this page; deploys keep it.</param>
 /// <param name="MetricsPort">A loopback port where the edge serves its metrics, asked for by this app; null: none.</param>
+/// <param name="Tls">Set when the route's port serves HTTPS.</param>
 public sealed record EdgeRoute(string App, string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
-    EdgeHealthSettings Health, DateTimeOffset DeployedAt, MaintenanceMode? Maintenance = null, int? MetricsPort = null)
+    EdgeHealthSettings Health, DateTimeOffset DeployedAt, MaintenanceMode? Maintenance = null, int? MetricsPort = null, EdgeRouteTls? Tls = null)
 {
     public string HostPattern => $"{Host ?? "*"}:{Port}";
 }
@@ -22,8 +23,18 @@ public sealed record MaintenanceMode(string Body, bool IsHtml, DateTimeOffset Si
 
 /// <summary>Deploy a release: gate each target on its health check, cut over atomically, drain the old targets.</summary>
 /// <param name="MetricsPort">A loopback port where the edge serves its metrics; null: none for this app.</param>
+/// <param name="Tls">The certificate the app's port serves HTTPS with; null: plain HTTP.</param>
 public sealed record DeployArgs(string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
-    EdgeHealthSettings Health, TimeSpan HealthTimeout, TimeSpan DrainTimeout, int? MetricsPort = null);
+    EdgeHealthSettings Health, TimeSpan HealthTimeout, TimeSpan DrainTimeout, int? MetricsPort = null, EdgeTls? Tls = null);
+
+/// <summary>A certificate and its key (PEM) for an app's port, and the plain HTTP port that redirects to it (null: none).</summary>
+public sealed record EdgeTls(string CertificatePem, string KeyPem, int? RedirectFrom)
+{
+    public override string ToString() => $"EdgeTls {{ RedirectFrom = {RedirectFrom} }}"; // never the key
+}
+
+/// <summary>Where the edge keeps a route's certificate and key (its own directory, 0600), and when the certificate expires.</summary>
+public sealed record EdgeRouteTls(string CertificateFile, string KeyFile, DateTimeOffset NotAfter, int? RedirectFrom);
 
 public sealed record DeployOutcome(EdgeRoute Route, string? PreviousVersion, int DrainedTargets, bool DrainTimedOut);
 

@@ -54,6 +54,7 @@ public static class EdgeServer
         // With its logger enabled at any level, ASP.NET's hosting starts an Activity and a log scope for every
         // request; the edge logs no request, so it pays for neither (measured in bench/README.md).
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        builder.WebHost.UseKestrelHttpsConfiguration(); // HTTPS endpoints (edge.tls) come from the same reloadable configuration
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.AddServerHeader = false;
@@ -93,6 +94,15 @@ public static class EdgeServer
                 context.Response.ContentType = "text/plain; version=0.0.4";
                 await context.Response.WriteAsync(TrafficMetrics.Prometheus(metrics.Snapshot()), context.RequestAborted);
             }
+        });
+        // A plain port in front of an HTTPS one answers every request with a permanent redirect to it, nothing else.
+        app.Use((context, next) =>
+        {
+            if (context.Connection.LocalIpAddress is null || !listeners.Redirects.TryGetValue(context.Connection.LocalPort, out var https)) return next(context);
+            var host = context.Request.Host.Host is { Length: > 0 } name ? name : "localhost";
+            context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
+            context.Response.Headers.Location = $"https://{host}:{https}{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}";
+            return Task.CompletedTask;
         });
         // Route by the port the request arrived on, never by the port a client wrote in its Host header (that
         // would let one app's port reach every app), and accept a Host without a port, as a proxy in front sends.

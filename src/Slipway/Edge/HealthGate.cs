@@ -5,7 +5,7 @@ namespace Slipway.Edge;
 /// or reports, for each target that did not by the deadline, what its probes saw. Nothing is routed to a
 /// target before it passes.
 /// </summary>
-public sealed class HealthGate(HealthProbe probe, TimeProvider time)
+internal sealed class HealthGate(HealthProbe probe, TimeProvider time)
 {
     public async Task<IReadOnlyList<TargetFailure>> WaitHealthyAsync(IReadOnlyList<EdgeTarget> targets,
         EdgeHealthSettings health, TimeSpan deadline, CancellationToken ct)

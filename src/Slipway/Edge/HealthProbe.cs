@@ -11,7 +11,7 @@ public sealed record ProbeResult(ProbeKind Kind, int? Status, string Description
 }
 
 /// <summary>One HTTP GET of a target's health path: healthy on 2xx or 3xx within the timeout, as a load balancer judges it.</summary>
-public sealed class HealthProbe(HttpClient http)
+internal sealed class HealthProbe(HttpClient http)
 {
     public static HttpClient CreateClient() => new(new SocketsHttpHandler
     {

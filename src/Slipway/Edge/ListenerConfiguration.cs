@@ -3,42 +3,89 @@ using Microsoft.Extensions.Configuration;
 
 namespace Slipway.Edge;
 
+/// <summary>A certificate served on a port for one host name ("*": any host the others do not name).</summary>
+internal sealed record SniCertificate(string Host, string CertificateFile, string KeyFile);
+
+/// <summary>
+/// What the edge listens on: the apps' ports (HTTPS where a route has a certificate, by SNI per host name), the
+/// plain ports that redirect to an HTTPS one, and the loopback ports that serve metrics.
+/// </summary>
+internal sealed record ListenerPlan(IReadOnlySet<int> Ports, IReadOnlySet<int> MetricsPorts,
+    IReadOnlyDictionary<int, IReadOnlyList<SniCertificate>> Https, IReadOnlyDictionary<int, int> Redirects)
+{
+    public static ListenerPlan Of(IEnumerable<EdgeRoute> routes)
+    {
+        var all = routes.ToList();
+        var ports = all.Select(r => r.Port).ToHashSet();
+        return new ListenerPlan(ports,
+            all.Select(r => r.MetricsPort).OfType<int>().Where(p => !ports.Contains(p)).ToHashSet(),
+            all.Where(r => r.Tls is not null).GroupBy(r => r.Port).ToDictionary(g => g.Key,
+                g => (IReadOnlyList<SniCertificate>)g.Select(r => new SniCertificate(r.Host ?? "*", r.Tls!.CertificateFile, r.Tls.KeyFile)).ToList()),
+            all.Where(r => r.Tls?.RedirectFrom is not null).GroupBy(r => r.Tls!.RedirectFrom!.Value).ToDictionary(g => g.Key, g => g.First().Port));
+    }
+}
+
 /// <summary>
 /// Kestrel's public endpoints as a configuration source the edge can change at run time: Kestrel rebinds
-/// on reload, so a new app's port opens (and a removed app's port closes) without restarting the proxy.
+/// on reload, so a new app's port opens (and a removed app's port closes), or starts serving HTTPS, without
+/// restarting the proxy.
 /// </summary>
-public sealed class ListenerConfiguration : ConfigurationProvider, IConfigurationSource
+internal sealed class ListenerConfiguration : ConfigurationProvider, IConfigurationSource
 {
     public const string Section = "Kestrel";
+    private static readonly string[] TlsVersions = ["Tls12", "Tls13"];
     private readonly string _address;
+    private ListenerPlan _plan = new(new HashSet<int>(), new HashSet<int>(), new Dictionary<int, IReadOnlyList<SniCertificate>>(), new Dictionary<int, int>());
 
     public ListenerConfiguration(string address) => _address = address;
 
-    public IReadOnlySet<int> Ports { get; private set; } = new SortedSet<int>();
+    public IReadOnlySet<int> Ports => _plan.Ports;
 
     /// <summary>Ports on loopback where the edge serves its metrics and nothing else.</summary>
-    public IReadOnlySet<int> MetricsPorts { get; private set; } = new SortedSet<int>();
+    public IReadOnlySet<int> MetricsPorts => _plan.MetricsPorts;
+
+    /// <summary>Plain HTTP ports that redirect to an HTTPS port, by port.</summary>
+    public IReadOnlyDictionary<int, int> Redirects => _plan.Redirects;
 
     public IConfigurationProvider Build(IConfigurationBuilder builder) => this;
 
-    public void SetPorts(IEnumerable<int> ports) => SetPorts(ports, MetricsPorts);
-
-    public void SetPorts(IEnumerable<int> ports, IEnumerable<int> metricsPorts)
+    public void Set(ListenerPlan plan)
     {
-        var next = new SortedSet<int>(ports);
-        var metrics = new SortedSet<int>(metricsPorts.Where(p => !next.Contains(p)));
-        if (next.SetEquals(Ports) && metrics.SetEquals(MetricsPorts)) return;
-        // The set of metrics ports is swapped before Kestrel rebinds: a port moving out of it never serves metrics as a public one.
-        MetricsPorts = metrics;
-        Ports = next;
-        Data = next.ToDictionary(
-                port => $"{Section}:Endpoints:port{port.ToString(CultureInfo.InvariantCulture)}:Url",
-                port => (string?)$"http://{_address}:{port.ToString(CultureInfo.InvariantCulture)}",
-                StringComparer.OrdinalIgnoreCase)
-            .Concat(metrics.Select(port => new KeyValuePair<string, string?>(
-                $"{Section}:Endpoints:metrics{port.ToString(CultureInfo.InvariantCulture)}:Url",
-                $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}")))
-            .ToDictionary(e => e.Key, e => e.Value, StringComparer.OrdinalIgnoreCase);
+        var data = Render(plan);
+        if (Data.Count == data.Count && data.All(e => Data.TryGetValue(e.Key, out var value) && value == e.Value)) return;
+        // The sets are swapped before Kestrel rebinds: a port changing its role never answers in its old one.
+        _plan = plan;
+        Data = data;
         OnReload();
+    }
+
+    private Dictionary<string, string?> Render(ListenerPlan plan)
+    {
+        var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
+        foreach (var port in plan.Ports)
+        {
+            var endpoint = $"{Section}:Endpoints:port{Text(port)}";
+            if (plan.Https.TryGetValue(port, out var certificates))
+            {
+                data[$"{endpoint}:Url"] = $"https://{_address}:{Text(port)}";
+                for (var i = 0; i < TlsVersions.Length; i++) data[$"{endpoint}:SslProtocols:{i}"] = TlsVersions[i];
+                foreach (var sni in certificates)
+                {
+                    data[$"{endpoint}:Sni:{sni.Host}:Certificate:Path"] = sni.CertificateFile;
+                    data[$"{endpoint}:Sni:{sni.Host}:Certificate:KeyPath"] = sni.KeyFile;
+                    for (var i = 0; i < TlsVersions.Length; i++) data[$"{endpoint}:Sni:{sni.Host}:SslProtocols:{i}"] = TlsVersions[i];
+                }
+            }
+            else
+            {
+                data[$"{endpoint}:Url"] = $"http://{_address}:{Text(port)}";
+            }
+        }
+        foreach (var port in plan.Redirects.Keys.Where(p => !plan.Ports.Contains(p)))
+            data[$"{Section}:Endpoints:redirect{Text(port)}:Url"] = $"http://{_address}:{Text(port)}";
+        foreach (var port in plan.MetricsPorts)
+            data[$"{Section}:Endpoints:metrics{Text(port)}:Url"] = $"http://127.0.0.1:{Text(port)}";
+        return data;
     }
 }

@@ -7,7 +7,7 @@ namespace Slipway.Edge;
 /// Answers the requests of apps in maintenance with 503, Retry-After and their page, before they reach the
 /// proxy. The plain path pays one read of an empty table: the lookup is rebuilt only when routes change.
 /// </summary>
-public sealed class MaintenanceGate
+internal sealed class MaintenanceGate
 {
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(60);
     private volatile FrozenDictionary<(int Port, string Host), MaintenanceMode> _modes = FrozenDictionary<(int, string), MaintenanceMode>.Empty;

@@ -8,7 +8,7 @@ namespace Slipway.Edge;
 /// second copy kept beside it: a damaged file (truncated, emptied, edited by hand) is set aside and
 /// reported, and the edge starts from the last good copy instead of crash-looping.
 /// </summary>
-public sealed class RouteStore(EdgePaths paths, ILogger<RouteStore> log)
+internal sealed class RouteStore(EdgePaths paths, ILogger<RouteStore> log)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

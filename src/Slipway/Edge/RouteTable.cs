@@ -13,7 +13,7 @@ namespace Slipway.Edge;
 /// either the old targets or the new ones, never a mix), opens or closes public ports as needed, and is
 /// saved before the call returns.
 /// </summary>
-public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfiguration listeners,
+internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfiguration listeners,
     IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, MaintenanceGate maintenance, TimeProvider time,
     ILogger<RouteTable> log)
 {
@@ -33,8 +33,15 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
     }
 
     /// <summary>Checks a route could be added or replaced without clashing with another app; null when it can.</summary>
-    public EdgeError? Conflict(string app, int port, string? host, int? metricsPort = null)
+    public EdgeError? Conflict(string app, int port, string? host, int? metricsPort = null, EdgeTls? tls = null)
     {
+        if (_routes.Values.FirstOrDefault(r => r.App != app && r.Port == port && (r.Tls is null) != (tls is null)) is { } other)
+            return new EdgeError(EdgeErrors.PortInUse,
+                $"port {port} serves {(other.Tls is null ? "plain HTTP" : "HTTPS")} for {other.App}; an app {(tls is null ? "without" : "with")} edge.tls cannot share it");
+        if (tls?.RedirectFrom is { } redirect
+            && (_routes.Values.Any(r => r.Port == redirect || r.MetricsPort == redirect)
+                || (!listeners.Redirects.ContainsKey(redirect) && !Common.Ports.IsFree(redirect, listenAddress.Address))))
+            return new EdgeError(EdgeErrors.PortInUse, $"edge.tls.redirectFrom: port {redirect} is in use");
         if (RouteClash.Find(_routes.Values, app, port, host) is { } clash)
             return new EdgeError(EdgeErrors.HostInUse, RouteClash.Describe(clash));
         if (!listeners.Ports.Contains(port) && !Common.Ports.IsFree(port, listenAddress.Address))
@@ -124,10 +131,11 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
         maintenance.Update(routes.Values);
         var (yarpRoutes, clusters) = ProxyConfigBuilder.Build(routes.Values);
         // Open new ports before routing to them; close unused ones after.
-        var metricsPorts = routes.Values.Select(r => r.MetricsPort).OfType<int>().ToList();
-        listeners.SetPorts(listeners.Ports.Union(routes.Values.Select(r => r.Port)), metricsPorts);
+        var plan = ListenerPlan.Of(routes.Values);
+        // A port no route keeps stays open (plain) until the routes no longer lead to it.
+        listeners.Set(plan with { Ports = plan.Ports.Union(listeners.Ports.Where(p => !plan.Redirects.ContainsKey(p) && !plan.MetricsPorts.Contains(p))).ToHashSet() });
         proxyConfig.Update(yarpRoutes, clusters);
-        listeners.SetPorts(routes.Values.Select(r => r.Port), metricsPorts);
+        listeners.Set(plan);
     }
 
     private IEnumerable<DestinationState> DestinationsOf(string app) =>
@@ -147,4 +155,4 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfi
 }
 
 /// <summary>The address the edge's public ports bind to.</summary>
-public sealed record EdgeListenAddress(IPAddress Address);
+internal sealed record EdgeListenAddress(IPAddress Address);

@@ -8,7 +8,7 @@ namespace Slipway.Edge;
 /// What the edge counts of each app's traffic, per version: requests by status class, a latency histogram and the
 /// last minute's requests and errors, second by second. Lock-free: a request costs a few interlocked increments.
 /// </summary>
-public sealed class TrafficMetrics(TimeProvider time)
+internal sealed class TrafficMetrics(TimeProvider time)
 {
     /// <summary>Upper bounds of the latency buckets, in milliseconds (the last bucket has none).</summary>
     public static readonly double[] BucketBounds = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];

@@ -26,6 +26,7 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
     {
         app.Build.EnsureDockerfileExists();
         _ = secrets.Values; // read once here: a missing secret is bad input, and the rollout uses these very values
+        if (platform is IInputCheck inputs) inputs.CheckInputs(app);
         if (app.Release is not null && platform is not IReleasePhase)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"release: the {platform.Name} platform cannot run a release command yet",
                 "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");

@@ -70,6 +70,9 @@ public sealed record AppStatus(string App, string Platform, Uri Url, string? Ver
     /// <summary>Each version's requests and 5xx answers over the last minute, where the platform counts them (the local edge).</summary>
     public IReadOnlyList<TrafficRate> Traffic { get; init; } = [];
 
+    /// <summary>When the certificate the app is served with expires; null: no HTTPS of Slipway's own.</summary>
+    public DateTimeOffset? CertificateExpiresAt { get; init; }
+
     public bool IsDeployed => Version is not null;
     public int HealthyReplicas => Replicas.Count(r => r.Health is "healthy" or "unknown");
 

@@ -89,4 +89,18 @@ public sealed class LayeringTests
             .ToList();
         Assert.Empty(comparisons);
     }
+
+    [Fact]
+    public void The_edge_servers_types_are_internal_unless_another_folder_uses_them()
+    {
+        var edge = Slipway.That().ResideInNamespaceMatching(@"^Slipway\.Edge$").And().ArePublic().GetTypes()
+            .Where(t => !t.IsNested && !t.Name.StartsWith('<')).ToList();
+        Assert.Contains(edge, t => t.Name == "EdgeServer");
+        // Constants are compiled into their callers, where no dependency on the type remains: these share theirs with the CLI side.
+        string[] constantsShared = ["ControlApi", "TargetOutcomes", "EdgeErrors", "ProxyConfigBuilder"];
+        var unused = edge.Where(t => !constantsShared.Contains(t.Name)).Where(t => !Slipway.That().DoNotResideInNamespaceMatching(@"^Slipway\.Edge$").And().HaveDependencyOn(t.FullName!).GetTypes().Any())
+            .Select(t => t.Name).ToList();
+        Assert.True(unused.Count == 0, $"public but used only inside Slipway.Edge: {string.Join(", ", unused)}");
+    }
 }
+

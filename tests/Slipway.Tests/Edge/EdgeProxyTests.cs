@@ -110,6 +110,65 @@ public sealed class EdgeProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Https_serves_each_hosts_own_certificate_by_sni_redirects_plain_http_and_survives_a_restart()
+    {
+        var redirect = FreePort.Next();
+        var (shopCertificate, shopKey) = TestCertificates.Create("shop.test");
+        var (blogCertificate, blogKey) = TestCertificates.Create("blog.test");
+        await _edge.Client.DeployAsync("shop", Args("v1", [await BackendAsync("s1")], host: "shop.test") with { Tls = new EdgeTls(shopCertificate, shopKey, redirect) }, Ct);
+        await _edge.Client.DeployAsync("blog", Args("v1", [await BackendAsync("b1")], host: "blog.test") with { Tls = new EdgeTls(blogCertificate, blogKey, null) }, Ct);
+
+        var shop = await TestCertificates.GetAsync(new Uri($"https://shop.test:{_port}/x"), Ct);
+        var blog = await TestCertificates.GetAsync(new Uri($"https://blog.test:{_port}/x"), Ct);
+
+        Assert.Equal((HttpStatusCode.OK, "backend s1", "CN=shop.test"), (shop.Status, shop.Body, shop.Certificate!.Subject));
+        Assert.Equal((HttpStatusCode.OK, "backend b1", "CN=blog.test"), (blog.Status, blog.Body, blog.Certificate!.Subject));
+        using (var plain = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{redirect}/path?q=1"))
+        {
+            plain.Headers.Host = $"shop.test:{redirect}";
+            using var noRedirects = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false });
+            using var moved = await noRedirects.SendAsync(plain, Ct);
+            Assert.Equal(HttpStatusCode.PermanentRedirect, moved.StatusCode);
+            Assert.Equal($"https://shop.test:{_port}/path?q=1", moved.Headers.Location!.ToString());
+        }
+        var kept = Directory.GetFiles(Path.Combine(_dir.Path, "edge", "tls"));
+        Assert.All(kept, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+
+        await _edge.DisposeAsync();
+        _edge = await EdgeHost.StartAsync(Path.Combine(_dir.Path, "edge"));
+
+        var again = await TestCertificates.GetAsync(new Uri($"https://shop.test:{_port}/"), Ct);
+        Assert.Equal((HttpStatusCode.OK, "CN=shop.test"), (again.Status, again.Certificate!.Subject));
+        var route = await _edge.Client.RouteAsync("shop", Ct);
+        Assert.InRange(route!.Route.Tls!.NotAfter, DateTimeOffset.UtcNow.AddDays(29), DateTimeOffset.UtcNow.AddDays(31));
+
+        // A new certificate replaces the old, whose files go; so do a removed app's.
+        var (renewed, renewedKey) = TestCertificates.Create("shop.test", notAfter: DateTimeOffset.UtcNow.AddDays(90));
+        await _edge.Client.DeployAsync("shop", Args("v2", [await BackendAsync("s2")], host: "shop.test") with { Tls = new EdgeTls(renewed, renewedKey, redirect) }, Ct);
+        Assert.True((await _edge.Client.RemoveAsync("blog", TimeSpan.FromSeconds(1), Ct)));
+        var left = Directory.GetFiles(Path.Combine(_dir.Path, "edge", "tls")).Select(Path.GetFileName).ToList();
+        Assert.Equal(2, left.Count);
+        Assert.All(left, f => Assert.StartsWith("shop-", f));
+        Assert.DoesNotContain(left, f => kept.Select(Path.GetFileName).Contains(f) && f!.StartsWith("shop-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_certificate_the_edge_cannot_serve_leaves_the_route_as_it_was()
+    {
+        await _edge.Client.DeployAsync("shop", Args("v1", [await BackendAsync("t1")]), Ct);
+        var (certificate, _) = TestCertificates.Create("shop.test");
+        var (_, otherKey) = TestCertificates.Create("other.test");
+
+        var second = await BackendAsync("t2");
+        var error = await Assert.ThrowsAnyAsync<Exception>(() =>
+            _edge.Client.DeployAsync("shop", Args("v2", [second]) with { Tls = new EdgeTls(certificate, otherKey, null) }, Ct));
+
+        Assert.Contains("edge.tls: the key is not the certificate's own", error.Message);
+        Assert.Equal(("backend t1", "v1"), await GetAsync());
+    }
+
+    [Fact]
     public async Task Cut_over_under_load_fails_no_request_and_ends_on_the_new_version()
     {
         var old = await BackendAsync("old");

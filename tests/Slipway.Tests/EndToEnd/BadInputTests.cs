@@ -99,6 +99,20 @@ public sealed class BadInputTests
         new Case("maintenance page missing", 2, "--page: no file at /nonexistent/page.html", _ => ["maintenance", "on", "--page", "/nonexistent/page.html"]),
         new Case("a metrics port that is the app's own", 2, "edge.metricsPort: is the app's own port",
             app => Edit(app, $"  port: {app.Port}\n", $"  port: {app.Port}\n  metricsPort: {app.Port}\n")),
+        new Case("a tls key that is not the certificate's", 2, "the key is not the certificate's own", app =>
+        {
+            app.UseTls("bad.test", (TestCertificates.Create("bad.test").Certificate, TestCertificates.Create("other.test").Key));
+            return ["up"];
+        }),
+        new Case("an expired tls certificate", 2, "the certificate expired on", app =>
+        {
+            app.UseTls("old.test", TestCertificates.Create("old.test", DateTimeOffset.UtcNow.AddDays(-10), DateTimeOffset.UtcNow.AddDays(-1)));
+            return ["up"];
+        }),
+        new Case("a tls certificate for another host", 2, "is for other.test, not edge.host mine.test",
+            app => { app.UseTls("mine.test", TestCertificates.Create("other.test")); return ["up"]; }),
+        new Case("a tls file that is not there", 2, "edge.tls.certFile: no file at", app =>
+            Edit(app, $"edge:\n  port: {app.Port}\n", $"edge:\n  port: {app.Port}\n  tls:\n    certFile: nowhere.crt\n    keyFile: nowhere.key\n")),
         new Case("a user that is no user name or id", 2, "user: \"root; rm -rf /\" is not a user name, uid or uid:gid", app => Append(app, "user: \"root; rm -rf /\"\n")),
         new Case("missing manifest", 2, "no manifest at", _ => ["up", "-f", "/nonexistent/slipway.yaml"]),
         new Case("manifest is a folder", 2, "no manifest at", app => ["up", "-f", Path.GetDirectoryName(app.ManifestPath)!]),

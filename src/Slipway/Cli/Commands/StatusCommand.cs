@@ -29,6 +29,7 @@ public static class StatusCommand
                     Healthy = status.HealthyReplicas,
                     status.Processes,
                     status.Traffic,
+                    status.CertificateExpiresAt,
                     InProgress = inProgress ? new { Holder = holder } : null,
                     LastRelease = last,
                     status.Problem,
@@ -40,6 +41,7 @@ public static class StatusCommand
             output.WriteLine($"url:      {status.Url}");
             output.WriteLine($"version:  {status.Version ?? "(not deployed)"}");
             if (status.DeployedAt is { } at) output.WriteLine($"deployed: {at:u}");
+            if (status.CertificateExpiresAt is { } expires) output.WriteLine($"tls:      certificate expires {expires:u}");
             output.WriteLine($"replicas: {status.HealthyReplicas}/{status.Replicas.Count} healthy");
             if (inProgress) output.WriteLine($"running:  a slipway run is in progress ({holder?.ToString() ?? "holder unknown"})");
             if (last is not null)

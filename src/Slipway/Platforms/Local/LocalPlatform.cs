@@ -15,7 +15,7 @@ namespace Slipway.Platforms.Local;
 /// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
 /// A facade over its parts: infrastructure and status here; images, rollout, teardown and one-off containers each in a class of its own.
 /// </summary>
-public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, AppSecrets secrets, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, AppSecrets secrets, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck
 {
     private readonly LocalImages _images = new(engine);
     private readonly LocalRollout _rollout = new(engine, edge, new LocalImages(engine), secrets, time);
@@ -26,7 +26,31 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     public System.Net.IPAddress? PublicAddress => System.Net.IPAddress.Loopback;
 
-    public static Uri PublicUrl(AppManifest app) => new($"http://{app.Edge.Host ?? "127.0.0.1"}:{app.Edge.Port}/");
+    public static Uri PublicUrl(AppManifest app) => new($"{(app.Edge.Tls is null ? "http" : "https")}://{app.Edge.Host ?? "127.0.0.1"}:{app.Edge.Port}/");
+
+    /// <summary>The manifest's certificate and key, proven a pair valid now: one clear error before anything changes.</summary>
+    public static EdgeTls? CheckedTls(AppManifest app, DateTimeOffset now)
+    {
+        if (app.Edge.Tls is not { } tls) return null;
+        var (certificate, key) = (File.ReadAllText(tls.CertFile), File.ReadAllText(tls.KeyFile));
+        TlsCertificateInfo info;
+        try
+        {
+            info = TlsCertificates.Check(certificate, key, now);
+        }
+        catch (TlsCertificateException e)
+        {
+            throw new SlipwayException(ErrorCode.InvalidSetting, $"edge.tls: {tls.CertFile}: {e.Message}",
+                "give a PEM certificate valid now and its own private key (e.g. from your CA, or openssl req -x509 for a test)");
+        }
+        if (app.Edge.Host is { } host && !info.Covers(host))
+            throw new SlipwayException(ErrorCode.InvalidSetting,
+                $"edge.tls: {tls.CertFile} is for {(info.Names.Count == 0 ? info.Subject : string.Join(", ", info.Names))}, not edge.host {host}",
+                "give the certificate of the host name the app is reached by");
+        return new EdgeTls(certificate, key, tls.RedirectFrom);
+    }
+
+    public void CheckInputs(AppManifest app) => CheckedTls(app, time.GetUtcNow());
 
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
@@ -103,7 +127,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             : [];
         return new AppStatus(app.App, Kind.Name(), PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt)
         {
-            Processes = processes, Traffic = traffic,
+            Processes = processes, Traffic = traffic, CertificateExpiresAt = route?.Route.Tls?.NotAfter,
         };
     }
 

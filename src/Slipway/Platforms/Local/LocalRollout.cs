@@ -79,7 +79,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         var health = app.HealthCheck;
         var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, started.Select(s => s.Target).ToList(),
             new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
-            health.StartPeriod, app.Drain, app.Edge.MetricsPort);
+            health.StartPeriod, app.Drain, app.Edge.MetricsPort, LocalPlatform.CheckedTls(app, time.GetUtcNow()));
 
         // The edge gates on HTTP health; meanwhile watch the containers, so a crash fails fast instead of at the timeout.
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
