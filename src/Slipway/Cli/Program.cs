@@ -32,6 +32,7 @@ public static class Program
             StatusCommand.Create(),
             LogsCommand.Create(),
             RollbackCommand.Create(),
+            RolloutCommand.Create(),
             DestroyCommand.Create(),
             ReleasesCommand.Create(),
             LockCommand.Create(),

@@ -31,6 +31,9 @@ public enum ErrorCode
     AwsRequestFailed,
     StackFailed,
     DeploymentFailed,
+    CanaryAborted,
+    NoCanary,
+    CertificateNotIssued,
 }
 
 public static class ErrorCodeExtensions

@@ -151,10 +151,25 @@ public sealed record EdgeSpec
     public TlsSpec? Tls { get; init; }
 }
 
-/// <param name="CertFile">The certificate (and any intermediates) in PEM, as an absolute path.</param>
+/// <summary>Where the edge's certificate comes from: PEM files, Slipway's local CA, or an ACME CA.</summary>
+/// <param name="CertFile">The certificate (and any intermediates) in PEM, as an absolute path; null: the edge gets one itself.</param>
 /// <param name="KeyFile">Its private key in PEM, as an absolute path.</param>
-/// <param name="RedirectFrom">A plain HTTP port that redirects every request to the HTTPS one; null: none.</param>
-public sealed record TlsSpec(string CertFile, string KeyFile, int? RedirectFrom);
+/// <param name="RedirectFrom">A plain HTTP port that redirects every request to the HTTPS one; null: none. With ACME, where it validates.</param>
+public sealed record TlsSpec(string? CertFile, string? KeyFile, int? RedirectFrom)
+{
+    /// <summary><c>edge.tls: local</c>: a certificate from Slipway's own CA, its root kept in the state directory.</summary>
+    public bool Local { get; init; }
+
+    /// <summary><c>edge.tls.acme</c>: a certificate from an ACME CA, validated by HTTP-01 on the redirect port.</summary>
+    public AcmeSpec? Acme { get; init; }
+
+    public bool FromFiles => CertFile is not null;
+}
+
+/// <param name="Directory">The ACME directory URL (e.g. Let's Encrypt's https://acme-v02.api.letsencrypt.org/directory).</param>
+/// <param name="Email">The account's contact address.</param>
+/// <param name="CaFile">The CA (PEM) that signed a private ACME server's own HTTPS certificate (step-ca, pebble); null: the system's CAs.</param>
+public sealed record AcmeSpec(string Directory, string Email, string? CaFile = null);
 
 public sealed record CheckSpec
 {

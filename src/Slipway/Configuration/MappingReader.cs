@@ -35,9 +35,11 @@ internal sealed class MappingReader(YamlMappingNode node, string path, string fi
     public Located RequiredString(string key) =>
         OptionalString(key) ?? throw ManifestLoader.Invalid(file, Line, KeyPath(key), "is required");
 
-    public Located? OptionalString(string key) => Get(key) switch
+    /// <param name="allowMapping">A mapping is another form of the key: null then, and not an error.</param>
+    public Located? OptionalString(string key, bool allowMapping = false) => Get(key) switch
     {
         null => null,
+        YamlMappingNode when allowMapping => null,
         YamlScalarNode { Value: null or "" or "~" } s when s.Style == YamlDotNet.Core.ScalarStyle.Plain => null,
         YamlScalarNode s => new Located(s.Value ?? "", s.Start.Line),
         var other => throw ManifestLoader.Invalid(file, other.Start.Line, KeyPath(key), "must be a single value, not a list or mapping"),

@@ -26,8 +26,10 @@ public static class ReleaseFingerprint
         {
             text.Append("edge=").Append(app.Edge.Host).Append(':').Append(app.Edge.Port).Append('\n');
             if (app.Edge.MetricsPort is { } metrics) text.Append("metrics=").Append(metrics).Append('\n'); // only when set
-            if (app.Edge.Tls is { } tls) // a renewed certificate is a new one: rolled out like any change
-                text.Append("tls=").Append(System.IO.File.Exists(tls.CertFile) ? Convert.ToHexStringLower(SHA256.HashData(System.IO.File.ReadAllBytes(tls.CertFile)))[..12] : "?")
+            if (app.Edge.Tls is { } tls) // a renewed certificate file is a new one: rolled out like any change (the edge renews its own)
+                text.Append("tls=").Append(tls.CertFile is { } file
+                        ? System.IO.File.Exists(file) ? Convert.ToHexStringLower(SHA256.HashData(System.IO.File.ReadAllBytes(file)))[..12] : "?"
+                        : tls.Acme is { } acme ? $"acme:{acme.Directory}:{acme.Email}" : "local")
                     .Append('/').Append(tls.RedirectFrom).Append('\n');
         }
         foreach (var (key, value) in app.Env.OrderBy(e => e.Key, StringComparer.Ordinal))

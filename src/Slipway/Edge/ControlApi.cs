@@ -23,7 +23,7 @@ public static class ControlApi
                     : Results.NotFound());
 
         control.MapGet("/info", (RouteTable routes, ListenerConfiguration listeners, EdgeStartTime started) =>
-            new EdgeInfo(Environment.ProcessId, started.Value, listeners.Ports.ToList(), routes.Routes.Count));
+            new EdgeInfo(Environment.ProcessId, started.Value, listeners.Ports.ToList(), routes.Routes.Count, EdgeFeatures.All));
 
         control.MapGet("/metrics", (TrafficMetrics metrics) => metrics.Snapshot());
         control.MapGet("/metrics/prometheus", (TrafficMetrics metrics) =>
@@ -65,6 +65,17 @@ public static class ControlApi
             await routes.SetMaintenanceAsync(app, mode, ct) is { } route
                 ? TypedResults.Ok(route)
                 : TypedResults.NotFound(new EdgeError(EdgeErrors.RouteNotFound, $"no route for app {app}")));
+
+        control.MapPost("/routes/{app}/canary/{action}", async Task<IResult> (string app, string action, RolloutController rollout, CancellationToken ct) =>
+        {
+            if (action is not ("promote" or "abort"))
+                return TypedResults.NotFound(new EdgeError(EdgeErrors.InvalidRequest, $"a canary is promoted or aborted, not {action}"));
+            var promote = action == "promote";
+            return await rollout.EndCanaryAsync(app, null, promote, promote ? "promoted by hand (slipway rollout promote)" : "aborted by hand (slipway rollout abort)", ct)
+                is { } result
+                ? TypedResults.Ok(result)
+                : TypedResults.NotFound(new EdgeError(EdgeErrors.NoCanary, $"no canary of {app} is in progress"));
+        });
 
         control.MapPost("/shutdown", (IHostApplicationLifetime lifetime) =>
         {

@@ -8,6 +8,10 @@ public sealed record EdgePaths(string Directory)
     public string LockFile => Path.Combine(Directory, "edge.lock");
     public string LogFile => Path.Combine(Directory, "edge.log");
 
+    /// <summary>Where Slipway's local CA keeps its root (<c>edge.tls: local</c>).</summary>
+    public static string CaDirectoryOf(EdgePaths paths) => Path.Combine(paths.Directory, "ca");
+    public string CaRootCertificate => Path.Combine(CaDirectoryOf(this), "root.crt");
+
     /// <summary>True while an edge process holds this instance's lock, whether or not it answers on its socket.</summary>
     public bool IsHeld() => IsLocked(LockFile);
 

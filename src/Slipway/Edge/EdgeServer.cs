@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Yarp.ReverseProxy.Model;
+using Yarp.ReverseProxy.Transforms;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -22,7 +23,8 @@ public static class EdgeServer
     /// <summary>The exit code when another edge already serves the directory; its supervisor then adopts that one.</summary>
     public const int AlreadyRunning = 3;
 
-    public static async Task<int> RunAsync(EdgePaths paths, IPAddress listenAddress, CancellationToken ct)
+    /// <param name="time">The edge's clock; tests give a fake one to bring renewals due.</param>
+    public static async Task<int> RunAsync(EdgePaths paths, IPAddress listenAddress, CancellationToken ct, TimeProvider? time = null)
     {
         paths.EnsureExists();
         // One edge per directory: the lock is held for the life of the process and released by the OS on any exit.
@@ -63,7 +65,7 @@ public static class EdgeServer
         });
 
         builder.Services.AddSingleton(listeners);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(new EdgeListenAddress(listenAddress));
         builder.Services.AddSingleton(new EdgeStartTime(DateTimeOffset.UtcNow));
         builder.Services.AddSingleton(paths);
@@ -74,8 +76,23 @@ public static class EdgeServer
         builder.Services.AddSingleton(new HealthProbe(HealthProbe.CreateClient()));
         builder.Services.AddSingleton<HealthGate>();
         builder.Services.AddSingleton<Drainer>();
+        builder.Services.AddSingleton<CertificateStore>();
+        builder.Services.AddSingleton<ICertificateIssuer, LocalIssuer>();
+        builder.Services.AddSingleton<AcmeChallenges>();
+        builder.Services.AddSingleton<ICertificateIssuer, AcmeIssuer>();
+        builder.Services.AddHostedService<CertificateRenewal>();
         builder.Services.AddSingleton<RolloutController>();
-        builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddSingleton<CanarySplit>();
+        builder.Services.AddSingleton<CanaryBaselines>();
+        builder.Services.AddHostedService<CanaryWatch>();
+        // Each answer is named by the release of the destination that gave it: right during a cut-over or a canary too.
+        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddTransforms(context => context.AddResponseTransform(transform =>
+        {
+            if (transform.HttpContext.GetReverseProxyFeature().ProxiedDestination?.Model.Config.Metadata?
+                    .GetValueOrDefault(ProxyConfigBuilder.VersionMetadata) is { } version)
+                transform.HttpContext.Response.Headers[ProxyConfigBuilder.VersionHeader] = version;
+            return ValueTask.CompletedTask;
+        }));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.WriteIndented = false);
 
         var app = builder.Build();
@@ -94,6 +111,27 @@ public static class EdgeServer
                 context.Response.ContentType = "text/plain; version=0.0.4";
                 await context.Response.WriteAsync(TrafficMetrics.Prometheus(metrics.Snapshot()), context.RequestAborted);
             }
+        });
+        // An ACME CA checking a challenge gets its answer on any plain port, before a redirect or an app; a port opened only
+        // for that answers nothing else.
+        var challenges = app.Services.GetRequiredService<AcmeChallenges>();
+        app.Use((context, next) =>
+        {
+            if ((challenges.IsEmpty && listeners.ChallengePorts.Count == 0) || context.Connection.LocalIpAddress is null || context.Request.IsHttps)
+                return next(context);
+            var port = context.Connection.LocalPort;
+            var onlyChallenges = listeners.ChallengePorts.Contains(port) && !listeners.Ports.Contains(port) && !listeners.Redirects.ContainsKey(port);
+            var path = context.Request.Path.Value ?? "";
+            var isChallenge = path.StartsWith(AcmeChallenges.PathPrefix, StringComparison.Ordinal);
+            if (!onlyChallenges && !isChallenge) return next(context);
+            if (!isChallenge || challenges.Answer(path[AcmeChallenges.PathPrefix.Length..]) is not { } answer)
+            {
+                if (!onlyChallenges) return next(context);
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+            context.Response.ContentType = "application/octet-stream";
+            return context.Response.WriteAsync(answer);
         });
         // A plain port in front of an HTTPS one answers every request with a permanent redirect to it, nothing else.
         app.Use((context, next) =>
@@ -118,7 +156,8 @@ public static class EdgeServer
         app.UseRouting();
         ControlApi.Map(app);
         // Only what the edge uses: round-robin over the healthy destinations (no session affinity, no passive health
-        // checks), each request counted for its app and version once answered.
+        // checks), narrowed to one release's on a route with a canary, each request counted for its app and version once answered.
+        var canaries = app.Services.GetRequiredService<CanarySplit>();
         app.MapReverseProxy(pipeline =>
         {
             pipeline.Use(async (context, next) =>
@@ -128,6 +167,11 @@ public static class EdgeServer
                 var proxy = context.GetReverseProxyFeature();
                 var version = proxy.ProxiedDestination?.Model.Config.Metadata?.GetValueOrDefault(ProxyConfigBuilder.VersionMetadata) ?? "none";
                 metrics.Record(proxy.Route.Config.RouteId, version, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+            });
+            pipeline.Use((context, next) =>
+            {
+                canaries.Choose(context, context.GetReverseProxyFeature());
+                return next();
             });
             pipeline.UseLoadBalancing();
         });

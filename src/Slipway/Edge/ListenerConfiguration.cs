@@ -47,9 +47,39 @@ internal sealed class ListenerConfiguration : ConfigurationProvider, IConfigurat
     /// <summary>Plain HTTP ports that redirect to an HTTPS port, by port.</summary>
     public IReadOnlyDictionary<int, int> Redirects => _plan.Redirects;
 
+    /// <summary>Plain ports opened only while an ACME CA checks a challenge there, for a route that has none yet.</summary>
+    public IReadOnlySet<int> ChallengePorts => _challengePorts;
+
+    private IReadOnlySet<int> _challengePorts = new HashSet<int>();
+    private readonly Lock _changing = new();
+
     public IConfigurationProvider Build(IConfigurationBuilder builder) => this;
 
+    /// <summary>Opens a plain port for ACME's HTTP-01 check (answering challenges and nothing else) until <see cref="CloseChallengePort"/>.</summary>
+    public void OpenChallengePort(int port)
+    {
+        lock (_changing)
+        {
+            _challengePorts = _challengePorts.Append(port).ToHashSet();
+            Apply(_plan);
+        }
+    }
+
+    public void CloseChallengePort(int port)
+    {
+        lock (_changing)
+        {
+            _challengePorts = _challengePorts.Where(p => p != port).ToHashSet();
+            Apply(_plan);
+        }
+    }
+
     public void Set(ListenerPlan plan)
+    {
+        lock (_changing) Apply(plan);
+    }
+
+    private void Apply(ListenerPlan plan)
     {
         var data = Render(plan);
         if (Data.Count == data.Count && data.All(e => Data.TryGetValue(e.Key, out var value) && value == e.Value)) return;
@@ -86,6 +116,8 @@ internal sealed class ListenerConfiguration : ConfigurationProvider, IConfigurat
             data[$"{Section}:Endpoints:redirect{Text(port)}:Url"] = $"http://{_address}:{Text(port)}";
         foreach (var port in plan.MetricsPorts)
             data[$"{Section}:Endpoints:metrics{Text(port)}:Url"] = $"http://127.0.0.1:{Text(port)}";
+        foreach (var port in _challengePorts.Where(p => !plan.Ports.Contains(p) && !plan.Redirects.ContainsKey(p) && !plan.MetricsPorts.Contains(p)))
+            data[$"{Section}:Endpoints:challenge{Text(port)}:Url"] = $"http://{_address}:{Text(port)}";
         return data;
     }
 }

@@ -11,6 +11,11 @@ public static class ProxyConfigBuilder
     /// <summary>The release a destination belongs to, for the edge's metrics.</summary>
     public const string VersionMetadata = "slipway.version";
 
+    /// <summary>On the cluster of a route with a canary: the canary's version, its share in percent, and the release it shares with.</summary>
+    public const string CanaryVersionMetadata = "slipway.canary";
+    public const string CanaryPercentMetadata = "slipway.canary.percent";
+    public const string StableVersionMetadata = "slipway.stable";
+
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IEnumerable<EdgeRoute> routes)
     {
         var ordered = routes.OrderBy(r => r.App, StringComparer.Ordinal).ToList();
@@ -24,23 +29,20 @@ public static class ProxyConfigBuilder
         // A route for a named host wins over a catch-all route on the same port.
         Order = route.Host is null ? 1 : 0,
         Match = new RouteMatch { Hosts = [route.HostPattern], Path = "/{**catch-all}" },
-        Transforms =
-        [
-            new Dictionary<string, string>
-            {
-                ["ResponseHeader"] = VersionHeader, ["Set"] = route.Version, ["When"] = "Always",
-            },
-        ],
+        // No static version header: each answer is named by the destination that gave it (see EdgeServer), which stays true
+        // while a cut-over or a canary changes the cluster a moment before the route.
     };
 
     private static ClusterConfig ToCluster(EdgeRoute route) => new()
     {
         ClusterId = route.App,
         LoadBalancingPolicy = "RoundRobin",
-        Destinations = route.Targets.ToDictionary(t => t.Id, t => new DestinationConfig
-        {
-            Address = t.Address, Metadata = new Dictionary<string, string> { [VersionMetadata] = route.Version },
-        }),
+        Destinations = route.Targets.Select(t => (Target: t, route.Version))
+            .Concat(route.Canary?.Targets.Select(t => (Target: t, route.Canary.Version)) ?? [])
+            .ToDictionary(d => d.Target.Id, d => new DestinationConfig
+            {
+                Address = d.Target.Address, Metadata = new Dictionary<string, string> { [VersionMetadata] = d.Version },
+            }),
         HealthCheck = new HealthCheckConfig
         {
             Active = new ActiveHealthCheckConfig
@@ -52,9 +54,22 @@ public static class ProxyConfigBuilder
                 Path = route.Health.Path,
             },
         },
-        Metadata = new Dictionary<string, string>
+        // The canary's split lives with the destinations it splits, so a request sees both from the same change.
+        Metadata = ClusterMetadata(route),
+    };
+
+    private static Dictionary<string, string> ClusterMetadata(EdgeRoute route)
+    {
+        var metadata = new Dictionary<string, string>
         {
             ["ConsecutiveFailuresHealthPolicy.Threshold"] = route.Health.UnhealthyThreshold.ToString(CultureInfo.InvariantCulture),
-        },
-    };
+        };
+        if (route.Canary is { } canary)
+        {
+            metadata[CanaryVersionMetadata] = canary.Version;
+            metadata[CanaryPercentMetadata] = canary.Policy.Percent.ToString(CultureInfo.InvariantCulture);
+            metadata[StableVersionMetadata] = route.Version;
+        }
+        return metadata;
+    }
 }

@@ -59,25 +59,40 @@ internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerCon
     /// <summary>Replaces (or adds) an app's route; returns the states of the destinations that no longer receive new requests.</summary>
     public async Task<(EdgeRoute? Previous, IReadOnlyList<DestinationState> Retired)> SwapAsync(EdgeRoute route, CancellationToken ct)
     {
+        var (previous, _, retired) = await ChangeAsync(route.App,
+            previous => route with { Maintenance = previous?.Maintenance }, ct); // a deploy never ends (or starts) maintenance
+        return (previous, retired);
+    }
+
+    /// <summary>
+    /// Changes an app's route as <paramref name="change"/> decides from the route it sees (null: leave it as it is), one change at
+    /// a time; returns the route before and after, and the states of the destinations that no longer receive new requests.
+    /// </summary>
+    public async Task<(EdgeRoute? Previous, EdgeRoute? Next, IReadOnlyList<DestinationState> Retired)> ChangeAsync(string app,
+        Func<EdgeRoute?, EdgeRoute?> change, CancellationToken ct)
+    {
         await _changes.WaitAsync(ct);
         try
         {
-            var previous = _routes.GetValueOrDefault(route.App);
-            route = route with { Maintenance = previous?.Maintenance }; // a deploy never ends (or starts) maintenance
-            var retired = DestinationsOf(route.App)
-                .Where(d => route.Targets.All(t => t.Id != d.DestinationId)).ToList();
-            var next = _routes.SetItem(route.App, route);
+            var previous = _routes.GetValueOrDefault(app);
+            if (change(previous) is not { } route) return (previous, previous, []);
+            var kept = AllTargets(route).Select(t => t.Id).ToHashSet();
+            var retired = DestinationsOf(app).Where(d => !kept.Contains(d.DestinationId)).ToList();
+            var next = _routes.SetItem(app, route);
             await store.SaveAsync(next.Values, CancellationToken.None);
             _routes = next;
             Apply(next);
             await WaitAppliedAsync(route, ct);
-            return (previous, retired);
+            return (previous, route, retired);
         }
         finally
         {
             _changes.Release();
         }
     }
+
+    /// <summary>Every target a route sends requests to: its release's and its canary's.</summary>
+    public static IEnumerable<EdgeTarget> AllTargets(EdgeRoute route) => route.Canary is { } canary ? route.Targets.Concat(canary.Targets) : route.Targets;
 
     /// <summary>Puts an app in maintenance (or, with null, out of it); returns the route, or null when the app has none.</summary>
     public async Task<EdgeRoute?> SetMaintenanceAsync(string app, MaintenanceMode? mode, CancellationToken ct)
@@ -121,7 +136,7 @@ internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerCon
     public IReadOnlyList<TargetHealth> Health(EdgeRoute route)
     {
         var states = DestinationsOf(route.App).ToDictionary(d => d.DestinationId);
-        return route.Targets.Select(t => states.TryGetValue(t.Id, out var state)
+        return AllTargets(route).Select(t => states.TryGetValue(t.Id, out var state)
             ? new TargetHealth(t.Id, t.Address, state.Health.Active.ToString().ToLowerInvariant(), state.ConcurrentRequestCount)
             : new TargetHealth(t.Id, t.Address, "unknown", 0)).ToList();
     }
@@ -144,7 +159,7 @@ internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerCon
     /// <summary>YARP applies a configuration change asynchronously; return only once requests see the new targets.</summary>
     private async Task WaitAppliedAsync(EdgeRoute route, CancellationToken ct)
     {
-        var wanted = route.Targets.Select(t => t.Id).ToHashSet();
+        var wanted = AllTargets(route).Select(t => t.Id).ToHashSet();
         await Poll.UntilAsync(token => Task.FromResult(new Attempt<bool>(
                 proxyState.TryGetCluster(route.App, out var cluster) && cluster.Destinations.Keys.ToHashSet().SetEquals(wanted)
                 && proxyState.TryGetRoute(route.App, out _), false)),

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Slipway.Edge;
 
 /// <summary>What a certificate and its key are, once proven to be a pair the edge can serve.</summary>
-public sealed record TlsCertificateInfo(string Subject, string Thumbprint, DateTimeOffset NotAfter, IReadOnlyList<string> Names)
+public sealed record TlsCertificateInfo(string Subject, string Thumbprint, DateTimeOffset NotAfter, IReadOnlyList<string> Names, DateTimeOffset NotBefore = default)
 {
     /// <summary>Whether a client reaching <paramref name="host"/> accepts the certificate's names (a wildcard covers one label).</summary>
     public bool Covers(string host) => Names.Any(name => string.Equals(name, host, StringComparison.OrdinalIgnoreCase)
@@ -49,7 +49,7 @@ public static class TlsCertificates
             var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
             if (notBefore > now) throw new TlsCertificateException($"the certificate is not valid before {notBefore:yyyy-MM-dd HH:mm} UTC");
             var names = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames()).ToList();
-            return new TlsCertificateInfo(certificate.Subject, certificate.Thumbprint, notAfter, names);
+            return new TlsCertificateInfo(certificate.Subject, certificate.Thumbprint, notAfter, names, notBefore);
         }
     }
 

@@ -93,6 +93,14 @@ public sealed class EdgeClient : IDisposable
         return true;
     }
 
+    /// <summary>Promotes or aborts the app's canary; null when none is in progress.</summary>
+    public async Task<CanaryResult?> EndCanaryAsync(string app, bool promote, CancellationToken ct)
+    {
+        using var response = await _http.PostAsync($"routes/{app}/canary/{(promote ? "promote" : "abort")}", null, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        return await ReadAsync<CanaryResult>(response, ct);
+    }
+
     public async Task ShutdownAsync(CancellationToken ct)
     {
         using var response = await _http.PostAsync("shutdown", null, ct);

@@ -17,11 +17,14 @@ public sealed class Stages(IPlatform platform, HookRunner hooks, Reporter report
             return StageOutcome.Done(true, summary);
         });
 
-    public Task<RolloutReport> DeployAsync(AppManifest app, string version, string? previous, CancellationToken ct) =>
+    /// <param name="canary">Share the requests with the serving release and judge this one first (a platform that is <see cref="ICanaryReleases"/>).</param>
+    public Task<RolloutReport> DeployAsync(AppManifest app, string version, string? previous, CancellationToken ct, CanaryPlan? canary = null) =>
         reporter.StageAsync("deploy", async log =>
         {
-            var rollout = await platform.RollOutAsync(app, version, log,
-                token => hooks.RunAsync(app, "preCutover", app.Hooks.PreCutover, version, previous, log, token), ct);
+            Task BeforeCutover(CancellationToken token) => hooks.RunAsync(app, "preCutover", app.Hooks.PreCutover, version, previous, log, token);
+            var rollout = canary is not null && platform is ICanaryReleases canaries
+                ? await canaries.RollOutCanaryAsync(app, version, canary, log, BeforeCutover, ct)
+                : await platform.RollOutAsync(app, version, log, BeforeCutover, ct);
             await hooks.RunAsync(app, "postDeploy", app.Hooks.PostDeploy, version, rollout.PreviousVersion, log, ct);
             if (rollout.DrainTimedOut)
                 log.Warn($"some requests to the old release were still running after the drain period ({Duration.Format(app.Drain)})");

@@ -8,7 +8,8 @@ using Slipway.Source;
 namespace Slipway.Pipeline;
 
 /// <param name="Force">Roll the release out again even when it already serves (e.g. to restart every replica).</param>
-public sealed record UpOptions(bool Check = true, bool Force = false);
+/// <param name="Canary">Give the new release a share of the requests and let the front door judge it before it takes them all.</param>
+public sealed record UpOptions(bool Check = true, bool Force = false, CanaryPlan? Canary = null);
 
 /// <summary>What <c>up</c> did, for people and for <c>--json</c>.</summary>
 public sealed record UpResult(string App, string Platform, string Version, string? PreviousVersion, bool Changed,
@@ -39,6 +40,9 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
     public Task<UpResult> RunAsync(AppManifest app, UpOptions options, CancellationToken ct)
     {
         CheckInputs(app); // bad input is not a deploy: nothing is locked or recorded
+        if (options.Canary is not null && platform is not ICanaryReleases)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"--canary: the {platform.Name} platform cannot share requests between two releases yet",
+                "deploy without --canary: the rollout is still gated on the health check (local: the edge proxy judges canaries)");
         return history.RecordAsync(app.App, app.Environment.Name, platform.Name, "deploy", () => RunRecordedAsync(app, options, ct),
             r => (r.Changed ? "succeeded" : "no change", r.Version, r.PreviousVersion), ct);
     }
@@ -95,7 +99,7 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
                     await phase.RunReleaseCommandAsync(app, snapshot.Version, log, ct);
                     return StageOutcome.Done(true, $"{ReleaseCommand.Describe(release)} succeeded in {snapshot.Version}'s image");
                 });
-            await stages.DeployAsync(app, snapshot.Version, before.Version, ct);
+            await stages.DeployAsync(app, snapshot.Version, before.Version, ct, options.Canary);
         }
 
         var serving = options.Check ? await stages.CheckAsync(app, before.Url, ct) : null;

@@ -73,6 +73,12 @@ public sealed record AppStatus(string App, string Platform, Uri Url, string? Ver
     /// <summary>When the certificate the app is served with expires; null: no HTTPS of Slipway's own.</summary>
     public DateTimeOffset? CertificateExpiresAt { get; init; }
 
+    /// <summary>A canary in progress: the release taking a share of the requests beside <see cref="Version"/>; null: none.</summary>
+    public CanaryStatus? Canary { get; init; }
+
+    /// <summary>How the app's last canary ended; null: none since its edge route began.</summary>
+    public CanaryReport? LastCanary { get; init; }
+
     public bool IsDeployed => Version is not null;
     public int HealthyReplicas => Replicas.Count(r => r.Health is "healthy" or "unknown");
 
@@ -98,6 +104,9 @@ public sealed record TrafficRate(string Version, long Requests, long Errors)
 
 /// <param name="Fingerprint">The <see cref="ReleaseFingerprint"/> the replica was started with.</param>
 public sealed record ReplicaStatus(string Id, string Version, string State, string Health, string? Address, string? Fingerprint);
+
+/// <summary>A canary in progress: its version, its share of the requests, and when it is judged at the latest.</summary>
+public sealed record CanaryStatus(string Version, int Percent, DateTimeOffset EndsAt);
 
 public sealed record RolloutReport(string Version, string? PreviousVersion, int Replicas, bool DrainTimedOut);
 

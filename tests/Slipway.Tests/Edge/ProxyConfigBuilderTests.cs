@@ -36,12 +36,30 @@ public sealed class ProxyConfigBuilderTests
     }
 
     [Fact]
-    public void Responses_carry_the_serving_version()
+    public void Each_destination_carries_its_release_for_the_version_header_and_the_metrics()
     {
-        var (routes, _) = ProxyConfigBuilder.Build([Route("shop", null, "http://a")]);
+        var (routes, clusters) = ProxyConfigBuilder.Build([Route("shop", null, "http://a")]);
 
-        var transform = Assert.Single(Assert.Single(routes).Transforms!);
-        Assert.Equal(ProxyConfigBuilder.VersionHeader, transform["ResponseHeader"]);
-        Assert.Equal("v1", transform["Set"]);
+        Assert.Null(Assert.Single(routes).Transforms); // named by the destination that answered, not by the route
+        Assert.Equal("v1", Assert.Single(Assert.Single(clusters).Destinations!.Values).Metadata![ProxyConfigBuilder.VersionMetadata]);
+        Assert.False(clusters[0].Metadata!.ContainsKey(ProxyConfigBuilder.CanaryVersionMetadata));
+    }
+
+    [Fact]
+    public void A_canary_adds_its_targets_by_version_and_names_its_share_in_the_cluster()
+    {
+        var canary = new EdgeCanary("v2", [new EdgeTarget("shop-new", "http://127.0.0.1:2001")], new CanaryPolicy(30, TimeSpan.FromMinutes(2), 0.01),
+            DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(5));
+
+        var (routes, clusters) = ProxyConfigBuilder.Build([Route("shop", null, "http://127.0.0.1:1001") with { Canary = canary }]);
+
+        Assert.Single(routes);
+        var cluster = Assert.Single(clusters);
+        Assert.Equal("v2", cluster.Metadata![ProxyConfigBuilder.CanaryVersionMetadata]);
+        Assert.Equal("30", cluster.Metadata[ProxyConfigBuilder.CanaryPercentMetadata]);
+        Assert.Equal("v1", cluster.Metadata[ProxyConfigBuilder.StableVersionMetadata]);
+        var destinations = cluster.Destinations!;
+        Assert.Equal("v1", destinations["shop-0"].Metadata![ProxyConfigBuilder.VersionMetadata]);
+        Assert.Equal("v2", destinations["shop-new"].Metadata![ProxyConfigBuilder.VersionMetadata]);
     }
 }

@@ -34,9 +34,9 @@ public sealed class UpPipelineTests : IDisposable
     private AppLocker Locker => new(new FileDeployLock(State, "shop", "local"), wait: false, Reporter);
     private Slipway.History.ReleaseHistory History => new(_log, _time);
 
-    private Task<UpResult> UpAsync(bool force = false) =>
+    private Task<UpResult> UpAsync(bool force = false, Slipway.Platforms.CanaryPlan? canary = null) =>
         new UpPipeline(_platform, AppSecrets.None(_app), new SourceResolver(new Git(), State.Sources), Locker, History, Reporter, _time)
-            .RunAsync(_app, new UpOptions(Check: false, Force: force), Ct);
+            .RunAsync(_app, new UpOptions(Check: false, Force: force, Canary: canary), Ct);
 
     private string Commit(string text)
     {
@@ -173,6 +173,16 @@ public sealed class UpPipelineTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_canary_on_a_platform_without_one_is_bad_input_before_anything_runs()
+    {
+        var error = await Assert.ThrowsAsync<SlipwayException>(() => UpAsync(canary: new Slipway.Platforms.CanaryPlan(10, TimeSpan.FromMinutes(2), 0.01)));
+
+        Assert.Equal(ErrorCode.PlatformNotAvailable, error.Code);
+        Assert.StartsWith("--canary: the ", error.Message);
+        Assert.Empty(_log.Records);
+    }
 }
 
 /// <summary>What a rollback goes back to, as data.</summary>
@@ -208,4 +218,5 @@ public sealed class RollbackTargetTests
         var error = Assert.Throws<SlipwayException>(() => RollbackTarget.Choose("shop", null, ["v1"], ["v1"], "v1"));
         Assert.Equal("shop has no previous release to roll back to", error.Message);
     }
+
 }

@@ -2,7 +2,7 @@ namespace Slipway.Tests.Support;
 
 public static class Http
 {
-    public static readonly HttpClient Client = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromSeconds(1) })
+    public static readonly HttpClient Client = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false, PooledConnectionLifetime = TimeSpan.FromSeconds(1) })
     {
         Timeout = TimeSpan.FromSeconds(10),
     };

@@ -12,6 +12,8 @@ public sealed class TestBackend : IAsyncDisposable
     private readonly WebApplication _app;
     private int _healthStatus = 200;
     private int _served;
+    private int _errorPercent;
+    private long _answered;
     private readonly TaskCompletionSource _slowArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _releaseSlow = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -30,6 +32,13 @@ public sealed class TestBackend : IAsyncDisposable
     public Task SlowArrived => _slowArrived.Task;
 
     public void ReleaseSlow() => _releaseSlow.TrySetResult();
+
+    /// <summary>The share of requests to / answered 500, exactly: the n-th is when n × percent / 100 passes a whole number. Health is unaffected.</summary>
+    public int ErrorPercent
+    {
+        get => _errorPercent;
+        set => _errorPercent = value;
+    }
 
     public int HealthStatus
     {
@@ -60,7 +69,9 @@ public sealed class TestBackend : IAsyncDisposable
         app.MapFallback(() =>
         {
             Interlocked.Increment(ref backend._served);
-            return $"backend {name}";
+            var n = Interlocked.Increment(ref backend._answered);
+            var percent = backend._errorPercent;
+            return n * percent / 100 != (n - 1) * percent / 100 ? Results.StatusCode(500) : Results.Text($"backend {name}");
         });
         await app.StartAsync();
         backend.Port = new Uri(app.Urls.First()).Port;

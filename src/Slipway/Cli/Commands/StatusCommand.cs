@@ -30,6 +30,8 @@ public static class StatusCommand
                     status.Processes,
                     status.Traffic,
                     status.CertificateExpiresAt,
+                    status.Canary,
+                    status.LastCanary,
                     InProgress = inProgress ? new { Holder = holder } : null,
                     LastRelease = last,
                     status.Problem,
@@ -42,6 +44,11 @@ public static class StatusCommand
             output.WriteLine($"version:  {status.Version ?? "(not deployed)"}");
             if (status.DeployedAt is { } at) output.WriteLine($"deployed: {at:u}");
             if (status.CertificateExpiresAt is { } expires) output.WriteLine($"tls:      certificate expires {expires:u}");
+            if (status.Canary is { } canary)
+                output.WriteLine($"canary:   {canary.Version} takes {canary.Percent}% of the requests, judged until {canary.EndsAt.ToLocalTime():HH:mm:ss} "
+                                 + "(slipway rollout promote|abort to end it now)");
+            else if (status.LastCanary is { } ended)
+                output.WriteLine($"canary:   {ended.Version} {ended.Outcome}: {ended.Reason}");
             output.WriteLine($"replicas: {status.HealthyReplicas}/{status.Replicas.Count} healthy");
             if (inProgress) output.WriteLine($"running:  a slipway run is in progress ({holder?.ToString() ?? "holder unknown"})");
             if (last is not null)
@@ -49,7 +56,7 @@ public static class StatusCommand
                                  + (last.Error is null ? "" : $": {last.Error}"));
             foreach (var rate in status.Traffic)
                 output.WriteLine($"traffic:  {rate.Version} {rate.Requests} request(s) in the last minute, " +
-                                 $"{(rate.ErrorRate ?? 0).ToString("0.0%", System.Globalization.CultureInfo.InvariantCulture)} answered 5xx");
+                                 $"{Common.Percent.Format(rate.ErrorRate ?? 0)} answered 5xx");
             foreach (var replica in status.Replicas)
                 output.WriteLine($"  {replica.Id,-40} {replica.Version,-20} {replica.State,-10} {replica.Health,-10} {replica.Address}");
             foreach (var (name, processes) in status.Processes)

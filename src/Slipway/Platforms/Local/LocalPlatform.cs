@@ -15,7 +15,7 @@ namespace Slipway.Platforms.Local;
 /// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
 /// A facade over its parts: infrastructure and status here; images, rollout, teardown and one-off containers each in a class of its own.
 /// </summary>
-public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, AppSecrets secrets, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, AppSecrets secrets, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases
 {
     private readonly LocalImages _images = new(engine);
     private readonly LocalRollout _rollout = new(engine, edge, new LocalImages(engine), secrets, time);
@@ -31,8 +31,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     /// <summary>The manifest's certificate and key, proven a pair valid now: one clear error before anything changes.</summary>
     public static EdgeTls? CheckedTls(AppManifest app, DateTimeOffset now)
     {
-        if (app.Edge.Tls is not { } tls) return null;
-        var (certificate, key) = (File.ReadAllText(tls.CertFile), File.ReadAllText(tls.KeyFile));
+        if (app.Edge.Tls is not { CertFile: { } certFile, KeyFile: { } keyFile } tls) return null;
+        var (certificate, key) = (File.ReadAllText(certFile), File.ReadAllText(keyFile));
         TlsCertificateInfo info;
         try
         {
@@ -40,15 +40,24 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         }
         catch (TlsCertificateException e)
         {
-            throw new SlipwayException(ErrorCode.InvalidSetting, $"edge.tls: {tls.CertFile}: {e.Message}",
+            throw new SlipwayException(ErrorCode.InvalidSetting, $"edge.tls: {certFile}: {e.Message}",
                 "give a PEM certificate valid now and its own private key (e.g. from your CA, or openssl req -x509 for a test)");
         }
         if (app.Edge.Host is { } host && !info.Covers(host))
             throw new SlipwayException(ErrorCode.InvalidSetting,
-                $"edge.tls: {tls.CertFile} is for {(info.Names.Count == 0 ? info.Subject : string.Join(", ", info.Names))}, not edge.host {host}",
+                $"edge.tls: {certFile} is for {(info.Names.Count == 0 ? info.Subject : string.Join(", ", info.Names))}, not edge.host {host}",
                 "give the certificate of the host name the app is reached by");
         return new EdgeTls(certificate, key, tls.RedirectFrom);
     }
+
+    /// <summary>The issuer the edge gets the app's certificate from itself (local CA, ACME); null for files or plain HTTP.</summary>
+    public static EdgeTlsIssuer? TlsIssuer(AppManifest app) => app.Edge.Tls switch
+    {
+        { Local: true } tls => new EdgeTlsIssuer(TlsIssuers.Local, app.Edge.Host is { } host ? [host] : ["localhost", "127.0.0.1"], tls.RedirectFrom),
+        { Acme: { } acme } tls => new EdgeTlsIssuer(TlsIssuers.Acme, [app.Edge.Host!], tls.RedirectFrom, acme.Directory, acme.Email,
+            acme.CaFile is { } caFile ? File.ReadAllText(caFile) : null),
+        _ => null,
+    };
 
     public void CheckInputs(AppManifest app) => CheckedTls(app, time.GetUtcNow());
 
@@ -128,6 +137,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         return new AppStatus(app.App, Kind.Name(), PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt)
         {
             Processes = processes, Traffic = traffic, CertificateExpiresAt = route?.Route.Tls?.NotAfter,
+            Canary = route?.Route.Canary is { } canary ? new CanaryStatus(canary.Version, canary.Policy.Percent, canary.EndsAt) : null,
+            LastCanary = route?.Route.LastCanary is { } last ? Report(app.App, last) : null,
         };
     }
 
@@ -172,6 +183,15 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     public Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct) =>
         _oneOff.RunReleaseCommandAsync(app, version, log, ct);
+
+    public Task<RolloutReport> RollOutCanaryAsync(AppManifest app, string version, CanaryPlan plan, IStageLog log,
+        Func<CancellationToken, Task> beforeCutover, CancellationToken ct) => _rollout.RollOutAsync(app, version, log, beforeCutover, ct, plan);
+
+    public async Task<CanaryReport?> EndCanaryAsync(AppManifest app, bool promote, IStageLog log, CancellationToken ct) =>
+        await edge.InfoAsync(ct) is not null && await edge.EndCanaryAsync(app.App, promote, ct) is { } result ? Report(app.App, result) : null;
+
+    private static CanaryReport Report(string app, CanaryResult result) => new(app, result.Version, result.StableVersion, result.Outcome, result.Reason,
+        result.Canary.Requests, result.Canary.Errors, result.Canary.P99Ms, result.Stable.Requests, result.Stable.Errors, result.Stable.P99Ms);
 
     public async Task SetMaintenanceAsync(AppManifest app, MaintenancePage? page, IStageLog log, CancellationToken ct)
     {

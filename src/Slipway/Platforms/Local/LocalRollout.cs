@@ -19,11 +19,21 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
+    /// <param name="canary">Share the requests with the serving release and let the edge judge this one, instead of cutting over.</param>
     public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
-        CancellationToken ct)
+        CancellationToken ct, CanaryPlan? canary = null)
     {
         var environment = ReleaseContainers.Environment(app, version, secrets);
         var current = await edge.RouteAsync(app.App, ct);
+        if (canary is not null && current is null)
+        {
+            log.Warn($"nothing serves {app.App} yet, so there is no release to share the requests with: {version} takes them all");
+            canary = null;
+        }
+        if (canary is not null && (await edge.InfoAsync(ct))?.Can(EdgeFeatures.Canary) != true)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable,
+                "--canary: the edge proxy running was started by an older Slipway and cannot share requests between releases",
+                $"deploy without --canary, or restart the edge (stop its 'slipway edge serve' process; the next command starts this version's, which restores the routes)");
         await RemoveUnroutedAsync(app, current, log, ct);
 
         if ((app.User ?? await engine.ImageUserAsync(ImageBuilder.ImageReference(app.App, version), ct)) is "" or "root" or "0" or "0:0")
@@ -55,8 +65,19 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
                     $"fix processes.{dead.Process.Name}.command (its log is above); the previous release and its processes keep running", ct);
 
             await beforeCutover(ct);
-            var outcome = await DeployThroughEdgeAsync(app, version, started, rolloutStarted, ct);
-            log.Info($"cut over to {version} {Duration.Format(clock.Elapsed)} after the first replica was created; old replicas drained");
+            var outcome = await DeployThroughEdgeAsync(app, version, started, rolloutStarted, canary, ct);
+            if (outcome.Route.Canary is { } judged)
+            {
+                log.Info($"canary: {version} takes {canary!.Percent}% of the requests beside {outcome.Route.Version} for {Duration.Format(canary.For)}");
+                var result = await new CanaryProgress(edge, time).WaitAsync(app.App, judged, log, ct);
+                if (result.Outcome != CanaryOutcomes.Promoted) throw await AbortedAsync(result, started[0].Id, ct);
+                log.Info($"canary promoted ({result.Reason}): {version} takes every request; {result.StableVersion}'s replicas drained");
+            }
+            else log.Info($"cut over to {version} {Duration.Format(clock.Elapsed)} after the first replica was created; old replicas drained");
+            if (app.Edge.Tls is { Local: true })
+                log.Info($"HTTPS with a certificate of Slipway's local CA (until {outcome.Route.Tls?.NotAfter:yyyy-MM-dd}, renewed by the edge): to trust it, "
+                         + $"curl --cacert {edge.Paths.CaRootCertificate}, or add that file to your browser's or system's trusted roots "
+                         + "(Debian: copy it to /usr/local/share/ca-certificates/slipway.crt and run update-ca-certificates)");
             await StopAsync(current?.Targets.Select(t => t.Id) ?? [], log, ct);
             await processes.StopOthersAsync(app, workers.Select(w => w.Id).ToHashSet(), log, ct);
             await images.PruneAsync(app, version, current?.Route.Version, ct);
@@ -73,13 +94,31 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
     public async Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct) =>
         await RemoveUnroutedAsync(app, await edge.RouteAsync(app.App, ct), log, ct);
 
+    /// <summary>The error an aborted canary ends <c>up</c> with: why, both releases' figures, and the first error in a replica's log.</summary>
+    private async Task<SlipwayException> AbortedAsync(CanaryResult result, string replicaId, CancellationToken ct)
+    {
+        var text = new System.Text.StringBuilder($"canary {result.Version} aborted: {result.Reason}")
+            .Append($"{Environment.NewLine}  {result.Version} (canary): {result.Canary.Describe()}")
+            .Append($"{Environment.NewLine}  {result.StableVersion} (serving): {result.Stable.Describe()}")
+            .Append($"{Environment.NewLine}  {result.StableVersion} takes every request again; {result.Version}'s replicas are removed");
+        var excerpt = LogExcerpt.Of(await engine.LogTailAsync(replicaId, 1000, ct));
+        if (excerpt.FirstError.Count > 0)
+        {
+            text.Append($"{Environment.NewLine}  first error in a canary replica's log:");
+            foreach (var line in excerpt.FirstError) text.Append($"{Environment.NewLine}    {line}");
+        }
+        return new SlipwayException(ErrorCode.CanaryAborted, text.ToString(),
+            "fix what made it fail and deploy again; a canary that should pass as it is: raise --max-error-rate");
+    }
+
     private async Task<DeployOutcome> DeployThroughEdgeAsync(AppManifest app, string version,
-        IReadOnlyList<(string Id, EdgeTarget Target)> started, DateTimeOffset since, CancellationToken ct)
+        IReadOnlyList<(string Id, EdgeTarget Target)> started, DateTimeOffset since, CanaryPlan? canary, CancellationToken ct)
     {
         var health = app.HealthCheck;
         var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, started.Select(s => s.Target).ToList(),
             new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
-            health.StartPeriod, app.Drain, app.Edge.MetricsPort, LocalPlatform.CheckedTls(app, time.GetUtcNow()));
+            health.StartPeriod, app.Drain, app.Edge.MetricsPort, LocalPlatform.CheckedTls(app, time.GetUtcNow()),
+            canary is null ? null : new CanaryPolicy(canary.Percent, canary.For, canary.MaxErrorRate), LocalPlatform.TlsIssuer(app));
 
         // The edge gates on HTTP health; meanwhile watch the containers, so a crash fails fast instead of at the timeout.
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -118,6 +157,17 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         {
             throw new SlipwayException(ErrorCode.PortInUse, $"edge: {e.Error.Message}",
                 "choose another edge.port or edge.host in the manifest");
+        }
+        catch (EdgeRequestException e) when (e.Error.Error is EdgeErrors.CertificateNotIssued)
+        {
+            throw new SlipwayException(ErrorCode.CertificateNotIssued, e.Error.Message,
+                app.Edge.Tls?.Acme is not null
+                    ? $"the ACME CA must reach http://{app.Edge.Host}:{app.Edge.Tls.RedirectFrom}/.well-known/acme-challenge/ on this machine; the previous release keeps serving"
+                    : $"see {edge.Paths.LogFile}; the previous release keeps serving");
+        }
+        catch (EdgeRequestException e) when (e.Error.Error is EdgeErrors.InvalidRequest && canary is not null)
+        {
+            throw new SlipwayException(ErrorCode.InvalidSetting, $"--canary: {e.Error.Message}", "deploy this change without --canary");
         }
     }
 
@@ -188,14 +238,19 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
 
     private async Task DiscardAsync(AppManifest app, IEnumerable<string> ids, CancellationToken ct)
     {
-        var route = await edge.RouteAsync(app.App, ct);
-        var routed = route?.Targets.Select(t => t.Id).ToHashSet() ?? [];
+        var containers = new List<ContainerDetails>();
         foreach (var id in ids)
+            if (await engine.InspectContainerAsync(id, ct) is { } details) containers.Add(details);
+        var route = await edge.RouteAsync(app.App, ct);
+        // A canary of these replicas that started although this run was interrupted (the edge completes a change once begun) ends here.
+        if (route?.Route.Canary is { } canary && canary.Targets.Any(t => containers.Any(c => c.Name == t.Id)))
         {
-            var details = await engine.InspectContainerAsync(id, ct);
-            if (details is not null && !routed.Contains(details.Name))
-                await engine.RemoveContainerAsync(id, ct);
+            await edge.EndCanaryAsync(app.App, promote: false, ct);
+            route = await edge.RouteAsync(app.App, ct);
         }
+        var routed = route?.Targets.Select(t => t.Id).ToHashSet() ?? [];
+        foreach (var container in containers.Where(c => !routed.Contains(c.Name)))
+            await engine.RemoveContainerAsync(container.Id, ct);
     }
 
     /// <summary>
