@@ -3,7 +3,7 @@
 #   - a container engine: Debian's docker.io, dockerd started by hand when systemd is not PID 1
 #     (or podman's Docker-compatible service with ENGINE=podman)
 #   - the base image localhost/bookworm-python:latest (debootstrap + import), since no registry is reachable
-#   - git; with WITH_TESTS=1 Debian's docker-registry (the aws tests push to it); with WITH_BENCH=1 the
+#   - git; with WITH_TESTS=1 Debian's docker-registry (the aws tests push to it), chromium and pebble; with WITH_BENCH=1 the
 #     benchmarks' tools (wrk, hyperfine, haproxy, nginx-light)
 # A second run takes about a second. Logs: /var/log/slipway-install/.
 set -euo pipefail
@@ -27,6 +27,7 @@ mkdir -p "$LOG_DIR" "$CACHE_DIR"
 pkgs=(debootstrap curl ca-certificates git util-linux)
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(docker-registry)   # the image registry the aws tests push to (moto serves none)
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(chromium)          # the headless browser the dashboard's tests drive
+[ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(pebble)            # the ACME test server (and its mock DNS) edge.tls.acme is tested against
 [ "$ENGINE" = docker ] && pkgs+=(docker.io)
 [ "$ENGINE" = podman ] && pkgs+=(podman runc)
 [ "${WITH_BENCH:-0}" = 1 ] && pkgs+=(wrk hyperfine haproxy nginx-light)

@@ -67,7 +67,8 @@ internal sealed class AcmeIssuer(EdgePaths paths, AcmeChallenges challenges, Lis
             var chain = await session.DownloadAsync(new Uri(done["certificate"]!.GetValue<string>()), ct);
             return (chain, key.ExportPkcs8PrivateKeyPem());
         }
-        catch (Exception e) when (e is HttpRequestException or AcmeProblemException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or AcmeProblemException or JsonException or InvalidOperationException or TaskCanceledException
+                                   && !ct.IsCancellationRequested)
         {
             throw new CertificateIssuingException($"{issuer.AcmeDirectory} did not issue a certificate for {string.Join(", ", issuer.Names)}: {e.Message}", e);
         }

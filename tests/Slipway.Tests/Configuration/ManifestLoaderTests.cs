@@ -161,4 +161,37 @@ public sealed class ManifestLoaderTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Tls_takes_the_local_ca_as_a_word_or_a_mapping_and_acme_with_its_directory_email_and_ca()
+    {
+        _dir.Write("pebble-ca.pem", "not read here");
+        var shorthand = Parse("app: shop\nsource:\n  git: x\nedge:\n  tls: local\n").Edge.Tls!;
+        var mapping = Parse("app: shop\nsource:\n  git: x\nedge:\n  tls:\n    local: true\n    redirectFrom: 8081\n").Edge.Tls!;
+        var acme = Parse("app: shop\nsource:\n  git: x\nedge:\n  host: shop.example\n  tls:\n    acme:\n      directory: https://acme.test/dir\n"
+                         + "      email: ops@shop.example\n      caFile: pebble-ca.pem\n").Edge.Tls!;
+
+        Assert.Equal((true, null, (int?)null), (shorthand.Local, shorthand.CertFile, shorthand.RedirectFrom));
+        Assert.Equal((true, (int?)8081), (mapping.Local, mapping.RedirectFrom));
+        Assert.Equal(new AcmeSpec("https://acme.test/dir", "ops@shop.example", Path.Combine(_dir.Path, "pebble-ca.pem")), acme.Acme);
+        Assert.Equal(80, acme.RedirectFrom); // where the CA checks HTTP-01, unless told otherwise
+    }
+
+    [Theory]
+    [InlineData("  tls: letsencrypt\n", "slipway.yaml:5: edge.tls: \"letsencrypt\" is not a form of TLS")]
+    [InlineData("  tls:\n    local: true\n    certFile: a.crt\n", "slipway.yaml:6: edge.tls: takes one of certFile and keyFile, local: true, or acme")]
+    [InlineData("  tls:\n    redirectFrom: 80\n", "slipway.yaml:6: edge.tls: takes one of certFile and keyFile, local: true, or acme")]
+    [InlineData("  host: shop.example\n  tls:\n    acme:\n      directory: http://acme.test/dir\n      email: a@b\n",
+        "slipway.yaml:8: edge.tls.acme.directory: \"http://acme.test/dir\" is not an https URL")]
+    [InlineData("  host: shop.example\n  tls:\n    acme:\n      directory: https://acme.test/dir\n      email: nobody\n",
+        "slipway.yaml:9: edge.tls.acme.email: \"nobody\" is not an email address")]
+    [InlineData("  tls:\n    acme:\n      directory: https://acme.test/dir\n      email: a@b\n",
+        "slipway.yaml:5: edge.tls.acme: needs edge.host: an ACME CA issues certificates for host names only")]
+    public void Bad_tls_is_one_error_naming_the_key(string edge, string message)
+    {
+        var error = Fails($"app: shop\nsource:\n  git: x\nedge:\n{edge}");
+
+        Assert.Equal(ErrorCode.ManifestInvalid, error.Code);
+        Assert.StartsWith(message, error.Message.Replace(ManifestPath, "slipway.yaml"));
+    }
 }

@@ -10,19 +10,20 @@ public sealed class EdgeHost : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task<int> _run;
 
-    private EdgeHost(EdgePaths paths)
+    private EdgeHost(EdgePaths paths, TimeProvider? time)
     {
         Paths = paths;
         Client = new EdgeClient(paths);
-        _run = Task.Run(() => EdgeServer.RunAsync(paths, IPAddress.Loopback, _stop.Token));
+        _run = Task.Run(() => EdgeServer.RunAsync(paths, IPAddress.Loopback, _stop.Token, time));
     }
 
     public EdgePaths Paths { get; }
     public EdgeClient Client { get; }
 
-    public static async Task<EdgeHost> StartAsync(string directory)
+    /// <param name="time">The edge's clock (a fake one brings renewals due); null: the system's.</param>
+    public static async Task<EdgeHost> StartAsync(string directory, TimeProvider? time = null)
     {
-        var host = new EdgeHost(new EdgePaths(directory));
+        var host = new EdgeHost(new EdgePaths(directory), time);
         for (var i = 0; i < 100; i++)
         {
             if (await host.Client.InfoAsync(CancellationToken.None) is not null) return host;

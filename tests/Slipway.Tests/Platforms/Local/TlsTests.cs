@@ -3,7 +3,7 @@ using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Platforms.Local;
 
-/// <summary><c>edge.tls</c> through the real CLI, engine and edge: HTTPS with the manifest's certificate, its expiry in status.</summary>
+/// <summary><c>edge.tls</c> through the real CLI, engine and edge: HTTPS with the manifest's certificate or Slipway's local CA, its expiry in status.</summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class TlsTests
 {
@@ -23,5 +23,29 @@ public sealed class TlsTests
         Assert.Equal((System.Net.HttpStatusCode.OK, "CN=tls.test"), (answer.Status, answer.Certificate!.Subject));
         var status = await app.RunAsync("status");
         Assert.Contains($"tls:      certificate expires {DateTimeOffset.UtcNow.AddDays(20):yyyy-MM-dd}", status.Stdout);
+    }
+
+    [Fact]
+    public async Task Up_with_the_local_ca_serves_a_certificate_its_root_vouches_for_and_says_how_to_trust_it()
+    {
+        await using var app = new LocalApp("localca");
+        var text = File.ReadAllText(app.ManifestPath);
+        File.WriteAllText(app.ManifestPath, text.Replace($"edge:\n  port: {app.Port}\n", $"edge:\n  port: {app.Port}\n  host: shop.localhost\n  tls: local\n"));
+
+        var up = await app.RunAsync("up");
+
+        Assert.True(up.ExitCode == 0, up.All);
+        var root = Path.Combine(app.Cli.StateDirectory, "edge", "ca", "root.crt");
+        Assert.Contains($"curl --cacert {root}", up.Stderr);
+        Assert.Equal($"https://shop.localhost:{app.Port}/", up.Stdout.Trim());
+        var answer = await TestCertificates.GetAsync(new Uri($"https://shop.localhost:{app.Port}/"), Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, answer.Status);
+        using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+        chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+        chain.ChainPolicy.CustomTrustStore.Add(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(root)));
+        Assert.True(chain.Build(answer.Certificate!), string.Join("; ", chain.ChainStatus.Select(c => c.StatusInformation)));
+        var status = await app.RunAsync("status");
+        Assert.Contains($"tls:      certificate expires {DateTimeOffset.UtcNow.AddDays(90):yyyy-MM-dd}", status.Stdout);
     }
 }
