@@ -113,6 +113,14 @@ public sealed class BadInputTests
             app => { app.UseTls("mine.test", TestCertificates.Create("other.test")); return ["up"]; }),
         new Case("a tls file that is not there", 2, "edge.tls.certFile: no file at", app =>
             Edit(app, $"edge:\n  port: {app.Port}\n", $"edge:\n  port: {app.Port}\n  tls:\n    certFile: nowhere.crt\n    keyFile: nowhere.key\n")),
+        new Case("a canary share out of range", 2, "--canary: 150 is not a whole percentage from 1 to 99", _ => ["up", "--canary", "150"]),
+        new Case("a canary time that is no duration", 2, "--for: soon is not a duration", _ => ["up", "--canary", "10", "--for", "soon"]),
+        new Case("a canary setting without a canary", 2, "--max-error-rate applies to a canary only", _ => ["up", "--max-error-rate", "2%"]),
+        new Case("a canary with nothing in progress", 1, "no canary of", _ => ["rollout", "promote"]),
+        new Case("a tls form that is none", 2, "edge.tls: \"letsencrypt\" is not a form of TLS", app =>
+            Edit(app, $"edge:\n  port: {app.Port}\n", $"edge:\n  port: {app.Port}\n  tls: letsencrypt\n")),
+        new Case("acme without a host name", 2, "edge.tls.acme: needs edge.host", app =>
+            Edit(app, $"edge:\n  port: {app.Port}\n", $"edge:\n  port: {app.Port}\n  tls:\n    acme:\n      directory: https://acme.test/dir\n      email: ops@shop.test\n")),
         new Case("a user that is no user name or id", 2, "user: \"root; rm -rf /\" is not a user name, uid or uid:gid", app => Append(app, "user: \"root; rm -rf /\"\n")),
         new Case("missing manifest", 2, "no manifest at", _ => ["up", "-f", "/nonexistent/slipway.yaml"]),
         new Case("manifest is a folder", 2, "no manifest at", app => ["up", "-f", Path.GetDirectoryName(app.ManifestPath)!]),
