@@ -123,7 +123,8 @@ public sealed record EdgeInfo(int ProcessId, DateTimeOffset StartedAt, IReadOnly
 public static class EdgeFeatures
 {
     public const string Canary = "canary";
-    public static readonly IReadOnlyList<string> All = [Canary];
+    public const string IssuedCertificates = "issued-certificates";
+    public static readonly IReadOnlyList<string> All = [Canary, IssuedCertificates];
 }
 
 /// <summary>A failure the edge answers with: a stable code, a message, and per-target detail when it has some.</summary>
@@ -165,6 +166,7 @@ public static class EdgeErrors
     public const string InvalidRequest = "invalid_request";
     public const string Cancelled = "cancelled";
     public const string NoCanary = "no_canary";
+    public const string CanaryRefused = "canary_refused";
     public const string CertificateNotIssued = "certificate_not_issued";
 }
 

@@ -16,7 +16,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
         if (routes.Conflict(app, args.Port, args.Host, args.MetricsPort, tlsAsked) is { } conflict)
             return (null, conflict);
         if (args.Canary is { } policy && CanaryRefusal(routes.Find(app), args, policy) is { } refusal)
-            return (null, new EdgeError(EdgeErrors.InvalidRequest, refusal));
+            return (null, new EdgeError(EdgeErrors.CanaryRefused, refusal));
         var (tls, tlsError) = await certificates.PrepareAsync(args, routes.Find(app), ct);
         if (tlsError is not null) return (null, tlsError);
 
@@ -86,6 +86,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
     /// </summary>
     public async Task<CanaryResult?> EndCanaryAsync(string app, DateTimeOffset? startedAt, bool promote, string reason, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         CanaryResult? result = null;
         var (before, _, retired) = await routes.ChangeAsync(app, current =>
         {
@@ -96,7 +97,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
             return promote
                 ? current with { Version = canary.Version, Targets = canary.Targets, DeployedAt = result.EndedAt, Canary = null, LastCanary = result }
                 : current with { Canary = null, LastCanary = result };
-        }, ct);
+        }, CancellationToken.None); // once begun, the change completes (and drains) even if the caller goes away
         if (result is null) return null;
         baselines.End(before!);
         log.LogInformation("canary {App} {Version} {Outcome}: {Reason}; draining {Count} target(s)", app, result.Version, result.Outcome, reason,

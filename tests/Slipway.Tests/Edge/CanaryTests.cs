@@ -187,7 +187,7 @@ public sealed class CanaryTests : IAsyncLifetime
         var moved = await Assert.ThrowsAsync<EdgeRequestException>(() =>
             _edge.Client.DeployAsync("shop", Args("v2", [b], Policy(10), port: FreePort.Next()), Ct));
 
-        Assert.Equal(EdgeErrors.InvalidRequest, first.Error.Error);
+        Assert.Equal(EdgeErrors.CanaryRefused, first.Error.Error);
         Assert.Contains("nothing serves", first.Error.Message);
         Assert.Contains("another version", same.Error.Message);
         Assert.Contains("port and host", moved.Error.Message);

@@ -30,10 +30,17 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
             log.Warn($"nothing serves {app.App} yet, so there is no release to share the requests with: {version} takes them all");
             canary = null;
         }
-        if (canary is not null && (await edge.InfoAsync(ct))?.Can(EdgeFeatures.Canary) != true)
+        // An edge started by an older Slipway ignores what it does not know: refuse rather than deploy without it.
+        var running = await edge.InfoAsync(ct);
+        const string Restart = "stop its 'slipway edge serve' process; the next command starts this version's, which restores the routes";
+        if (canary is not null && running is not null && !running.Can(EdgeFeatures.Canary))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 "--canary: the edge proxy running was started by an older Slipway and cannot share requests between releases",
-                $"deploy without --canary, or restart the edge (stop its 'slipway edge serve' process; the next command starts this version's, which restores the routes)");
+                $"deploy without --canary, or restart the edge: {Restart}");
+        if (LocalPlatform.TlsIssuer(app) is { } issuer && running is not null && !running.Can(EdgeFeatures.IssuedCertificates))
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable,
+                $"edge.tls: the edge proxy running was started by an older Slipway and cannot get certificates itself ({issuer.Kind})",
+                $"restart the edge: {Restart}");
         await RemoveUnroutedAsync(app, current, log, ct);
 
         if ((app.User ?? await engine.ImageUserAsync(ImageBuilder.ImageReference(app.App, version), ct)) is "" or "root" or "0" or "0:0")
@@ -165,7 +172,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
                     ? $"the ACME CA must reach http://{app.Edge.Host}:{app.Edge.Tls.RedirectFrom}/.well-known/acme-challenge/ on this machine; the previous release keeps serving"
                     : $"see {edge.Paths.LogFile}; the previous release keeps serving");
         }
-        catch (EdgeRequestException e) when (e.Error.Error is EdgeErrors.InvalidRequest && canary is not null)
+        catch (EdgeRequestException e) when (e.Error.Error is EdgeErrors.CanaryRefused)
         {
             throw new SlipwayException(ErrorCode.InvalidSetting, $"--canary: {e.Error.Message}", "deploy this change without --canary");
         }
