@@ -40,7 +40,8 @@ public static class DashboardPage
             const name = document.createElement("td");
             if (app.url) { const a = text("a", app.app); a.href = app.url; name.append(a); } else name.append(text("span", app.app));
             row.append(name, text("td", app.environment + " (" + app.platform + ")"));
-            const version = text("td", app.version ?? "not deployed", app.version ? "" : "muted");
+            const version = text("td", (app.version ?? "not deployed") + (app.canary ? " + canary " + app.canary.version + " (" + app.canary.percent + "%)" : ""),
+              app.version ? "" : "muted");
             version.dataset.version = app.version ?? "";
             row.append(version);
             const healthy = app.replicas.filter(r => r.health === "healthy").length;

@@ -13,8 +13,13 @@ public sealed record DashboardRelease(string Action, string? Version, string Res
 public sealed record DashboardReplica(string Id, string Health, int InFlight);
 
 /// <summary>An app in one environment: where it serves, what, how healthy, who is changing it, what happened to it.</summary>
+/// <param name="Canary">A release taking a share of the requests beside <paramref name="Version"/>; null: none.</param>
 public sealed record DashboardApp(string App, string Environment, string Platform, string? Url, string? Version, DateTimeOffset? DeployedAt,
-    IReadOnlyList<DashboardReplica> Replicas, bool Maintenance, LockHolder? InProgress, IReadOnlyList<DashboardRelease> Releases);
+    IReadOnlyList<DashboardReplica> Replicas, bool Maintenance, LockHolder? InProgress, IReadOnlyList<DashboardRelease> Releases,
+    DashboardCanary? Canary = null);
+
+/// <summary>A canary in progress: its version and its share of the requests.</summary>
+public sealed record DashboardCanary(string Version, int Percent);
 
 public sealed record DashboardSnapshot(IReadOnlyList<DashboardApp> Apps, bool EdgeRunning);
 
@@ -41,11 +46,12 @@ public sealed class DashboardState(StateDirectory state, EdgeClient edge)
             var route = PlatformKinds.Parse(platform) == PlatformKind.Local && routes.TryGetValue(app, out var found) ? found : null;
             var (held, holder) = AppLock.Inspect(state, app, environment);
             apps.Add(new DashboardApp(app, environment, platform,
-                route is null ? null : $"http://{route.Route.Host ?? "127.0.0.1"}:{route.Route.Port}/",
+                route is null ? null : $"{(route.Route.Tls is null ? "http" : "https")}://{route.Route.Host ?? "127.0.0.1"}:{route.Route.Port}/",
                 route?.Route.Version ?? releases.FirstOrDefault(r => r.Result == "succeeded" && r.Action != "destroy")?.Version,
                 route?.Route.DeployedAt,
                 route?.Targets.Select(t => new DashboardReplica(t.Id, t.Health, t.InFlight)).ToList() ?? [],
-                route?.Route.Maintenance is not null, held ? holder : null, releases));
+                route?.Route.Maintenance is not null, held ? holder : null, releases,
+                route?.Route.Canary is { } canary ? new DashboardCanary(canary.Version, canary.Policy.Percent) : null));
         }
         return new DashboardSnapshot(apps, edgeUp);
     }
