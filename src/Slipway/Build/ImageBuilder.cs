@@ -20,6 +20,30 @@ public sealed class ImageBuilder(DockerEngine engine)
 
     public async Task<string> BuildAsync(AppManifest app, SourceSnapshot source, Action<string> onStep, Action<string> onWarning, CancellationToken ct)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await BuildOnceAsync(app, source, onStep, onWarning, retryable: attempt == 1, ct);
+            }
+            catch (EngineApiException e) when (attempt == 1 && IsVanishedCacheLayer(e.Message))
+            {
+                onWarning("a cached layer the build used was removed meanwhile (another app's images were pruned): building again");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The classic builder reuses an intermediate image as cache; if another app's image removal deletes that parent while
+    /// this build still needs it, the engine fails the export. A second build makes the layer again.
+    /// </summary>
+    public static bool IsVanishedCacheLayer(string engineMessage) =>
+        engineMessage.Contains("unknown parent image ID", StringComparison.Ordinal)
+        || (engineMessage.Contains("failed to set parent", StringComparison.Ordinal) && engineMessage.Contains("No such image", StringComparison.OrdinalIgnoreCase));
+
+    private async Task<string> BuildOnceAsync(AppManifest app, SourceSnapshot source, Action<string> onStep, Action<string> onWarning, bool retryable,
+        CancellationToken ct)
+    {
         var reference = ImageReference(app.App, source.Version);
         var secretFiles = app.Secrets.Where(s => s.Value.FromFile is not null).ToDictionary(s => s.Key, s => s.Value.FromFile!);
         await using var context = await BuildContext.CreateAsync(source.ContextDirectory, app.Build.Dockerfile, secretFiles, onWarning, ct);
@@ -39,7 +63,7 @@ public sealed class ImageBuilder(DockerEngine engine)
                 if (line.StartsWith("Step ", StringComparison.Ordinal)) onStep(line);
             }, ct);
         }
-        catch (EngineApiException e)
+        catch (EngineApiException e) when (!retryable || !IsVanishedCacheLayer(e.Message))
         {
             // Show the output of the step that failed: everything since the last "Step" line.
             var lastStep = output.FindLastIndex(l => l.StartsWith("Step ", StringComparison.Ordinal));
