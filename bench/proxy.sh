@@ -12,7 +12,11 @@ work=$(mktemp -d /tmp/slipway-proxy-bench.XXXXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 backend=$(free_port); edge=$(free_port); hap=$(free_port)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$work"; }
+# The edges are started in a command substitution (a subshell), so their pids come back as edge_pid and edge_b_pid.
+cleanup() {
+  for p in "${pids[@]}" "${edge_pid:-0}" "${edge_b_pid:-0}"; do [ "$p" -gt 0 ] 2>/dev/null && { kill "$p" 2>/dev/null || true; }; done
+  sleep 0.5; rm -rf "$work"
+}
 trap cleanup EXIT
 
 cat >"$work/nginx.conf" <<CONF
