@@ -9,29 +9,18 @@ namespace Slipway.Tests.Edge;
 /// <summary>Canary releases through the real edge and real HTTP backends: the split, its stickiness, and how a canary ends.</summary>
 public sealed class CanaryTests : IAsyncLifetime
 {
-    private readonly TempDirectory _dir = new("slipway-canary");
-    private readonly List<TestBackend> _backends = [];
     private readonly int _port = FreePort.Next();
-    private EdgeHost _edge = null!;
+    private EdgeWithBackends _bench = null!;
+    private EdgeHost Edge => _bench.Edge;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static readonly EdgeHealthSettings Health = new("/health", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 2, 2);
 
-    public async ValueTask InitializeAsync() => _edge = await EdgeHost.StartAsync(Path.Combine(_dir.Path, "edge"));
+    public async ValueTask InitializeAsync() => _bench = await EdgeWithBackends.StartAsync("slipway-canary");
 
-    public async ValueTask DisposeAsync()
-    {
-        await _edge.DisposeAsync();
-        foreach (var backend in _backends) await backend.DisposeAsync();
-        _dir.Dispose();
-    }
+    public ValueTask DisposeAsync() => _bench.DisposeAsync();
 
-    private async Task<TestBackend> BackendAsync(string name)
-    {
-        var backend = await TestBackend.StartAsync(name);
-        _backends.Add(backend);
-        return backend;
-    }
+    private Task<TestBackend> BackendAsync(string name) => _bench.BackendAsync(name);
 
     private DeployArgs Args(string version, IEnumerable<TestBackend> targets, CanaryPolicy? canary = null, int? port = null) =>
         new(version, port ?? _port, null, targets.Select(t => new EdgeTarget(t.Name, t.Address)).ToList(), Health,
@@ -43,9 +32,9 @@ public sealed class CanaryTests : IAsyncLifetime
     /// <summary>v1 on two backends, then <paramref name="canary"/> of v2 on one.</summary>
     private async Task<(TestBackend V2, DeployOutcome Started)> StartCanaryAsync(CanaryPolicy canary)
     {
-        await _edge.Client.DeployAsync("shop", Args("v1", [await BackendAsync("old1"), await BackendAsync("old2")]), Ct);
+        await Edge.Client.DeployAsync("shop", Args("v1", [await BackendAsync("old1"), await BackendAsync("old2")]), Ct);
         var v2 = await BackendAsync("new1");
-        return (v2, await _edge.Client.DeployAsync("shop", Args("v2", [v2], canary), Ct));
+        return (v2, await Edge.Client.DeployAsync("shop", Args("v2", [v2], canary), Ct));
     }
 
     private async Task<(HttpStatusCode Status, string? Version)> GetAsync(HttpClient? client = null)
@@ -54,7 +43,7 @@ public sealed class CanaryTests : IAsyncLifetime
         return (response.StatusCode, response.Headers.TryGetValues(ProxyConfigBuilder.VersionHeader, out var v) ? v.Single() : null);
     }
 
-    private async Task<EdgeRoute> RouteAsync() => (await _edge.Client.RouteAsync("shop", Ct))!.Route;
+    private async Task<EdgeRoute> RouteAsync() => (await Edge.Client.RouteAsync("shop", Ct))!.Route;
 
     [Fact]
     public async Task Under_load_the_canary_gets_its_share_within_three_points()
@@ -142,7 +131,7 @@ public sealed class CanaryTests : IAsyncLifetime
         Assert.Equal("v2", route.Version);
         Assert.Equal(["new1"], route.Targets.Select(t => t.Id));
         for (var i = 0; i < 6; i++) Assert.Equal((HttpStatusCode.OK, "v2"), await GetAsync());
-        Assert.Equal(["new1"], (await _edge.Client.RouteAsync("shop", Ct))!.Targets.Select(t => t.Id));
+        Assert.Equal(["new1"], (await Edge.Client.RouteAsync("shop", Ct))!.Targets.Select(t => t.Id));
         Assert.True(v2.Served >= 6);
     }
 
@@ -151,8 +140,8 @@ public sealed class CanaryTests : IAsyncLifetime
     {
         await StartCanaryAsync(Policy(50));
 
-        var aborted = await _edge.Client.EndCanaryAsync("shop", promote: false, Ct);
-        var again = await _edge.Client.EndCanaryAsync("shop", promote: true, Ct);
+        var aborted = await Edge.Client.EndCanaryAsync("shop", promote: false, Ct);
+        var again = await Edge.Client.EndCanaryAsync("shop", promote: true, Ct);
 
         Assert.Equal(CanaryOutcomes.Aborted, aborted!.Outcome);
         Assert.Contains("by hand", aborted.Reason);
@@ -166,13 +155,12 @@ public sealed class CanaryTests : IAsyncLifetime
     {
         await StartCanaryAsync(Policy(50));
 
-        await _edge.DisposeAsync();
-        _edge = await EdgeHost.StartAsync(Path.Combine(_dir.Path, "edge"));
+        await _bench.RestartEdgeAsync();
 
         var versions = new HashSet<string?>();
         for (var i = 0; i < 4; i++) versions.Add((await GetAsync()).Version);
         Assert.Equal(["v1", "v2"], versions.Order());
-        Assert.Equal(CanaryOutcomes.Promoted, (await _edge.Client.EndCanaryAsync("shop", promote: true, Ct))!.Outcome);
+        Assert.Equal(CanaryOutcomes.Promoted, (await Edge.Client.EndCanaryAsync("shop", promote: true, Ct))!.Outcome);
         Assert.Equal("v2", (await RouteAsync()).Version);
     }
 
@@ -181,11 +169,11 @@ public sealed class CanaryTests : IAsyncLifetime
     {
         var a = await BackendAsync("a");
         var b = await BackendAsync("b");
-        var first = await Assert.ThrowsAsync<EdgeRequestException>(() => _edge.Client.DeployAsync("shop", Args("v1", [a], Policy(10)), Ct));
-        await _edge.Client.DeployAsync("shop", Args("v1", [a]), Ct);
-        var same = await Assert.ThrowsAsync<EdgeRequestException>(() => _edge.Client.DeployAsync("shop", Args("v1", [b], Policy(10)), Ct));
+        var first = await Assert.ThrowsAsync<EdgeRequestException>(() => Edge.Client.DeployAsync("shop", Args("v1", [a], Policy(10)), Ct));
+        await Edge.Client.DeployAsync("shop", Args("v1", [a]), Ct);
+        var same = await Assert.ThrowsAsync<EdgeRequestException>(() => Edge.Client.DeployAsync("shop", Args("v1", [b], Policy(10)), Ct));
         var moved = await Assert.ThrowsAsync<EdgeRequestException>(() =>
-            _edge.Client.DeployAsync("shop", Args("v2", [b], Policy(10), port: FreePort.Next()), Ct));
+            Edge.Client.DeployAsync("shop", Args("v2", [b], Policy(10), port: FreePort.Next()), Ct));
 
         Assert.Equal(EdgeErrors.CanaryRefused, first.Error.Error);
         Assert.Contains("nothing serves", first.Error.Message);

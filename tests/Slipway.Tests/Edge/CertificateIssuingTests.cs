@@ -11,14 +11,14 @@ namespace Slipway.Tests.Edge;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class CertificateIssuingTests : IAsyncLifetime
 {
-    private readonly TempDirectory _dir = new("slipway-issuing");
-    private readonly List<TestBackend> _backends = [];
     private readonly int _port = FreePort.Next();
     // The edge's clock runs (twice as fast as the real one, so its health checks and drains go on) and can jump ahead.
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly CancellationTokenSource _stopClock = new();
     private Task _clock = Task.CompletedTask;
-    private EdgeHost _edge = null!;
+    private EdgeWithBackends _bench = null!;
+    private EdgeHost Edge => _bench.Edge;
+    private int _started;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static readonly EdgeHealthSettings Health = new("/health", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 2, 2);
@@ -33,22 +33,19 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
                 await Task.Delay(10, CancellationToken.None);
             }
         });
-        _edge = await EdgeHost.StartAsync(Path.Combine(_dir.Path, "edge"), _time);
+        _bench = await EdgeWithBackends.StartAsync("slipway-issuing", _time);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _edge.DisposeAsync();
+        await _bench.DisposeAsync();
         await _stopClock.CancelAsync();
         await _clock;
-        foreach (var backend in _backends) await backend.DisposeAsync();
-        _dir.Dispose();
     }
 
     private async Task<DeployArgs> ArgsAsync(string version, EdgeTlsIssuer issuer)
     {
-        var backend = await TestBackend.StartAsync($"{version}-{_backends.Count}");
-        _backends.Add(backend);
+        var backend = await _bench.BackendAsync($"{version}-{_started++}");
         return new DeployArgs(version, _port, issuer.Names[0], [new EdgeTarget(backend.Name, backend.Address)], Health, TimeSpan.FromSeconds(30),
             TimeSpan.FromSeconds(1), TlsIssuer: issuer);
     }
@@ -71,19 +68,19 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
     {
         var issuer = new EdgeTlsIssuer(TlsIssuers.Local, ["shop.test"], null);
 
-        await _edge.Client.DeployAsync("shop", await ArgsAsync("v1", issuer), Ct);
+        await Edge.Client.DeployAsync("shop", await ArgsAsync("v1", issuer), Ct);
         var (status, body, first) = await GetAsync("shop.test");
-        await _edge.Client.DeployAsync("shop", await ArgsAsync("v2", issuer), Ct);
+        await Edge.Client.DeployAsync("shop", await ArgsAsync("v2", issuer), Ct);
         var (_, _, second) = await GetAsync("shop.test");
 
         Assert.Equal((HttpStatusCode.OK, "backend v1-0"), (status, body));
-        using var root = X509Certificate2.CreateFromPem(File.ReadAllText(_edge.Paths.CaRootCertificate));
+        using var root = X509Certificate2.CreateFromPem(File.ReadAllText(Edge.Paths.CaRootCertificate));
         Assert.True(Chains(first!, root), "the certificate is signed by the local CA's root");
         Assert.Contains("shop.test", first!.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
         Assert.Equal(first.Thumbprint, second!.Thumbprint);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(EdgePaths.CaDirectoryOf(_edge.Paths), "root.key")));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(EdgePaths.CaDirectoryOf(_edge.Paths)));
-        var route = (await _edge.Client.RouteAsync("shop", Ct))!.Route;
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(EdgePaths.CaDirectoryOf(Edge.Paths), "root.key")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(EdgePaths.CaDirectoryOf(Edge.Paths)));
+        var route = (await Edge.Client.RouteAsync("shop", Ct))!.Route;
         Assert.Equal(TlsIssuers.Local, route.Tls!.Issuer!.Kind);
         Assert.InRange(route.Tls.NotAfter - _time.GetUtcNow(), TimeSpan.FromDays(89), TimeSpan.FromDays(90));
     }
@@ -91,18 +88,18 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
     [Fact]
     public async Task A_certificate_is_renewed_once_two_thirds_of_its_life_have_passed_and_the_old_one_removed()
     {
-        await _edge.Client.DeployAsync("shop", await ArgsAsync("v1", new EdgeTlsIssuer(TlsIssuers.Local, ["shop.test"], null)), Ct);
-        var before = (await _edge.Client.RouteAsync("shop", Ct))!.Route.Tls!;
+        await Edge.Client.DeployAsync("shop", await ArgsAsync("v1", new EdgeTlsIssuer(TlsIssuers.Local, ["shop.test"], null)), Ct);
+        var before = (await Edge.Client.RouteAsync("shop", Ct))!.Route.Tls!;
         var (_, _, served) = await GetAsync("shop.test");
 
         _time.Advance(TimeSpan.FromDays(59)); // not yet due: nothing changes
         await Task.Delay(200, Ct);
-        Assert.Equal(before.CertificateFile, (await _edge.Client.RouteAsync("shop", Ct))!.Route.Tls!.CertificateFile);
+        Assert.Equal(before.CertificateFile, (await Edge.Client.RouteAsync("shop", Ct))!.Route.Tls!.CertificateFile);
         _time.Advance(TimeSpan.FromDays(2));
-        await Eventually.WaitUntilAsync(async () => (await _edge.Client.RouteAsync("shop", Ct))!.Route.Tls!.NotAfter > before.NotAfter,
+        await Eventually.WaitUntilAsync(async () => (await Edge.Client.RouteAsync("shop", Ct))!.Route.Tls!.NotAfter > before.NotAfter,
             TimeSpan.FromSeconds(20), "the edge renewed the certificate");
 
-        var after = (await _edge.Client.RouteAsync("shop", Ct))!.Route.Tls!;
+        var after = (await Edge.Client.RouteAsync("shop", Ct))!.Route.Tls!;
         await Eventually.WaitUntilAsync(async () => (await GetAsync("shop.test")).Certificate!.Thumbprint != served!.Thumbprint,
             TimeSpan.FromSeconds(20), "the listener serves the renewed certificate");
         Assert.InRange(after.NotAfter - before.NotAfter, TimeSpan.FromDays(61), TimeSpan.FromDays(61.1));
@@ -121,7 +118,7 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
         DeployOutcome outcome;
         try
         {
-            outcome = await _edge.Client.DeployAsync("shop", await ArgsAsync("v1", issuer), Ct);
+            outcome = await Edge.Client.DeployAsync("shop", await ArgsAsync("v1", issuer), Ct);
         }
         catch (EdgeRequestException e)
         {
@@ -135,7 +132,7 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
         Assert.Contains("Pebble", certificate!.Issuer);
         Assert.Contains("shop.example", certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
         Assert.Equal(HttpStatusCode.PermanentRedirect, redirect);
-        Assert.Single(Directory.EnumerateFiles(Path.Combine(_edge.Paths.Directory, "acme"), "account-*.key"));
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(Edge.Paths.Directory, "acme"), "account-*.key"));
     }
 
     [Fact]
@@ -144,16 +141,16 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
         var httpPort = FreePort.Next();
         await using var pebble = await Pebble.StartAsync(httpPort);
         var (untrusted, _) = TestCertificates.Create("someone-else.test");
-        await _edge.Client.DeployAsync("shop", await ArgsAsync("v1", new EdgeTlsIssuer(TlsIssuers.Local, ["shop.example"], null)), Ct);
-        var serving = (await _edge.Client.RouteAsync("shop", Ct))!.Route;
+        await Edge.Client.DeployAsync("shop", await ArgsAsync("v1", new EdgeTlsIssuer(TlsIssuers.Local, ["shop.example"], null)), Ct);
+        var serving = (await Edge.Client.RouteAsync("shop", Ct))!.Route;
 
-        var error = await Assert.ThrowsAsync<EdgeRequestException>(async () => await _edge.Client.DeployAsync("shop",
+        var error = await Assert.ThrowsAsync<EdgeRequestException>(async () => await Edge.Client.DeployAsync("shop",
             await ArgsAsync("v2", new EdgeTlsIssuer(TlsIssuers.Acme, ["shop.example"], httpPort, pebble.Directory.ToString(), "ops@shop.example", untrusted)),
             Ct));
 
         Assert.Equal(EdgeErrors.CertificateNotIssued, error.Error.Error);
         Assert.StartsWith($"edge.tls: {pebble.Directory} did not issue a certificate for shop.example: ", error.Error.Message);
-        var route = (await _edge.Client.RouteAsync("shop", Ct))!.Route;
+        var route = (await Edge.Client.RouteAsync("shop", Ct))!.Route;
         Assert.Equal((serving.Version, serving.Tls!.CertificateFile), (route.Version, route.Tls!.CertificateFile));
         Assert.Equal(HttpStatusCode.OK, (await GetAsync("shop.example")).Status);
     }
