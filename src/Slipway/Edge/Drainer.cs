@@ -4,9 +4,10 @@ namespace Slipway.Edge;
 
 /// <summary>
 /// Waits for the requests already in flight on retired targets to finish, up to the drain timeout,
-/// as a load balancer's deregistration delay does. Returns true when every request finished.
+/// as a load balancer's deregistration delay does. Returns true when every request finished. Then the direct path's
+/// keep-alive connections to them are closed.
 /// </summary>
-internal sealed class Drainer(TimeProvider time)
+internal sealed class Drainer(TimeProvider time, DirectTargets direct)
 {
     /// <summary>A request may have picked a retired target just before the swap and not yet been counted.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
@@ -14,13 +15,20 @@ internal sealed class Drainer(TimeProvider time)
     public async Task<bool> DrainAsync(IReadOnlyList<DestinationState> retired, TimeSpan timeout, CancellationToken ct)
     {
         if (retired.Count == 0) return true;
-        var started = time.GetTimestamp();
-        await Task.Delay(TimeSpan.FromTicks(Math.Min(Settle.Ticks, timeout.Ticks)), time, ct);
-        while (retired.Any(d => d.ConcurrentRequestCount > 0))
+        try
         {
-            if (time.GetElapsedTime(started) >= timeout) return false;
-            await Task.Delay(TimeSpan.FromMilliseconds(20), time, ct);
+            var started = time.GetTimestamp();
+            await Task.Delay(TimeSpan.FromTicks(Math.Min(Settle.Ticks, timeout.Ticks)), time, ct);
+            while (retired.Any(d => direct.InFlight(d) > 0)) // by YARP's path and the direct one
+            {
+                if (time.GetElapsedTime(started) >= timeout) return false;
+                await Task.Delay(TimeSpan.FromMilliseconds(20), time, ct);
+            }
+            return true;
         }
-        return true;
+        finally
+        {
+            direct.Retire(retired);
+        }
     }
 }

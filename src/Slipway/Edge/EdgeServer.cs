@@ -45,6 +45,8 @@ public static class EdgeServer
         // No distributed tracing here: without this, every forwarded request creates an Activity and a traceparent header.
         AppContext.SetSwitch("System.Net.Http.EnableActivityPropagation", false);
         var listeners = new ListenerConfiguration(listenAddress.ToString());
+        // SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path: a way out should the direct path misbehave, and the A/B in bench/.
+        var directForwarding = Environment.GetEnvironmentVariable("SLIPWAY_EDGE_DIRECT") != "0";
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
         ((IConfigurationBuilder)builder.Configuration).Add(listeners);
@@ -56,12 +58,23 @@ public static class EdgeServer
         // With its logger enabled at any level, ASP.NET's hosting starts an Activity and a log scope for every
         // request; the edge logs no request, so it pays for neither (measured in bench/README.md).
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // Kestrel's continuations run on the socket's I/O thread instead of a hop through the thread pool; with the runtime's
+        // inline completions (EdgeLauncher sets DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS) a request is served with no
+        // thread switch. Nothing on the edge's request path blocks. Measured in bench/README.md.
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.UseKestrelHttpsConfiguration(); // HTTPS endpoints (edge.tls) come from the same reloadable configuration
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Configure(context.Configuration.GetSection(ListenerConfiguration.Section), reloadOnChange: true);
             kestrel.ListenUnixSocket(paths.ControlSocket, o => o.Protocols = HttpProtocols.Http1);
+            // Endpoint defaults reach the ports the configuration opens, outside their TLS; the forwarder takes only plain app ports.
+            if (directForwarding)
+                kestrel.ConfigureEndpointDefaults(listen => listen.Use(next =>
+                {
+                    var forwarder = listen.ApplicationServices.GetRequiredService<DirectForwarder>();
+                    return connection => forwarder.ServeAsync(connection, () => next(connection));
+                }));
         });
 
         builder.Services.AddSingleton(listeners);
@@ -71,6 +84,9 @@ public static class EdgeServer
         builder.Services.AddSingleton(paths);
         builder.Services.AddSingleton<RouteStore>();
         builder.Services.AddSingleton<MaintenanceGate>();
+        builder.Services.AddSingleton<DirectRoutes>();
+        builder.Services.AddSingleton<DirectTargets>();
+        builder.Services.AddSingleton<DirectForwarder>();
         builder.Services.AddSingleton<TrafficMetrics>();
         builder.Services.AddSingleton<RouteTable>();
         builder.Services.AddSingleton(new HealthProbe(HealthProbe.CreateClient()));

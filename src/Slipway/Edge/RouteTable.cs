@@ -14,7 +14,7 @@ namespace Slipway.Edge;
 /// saved before the call returns.
 /// </summary>
 internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfiguration listeners,
-    IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, MaintenanceGate maintenance, TimeProvider time,
+    IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, MaintenanceGate maintenance, DirectRoutes directRoutes, DirectTargets direct, TimeProvider time,
     ILogger<RouteTable> log)
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
@@ -106,6 +106,7 @@ internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerCon
             await store.SaveAsync(next.Values, CancellationToken.None);
             _routes = next;
             maintenance.Update(next.Values);
+            directRoutes.Update(next.Values);
             return changed;
         }
         finally
@@ -137,13 +138,14 @@ internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerCon
     {
         var states = DestinationsOf(route.App).ToDictionary(d => d.DestinationId);
         return AllTargets(route).Select(t => states.TryGetValue(t.Id, out var state)
-            ? new TargetHealth(t.Id, t.Address, state.Health.Active.ToString().ToLowerInvariant(), state.ConcurrentRequestCount)
+            ? new TargetHealth(t.Id, t.Address, state.Health.Active.ToString().ToLowerInvariant(), direct.InFlight(state))
             : new TargetHealth(t.Id, t.Address, "unknown", 0)).ToList();
     }
 
     private void Apply(ImmutableDictionary<string, EdgeRoute> routes)
     {
         maintenance.Update(routes.Values);
+        directRoutes.Update(routes.Values);
         var (yarpRoutes, clusters) = ProxyConfigBuilder.Build(routes.Values);
         // Open new ports before routing to them; close unused ones after.
         var plan = ListenerPlan.Of(routes.Values);

@@ -1,0 +1,94 @@
+using System.Text;
+using static Slipway.Edge.Http1Syntax;
+
+namespace Slipway.Edge;
+
+/// <summary>
+/// A request head the direct forwarder may pass on as it is: an HTTP/1.1 request in origin form, with one plain Host, at
+/// most one Content-Length and nothing that changes how the connection or the body is framed (Transfer-Encoding, Upgrade,
+/// Expect, a Connection option other than keep-alive or close). Anything else, well-formed or not, is left to Kestrel and
+/// YARP, which answer it as they always did; so the direct path never has to be as lenient, or as careful, as a full server.
+/// </summary>
+/// <param name="RequestLineLength">The request line's length with its CRLF.</param>
+/// <param name="Host">The Host field's value as sent (name and optional port).</param>
+/// <param name="HostName">The host name, without the port.</param>
+/// <param name="ContentLength">The body's length; 0 when the request has none.</param>
+/// <param name="Close">The client asked to close the connection after this request.</param>
+/// <param name="Path">The request target.</param>
+internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpan<byte> host, ReadOnlySpan<byte> hostName, long contentLength,
+    bool close, bool isHead, ReadOnlySpan<byte> path)
+{
+    public int RequestLineLength { get; } = requestLineLength;
+    public ReadOnlySpan<byte> Host { get; } = host;
+    public ReadOnlySpan<byte> HostName { get; } = hostName;
+    public long ContentLength { get; } = contentLength;
+    public bool Close { get; } = close;
+    public bool IsHead { get; } = isHead;
+    public ReadOnlySpan<byte> Path { get; } = path;
+
+    /// <summary>Parses a complete head (up to and including its empty line); false when the direct path should not take it.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> head, out Http1RequestHead parsed)
+    {
+        parsed = default;
+        var lineEnd = head.IndexOf(CrLf);
+        if (lineEnd < 0 || !TryParseRequestLine(head[..lineEnd], out var isHead, out var path)) return false;
+        ReadOnlySpan<byte> host = default;
+        var hosts = 0;
+        long contentLength = 0;
+        var lengths = 0;
+        var close = false;
+        var lines = new FieldLines(head[(lineEnd + CrLf.Length)..]);
+        while (lines.MoveNext())
+        {
+            if (!TrySplitField(lines.Current, lenient: false, out var name, out var value)) return false;
+            if (NameIs(name, "host"u8)) { host = value; hosts++; }
+            else if (NameIs(name, "content-length"u8)) { contentLength = ParseLength(value); lengths++; }
+            else if (NameIs(name, "connection"u8))
+            {
+                if (Ascii.EqualsIgnoreCase(value, "close"u8)) close = true;
+                else if (!Ascii.EqualsIgnoreCase(value, "keep-alive"u8)) return false;
+            }
+            else if (ChangesFraming(name)) return false;
+        }
+        if (lines.Unterminated || hosts != 1 || lengths > 1 || contentLength < 0 || !TrySplitHost(host, out var hostName)) return false;
+        parsed = new Http1RequestHead(lineEnd + CrLf.Length, host, hostName, contentLength, close, isHead, path);
+        return true;
+    }
+
+    /// <summary>Whether the forwarder copies a field line of the request to the backend; the others it drops or writes itself.</summary>
+    public static bool IsCopied(ReadOnlySpan<byte> name) =>
+        !(NameIs(name, "host"u8) || NameIs(name, "connection"u8) || NameIs(name, "forwarded"u8)
+          || (name.Length > 12 && NameIs(name[..12], "x-forwarded-"u8)));
+
+    private static bool TryParseRequestLine(ReadOnlySpan<byte> line, out bool isHead, out ReadOnlySpan<byte> path)
+    {
+        isHead = false;
+        path = default;
+        var space = line.IndexOf((byte)' ');
+        if (space is <= 0 or > 16 || line[..space].ContainsAnyExceptInRange((byte)'A', (byte)'Z')) return false;
+        isHead = line[..space].SequenceEqual("HEAD"u8);
+        var target = line[(space + 1)..];
+        var secondSpace = target.IndexOf((byte)' ');
+        if (secondSpace <= 0 || !target[(secondSpace + 1)..].SequenceEqual("HTTP/1.1"u8)) return false;
+        path = target[..secondSpace];
+        return path[0] == (byte)'/' && !path.ContainsAnyExceptInRange((byte)0x21, (byte)0x7E);
+    }
+
+    /// <summary>Fields that change how the message or the connection is framed, or are meant for a proxy: the full path handles them.</summary>
+    private static bool ChangesFraming(ReadOnlySpan<byte> name) =>
+        NameIs(name, "transfer-encoding"u8) || NameIs(name, "upgrade"u8) || NameIs(name, "expect"u8) || NameIs(name, "te"u8)
+        || NameIs(name, "trailer"u8) || NameIs(name, "keep-alive"u8) || NameIs(name, "http2-settings"u8)
+        || (name.Length >= 6 && NameIs(name[..6], "proxy-"u8));
+
+    /// <summary>A registered name with an optional port; IPv6 literals and anything unusual go the full path.</summary>
+    private static bool TrySplitHost(ReadOnlySpan<byte> host, out ReadOnlySpan<byte> name)
+    {
+        var colon = host.IndexOf((byte)':');
+        name = colon < 0 ? host : host[..colon];
+        if (name.Length == 0 || name.ContainsAnyExcept(HostNameBytes)) return false;
+        return colon < 0 || ParseLength(host[(colon + 1)..]) is >= 0 and <= 65535;
+    }
+
+    private static readonly System.Buffers.SearchValues<byte> HostNameBytes =
+        System.Buffers.SearchValues.Create("-._0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
+}

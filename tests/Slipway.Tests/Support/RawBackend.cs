@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Slipway.Tests.Support;
+
+/// <summary>One request as a <see cref="RawBackend"/> received it: its head as sent on the wire, its body, and the connection it came on.</summary>
+public sealed record RawRequest(string Head, byte[] Body, int Connection)
+{
+    public string Path => Head.Split(' ')[1];
+
+    /// <summary>The value of a field (the first by that name, in any case); null when absent.</summary>
+    public string? Field(string name) => Fields(name).FirstOrDefault();
+
+    public IEnumerable<string> Fields(string name) => Head.Split("\r\n").Skip(1)
+        .Where(l => l.Length > name.Length && l[name.Length] == ':' && l.StartsWith(name, StringComparison.OrdinalIgnoreCase))
+        .Select(l => l[(name.Length + 1)..].Trim());
+}
+
+/// <summary>
+/// An HTTP/1.1 server on loopback written on a bare socket, so a test sees the exact bytes a proxy sends and can answer with exact
+/// bytes of its own (chunked, close-delimited, malformed). Requests must carry Content-Length bodies; health checks get 200.
+/// </summary>
+public sealed class RawBackend : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Func<RawRequest, byte[]?> _answer;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<RawRequest> _requests = new();
+    private readonly ConcurrentBag<TcpClient> _clients = [];
+    private readonly Task _accepting;
+    private int _connections;
+    private readonly ConcurrentDictionary<int, bool> _openAppConnections = new();
+
+    /// <param name="answer">The bytes to answer a request with (null: close the connection without answering).</param>
+    public RawBackend(Func<RawRequest, byte[]?> answer, string healthPath = "/health")
+    {
+        HealthPath = healthPath;
+        _answer = answer;
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public string HealthPath { get; }
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public string Address => $"http://127.0.0.1:{Port}";
+
+    /// <summary>The requests other than health checks, in the order they arrived.</summary>
+    public IReadOnlyList<RawRequest> Requests => _requests.Where(r => r.Path != HealthPath).ToList();
+
+    /// <summary>How many connections that carried a request other than a health check are still open.</summary>
+    public int OpenAppConnections => _openAppConnections.Count;
+
+    /// <summary>When set, the backend closes a connection right after each answer, without saying so (as a keep-alive timeout does).</summary>
+    public bool CloseAfterEachAnswer { get; set; }
+
+    public static byte[] Ok(string body, string? extraFields = null) =>
+        Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n{extraFields}\r\n{body}");
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                _clients.Add(client);
+                _ = ServeAsync(client, Interlocked.Increment(ref _connections));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client, int connection)
+    {
+        using var owned = client;
+        var stream = client.GetStream();
+        var buffer = new List<byte>();
+        var chunk = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                int headEnd;
+                while ((headEnd = IndexOfHeadEnd(buffer)) < 0)
+                {
+                    var read = await stream.ReadAsync(chunk, _stop.Token);
+                    if (read == 0) return;
+                    buffer.AddRange(chunk.AsSpan(0, read));
+                }
+                var head = Encoding.Latin1.GetString(buffer.GetRange(0, headEnd).ToArray());
+                var probe = new RawRequest(head, [], connection);
+                var length = int.Parse(probe.Field("Content-Length") ?? "0");
+                while (buffer.Count < headEnd + 4 + length)
+                {
+                    var read = await stream.ReadAsync(chunk, _stop.Token);
+                    if (read == 0) return;
+                    buffer.AddRange(chunk.AsSpan(0, read));
+                }
+                var request = probe with { Body = buffer.GetRange(headEnd + 4, length).ToArray() };
+                buffer.RemoveRange(0, headEnd + 4 + length);
+                _requests.Enqueue(request);
+                if (request.Path != HealthPath) _openAppConnections.TryAdd(connection, true);
+                var answer = request.Path == HealthPath ? Ok("ok") : _answer(request);
+                if (answer is null) return;
+                await stream.WriteAsync(answer, _stop.Token);
+                if (CloseAfterEachAnswer && request.Path != HealthPath) return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            _openAppConnections.TryRemove(connection, out _);
+        }
+    }
+
+    private static int IndexOfHeadEnd(List<byte> buffer)
+    {
+        for (var i = 0; i + 3 < buffer.Count; i++)
+            if (buffer[i] == '\r' && buffer[i + 1] == '\n' && buffer[i + 2] == '\r' && buffer[i + 3] == '\n') return i;
+        return -1;
+    }
+
+    /// <summary>Stops listening, so new connections are refused; connections already open stay.</summary>
+    public void StopListening() => _listener.Stop();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        foreach (var client in _clients) client.Dispose();
+        await _accepting;
+        _stop.Dispose();
+    }
+}
