@@ -55,7 +55,7 @@ haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!); hap_p
 # The runtime settings EdgeLauncher gives the edge it starts.
 start_edge() { # dir port command env...
   local dir=$1 port=$2 cmd=$3; shift 3
-  env DOTNET_gcServer=1 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 "$@" $cmd edge serve --dir "$dir" >"$dir.log" 2>&1 & pids+=($!)
+  env DOTNET_gcServer=1 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=$((2 * $(nproc))) "$@" $cmd edge serve --dir "$dir" >"$dir.log" 2>&1 & pids+=($!)
   for _ in $(seq 1 100); do [ -S "$dir/control.sock" ] && break; sleep 0.1; done
   curl -fsS --unix-socket "$dir/control.sock" -H 'Content-Type: application/json' \
     "http://slipway-edge/_slipway/v1/routes/bench/deploy" -d @- >/dev/null <<JSON

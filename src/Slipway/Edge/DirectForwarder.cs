@@ -81,6 +81,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         private readonly CancellationTokenRegistration _onTimeout;
         private readonly CancellationTokenRegistration _onClosing;
         private readonly byte[] _clientAddress;
+        private readonly int _port;
         private readonly byte[] _portLine;
         private byte[] _send = new byte[4096];
         private byte[]? _headCopy;
@@ -96,6 +97,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             _input = connection.Transport.Input;
             _output = connection.Transport.Output;
             _clientAddress = Encoding.ASCII.GetBytes(((connection.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown") + "\r\n");
+            _port = port;
             _portLine = Encoding.ASCII.GetBytes($":{port}\r\n");
             _timer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, owner.Time);
             _onTimeout = _timer.Token.Register(OnTimeout);
@@ -116,6 +118,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 var result = await _input.ReadAsync();
                 ReadOnlySequence<byte> buffer;
                 int headLength;
+                var headStarted = false;
                 while (true)
                 {
                     buffer = result.Buffer;
@@ -124,6 +127,11 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                     headLength = buffer.IsEmpty ? -1 : HeadLength(Contiguous(buffer));
                     if (headLength > 0) break;
                     if (buffer.Length >= MaxHead || result.IsCompleted) return HandOff(buffer);
+                    if (!buffer.IsEmpty && !headStarted)
+                    {
+                        headStarted = true; // as Kestrel does: once a request begins, its head must all come within the head timeout
+                        _timer.CancelAfter(HeadTimeout);
+                    }
                     _input.AdvanceTo(buffer.Start, buffer.End);
                     result = await _input.ReadAsync();
                 }
@@ -158,7 +166,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         {
             facts = default;
             if (!Http1RequestHead.TryParse(head, out var request)) return null;
-            if (Owner.Routes.Find(((IPEndPoint)_connection.LocalEndPoint!).Port, request.HostName) is not { Direct: true } route) return null;
+            if (Owner.Routes.Find(_port, request.HostName) is not { Direct: true } route) return null;
             if (!Owner.Challenges.IsEmpty && request.Path.StartsWith("/.well-known/acme-challenge/"u8)) return null;
             if (!Owner.ProxyState.TryGetCluster(route.App, out var cluster)
                 || cluster.Model.Config.Metadata?.ContainsKey(ProxyConfigBuilder.CanaryVersionMetadata) == true)

@@ -66,6 +66,7 @@ internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpa
         path = default;
         var space = line.IndexOf((byte)' ');
         if (space is <= 0 or > 16 || line[..space].ContainsAnyExceptInRange((byte)'A', (byte)'Z')) return false;
+        if (line[..space].SequenceEqual("CONNECT"u8)) return false; // a tunnel, not a request to forward
         isHead = line[..space].SequenceEqual("HEAD"u8);
         var target = line[(space + 1)..];
         var secondSpace = target.IndexOf((byte)' ');

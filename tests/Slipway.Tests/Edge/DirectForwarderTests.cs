@@ -167,6 +167,20 @@ public sealed class DirectForwarderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Heads_longer_than_one_buffer_block_pass_both_ways()
+    {
+        var cookie = new string('c', 10_000);
+        var backend = await DeployAsync(r => RawBackend.Ok("big", $"Set-Cookie: {r.Field("Cookie")}\r\n"));
+        using var client = await ConnectAsync();
+
+        await client.SendAsync($"GET / HTTP/1.1\r\nHost: a\r\nCookie: {cookie}\r\n\r\n", Ct);
+        var response = await client.ReadResponseAsync(Ct);
+
+        Assert.Equal(("big", cookie), (response.Body, response.Field("Set-Cookie")));
+        Assert.Equal(cookie, Assert.Single(backend.Requests).Field("Cookie"));
+    }
+
+    [Fact]
     public async Task A_client_asking_to_close_gets_its_answer_and_a_closed_connection()
     {
         await DeployAsync(_ => RawBackend.Ok("bye"));

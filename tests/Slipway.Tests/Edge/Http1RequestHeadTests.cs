@@ -39,6 +39,8 @@ public sealed class Http1RequestHeadTests
     [InlineData("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", "absolute form")]
     [InlineData("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", "asterisk form")]
     [InlineData("get / HTTP/1.1\r\nHost: a\r\n\r\n", "lower-case method")]
+    [InlineData("CONNECT /a HTTP/1.1\r\nHost: a\r\n\r\n", "a tunnel")]
+    [InlineData("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "HTTP/2's preface")]
     [InlineData("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", "two spaces")]
     [InlineData("GET /\u00e9 HTTP/1.1\r\nHost: a\r\n\r\n", "non-ASCII target")]
     [InlineData("GET / HTTP/1.1\r\n\r\n", "no Host")]
