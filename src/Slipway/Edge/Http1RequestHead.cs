@@ -26,21 +26,27 @@ internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpa
     public bool IsHead { get; } = isHead;
     public ReadOnlySpan<byte> Path { get; } = path;
 
+    /// <summary>Kestrel's default limits: a request over one is left to Kestrel, which answers it 413, 414 or 431 as before.</summary>
+    public const int MaxRequestLine = 8 * 1024;
+    public const int MaxFields = 100;
+    public const long MaxBody = 30_000_000;
+
     /// <summary>Parses a complete head (up to and including its empty line); false when the direct path should not take it.</summary>
     public static bool TryParse(ReadOnlySpan<byte> head, out Http1RequestHead parsed)
     {
         parsed = default;
         var lineEnd = head.IndexOf(CrLf);
-        if (lineEnd < 0 || !TryParseRequestLine(head[..lineEnd], out var isHead, out var path)) return false;
+        if (lineEnd is < 0 or > MaxRequestLine || !TryParseRequestLine(head[..lineEnd], out var isHead, out var path)) return false;
         ReadOnlySpan<byte> host = default;
         var hosts = 0;
         long contentLength = 0;
         var lengths = 0;
+        var fields = 0;
         var close = false;
         var lines = new FieldLines(head[(lineEnd + CrLf.Length)..]);
         while (lines.MoveNext())
         {
-            if (!TrySplitField(lines.Current, lenient: false, out var name, out var value)) return false;
+            if (++fields > MaxFields || !TrySplitField(lines.Current, lenient: false, out var name, out var value)) return false;
             if (NameIs(name, "host"u8)) { host = value; hosts++; }
             else if (NameIs(name, "content-length"u8)) { contentLength = ParseLength(value); lengths++; }
             else if (NameIs(name, "connection"u8))
@@ -50,7 +56,7 @@ internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpa
             }
             else if (ChangesFraming(name)) return false;
         }
-        if (lines.Unterminated || hosts != 1 || lengths > 1 || contentLength < 0 || !TrySplitHost(host, out var hostName)) return false;
+        if (lines.Unterminated || hosts != 1 || lengths > 1 || contentLength is < 0 or > MaxBody || !TrySplitHost(host, out var hostName)) return false;
         parsed = new Http1RequestHead(lineEnd + CrLf.Length, host, hostName, contentLength, close, isHead, path);
         return true;
     }

@@ -70,6 +70,17 @@ public sealed class Http1RequestHeadTests
         Assert.False(Takes(head, out _), why);
     }
 
+    [Fact]
+    public void A_request_over_one_of_kestrels_limits_is_left_to_kestrel_to_refuse()
+    {
+        Assert.True(Takes("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 30000000\r\n\r\n", out _));
+        Assert.False(Takes("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 30000001\r\n\r\n", out _), "a body over 30 MB");
+        Assert.False(Takes($"GET /{new string('a', 8 * 1024)} HTTP/1.1\r\nHost: a\r\n\r\n", out _), "a request line over 8 KiB");
+        var fields = string.Concat(Enumerable.Range(0, 99).Select(i => $"X-{i}: v\r\n"));
+        Assert.True(Takes($"GET / HTTP/1.1\r\nHost: a\r\n{fields}\r\n", out _));
+        Assert.False(Takes($"GET / HTTP/1.1\r\nHost: a\r\n{fields}X-100: v\r\n\r\n", out _), "101 fields");
+    }
+
     [Theory]
     [InlineData("Host", false)]
     [InlineData("connection", false)]
