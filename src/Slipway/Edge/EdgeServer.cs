@@ -24,7 +24,9 @@ public static class EdgeServer
     public const int AlreadyRunning = 3;
 
     /// <param name="time">The edge's clock; tests give a fake one to bring renewals due.</param>
-    public static async Task<int> RunAsync(EdgePaths paths, IPAddress listenAddress, CancellationToken ct, TimeProvider? time = null)
+    /// <param name="directForwarding">Whether plain HTTP/1.1 requests take the direct path (<see cref="DirectForwarder"/>); false: YARP's for all.</param>
+    public static async Task<int> RunAsync(EdgePaths paths, IPAddress listenAddress, CancellationToken ct, TimeProvider? time = null,
+        bool directForwarding = true)
     {
         paths.EnsureExists();
         // One edge per directory: the lock is held for the life of the process and released by the OS on any exit.
@@ -45,8 +47,6 @@ public static class EdgeServer
         // No distributed tracing here: without this, every forwarded request creates an Activity and a traceparent header.
         AppContext.SetSwitch("System.Net.Http.EnableActivityPropagation", false);
         var listeners = new ListenerConfiguration(listenAddress.ToString());
-        // SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path: a way out should the direct path misbehave, and the A/B in bench/.
-        var directForwarding = Environment.GetEnvironmentVariable("SLIPWAY_EDGE_DIRECT") != "0";
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
         ((IConfigurationBuilder)builder.Configuration).Add(listeners);

@@ -82,6 +82,22 @@ public sealed class DirectForwarderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_the_direct_path_off_every_request_takes_yarps()
+    {
+        using var dir = new TempDirectory("slipway-direct-off");
+        await using var edge = await EdgeHost.StartAsync(Path.Combine(dir.Path, "edge"), directForwarding: false);
+        await using var backend = new RawBackend(_ => RawBackend.Ok("hello"));
+        await edge.Client.DeployAsync("shop", new DeployArgs("v1", _port, null, [new EdgeTarget("shop-v1", backend.Address)], Health,
+            TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5)), Ct);
+        using var client = await ConnectAsync();
+
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\nuser-agent: probe\r\n\r\n", Ct);
+
+        Assert.Equal("hello", (await client.ReadResponseAsync(Ct)).Body);
+        Assert.Contains("\r\nUser-Agent: probe", Assert.Single(backend.Requests).Head);
+    }
+
+    [Fact]
     public async Task Keep_alive_connections_to_the_backend_are_reused_and_pipelined_requests_answered_in_order()
     {
         var backend = await DeployAsync(r => RawBackend.Ok(r.Path));

@@ -10,20 +10,21 @@ public sealed class EdgeHost : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task<int> _run;
 
-    private EdgeHost(EdgePaths paths, TimeProvider? time)
+    private EdgeHost(EdgePaths paths, TimeProvider? time, bool directForwarding)
     {
         Paths = paths;
         Client = new EdgeClient(paths);
-        _run = Task.Run(() => EdgeServer.RunAsync(paths, IPAddress.Loopback, _stop.Token, time));
+        _run = Task.Run(() => EdgeServer.RunAsync(paths, IPAddress.Loopback, _stop.Token, time, directForwarding));
     }
 
     public EdgePaths Paths { get; }
     public EdgeClient Client { get; }
 
     /// <param name="time">The edge's clock (a fake one brings renewals due); null: the system's.</param>
-    public static async Task<EdgeHost> StartAsync(string directory, TimeProvider? time = null)
+    /// <param name="directForwarding">False: every request takes YARP's path, as with SLIPWAY_EDGE_DIRECT=0.</param>
+    public static async Task<EdgeHost> StartAsync(string directory, TimeProvider? time = null, bool directForwarding = true)
     {
-        var host = new EdgeHost(new EdgePaths(directory), time);
+        var host = new EdgeHost(new EdgePaths(directory), time, directForwarding);
         for (var i = 0; i < 100; i++)
         {
             if (await host.Client.InfoAsync(CancellationToken.None) is not null) return host;
