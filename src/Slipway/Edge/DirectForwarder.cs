@@ -249,9 +249,10 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             {
                 try
                 {
-                    backend ??= await BackendConnection.ConnectAsync(plan.Endpoint.Address, Owner.Time, CancellationToken.None);
+                    // The timer's token: a destination that drops the connection attempt gets a 504 after the backend timeout.
+                    backend ??= await BackendConnection.ConnectAsync(plan.Endpoint.Address, Owner.Time, _timer.Token);
                 }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
                 {
                     Owner.Log.LogDebug("direct: cannot connect to {Address}: {Error}", plan.Endpoint.Address, e.Message);
                     return await FailAsync(bodyLeft == 0);
