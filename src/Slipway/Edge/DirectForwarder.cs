@@ -319,7 +319,11 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                     headLength = HeadLength(bytes.AsSpan(0, filled));
                     if (headLength < 0)
                     {
-                        if (filled == bytes.Length) return await BadGatewayAsync(backend, "its response head is over 16 KiB");
+                        if (filled == bytes.Length)
+                        {
+                            if (bytes.Length >= BackendConnection.MaxHead) return await BadGatewayAsync(backend, "its response head is over 64 KiB");
+                            bytes = backend.GrowBuffer();
+                        }
                         var read = await backend.Socket.ReceiveAsync(bytes.AsMemory(filled), SocketFlags.None);
                         if (read == 0) return await BadGatewayAsync(backend, "it closed the connection mid-head");
                         filled += read;

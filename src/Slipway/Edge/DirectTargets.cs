@@ -115,7 +115,18 @@ internal sealed class BackendConnection : IDisposable
 
     public Socket Socket { get; }
     public IPEndPoint Address { get; }
-    public byte[] Buffer { get; } = new byte[BufferSize];
+    /// <summary>The longest response head read, as HttpClient's default (MaxResponseHeadersLength) allows on YARP's path.</summary>
+    public const int MaxHead = 64 * 1024;
+
+    public byte[] Buffer { get; private set; } = new byte[BufferSize];
+
+    /// <summary>Makes room for a response head longer than the buffer, keeping what it holds; up to <see cref="MaxHead"/>.</summary>
+    public byte[] GrowBuffer()
+    {
+        var grown = new byte[Math.Min(Buffer.Length * 2, MaxHead)];
+        Buffer.CopyTo(grown, 0);
+        return Buffer = grown;
+    }
 
     /// <summary>Whether it was used before: a request failing on it before any answer may be sent again on a new one.</summary>
     public bool Reused { get; private set; }

@@ -185,14 +185,14 @@ public sealed class DirectForwarderTests : IAsyncLifetime
     [Fact]
     public async Task Heads_longer_than_one_buffer_block_pass_both_ways()
     {
-        var cookie = new string('c', 10_000);
-        var backend = await DeployAsync(r => RawBackend.Ok("big", $"Set-Cookie: {r.Field("Cookie")}\r\n"));
+        var cookie = new string('c', 20_000); // a request head over Kestrel's 4 KiB blocks (and under its 32 KiB limit)
+        var backend = await DeployAsync(r => RawBackend.Ok("big", $"Set-Cookie: {r.Field("Cookie")}{r.Field("Cookie")}\r\n")); // over 16 KiB
         using var client = await ConnectAsync();
 
         await client.SendAsync($"GET / HTTP/1.1\r\nHost: a\r\nCookie: {cookie}\r\n\r\n", Ct);
         var response = await client.ReadResponseAsync(Ct);
 
-        Assert.Equal(("big", cookie), (response.Body, response.Field("Set-Cookie")));
+        Assert.Equal(("big", cookie + cookie), (response.Body, response.Field("Set-Cookie")));
         Assert.Equal(cookie, Assert.Single(backend.Requests).Field("Cookie"));
     }
 
@@ -220,6 +220,32 @@ public sealed class DirectForwarderTests : IAsyncLifetime
         Assert.Equal(502, (await client.ReadResponseAsync(Ct)).Status);
         await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n\r\n", Ct);
         Assert.Equal(502, (await client.ReadResponseAsync(Ct)).Status);
+    }
+
+    [Fact]
+    public async Task An_interim_answer_is_not_passed_on_as_yarps_path_does_not()
+    {
+        await DeployAsync(_ => Encoding.ASCII.GetBytes("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        using var client = await ConnectAsync();
+
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n\r\n", Ct);
+        var response = await client.ReadResponseAsync(Ct);
+
+        Assert.Equal((200, "ok", null), (response.Status, response.Body, response.Field("Link")));
+    }
+
+    [Fact]
+    public async Task An_upload_expecting_100_continue_is_left_to_yarp_and_arrives_whole()
+    {
+        var backend = await DeployAsync(r => RawBackend.Ok(Encoding.ASCII.GetString(r.Body)));
+        using var client = await ConnectAsync();
+
+        await client.SendAsync("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n", Ct);
+        Assert.Equal(100, (await client.ReadResponseAsync(Ct, toHeadRequest: true)).Status);
+        await client.SendAsync("hello", Ct);
+
+        Assert.Equal("hello", (await client.ReadResponseAsync(Ct)).Body);
+        Assert.Equal("hello", Encoding.ASCII.GetString(Assert.Single(backend.Requests).Body));
     }
 
     [Theory]
