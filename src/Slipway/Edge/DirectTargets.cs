@@ -103,6 +103,10 @@ internal sealed class DirectTarget
 internal sealed class BackendConnection : IDisposable
 {
     public const int BufferSize = 16 * 1024;
+
+    /// <summary>The longest response head read, as HttpClient's default (MaxResponseHeadersLength) allows on YARP's path.</summary>
+    public const int MaxHead = 64 * 1024;
+
     private readonly TimeProvider _time;
     private long _idleSince;
 
@@ -115,8 +119,6 @@ internal sealed class BackendConnection : IDisposable
 
     public Socket Socket { get; }
     public IPEndPoint Address { get; }
-    /// <summary>The longest response head read, as HttpClient's default (MaxResponseHeadersLength) allows on YARP's path.</summary>
-    public const int MaxHead = 64 * 1024;
 
     public byte[] Buffer { get; private set; } = new byte[BufferSize];
 

@@ -60,7 +60,8 @@ public static class EdgeServer
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // Kestrel's continuations run on the socket's I/O thread instead of a hop through the thread pool; with the runtime's
         // inline completions (EdgeLauncher sets DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS) a request is served with no
-        // thread switch. Nothing on the edge's request path blocks. Measured in bench/README.md.
+        // thread switch. Nothing the edge does on a request blocks for long: its control API writes a small routes file, and
+        // waits (health gate, drain) are asynchronous. Measured in bench/README.md.
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.UseKestrelHttpsConfiguration(); // HTTPS endpoints (edge.tls) come from the same reloadable configuration
         builder.WebHost.ConfigureKestrel((context, kestrel) =>

@@ -14,8 +14,8 @@ namespace Slipway.Edge;
 /// saved before the call returns.
 /// </summary>
 internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfiguration listeners,
-    IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, MaintenanceGate maintenance, DirectRoutes directRoutes, DirectTargets direct, TimeProvider time,
-    ILogger<RouteTable> log)
+    IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, MaintenanceGate maintenance, DirectRoutes directRoutes,
+    DirectTargets direct, TimeProvider time, ILogger<RouteTable> log)
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
     private ImmutableDictionary<string, EdgeRoute> _routes = ImmutableDictionary<string, EdgeRoute>.Empty;

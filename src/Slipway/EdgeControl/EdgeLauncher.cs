@@ -57,7 +57,7 @@ public sealed class EdgeLauncher(EdgeClient client, TimeProvider time)
         // measured about 20 % more requests per second (bench/proxy.sh).
         start.Environment["DOTNET_gcServer"] = "1";
         // Socket completions run on the I/O thread that saw them, which with Kestrel's inline scheduling (EdgeServer) cut the
-        // CPU per request by 40 %; with two I/O threads per core rather than one, a thread the OS preempts holds up fewer
+        // CPU per request by about 30 %; with two I/O threads per core rather than one, a thread the OS preempts holds up fewer
         // connections, which brought the p99 latency back under HAProxy's (bench/README.md).
         start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         start.Environment["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = (2 * Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture);
