@@ -37,9 +37,9 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 "--canary: the edge proxy running was started by an older Slipway and cannot share requests between releases",
                 $"deploy without --canary, or restart the edge: {Restart}");
-        if (LocalPlatform.TlsIssuer(app) is { } issuer && running is not null && !running.Can(EdgeFeatures.IssuedCertificates))
+        if (LocalPlatform.TlsIssuerKind(app) is { } issuer && running is not null && !running.Can(EdgeFeatures.IssuedCertificates))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
-                $"edge.tls: the edge proxy running was started by an older Slipway and cannot get certificates itself ({issuer.Kind})",
+                $"edge.tls: the edge proxy running was started by an older Slipway and cannot get certificates itself ({issuer})",
                 $"restart the edge: {Restart}");
         await RemoveUnroutedAsync(app, current, log, ct);
 
