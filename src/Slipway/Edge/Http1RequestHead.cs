@@ -9,21 +9,27 @@ namespace Slipway.Edge;
 /// Expect, a Connection option other than keep-alive or close). Anything else, well-formed or not, is left to Kestrel and
 /// YARP, which answer it as they always did; so the direct path never has to be as lenient, or as careful, as a full server.
 /// </summary>
-/// <param name="RequestLineLength">The request line's length with its CRLF.</param>
-/// <param name="Host">The Host field's value as sent (name and optional port).</param>
-/// <param name="HostName">The host name, without the port.</param>
-/// <param name="ContentLength">The body's length; 0 when the request has none.</param>
-/// <param name="Close">The client asked to close the connection after this request.</param>
-/// <param name="Path">The request target.</param>
 internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpan<byte> host, ReadOnlySpan<byte> hostName, long contentLength,
     bool close, bool isHead, ReadOnlySpan<byte> path)
 {
+    /// <summary>The request line's length with its CRLF.</summary>
     public int RequestLineLength { get; } = requestLineLength;
+
+    /// <summary>The Host field's value as sent (name and optional port).</summary>
     public ReadOnlySpan<byte> Host { get; } = host;
+
+    /// <summary>The host name, without the port.</summary>
     public ReadOnlySpan<byte> HostName { get; } = hostName;
+
+    /// <summary>The body's length; 0 when the request has none.</summary>
     public long ContentLength { get; } = contentLength;
+
+    /// <summary>The client asked to close the connection after this request.</summary>
     public bool Close { get; } = close;
+
     public bool IsHead { get; } = isHead;
+
+    /// <summary>The request target.</summary>
     public ReadOnlySpan<byte> Path { get; } = path;
 
     /// <summary>Kestrel's default limits: a request over one is left to Kestrel, which answers it 413, 414 or 431 as before.</summary>
