@@ -20,7 +20,7 @@ public sealed class DashboardTests
     public async Task The_page_shows_the_deployed_apps_and_a_new_deploy_appears_without_a_reload_and_with_no_console_error()
     {
         await using var app = new LocalApp("dash");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         var port = FreePort.Next();
         using var dashboard = app.Cli.Start(["dashboard", "--port", port.ToString()]);
         var url = $"http://127.0.0.1:{port}/";
@@ -62,7 +62,7 @@ public sealed class DashboardTests
             {
                 File.WriteAllText(go, "");
             }
-            Assert.Equal(0, (await deploying.WaitAsync(Ct)).ExitCode);
+            (await deploying.WaitAsync(Ct)).Succeeded();
         }
 
         // The deploy's end reaches the page by itself: the new version serving, and the release recorded as succeeded.
@@ -72,7 +72,7 @@ public sealed class DashboardTests
         Assert.Equal(loadedAt, await page.EvaluateExpressionAsync<double>("window.slipwayLoadedAt")); // the same page, never reloaded
         lock (errors) Assert.Empty(errors);
         dashboard.Interrupt();
-        Assert.Equal(0, (await dashboard.WaitAsync(Ct)).ExitCode);
+        (await dashboard.WaitAsync(Ct)).Succeeded();
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class DayTwoTests
     public async Task Releases_status_and_logs_tell_what_happened()
     {
         await using var app = new LocalApp("ops");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         app.Repo.Write("app/app.py", "raise RuntimeError('broken on purpose')\n");
         var broken = app.Repo.Commit("broken");
         Assert.Equal(1, (await app.RunAsync("up")).ExitCode);
@@ -141,7 +141,7 @@ public sealed class DayTwoTests
         var answer = await Http.Client.GetAsync($"http://127.0.0.1:{stagingPort}/", Ct);
         Assert.True(answer.IsSuccessStatusCode);
 
-        Assert.Equal(0, (await app.RunAsync("destroy", "-e", "staging", "--yes")).ExitCode);
+        (await app.RunAsync("destroy", "-e", "staging", "--yes")).Succeeded();
         Assert.Empty(await engine.ListContainersAsync(Slipway.Build.Labels.ForApp($"{app.Name}-staging"), Ct));
     }
 
@@ -160,7 +160,7 @@ public sealed class DayTwoTests
         Assert.Empty(await app.ContainersAsync());
         Assert.Null(await app.EdgeInfoAsync());
 
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         var after = await app.RunAsync("plan");
         Assert.Contains($"deploy: nothing to do ({app.FirstVersion} serves)", after.Stdout);
     }

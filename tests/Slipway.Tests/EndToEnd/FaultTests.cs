@@ -13,7 +13,7 @@ public sealed class FaultTests
     public async Task Rollout_and_rollback_under_load_fail_no_request()
     {
         await using var app = new LocalApp("roll");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = app.Repo.Commit("v2");
 
@@ -65,7 +65,7 @@ public sealed class FaultTests
             File.WriteAllText(app.ManifestPath, File.ReadAllText(app.ManifestPath).Replace("drain: 2s", "drain: 100s"));
         }
         Manifest("");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         if (point == "after-start") Manifest($"hooks:\n  preCutover: touch {parked}; while [ ! -f {go} ]; do sleep 0.05; done\n");
         var oldTargets = (await app.RouteAsync())!.Targets.Select(t => t.Address).ToList();
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
@@ -154,7 +154,7 @@ public sealed class FaultTests
     public async Task A_killed_edge_proxy_comes_back_with_its_routes()
     {
         await using var app = new LocalApp("edge");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         var before = await app.EdgeInfoAsync();
 
         Process.GetProcessById(before!.ProcessId).Kill();
@@ -183,7 +183,7 @@ public sealed class FaultTests
     public async Task An_edge_whose_supervisor_was_killed_gets_a_new_one_and_still_comes_back_from_a_crash()
     {
         await using var app = new LocalApp("super");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         var edgeDirectory = Path.Combine(app.Cli.StateDirectory, "edge");
         var supervisor = SupervisorOf(edgeDirectory);
         Assert.NotNull(supervisor);
@@ -206,7 +206,7 @@ public sealed class FaultTests
     public async Task Ctrl_c_mid_deploy_removes_the_new_replicas_says_interrupted_and_exits_130()
     {
         await using var app = new LocalApp("sigint");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         var folder = Path.GetDirectoryName(app.ManifestPath)!;
         var (parked, go) = (Path.Combine(folder, "parked"), Path.Combine(folder, "go"));
         app.WriteManifest(extra: $"hooks:\n  preCutover: touch {parked}; while [ ! -f {go} ]; do sleep 0.05; done\n");
@@ -240,7 +240,7 @@ public sealed class FaultTests
     public async Task A_stopped_edge_is_reported_by_status_and_doctor_as_a_failure_and_up_brings_it_back()
     {
         await using var app = new LocalApp("down");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         await app.Cli.StopEdgeAsync(); // a clean stop: the supervisor does not restart it
         await Eventually.WaitUntilAsync(async () => await app.EdgeInfoAsync() is null, TimeSpan.FromSeconds(30), "the edge has stopped");
 

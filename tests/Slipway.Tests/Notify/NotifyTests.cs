@@ -17,16 +17,16 @@ public sealed class NotifyTests
         var env = new Dictionary<string, string> { ["NOTIFY_TEST_TOKEN"] = secret };
         Task<CliResult> Run(params string[] args) => app.Cli.RunAsync([.. args, "-f", app.ManifestPath], env, TestContext.Current.CancellationToken);
 
-        Assert.Equal(0, (await Run("up")).ExitCode);
-        Assert.Equal(0, (await Run("up")).ExitCode); // nothing changed: nothing to announce
+        (await Run("up")).Succeeded();
+        (await Run("up")).Succeeded(); // nothing changed: nothing to announce
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = app.Repo.Commit("v2");
-        Assert.Equal(0, (await Run("up")).ExitCode);
+        (await Run("up")).Succeeded();
         app.Repo.Write("app/app.py", "raise RuntimeError('broken')\n");
         app.Repo.Commit("broken");
         Assert.Equal(1, (await Run("up")).ExitCode);
-        Assert.Equal(0, (await Run("rollback", "--no-check")).ExitCode);
-        Assert.Equal(0, (await Run("destroy", "--yes")).ExitCode);
+        (await Run("rollback", "--no-check")).Succeeded();
+        (await Run("destroy", "--yes")).Succeeded();
 
         Assert.Equal(["deployed", "deployed", "rejected", "rolled back", "destroyed"], hook.Events.Select(e => (string?)e["event"]));
         var first = hook.Events[0];

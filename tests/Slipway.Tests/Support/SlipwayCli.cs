@@ -7,6 +7,13 @@ namespace Slipway.Tests.Support;
 public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 {
     public string All => Stdout + Stderr;
+
+    /// <summary>Asserts the command exited 0, showing its output when it did not; returns it for further checks.</summary>
+    public CliResult Succeeded()
+    {
+        Assert.True(ExitCode == 0, $"exit {ExitCode}: {All}");
+        return this;
+    }
 }
 
 public sealed class RunningCli : IDisposable

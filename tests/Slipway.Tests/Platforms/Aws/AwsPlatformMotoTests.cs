@@ -76,7 +76,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     public async Task A_new_version_deploys_as_a_new_revision_and_rollback_goes_back_without_building()
     {
         var ct = TestContext.Current.CancellationToken;
-        Assert.Equal(0, (await RunAsync("up", "--no-check")).ExitCode);
+        (await RunAsync("up", "--no-check")).Succeeded();
         _app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = _app.Repo.Commit("v2");
         var up = await RunAsync("up", "--no-check");
@@ -188,7 +188,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     public async Task Maintenance_puts_a_fixed_503_rule_in_front_of_the_service_that_a_deploy_keeps_and_off_removes()
     {
         var ct = TestContext.Current.CancellationToken;
-        Assert.Equal(0, (await RunAsync("up", "--no-check")).ExitCode);
+        (await RunAsync("up", "--no-check")).Succeeded();
         async Task<JsonElement?> RuleAsync()
         {
             var listener = JsonDocument.Parse(await moto.AwsCliAsync("cloudformation", "describe-stack-resource", "--stack-name", $"slipway-{_app.Name}",

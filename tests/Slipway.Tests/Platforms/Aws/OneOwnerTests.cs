@@ -72,7 +72,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
     public async Task An_infrastructure_change_keeps_the_serving_release_and_starts_no_rollout(string change, string before, string after)
     {
         _app.WriteManifest(extra: before);
-        Assert.Equal(0, (await UpAsync()).ExitCode);
+        (await UpAsync()).Succeeded();
         var serving = await DeployedReleaseAsync();
         _app.WriteManifest(extra: after);
 
@@ -97,7 +97,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
     {
         _app.WriteManifest(extra: "secrets:\n  API_TOKEN:\n    fromEnv: OWNER_TEST_TOKEN\n");
         var env = new Dictionary<string, string>(moto.Environment) { ["OWNER_TEST_TOKEN"] = "first-" + Guid.NewGuid().ToString("N") };
-        Assert.Equal(0, (await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken)).ExitCode);
+        (await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken)).Succeeded();
         _app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = _app.Repo.Commit("v2");
 
@@ -120,7 +120,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
         _app.WriteManifest(extra: "secrets:\n  API_TOKEN:\n    fromEnv: OWNER_TEST_TOKEN\n");
         var env = new Dictionary<string, string>(moto.Environment) { ["OWNER_TEST_TOKEN"] = "t-" + Guid.NewGuid().ToString("N") };
         var versions = new List<string> { _app.FirstVersion };
-        Assert.Equal(0, (await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken)).ExitCode);
+        (await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken)).Succeeded();
         for (var i = 2; i <= 4; i++)
         {
             _app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", $"v{i} {{VERSION}}"));

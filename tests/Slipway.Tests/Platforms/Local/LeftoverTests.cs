@@ -27,7 +27,7 @@ public sealed class LeftoverTests
     {
         await using var first = new LocalApp("owner");
         await using var second = new LocalApp("squat", first.Cli.StateDirectory);
-        Assert.Equal(0, (await first.RunAsync("up")).ExitCode);
+        (await first.RunAsync("up")).Succeeded();
         File.WriteAllText(second.ManifestPath, File.ReadAllText(second.ManifestPath).Replace($"port: {second.Port}", $"port: {first.Port}"));
 
         var up = await second.RunAsync("up");
@@ -68,7 +68,7 @@ public sealed class LeftoverTests
     public async Task Destroy_works_when_the_dockerfile_has_gone()
     {
         await using var app = new LocalApp("nodf");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         File.Delete(Path.Combine(Path.GetDirectoryName(app.ManifestPath)!, "Dockerfile"));
 
         var destroy = await app.RunAsync("destroy", "--yes");
@@ -82,7 +82,7 @@ public sealed class LeftoverTests
     public async Task A_damaged_history_is_one_clear_line_for_up_and_does_not_stop_destroy()
     {
         await using var app = new LocalApp("hist");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         File.WriteAllText(Path.Combine(app.Cli.StateDirectory, "history.db"), "this is not a database, it was damaged");
         foreach (var journal in Directory.EnumerateFiles(app.Cli.StateDirectory, "history.db-*")) File.Delete(journal);
 
@@ -104,7 +104,7 @@ public sealed class LeftoverTests
         await using var other = new LocalApp("colx", app.Cli.StateDirectory);
         var stagingPort = FreePort.Next();
         app.WriteManifest(extra: $"environments:\n  b:\n    edge:\n      port: {stagingPort}\n");
-        Assert.Equal(0, (await app.RunAsync("up", "-e", "b")).ExitCode);
+        (await app.RunAsync("up", "-e", "b")).Succeeded();
         File.WriteAllText(other.ManifestPath, File.ReadAllText(other.ManifestPath).Replace($"app: {other.Name}", $"app: {app.Name}-b"));
 
         var up = await other.RunAsync("up");
@@ -117,6 +117,6 @@ public sealed class LeftoverTests
         Assert.Equal(2, (await engine.ListContainersAsync(Slipway.Build.Labels.ForApp($"{app.Name}-b"), TestContext.Current.CancellationToken)).Count(c => c.State == "running"));
         using (var response = await Http.Client.GetAsync($"http://127.0.0.1:{stagingPort}/", TestContext.Current.CancellationToken))
             Assert.True(response.IsSuccessStatusCode);
-        Assert.Equal(0, (await app.RunAsync("destroy", "-e", "b", "--yes")).ExitCode);
+        (await app.RunAsync("destroy", "-e", "b", "--yes")).Succeeded();
     }
 }

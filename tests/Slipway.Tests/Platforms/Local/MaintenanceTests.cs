@@ -17,8 +17,8 @@ public sealed class MaintenanceTests
     {
         await using var app = new LocalApp("maint");
         await using var other = new LocalApp("other", app.Cli.StateDirectory);
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
-        Assert.Equal(0, (await other.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
+        (await other.RunAsync("up")).Succeeded();
 
         var on = await app.RunAsync("maintenance", "on", "--message", "back at noon");
         using (var answer = await GetAsync(app))
@@ -33,11 +33,11 @@ public sealed class MaintenanceTests
         // A deploy keeps it; so does a new edge process, which restores the routes from its file.
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = app.Repo.Commit("v2");
-        Assert.Equal(0, (await app.RunAsync("up", "--no-check")).ExitCode);
+        (await app.RunAsync("up", "--no-check")).Succeeded();
         using (var edge = new Slipway.EdgeControl.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(app.Cli.StateDirectory, "edge"))))
             await edge.ShutdownAsync(CancellationToken.None); // a clean stop: its supervisor does not restart it
         await Eventually.WaitUntilAsync(async () => await app.EdgeInfoAsync() is null, TimeSpan.FromSeconds(30), "the edge stopped");
-        Assert.Equal(0, (await other.RunAsync("up")).ExitCode); // starts the edge again
+        (await other.RunAsync("up")).Succeeded(); // starts the edge again
         using (var still = await GetAsync(app)) Assert.Equal(HttpStatusCode.ServiceUnavailable, still.StatusCode);
 
         var off = await app.RunAsync("maintenance", "off");

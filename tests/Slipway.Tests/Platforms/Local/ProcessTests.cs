@@ -69,7 +69,7 @@ public sealed class ProcessTests
         Assert.True(rollback.ExitCode == 0, rollback.All);
         Assert.All(await WorkersAsync(app), w => Assert.Equal(app.FirstVersion, w.Version));
 
-        Assert.Equal(0, (await app.RunAsync("destroy", "--yes")).ExitCode);
+        (await app.RunAsync("destroy", "--yes")).Succeeded();
         Assert.Empty(await app.ContainersAsync());
     }
 

@@ -33,7 +33,7 @@ public sealed class ReleasePhaseTests
         Assert.DoesNotContain("a token of 12", again.Stderr); // nothing changed: no release phase
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         app.Repo.Commit("v2");
-        Assert.Equal(0, (await Run(app, "up")).ExitCode);
+        (await Run(app, "up")).Succeeded();
         var rollback = await Run(app, "rollback", "--no-check");
         Assert.True(rollback.ExitCode == 0, rollback.All);
         Assert.Contains("release command skipped", rollback.Stderr);
@@ -46,7 +46,7 @@ public sealed class ReleasePhaseTests
     public async Task A_failed_or_overdue_release_command_rolls_nothing_out(string command, string timeout, string expected)
     {
         await using var app = new LocalApp("release");
-        Assert.Equal(0, (await Run(app, "up")).ExitCode);
+        (await Run(app, "up")).Succeeded();
         app.WriteManifest(extra: Manifest(command, timeout));
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         app.Repo.Commit("v2");

@@ -13,7 +13,7 @@ public sealed class RunTests
         await using var app = new LocalApp("run");
         app.WriteManifest(extra: "env:\n  MODE: one-off\nsecrets:\n  API_TOKEN:\n    fromEnv: RUN_TEST_TOKEN\n");
         var env = new Dictionary<string, string> { ["RUN_TEST_TOKEN"] = "twelve-chars" };
-        Assert.Equal(0, (await app.Cli.RunAsync(["up", "-f", app.ManifestPath], env, TestContext.Current.CancellationToken)).ExitCode);
+        (await app.Cli.RunAsync(["up", "-f", app.ManifestPath], env, TestContext.Current.CancellationToken)).Succeeded();
 
         var run = await app.Cli.RunAsync(["run", "-f", app.ManifestPath, "--", "sh", "-c", "echo \"$SLIPWAY_VERSION $MODE ${#API_TOKEN}\"; exit 3"],
             env, TestContext.Current.CancellationToken);
@@ -37,7 +37,7 @@ public sealed class RunTests
         await using var app = new LocalApp("runi");
         app.WriteManifest(extra: "secrets:\n  API_TOKEN:\n    fromEnv: RUN_I_TOKEN\n");
         var env = new Dictionary<string, string> { ["RUN_I_TOKEN"] = "tty-secret-value" };
-        Assert.Equal(0, (await app.Cli.RunAsync(["up", "-f", app.ManifestPath], env, TestContext.Current.CancellationToken)).ExitCode);
+        (await app.Cli.RunAsync(["up", "-f", app.ManifestPath], env, TestContext.Current.CancellationToken)).Succeeded();
 
         var piped = await app.Cli.RunAsync(["run", "-i", "-f", app.ManifestPath, "--", "sh", "-c", "read name; echo \"hello $name\"; cat; [ -t 0 ] || echo no-terminal"],
             env, TestContext.Current.CancellationToken, input: "world\nsecond line\n");
@@ -59,7 +59,7 @@ public sealed class RunTests
     public async Task Exec_runs_inside_a_running_replica_chosen_by_name_and_an_unknown_one_is_refused()
     {
         await using var app = new LocalApp("exec");
-        Assert.Equal(0, (await app.RunAsync("up")).ExitCode);
+        (await app.RunAsync("up")).Succeeded();
         var replica = (await app.ContainersAsync()).Select(c => c.Name).Order(StringComparer.Ordinal).Last();
 
         var exec = await app.Cli.RunAsync(["exec", "-f", app.ManifestPath, "--replica", replica, "--", "sh", "-c", "echo \"$SLIPWAY_VERSION $(hostname)\"; printf last; exit 4"],
