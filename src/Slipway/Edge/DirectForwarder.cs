@@ -104,8 +104,6 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             _onClosing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.Register(OnClosing) ?? default;
         }
 
-        private DirectForwarder Owner => _owner;
-
         /// <summary>Serves the connection's requests; true when it stopped at one to hand the connection to the full path.</summary>
         public async Task<bool> RunAsync()
         {
@@ -166,14 +164,14 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         {
             facts = default;
             if (!Http1RequestHead.TryParse(head, out var request)) return null;
-            if (Owner.Routes.Find(_port, request.HostName) is not { Direct: true } route) return null;
-            if (!Owner.Challenges.IsEmpty && request.Path.StartsWith("/.well-known/acme-challenge/"u8)) return null;
-            if (!Owner.ProxyState.TryGetCluster(route.App, out var cluster)
+            if (_owner.Routes.Find(_port, request.HostName) is not { Direct: true } route) return null;
+            if (!_owner.Challenges.IsEmpty && request.Path.StartsWith("/.well-known/acme-challenge/"u8)) return null;
+            if (!_owner.ProxyState.TryGetCluster(route.App, out var cluster)
                 || cluster.Model.Config.Metadata?.ContainsKey(ProxyConfigBuilder.CanaryVersionMetadata) == true)
                 return null;
             var healthy = cluster.DestinationsState.AvailableDestinations;
             if (healthy.Count == 0) return null;
-            if (Owner.Targets.For(healthy[route.NextIndex(healthy.Count)]) is not { } target) return null;
+            if (_owner.Targets.For(healthy[route.NextIndex(healthy.Count)]) is not { } target) return null;
             var endpoint = target.Current;
             facts = new RequestFacts(request.ContentLength, request.Close, request.IsHead, Write(head, request, endpoint));
             return new Plan(route, target, endpoint);
@@ -221,7 +219,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             _input.AdvanceTo(buffer.GetPosition(headLength + bodyHere));
             var bodyLeft = request.ContentLength - bodyHere;
 
-            var started = Owner.Time.GetTimestamp();
+            var started = _owner.Time.GetTimestamp();
             plan.Target.Started();
             int status;
             bool keepOpen;
@@ -236,7 +234,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 plan.Target.Finished();
                 _backend = null;
             }
-            Owner.Metrics.Record(plan.Route.App, plan.Endpoint.Version, status, Owner.Time.GetElapsedTime(started));
+            _owner.Metrics.Record(plan.Route.App, plan.Endpoint.Version, status, _owner.Time.GetElapsedTime(started));
             return keepOpen && !_closing;
         }
 
@@ -250,11 +248,11 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 try
                 {
                     // The timer's token: a destination that drops the connection attempt gets a 504 after the backend timeout.
-                    backend ??= await BackendConnection.ConnectAsync(plan.Endpoint.Address, Owner.Time, _timer.Token);
+                    backend ??= await BackendConnection.ConnectAsync(plan.Endpoint.Address, _owner.Time, _timer.Token);
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
                 {
-                    Owner.Log.LogDebug("direct: cannot connect to {Address}: {Error}", plan.Endpoint.Address, e.Message);
+                    _owner.Log.LogDebug("direct: cannot connect to {Address}: {Error}", plan.Endpoint.Address, e.Message);
                     return await FailAsync(bodyLeft == 0);
                 }
                 _backend = backend;
@@ -417,7 +415,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
             {
                 // The answer had begun: the client can only see it cut short, as YARP does by aborting.
-                Owner.Log.LogDebug("direct: the response from {Address} broke off: {Error}", backend.Address, e.Message);
+                _owner.Log.LogDebug("direct: the response from {Address} broke off: {Error}", backend.Address, e.Message);
                 backend.Dispose();
                 _connection.Abort();
                 return (response.Status, false);
@@ -474,7 +472,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
 
         private ValueTask<(int Status, bool KeepOpen)> BadGatewayAsync(BackendConnection backend, string why)
         {
-            Owner.Log.LogWarning("the backend at {Address} broke HTTP/1.1: {Why}; the client got a 502", backend.Address, why);
+            _owner.Log.LogWarning("the backend at {Address} broke HTTP/1.1: {Why}; the client got a 502", backend.Address, why);
             backend.Dispose();
             return FailAsync(true);
         }

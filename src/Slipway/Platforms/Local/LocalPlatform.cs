@@ -50,14 +50,6 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         return new EdgeTls(certificate, key, tls.RedirectFrom);
     }
 
-    /// <summary>The kind of issuer the edge gets the app's certificate from itself, read from the manifest alone; null for files or plain HTTP.</summary>
-    public static string? TlsIssuerKind(AppManifest app) => app.Edge.Tls switch
-    {
-        { Local: true } => TlsIssuers.Local,
-        { Acme: not null } => TlsIssuers.Acme,
-        _ => null,
-    };
-
     /// <summary>The issuer the edge gets the app's certificate from itself (local CA, ACME); null for files or plain HTTP.</summary>
     public static EdgeTlsIssuer? TlsIssuer(AppManifest app) => app.Edge.Tls switch
     {

@@ -37,9 +37,10 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 "--canary: the edge proxy running was started by an older Slipway and cannot share requests between releases",
                 $"deploy without --canary, or restart the edge: {Restart}");
-        if (LocalPlatform.TlsIssuerKind(app) is { } issuer && running is not null && !running.Can(EdgeFeatures.IssuedCertificates))
+        var issuer = LocalPlatform.TlsIssuer(app);
+        if (issuer is not null && running is not null && !running.Can(EdgeFeatures.IssuedCertificates))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
-                $"edge.tls: the edge proxy running was started by an older Slipway and cannot get certificates itself ({issuer})",
+                $"edge.tls: the edge proxy running was started by an older Slipway and cannot get certificates itself ({issuer.Kind})",
                 $"restart the edge: {Restart}");
         await RemoveUnroutedAsync(app, current, log, ct);
 
@@ -72,7 +73,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
                     $"fix processes.{dead.Process.Name}.command (its log is above); the previous release and its processes keep running", ct);
 
             await beforeCutover(ct);
-            var outcome = await DeployThroughEdgeAsync(app, version, started, rolloutStarted, canary, ct);
+            var outcome = await DeployThroughEdgeAsync(app, version, started, rolloutStarted, canary, issuer, ct);
             if (outcome.Route.Canary is { } judged)
             {
                 log.Info($"canary: {version} takes {canary!.Percent}% of the requests beside {outcome.Route.Version} for {Duration.Format(canary.For)}");
@@ -119,13 +120,13 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
     }
 
     private async Task<DeployOutcome> DeployThroughEdgeAsync(AppManifest app, string version,
-        IReadOnlyList<(string Id, EdgeTarget Target)> started, DateTimeOffset since, CanaryPlan? canary, CancellationToken ct)
+        IReadOnlyList<(string Id, EdgeTarget Target)> started, DateTimeOffset since, CanaryPlan? canary, EdgeTlsIssuer? issuer, CancellationToken ct)
     {
         var health = app.HealthCheck;
         var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, started.Select(s => s.Target).ToList(),
             new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
             health.StartPeriod, app.Drain, app.Edge.MetricsPort, LocalPlatform.CheckedTls(app, time.GetUtcNow()),
-            canary is null ? null : new CanaryPolicy(canary.Percent, canary.For, canary.MaxErrorRate), LocalPlatform.TlsIssuer(app));
+            canary is null ? null : new CanaryPolicy(canary.Percent, canary.For, canary.MaxErrorRate), issuer);
 
         // The edge gates on HTTP health; meanwhile watch the containers, so a crash fails fast instead of at the timeout.
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
