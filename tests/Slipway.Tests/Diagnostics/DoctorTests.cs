@@ -13,7 +13,7 @@ public sealed class DoctorTests
     {
         await using var app = new LocalApp("doc");
         var healthy = await app.RunAsync("doctor", "--json");
-        Assert.True(healthy.ExitCode == 0, healthy.All);
+        healthy.Succeeded();
         var checks = JsonDocument.Parse(healthy.Stdout).RootElement.EnumerateArray()
             .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
         Assert.Equal("ok", checks["engine"]);

@@ -281,7 +281,7 @@ public sealed class BadInputTests
         var cli = new SlipwayCli(Path.GetTempPath());
         var result = await cli.RunAsync([.. command.Split(' '), "--help"], null, TestContext.Current.CancellationToken);
 
-        Assert.True(result.ExitCode == 0, result.All);
+        result.Succeeded();
         Assert.Contains($"Usage:\n  slipway {command}", result.Stdout.Replace("\r", ""));
         Assert.Contains("Options:", result.Stdout);
         Assert.Empty(result.Stderr);

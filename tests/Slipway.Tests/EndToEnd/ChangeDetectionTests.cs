@@ -17,7 +17,7 @@ public sealed class ChangeDetectionTests
         await using var app = new LocalApp("change");
         app.WriteManifest(extra: "secrets:\n  API_TOKEN:\n    fromEnv: CHANGE_TOKEN\n");
         var first = await app.RunAsync(new Dictionary<string, string> { ["CHANGE_TOKEN"] = "first-value" }, "up", "--json");
-        Assert.True(first.ExitCode == 0, first.All);
+        first.Succeeded();
         Assert.Equal("11", (await app.GetAsync("/secret-length")).Body);
 
         var same = await app.RunAsync(new Dictionary<string, string> { ["CHANGE_TOKEN"] = "first-value" }, "up", "--json");

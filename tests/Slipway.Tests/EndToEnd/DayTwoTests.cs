@@ -79,7 +79,7 @@ public sealed class DayTwoTests
         Assert.Contains("slipway up", second.Stderr);
         Assert.Equal(1, release.ExitCode); // a live run's lock is never broken silently
         Assert.Contains("held by a live run", release.Stderr);
-        Assert.True(firstResult.ExitCode == 0, firstResult.All);
+        firstResult.Succeeded();
         Assert.Contains("free", (await app.RunAsync("lock", "status")).Stdout);
     }
 
@@ -94,7 +94,7 @@ public sealed class DayTwoTests
               postDeploy: echo "deployed $SLIPWAY_APP $SLIPWAY_VERSION after $SLIPWAY_PREVIOUS_VERSION"
             """);
         var up = await app.RunAsync("up");
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Contains($"preBuild | before build of {app.FirstVersion}", up.Stderr);
         Assert.Contains($"postDeploy | deployed {app.Name} {app.FirstVersion} after", up.Stderr);
 
@@ -133,7 +133,7 @@ public sealed class DayTwoTests
         Assert.Contains("hint: pass --yes", refused.Stderr);
 
         var staging = await app.RunAsync("up", "-e", "staging");
-        Assert.True(staging.ExitCode == 0, staging.All);
+        staging.Succeeded();
         using var engine = TestEngine.Create();
         var stagingContainers = await engine.ListContainersAsync(Slipway.Build.Labels.ForApp($"{app.Name}-staging"), Ct);
         Assert.Single(stagingContainers);
@@ -150,7 +150,7 @@ public sealed class DayTwoTests
     {
         await using var app = new LocalApp("plan");
         var before = await app.RunAsync("plan", "--json");
-        Assert.True(before.ExitCode == 0, before.All);
+        before.Succeeded();
         var plan = JsonDocument.Parse(before.Stdout).RootElement;
         Assert.True(plan.GetProperty("build").GetBoolean());
         Assert.True(plan.GetProperty("deploy").GetBoolean());

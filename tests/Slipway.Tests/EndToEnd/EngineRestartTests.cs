@@ -24,7 +24,7 @@ public sealed class EngineRestartTests
             "needs the dockerd started by scripts/install.sh");
         await using var app = new LocalApp("eng");
         var up = await app.RunAsync("up");
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
 
         var dockerd = Process.GetProcessById(int.Parse(File.ReadAllText(PidFile).Trim()));
         // SIGTERM, as a service manager stops it: dockerd stops every container, then exits.

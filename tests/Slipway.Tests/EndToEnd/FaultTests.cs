@@ -18,11 +18,11 @@ public sealed class FaultTests
         var second = app.Repo.Commit("v2");
 
         var up = await UnderLoadAsync(app, () => app.RunAsync("up"));
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Equal(second, (await app.GetAsync()).Version);
 
         var rollback = await UnderLoadAsync(app, () => app.RunAsync("rollback"));
-        Assert.True(rollback.ExitCode == 0, rollback.All);
+        rollback.Succeeded();
         Assert.DoesNotContain("→ build", rollback.Stderr);
         Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
 
@@ -111,7 +111,7 @@ public sealed class FaultTests
         }
 
         var rerun = await app.RunAsync("up");
-        Assert.True(rerun.ExitCode == 0, rerun.All);
+        rerun.Succeeded();
         Assert.DoesNotContain("waiting for another slipway run", rerun.Stderr); // the killed run's lock died with it...
         Assert.Contains("was interrupted; its lock was released", rerun.Stderr); // ...and that is said, not silent
         var containers = await app.ContainersAsync();
@@ -191,7 +191,7 @@ public sealed class FaultTests
         await Eventually.WaitUntilAsync(() => Task.FromResult(SupervisorOf(edgeDirectory) is null), TimeSpan.FromSeconds(10), "the supervisor is gone");
 
         var again = await app.RunAsync("up"); // finds the edge without a supervisor and gives it one
-        Assert.True(again.ExitCode == 0, again.All);
+        again.Succeeded();
         await Eventually.WaitUntilAsync(() => Task.FromResult(SupervisorOf(edgeDirectory) is not null), TimeSpan.FromSeconds(10), "a new supervisor runs");
         var edge = await app.EdgeInfoAsync();
         Process.GetProcessById(edge!.ProcessId).Kill();
@@ -252,7 +252,7 @@ public sealed class FaultTests
         Assert.Equal(1, doctor.ExitCode);
         Assert.Contains("FAIL  edge proxy       not running, but it has saved routes", doctor.Stdout);
         var up = await app.RunAsync("up");
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
     }
 
@@ -283,7 +283,7 @@ public sealed class FaultTests
         }
         var results = await Task.WhenAll(first.WaitAsync(Ct), second.WaitAsync(Ct));
 
-        Assert.True(otherResult.ExitCode == 0, otherResult.All);
+        otherResult.Succeeded();
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.All));
         Assert.Single(results, r => r.Stderr.Contains("waiting for another slipway run", StringComparison.Ordinal));
         Assert.Single(results, r => r.Stderr.Contains("nothing to do", StringComparison.Ordinal)); // the second found the first's work done

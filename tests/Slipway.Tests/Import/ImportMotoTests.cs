@@ -38,12 +38,12 @@ public sealed class ImportMotoTests(MotoFixture moto) : IClassFixture<MotoFixtur
         await moto.AwsCliAsync("ssm", "put-parameter", "--name", $"/copilot/{name}/test/secrets/DB_PASSWORD", "--value", "s3cr3t", "--type", "SecureString");
 
         var import = await cli.RunAsync(["import", "copilot", Path.Combine(repo.Path, "copilot", name, "manifest.yml")], null, Ct);
-        Assert.True(import.ExitCode == 0, import.All);
+        import.Succeeded();
         Assert.Contains($"not mapped: copilot/{name}/manifest.yml:12: sidecars: sidecar containers are not supported", import.Stderr);
         repo.Commit("imported from copilot");
         var manifest = Path.Combine(repo.Path, "slipway.yaml");
         var up = await cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", manifest], moto.Environment, Ct);
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
 
         var settings = new AwsSettings(new Amazon.Runtime.BasicAWSCredentials("testing", "testing"), Amazon.RegionEndpoint.USEast1,
             variable => moto.Environment.GetValueOrDefault(variable));
@@ -53,7 +53,7 @@ public sealed class ImportMotoTests(MotoFixture moto) : IClassFixture<MotoFixtur
         Assert.DoesNotContain("s3cr3t", up.All); // never read, never shown
 
         var destroy = await cli.RunAsync(["destroy", "-e", "aws", "--yes", "-f", manifest], moto.Environment, Ct);
-        Assert.True(destroy.ExitCode == 0, destroy.All);
+        destroy.Succeeded();
         Assert.Contains($"/copilot/{name}/test/secrets/DB_PASSWORD", await moto.AwsCliAsync("ssm", "get-parameter", "--name", $"/copilot/{name}/test/secrets/DB_PASSWORD"));
     }
 }

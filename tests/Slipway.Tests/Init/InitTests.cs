@@ -24,14 +24,14 @@ public sealed class InitTests
         try
         {
             var init = await cli.RunAsync(["init", repo.Path, "--base-image", TestEngine.BaseImage, "--no-install", "--edge-port", port.ToString()], null, Ct);
-            Assert.True(init.ExitCode == 0, init.All);
+            init.Succeeded();
             Assert.Contains("detected Python, Flask, served by gunicorn", init.Stderr);
             Assert.Contains("app.py creates app = Flask(...): gunicorn app:app", init.Stderr);
             repo.Commit("slipway init");
 
             var up = await cli.RunAsync(["up", "-f", manifest], null, Ct);
 
-            Assert.True(up.ExitCode == 0, up.All);
+            up.Succeeded();
             using var response = await Http.Client.GetAsync($"http://127.0.0.1:{port}/", Ct);
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
             Assert.DoesNotContain("run as root", up.Stderr); // the Dockerfile init wrote runs as nobody

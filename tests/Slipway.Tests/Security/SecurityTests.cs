@@ -71,7 +71,7 @@ public sealed class SecurityTests
 
         var up = await app.RunAsync("up");
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Contains("warning: secrets.API_TOKEN: token.txt is inside the build context; it was left out of the image", up.Stderr);
         var files = (await app.GetAsync("/files")).Body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("app.py", files);
@@ -162,7 +162,7 @@ public sealed class SecurityTests
 
         var up = await app.RunAsync("up");
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         var open = Directory.EnumerateFileSystemEntries(app.Cli.StateDirectory, "*", SearchOption.AllDirectories)
             .Append(app.Cli.StateDirectory)
             .Where(p => new FileInfo(p).LinkTarget is null)
@@ -212,12 +212,12 @@ public sealed class SecurityTests
         await using var other = new LocalApp("iso2", app.Cli.StateDirectory);
         app.WriteManifest(extra: "resources:\n  memory: 300Mi\n  pids: 200\n");
         var up = await app.RunAsync("up");
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.DoesNotContain("run as root", up.Stderr);
         var otherDockerfile = Path.Combine(Path.GetDirectoryName(other.ManifestPath)!, "Dockerfile");
         File.WriteAllText(otherDockerfile, File.ReadAllText(otherDockerfile).Replace("USER nobody\n", ""));
         var rootUp = await other.RunAsync("up");
-        Assert.True(rootUp.ExitCode == 0, rootUp.All);
+        rootUp.Succeeded();
         Assert.Contains("warning: the replicas run as root: add a USER line to the Dockerfile, or set user: in the manifest", rootUp.Stderr);
 
         using var engine = TestEngine.Create();
@@ -258,7 +258,7 @@ public sealed class SecurityTests
 
         var up = await app.RunAsync(new Dictionary<string, string> { ["SEC_API_TOKEN"] = secret, ["UNRELATED_CLI_VARIABLE"] = "x" }, "up");
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Contains($"postDeploy | SLIPWAY_APP={app.Name}", up.Stderr);
         Assert.Contains("postDeploy | PATH=", up.Stderr);
         Assert.DoesNotContain("SEC_API_TOKEN", up.Stderr);

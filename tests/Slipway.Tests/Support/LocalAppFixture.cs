@@ -79,7 +79,7 @@ public sealed class LocalApp : IAsyncDisposable
     public async Task<JsonElement> StatusAsync()
     {
         var result = await RunAsync("status", "--json");
-        Assert.True(result.ExitCode == 0, result.All);
+        result.Succeeded();
         return JsonDocument.Parse(result.Stdout).RootElement;
     }
 

@@ -32,7 +32,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     {
         var ct = TestContext.Current.CancellationToken;
         var up = await RunAsync("up", "--no-check");
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Contains("creating stack slipway-" + _app.Name, up.Stderr);
         Assert.Contains($"pushing {moto.Registry}/slipway/{_app.Name}:{_app.FirstVersion}", up.Stderr);
 
@@ -53,22 +53,22 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
         Assert.Equal(_app.FirstVersion, JsonDocument.Parse(status.Stdout).RootElement.GetProperty("version").GetString());
 
         var again = await RunAsync("up", "--no-check");
-        Assert.True(again.ExitCode == 0, again.All);
+        again.Succeeded();
         Assert.Contains("nothing to do", again.Stderr);
 
         var plan = await RunAsync("plan");
-        Assert.True(plan.ExitCode == 0, plan.All);
+        plan.Succeeded();
         Assert.Contains("deploy: nothing to do", plan.Stdout);
 
         var destroy = await RunAsync("destroy", "--yes");
-        Assert.True(destroy.ExitCode == 0, destroy.All);
+        destroy.Succeeded();
         Assert.Contains($"removed stack slipway-{_app.Name}", destroy.Stderr);
         var cloudFormation = CloudFormationClient.Create(Settings, TimeProvider.System);
         Assert.Null(await cloudFormation.DescribeStackAsync($"slipway-{_app.Name}", ct));
         Assert.Null(await EcrClient.Create(Settings, TimeProvider.System).RepositoryUriAsync($"slipway/{_app.Name}", ct));
 
         var twice = await RunAsync("destroy", "--yes");
-        Assert.True(twice.ExitCode == 0, twice.All);
+        twice.Succeeded();
         Assert.Contains("nothing was left to remove", twice.Stderr);
     }
 
@@ -80,12 +80,12 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
         _app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = _app.Repo.Commit("v2");
         var up = await RunAsync("up", "--no-check");
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Contains($"{second} serving on 2 replica(s) (was {_app.FirstVersion})", up.Stderr);
 
         var rollback = await RunAsync("rollback", "--no-check");
 
-        Assert.True(rollback.ExitCode == 0, rollback.All);
+        rollback.Succeeded();
         Assert.DoesNotContain("→ build", rollback.Stderr);
         // The stack, the service's one owner, serves the first version again: its task definition names that image.
         var template = await CloudFormationClient.Create(Settings, TimeProvider.System).GetTemplateAsync($"slipway-{_app.Name}", ct);
@@ -107,7 +107,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
 
         var up = await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, ct);
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.DoesNotContain(secret, up.All);
         var parameter = JsonDocument.Parse(await moto.AwsCliAsync("ssm", "get-parameter", "--name", $"/slipway/{_app.Name}/API_TOKEN", "--with-decryption"))
             .RootElement.GetProperty("Parameter");
@@ -120,7 +120,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
         Assert.DoesNotContain(secret, definition);
 
         var destroy = await _app.Cli.RunAsync(["destroy", "-e", "aws", "--yes", "-f", _app.ManifestPath], env, ct);
-        Assert.True(destroy.ExitCode == 0, destroy.All);
+        destroy.Succeeded();
         await Assert.ThrowsAsync<InvalidOperationException>(() => moto.AwsCliAsync("ssm", "get-parameter", "--name", $"/slipway/{_app.Name}/API_TOKEN"));
     }
 
@@ -129,7 +129,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     {
         var plan = await RunAsync("plan");
 
-        Assert.True(plan.ExitCode == 0, plan.All);
+        plan.Succeeded();
         Assert.Contains($"stack slipway-{_app.Name}: create", plan.Stdout);
         Assert.Contains("+ Repository (AWS::ECR::Repository)", plan.Stdout);
         Assert.DoesNotContain("AWS::ECS::Service", plan.Stdout); // the service comes with the first release, once its image exists
@@ -142,7 +142,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     public async Task Doctor_checks_the_aws_credentials_and_region_without_printing_them()
     {
         var doctor = await RunAsync("doctor");
-        Assert.True(doctor.ExitCode == 0, doctor.All);
+        doctor.Succeeded();
         Assert.Contains("ok    aws              region us-east-1, credentials found", doctor.Stdout);
         Assert.Contains("ok    permissions      verified cloudformation:DescribeStacks, ecr:DescribeRepositories, dynamodb:DescribeTable", doctor.Stdout);
         Assert.DoesNotContain("testing", doctor.Stdout);
@@ -199,14 +199,14 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
 
         var on = await RunAsync("maintenance", "on", "--message", "back at noon");
 
-        Assert.True(on.ExitCode == 0, on.All);
+        on.Succeeded();
         var response = (await RuleAsync())!.Value.GetProperty("Actions")[0].GetProperty("FixedResponseConfig");
         Assert.Equal("503", response.GetProperty("StatusCode").GetString());
         Assert.Equal("back at noon", response.GetProperty("MessageBody").GetString());
         _app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         _app.Repo.Commit("v2");
         var deploy = await RunAsync("up", "--no-check");
-        Assert.True(deploy.ExitCode == 0, deploy.All);
+        deploy.Succeeded();
         Assert.NotNull(await RuleAsync()); // a deploy carries the maintenance over
 
         var tooLong = await RunAsync("maintenance", "on", "--message", new string('x', 1025));
@@ -214,7 +214,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
         Assert.Contains("a load balancer's fixed response carries 1024 at most", tooLong.Stderr);
 
         var off = await RunAsync("maintenance", "off");
-        Assert.True(off.ExitCode == 0, off.All);
+        off.Succeeded();
         // The stack no longer has the rule; CloudFormation deletes a resource its template drops (moto's ELBv2 keeps it: it deletes no rule through CloudFormation).
         var template = await CloudFormationClient.Create(Settings, TimeProvider.System).GetTemplateAsync($"slipway-{_app.Name}", ct);
         Assert.Null(StackTemplate.MaintenanceIn(template!));
@@ -240,7 +240,7 @@ public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixtu
 
         var result = await app.Cli.RunAsync(["logs", "-e", "aws", "-m", app.ManifestPath, "--since", "1h"], moto.Environment, TestContext.Current.CancellationToken);
 
-        Assert.True(result.ExitCode == 0, result.All);
+        result.Succeeded();
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
         Assert.EndsWith("[task1] first line", lines[0]);
@@ -291,7 +291,7 @@ public sealed class AwsProductionOptionsMotoTests(MotoFixture moto) : IClassFixt
 
         var up = await app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", app.ManifestPath], moto.Environment, TestContext.Current.CancellationToken);
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Contains("creating stack", up.Stderr);
         var stack = $"slipway-{app.Name}";
         var resources = Json(await moto.AwsCliAsync("cloudformation", "list-stack-resources", "--stack-name", stack))
@@ -318,7 +318,7 @@ public sealed class AwsProductionOptionsMotoTests(MotoFixture moto) : IClassFixt
         var subnet = Json(await moto.AwsCliAsync("ec2", "describe-subnets", "--subnet-ids", resources["PrivateSubnet1"])).GetProperty("Subnets")[0];
         Assert.False(subnet.GetProperty("MapPublicIpOnLaunch").GetBoolean());
         var destroy = await app.Cli.RunAsync(["destroy", "-e", "aws", "--yes", "-f", app.ManifestPath], moto.Environment, TestContext.Current.CancellationToken);
-        Assert.True(destroy.ExitCode == 0, destroy.All);
+        destroy.Succeeded();
     }
 
     private static System.Text.Json.JsonElement Json(string text) => System.Text.Json.JsonDocument.Parse(text).RootElement;

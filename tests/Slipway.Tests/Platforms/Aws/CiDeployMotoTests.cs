@@ -32,7 +32,7 @@ public sealed class CiDeployMotoTests(MotoFixture moto) : IClassFixture<MotoFixt
         var calls = await moto.RecordAsync(async () =>
             up = await app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "--yes", "--json", "-f", app.ManifestPath], env, TestContext.Current.CancellationToken));
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         var result = JsonDocument.Parse(up.Stdout).RootElement;
         Assert.Equal(app.FirstVersion, result.GetProperty("version").GetString());
         Assert.StartsWith("http", result.GetProperty("url").GetString());

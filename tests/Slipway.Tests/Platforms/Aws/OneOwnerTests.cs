@@ -51,12 +51,12 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
     {
         _app.WriteManifest(extra: aws);
         var first = await UpAsync();
-        Assert.True(first.ExitCode == 0, first.All);
+        first.Succeeded();
 
         CliResult again = null!;
         var calls = await moto.RecordAsync(async () => again = await UpAsync());
 
-        Assert.True(again.ExitCode == 0, again.All);
+        again.Succeeded();
         Assert.Contains("nothing to do", again.Stderr);
         Assert.NotEmpty(calls);
         var infrastructure = calls.Where(c => !c.IsSharedState).ToList();
@@ -79,7 +79,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
         CliResult up = null!;
         var calls = await moto.RecordAsync(async () => up = await UpAsync());
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Single(calls, c => c.Action == "ExecuteChangeSet");
         Assert.DoesNotContain(calls, c => ServiceWrites.Contains(c.Action));
         // The applied template carries the serving release unchanged, so CloudFormation keeps it whether the
@@ -105,7 +105,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
         var calls = await moto.RecordAsync(async () =>
             up = await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken));
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Single(calls, c => c.Action == "ExecuteChangeSet");
         Assert.DoesNotContain(calls, c => c.Action is "RegisterTaskDefinition" or "UpdateService" or "CreateService" or "UpdateStack");
         var release = await DeployedReleaseAsync();
@@ -126,7 +126,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
             _app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", $"v{i} {{VERSION}}"));
             versions.Add(_app.Repo.Commit($"v{i}"));
             var up = await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken);
-            Assert.True(up.ExitCode == 0, up.All);
+            up.Succeeded();
         }
         var kept = (await _app.ImagesAsync()).Select(i => i.Labels[Slipway.Build.Labels.Version]).Distinct().Order().ToList();
         Assert.Equal(versions.TakeLast(3).Order(), kept); // the new one, the one it replaced, one more
@@ -135,7 +135,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
         var calls = await moto.RecordAsync(async () =>
             destroy = await _app.Cli.RunAsync(["destroy", "-e", "aws", "--yes", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken));
 
-        Assert.True(destroy.ExitCode == 0, destroy.All);
+        destroy.Succeeded();
         var order = calls.Select(c => c.Action).ToList();
         Assert.True(order.IndexOf("DeleteStack") >= 0 && order.IndexOf("DeleteStack") < order.IndexOf("DeleteParameters"), string.Join(", ", order));
         Assert.Empty(await _app.ImagesAsync());

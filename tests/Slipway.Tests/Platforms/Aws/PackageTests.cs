@@ -23,12 +23,12 @@ public sealed class PackageTests
         var written = await app.Cli.RunAsync(["package", "-e", "aws", "-o", file, "-f", app.ManifestPath], DeadEndpoint, TestContext.Current.CancellationToken);
         var printed = await app.Cli.RunAsync(["package", "-e", "aws", "--version", "v9", "-f", app.ManifestPath], DeadEndpoint, TestContext.Current.CancellationToken);
 
-        Assert.True(written.ExitCode == 0, written.All);
+        written.Succeeded();
         Assert.Contains($"wrote {file}", written.Stderr);
         var template = JsonNode.Parse(File.ReadAllText(file))!.AsObject();
         Assert.Equal(app.FirstVersion, StackTemplate.ReleaseOf(template["Resources"]!["TaskDefinition"]!.AsObject())!.Version);
         Assert.NotNull(template["Resources"]!["Service"]);
-        Assert.True(printed.ExitCode == 0, printed.All);
+        printed.Succeeded();
         Assert.Equal("v9", JsonNode.Parse(printed.Stdout)!["Outputs"]!["Version"]!["Value"]!.GetValue<string>());
     }
 
@@ -40,7 +40,7 @@ public sealed class PackageTests
 
         var result = await app.Cli.RunAsync(["package", "-e", "aws", "--policy", "-f", app.ManifestPath], DeadEndpoint, TestContext.Current.CancellationToken);
 
-        Assert.True(result.ExitCode == 0, result.All);
+        result.Succeeded();
         var policy = IamPolicy.Parse(result.Stdout);
         Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("cloudformation:CreateChangeSet", "arn:aws:cloudformation:eu-west-1:123456789012:stack/Team-Shop/1")));
         Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("cloudformation:CreateChangeSet", "arn:aws:cloudformation:eu-west-1:123456789012:stack/slipway-other/1")));

@@ -37,7 +37,7 @@ public sealed class WorkersAndTasksMotoTests(MotoFixture moto) : IClassFixture<M
 
         var up = await RunAsync("up", "--no-check");
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         var ecs = EcsClient.Create(Settings, TimeProvider.System);
         var worker = await ecs.DescribeServiceAsync($"slipway-{_app.Name}", $"{_app.Name}-worker", Ct);
         Assert.Equal(2, worker!.DesiredCount);
@@ -48,10 +48,10 @@ public sealed class WorkersAndTasksMotoTests(MotoFixture moto) : IClassFixture<M
         var status = JsonDocument.Parse((await RunAsync("status", "--json")).Stdout).RootElement;
         Assert.Equal(2, status.GetProperty("processes").GetProperty("worker").GetArrayLength());
         var logs = await _app.Cli.RunAsync(["logs", "--process", "worker", "-e", "aws", "-m", _app.ManifestPath], moto.Environment, Ct);
-        Assert.True(logs.ExitCode == 0, logs.All);
+        logs.Succeeded();
 
         var destroy = await RunAsync("destroy", "--yes");
-        Assert.True(destroy.ExitCode == 0, destroy.All);
+        destroy.Succeeded();
         Assert.Null(await CloudFormationClient.Create(Settings, TimeProvider.System).DescribeStackAsync($"slipway-{_app.Name}", Ct));
     }
 
@@ -66,7 +66,7 @@ public sealed class WorkersAndTasksMotoTests(MotoFixture moto) : IClassFixture<M
         await StopAsync(run, cluster, described);
         var result = await run.WaitAsync(Ct);
 
-        Assert.True(result.ExitCode == 0, result.All); // moto reports exit code 0 for every container of a stopped task
+        result.Succeeded(); // moto reports exit code 0 for every container of a stopped task
         var definition = JsonDocument.Parse(await moto.AwsCliAsync("ecs", "describe-task-definition", "--task-definition", described.GetProperty("taskDefinitionArn").GetString()!))
             .RootElement.GetProperty("taskDefinition");
         Assert.Equal($"slipway-{_app.Name}-run", definition.GetProperty("family").GetString());

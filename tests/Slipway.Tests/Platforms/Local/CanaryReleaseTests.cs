@@ -38,7 +38,7 @@ public sealed class CanaryReleaseTests
         app.Repo.Commit("with a health endpoint");
         app.WriteManifest(healthPath: "/health");
         var first = await app.RunAsync("up", "--no-check");
-        Assert.True(first.ExitCode == 0, first.All);
+        first.Succeeded();
         return app;
     }
 
@@ -103,9 +103,9 @@ public sealed class CanaryReleaseTests
         var finished = await up.WaitAsync(Ct);
 
         Assert.Contains($"canary:   {v2} takes 20% of the requests", status.Stdout);
-        Assert.True(promote.ExitCode == 0, promote.All);
+        promote.Succeeded();
         Assert.Contains($"{v2} takes every request", promote.All);
-        Assert.True(finished.ExitCode == 0, finished.All);
+        finished.Succeeded();
         Assert.Contains("canary promoted (promoted by hand", finished.Stderr + finished.Stdout);
         Assert.Equal(v2, (await app.GetAsync()).Version);
         Assert.Equal([v2], Versions(await app.ContainersAsync()));

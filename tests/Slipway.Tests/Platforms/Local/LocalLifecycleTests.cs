@@ -20,7 +20,7 @@ public sealed class LocalLifecycleTests
 
         // First up: infrastructure, build, deploy, check; stdout is the URL.
         var first = await app.RunAsync("up");
-        Assert.True(first.ExitCode == 0, first.All);
+        first.Succeeded();
         Assert.Equal(app.Url.ToString(), first.Stdout.Trim());
         Assert.Equal(($"version {app.FirstVersion}\n", app.FirstVersion), await app.GetAsync());
         var firstContainers = (await app.ContainersAsync()).Select(c => c.Id).Order().ToList();
@@ -30,7 +30,7 @@ public sealed class LocalLifecycleTests
         app.Repo.Write("README", "docs changed");
         app.Repo.Commit("docs");
         var again = await app.RunAsync("up");
-        Assert.True(again.ExitCode == 0, again.All);
+        again.Succeeded();
         Assert.Contains("nothing to do", again.Stderr);
         Assert.DoesNotContain("build", again.Stderr);
         Assert.Equal(firstContainers, (await app.ContainersAsync()).Select(c => c.Id).Order().ToList());
@@ -48,7 +48,7 @@ public sealed class LocalLifecycleTests
         var rollout = await app.RunAsync("up");
         await load.WaitForMoreAsync(20, "after the rollout");
         var (_, failures) = await load.StopAsync();
-        Assert.True(rollout.ExitCode == 0, rollout.All);
+        rollout.Succeeded();
         Assert.Empty(failures);
         Assert.Equal(($"v2 {second}\n", second), await app.GetAsync());
         var containers = await app.ContainersAsync();
@@ -61,7 +61,7 @@ public sealed class LocalLifecycleTests
 
         // Destroy leaves nothing labelled with the app, and twice is fine.
         var destroy = await app.RunAsync("destroy", "--yes");
-        Assert.True(destroy.ExitCode == 0, destroy.All);
+        destroy.Succeeded();
         Assert.Empty(await app.ContainersAsync());
         Assert.Empty(await app.ImagesAsync());
         await Assert.ThrowsAsync<HttpRequestException>(() => Http.Client.GetAsync(app.Url, Ct));
@@ -70,7 +70,7 @@ public sealed class LocalLifecycleTests
         Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(app.Cli.StateDirectory, "*", SearchOption.AllDirectories),
             path => path.Contains(app.Name, StringComparison.Ordinal)); // no lock, cache or state entry
         var twice = await app.RunAsync("destroy", "--yes");
-        Assert.True(twice.ExitCode == 0, twice.All);
+        twice.Succeeded();
         Assert.Contains("nothing was left to remove", twice.Stderr);
     }
 
@@ -83,12 +83,12 @@ public sealed class LocalLifecycleTests
         app.WriteManifest(extra: "secrets:\n  API_TOKEN:\n    fromEnv: CONF_TOKEN\n");
 
         var first = await app.RunAsync(env, "up");
-        Assert.True(first.ExitCode == 0, first.All);
+        first.Succeeded();
         Assert.Equal(secret.Length.ToString(), (await app.GetAsync("/secret-length")).Body);
 
         app.WriteManifest(extra: "secrets:\n  API_TOKEN:\n    fromEnv: CONF_TOKEN\nenv:\n  MODE: two\n");
         var second = await app.RunAsync(env, "up", "--json");
-        Assert.True(second.ExitCode == 0, second.All);
+        second.Succeeded();
         Assert.Contains("\"changed\": true", second.Stdout);
         var status = await app.RunAsync(env, "status", "--json");
 
@@ -113,7 +113,7 @@ public sealed class DockerfileChangeTests
 
         var up = await app.RunAsync("up");
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Contains($"built slipway/{app.Name}:{app.FirstVersion}", up.Stderr);
         Assert.Contains("serving on 2 replica(s)", up.Stderr);
         var again = await app.RunAsync("up");

@@ -23,7 +23,7 @@ public sealed class MaintenanceTests
         var on = await app.RunAsync("maintenance", "on", "--message", "back at noon");
         using (var answer = await GetAsync(app))
         {
-            Assert.True(on.ExitCode == 0, on.All);
+            on.Succeeded();
             Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
             Assert.Equal("60", answer.Headers.GetValues("Retry-After").Single());
             Assert.Equal("back at noon", await answer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
@@ -42,7 +42,7 @@ public sealed class MaintenanceTests
 
         var off = await app.RunAsync("maintenance", "off");
 
-        Assert.True(off.ExitCode == 0, off.All);
+        off.Succeeded();
         Assert.Equal(second, (await app.GetAsync()).Version);
     }
 }

@@ -27,7 +27,7 @@ public sealed class ProcessTests
         app.WriteManifest(extra: Processes(Working));
 
         var up = await app.RunAsync("up");
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         var first = await WorkersAsync(app);
         Assert.Equal(2, first.Count);
         Assert.All(first, w => Assert.Equal((app.FirstVersion, "running"), (w.Version, w.State)));
@@ -35,7 +35,7 @@ public sealed class ProcessTests
         Assert.Equal(2, status.GetProperty("processes").GetProperty("worker").GetArrayLength());
         Assert.Equal(2, status.GetProperty("replicas").GetArrayLength()); // the web replicas are counted apart
         var logs = await LogsAsync(app, "worker");
-        Assert.True(logs.ExitCode == 0, logs.All);
+        logs.Succeeded();
         Assert.Contains($"working {app.FirstVersion}", logs.Stdout);
         Assert.DoesNotContain("GET /", logs.Stdout); // only the worker's lines
 
@@ -66,7 +66,7 @@ public sealed class ProcessTests
         Assert.Equal(2, (await WorkersAsync(app)).Count);
 
         var rollback = await app.RunAsync("rollback");
-        Assert.True(rollback.ExitCode == 0, rollback.All);
+        rollback.Succeeded();
         Assert.All(await WorkersAsync(app), w => Assert.Equal(app.FirstVersion, w.Version));
 
         (await app.RunAsync("destroy", "--yes")).Succeeded();
@@ -81,7 +81,7 @@ public sealed class ProcessTests
 
         var up = await app.RunAsync("up");
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Single(await WorkersAsync(app));
         var unknown = await LogsAsync(app, "mailer");
         Assert.Equal(2, unknown.ExitCode);

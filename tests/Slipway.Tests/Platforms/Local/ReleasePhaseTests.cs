@@ -27,7 +27,7 @@ public sealed class ReleasePhaseTests
         var up = await Run(app, "up");
         var again = await Run(app, "up");
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Contains($"migrating {app.FirstVersion} with a token of 12", up.Stderr);
         Assert.True(up.Stderr.IndexOf("release ", StringComparison.Ordinal) < up.Stderr.IndexOf("deploy ", StringComparison.Ordinal), up.Stderr);
         Assert.DoesNotContain("a token of 12", again.Stderr); // nothing changed: no release phase
@@ -35,7 +35,7 @@ public sealed class ReleasePhaseTests
         app.Repo.Commit("v2");
         (await Run(app, "up")).Succeeded();
         var rollback = await Run(app, "rollback", "--no-check");
-        Assert.True(rollback.ExitCode == 0, rollback.All);
+        rollback.Succeeded();
         Assert.Contains("release command skipped", rollback.Stderr);
         Assert.DoesNotContain("a token of 12", rollback.Stderr);
     }

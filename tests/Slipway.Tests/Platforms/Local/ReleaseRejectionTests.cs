@@ -46,7 +46,7 @@ public sealed class ReleaseRejectionTests
     {
         await using var app = new LocalApp("rej");
         var up = await app.RunAsync("up");
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         var serving = (await app.ContainersAsync()).Select(c => c.Id).Order().ToList();
         app.Repo.Write("app/app.py", failure.App);
         app.WriteManifest(containerPort: failure.ContainerPort, healthPath: failure.HealthPath, startPeriod: failure.StartPeriod);

@@ -42,7 +42,7 @@ public sealed class RunTests
         var piped = await app.Cli.RunAsync(["run", "-i", "-f", app.ManifestPath, "--", "sh", "-c", "read name; echo \"hello $name\"; cat; [ -t 0 ] || echo no-terminal"],
             env, TestContext.Current.CancellationToken, input: "world\nsecond line\n");
 
-        Assert.True(piped.ExitCode == 0, piped.All);
+        piped.Succeeded();
         Assert.Equal(["hello world", "second line", "no-terminal"], piped.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         var typed = await app.Cli.RunInTerminalAsync(["run", "-it", "-f", app.ManifestPath, "--", "sh", "-c", "tty; read answer; echo \"got $answer $API_TOKEN\"; exit 4"],
@@ -80,7 +80,7 @@ public sealed class RunTests
         await using var app = new LocalApp("user");
         app.WriteManifest(extra: "user: \"1234:1234\"\n");
         var up = await app.RunAsync("up");
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
 
         var replica = await app.Cli.RunAsync(["exec", "-f", app.ManifestPath, "--", "id", "-u"], null, TestContext.Current.CancellationToken);
         var oneOff = await app.Cli.RunAsync(["run", "-f", app.ManifestPath, "--", "id", "-g"], null, TestContext.Current.CancellationToken);

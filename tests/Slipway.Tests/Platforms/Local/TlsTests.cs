@@ -17,7 +17,7 @@ public sealed class TlsTests
 
         var up = await app.RunAsync("up");
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         Assert.Contains($"https://tls.test:{app.Port}/", up.All);
         var answer = await TestCertificates.GetAsync(new Uri($"https://tls.test:{app.Port}/"), Ct);
         Assert.Equal((System.Net.HttpStatusCode.OK, "CN=tls.test"), (answer.Status, answer.Certificate!.Subject));
@@ -34,7 +34,7 @@ public sealed class TlsTests
 
         var up = await app.RunAsync("up");
 
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
         var root = Path.Combine(app.Cli.StateDirectory, "edge", "ca", "root.crt");
         Assert.Contains($"curl --cacert {root}", up.Stderr);
         Assert.Equal($"https://shop.localhost:{app.Port}/", up.Stdout.Trim());

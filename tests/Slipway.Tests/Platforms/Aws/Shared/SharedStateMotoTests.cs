@@ -34,7 +34,7 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
 
     private static List<JsonElement> Runs(CliResult releases)
     {
-        Assert.True(releases.ExitCode == 0, releases.All);
+        releases.Succeeded();
         return JsonDocument.Parse(releases.Stdout).RootElement.EnumerateArray().ToList();
     }
 
@@ -48,21 +48,21 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
     public async Task A_second_machine_sees_the_first_ones_deploys_rolls_them_back_and_destroys_them()
     {
         var up = await OnAAsync("up", "--no-check");
-        Assert.True(up.ExitCode == 0, up.All);
+        up.Succeeded();
 
         var seen = Runs(await OnBAsync("releases", "--json"));
         Assert.Equal(_app.FirstVersion, Assert.Single(seen).GetProperty("version").GetString());
         _app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = _app.Repo.Commit("v2");
         var upB = await OnBAsync("up", "--no-check");
-        Assert.True(upB.ExitCode == 0, upB.All);
+        upB.Succeeded();
 
         // Machine A's rollback goes back from B's release to its own: the history it chose from is the shared one.
         var rollback = await OnAAsync("rollback", "--no-check");
-        Assert.True(rollback.ExitCode == 0, rollback.All);
+        rollback.Succeeded();
         Assert.Contains($"(was {second})", rollback.Stderr);
         var destroy = await OnBAsync("destroy", "--yes");
-        Assert.True(destroy.ExitCode == 0, destroy.All);
+        destroy.Succeeded();
 
         var runs = Runs(await OnAAsync("releases", "--json"));
         Assert.Equal(["destroy", "rollback", "deploy", "deploy"], runs.Select(r => r.GetProperty("action").GetString()));
@@ -112,7 +112,7 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
 
         Assert.Equal("free", (await OnBAsync("lock", "status")).Stdout.Trim());
         var rerun = await OnBAsync("up", "--no-check", "--no-wait");
-        Assert.True(rerun.ExitCode == 0, rerun.All);
+        rerun.Succeeded();
         var runs = Runs(await OnAAsync("releases", "--json"));
         Assert.Equal(["succeeded", "failed", "interrupted"], runs.Select(r => r.GetProperty("result").GetString()));
         Assert.StartsWith("another slipway run is working on", runs[1].GetProperty("error").GetString()); // the refused run, recorded
