@@ -29,6 +29,23 @@ public sealed class DashboardServer(DashboardState state, TimeProvider time)
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
         await using var app = builder.Build();
+        app.Use((http, next) =>
+        {
+            // Not to be framed, sniffed, or to pass its URL (with a token) on to a page it links to.
+            var headers = http.Response.Headers;
+            headers["X-Frame-Options"] = "DENY";
+            headers["X-Content-Type-Options"] = "nosniff";
+            headers["Content-Security-Policy"] = "frame-ancestors 'none'";
+            headers["Referrer-Policy"] = "no-referrer";
+            // On loopback, without a token, a page from a domain that re-binds its name to 127.0.0.1 could read the state:
+            // only a request that names this machine's loopback is answered.
+            if (token is null && !IsLoopbackName(http.Request.Host.Host))
+            {
+                http.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return http.Response.WriteAsync("this dashboard answers only to localhost, 127.0.0.1 or [::1]", ct);
+            }
+            return next(http);
+        });
         if (token is not null)
             app.Use(async (http, next) =>
             {
@@ -56,6 +73,10 @@ public sealed class DashboardServer(DashboardState state, TimeProvider time)
             await app.StopAsync(CancellationToken.None);
         }
     }
+
+    private static bool IsLoopbackName(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
     /// <summary>The state as JSON, read at most once per half poll however many pages are open: every stream shares one read.</summary>
     private async Task<string> LatestAsync(CancellationToken ct)

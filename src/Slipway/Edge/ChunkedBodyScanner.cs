@@ -9,12 +9,23 @@ internal sealed class ChunkedBodyScanner
     private enum State { Size, Extension, SizeLf, Data, DataCr, DataLf, TrailerStart, Trailer, TrailerLf, FinalLf, Done }
 
     private const long MaxChunk = 1L << 40;
+
+    /// <summary>
+    /// The longest chunk-size line (extensions included) and trailer line: HttpClient refuses longer ones on YARP's path, so a
+    /// backend cannot make the edge follow an endless line.
+    /// </summary>
+    public const int MaxLine = 16 * 1024;
+
     private State _state = State.Size;
+    private int _lineLength;
     private long _size;
     private int _sizeDigits;
     private long _remaining;
 
     public bool IsDone => _state == State.Done;
+
+    /// <summary>Whether the first chunk's size line has been read whole: the body is known to be chunked, not just announced so.</summary>
+    public bool FirstLineRead { get; private set; }
 
     /// <summary>
     /// Reads as much of <paramref name="bytes"/> as belongs to the body; returns how many bytes that is (fewer than given only once
@@ -34,6 +45,7 @@ internal sealed class ChunkedBodyScanner
                 continue;
             }
             var b = bytes[i++];
+            if (++_lineLength > MaxLine) return -1;
             switch (_state)
             {
                 case State.Size:
@@ -53,6 +65,8 @@ internal sealed class ChunkedBodyScanner
                     break;
                 case State.SizeLf:
                     if (b != '\n') return -1;
+                    FirstLineRead = true;
+                    _lineLength = 0;
                     if (_size == 0) _state = State.TrailerStart;
                     else { _remaining = _size; _state = State.Data; }
                     _size = 0;
@@ -64,6 +78,7 @@ internal sealed class ChunkedBodyScanner
                     break;
                 case State.DataLf:
                     if (b != '\n') return -1;
+                    _lineLength = 0;
                     _state = State.Size;
                     break;
                 case State.TrailerStart:
@@ -77,6 +92,7 @@ internal sealed class ChunkedBodyScanner
                     break;
                 case State.TrailerLf:
                     if (b != '\n') return -1;
+                    _lineLength = 0;
                     _state = State.TrailerStart;
                     break;
                 case State.FinalLf:

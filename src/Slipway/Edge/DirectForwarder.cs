@@ -39,6 +39,13 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
     /// <summary>YARP's default activity timeout: a backend silent this long gets the client a 504.</summary>
     public static readonly TimeSpan BackendTimeout = TimeSpan.FromSeconds(100);
 
+    /// <summary>
+    /// Kestrel's MinRequestBodyDataRate: after a grace period, a request body must keep coming at this many bytes a second on
+    /// average, or the client gets a 408 and the connection is closed; a client trickling a body cannot hold a backend connection.
+    /// </summary>
+    public const int MinBodyRate = 240;
+    public static readonly TimeSpan BodyGrace = TimeSpan.FromSeconds(5);
+
     public async Task ServeAsync(ConnectionContext connection, Func<Task> fullPath)
     {
         if (connection.LocalEndPoint is not IPEndPoint local || !Routes.ServesPort(local.Port))
@@ -64,7 +71,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         if (handOff) await fullPath();
     }
 
-    private enum Phase { Waiting, Backend, Streaming }
+    private enum Phase { Waiting, Body, Backend, Streaming }
 
     /// <summary>One client connection on the direct path.</summary>
     private sealed class Session : IDisposable
@@ -72,6 +79,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         private static readonly byte[] ForwardedFor = "X-Forwarded-For: "u8.ToArray();
         private static readonly byte[] ForwardedProtoAndHost = "X-Forwarded-Proto: http\r\nX-Forwarded-Host: "u8.ToArray();
         private static readonly byte[] ConnectionClose = "Connection: close\r\n"u8.ToArray();
+        private static readonly byte[] RequestTimeout = "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
 
         private readonly DirectForwarder _owner;
         private readonly ConnectionContext _connection;
@@ -83,6 +91,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         private readonly byte[] _clientAddress;
         private readonly int _port;
         private readonly byte[] _portLine;
+        private readonly BackendConnections _connections = new();
         private byte[] _send = new byte[4096];
         private byte[]? _headCopy;
         private volatile Phase _phase;
@@ -120,11 +129,18 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 while (true)
                 {
                     buffer = result.Buffer;
+                    // Kestrel's answers: a request whose head did not all come in time gets a 408, an idle connection just closes.
+                    if (_timedOut)
+                    {
+                        if (!buffer.IsEmpty) await AnswerRequestTimeoutAsync();
+                        return false;
+                    }
                     if (buffer.IsEmpty && (result.IsCompleted || _closing)) return false;
                     if (!buffer.IsEmpty && buffer.FirstSpan[0] is < (byte)'A' or > (byte)'Z') return HandOff(buffer);
                     headLength = buffer.IsEmpty ? -1 : HeadLength(Contiguous(buffer));
                     if (headLength > 0) break;
-                    if (buffer.Length >= MaxHead || result.IsCompleted) return HandOff(buffer);
+                    // A line ended by a bare LF never ends the head the way this path looks for it: Kestrel refuses it at once.
+                    if (buffer.Length >= MaxHead || result.IsCompleted || HasBareLineFeed(Contiguous(buffer))) return HandOff(buffer);
                     if (!buffer.IsEmpty && !headStarted)
                     {
                         headStarted = true; // as Kestrel does: once a request begins, its head must all come within the head timeout
@@ -155,7 +171,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             return _headCopy.AsSpan(0, length);
         }
 
-        private readonly record struct RequestFacts(long ContentLength, bool Close, bool IsHead, int Length);
+        private readonly record struct RequestFacts(long ContentLength, bool Close, bool IsHead, bool Idempotent, int Length);
 
         private readonly record struct Plan(DirectRoutes.Entry Route, DirectTarget Target, DirectTarget.Endpoint Endpoint);
 
@@ -173,7 +189,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             if (healthy.Count == 0) return null;
             if (_owner.Targets.For(healthy[route.NextIndex(healthy.Count)]) is not { } target) return null;
             var endpoint = target.Current;
-            facts = new RequestFacts(request.ContentLength, request.Close, request.IsHead, Write(head, request, endpoint));
+            facts = new RequestFacts(request.ContentLength, request.Close, request.IsHead, request.Idempotent, Write(head, request, endpoint));
             return new Plan(route, target, endpoint);
         }
 
@@ -241,14 +257,14 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         private async ValueTask<(int Status, bool KeepOpen)> ExchangeAsync(Plan plan, int sendLength, long bodyLeft, RequestFacts request)
         {
-            var backend = plan.Target.TakeIdle(plan.Endpoint.Address);
+            var backend = _connections.Take(plan.Target, plan.Endpoint.Address);
             int filled;
             while (true)
             {
                 try
                 {
                     // The timer's token: a destination that drops the connection attempt gets a 504 after the backend timeout.
-                    backend ??= await BackendConnection.ConnectAsync(plan.Endpoint.Address, _owner.Time, _timer.Token);
+                    backend ??= await BackendConnection.ConnectAsync(plan.Endpoint.Address, _timer.Token);
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
                 {
@@ -262,7 +278,9 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                     if (bodyLeft > 0 && !await SendBodyAsync(backend, bodyLeft))
                     {
                         backend.Dispose();
-                        return (400, false); // the client left mid-body
+                        // The client left mid-body, or sent it too slowly.
+                        if (_timedOut) await AnswerRequestTimeoutAsync();
+                        return (_timedOut ? 408 : 400, false);
                     }
                     filled = await backend.Socket.ReceiveAsync(backend.Buffer, SocketFlags.None);
                 }
@@ -272,8 +290,9 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 }
                 if (filled > 0) break;
                 backend.Dispose();
-                // A kept-alive connection the backend closed meanwhile: send the request again, once, on a new one.
-                if (backend.Reused && bodyLeft == 0 && !_timedOut)
+                // A kept-alive connection the backend closed meanwhile: send the request again, once, on a new one; only an
+                // idempotent one, as the backend may have acted on it before closing.
+                if (backend.Reused && bodyLeft == 0 && request.Idempotent && !_timedOut)
                 {
                     backend = null;
                     continue;
@@ -283,13 +302,20 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             return await RelayResponseAsync(plan, backend, filled, request);
         }
 
+        /// <summary>Passes the rest of the body on as it comes; false when the client left, or was too slow (then the session has timed out).</summary>
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         private async ValueTask<bool> SendBodyAsync(BackendConnection backend, long left)
         {
+            _phase = Phase.Body;
+            var started = _owner.Time.GetTimestamp();
+            long received = 0;
             while (left > 0)
             {
+                var allowed = BodyGrace + TimeSpan.FromSeconds((double)received / MinBodyRate) - _owner.Time.GetElapsedTime(started);
+                _timer.CancelAfter(allowed > TimeSpan.Zero ? allowed : TimeSpan.Zero);
                 var result = await _input.ReadAsync();
                 var buffer = result.Buffer;
+                if (_timedOut) return false;
                 if (buffer.IsEmpty)
                 {
                     if (result.IsCompleted) return false;
@@ -298,8 +324,11 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 var take = buffer.Slice(0, Math.Min(buffer.Length, left));
                 foreach (var segment in take) await backend.Socket.SendAsync(segment, SocketFlags.None);
                 left -= take.Length;
+                received += take.Length;
                 _input.AdvanceTo(take.End);
             }
+            _phase = Phase.Backend;
+            _timer.CancelAfter(BackendTimeout);
             return true;
         }
 
@@ -310,6 +339,8 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             var bytes = backend.Buffer;
             int headLength;
             Http1ResponseHead response;
+            ChunkedBodyScanner? scanner = null;
+            var scanned = 0;
             try
             {
                 while (true)
@@ -333,6 +364,28 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                     // An interim answer (100, 103): YARP does not pass these on either.
                     Buffer.BlockCopy(bytes, headLength, bytes, 0, filled - headLength);
                     filled -= headLength;
+                }
+                if (response.Framing == BodyFraming.Chunked)
+                {
+                    // HttpClient reads the first chunk's size line before YARP begins the answer, so a body that is not chunked
+                    // after all is a 502 there; here too, rather than an answer cut short.
+                    scanner = new ChunkedBodyScanner();
+                    scanned = headLength;
+                    while (true)
+                    {
+                        var used = scanner.Scan(bytes.AsSpan(scanned, filled - scanned));
+                        if (used < 0) return await BadGatewayAsync(backend, "its chunked body is malformed");
+                        scanned += used;
+                        if (scanner.FirstLineRead || scanner.IsDone) break;
+                        if (filled == bytes.Length)
+                        {
+                            if (bytes.Length >= BackendConnection.MaxBuffer) return await BadGatewayAsync(backend, "its first chunk line is too long");
+                            bytes = backend.GrowBuffer();
+                        }
+                        var read = await backend.Socket.ReceiveAsync(bytes.AsMemory(filled), SocketFlags.None);
+                        if (read == 0) return await BadGatewayAsync(backend, "it closed the connection before its first chunk");
+                        filled += read;
+                    }
                 }
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -377,23 +430,23 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                     }
                     case BodyFraming.Chunked:
                     {
-                        var scanner = new ChunkedBodyScanner();
-                        var (start, length) = (headLength, here);
+                        // What came with the head was scanned already; the rest is scanned as it comes.
+                        _output.Write(bytes.AsSpan(headLength, scanned - headLength));
+                        var (at, end) = (scanned, filled);
                         while (true)
                         {
-                            var used = scanner.Scan(bytes.AsSpan(start, length));
-                            if (used < 0) throw new IOException("the backend's chunked body is malformed");
-                            _output.Write(bytes.AsSpan(start, used));
                             if (!await FlushAsync()) { reusable = keepOpen = false; break; }
-                            if (scanner.IsDone)
+                            if (scanner!.IsDone)
                             {
-                                reusable &= used == length;
+                                reusable &= at == end;
                                 break;
                             }
                             _timer.CancelAfter(BackendTimeout);
-                            length = await backend.Socket.ReceiveAsync(bytes, SocketFlags.None);
-                            if (length == 0) throw new IOException("the backend closed the connection mid-body");
-                            start = 0;
+                            end = await backend.Socket.ReceiveAsync(bytes, SocketFlags.None);
+                            if (end == 0) throw new IOException("the backend closed the connection mid-body");
+                            at = scanner.Scan(bytes.AsSpan(0, end));
+                            if (at < 0) throw new IOException("the backend's chunked body is malformed");
+                            _output.Write(bytes.AsSpan(0, at));
                         }
                         break;
                     }
@@ -422,9 +475,8 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             }
             if (reusable && !_timedOut)
             {
-                backend.MarkIdle();
                 _backend = null;
-                plan.Target.Return(backend);
+                _connections.Keep(plan.Target, backend);
             }
             else
             {
@@ -477,10 +529,19 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             return FailAsync(true);
         }
 
+        /// <summary>A client too slow with its head or body gets a 408, as from Kestrel; its read is woken to write it.</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        private async ValueTask<bool> AnswerRequestTimeoutAsync()
+        {
+            _output.Write(RequestTimeout);
+            return await FlushAsync();
+        }
+
         private void OnTimeout()
         {
             _timedOut = true;
-            if (_phase == Phase.Waiting || _phase == Phase.Streaming) _connection.Abort();
+            if (_phase is Phase.Waiting or Phase.Body) _input.CancelPendingRead();
+            else if (_phase == Phase.Streaming) _connection.Abort();
             _backend?.Dispose();
         }
 
@@ -493,6 +554,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
 
         public void Dispose()
         {
+            _connections.Dispose();
             _onClosing.Dispose();
             _onTimeout.Dispose();
             _timer.Dispose();

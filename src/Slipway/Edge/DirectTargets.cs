@@ -34,11 +34,16 @@ internal sealed class DirectTargets
         destination.ConcurrentRequestCount + (_targets.TryGetValue(destination, out var target) ? target.InFlight : 0);
 }
 
-/// <summary>One destination for the direct forwarder. The counter and the pool outlive a change of the destination's configuration.</summary>
+/// <summary>
+/// One destination for the direct forwarder. The counter and the connections outlive a change of the destination's configuration.
+/// A backend connection serves one client connection only (<see cref="BackendConnections"/>): a backend that answers more than
+/// it was asked (a body it ignored that held a second request, a late body after a HEAD answer) can then only ever answer the
+/// client that sent it, never the next user. The target keeps the ones idle between two requests so that a retired release's
+/// connections can be closed at once.
+/// </summary>
 internal sealed class DirectTarget
 {
-    private const int MaxIdle = 512;
-    private readonly ConcurrentStack<BackendConnection> _idle = new();
+    private readonly ConcurrentDictionary<BackendConnection, byte> _parked = new();
     private volatile Endpoint? _endpoint;
     private int _inFlight;
     private volatile bool _retired;
@@ -69,33 +74,58 @@ internal sealed class DirectTarget
         return true;
     }
 
-    /// <summary>An idle connection to the destination if one is left open, else null: the caller connects.</summary>
-    public BackendConnection? TakeIdle(IPEndPoint address)
+    /// <summary>Keeps an idle connection on the target's books until its client's next request; false (and closed) when retired.</summary>
+    public bool Park(BackendConnection connection)
     {
-        while (_idle.TryPop(out var connection))
-        {
-            if (connection.Address.Equals(address) && connection.IsUsable()) return connection;
-            connection.Dispose();
-        }
-        return null;
+        if (!_retired && _parked.TryAdd(connection, 0) && !_retired) return true;
+        _parked.TryRemove(connection, out _);
+        connection.Dispose();
+        return false;
     }
 
-    public void Return(BackendConnection connection)
-    {
-        if (_idle.Count < MaxIdle && !_retired) _idle.Push(connection);
-        else connection.Dispose();
-        if (_retired) CloseIdle(); // retired meanwhile: the push may have come after its sweep
-    }
+    /// <summary>Takes a parked connection back for a request; false when the target was retired meanwhile and closed it.</summary>
+    public bool Unpark(BackendConnection connection) => _parked.TryRemove(connection, out _);
 
     internal void Retire()
     {
         _retired = true;
-        CloseIdle();
+        foreach (var connection in _parked.Keys)
+            if (_parked.TryRemove(connection, out _)) connection.Dispose();
+    }
+}
+
+/// <summary>
+/// The backend connections one client connection holds while idle, at most one per target (a client's requests go round-robin
+/// over the route's destinations). Closed with the client connection.
+/// </summary>
+internal sealed class BackendConnections : IDisposable
+{
+    private readonly List<(DirectTarget Target, BackendConnection Connection)> _idle = [];
+
+    /// <summary>This client's idle connection to the target if it is still fit to carry a request, else null: the caller connects.</summary>
+    public BackendConnection? Take(DirectTarget target, IPEndPoint address)
+    {
+        var index = _idle.FindIndex(held => held.Target == target);
+        if (index < 0) return null;
+        var connection = _idle[index].Connection;
+        _idle.RemoveAt(index);
+        if (!target.Unpark(connection)) return null;
+        if (connection.Address.Equals(address) && connection.IsUsable()) return connection;
+        connection.Dispose();
+        return null;
     }
 
-    private void CloseIdle()
+    public void Keep(DirectTarget target, BackendConnection connection)
     {
-        while (_idle.TryPop(out var connection)) connection.Dispose();
+        connection.MarkIdle();
+        if (target.Park(connection)) _idle.Add((target, connection));
+    }
+
+    public void Dispose()
+    {
+        foreach (var (target, connection) in _idle)
+            if (target.Unpark(connection)) connection.Dispose();
+        _idle.Clear();
     }
 }
 
@@ -107,14 +137,13 @@ internal sealed class BackendConnection : IDisposable
     /// <summary>The longest response head read, as HttpClient's default (MaxResponseHeadersLength) allows on YARP's path.</summary>
     public const int MaxHead = 64 * 1024;
 
-    private readonly TimeProvider _time;
-    private long _idleSince;
+    /// <summary>The largest the buffer grows: a head of up to <see cref="MaxHead"/> and the first chunk's size line after it.</summary>
+    public const int MaxBuffer = MaxHead + ChunkedBodyScanner.MaxLine + 1024;
 
-    private BackendConnection(Socket socket, IPEndPoint address, TimeProvider time)
+    private BackendConnection(Socket socket, IPEndPoint address)
     {
         Socket = socket;
         Address = address;
-        _time = time;
     }
 
     public Socket Socket { get; }
@@ -122,10 +151,10 @@ internal sealed class BackendConnection : IDisposable
 
     public byte[] Buffer { get; private set; } = new byte[BufferSize];
 
-    /// <summary>Makes room for a response head longer than the buffer, keeping what it holds; up to <see cref="MaxHead"/>.</summary>
+    /// <summary>Makes room for a response head longer than the buffer, keeping what it holds; up to <see cref="MaxBuffer"/>.</summary>
     public byte[] GrowBuffer()
     {
-        var grown = new byte[Math.Min(Buffer.Length * 2, MaxHead)];
+        var grown = new byte[Math.Min(Buffer.Length * 2, MaxBuffer)];
         Buffer.CopyTo(grown, 0);
         return Buffer = grown;
     }
@@ -133,13 +162,13 @@ internal sealed class BackendConnection : IDisposable
     /// <summary>Whether it was used before: a request failing on it before any answer may be sent again on a new one.</summary>
     public bool Reused { get; private set; }
 
-    public static async ValueTask<BackendConnection> ConnectAsync(IPEndPoint address, TimeProvider time, CancellationToken ct)
+    public static async ValueTask<BackendConnection> ConnectAsync(IPEndPoint address, CancellationToken ct)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(address, ct);
-            return new BackendConnection(socket, address, time);
+            return new BackendConnection(socket, address);
         }
         catch
         {
@@ -148,19 +177,14 @@ internal sealed class BackendConnection : IDisposable
         }
     }
 
-    public void MarkIdle()
-    {
-        Reused = true;
-        _idleSince = _time.GetTimestamp();
-    }
+    public void MarkIdle() => Reused = true;
 
     /// <summary>
-    /// Whether an idle connection can carry a request: after a second idle the backend may have closed it (gunicorn keeps an idle
-    /// connection 2 s), which a readable socket with nothing to read shows.
+    /// Whether an idle connection can carry a request: a readable socket means the backend closed it (gunicorn keeps an idle
+    /// connection 2 s) or sent bytes nobody asked for, and either way the next answer read from it would not be this request's.
     /// </summary>
     public bool IsUsable()
     {
-        if (_time.GetElapsedTime(_idleSince) < TimeSpan.FromSeconds(1)) return true;
         try
         {
             return !Socket.Poll(0, SelectMode.SelectRead);

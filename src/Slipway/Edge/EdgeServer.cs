@@ -99,17 +99,27 @@ public static class EdgeServer
         builder.Services.AddSingleton<ICertificateIssuer, AcmeIssuer>();
         builder.Services.AddHostedService<CertificateRenewal>();
         builder.Services.AddSingleton<RolloutController>();
+        builder.Services.AddSingleton(CanarySplit.CookieKey.LoadOrCreate(paths));
         builder.Services.AddSingleton<CanarySplit>();
         builder.Services.AddSingleton<CanaryBaselines>();
         builder.Services.AddHostedService<CanaryWatch>();
         // Each answer is named by the release of the destination that gave it: right during a cut-over or a canary too.
-        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddTransforms(context => context.AddResponseTransform(transform =>
+        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddTransforms(context =>
         {
-            if (transform.HttpContext.GetReverseProxyFeature().ProxiedDestination?.Model.Config.Metadata?
-                    .GetValueOrDefault(ProxyConfigBuilder.VersionMetadata) is { } version)
-                transform.HttpContext.Response.Headers[ProxyConfigBuilder.VersionHeader] = version;
-            return ValueTask.CompletedTask;
-        }));
+            context.AddRequestTransform(transform =>
+            {
+                ClientBoundConnections.Bind(transform.HttpContext, transform.ProxyRequest);
+                return ValueTask.CompletedTask;
+            });
+            context.AddResponseTransform(transform =>
+            {
+                if (transform.HttpContext.GetReverseProxyFeature().ProxiedDestination?.Model.Config.Metadata?
+                        .GetValueOrDefault(ProxyConfigBuilder.VersionMetadata) is { } version)
+                    transform.HttpContext.Response.Headers[ProxyConfigBuilder.VersionHeader] = version;
+                return ValueTask.CompletedTask;
+            });
+        });
+        builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, ClientBoundConnections.Factory>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.WriteIndented = false);
 
         var app = builder.Build();

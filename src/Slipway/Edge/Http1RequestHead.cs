@@ -10,7 +10,7 @@ namespace Slipway.Edge;
 /// YARP, which answer it as they always did; so the direct path never has to be as lenient, or as careful, as a full server.
 /// </summary>
 internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpan<byte> host, ReadOnlySpan<byte> hostName, long contentLength,
-    bool close, bool isHead, ReadOnlySpan<byte> path)
+    bool close, bool isHead, bool idempotent, ReadOnlySpan<byte> path)
 {
     /// <summary>The request line's length with its CRLF.</summary>
     public int RequestLineLength { get; } = requestLineLength;
@@ -29,6 +29,12 @@ internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpa
 
     public bool IsHead { get; } = isHead;
 
+    /// <summary>
+    /// An idempotent method (RFC 9110, section 9.2.2): the only requests sent again on a new connection when a kept-alive one
+    /// closed before any answer, since the backend may have acted on the first.
+    /// </summary>
+    public bool Idempotent { get; } = idempotent;
+
     /// <summary>The request target.</summary>
     public ReadOnlySpan<byte> Path { get; } = path;
 
@@ -42,7 +48,7 @@ internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpa
     {
         parsed = default;
         var lineEnd = head.IndexOf(CrLf);
-        if (lineEnd is < 0 or > MaxRequestLine || !TryParseRequestLine(head[..lineEnd], out var isHead, out var path)) return false;
+        if (lineEnd is < 0 or > MaxRequestLine || !TryParseRequestLine(head[..lineEnd], out var method, out var path)) return false;
         ReadOnlySpan<byte> host = default;
         var hosts = 0;
         long contentLength = 0;
@@ -63,7 +69,8 @@ internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpa
             else if (ChangesFraming(name)) return false;
         }
         if (lines.Unterminated || hosts != 1 || lengths > 1 || contentLength is < 0 or > MaxBody || !TrySplitHost(host, out var hostName)) return false;
-        parsed = new Http1RequestHead(lineEnd + CrLf.Length, host, hostName, contentLength, close, isHead, path);
+        parsed = new Http1RequestHead(lineEnd + CrLf.Length, host, hostName, contentLength, close, method.SequenceEqual("HEAD"u8),
+            IsIdempotent(method), path);
         return true;
     }
 
@@ -72,19 +79,23 @@ internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpa
         !(NameIs(name, "host"u8) || NameIs(name, "connection"u8) || NameIs(name, "forwarded"u8)
           || (name.Length > 12 && NameIs(name[..12], "x-forwarded-"u8)));
 
-    private static bool TryParseRequestLine(ReadOnlySpan<byte> line, out bool isHead, out ReadOnlySpan<byte> path)
+    private static bool IsIdempotent(ReadOnlySpan<byte> method) =>
+        method.SequenceEqual("GET"u8) || method.SequenceEqual("HEAD"u8) || method.SequenceEqual("OPTIONS"u8)
+        || method.SequenceEqual("TRACE"u8) || method.SequenceEqual("PUT"u8) || method.SequenceEqual("DELETE"u8);
+
+    private static bool TryParseRequestLine(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> method, out ReadOnlySpan<byte> path)
     {
-        isHead = false;
         path = default;
         var space = line.IndexOf((byte)' ');
-        if (space is <= 0 or > 16 || line[..space].ContainsAnyExceptInRange((byte)'A', (byte)'Z')) return false;
-        if (line[..space].SequenceEqual("CONNECT"u8)) return false; // a tunnel, not a request to forward
-        isHead = line[..space].SequenceEqual("HEAD"u8);
+        method = space > 0 ? line[..space] : default;
+        if (space is <= 0 or > 16 || method.ContainsAnyExceptInRange((byte)'A', (byte)'Z')) return false;
+        if (method.SequenceEqual("CONNECT"u8)) return false; // a tunnel, not a request to forward
         var target = line[(space + 1)..];
         var secondSpace = target.IndexOf((byte)' ');
         if (secondSpace <= 0 || !target[(secondSpace + 1)..].SequenceEqual("HTTP/1.1"u8)) return false;
         path = target[..secondSpace];
-        return path[0] == (byte)'/' && !path.ContainsAnyExceptInRange((byte)0x21, (byte)0x7E);
+        // A fragment has no place in a request target: Kestrel decides what such a request gets.
+        return path[0] == (byte)'/' && !path.ContainsAnyExceptInRange((byte)0x21, (byte)0x7E) && !path.Contains((byte)'#');
     }
 
     /// <summary>Fields that change how the message or the connection is framed, or are meant for a proxy: the full path handles them.</summary>

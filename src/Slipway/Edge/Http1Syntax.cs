@@ -28,6 +28,14 @@ internal static class Http1Syntax
         return end < 0 ? -1 : end + HeadEnd.Length;
     }
 
+    /// <summary>Whether a line ends with a LF alone: such a head never ends in the CRLF CRLF this path looks for.</summary>
+    public static bool HasBareLineFeed(ReadOnlySpan<byte> bytes)
+    {
+        for (var at = bytes.IndexOf((byte)'\n'); at >= 0; at = bytes[(at + 1)..].IndexOf((byte)'\n') is var next and >= 0 ? at + 1 + next : -1)
+            if (at == 0 || bytes[at - 1] != '\r') return true;
+        return false;
+    }
+
     /// <summary>
     /// Splits one field line (without its CRLF) into name and value, the value without the whitespace around it; false when
     /// the line breaks the grammar (no colon, whitespace before it, a byte a value may not hold).

@@ -76,6 +76,34 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    public async Task On_loopback_it_answers_only_requests_naming_loopback_and_forbids_framing_and_sniffing()
+    {
+        using var dir = new TempDirectory("slipway-dash");
+        var port = FreePort.Next();
+        using var dashboard = new SlipwayCli(dir.Path).Start(["dashboard", "--port", port.ToString()]);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(dashboard.StdoutSoFar.Contains("http://", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the dashboard printed its URL");
+
+        async Task<HttpResponseMessage> GetAsync(string host)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/api/state");
+            request.Headers.Host = host;
+            return await Http.Client.SendAsync(request, Ct);
+        }
+        var rebound = await GetAsync($"rebind.example:{port}");
+        var own = await GetAsync($"127.0.0.1:{port}");
+        var named = await GetAsync($"localhost:{port}");
+
+        Assert.Equal((System.Net.HttpStatusCode.Forbidden, System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.OK),
+            (rebound.StatusCode, own.StatusCode, named.StatusCode));
+        Assert.Equal(["DENY"], own.Headers.GetValues("X-Frame-Options"));
+        Assert.Equal(["nosniff"], own.Headers.GetValues("X-Content-Type-Options"));
+        Assert.Equal(["no-referrer"], own.Headers.GetValues("Referrer-Policy"));
+        dashboard.Interrupt();
+        await dashboard.WaitAsync(Ct);
+    }
+
+    [Fact]
     public async Task Bound_beyond_loopback_every_request_needs_the_token_it_printed()
     {
         using var dir = new TempDirectory("slipway-dash");

@@ -7,20 +7,24 @@ public sealed class EdgeWithBackends : IAsyncDisposable
     private readonly TimeProvider? _time;
     private readonly List<TestBackend> _backends = [];
 
-    private EdgeWithBackends(string prefix, TimeProvider? time)
+    private readonly bool _directForwarding;
+
+    private EdgeWithBackends(string prefix, TimeProvider? time, bool directForwarding)
     {
         _dir = new TempDirectory(prefix);
         _time = time;
+        _directForwarding = directForwarding;
     }
 
     public EdgeHost Edge { get; private set; } = null!;
     public string Directory => _dir.Path;
 
     /// <param name="time">The edge's clock; null: the system's.</param>
-    public static async Task<EdgeWithBackends> StartAsync(string prefix, TimeProvider? time = null)
+    /// <param name="directForwarding">False: every request takes YARP's path.</param>
+    public static async Task<EdgeWithBackends> StartAsync(string prefix, TimeProvider? time = null, bool directForwarding = true)
     {
-        var started = new EdgeWithBackends(prefix, time);
-        started.Edge = await EdgeHost.StartAsync(Path.Combine(started._dir.Path, "edge"), time);
+        var started = new EdgeWithBackends(prefix, time, directForwarding);
+        started.Edge = await EdgeHost.StartAsync(Path.Combine(started._dir.Path, "edge"), time, directForwarding);
         return started;
     }
 
@@ -35,7 +39,7 @@ public sealed class EdgeWithBackends : IAsyncDisposable
     public async Task RestartEdgeAsync()
     {
         await Edge.DisposeAsync();
-        Edge = await EdgeHost.StartAsync(Path.Combine(_dir.Path, "edge"), _time);
+        Edge = await EdgeHost.StartAsync(Path.Combine(_dir.Path, "edge"), _time, _directForwarding);
     }
 
     public async ValueTask DisposeAsync()

@@ -55,6 +55,23 @@ public sealed class RawBackend : IAsyncDisposable
     /// <summary>When set, the backend closes a connection right after each answer, without saying so (as a keep-alive timeout does).</summary>
     public bool CloseAfterEachAnswer { get; set; }
 
+    /// <summary>
+    /// When set, the backend reads no request body, as Python's http.server does for a GET: what follows a head is read as the
+    /// next request, so a body can smuggle one.
+    /// </summary>
+    public bool IgnoreBodies { get; init; }
+
+    /// <summary>Bytes the backend writes unasked, a moment after an answer (null: none); <see cref="UnaskedWritten"/> counts them.</summary>
+    public Func<RawRequest, byte[]?>? Unasked { get; init; }
+
+    /// <summary>How many times the backend wrote unasked bytes, or answered a request it was smuggled.</summary>
+    public int UnaskedWritten => Volatile.Read(ref _unaskedWritten);
+
+    /// <summary>An answer that is never sent: the backend keeps the connection open and says nothing.</summary>
+    public static readonly byte[] Silence = [];
+
+    private int _unaskedWritten;
+
     public static byte[] Ok(string body, string? extraFields = null) =>
         Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n{extraFields}\r\n{body}");
 
@@ -93,7 +110,7 @@ public sealed class RawBackend : IAsyncDisposable
                 }
                 var head = Encoding.Latin1.GetString(buffer.GetRange(0, headEnd).ToArray());
                 var probe = new RawRequest(head, [], connection);
-                var length = int.Parse(probe.Field("Content-Length") ?? "0");
+                var length = IgnoreBodies ? 0 : int.Parse(probe.Field("Content-Length") ?? "0");
                 while (buffer.Count < headEnd + 4 + length)
                 {
                     var read = await stream.ReadAsync(chunk, _stop.Token);
@@ -106,7 +123,19 @@ public sealed class RawBackend : IAsyncDisposable
                 if (request.Path != HealthPath) _openAppConnections.TryAdd(connection, true);
                 var answer = request.Path == HealthPath ? Ok("ok") : _answer(request);
                 if (answer is null) return;
+                if (ReferenceEquals(answer, Silence))
+                {
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                    return;
+                }
                 await stream.WriteAsync(answer, _stop.Token);
+                if (request.Path != HealthPath && Unasked?.Invoke(request) is { } unasked)
+                {
+                    await Task.Delay(5, _stop.Token);
+                    await stream.WriteAsync(unasked, _stop.Token);
+                    Interlocked.Increment(ref _unaskedWritten);
+                }
+                if (IgnoreBodies && request.Path.StartsWith("/smuggled", StringComparison.Ordinal)) Interlocked.Increment(ref _unaskedWritten);
                 if (CloseAfterEachAnswer && request.Path != HealthPath) return;
             }
         }
