@@ -23,6 +23,34 @@ public static class CommandRunner
     /// <summary>For a command that needs no manifest (init, import, dashboard, completion): the same failures, the same lines.</summary>
     public static Task<int> RunAsync(Func<Reporter, Task<int>> body) => RunAsync(Reporter.ForConsole(new Redactor()), body);
 
+    private const int Enospc = 28; // what .NET on Linux puts in an IOException's HResult: the errno
+    private const int SqliteIoError = 10, SqliteCorrupt = 11, SqliteFull = 13, SqliteNotADatabase = 26;
+
+    /// <summary>
+    /// Whether a failure comes from a full disk: by its code (ENOSPC, SQLite's FULL), or SQLite's I/O error when the state
+    /// directory's disk has no room left (what SQLite reports when it cannot grow its journal).
+    /// </summary>
+    internal static bool IsDiskFull(Exception e) => e switch
+    {
+        IOException { HResult: Enospc } => true,
+        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteFull } => true,
+        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteIoError } => StateDiskIsFull(),
+        _ => e.InnerException is { } inner && IsDiskFull(inner),
+    };
+
+    private static bool StateDiskIsFull()
+    {
+        try
+        {
+            var root = StateDirectory.FromEnvironment().Root;
+            return new DriveInfo(Directory.Exists(root) ? root : Path.GetTempPath()).AvailableFreeSpace < 1024 * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
     private static async Task<int> RunAsync(Reporter reporter, Func<Reporter, Task<int>> body)
     {
         try
@@ -49,16 +77,22 @@ public static class CommandRunner
             reporter.Error($"a local service stopped answering: {e.Message}", "check the container engine and run the command again");
             return ErrorCodeExtensions.OperationFailed;
         }
-        catch (Exception e) when (e.Message.Contains("No space left on device", StringComparison.Ordinal)
-                                  || e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 })
+        catch (Exception e) when (IsDiskFull(e))
         {
             reporter.Error($"the disk is full: {e.Message.Split('\n')[0]}", "free some space (docker system prune, old clone caches), then run the command again");
             return ErrorCodeExtensions.OperationFailed;
         }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        {
+            reporter.Error($"the release history is damaged: {e.Message.Split('\n')[0]}",
+                "move history.db out of the state directory (slipway starts a new one), then run the command again");
+            return ErrorCodeExtensions.OperationFailed;
+        }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
-            reporter.Error($"the release history cannot be read: {e.Message.Split('\n')[0]}",
-                "move history.db out of the state directory (slipway starts a new one), then run the command again");
+            // Not damage: an I/O error or a lock. Moving the file out would throw its history away for nothing.
+            reporter.Error($"the release history cannot be used: {e.Message.Split('\n')[0]}",
+                "check the state directory's disk and permissions, then run the command again");
             return ErrorCodeExtensions.OperationFailed;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("SLIPWAY_DEBUG") != "1")

@@ -24,6 +24,10 @@ public sealed partial class Redactor
             if (printable.Length >= 4 && printable != value) _values.Add(printable);
             var escaped = System.Text.Json.JsonSerializer.Serialize(value)[1..^1];
             if (escaped != value) _values.Add(escaped);
+            // Output read line by line (a one-off command's, a log's) holds a multi-line value (a PEM key) a line at a time.
+            foreach (var line in value.Split('\n'))
+                if (line.TrimEnd('\r') is { Length: >= 4 } part && part != value) _values.Add(part);
+            _values.Add(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value))); // as an Authorization header or a config file holds it
             _values.Sort((a, b) => b.Length.CompareTo(a.Length)); // longest first, so a value containing another goes whole
         }
     }

@@ -43,7 +43,7 @@ public static partial class ManifestLoader
             throw new SlipwayException(ErrorCode.ManifestNotFound, $"no manifest at {fullPath}",
                 Directory.Exists(fullPath) ? "pass the file, not the folder: -f <folder>/slipway.yaml"
                                            : "create one (see examples/hello-flask/slipway.yaml) or pass -f <path>");
-        return Parse(File.ReadAllText(fullPath), fullPath, environment);
+        return Parse(UserFile.ReadText(fullPath, "-f"), fullPath, environment);
     }
 
     public static AppManifest Parse(string yaml, string manifestPath, string environment = "local")

@@ -1,3 +1,4 @@
+using Slipway.Common;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -28,7 +29,7 @@ public static class ReleaseFingerprint
             if (app.Edge.MetricsPort is { } metrics) text.Append("metrics=").Append(metrics).Append('\n'); // only when set
             if (app.Edge.Tls is { } tls) // a renewed certificate file is a new one: rolled out like any change (the edge renews its own)
                 text.Append("tls=").Append(tls.CertFile is { } file
-                        ? System.IO.File.Exists(file) ? Convert.ToHexStringLower(SHA256.HashData(System.IO.File.ReadAllBytes(file)))[..12] : "?"
+                        ? System.IO.File.Exists(file) ? Convert.ToHexStringLower(SHA256.HashData(UserFile.ReadBytes(file, "edge.tls")))[..12] : "?"
                         : tls.Acme is { } acme ? $"acme:{acme.Directory}:{acme.Email}" : "local")
                     .Append('/').Append(tls.RedirectFrom).Append('\n');
         }
@@ -61,7 +62,7 @@ public static class BuildRecipe
 
     public static string Of(AppManifest app)
     {
-        var text = new StringBuilder(File.Exists(app.Build.Dockerfile) ? File.ReadAllText(app.Build.Dockerfile) : "");
+        var text = new StringBuilder(File.Exists(app.Build.Dockerfile) ? UserFile.ReadText(app.Build.Dockerfile, "build.dockerfile") : "");
         foreach (var (key, value) in app.Build.Args.OrderBy(a => a.Key, StringComparer.Ordinal))
             text.Append("\narg:").Append(key).Append('=').Append(value);
         if (TargetPlatform(app) is { } platform) text.Append("\nplatform:").Append(platform);

@@ -50,6 +50,11 @@ public sealed class EdgeLauncher(EdgeClient client, TimeProvider time)
     {
         var (program, prefix) = SelfCommand();
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        // The edge lives long: it gets none of the CLI's environment (the app's secrets, cloud credentials) beyond what it needs.
+        start.Environment.Clear();
+        foreach (var (name, value) in InheritedEnvironment(Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+                     .ToDictionary(e => (string)e.Key, e => (string?)e.Value)))
+            start.Environment[name] = value;
         start.Environment["SLIPWAY_EDGE_LOCK"] = paths.LockFile;
         start.Environment["SLIPWAY_EDGE_SUPERVISOR_LOCK"] = paths.SupervisorLockFile;
         start.Environment["SLIPWAY_EDGE_STOPPED"] = paths.StoppedMarker;
@@ -97,6 +102,18 @@ public sealed class EdgeLauncher(EdgeClient client, TimeProvider time)
           [ $delay -lt 60 ] && delay=$((delay * 2))
         done
         """;
+
+    private static readonly string[] InheritedNames =
+        ["PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "DOTNET_ROOT", "SSL_CERT_FILE", "SSL_CERT_DIR"];
+
+    /// <summary>
+    /// What the edge and its supervisor inherit of the CLI's environment: the system's basics, the runtime's settings and the
+    /// edge's own (SLIPWAY_EDGE_*); nothing else, so no secret the CLI was given sits in the edge's /proc/PID/environ.
+    /// </summary>
+    internal static IEnumerable<KeyValuePair<string, string?>> InheritedEnvironment(IReadOnlyDictionary<string, string?> current) =>
+        current.Where(e => InheritedNames.Contains(e.Key, StringComparer.Ordinal)
+            || e.Key.StartsWith("SLIPWAY_EDGE_", StringComparison.Ordinal)
+            || (e.Key.StartsWith("DOTNET_", StringComparison.Ordinal) && !e.Key.Contains("KEY", StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>How to run this same program again: the apphost directly, or <c>dotnet slipway.dll</c>.</summary>
     private static (string Program, string[] Prefix) SelfCommand()

@@ -50,7 +50,7 @@ public static partial class CopilotImport
 
         var mapped = new Section(root, displayPath, unmapped);
         text.Append(Build(mapped));
-        if (mapped.Map("image") is { } image && Scalar(image, "port") is { } port) text.Append($"port: {port}\n");
+        if (mapped.Map("image") is { } image && Scalar(image, "port") is { } port) text.Append($"port: {Plain(port)}\n");
         text.Append(Service(mapped, hostedZoneId, indent: ""));
         var environments = mapped.Map("environments");
         if (environments is not null)
@@ -59,7 +59,7 @@ public static partial class CopilotImport
             foreach (var (key, value) in environments.Children)
             {
                 var environment = ((YamlScalarNode)key).Value!;
-                text.Append($"  {environment}:\n    platform: aws\n");
+                text.Append($"  {Plain(environment)}:\n    platform: aws\n");
                 if (value is YamlMappingNode overrides)
                     text.Append(Service(new Section(overrides, displayPath, unmapped, $"environments.{environment}."), hostedZoneId, indent: "    "));
             }
@@ -78,15 +78,15 @@ public static partial class CopilotImport
         switch (image.Node("build"))
         {
             case YamlScalarNode dockerfile:
-                text.Append($"  dockerfile: {dockerfile.Value}\n");
+                text.Append($"  dockerfile: {Plain(dockerfile.Value)}\n");
                 break;
             case YamlMappingNode build:
                 var spec = new Section(build, root.File, root.Unmapped, "image.build.");
-                text.Append($"  dockerfile: {spec.Scalar("dockerfile") ?? "Dockerfile"}\n");
+                text.Append($"  dockerfile: {Plain(spec.Scalar("dockerfile") ?? "Dockerfile")}\n");
                 if (spec.Map("args") is { } args)
                 {
                     text.Append("  args:\n");
-                    foreach (var (key, value) in args.Children) text.Append($"    {((YamlScalarNode)key).Value}: {Quote(((YamlScalarNode)value).Value)}\n");
+                    foreach (var (key, value) in args.Children) text.Append($"    {Plain(((YamlScalarNode)key).Value)}: {Quote(((YamlScalarNode)value).Value)}\n");
                 }
                 if (spec.Scalar("context") is { } context && context.Trim('/', '.').Length > 0)
                     root.Unmapped.Add(new Unmapped(root.File, build.Start.Line, "image.build.context",
@@ -115,8 +115,8 @@ public static partial class CopilotImport
                 var count = new Section(scaling, section.File, section.Unmapped, section.Prefix + "count.");
                 var (min, max) = Range(count);
                 aws.Append($"{indent}  autoscaling:\n{indent}    min: {min}\n{indent}    max: {max}\n");
-                if (count.Scalar("cpu_percentage") is { } cpu) aws.Append($"{indent}    targetCpu: {cpu}\n");
-                else if (count.Scalar("requests") is { } requests) aws.Append($"{indent}    requestsPerTarget: {requests}\n");
+                if (count.Scalar("cpu_percentage") is { } cpu) aws.Append($"{indent}    targetCpu: {Plain(cpu)}\n");
+                else if (count.Scalar("requests") is { } requests) aws.Append($"{indent}    requestsPerTarget: {Plain(requests)}\n");
                 else aws.Append($"{indent}    targetCpu: 70            # Copilot's manifest set no target: 70 % CPU assumed\n");
                 count.ReportUnread();
                 break;
@@ -126,7 +126,7 @@ public static partial class CopilotImport
             text.Append($"{indent}env:\n");
             foreach (var (key, value) in variables.Children)
             {
-                if (value is YamlScalarNode scalar) text.Append($"{indent}  {((YamlScalarNode)key).Value}: {Quote(scalar.Value)}\n");
+                if (value is YamlScalarNode scalar) text.Append($"{indent}  {Plain(((YamlScalarNode)key).Value)}: {Quote(scalar.Value)}\n");
                 else section.Unmapped.Add(new Unmapped(section.File, key.Start.Line, $"{section.Prefix}variables.{((YamlScalarNode)key).Value}",
                     "a value from another stack (from_cfn) has no slipway equivalent: set it by hand"));
             }
@@ -137,7 +137,7 @@ public static partial class CopilotImport
             foreach (var (key, value) in secrets.Children)
             {
                 var variable = ((YamlScalarNode)key).Value;
-                if (value is YamlScalarNode parameter) lines.Append($"{indent}  {variable}:\n{indent}    fromSsm: {parameter.Value}\n");
+                if (value is YamlScalarNode parameter) lines.Append($"{indent}  {Plain(variable)}:\n{indent}    fromSsm: {Plain(parameter.Value)}\n");
                 else section.Unmapped.Add(new Unmapped(section.File, key.Start.Line, $"{section.Prefix}secrets.{variable}",
                     "only SSM parameters map (fromSsm:); a Secrets Manager secret or a from_cfn value does not: copy it to an SSM parameter"));
             }
@@ -152,14 +152,14 @@ public static partial class CopilotImport
             switch (http.Node("healthcheck"))
             {
                 case YamlScalarNode checkPath:
-                    text.Append($"{indent}healthCheck:\n{indent}  path: {checkPath.Value}\n");
+                    text.Append($"{indent}healthCheck:\n{indent}  path: {Plain(checkPath.Value)}\n");
                     break;
                 case YamlMappingNode checkNode:
                     var check = new Section(checkNode, section.File, section.Unmapped, section.Prefix + "http.healthcheck.");
-                    text.Append($"{indent}healthCheck:\n{indent}  path: {check.Scalar("path") ?? "/"}\n");
+                    text.Append($"{indent}healthCheck:\n{indent}  path: {Plain(check.Scalar("path") ?? "/")}\n");
                     foreach (var (from, to) in new[] { ("healthy_threshold", "healthyThreshold"), ("unhealthy_threshold", "unhealthyThreshold"),
                                  ("interval", "interval"), ("timeout", "timeout"), ("grace_period", "startPeriod") })
-                        if (check.Scalar(from) is { } value) text.Append($"{indent}  {to}: {value}\n");
+                        if (check.Scalar(from) is { } value) text.Append($"{indent}  {to}: {Plain(value)}\n");
                     check.ReportUnread();
                     break;
             }
@@ -170,14 +170,14 @@ public static partial class CopilotImport
                 _ => null,
             };
             if (alias is not null && hostedZoneId is not null)
-                aws.Append($"{indent}  dns:\n{indent}    hostedZoneId: {hostedZoneId}\n{indent}    name: {alias}\n");
+                aws.Append($"{indent}  dns:\n{indent}    hostedZoneId: {Plain(hostedZoneId)}\n{indent}    name: {Plain(alias)}\n");
             else if (alias is not null)
                 section.Unmapped.Add(new Unmapped(section.File, httpNode.Start.Line, $"{section.Prefix}http.alias",
                     $"{alias} needs its Route 53 hosted zone, which Copilot took from its environment: import again with --hosted-zone ZONE_ID"));
             http.ReportUnread();
         }
-        if (section.Scalar("cpu") is { } cpuUnits) aws.Append($"{indent}  cpu: {cpuUnits}\n");
-        if (section.Scalar("memory") is { } memory) aws.Append($"{indent}  memory: {memory}\n");
+        if (section.Scalar("cpu") is { } cpuUnits) aws.Append($"{indent}  cpu: {Plain(cpuUnits)}\n");
+        if (section.Scalar("memory") is { } memory) aws.Append($"{indent}  memory: {Plain(memory)}\n");
         if (section.Scalar("platform") is { } platform)
         {
             if (platform.Contains("arm", StringComparison.OrdinalIgnoreCase)) aws.Append($"{indent}  architecture: arm64\n");
@@ -203,21 +203,51 @@ public static partial class CopilotImport
     private static (int Min, int Max) Range(Section count)
     {
         if (count.Node("range") is YamlScalarNode range && RangePattern().Match(range.Value ?? "") is { Success: true } m)
-            return (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+            return (Count(m.Groups[1].Value, count, "range"), Count(m.Groups[2].Value, count, "range"));
         if (count.Node("range") is YamlMappingNode bounds)
         {
             var section = new Section(bounds, count.File, count.Unmapped, count.Prefix + "range.");
-            var result = (int.Parse(section.Scalar("min") ?? "1", CultureInfo.InvariantCulture), int.Parse(section.Scalar("max") ?? "1", CultureInfo.InvariantCulture));
+            var result = (Count(section.Scalar("min") ?? "1", section, "min"), Count(section.Scalar("max") ?? "1", section, "max"));
             section.ReportUnread();
             return result;
         }
         return (1, 1);
     }
 
+    /// <summary>A task count; one too large to be a count is refused with the key that holds it, as the loader would.</summary>
+    private static int Count(string digits, Section section, string key) =>
+        int.TryParse(digits, CultureInfo.InvariantCulture, out var value) ? value
+            : throw new SlipwayException(ErrorCode.ManifestInvalid, $"{section.File}: {section.Prefix}{key}: {digits} is not a task count",
+                "give a whole number of tasks in the Copilot manifest");
+
     private static string? Scalar(YamlMappingNode node, string key) =>
         node.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlScalarNode scalar ? scalar.Value : null;
 
-    private static string Quote(string? value) => value is null ? "\"\"" : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    /// <summary>
+    /// A value from the Copilot manifest as one YAML scalar: plain when it is a simple word, else double-quoted with every
+    /// character that could end it or start a new line escaped, so no value can add a key (a hook) to the written manifest.
+    /// </summary>
+    private static string Plain(string? value) =>
+        value is { Length: > 0 } && PlainWord().IsMatch(value) && !YamlWords.Contains(value) ? value : Quote(value);
+
+    private static readonly HashSet<string> YamlWords = new(["true", "false", "yes", "no", "on", "off", "null", "y", "n"], StringComparer.OrdinalIgnoreCase);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_./@+-]+$")]
+    private static partial System.Text.RegularExpressions.Regex PlainWord();
+
+    private static string Quote(string? value)
+    {
+        var quoted = new StringBuilder("\"");
+        foreach (var c in value ?? "")
+            quoted.Append(c switch
+            {
+                '\\' => "\\\\",
+                '"' => "\\\"",
+                _ when char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF' => $"\\u{(int)c:X4}",
+                _ => c.ToString(),
+            });
+        return quoted.Append('"').ToString();
+    }
 
     private static Unmapped Why(string file, YamlNode key, string prefix)
     {

@@ -1,3 +1,4 @@
+using Slipway.Common;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -25,7 +26,7 @@ public static partial class StackDetector
     public static DetectedStack Detect(string root)
     {
         var dockerfile = Path.Combine(root, "Dockerfile");
-        if (File.Exists(dockerfile)) return FromDockerfile(File.ReadAllText(dockerfile));
+        if (File.Exists(dockerfile)) return FromDockerfile(UserFile.ReadText(dockerfile, "init"));
         if (File.Exists(Path.Combine(root, "requirements.txt")) || File.Exists(Path.Combine(root, "pyproject.toml"))) return Python(root);
         if (File.Exists(Path.Combine(root, "package.json"))) return Node(root);
         if (Directory.EnumerateFiles(root, "*.csproj").FirstOrDefault() is { } project) return DotNet(project);
@@ -40,15 +41,23 @@ public static partial class StackDetector
         var port = 8000;
         if (ExposeLine().Match(text) is { Success: true } expose)
         {
-            port = int.Parse(expose.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            evidence.Add($"EXPOSE {port}: the port");
+            if (int.TryParse(expose.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture, out var exposed) && exposed is >= 1 and <= 65535)
+            {
+                port = exposed;
+                evidence.Add($"EXPOSE {port}: the port");
+            }
+            else evidence.Add($"EXPOSE {expose.Groups[1].Value} is not a port: 8000 assumed (set port: in slipway.yaml)");
         }
         else evidence.Add("no EXPOSE: port 8000 assumed (set port: in slipway.yaml if it differs)");
         var health = "/";
         if (HealthcheckUrl().Match(text) is { Success: true } check)
         {
-            health = check.Groups[1].Value;
-            evidence.Add($"HEALTHCHECK requests {health}: the health path");
+            if (HealthPath().IsMatch(check.Groups[1].Value))
+            {
+                health = check.Groups[1].Value;
+                evidence.Add($"HEALTHCHECK requests {health}: the health path");
+            }
+            else evidence.Add("HEALTHCHECK requests a path that is not a plain absolute path: / assumed");
         }
         return new DetectedStack(StackKind.Dockerfile, port, health, evidence);
     }
@@ -57,10 +66,11 @@ public static partial class StackDetector
     {
         var requirements = Path.Combine(root, "requirements.txt");
         var dependencyFile = File.Exists(requirements) ? "requirements.txt" : null;
-        var declared = (dependencyFile is null ? File.ReadAllText(Path.Combine(root, "pyproject.toml")) : File.ReadAllText(requirements)).ToLowerInvariant();
+        var declared = (dependencyFile is null ? UserFile.ReadText(Path.Combine(root, "pyproject.toml"), "init") : UserFile.ReadText(requirements, "init")).ToLowerInvariant();
         var evidence = new List<string> { $"Python: {dependencyFile ?? "pyproject.toml"}" };
+        // Only files whose module path is made of Python names: a file's name goes into the Dockerfile's CMD.
         var sources = Directory.EnumerateFiles(root, "*.py", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}.", StringComparison.Ordinal))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}.", StringComparison.Ordinal) && ModulePath().IsMatch(Module(root, f)))
             .OrderBy(f => f.Count(c => c == Path.DirectorySeparatorChar)).ThenBy(f => f, StringComparer.Ordinal).ToList();
 
         if (Declares(declared, "django") && sources.FirstOrDefault(f => Path.GetFileName(f) == "wsgi.py") is { } wsgi)
@@ -91,7 +101,7 @@ public static partial class StackDetector
     private static (string File, string Variable)? Find(IEnumerable<string> sources, Regex pattern)
     {
         foreach (var file in sources)
-            if (pattern.Match(File.ReadAllText(file)) is { Success: true } match) return (file, match.Groups[1].Value);
+            if (pattern.Match(UserFile.ReadText(file, "init")) is { Success: true } match) return (file, match.Groups[1].Value);
         return null;
     }
 
@@ -101,7 +111,7 @@ public static partial class StackDetector
 
     private static DetectedStack Node(string root)
     {
-        using var package = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "package.json")));
+        using var package = JsonDocument.Parse(UserFile.ReadText(Path.Combine(root, "package.json"), "init"));
         var evidence = new List<string> { "Node: package.json" };
         if (!package.RootElement.TryGetProperty("scripts", out var scripts) || !scripts.TryGetProperty("start", out var start))
         {
@@ -115,8 +125,10 @@ public static partial class StackDetector
 
     private static DetectedStack DotNet(string project)
     {
-        var text = File.ReadAllText(project);
+        var text = UserFile.ReadText(project, "init");
         var assembly = AssemblyName().Match(text) is { Success: true } name ? name.Groups[1].Value : Path.GetFileNameWithoutExtension(project);
+        if (!FileName().IsMatch(assembly))
+            return new DetectedStack(StackKind.Unknown, 8080, "/", [$".NET: {Path.GetFileName(project)}, but its assembly name is not a plain file name"]);
         return new DetectedStack(StackKind.DotNet, 8080, "/",
             [$".NET: {Path.GetFileName(project)}: dotnet publish in a build stage, {assembly}.dll run by the ASP.NET runtime on its default port 8080"])
         { Entry = assembly, DependencyFile = Path.GetFileName(project) };
@@ -130,6 +142,16 @@ public static partial class StackDetector
 
     [GeneratedRegex(@"^\s*HEALTHCHECK\b.*?https?://[^/\s""']+(/[^\s""'|;]*)", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
     private static partial Regex HealthcheckUrl();
+
+    /// <summary>A path a health check may request: absolute, not protocol-relative, of URL path characters only.</summary>
+    [GeneratedRegex(@"^/(?!/)[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$")]
+    private static partial Regex HealthPath();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
+    private static partial Regex ModulePath();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
+    private static partial Regex FileName();
 
     [GeneratedRegex(@"^(\w+)\s*=\s*Flask\(", RegexOptions.Multiline)]
     private static partial Regex FlaskApp();

@@ -71,9 +71,23 @@ public sealed class Reporter(TextWriter output, bool color, Redactor? redactor =
 
     public void Error(string message, string hint)
     {
-        output.WriteLine($"{Paint("error:", "31;1")} {_redactor.Redact(message)}");
-        output.WriteLine($"{Paint("hint:", "33")} {_redactor.Redact(hint)}");
+        output.WriteLine($"{Paint("error:", "31;1")} {Printable(_redactor.Redact(message))}");
+        output.WriteLine($"{Paint("hint:", "33")} {Printable(_redactor.Redact(hint))}");
     }
+
+    /// <summary>
+    /// An error quotes what it was given (a manifest's key, a file name), which may hold control characters: shown escaped, so
+    /// an error stays one line and cannot retitle or clear the terminal.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        if (!text.Any(IsControl)) return text;
+        var shown = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text) shown.Append(IsControl(c) ? $"\\x{(int)c:X2}" : c.ToString());
+        return shown.ToString();
+    }
+
+    private static bool IsControl(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 
     private sealed class StageLog(Reporter reporter) : IStageLog
     {

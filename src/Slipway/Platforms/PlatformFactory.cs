@@ -76,6 +76,12 @@ public static class PlatformFailures
             "check the network (and AWS_ENDPOINT_URL, if set), then run the command again: it converges"),
         EngineTimeoutException timeout => new SlipwayException(ErrorCode.EngineUnreachable, timeout.Message,
             "check the engine (docker info, or its log); once it answers, run the command again: it converges"),
+        EngineApiException full when full.Message.Contains("no space left on device", StringComparison.OrdinalIgnoreCase) =>
+            new SlipwayException(ErrorCode.EngineUnreachable, $"the engine's disk is full: {full.Message.Split('\n')[0]}",
+                "free some space (docker system prune), then run the command again"),
+        // Any other refusal by the edge (its disk full, an error of its own): one line, and where its log is.
+        EdgeRequestException edge => new SlipwayException(ErrorCode.EdgeUnavailable, $"the edge proxy refused the change: {edge.Message.Split('\n')[0]}",
+            "see the edge's log (edge.log in the state directory's edge folder), then run the command again"),
         EngineApiException api => new SlipwayException(ErrorCode.EngineUnreachable,
             $"the container engine refused a request: {api.Message.Split('\n')[0]}", "check the engine (docker info), then run the command again"),
         _ => null,

@@ -97,6 +97,21 @@ public sealed class BadInputTests
         new Case("maintenance with nothing deployed", 2, "is not served here: there is nothing to put in or out of maintenance", _ => ["maintenance", "on"]),
         new Case("maintenance with a message and a page", 2, "maintenance on: --message and --page do not go together", _ => ["maintenance", "on", "--message", "x", "--page", "/etc/hostname"]),
         new Case("maintenance page missing", 2, "--page: no file at /nonexistent/page.html", _ => ["maintenance", "on", "--page", "/nonexistent/page.html"]),
+        new Case("a maintenance page outside the project", 2, "--page: /etc/shadow is outside", _ => ["maintenance", "on", "--page", "/etc/shadow"]),
+        new Case("a maintenance page that links out of the project", 2, "is outside", app =>
+        {
+            var link = Path.Combine(Path.GetDirectoryName(app.ManifestPath)!, "page.html");
+            File.CreateSymbolicLink(link, "/proc/self/environ");
+            return ["maintenance", "on", "--page", link];
+        }),
+        new Case("a maintenance page that is a pipe", 2, "is not a regular file", app =>
+        {
+            var fifo = Path.Combine(Path.GetDirectoryName(app.ManifestPath)!, "page.html");
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+            return ["maintenance", "on", "--page", fifo];
+        }),
+        new Case("a tls certificate that never ends", 2, "edge.tls.certFile: /dev/zero is a kernel or device file", app =>
+            Edit(app, $"edge:\n  port: {app.Port}\n", $"edge:\n  port: {app.Port}\n  tls:\n    certFile: /dev/zero\n    keyFile: /dev/zero\n")),
         new Case("a metrics port that is the app's own", 2, "edge.metricsPort: is the app's own port",
             app => Edit(app, $"  port: {app.Port}\n", $"  port: {app.Port}\n  metricsPort: {app.Port}\n")),
         new Case("a tls key that is not the certificate's", 2, "the key is not the certificate's own", app =>
@@ -235,6 +250,24 @@ public sealed class BadInputTests
         Assert.Contains("hint: ", result.Stderr);
         Assert.Empty(await app.ContainersAsync());
         Assert.False(File.Exists(Path.Combine(app.Cli.StateDirectory, "edge", "control.sock")), "an edge proxy was started");
+    }
+
+    [Fact]
+    public async Task A_metrics_port_taken_by_another_program_is_refused_before_the_build()
+    {
+        await using var app = new LocalApp("metricsport");
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        var text = File.ReadAllText(app.ManifestPath);
+        File.WriteAllText(app.ManifestPath, text.Replace($"  port: {app.Port}\n", $"  port: {app.Port}\n  metricsPort: {taken}\n"));
+
+        var result = await app.RunAsync("up");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"error: edge.metricsPort: port {taken} is in use by another program", result.Stderr);
+        Assert.Empty(await app.ContainersAsync());
+        Assert.Empty(await app.ImagesAsync());
     }
 
     [Fact]

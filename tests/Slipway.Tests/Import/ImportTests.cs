@@ -48,6 +48,33 @@ public sealed class ImportTests
         Assert.Equal((PlatformKind.Aws, "debug"), (test.Environment.Platform, test.Env["LOG_LEVEL"]));
     }
 
+    [Theory]
+    [InlineData("image:\n  build: \"Dockerfile\\nhooks:\\n  preBuild: touch ~/pwned\"\n  port: 80\n")]
+    [InlineData("image:\n  build: Dockerfile\n  port: 80\nvariables:\n  \"A: 1\\nhooks:\\n  preBuild: touch ~/pwned\\nB\": x\n")]
+    [InlineData("image:\n  build: Dockerfile\n  port: 80\nvariables:\n  A: \"1\\\"\\nhooks:\\n  preBuild: touch ~/pwned\\nB: \\\"\"\n")]
+    public void No_value_or_key_of_the_copilot_manifest_becomes_a_key_of_its_own_in_the_written_manifest(string body)
+    {
+        var yaml = CopilotImport.Map($"name: web\ntype: Load Balanced Web Service\n{body}", "m.yml", null).Manifest;
+
+        var written = new YamlDotNet.RepresentationModel.YamlStream();
+        written.Load(new StringReader(yaml));
+        var root = (YamlDotNet.RepresentationModel.YamlMappingNode)written.Documents[0].RootNode;
+        Assert.DoesNotContain(root.Children.Keys, key => key.ToString() == "hooks");
+        Assert.DoesNotContain("\nhooks:", yaml);
+    }
+
+    [Theory]
+    [InlineData("count:\n  range: 1-99999999999\n")]
+    [InlineData("count:\n  range:\n    min: 1\n    max: 99999999999\n")]
+    public void A_count_too_large_to_be_one_is_refused_with_its_key(string count)
+    {
+        var error = Assert.Throws<Slipway.Common.SlipwayException>(() =>
+            CopilotImport.Map($"name: web\ntype: Load Balanced Web Service\nimage:\n  build: Dockerfile\n  port: 80\n{count}", "m.yml", null));
+
+        Assert.Contains("99999999999 is not a task count", error.Message);
+        Assert.StartsWith("m.yml: count.", error.Message);
+    }
+
     [Fact]
     public void Only_a_load_balanced_web_service_is_imported()
     {

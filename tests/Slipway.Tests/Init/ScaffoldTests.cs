@@ -75,4 +75,41 @@ public sealed class ScaffoldTests
         Assert.Contains("no Flask, Django or FastAPI application", stack.Evidence[^1]);
         Assert.Null(Scaffold.Dockerfile(stack, new InitOptions()));
     }
+
+    [Theory]
+    [InlineData("EXPOSE 99999999999\n", 8000)]
+    [InlineData("EXPOSE 0\n", 8000)]
+    [InlineData("EXPOSE 70000\n", 8000)]
+    [InlineData("EXPOSE 5000\n", 5000)]
+    public void Init_takes_only_a_port_up_accepts_from_expose(string dockerfile, int port)
+    {
+        using var repo = new TempDirectory("slipway-init");
+        repo.Write("Dockerfile", "FROM scratch\n" + dockerfile);
+
+        Assert.Equal(port, StackDetector.Detect(repo.Path).Port);
+    }
+
+    [Theory]
+    [InlineData("curl -f http://localhost//evil.example/x", "/")]
+    [InlineData("curl -f http://localhost:8000/healthz", "/healthz")]
+    public void Init_takes_only_a_plain_absolute_health_path_from_the_healthcheck(string command, string path)
+    {
+        using var repo = new TempDirectory("slipway-init");
+        repo.Write("Dockerfile", $"FROM scratch\nHEALTHCHECK CMD {command}\n");
+
+        Assert.Equal(path, StackDetector.Detect(repo.Path).HealthPath);
+    }
+
+    [Fact]
+    public void A_python_file_whose_name_is_not_a_module_name_never_reaches_the_command_line()
+    {
+        using var repo = new TempDirectory("slipway-init");
+        repo.Write("requirements.txt", "flask\n");
+        repo.Write("a\",\"--config=python:evil\",\"b.py", "from flask import Flask\napp = Flask(__name__)\n");
+
+        var stack = StackDetector.Detect(repo.Path);
+
+        Assert.Equal(StackKind.Unknown, stack.Kind);
+        Assert.Null(Scaffold.Dockerfile(stack, new InitOptions()));
+    }
 }

@@ -47,7 +47,7 @@ public static class ImportCommand
         if (File.Exists(target) && !force)
             throw new SlipwayException(ErrorCode.InvalidSetting, $"import: {target} already exists", "pass --force to overwrite it, or -o to write elsewhere");
 
-        var result = CopilotImport.Map(File.ReadAllText(manifest), Path.GetRelativePath(workspace, manifest), hostedZone);
+        var result = CopilotImport.Map(UserFile.ReadText(manifest, "import copilot"), Path.GetRelativePath(workspace, manifest), hostedZone);
         // What is written must load: checked before the file exists.
         try
         {

@@ -32,7 +32,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     public static EdgeTls? CheckedTls(AppManifest app, DateTimeOffset now)
     {
         if (app.Edge.Tls is not { CertFile: { } certFile, KeyFile: { } keyFile } tls) return null;
-        var (certificate, key) = (File.ReadAllText(certFile), File.ReadAllText(keyFile));
+        var (certificate, key) = (UserFile.ReadText(certFile, "edge.tls.certFile"), UserFile.ReadText(keyFile, "edge.tls.keyFile"));
         TlsCertificateInfo info;
         try
         {
@@ -55,7 +55,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     {
         { Local: true } tls => new EdgeTlsIssuer(TlsIssuers.Local, app.Edge.Host is { } host ? [host] : ["localhost", "127.0.0.1"], tls.RedirectFrom),
         { Acme: { } acme } tls => new EdgeTlsIssuer(TlsIssuers.Acme, [app.Edge.Host!], tls.RedirectFrom, acme.Directory, acme.Email,
-            acme.CaFile is { } caFile ? File.ReadAllText(caFile) : null),
+            acme.CaFile is { } caFile ? UserFile.ReadText(caFile, "edge.tls.acme.caFile") : null),
         _ => null,
     };
 
@@ -67,13 +67,23 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         await AppOwnership.EnsureAsync(engine, app, ct);
         // Checked before the edge starts, so a taken port changes nothing.
         var running = await edge.InfoAsync(ct) ?? await WaitForBusyEdgeAsync(ct);
-        if (running is not null
-            && RouteClash.Find((await edge.RoutesAsync(ct)).Select(r => r.Route), app.App, app.Edge.Port, app.Edge.Host) is { } clash)
+        var routes = running is null ? [] : (await edge.RoutesAsync(ct)).Select(r => r.Route).ToList();
+        if (RouteClash.Find(routes, app.App, app.Edge.Port, app.Edge.Host) is { } clash)
             throw new SlipwayException(ErrorCode.PortInUse, $"edge: {RouteClash.Describe(clash)}",
                 "choose another edge.port, or give each app sharing the port its own edge.host");
         if (running?.Ports.Contains(app.Edge.Port) != true && !Ports.IsFree(app.Edge.Port))
             throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
                 "choose another edge.port in the manifest, or stop the program using it");
+        if (app.Edge.MetricsPort is { } metrics)
+        {
+            // As the edge would refuse it, but before the build: a refused deploy leaves no image behind.
+            if (routes.FirstOrDefault(r => r.App != app.App && r.Port == metrics) is { } owner)
+                throw new SlipwayException(ErrorCode.PortInUse, $"edge.metricsPort: port {metrics} is the public port of app {owner.App}",
+                    "choose another edge.metricsPort");
+            if (!routes.Any(r => r.MetricsPort == metrics) && !Ports.IsFree(metrics, System.Net.IPAddress.Loopback))
+                throw new SlipwayException(ErrorCode.PortInUse, $"edge.metricsPort: port {metrics} is in use by another program",
+                    "choose another edge.metricsPort, or stop the program using it");
+        }
         // Also when it runs: an edge whose supervisor was killed gets a new one.
         var info = await new EdgeLauncher(edge, time).EnsureRunningAsync(ct);
         return $"engine {version.Version} (API {version.ApiVersion}), edge proxy pid {info.ProcessId}";

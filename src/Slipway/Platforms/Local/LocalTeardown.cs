@@ -1,6 +1,7 @@
 using Slipway.Build;
 using Slipway.Common;
 using Slipway.Configuration;
+using Slipway.Edge;
 using Slipway.EdgeControl;
 using Slipway.Engine;
 using Slipway.Output;
@@ -64,7 +65,24 @@ internal sealed class LocalTeardown(DockerEngine engine, EdgeClient edge, StateD
         return new DestroyReport(removed, problems);
     }
 
-    /// <summary>Waits for a shut-down edge to let go of its directory, then removes it (routes file, log).</summary>
+    /// <summary>
+    /// Removes the edge's directory, except the local CA (<c>edge.tls: local</c>): its root is made once and trusted by hand
+    /// in browsers and machines, so the next app that uses it must find the same one.
+    /// </summary>
+    private void RemoveEdgeDirectory()
+    {
+        var ca = EdgePaths.CaDirectoryOf(edge.Paths);
+        if (!Directory.Exists(ca))
+        {
+            Directory.Delete(edge.Paths.Directory, recursive: true);
+            return;
+        }
+        foreach (var entry in Directory.EnumerateFileSystemEntries(edge.Paths.Directory).Where(e => e != ca))
+            if (Directory.Exists(entry) && !File.GetAttributes(entry).HasFlag(FileAttributes.ReparsePoint)) Directory.Delete(entry, recursive: true);
+            else File.Delete(entry);
+    }
+
+    /// <summary>Waits for a shut-down edge to let go of its directory, then removes it (routes file, log), keeping the local CA.</summary>
     private async Task WaitForEdgeExitAsync(CancellationToken ct)
     {
         try
@@ -74,7 +92,7 @@ internal sealed class LocalTeardown(DockerEngine engine, EdgeClient edge, StateD
                 try
                 {
                     using (new FileStream(edge.Paths.LockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
-                    Directory.Delete(edge.Paths.Directory, recursive: true);
+                    RemoveEdgeDirectory();
                 }
                 catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { }
                 catch (IOException) { return Task.FromResult(Attempt<bool>.Pending(false)); }

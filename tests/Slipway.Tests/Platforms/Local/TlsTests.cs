@@ -47,5 +47,13 @@ public sealed class TlsTests
         Assert.True(chain.Build(answer.Certificate!), string.Join("; ", chain.ChainStatus.Select(c => c.StatusInformation)));
         var status = await app.RunAsync("status");
         Assert.Contains($"tls:      certificate expires {DateTimeOffset.UtcNow.AddDays(90):yyyy-MM-dd}", status.Stdout);
+
+        // The root is made once: destroying the last app keeps it, and the next up serves under the same one.
+        var trusted = File.ReadAllText(root);
+        (await app.RunAsync("destroy", "--yes")).Succeeded();
+        Assert.Equal(trusted, File.ReadAllText(root));
+        Assert.False(File.Exists(Path.Combine(app.Cli.StateDirectory, "edge", "routes.json")));
+        (await app.RunAsync("up")).Succeeded();
+        Assert.Equal(trusted, File.ReadAllText(root));
     }
 }
