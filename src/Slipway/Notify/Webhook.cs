@@ -50,7 +50,12 @@ public sealed class Webhook(TimeProvider time)
             using var limit = new CancellationTokenSource(spec.Timeout, time);
             try
             {
-                using var response = await http.PostAsJsonAsync(url, deployEvent, Json, limit.Token);
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(deployEvent, options: Json) };
+                // Credentials in the URL (https://user:token@hooks.example.com/...) are sent as curl sends them: Basic auth.
+                if (url.UserInfo is { Length: > 0 } userInfo)
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Uri.UnescapeDataString(userInfo))));
+                using var response = await http.SendAsync(request, limit.Token);
                 if (response.IsSuccessStatusCode) return;
                 problem = $"it answered {(int)response.StatusCode}";
                 if ((int)response.StatusCode is >= 400 and < 500 and not 408 and not 429) break; // asking again will not help

@@ -203,6 +203,51 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task An_engine_lost_right_after_the_cut_over_leaves_the_new_release_serving_and_recorded_and_the_next_up_converges()
+    {
+        await using var app = new LocalApp("lostengine");
+        // A request held on an old replica keeps the drain going for its whole 8 s: the window in which the engine is cut.
+        app.WriteManifest(extra: "env:\n  SLOW_SECONDS: \"60\"\n");
+        File.WriteAllText(app.ManifestPath, File.ReadAllText(app.ManifestPath).Replace("drain: 2s", "drain: 8s"));
+        (await app.RunAsync("up")).Succeeded();
+        var folder = Path.GetDirectoryName(app.ManifestPath)!;
+        var (parked, go) = (Path.Combine(folder, "parked"), Path.Combine(folder, "go"));
+        var hook = $"hooks:\n  preCutover: touch {parked}; while [ ! -f {go} ]; do sleep 0.05; done\n";
+        File.AppendAllText(app.ManifestPath, hook);
+        app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
+        var second = app.Repo.Commit("v2");
+        await using var proxy = new EngineSocketProxy();
+
+        using var running = app.Cli.Start(["up", "-f", app.ManifestPath], new Dictionary<string, string> { ["DOCKER_HOST"] = proxy.DockerHost });
+        CliResult result;
+        try
+        {
+            await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(parked)), TimeSpan.FromSeconds(90), "the run is parked before its cut-over");
+            var held = Http.Client.GetAsync(new Uri(app.Url, "/slow"), Ct); // on an old replica, through the drain
+            await Eventually.WaitUntilAsync(async () => (await Http.Client.GetStringAsync(new Uri(app.Url, "/slow-arrived"), Ct)) == "yes",
+                TimeSpan.FromSeconds(10), "the held request reached an old replica");
+            File.WriteAllText(go, "");
+            await Eventually.WaitUntilAsync(async () => (await app.RouteAsync())?.Route.Version == second, TimeSpan.FromSeconds(60), "the edge cut over");
+            proxy.Cut();
+            result = await running.WaitAsync(Ct);
+            _ = held.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+        finally
+        {
+            File.WriteAllText(go, "");
+        }
+
+        result.Succeeded();
+        Assert.Contains($"{second} serves", result.Stderr);
+        Assert.Equal(second, (await app.GetAsync()).Version);
+        var last = System.Text.Json.JsonDocument.Parse((await app.RunAsync("releases", "--json")).Stdout).RootElement[0];
+        Assert.Equal(("succeeded", second), (last.GetProperty("result").GetString(), last.GetProperty("version").GetString()));
+        File.WriteAllText(app.ManifestPath, File.ReadAllText(app.ManifestPath).Replace(hook, ""));
+        (await app.RunAsync("up")).Succeeded();
+        Assert.All(await app.ContainersAsync(), c => Assert.Equal(second, c.Labels["slipway.version"]));
+    }
+
+    [Fact]
     public async Task Ctrl_c_mid_deploy_removes_the_new_replicas_says_interrupted_and_exits_130()
     {
         await using var app = new LocalApp("sigint");

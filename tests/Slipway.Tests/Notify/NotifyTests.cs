@@ -60,4 +60,20 @@ public sealed class NotifyTests
         Assert.Contains($"was not delivered after 3 attempt(s): {problem}", destroy.Stderr);
         Assert.DoesNotContain("T0KEN", destroy.All); // the URL's path, which carries the token, is never shown
     }
+
+    [Fact]
+    public async Task Credentials_in_the_webhook_url_are_sent_as_basic_authentication_and_never_shown()
+    {
+        await using var hook = await WebhookListener.StartAsync();
+        await using var app = new LocalApp("notifyauth");
+        app.WriteManifest(extra: "notify:\n  webhookFromEnv: NOTIFY_TEST_URL\n");
+        var url = hook.Url.Replace("http://", "http://bot:s3cr%40t@", StringComparison.Ordinal);
+
+        var destroy = await app.Cli.RunAsync(["destroy", "--yes", "-f", app.ManifestPath], new Dictionary<string, string> { ["NOTIFY_TEST_URL"] = url },
+            TestContext.Current.CancellationToken);
+
+        destroy.Succeeded();
+        Assert.Equal(["Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("bot:s3cr@t"))], hook.Authorizations);
+        Assert.DoesNotContain("s3cr", destroy.All);
+    }
 }

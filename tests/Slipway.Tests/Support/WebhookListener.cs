@@ -17,6 +17,9 @@ public sealed class WebhookListener : IAsyncDisposable
 
     public List<JsonObject> Events { get; } = [];
     public int Requests { get; private set; }
+
+    /// <summary>The Authorization field of each request (null where it had none).</summary>
+    public List<string?> Authorizations { get; } = [];
     /// <summary>The URL to post to; its path stands for the token such URLs carry.</summary>
     public string Url { get; private set; } = "";
 
@@ -35,6 +38,7 @@ public sealed class WebhookListener : IAsyncDisposable
             lock (listener.Events)
             {
                 listener.Requests++;
+                listener.Authorizations.Add(http.Request.Headers.Authorization.FirstOrDefault());
                 if (JsonNode.Parse(body) is JsonObject e) listener.Events.Add(e);
             }
             if (park) await listener._released.WaitAsync(TimeSpan.FromMinutes(1));

@@ -50,6 +50,8 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         var clock = Stopwatch.StartNew();
         var rolloutStarted = time.GetUtcNow() - TimeSpan.FromSeconds(1); // the engine's events have whole-second precision here
         var created = new ConcurrentBag<string>();
+        var servesNewRelease = false;
+        IReadOnlyList<string> newReplicas = [];
         try
         {
             var labels = new Dictionary<string, string>(Labels.ForRelease(app, version))
@@ -63,6 +65,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
                 log.Info($"replica {name} started on 127.0.0.1:{port}");
                 return (Id: id, Target: new EdgeTarget(name, $"http://127.0.0.1:{port}"));
             }));
+            newReplicas = started.Select(s => s.Target.Id).ToList();
 
             // The release's other processes start beside the new replicas and must prove healthy before traffic moves.
             var processes = new LocalProcesses(engine, time);
@@ -82,20 +85,51 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
                 log.Info($"canary promoted ({result.Reason}): {version} takes every request; {result.StableVersion}'s replicas drained");
             }
             else log.Info($"cut over to {version} {Duration.Format(clock.Elapsed)} after the first replica was created; old replicas drained");
+            servesNewRelease = true;
             if (app.Edge.Tls is { Local: true })
                 log.Info($"HTTPS with a certificate of Slipway's local CA (until {outcome.Route.Tls?.NotAfter:yyyy-MM-dd}, renewed by the edge): to trust it, "
                          + $"curl --cacert {edge.Paths.CaRootCertificate}, or add that file to your browser's or system's trusted roots "
                          + "(Debian: copy it to /usr/local/share/ca-certificates/slipway.crt and run update-ca-certificates)");
-            await StopAsync(current?.Targets.Select(t => t.Id) ?? [], log, ct);
-            await processes.StopOthersAsync(app, workers.Select(w => w.Id).ToHashSet(), log, ct);
-            await images.PruneAsync(app, version, current?.Route.Version, ct);
+            try
+            {
+                await StopAsync(current?.Targets.Select(t => t.Id) ?? [], log, ct);
+                await processes.StopOthersAsync(app, workers.Select(w => w.Id).ToHashSet(), log, ct);
+                await images.PruneAsync(app, version, current?.Route.Version, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The new release serves: the deploy is done. What is left of the old one is no longer routed, and the next
+                // run removes it as a leftover; failing here would record a serving release as failed.
+                log.Warn($"{version} serves, but the previous release could not all be removed ({e.Message.Split('\n')[0]}): the next up removes what is left");
+            }
             return new RolloutReport(version, outcome.PreviousVersion, started.Length, outcome.DrainTimedOut);
         }
-        catch
+        catch (Exception e) when (!servesNewRelease)
         {
-            // Whatever went wrong (rejected, crashed, cancelled), replicas that never took traffic go away.
+            // The edge's swap completes once begun: a failure on this side after it (the engine lost during the drain) leaves
+            // the new release serving, and its replicas must stay.
+            if (e is not OperationCanceledException && await RoutesToAsync(app.App, newReplicas))
+            {
+                log.Warn($"{version} serves, but the rollout did not finish ({e.Message.Split('\n')[0]}): the next up removes what is left of the previous release");
+                return new RolloutReport(version, current?.Route.Version, app.Replicas, DrainTimedOut: false);
+            }
+            // Whatever went wrong (rejected, crashed, cancelled) before the cut-over, replicas that never took traffic go away.
             await DiscardAsync(app, created, CancellationToken.None);
             throw;
+        }
+    }
+
+    /// <summary>Whether the edge sends the app's requests to these replicas (by name: a release of the same version has others).</summary>
+    private async Task<bool> RoutesToAsync(string app, IReadOnlyList<string> replicas)
+    {
+        if (replicas.Count == 0) return false;
+        try
+        {
+            return (await edge.RouteAsync(app, CancellationToken.None))?.Targets.Any(t => replicas.Contains(t.Id)) == true;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or System.Net.Sockets.SocketException or EdgeRequestException)
+        {
+            return false;
         }
     }
 
@@ -145,10 +179,9 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
                     $"replica {dead.Name} exited with code {exitCode}{(dead.OomKilled ? " (out of memory)" : "")} before becoming healthy",
                     RejectionHints.Crashed(app, dead.OomKilled), ct);
         }
-        await watch.CancelAsync();
         try
         {
-            return await deploy;
+            return await deploy; // a watch that ended without a crash (the engine's events lost) leaves the edge to decide
         }
         catch (EdgeRequestException e) when (e.Error.Error == EdgeErrors.TargetFailedToBecomeHealthy)
         {
@@ -177,6 +210,10 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         {
             throw new SlipwayException(ErrorCode.InvalidSetting, $"--canary: {e.Error.Message}", "deploy this change without --canary");
         }
+        finally
+        {
+            await watch.CancelAsync();
+        }
     }
 
     /// <summary>The first replica to die since the rollout began, with the code it exited with.</summary>
@@ -191,6 +228,11 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         }
         catch (OperationCanceledException)
         {
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or System.Net.Sockets.SocketException or EngineApiException or EngineTimeoutException)
+        {
+            // Only a way to fail fast: without the engine's events the edge's health gate still decides.
             return null;
         }
     }
