@@ -345,7 +345,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             {
                 while (true)
                 {
-                    headLength = HeadLength(bytes.AsSpan(0, filled));
+                    headLength = ResponseHeadLength(bytes.AsSpan(0, filled));
                     if (headLength < 0)
                     {
                         if (filled == bytes.Length)
@@ -488,13 +488,20 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         /// <summary>The backend's head as the client gets it: HTTP/1.1, without connection-level fields, named by the release that answered.</summary>
         private void WriteHead(ReadOnlySpan<byte> head, bool keepOpen, byte[]? versionLine)
         {
-            var output = _output.GetSpan(head.Length + (versionLine?.Length ?? 0) + ConnectionClose.Length);
-            var statusLineEnd = head.IndexOf(CrLf) + CrLf.Length;
+            // Every line goes out ending with CRLF, also one that came with a LF alone: room for a CR per line.
+            var output = _output.GetSpan(2 * head.Length + (versionLine?.Length ?? 0) + ConnectionClose.Length);
+            var next = ResponseLine(head, out var statusLine);
             var at = Append(output, 0, "HTTP/1.1"u8);
-            at = Append(output, at, head[8..statusLineEnd]);
-            var lines = new FieldLines(head[statusLineEnd..]);
+            at = Append(output, Append(output, at, statusLine[8..]), CrLf);
+            var lines = new FieldLines(head[next..], lineFeedEnds: true);
             while (lines.MoveNext())
-                if (Http1ResponseHead.IsCopied(FieldLines.NameOf(lines.Current))) at = Append(output, Append(output, at, lines.Current), CrLf);
+            {
+                var name = FieldLines.NameOf(lines.Current);
+                if (!Http1ResponseHead.IsCopied(name) || Http1ResponseHead.IsDropped(lines.Current)) continue;
+                // Whitespace before the colon is removed before the field is passed on, as RFC 9112 (5.1) requires of a proxy.
+                at = Append(output, at, name);
+                at = Append(output, Append(output, at, lines.Current[lines.Current.IndexOf((byte)':')..]), CrLf);
+            }
             if (versionLine is not null) at = Append(output, at, versionLine);
             if (!keepOpen) at = Append(output, at, ConnectionClose);
             at = Append(output, at, CrLf);

@@ -24,10 +24,11 @@ public static class EdgeServer
     public const int AlreadyRunning = 3;
 
     /// <param name="time">The edge's clock; tests give a fake one to bring renewals due.</param>
-    /// <param name="directForwarding">Whether plain HTTP/1.1 requests take the direct path (<see cref="DirectForwarder"/>); false: YARP's for all.</param>
+    /// <param name="options">The edge's settings (the direct path, the connections per client); null: the defaults.</param>
     public static async Task<int> RunAsync(EdgePaths paths, IPAddress listenAddress, CancellationToken ct, TimeProvider? time = null,
-        bool directForwarding = true)
+        EdgeOptions? options = null)
     {
+        options ??= new EdgeOptions();
         paths.EnsureExists();
         // One edge per directory: the lock is held for the life of the process and released by the OS on any exit.
         FileStream instanceLock;
@@ -70,15 +71,25 @@ public static class EdgeServer
             kestrel.Configure(context.Configuration.GetSection(ListenerConfiguration.Section), reloadOnChange: true);
             kestrel.ListenUnixSocket(paths.ControlSocket, o => o.Protocols = HttpProtocols.Http1);
             // Endpoint defaults reach the ports the configuration opens, outside their TLS; the forwarder takes only plain app ports.
-            if (directForwarding)
-                kestrel.ConfigureEndpointDefaults(listen => listen.Use(next =>
+            kestrel.ConfigureEndpointDefaults(listen =>
+            {
+                listen.Use(next => // the first added runs first: a connection over the bound is closed before anything reads it
                 {
-                    var forwarder = listen.ApplicationServices.GetRequiredService<DirectForwarder>();
-                    return connection => forwarder.ServeAsync(connection, () => next(connection));
-                }));
+                    var limit = listen.ApplicationServices.GetRequiredService<ClientConnectionLimit>();
+                    return connection => limit.ServeAsync(connection, () => next(connection));
+                });
+                if (options.DirectForwarding)
+                    listen.Use(next =>
+                    {
+                        var forwarder = listen.ApplicationServices.GetRequiredService<DirectForwarder>();
+                        return connection => forwarder.ServeAsync(connection, () => next(connection));
+                    });
+            });
         });
 
         builder.Services.AddSingleton(listeners);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<ClientConnectionLimit>();
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(new EdgeListenAddress(listenAddress));
         builder.Services.AddSingleton(new EdgeStartTime(DateTimeOffset.UtcNow));
@@ -118,6 +129,7 @@ public static class EdgeServer
                     transform.HttpContext.Response.Headers[ProxyConfigBuilder.VersionHeader] = version;
                 return ValueTask.CompletedTask;
             });
+            context.AddResponseTransform(AmbiguousAnswers.RefuseAsync);
         });
         builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, ClientBoundConnections.Factory>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.WriteIndented = false);

@@ -17,15 +17,19 @@ internal readonly record struct Http1ResponseHead(int Status, BodyFraming Framin
     public static bool TryParse(ReadOnlySpan<byte> head, bool requestWasHead, out Http1ResponseHead parsed)
     {
         parsed = default;
-        var lineEnd = head.IndexOf(CrLf);
-        if (lineEnd < 0 || !TryParseStatusLine(head[..lineEnd], out var minorVersion, out var status)) return false;
+        var next = ResponseLine(head, out var statusLine);
+        if (next >= head.Length || !TryParseStatusLine(statusLine, out var minorVersion, out var status)) return false;
         long contentLength = -1;
         var chunked = false;
         var close = minorVersion == 0;
-        var lines = new FieldLines(head[(lineEnd + CrLf.Length)..]);
+        var lines = new FieldLines(head[next..], lineFeedEnds: true);
         while (lines.MoveNext())
         {
-            if (!TrySplitField(lines.Current, lenient: true, out var name, out var value)) return false;
+            if (!TrySplitField(lines.Current, lenient: true, out var name, out var value))
+            {
+                if (IsDropped(lines.Current)) continue;
+                return false;
+            }
             if (NameIs(name, "content-length"u8))
             {
                 var length = ParseLength(value);
@@ -51,6 +55,25 @@ internal readonly record struct Http1ResponseHead(int Status, BodyFraming Framin
         parsed = new Http1ResponseHead(status, framing, framing == BodyFraming.ContentLength ? contentLength : 0,
             KeepAlive: !close && framing != BodyFraming.UntilClose);
         return true;
+    }
+
+    /// <summary>
+    /// A field whose value holds a control character (NUL, ESC, a CR that ends no line) is left out of the answer, as HttpClient leaves it out on
+    /// YARP's path; unless it is one that frames the message or the connection, which makes the answer unreadable (a 502).
+    /// </summary>
+    public static bool IsDropped(ReadOnlySpan<byte> line)
+    {
+        var colon = line.IndexOf((byte)':');
+        if (colon <= 0) return false;
+        var name = line[..colon].TrimEnd(" \t"u8);
+        if (!IsToken(name) || NameIs(name, "content-length"u8) || NameIs(name, "transfer-encoding"u8) || NameIs(name, "connection"u8)) return false;
+        var dropped = false;
+        foreach (var b in line[(colon + 1)..])
+        {
+            if (b == (byte)'\n') return false; // a line break inside may hide a framing field: unreadable
+            if (b is < 0x20 and not (byte)'\t' or 0x7F) dropped = true; // a CR inside ends no line where HttpClient reads it
+        }
+        return dropped;
     }
 
     /// <summary>Whether the forwarder passes a field line of the response on; connection-level fields and the version header it writes itself.</summary>

@@ -28,6 +28,30 @@ internal static class Http1Syntax
         return end < 0 ? -1 : end + HeadEnd.Length;
     }
 
+    /// <summary>
+    /// The length of a response head, whose lines may end with a LF alone (HttpClient reads them so on YARP's path, and the
+    /// direct path must read an answer as that path does), or -1 when it has not all arrived.
+    /// </summary>
+    public static int ResponseHeadLength(ReadOnlySpan<byte> buffer)
+    {
+        for (var at = buffer.IndexOf((byte)'\n'); at >= 0 && at + 1 < buffer.Length; )
+        {
+            if (buffer[at + 1] == '\n') return at + 2;
+            if (buffer[at + 1] == '\r' && at + 2 < buffer.Length && buffer[at + 2] == '\n') return at + 3;
+            var next = buffer[(at + 1)..].IndexOf((byte)'\n');
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+        return -1;
+    }
+
+    /// <summary>A response's first line, without its line end (CRLF or LF), and where the field lines start.</summary>
+    public static int ResponseLine(ReadOnlySpan<byte> head, out ReadOnlySpan<byte> line)
+    {
+        var end = head.IndexOf((byte)'\n');
+        line = end < 0 ? head : head[..end].TrimEnd((byte)'\r');
+        return end < 0 ? head.Length : end + 1;
+    }
+
     /// <summary>Whether a line ends with a LF alone: such a head never ends in the CRLF CRLF this path looks for.</summary>
     public static bool HasBareLineFeed(ReadOnlySpan<byte> bytes)
     {
@@ -38,13 +62,16 @@ internal static class Http1Syntax
 
     /// <summary>
     /// Splits one field line (without its CRLF) into name and value, the value without the whitespace around it; false when
-    /// the line breaks the grammar (no colon, whitespace before it, a byte a value may not hold).
+    /// the line breaks the grammar (no colon, whitespace before it, a byte a value may not hold). <paramref name="lenient"/>
+    /// (a response's field, read as HttpClient reads it on YARP's path): whitespace between the name and the colon is allowed
+    /// and left out of the name, and the value may carry obs-text.
     /// </summary>
     public static bool TrySplitField(ReadOnlySpan<byte> line, bool lenient, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
     {
         value = default;
         var colon = line.IndexOf((byte)':');
         name = colon > 0 ? line[..colon] : default;
+        if (lenient) name = name.TrimEnd(" \t"u8);
         if (colon <= 0 || !IsToken(name)) return false;
         var raw = line[(colon + 1)..];
         if (raw.ContainsAnyExcept(lenient ? LenientValueBytes : StrictValueBytes)) return false;
@@ -76,8 +103,12 @@ internal static class Http1Syntax
     }
 }
 
-/// <summary>The field lines of a head after its first line, each without its CRLF, up to the empty line that ends the head.</summary>
-internal ref struct FieldLines(ReadOnlySpan<byte> fields)
+/// <summary>
+/// The field lines of a head after its first line, each without its line end, up to the empty line that ends the head. A
+/// request's lines end with CRLF; a response's (<paramref name="lineFeedEnds"/>) with a LF, a CR before it dropped, as
+/// HttpClient reads them.
+/// </summary>
+internal ref struct FieldLines(ReadOnlySpan<byte> fields, bool lineFeedEnds = false)
 {
     private ReadOnlySpan<byte> _rest = fields;
 
@@ -88,6 +119,15 @@ internal ref struct FieldLines(ReadOnlySpan<byte> fields)
 
     public bool MoveNext()
     {
+        if (lineFeedEnds)
+        {
+            var lf = _rest.IndexOf((byte)'\n');
+            Unterminated = lf < 0;
+            if (lf < 0) return false;
+            Current = _rest[..lf].TrimEnd((byte)'\r');
+            _rest = _rest[(lf + 1)..];
+            return Current.Length > 0;
+        }
         var end = _rest.IndexOf(Http1Syntax.CrLf);
         Unterminated = end < 0;
         if (end <= 0) return false;
@@ -96,6 +136,6 @@ internal ref struct FieldLines(ReadOnlySpan<byte> fields)
         return true;
     }
 
-    /// <summary>A line's field name: what comes before its colon.</summary>
-    public static ReadOnlySpan<byte> NameOf(ReadOnlySpan<byte> line) => line[..Math.Max(0, line.IndexOf((byte)':'))];
+    /// <summary>A line's field name: what comes before its colon, without whitespace before the colon.</summary>
+    public static ReadOnlySpan<byte> NameOf(ReadOnlySpan<byte> line) => line[..Math.Max(0, line.IndexOf((byte)':'))].TrimEnd(" \t"u8);
 }

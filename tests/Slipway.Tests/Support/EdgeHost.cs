@@ -10,11 +10,11 @@ public sealed class EdgeHost : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task<int> _run;
 
-    private EdgeHost(EdgePaths paths, TimeProvider? time, bool directForwarding)
+    private EdgeHost(EdgePaths paths, TimeProvider? time, EdgeOptions options)
     {
         Paths = paths;
         Client = new EdgeClient(paths);
-        _run = Task.Run(() => EdgeServer.RunAsync(paths, IPAddress.Loopback, _stop.Token, time, directForwarding));
+        _run = Task.Run(() => EdgeServer.RunAsync(paths, IPAddress.Loopback, _stop.Token, time, options));
     }
 
     public EdgePaths Paths { get; }
@@ -22,9 +22,12 @@ public sealed class EdgeHost : IAsyncDisposable
 
     /// <param name="time">The edge's clock (a fake one brings renewals due); null: the system's.</param>
     /// <param name="directForwarding">False: every request takes YARP's path, as with SLIPWAY_EDGE_DIRECT=0.</param>
-    public static async Task<EdgeHost> StartAsync(string directory, TimeProvider? time = null, bool directForwarding = true)
+    /// <param name="maxConnectionsPerClient">The edge's bound on one client's connections; null: the default.</param>
+    public static async Task<EdgeHost> StartAsync(string directory, TimeProvider? time = null, bool directForwarding = true,
+        int? maxConnectionsPerClient = null)
     {
-        var host = new EdgeHost(new EdgePaths(directory), time, directForwarding);
+        var options = new EdgeOptions(directForwarding, maxConnectionsPerClient ?? EdgeOptions.DefaultMaxConnectionsPerClient);
+        var host = new EdgeHost(new EdgePaths(directory), time, options);
         for (var i = 0; i < 100; i++)
         {
             if (await host.Client.InfoAsync(CancellationToken.None) is not null) return host;

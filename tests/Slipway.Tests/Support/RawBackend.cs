@@ -8,7 +8,8 @@ namespace Slipway.Tests.Support;
 /// <summary>One request as a <see cref="RawBackend"/> received it: its head as sent on the wire, its body, and the connection it came on.</summary>
 public sealed record RawRequest(string Head, byte[] Body, int Connection)
 {
-    public string Path => Head.Split(' ')[1];
+    /// <summary>The request target; a head without one (bytes that are no request) shows as <c>?</c> and its first line.</summary>
+    public string Path => Head.Split(' ') is [_, var target, ..] ? target : "?" + Head.Split("\r\n")[0];
 
     /// <summary>The value of a field (the first by that name, in any case); null when absent.</summary>
     public string? Field(string name) => Fields(name).FirstOrDefault();

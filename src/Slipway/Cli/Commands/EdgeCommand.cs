@@ -21,9 +21,10 @@ public static class EdgeCommand
             DefaultValueFactory = _ => "127.0.0.1",
         };
         var serve = new Command("serve", "Run the edge proxy in the foreground (slipway up starts it in the background)") { dir, address };
-        // SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path: a way out should the direct path misbehave, and the A/B in bench/.
+        // SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path: a way out should the direct path misbehave, and the A/B in bench/;
+        // SLIPWAY_EDGE_MAX_CONNECTIONS_PER_CLIENT bounds one address's open connections (0: no bound).
         serve.SetAction((parse, ct) => EdgeServer.RunAsync(new EdgePaths(Path.GetFullPath(parse.GetValue(dir)!)),
-            IPAddress.Parse(parse.GetValue(address)!), ct, directForwarding: Environment.GetEnvironmentVariable("SLIPWAY_EDGE_DIRECT") != "0"));
+            IPAddress.Parse(parse.GetValue(address)!), ct, options: EdgeOptions.FromEnvironment(Environment.GetEnvironmentVariable)));
 
         var json = CommonOptions.Json();
         var status = new Command("status", "Show the edge proxy's routes and the health of their targets") { dir, json };

@@ -89,7 +89,8 @@ public sealed class LeftoverTests
         var destroy = await app.RunAsync("destroy", "--yes");
 
         Assert.Equal(1, up.ExitCode);
-        Assert.Contains("error: the release history cannot be read", Assert.Single(up.Stderr.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal)));
+        Assert.Contains("error: the release history is damaged", Assert.Single(up.Stderr.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal)));
+        Assert.Contains("move history.db out", up.Stderr); // only real damage gets that advice (a full disk does not)
         Assert.DoesNotContain("   at ", up.Stderr); // no stack trace
         destroy.Succeeded();
         Assert.Contains("warning: the release history", destroy.Stderr);
