@@ -3,7 +3,8 @@
 #   - a container engine: Debian's docker.io, dockerd started by hand when systemd is not PID 1
 #     (or podman's Docker-compatible service with ENGINE=podman)
 #   - the base image localhost/bookworm-python:latest (debootstrap + import), since no registry is reachable
-#   - git; with WITH_TESTS=1 Debian's docker-registry (the aws tests push to it), chromium and pebble; with WITH_BENCH=1 the
+#   - git; with WITH_TESTS=1 Debian's docker-registry (the aws tests push to it), chromium, pebble and Debian unstable's
+#     dockerd (a newer engine, unpacked under /var/cache/slipway/engines); with WITH_BENCH=1 the
 #     benchmarks' tools (wrk, hyperfine, haproxy, nginx-light)
 # A second run takes about a second. Logs: /var/log/slipway-install/.
 set -euo pipefail
@@ -135,6 +136,32 @@ else
     -c 'ENV LANG=C.UTF-8' -c 'ENV PYTHONUNBUFFERED=1' -c 'CMD ["python3"]' \
     "$tarball" "$BASE_IMAGE" >/dev/null
   say "imported $BASE_IMAGE"
+fi
+
+# ---------------------------------------------------------------- a newer engine for the tests
+# Debian unstable's docker.io (28.5 when this was written), unpacked beside this machine's engine: the tests start its dockerd
+# on a socket of its own, refusing every client below API 1.44 as Docker Engine 29 does. Its dockerd needs only glibc 2.34.
+# The machine's own apt state is untouched: a separate sources list and lists directory.
+if [ "${WITH_TESTS:-0}" = 1 ] && [ ! -x "$CACHE_DIR/engines/docker-unstable/usr/sbin/dockerd" ]; then
+  engines="$CACHE_DIR/engines"
+  mkdir -p "$engines/sources" "$engines/lists/partial" "$engines/debs"
+  cat >"$engines/sources/unstable.sources" <<'EOF3'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF3
+  apt_unstable=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$engines/sources" -o "Dir::State::Lists=$engines/lists")
+  say "fetching Debian unstable's docker.io, a newer engine the tests run beside this one"
+  apt-get "${apt_unstable[@]}" update -qq >"$LOG_DIR/apt-unstable.log" 2>&1 || die "apt-get update (unstable) failed, see $LOG_DIR/apt-unstable.log"
+  rm -f "$engines"/debs/docker.io_*.deb
+  (cd "$engines/debs" && apt-get "${apt_unstable[@]}" download docker.io >>"$LOG_DIR/apt-unstable.log" 2>&1) \
+    || die "apt-get download docker.io (unstable) failed, see $LOG_DIR/apt-unstable.log"
+  rm -rf "$engines/docker-unstable.tmp"
+  dpkg-deb -x "$engines"/debs/docker.io_*.deb "$engines/docker-unstable.tmp"
+  mv "$engines/docker-unstable.tmp" "$engines/docker-unstable"
+  say "newer engine: $("$engines/docker-unstable/usr/sbin/dockerd" --version)"
 fi
 
 command -v dotnet >/dev/null || die "the .NET 10 SDK (dotnet) is not on PATH: install it, then run ./slipway"

@@ -19,6 +19,7 @@ public enum ErrorCode
     // The operation failed: retrying after fixing the environment or the app may help (exit 1).
     SourceUnreachable,
     EngineUnreachable,
+    EngineUnsupported,
     StateDirUnwritable,
     BuildFailed,
     ReleaseUnhealthy,

@@ -75,7 +75,7 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
             var image = await engine.ImageExistsAsync(BaseImage, ct);
             return
             [
-                new("engine", CheckStatus.Ok, $"{endpoint.Display}: engine {version.Version}, API {version.ApiVersion}"),
+                new("engine", CheckStatus.Ok, $"{endpoint.Display}: engine {version.Version} (API {version.ApiVersion}), API {version.ApiInUse} in use"),
                 image ? new("base image", CheckStatus.Ok, $"{BaseImage} present")
                       : new("base image", CheckStatus.Warning, $"{BaseImage} is missing (the example app builds FROM it)", "run scripts/install.sh as root"),
             ];
@@ -83,6 +83,11 @@ public sealed class Doctor(StateDirectory state, string manifestPath, string env
         catch (SlipwayException e)
         {
             return [new("engine", CheckStatus.Failed, e.Message, e.Hint)];
+        }
+        catch (Exception e) when (e is EngineApiException or EngineTimeoutException or HttpRequestException or System.Net.Sockets.SocketException or IOException)
+        {
+            // doctor reports, it never throws: whatever the engine answered is one line.
+            return [new("engine", CheckStatus.Failed, $"{endpoint.Display}: {e.Message.Split('\n')[0]}", "check the engine (docker info, or its log)")];
         }
     }
 

@@ -24,7 +24,7 @@ public sealed partial class DockerEngine
         {
             if (Endpoint.UnixSocketPath is { } unix) await socket.ConnectAsync(new UnixDomainSocketEndPoint(unix), ct);
             else await socket.ConnectAsync(Endpoint.BaseAddress.Host, Endpoint.BaseAddress.Port, ct);
-            await socket.SendAsync(Encoding.ASCII.GetBytes(AttachRequest(id, Endpoint.BaseAddress.Host)), ct);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(AttachRequest(id, Endpoint.BaseAddress.Host, await _api.VersionAsync(ct))), ct);
             var head = await ReadHeadAsync(socket, ct);
             if (!head.StartsWith("HTTP/1.1 101", StringComparison.Ordinal) && !head.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
                 throw new EngineApiException(500, head.Split("\r\n")[0]);

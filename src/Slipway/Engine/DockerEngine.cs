@@ -15,11 +15,13 @@ public sealed partial class DockerEngine : IDisposable
     public static readonly TimeSpan DefaultAnswerTimeout = TimeSpan.FromSeconds(60);
 
     private readonly HttpClient _http;
+    private readonly ApiVersionHandler _api;
 
     public DockerEngine(EngineEndpoint endpoint, TimeSpan? answerTimeout = null)
     {
         Endpoint = endpoint;
-        var handler = new AnswerTimeoutHandler(endpoint.Display, answerTimeout ?? DefaultAnswerTimeout) { InnerHandler = endpoint.CreateHandler() };
+        _api = new ApiVersionHandler(endpoint) { InnerHandler = endpoint.CreateHandler() };
+        var handler = new AnswerTimeoutHandler(endpoint.Display, answerTimeout ?? DefaultAnswerTimeout) { InnerHandler = _api };
         _http = new HttpClient(handler) { BaseAddress = endpoint.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
     }
 
@@ -31,7 +33,7 @@ public sealed partial class DockerEngine : IDisposable
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
         var json = await GetJsonAsync($"{ApiPrefix}/version", timeout.Token);
         var name = json["Components"]?.AsArray().FirstOrDefault()?["Name"]?.GetValue<string>() ?? "engine";
-        return new EngineVersion(Str(json, "Version"), Str(json, "ApiVersion"), Str(json, "Os"), name);
+        return new EngineVersion(Str(json, "Version"), Str(json, "ApiVersion"), Str(json, "Os"), name, (await _api.VersionAsync(ct)).ToString());
     }
 
     /// <summary>The engine's version; a clear error naming the endpoint when no engine answers there.</summary>

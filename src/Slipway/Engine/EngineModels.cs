@@ -1,6 +1,7 @@
 namespace Slipway.Engine;
 
-public sealed record EngineVersion(string Version, string ApiVersion, string Os, string Name);
+/// <param name="ApiInUse">The API version Slipway speaks with it: the highest both know.</param>
+public sealed record EngineVersion(string Version, string ApiVersion, string Os, string Name, string ApiInUse);
 
 /// <summary>What to run: the engine-neutral description of one replica.</summary>
 public sealed record ContainerSpec

@@ -9,7 +9,10 @@ namespace Slipway.Engine;
 /// </summary>
 public static class EngineRequests
 {
-    /// <summary>API 1.41 is what Debian's dockerd 20.10 speaks; podman and newer engines accept it too.</summary>
+    /// <summary>
+    /// The version the requests are written against (Debian 12's dockerd 20.10 speaks it); <see cref="ApiVersionHandler"/> sends
+    /// them under the version negotiated with the engine.
+    /// </summary>
     public const string ApiPrefix = "/v1.41";
 
     public static JsonObject CreateContainerBody(ContainerSpec spec)
@@ -74,8 +77,8 @@ public static class EngineRequests
     };
 
     /// <summary>The request that turns the connection into the container's stdin, stdout and stderr (the engine answers 101).</summary>
-    public static string AttachRequest(string id, string host) =>
-        $"POST {ApiPrefix}/containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: {host}\r\n" +
+    public static string AttachRequest(string id, string host, ApiVersion version) =>
+        $"POST /v{version}/containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: {host}\r\n" +
         "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n";
 
     public static string CreateContainerPath(string name) => $"{ApiPrefix}/containers/create?name={Uri.EscapeDataString(name)}";

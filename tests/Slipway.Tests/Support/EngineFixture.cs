@@ -10,7 +10,8 @@ public static class TestEngine
 {
     public const string BaseImage = "localhost/bookworm-python:latest";
 
-    public static DockerEngine Create() => new(EngineEndpoint.FromEnvironment());
+    /// <param name="dockerHost">An engine's address; null: the environment's (DOCKER_HOST, else the default socket).</param>
+    public static DockerEngine Create(string? dockerHost = null) => new(dockerHost is null ? EngineEndpoint.FromEnvironment() : EngineEndpoint.Parse(dockerHost));
 
     /// <summary>A Flask app whose behaviour each test chooses through its source.</summary>
     public const string FlaskApp = """

@@ -5,9 +5,9 @@ namespace Slipway.Tests.Support;
 /// <summary>Removes containers and images carrying the given labels; returns what it had to remove.</summary>
 public static class Leftovers
 {
-    public static async Task<IReadOnlyList<string>> RemoveAsync(IReadOnlyDictionary<string, string> labels)
+    public static async Task<IReadOnlyList<string>> RemoveAsync(IReadOnlyDictionary<string, string> labels, string? dockerHost = null)
     {
-        using var engine = TestEngine.Create();
+        using var engine = TestEngine.Create(dockerHost);
         var removed = new List<string>();
         foreach (var container in await engine.ListContainersAsync(labels, CancellationToken.None))
         {

@@ -12,20 +12,23 @@ public sealed class LocalApp : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new("slipway-e2e");
 
-    public LocalApp(string prefix, string? stateDirectory = null)
+    /// <param name="dockerHost">The engine the app is deployed to (null: the environment's).</param>
+    public LocalApp(string prefix, string? stateDirectory = null, string? dockerHost = null)
     {
+        DockerHost = dockerHost;
         Name = $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 7)];
         Port = FreePort.Next();
         Repo = GitRepo.Init(Path.Combine(_dir.Path, "repo"));
         Repo.Write("app/app.py", TestEngine.FlaskApp);
         Repo.Write("README", "not part of the app");
         FirstVersion = Repo.Commit("first version");
-        Cli = new SlipwayCli(stateDirectory ?? Path.Combine(_dir.Path, "state"));
+        Cli = new SlipwayCli(stateDirectory ?? Path.Combine(_dir.Path, "state"), dockerHost);
         File.WriteAllText(Path.Combine(_dir.Path, "deploy", "Dockerfile").Also(CreateParent), TestEngine.Dockerfile);
         WriteManifest();
     }
 
     public string Name { get; }
+    public string? DockerHost { get; }
     public int Port { get; }
     public GitRepo Repo { get; }
     public string FirstVersion { get; }
@@ -108,13 +111,13 @@ public sealed class LocalApp : IAsyncDisposable
 
     public async Task<IReadOnlyList<ContainerSummary>> ContainersAsync()
     {
-        using var engine = TestEngine.Create();
+        using var engine = TestEngine.Create(DockerHost);
         return await engine.ListContainersAsync(Labels.ForApp(Name), CancellationToken.None);
     }
 
     public async Task<IReadOnlyList<ImageSummary>> ImagesAsync()
     {
-        using var engine = TestEngine.Create();
+        using var engine = TestEngine.Create(DockerHost);
         return await engine.ListImagesAsync(Labels.ForApp(Name), CancellationToken.None);
     }
 
@@ -130,7 +133,7 @@ public sealed class LocalApp : IAsyncDisposable
         {
             var destroy = await Cli.RunAsync(["destroy", "--yes", "-f", ManifestPath], null, CancellationToken.None);
             await Cli.StopEdgeAsync();
-            var left = await Leftovers.RemoveAsync(Labels.ForApp(Name));
+            var left = await Leftovers.RemoveAsync(Labels.ForApp(Name), DockerHost);
             if (left.Count > 0)
             {
                 _dir.Dispose();

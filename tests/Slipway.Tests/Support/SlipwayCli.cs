@@ -111,7 +111,8 @@ public sealed class RunningCli : IDisposable
 }
 
 /// <summary>Runs the real CLI as a separate process, as a user would, with its own state directory.</summary>
-public sealed class SlipwayCli(string stateDirectory)
+/// <param name="engine">The DOCKER_HOST every run gets (null: the environment's).</param>
+public sealed class SlipwayCli(string stateDirectory, string? engine = null)
 {
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "slipway.dll");
 
@@ -148,6 +149,7 @@ public sealed class SlipwayCli(string stateDirectory)
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment["SLIPWAY_STATE_DIR"] = StateDirectory;
         start.Environment["NO_COLOR"] = "1";
+        if (engine is not null) start.Environment["DOCKER_HOST"] = engine;
         foreach (var (key, value) in env ?? new Dictionary<string, string>()) start.Environment[key] = value;
         return start;
     }

@@ -86,7 +86,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         }
         // Also when it runs: an edge whose supervisor was killed gets a new one.
         var info = await new EdgeLauncher(edge, time).EnsureRunningAsync(ct);
-        return $"engine {version.Version} (API {version.ApiVersion}), edge proxy pid {info.ProcessId}";
+        return $"engine {version.Version} (API {version.ApiInUse}), edge proxy pid {info.ProcessId}";
     }
 
     /// <summary>

@@ -1,0 +1,83 @@
+using Slipway.Engine;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Engine;
+
+public sealed class ApiVersionTests
+{
+    [Theory]
+    [InlineData("1.41", null, "1.41")] // Debian 12's dockerd 20.10
+    [InlineData("1.51", "1.24", "1.51")] // Docker 28.5
+    [InlineData("1.52", "1.44", "1.51")] // Docker 29: refuses below 1.44; spoken to in the newest Slipway knows
+    [InlineData("1.40", null, null)] // older than the oldest supported
+    [InlineData("1.60", "1.55", null)] // accepts nothing Slipway speaks
+    public void The_version_spoken_is_the_highest_both_sides_know(string engine, string? minimum, string? chosen) =>
+        Assert.Equal(chosen, ApiVersion.Negotiate(ApiVersion.Parse(engine)!.Value, ApiVersion.Parse(minimum))?.ToString());
+}
+
+/// <summary>Debian unstable's Docker Engine (28.5 when written), refusing every client below API 1.44 as Docker Engine 29 does.</summary>
+public sealed class Docker29LikeEngine : IAsyncLifetime
+{
+    public SecondEngine Engine { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() =>
+        Engine = await SecondEngine.StartAsync("docker-unstable", minimumApi: "1.44", TestContext.Current.CancellationToken);
+
+    public ValueTask DisposeAsync() => Engine.DisposeAsync();
+}
+
+/// <summary>The core lifecycle, through the real CLI, on an engine that refuses the API version Slipway once pinned.</summary>
+[Collection(EndToEnd.TimingCollection.Name)]
+public sealed class NewerEngineTests(Docker29LikeEngine engine) : IClassFixture<Docker29LikeEngine>
+{
+    [Fact]
+    public async Task Up_no_op_change_rejection_rollback_run_exec_and_destroy_work_on_an_engine_refusing_api_1_41()
+    {
+        await using var app = new LocalApp("newer", dockerHost: engine.Engine.DockerHost);
+
+        var first = await app.RunAsync("up");
+        first.Succeeded();
+        using (var client = TestEngine.Create(engine.Engine.DockerHost))
+            Assert.Contains($"engine {(await client.VersionAsync(TestContext.Current.CancellationToken)).Version}", first.Stderr);
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+        Assert.Contains("nothing to do", (await app.RunAsync("up")).Succeeded().Stderr);
+
+        app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
+        var second = app.Repo.Commit("v2");
+        (await app.RunAsync("up")).Succeeded();
+        Assert.Equal(second, (await app.GetAsync()).Version);
+
+        app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("app = Flask(__name__)", "raise SystemExit('broken release')"));
+        app.Repo.Commit("broken");
+        var rejected = await app.RunAsync("up");
+        Assert.Equal(1, rejected.ExitCode);
+        Assert.Contains("release rejected", rejected.Stderr);
+        Assert.Equal(second, (await app.GetAsync()).Version);
+
+        (await app.RunAsync("rollback", app.FirstVersion)).Succeeded();
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Contains("hello from run", (await app.Cli.RunAsync(["run", "-f", app.ManifestPath, "--", "echo", "hello from run"], ct: ct)).Succeeded().Stdout);
+        Assert.Contains("hello from exec", (await app.Cli.RunAsync(["exec", "-f", app.ManifestPath, "--", "echo", "hello from exec"], ct: ct)).Succeeded().Stdout);
+        Assert.Equal("typed in\n", (await app.Cli.RunAsync(["run", "-i", "-f", app.ManifestPath, "--", "cat"], ct: ct, input: "typed in\n")).Succeeded().Stdout);
+
+        (await app.RunAsync("destroy", "--yes")).Succeeded();
+        Assert.Empty(await app.ContainersAsync());
+        Assert.Empty(await app.ImagesAsync());
+    }
+
+    [Fact]
+    public async Task Doctor_names_the_engine_the_version_it_speaks_and_the_one_in_use()
+    {
+        await using var app = new LocalApp("newerdoctor", dockerHost: engine.Engine.DockerHost);
+
+        using var client = TestEngine.Create(engine.Engine.DockerHost);
+        var version = await client.VersionAsync(TestContext.Current.CancellationToken);
+
+        var doctor = await app.RunAsync("doctor");
+
+        var speaks = ApiVersion.Parse(version.ApiVersion)!.Value;
+        Assert.True(speaks >= new ApiVersion(1, 44), $"the engine speaks {speaks}");
+        Assert.Contains($"{engine.Engine.DockerHost}: engine {version.Version} (API {speaks}), API {ApiVersion.Negotiate(speaks, new ApiVersion(1, 44))} in use", doctor.All);
+    }
+}
