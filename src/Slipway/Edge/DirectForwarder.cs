@@ -48,12 +48,15 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
 
     public async Task ServeAsync(ConnectionContext connection, Func<Task> fullPath)
     {
-        if (connection.LocalEndPoint is not IPEndPoint local || !Routes.ServesPort(local.Port))
+        var tls = connection.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.ITlsApplicationProtocolFeature>();
+        // HTTP/2 (chosen in the TLS handshake) is Kestrel's to serve.
+        if (connection.LocalEndPoint is not IPEndPoint local || !Routes.ServesPort(local.Port)
+            || tls?.ApplicationProtocol.Span.SequenceEqual("h2"u8) == true)
         {
             await fullPath();
             return;
         }
-        var session = new Session(this, connection, local.Port);
+        var session = new Session(this, connection, local.Port, https: tls is not null);
         bool handOff;
         try
         {
@@ -77,7 +80,8 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
     private sealed class Session : IDisposable
     {
         private static readonly byte[] ForwardedFor = "X-Forwarded-For: "u8.ToArray();
-        private static readonly byte[] ForwardedProtoAndHost = "X-Forwarded-Proto: http\r\nX-Forwarded-Host: "u8.ToArray();
+        private static readonly byte[] ForwardedHttpAndHost = "X-Forwarded-Proto: http\r\nX-Forwarded-Host: "u8.ToArray();
+        private static readonly byte[] ForwardedHttpsAndHost = "X-Forwarded-Proto: https\r\nX-Forwarded-Host: "u8.ToArray();
         private static readonly byte[] ConnectionClose = "Connection: close\r\n"u8.ToArray();
         private static readonly byte[] RequestTimeout = "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
 
@@ -92,6 +96,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         private readonly int _port;
         private readonly byte[] _portLine;
         private readonly BackendConnections _connections = new();
+        private readonly byte[] _forwardedProtoAndHost;
         private byte[] _send = new byte[4096];
         private byte[]? _headCopy;
         private volatile Phase _phase;
@@ -99,8 +104,9 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         private volatile bool _closing;
         private volatile bool _timedOut;
 
-        public Session(DirectForwarder owner, ConnectionContext connection, int port)
+        public Session(DirectForwarder owner, ConnectionContext connection, int port, bool https)
         {
+            _forwardedProtoAndHost = https ? ForwardedHttpsAndHost : ForwardedHttpAndHost;
             _owner = owner;
             _connection = connection;
             _input = connection.Transport.Input;
@@ -196,7 +202,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         /// <summary>The request as the backend gets it: its line and fields, the destination's Host, and X-Forwarded-* as YARP sets them.</summary>
         private int Write(ReadOnlySpan<byte> head, in Http1RequestHead request, DirectTarget.Endpoint endpoint)
         {
-            var needed = head.Length + endpoint.HostLine.Length + ForwardedFor.Length + _clientAddress.Length + ForwardedProtoAndHost.Length
+            var needed = head.Length + endpoint.HostLine.Length + ForwardedFor.Length + _clientAddress.Length + _forwardedProtoAndHost.Length
                 + request.HostName.Length + _portLine.Length + 2;
             if (_send.Length < needed) _send = new byte[Math.Max(needed, _send.Length * 2)];
             var output = _send.AsSpan();
@@ -207,7 +213,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 if (Http1RequestHead.IsCopied(FieldLines.NameOf(lines.Current))) at = Append(output, Append(output, at, lines.Current), CrLf);
             at = Append(output, at, ForwardedFor);
             at = Append(output, at, _clientAddress);
-            at = Append(output, at, ForwardedProtoAndHost);
+            at = Append(output, at, _forwardedProtoAndHost);
             at = Append(output, at, request.HostName);
             at = Append(output, at, _portLine);
             return Append(output, at, CrLf);

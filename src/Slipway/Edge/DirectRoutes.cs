@@ -5,7 +5,8 @@ namespace Slipway.Edge;
 /// <summary>
 /// Which app a plain HTTP request goes to, by the port it arrived on and its host name, for the direct forwarder: an index
 /// rebuilt only when the routes change, so a request pays a lookup by port and, on a port shared by host names, one by name.
-/// Ports serving HTTPS are not in it, and an app in maintenance is marked so the request goes the full path to its page.
+/// An HTTPS port is in it too (its TLS ends before the direct path); an app in maintenance is marked so the request goes the
+/// full path to its page.
 /// </summary>
 internal sealed class DirectRoutes
 {
@@ -25,7 +26,7 @@ internal sealed class DirectRoutes
     private sealed record PortRoutes(FrozenDictionary<string, Entry> Named, Entry? CatchAll);
 
     public void Update(IEnumerable<EdgeRoute> routes) =>
-        _ports = routes.GroupBy(r => r.Port).Where(g => g.All(r => r.Tls is null)).ToFrozenDictionary(g => g.Key, g => new PortRoutes(
+        _ports = routes.GroupBy(r => r.Port).ToFrozenDictionary(g => g.Key, g => new PortRoutes(
             g.Where(r => r.Host is not null).ToFrozenDictionary(r => r.Host!.ToLowerInvariant(), Of, StringComparer.Ordinal),
             g.Where(r => r.Host is null).Select(Of).FirstOrDefault()));
 

@@ -47,7 +47,8 @@ public static class EdgeServer
 
         // No distributed tracing here: without this, every forwarded request creates an Activity and a traceparent header.
         AppContext.SetSwitch("System.Net.Http.EnableActivityPropagation", false);
-        var listeners = new ListenerConfiguration(listenAddress.ToString());
+        var tls = new TlsTermination();
+        var listeners = new ListenerConfiguration(listenAddress.ToString(), tls);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
         ((IConfigurationBuilder)builder.Configuration).Add(listeners);
@@ -64,7 +65,6 @@ public static class EdgeServer
         // thread switch. Nothing the edge does on a request blocks for long: its control API writes a small routes file, and
         // waits (health gate, drain) are asynchronous. Measured in bench/README.md.
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
-        builder.WebHost.UseKestrelHttpsConfiguration(); // HTTPS endpoints (edge.tls) come from the same reloadable configuration
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.AddServerHeader = false;
@@ -78,6 +78,14 @@ public static class EdgeServer
                     var limit = listen.ApplicationServices.GetRequiredService<ClientConnectionLimit>();
                     return connection => limit.ServeAsync(connection, () => next(connection));
                 });
+                // TLS before the direct path, which then serves HTTPS requests as it serves plain ones. The port's role is known
+                // when Kestrel binds it: the plan is swapped before each reload.
+                if (listen.IPEndPoint is { Port: var port } && tls.Serves(port))
+                    listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = context => ValueTask.FromResult(tls.OptionsFor(port, context.ClientHelloInfo.ServerName)),
+                        HandshakeTimeout = TimeSpan.FromSeconds(10), // Kestrel's default
+                    });
                 if (options.DirectForwarding)
                     listen.Use(next =>
                     {

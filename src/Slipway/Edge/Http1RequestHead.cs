@@ -95,7 +95,23 @@ internal readonly ref struct Http1RequestHead(int requestLineLength, ReadOnlySpa
         if (secondSpace <= 0 || !target[(secondSpace + 1)..].SequenceEqual("HTTP/1.1"u8)) return false;
         path = target[..secondSpace];
         // A fragment has no place in a request target: Kestrel decides what such a request gets.
-        return path[0] == (byte)'/' && !path.ContainsAnyExceptInRange((byte)0x21, (byte)0x7E) && !path.Contains((byte)'#');
+        if (path[0] != (byte)'/' || path.ContainsAnyExceptInRange((byte)0x21, (byte)0x7E) || path.Contains((byte)'#')) return false;
+        // YARP's path forwards the path as Kestrel decoded and normalised it and YARP encoded it again: only a path that comes
+        // out of that unchanged (no percent-encoding, no character that gets encoded, no dot segment) is forwarded as it came.
+        var query = path.IndexOf((byte)'?');
+        var pathPart = query < 0 ? path : path[..query];
+        return !pathPart.ContainsAnyExcept(PathBytes) && !HasDotSegment(pathPart);
+    }
+
+    /// <summary>RFC 3986's path characters less percent-encoding: unreserved, sub-delims, ':', '@' and '/'.</summary>
+    private static readonly System.Buffers.SearchValues<byte> PathBytes =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/"u8);
+
+    private static bool HasDotSegment(ReadOnlySpan<byte> path)
+    {
+        foreach (var range in path.Split((byte)'/'))
+            if (path[range] is [(byte)'.'] or [(byte)'.', (byte)'.']) return true;
+        return false;
     }
 
     /// <summary>Fields that change how the message or the connection is framed, or are meant for a proxy: the full path handles them.</summary>

@@ -28,16 +28,21 @@ internal sealed record ListenerPlan(IReadOnlySet<int> Ports, IReadOnlySet<int> M
 /// <summary>
 /// Kestrel's public endpoints as a configuration source the edge can change at run time: Kestrel rebinds
 /// on reload, so a new app's port opens (and a removed app's port closes), or starts serving HTTPS, without
-/// restarting the proxy.
+/// restarting the proxy. An HTTPS port is a plain endpoint here under a name of its own ("https" and the port, so a port
+/// changing role is bound anew); its TLS is <see cref="TlsTermination"/>'s, added in code before the direct path.
 /// </summary>
 internal sealed class ListenerConfiguration : ConfigurationProvider, IConfigurationSource
 {
     public const string Section = "Kestrel";
-    private static readonly string[] TlsVersions = ["Tls12", "Tls13"];
     private readonly string _address;
+    private readonly TlsTermination _tls;
     private ListenerPlan _plan = new(new HashSet<int>(), new HashSet<int>(), new Dictionary<int, IReadOnlyList<SniCertificate>>(), new Dictionary<int, int>());
 
-    public ListenerConfiguration(string address) => _address = address;
+    public ListenerConfiguration(string address, TlsTermination tls)
+    {
+        _address = address;
+        _tls = tls;
+    }
 
     public IReadOnlySet<int> Ports => _plan.Ports;
 
@@ -81,6 +86,8 @@ internal sealed class ListenerConfiguration : ConfigurationProvider, IConfigurat
 
     private void Apply(ListenerPlan plan)
     {
+        // Certificates first (a renewal changes only them), then the ports: a port that starts serving HTTPS has its certificates.
+        _tls.Update(plan.Https);
         var data = Render(plan);
         if (Data.Count == data.Count && data.All(e => Data.TryGetValue(e.Key, out var value) && value == e.Value)) return;
         // The sets are swapped before Kestrel rebinds: a port changing its role never answers in its old one.
@@ -95,22 +102,8 @@ internal sealed class ListenerConfiguration : ConfigurationProvider, IConfigurat
         string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
         foreach (var port in plan.Ports)
         {
-            var endpoint = $"{Section}:Endpoints:port{Text(port)}";
-            if (plan.Https.TryGetValue(port, out var certificates))
-            {
-                data[$"{endpoint}:Url"] = $"https://{_address}:{Text(port)}";
-                for (var i = 0; i < TlsVersions.Length; i++) data[$"{endpoint}:SslProtocols:{i}"] = TlsVersions[i];
-                foreach (var sni in certificates)
-                {
-                    data[$"{endpoint}:Sni:{sni.Host}:Certificate:Path"] = sni.CertificateFile;
-                    data[$"{endpoint}:Sni:{sni.Host}:Certificate:KeyPath"] = sni.KeyFile;
-                    for (var i = 0; i < TlsVersions.Length; i++) data[$"{endpoint}:Sni:{sni.Host}:SslProtocols:{i}"] = TlsVersions[i];
-                }
-            }
-            else
-            {
-                data[$"{endpoint}:Url"] = $"http://{_address}:{Text(port)}";
-            }
+            var role = plan.Https.ContainsKey(port) ? "https" : "port";
+            data[$"{Section}:Endpoints:{role}{Text(port)}:Url"] = $"http://{_address}:{Text(port)}";
         }
         foreach (var port in plan.Redirects.Keys.Where(p => !plan.Ports.Contains(p)))
             data[$"{Section}:Endpoints:redirect{Text(port)}:Url"] = $"http://{_address}:{Text(port)}";

@@ -60,6 +60,27 @@ public sealed class DirectForwarderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_over_https_takes_the_direct_path_with_the_forwarding_fields_of_https()
+    {
+        var backend = new RawBackend(_ => RawBackend.Ok("secure"));
+        _backends.Add(backend);
+        var (certificate, key) = TestCertificates.Create("shop.test");
+        await _edge.Edge.Client.DeployAsync("shop", new DeployArgs("v1", _port, "shop.test", [new EdgeTarget("shop-v1", backend.Address)], Health,
+            TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), Tls: new EdgeTls(certificate, key, null)), Ct);
+        using var client = await RawClient.ConnectAsync(_port, Ct, tlsHost: "shop.test");
+
+        await client.SendAsync("GET /p HTTP/1.1\r\nHost: shop.test\r\nuser-agent: probe\r\n\r\n", Ct);
+        var first = await client.ReadResponseAsync(Ct);
+        await client.SendAsync("GET /q HTTP/1.1\r\nHost: shop.test\r\n\r\n", Ct);
+        var second = await client.ReadResponseAsync(Ct);
+
+        Assert.Equal(("secure", "v1", "secure"), (first.Body, first.Field("X-Slipway-Version"), second.Body));
+        Assert.All(backend.Requests, seen => Assert.Equal(("https", $"shop.test:{_port}"), (seen.Field("X-Forwarded-Proto"), seen.Field("X-Forwarded-Host"))));
+        Assert.Contains("\r\nuser-agent: probe", backend.Requests[0].Head); // as sent: the direct path's, YARP's would write User-Agent
+        Assert.Single(backend.Requests.Select(r => r.Connection).Distinct()); // one backend connection for the client's two requests
+    }
+
+    [Fact]
     public async Task A_request_left_to_yarp_reaches_the_backend_with_the_same_forwarding_fields()
     {
         var backend = await DeployAsync(_ => RawBackend.Ok("hello"));

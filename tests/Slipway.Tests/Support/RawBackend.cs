@@ -111,15 +111,40 @@ public sealed class RawBackend : IAsyncDisposable
                 }
                 var head = Encoding.Latin1.GetString(buffer.GetRange(0, headEnd).ToArray());
                 var probe = new RawRequest(head, [], connection);
-                var length = IgnoreBodies ? 0 : int.Parse(probe.Field("Content-Length") ?? "0");
-                while (buffer.Count < headEnd + 4 + length)
+                buffer.RemoveRange(0, headEnd + 4);
+                byte[] body;
+                if (!IgnoreBodies && probe.Field("Transfer-Encoding") is { } coding && coding.Contains("chunked", StringComparison.OrdinalIgnoreCase))
                 {
-                    var read = await stream.ReadAsync(chunk, _stop.Token);
-                    if (read == 0) return;
-                    buffer.AddRange(chunk.AsSpan(0, read));
+                    // A chunked body, read whole (sizes, data, the last chunk and its trailers), so what follows is the next request.
+                    var decoded = new List<byte>();
+                    while (true)
+                    {
+                        int lineEnd;
+                        while ((lineEnd = IndexOf(buffer, "\r\n"u8)) < 0) if (!await FillAsync(stream, buffer, chunk)) return;
+                        var size = Convert.ToInt32(Encoding.ASCII.GetString(buffer.GetRange(0, lineEnd).ToArray()).Split(';')[0].Trim(), 16);
+                        buffer.RemoveRange(0, lineEnd + 2);
+                        if (size == 0)
+                        {
+                            int trailersEnd;
+                            while ((trailersEnd = buffer.Count >= 2 && buffer[0] == '\r' && buffer[1] == '\n' ? 0 : IndexOf(buffer, "\r\n\r\n"u8)) < 0)
+                                if (!await FillAsync(stream, buffer, chunk)) return;
+                            buffer.RemoveRange(0, trailersEnd == 0 ? 2 : trailersEnd + 4);
+                            break;
+                        }
+                        while (buffer.Count < size + 2) if (!await FillAsync(stream, buffer, chunk)) return;
+                        decoded.AddRange(buffer.GetRange(0, size));
+                        buffer.RemoveRange(0, size + 2);
+                    }
+                    body = decoded.ToArray();
                 }
-                var request = probe with { Body = buffer.GetRange(headEnd + 4, length).ToArray() };
-                buffer.RemoveRange(0, headEnd + 4 + length);
+                else
+                {
+                    var length = IgnoreBodies ? 0 : int.Parse(probe.Field("Content-Length") ?? "0");
+                    while (buffer.Count < length) if (!await FillAsync(stream, buffer, chunk)) return;
+                    body = buffer.GetRange(0, length).ToArray();
+                    buffer.RemoveRange(0, length);
+                }
+                var request = probe with { Body = body };
                 _requests.Enqueue(request);
                 if (request.Path != HealthPath) _openAppConnections.TryAdd(connection, true);
                 var answer = request.Path == HealthPath ? Ok("ok") : _answer(request);
@@ -147,6 +172,24 @@ public sealed class RawBackend : IAsyncDisposable
         {
             _openAppConnections.TryRemove(connection, out _);
         }
+    }
+
+    private async Task<bool> FillAsync(System.Net.Sockets.NetworkStream stream, List<byte> buffer, byte[] chunk)
+    {
+        var read = await stream.ReadAsync(chunk, _stop.Token);
+        buffer.AddRange(chunk.AsSpan(0, read));
+        return read > 0;
+    }
+
+    private static int IndexOf(List<byte> buffer, ReadOnlySpan<byte> text)
+    {
+        for (var i = 0; i + text.Length <= buffer.Count; i++)
+        {
+            var match = true;
+            for (var j = 0; j < text.Length && match; j++) match = buffer[i + j] == text[j];
+            if (match) return i;
+        }
+        return -1;
     }
 
     private static int IndexOfHeadEnd(List<byte> buffer)

@@ -18,13 +18,24 @@ public sealed class RawClient : IDisposable
 {
     private readonly TcpClient _client = new();
     private readonly List<byte> _buffer = [];
-    private NetworkStream _stream = null!;
+    private Stream _stream = null!;
 
-    public static async Task<RawClient> ConnectAsync(int port, CancellationToken ct)
+    /// <param name="tlsHost">Speak TLS, naming this host (SNI), trusting any certificate; null: plain.</param>
+    public static async Task<RawClient> ConnectAsync(int port, CancellationToken ct, string? tlsHost = null)
     {
         var client = new RawClient();
         await client._client.ConnectAsync("127.0.0.1", port, ct);
         client._stream = client._client.GetStream();
+        if (tlsHost is not null)
+        {
+            var tls = new System.Net.Security.SslStream(client._stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = tlsHost,
+                ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http11],
+            }, ct);
+            client._stream = tls;
+        }
         return client;
     }
 
