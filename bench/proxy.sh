@@ -2,11 +2,15 @@
 # Proxy overhead: wrk on loopback against one nginx backend directly, through Slipway's edge proxy and
 # through HAProxy configured the same way (HTTP keep-alive to the backend, active health check every 5 s,
 # a response header added), measured side by side in one run, ROUNDS rounds interleaved.
-# Usage: bench/proxy.sh     (env: DURATION=10 CONNECTIONS=32 ROUNDS=3)
+# Usage: bench/proxy.sh     (env: DURATION=10 CONNECTIONS=32 ROUNDS=3 TLS=0 CLOSE=0)
 # Also the CPU time each proxy spends per request, the edge's warm-up (its first round) apart from its steady state.
+# TLS=1: the edge and HAProxy terminate HTTPS (one self-signed ECDSA P-256 certificate, TLS 1.3), wrk speaks https;
+# CLOSE=1: every request on a new connection (wrk sends Connection: close), so with TLS=1 a full handshake per request.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-DURATION=${DURATION:-10}; CONNECTIONS=${CONNECTIONS:-32}; ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}; CONNECTIONS=${CONNECTIONS:-32}; ROUNDS=${ROUNDS:-3}; TLS=${TLS:-0}; CLOSE=${CLOSE:-0}
+scheme=http; [ "$TLS" = 1 ] && scheme=https
+wrk_close=(); [ "$CLOSE" = 1 ] && wrk_close=(-H "Connection: close")
 for tool in wrk haproxy nginx curl; do command -v $tool >/dev/null || { echo "$tool is missing: WITH_BENCH=1 scripts/install.sh" >&2; exit 2; }; done
 work=$(mktemp -d /tmp/slipway-proxy-bench.XXXXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -50,6 +54,13 @@ backend app
   option httpchk GET /
   server a 127.0.0.1:$backend check inter 5s
 CONF
+if [ "$TLS" = 1 ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+  cat "$work/cert.pem" "$work/key.pem" >"$work/haproxy.pem"
+  sed -i "s#  bind 127.0.0.1:$hap#  bind 127.0.0.1:$hap ssl crt $work/haproxy.pem alpn http/1.1#" "$work/haproxy.cfg"
+  tls_json=$(python3 -c 'import json,sys; print(json.dumps({"certificatePem": open(sys.argv[1]).read(), "keyPem": open(sys.argv[2]).read(), "redirectFrom": None}))' "$work/cert.pem" "$work/key.pem")
+fi
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!); hap_pid=$!
 
 # The runtime settings EdgeLauncher gives the edge it starts.
@@ -61,9 +72,9 @@ start_edge() { # dir port command env...
     "http://slipway-edge/_slipway/v1/routes/bench/deploy" -d @- >/dev/null <<JSON
 {"version":"v1","port":$port,"host":null,"targets":[{"id":"nginx","address":"http://127.0.0.1:$backend"}],
  "health":{"path":"/","interval":"00:00:05","timeout":"00:00:02","healthyThreshold":1,"unhealthyThreshold":3},
- "healthTimeout":"00:00:10","drainTimeout":"00:00:01"}
+ "healthTimeout":"00:00:10","drainTimeout":"00:00:01","tls":${tls_json:-null}}
 JSON
-  for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  for _ in $(seq 1 50); do curl -kfs -o /dev/null "$scheme://127.0.0.1:$port/" && break; sleep 0.1; done
   curl -fsS --unix-socket "$dir/control.sock" http://slipway-edge/_slipway/v1/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["processId"])'
 }
 # A/B in one run: EDGE_B_CMD (another build's slipway) and/or EDGE_B_ENV ("NAME=value ...", runtime settings) start a
@@ -74,9 +85,8 @@ if [ -n "${EDGE_B_CMD:-}${EDGE_B_ENV:-}" ]; then
   edge_b=$(free_port)
   edge_b_pid=$(start_edge "$work/edge-b" "$edge_b" "${EDGE_B_CMD:-$root/slipway}" ${EDGE_B_ENV:-})
 fi
-for port in $backend $hap; do
-  for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
-done
+for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$backend/" && break; sleep 0.1; done
+for _ in $(seq 1 50); do curl -kfs -o /dev/null "$scheme://127.0.0.1:$hap/" && break; sleep 0.1; done
 
 ticks_per_second=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system time of every thread of the process
@@ -89,7 +99,8 @@ run() { # name port round pid-of-the-proxy (0: none)
     dotnet-trace collect -p "$4" --profile dotnet-sampled-thread-time,gc-collect --duration "00:00:00:$DURATION" -o "$EDGE_TRACE" >/dev/null 2>&1 &
     sleep 1
   fi
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$2/" >"$work/$1.$3.txt"
+  local url="$scheme://127.0.0.1:$2/"; [ "$1" = direct ] && url="http://127.0.0.1:$2/" # the backend itself speaks plain HTTP
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${wrk_close[@]}" "$url" >"$work/$1.$3.txt"
   wait 2>/dev/null || true
   [ "$4" != 0 ] && after=$(cpu_ticks "$4")
   awk -v name="$1" -v round="$3" -v ticks=$((after - before)) -v hz="$ticks_per_second" \
@@ -105,7 +116,7 @@ done | tee "$work/results.txt" >/dev/null
 
 edge_rss=$(ps -o rss= -p "$edge_pid" | awk '{printf "%.0f", $1/1024}')
 [ "$edge_b_pid" != 0 ] && edge_rss="$edge_rss (edge-b $(ps -o rss= -p "$edge_b_pid" | awk '{printf "%.0f", $1/1024}'))"
-echo "machine: $(nproc) cores; wrk -t2 -c$CONNECTIONS -d${DURATION}s; $ROUNDS rounds; nginx backend, 1 worker; edge RSS after the run ${edge_rss} MiB"
+echo "machine: $(nproc) cores; wrk -t2 -c$CONNECTIONS -d${DURATION}s; $ROUNDS rounds; $scheme$([ "$CLOSE" = 1 ] && echo ", a new connection per request"); nginx backend, 1 worker; edge RSS after the run ${edge_rss} MiB"
 echo "CPU per request: the proxy process's user+system time over the run divided by the requests wrk counted; round 1 of the edge is its warm-up"
 awk '{n[$1]++; rps[$1]+=$2; p50[$1]=p50[$1] " " $3; p99[$1]=p99[$1] " " $4; err[$1]+=$5; cpu[$1]=cpu[$1] " " $7;
       if ($6 > 1) {steady[$1]+=$7; ns[$1]++} else warm[$1]=$7;
