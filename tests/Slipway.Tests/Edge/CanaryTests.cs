@@ -153,15 +153,24 @@ public sealed class CanaryTests : IAsyncLifetime
     [Fact]
     public async Task A_canary_survives_an_edge_restart_and_is_still_judged()
     {
-        await StartCanaryAsync(Policy(50));
+        var (v2, _) = await StartCanaryAsync(Policy(50));
 
         await _bench.RestartEdgeAsync();
 
         var versions = new HashSet<string?>();
         for (var i = 0; i < 4; i++) versions.Add((await GetAsync()).Version);
         Assert.Equal(["v1", "v2"], versions.Order());
-        Assert.Equal(CanaryOutcomes.Promoted, (await Edge.Client.EndCanaryAsync("shop", promote: true, Ct))!.Outcome);
-        Assert.Equal("v2", (await RouteAsync()).Version);
+        // The restarted edge judges it: the canary starts failing, and the edge alone aborts it.
+        v2.ErrorPercent = 100;
+        for (var i = 0; (await RouteAsync()).LastCanary is null; i++)
+        {
+            Assert.True(i < 2000, "the restarted edge judged the failing canary within 2,000 requests");
+            await GetAsync();
+        }
+        var route = await RouteAsync();
+        Assert.Equal(CanaryOutcomes.Aborted, route.LastCanary!.Outcome);
+        Assert.Contains("5xx rate", route.LastCanary.Reason);
+        Assert.Equal("v1", route.Version);
     }
 
     [Fact]

@@ -38,13 +38,14 @@ public sealed class DirectRoutesTests
     }
 
     [Fact]
-    public void A_port_serving_https_is_not_the_direct_paths()
+    public void A_port_serving_https_is_the_direct_paths_too_since_its_tls_ends_before_it()
     {
         var routes = new DirectRoutes();
         routes.Update([Route("shop", 8443, tls: new EdgeRouteTls("c.pem", "k.pem", DateTimeOffset.MaxValue, null)), Route("any", 8080)]);
 
-        Assert.False(routes.ServesPort(8443));
+        Assert.True(routes.ServesPort(8443));
         Assert.True(routes.ServesPort(8080));
+        Assert.Equal("shop", routes.Find(8443, "shop.example"u8)?.App);
     }
 
     [Fact]

@@ -36,18 +36,7 @@ public sealed class ScaffoldTests
         Assert.Equal(kind, stack.Kind);
         Assert.NotEmpty(stack.Evidence);
         var expected = Path.Combine(Golden(name), "expected");
-        foreach (var (file, text) in written)
-        {
-            var path = Path.Combine(expected, file);
-            if (Environment.GetEnvironmentVariable("SLIPWAY_UPDATE_GOLDEN") == "1")
-            {
-                Directory.CreateDirectory(expected);
-                if (text is null) File.Delete(path);
-                else File.WriteAllText(path, text);
-            }
-            if (text is null) Assert.False(File.Exists(path), $"{name}: init writes no {file} here");
-            else Assert.Equal(File.ReadAllText(path), text);
-        }
+        foreach (var (file, text) in written) GoldenFile.Matches(Path.Combine(expected, file), text);
         var manifest = Path.Combine(expected, "slipway.yaml");
         var loaded = ManifestLoader.Parse(written["slipway.yaml"]!, manifest);
         Assert.Equal(stack.Port, loaded.Port);

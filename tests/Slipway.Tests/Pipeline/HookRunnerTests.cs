@@ -17,9 +17,18 @@ public sealed class HookRunnerTests : IDisposable
     [Fact]
     public async Task A_hook_sees_only_slipways_variables_and_its_output_is_shown()
     {
+        // A variable of this process (a secret the CLI was given) that the hook must not see; no other test reads it.
+        Environment.SetEnvironmentVariable("HOOK_TEST_SECRET_7F3A", "leaked");
         var log = new RecordingLog();
-        await new HookRunner(TimeProvider.System).RunAsync(App(), "preBuild", "echo \"$SLIPWAY_APP $SLIPWAY_VERSION $SLIPWAY_PREVIOUS_VERSION ${AWS_SECRET_ACCESS_KEY:-none}\"",
-            "v2", "v1", log, Ct);
+        try
+        {
+            await new HookRunner(TimeProvider.System).RunAsync(App(), "preBuild",
+                "echo \"$SLIPWAY_APP $SLIPWAY_VERSION $SLIPWAY_PREVIOUS_VERSION ${HOOK_TEST_SECRET_7F3A:-none}\"", "v2", "v1", log, Ct);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("HOOK_TEST_SECRET_7F3A", null);
+        }
 
         Assert.Contains("  preBuild | shop v2 v1 none", log.Lines);
     }

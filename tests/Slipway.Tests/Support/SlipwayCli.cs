@@ -147,6 +147,11 @@ public sealed class SlipwayCli(string stateDirectory, string? engine = null)
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
         };
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        // The CLI under test gets the basics of the runner's environment and nothing else (no AWS_*, proxies or SLIPWAY_* of
+        // the runner's): what a test gives it is all that differs between runs.
+        var inherited = start.Environment.Where(e => InheritedNames.Contains(e.Key) || e.Key.StartsWith("DOTNET_", StringComparison.Ordinal)).ToList();
+        start.Environment.Clear();
+        foreach (var (key, value) in inherited) start.Environment[key] = value;
         start.Environment["SLIPWAY_STATE_DIR"] = StateDirectory;
         start.Environment["NO_COLOR"] = "1";
         if (engine is not null) start.Environment["DOCKER_HOST"] = engine;
@@ -155,6 +160,8 @@ public sealed class SlipwayCli(string stateDirectory, string? engine = null)
     }
 
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, null, TestContext.Current.CancellationToken);
+
+    private static readonly HashSet<string> InheritedNames = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR", "DOCKER_HOST"];
 
     /// <summary>Stops the edge this state directory may have started, so no test leaves a proxy behind.</summary>
     public async Task StopEdgeAsync()

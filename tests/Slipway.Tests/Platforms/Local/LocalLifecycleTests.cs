@@ -117,6 +117,7 @@ public sealed class DockerfileChangeTests
         Assert.Contains($"built slipway/{app.Name}:{app.FirstVersion}", up.Stderr);
         Assert.Contains("serving on 2 replica(s)", up.Stderr);
         var again = await app.RunAsync("up");
+        again.Succeeded();
         Assert.Contains("nothing to do", again.Stderr);
     }
 }

@@ -29,7 +29,8 @@ public sealed class ReleasePhaseTests
 
         up.Succeeded();
         Assert.Contains($"migrating {app.FirstVersion} with a token of 12", up.Stderr);
-        Assert.True(up.Stderr.IndexOf("release ", StringComparison.Ordinal) < up.Stderr.IndexOf("deploy ", StringComparison.Ordinal), up.Stderr);
+        var (release, deploy) = (up.Stderr.IndexOf("release ", StringComparison.Ordinal), up.Stderr.IndexOf("deploy ", StringComparison.Ordinal));
+        Assert.True(release >= 0 && deploy >= 0 && release < deploy, $"the release stage before the deploy stage: {up.Stderr}");
         Assert.DoesNotContain("a token of 12", again.Stderr); // nothing changed: no release phase
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         app.Repo.Commit("v2");
