@@ -8,10 +8,16 @@ WITH_TESTS=1 bash "$root/scripts/install.sh"
 export PATH="$PATH:$HOME/.pyenv/shims"
 command -v moto_server >/dev/null || { echo "error: moto_server (moto 5) is not installed" >&2; echo "hint: pip install 'moto[server]'" >&2; exit 1; }
 log=$(mktemp)
+results=$(mktemp -d)
 set +e
-dotnet test "$root/Slipway.slnx" -c Release --nologo 2>&1 | tee "$log"
+# Each test is printed as it finishes (progress on a long run); a summary per class and the slowest tests follow.
+dotnet test "$root/Slipway.slnx" -c Release --nologo --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" \
+  --results-directory "$results" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+trx=$(find "$results" -name '*.trx' | head -n 1)
+[ -n "$trx" ] && python3 "$root/scripts/test-summary.py" "$trx" || true
+rm -rf "$results"
 # One plain summary line, whatever the runner printed.
 summary=$(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -n 1 || true)
 if [ -n "$summary" ]; then
