@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarises a TRX file from `dotnet test`: each test class with its counts and time, then the ten slowest tests."""
+"""Summarises a TRX file from `dotnet test`: each test class with its counts and time, the ten slowest tests, and one closing line."""
 import collections
 import sys
 import xml.etree.ElementTree as ET
@@ -31,6 +31,9 @@ def main(path):
     print("slowest tests:")
     for took, name in sorted(tests, reverse=True)[:10]:
         print(f"  {took:7.1f}s  {name[:150]}")
+    totals = sum(per_class.values(), collections.Counter())
+    # The run's one plain closing line.
+    print(f"tests: {totals['Passed']} passed, {totals['Failed']} failed, {totals['NotExecuted']} skipped")
 
 
 if __name__ == "__main__":
