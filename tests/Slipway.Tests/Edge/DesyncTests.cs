@@ -75,7 +75,7 @@ public sealed class DesyncTests
             await attacker.ReadResponseAsync(Ct, toHeadRequest: attack == Attack.BodyAfterAHeadAnswer);
             for (var wait = 0; backend.UnaskedWritten <= i; wait++)
             {
-                Assert.True(wait < 1000, $"the backend wrote its unasked answer {i}");
+                Assert.True(wait < 10_000, $"the backend wrote its unasked answer {i}");
                 await Task.Delay(1, Ct);
             }
             using var victim = await RawClient.ConnectAsync(port, Ct);
