@@ -40,8 +40,9 @@ public readonly record struct ApiVersion(int Major, int Minor) : IComparable<Api
 
 /// <summary>
 /// Speaks to the engine in the version both sides know. The requests are written against <see cref="EngineRequests.ApiPrefix"/>;
-/// on the first one this asks the engine (<c>/_ping</c>'s Api-Version, else <c>/version</c>) and from then on sends every request
-/// under the negotiated version, as Docker's client does: Docker Engine 29 refuses every request below API 1.44.
+/// on the first one this asks the engine once (the unversioned <c>/version</c>: the version it speaks and the oldest it accepts)
+/// and from then on sends every request under the negotiated version, as Docker's client does: Docker Engine 29 refuses every
+/// request below API 1.44.
 /// </summary>
 internal sealed class ApiVersionHandler(EngineEndpoint endpoint) : DelegatingHandler
 {
@@ -74,14 +75,12 @@ internal sealed class ApiVersionHandler(EngineEndpoint endpoint) : DelegatingHan
     {
         ApiVersion? engine = null;
         ApiVersion? minimum = null;
-        using (var ping = await base.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint.BaseAddress, "/_ping")), ct))
-            if (ping.Headers.TryGetValues("Api-Version", out var values)) engine = ApiVersion.Parse(values.FirstOrDefault());
-        // /version says what the engine speaks and the oldest it accepts; unversioned, it answers whatever the client.
+        // Unversioned, /version answers any client, with both versions at once (/_ping would give only the first).
         using (var version = await base.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint.BaseAddress, "/version")), ct))
         {
             if (version.IsSuccessStatusCode && JsonNode.Parse(await version.Content.ReadAsStringAsync(ct)) is JsonObject json)
             {
-                engine ??= ApiVersion.Parse(json["ApiVersion"]?.GetValue<string>());
+                engine = ApiVersion.Parse(json["ApiVersion"]?.GetValue<string>());
                 minimum = ApiVersion.Parse(json["MinAPIVersion"]?.GetValue<string>());
             }
         }
