@@ -98,8 +98,14 @@ public sealed class SlowPeerTests : IAsyncLifetime
         // 250 bytes a second for 8 seconds, past the grace period: above the 240 a second required.
         for (var second = 0; second < 8; second++)
         {
-            // Even an edge a few pieces behind in reading them is well within its allowance.
+            // Each second passes once the edge has passed that second's bytes on: the clock never runs ahead of the edge.
+            var before = _backend.BytesReceived;
             await client.SendAsync(new string('x', 250), Ct);
+            for (var wait = 0; _backend.BytesReceived < before + 250; wait++)
+            {
+                Assert.True(wait < 10_000, $"the edge passed on second {second}'s bytes");
+                await Task.Delay(1, Ct);
+            }
             _time.Advance(TimeSpan.FromSeconds(1));
         }
 

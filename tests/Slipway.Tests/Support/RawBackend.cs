@@ -72,6 +72,10 @@ public sealed class RawBackend : IAsyncDisposable
     public static readonly byte[] Silence = [];
 
     private int _unaskedWritten;
+    private long _bytesReceived;
+
+    /// <summary>Every byte the backend has read, on any connection (health checks included): a body's progress as it comes.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     public static byte[] Ok(string body, string? extraFields = null) =>
         Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n{extraFields}\r\n{body}");
@@ -106,6 +110,7 @@ public sealed class RawBackend : IAsyncDisposable
                 while ((headEnd = IndexOfHeadEnd(buffer)) < 0)
                 {
                     var read = await stream.ReadAsync(chunk, _stop.Token);
+                    Interlocked.Add(ref _bytesReceived, read);
                     if (read == 0) return;
                     buffer.AddRange(chunk.AsSpan(0, read));
                 }
@@ -177,6 +182,7 @@ public sealed class RawBackend : IAsyncDisposable
     private async Task<bool> FillAsync(System.Net.Sockets.NetworkStream stream, List<byte> buffer, byte[] chunk)
     {
         var read = await stream.ReadAsync(chunk, _stop.Token);
+        Interlocked.Add(ref _bytesReceived, read);
         buffer.AddRange(chunk.AsSpan(0, read));
         return read > 0;
     }
