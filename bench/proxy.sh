@@ -66,7 +66,7 @@ haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!); hap_p
 # The runtime settings EdgeLauncher gives the edge it starts.
 start_edge() { # dir port command env...
   local dir=$1 port=$2 cmd=$3; shift 3
-  env DOTNET_gcServer=1 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=$((2 * $(nproc))) "$@" $cmd edge serve --dir "$dir" >"$dir.log" 2>&1 & pids+=($!)
+  env DOTNET_gcServer=1 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=$((2 * $(nproc))) "$@" $cmd serve --dir "$dir" >"$dir.log" 2>&1 & pids+=($!)
   for _ in $(seq 1 100); do [ -S "$dir/control.sock" ] && break; sleep 0.1; done
   curl -fsS --unix-socket "$dir/control.sock" -H 'Content-Type: application/json' \
     "http://slipway-edge/_slipway/v1/routes/bench/deploy" -d @- >/dev/null <<JSON
@@ -77,13 +77,17 @@ JSON
   for _ in $(seq 1 50); do curl -kfs -o /dev/null "$scheme://127.0.0.1:$port/" && break; sleep 0.1; done
   curl -fsS --unix-socket "$dir/control.sock" http://slipway-edge/_slipway/v1/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["processId"])'
 }
-# A/B in one run: EDGE_B_CMD (another build's slipway) and/or EDGE_B_ENV ("NAME=value ...", runtime settings) start a
+# The edge program of this tree: ./slipway builds it beside the CLI. A build from before the edge was a program of its
+# own is run as "<that build>/slipway edge" (EDGE_B_CMD="/tmp/old/slipway edge"): both take "serve --dir DIR".
+"$root/slipway" --help >/dev/null
+this_edge="$(ls -1dt "$root"/.build/cli-*/ | head -1)slipway-edge"
+# A/B in one run: EDGE_B_CMD (another build's edge command) and/or EDGE_B_ENV ("NAME=value ...", runtime settings) start a
 # second edge, "edge-b", measured in the same rounds as the first; EDGE_CMD and EDGE_ENV change the first one.
-edge_pid=$(start_edge "$work/edge" "$edge" "${EDGE_CMD:-$root/slipway}" ${EDGE_ENV:-})
+edge_pid=$(start_edge "$work/edge" "$edge" "${EDGE_CMD:-$this_edge}" ${EDGE_ENV:-})
 edge_b=0; edge_b_pid=0
 if [ -n "${EDGE_B_CMD:-}${EDGE_B_ENV:-}" ]; then
   edge_b=$(free_port)
-  edge_b_pid=$(start_edge "$work/edge-b" "$edge_b" "${EDGE_B_CMD:-$root/slipway}" ${EDGE_B_ENV:-})
+  edge_b_pid=$(start_edge "$work/edge-b" "$edge_b" "${EDGE_B_CMD:-$this_edge}" ${EDGE_B_ENV:-})
 fi
 for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$backend/" && break; sleep 0.1; done
 for _ in $(seq 1 50); do curl -kfs -o /dev/null "$scheme://127.0.0.1:$hap/" && break; sleep 0.1; done

@@ -27,7 +27,7 @@ nginx -c "$work/nginx.conf" & pids+=($!)
 
 measure() { # name command
   local dir="$work/$1" port; port=$(free_port)
-  env DOTNET_gcServer=1 $2 edge serve --dir "$dir" >"$dir.log" 2>&1 & pids+=($!); local pid=$!
+  env DOTNET_gcServer=1 $2 serve --dir "$dir" >"$dir.log" 2>&1 & pids+=($!); local pid=$!
   for _ in $(seq 1 100); do [ -S "$dir/control.sock" ] && break; sleep 0.1; done
   curl -fsS --unix-socket "$dir/control.sock" -H 'Content-Type: application/json' "http://slipway-edge/_slipway/v1/routes/bench/deploy" -d @- >/dev/null <<JSON
 {"version":"v1","port":$port,"host":null,"targets":[{"id":"nginx","address":"http://127.0.0.1:$backend"}],
@@ -73,6 +73,8 @@ PY
   kill $pid 2>/dev/null || true
 }
 echo "machine: $(nproc) cores; $CLIENTS connections from one address, each a head announcing 1000 bytes and 10 of them"
-measure slipway-edge "$root/slipway"
+# This tree's edge program; an older build's is EDGE_B_CMD="<build>/slipway edge".
+"$root/slipway" --help >/dev/null
+measure slipway-edge "$(ls -1dt "$root"/.build/cli-*/ | head -1)slipway-edge"
 [ -n "${EDGE_B_CMD:-}" ] && measure edge-b "$EDGE_B_CMD"
 true

@@ -1,14 +1,17 @@
+using System.Reflection;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Architecture;
 
-/// <summary>tests/ mirrors src/ folder by folder, so the tests of a behaviour are found where its code is.</summary>
+/// <summary>
+/// Tests mirror the code's namespaces folder by folder (Slipway.Platforms.Aws.SharedState's tests are in
+/// Platforms/Aws/SharedState), so the tests of a behaviour are found where its code is.
+/// </summary>
 public sealed class TestLayoutTests
 {
-    private static readonly string Source = Path.Combine(RepositoryRoot.Path, "src", "Slipway");
     private static readonly string Tests = Path.Combine(RepositoryRoot.Path, "tests", "Slipway.Tests");
 
-    /// <summary>Test folders that name no source folder, each for a reason.</summary>
+    /// <summary>Test folders that name no namespace, each for a reason.</summary>
     private static readonly IReadOnlyDictionary<string, string> TestOnly = new Dictionary<string, string>
     {
         ["Architecture"] = "rules over the whole code",
@@ -17,34 +20,43 @@ public sealed class TestLayoutTests
         ["Support"] = "helpers, one per need",
     };
 
-    /// <summary>Source folders without a test folder of their own, and where their behaviour is tested instead.</summary>
+    /// <summary>Namespaces without a test folder of their own, and where their behaviour is tested instead.</summary>
     private static readonly IReadOnlyDictionary<string, string> TestedElsewhere = new Dictionary<string, string>
     {
-        ["Output"] = "the reporter prints every test's progress: Pipeline/UpPipelineTests and every CLI run assert on it",
-        ["Cli/Commands"] = "each command is run through the real CLI by the tests of what it does (EndToEnd/, Platforms/, Dashboard/ ...)",
-        ["EdgeControl"] = "Edge/ tests and every local deploy drive the real edge through its client and launcher",
+        ["Cli/Commands"] = "each command is run through the real CLI by the tests of what it does (EndToEnd/, Platforms/, Cli/Dashboard/ ...)",
+        ["Edge/Contract"] = "the records the edge and its client exchange: every Edge/ test sends and reads them",
     };
 
-    private static IEnumerable<string> Folders(string root) =>
-        Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories)
-            .Select(d => Path.GetRelativePath(root, d))
-            .Where(d => !d.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or "Golden"))
-            .Where(d => Directory.EnumerateFiles(Path.Combine(root, d), "*.cs").Any());
+    /// <summary>Every namespace of the code, as the folder its tests belong in.</summary>
+    private static IReadOnlyList<string> CodeAreas() =>
+        new[] { "slipway", "slipway-edge", "Slipway.Foundation", "Slipway.Configuration", "Slipway.Source", "Slipway.Engine", "Slipway.Cloud.Aws",
+                "Slipway.Edge.Contract", "Slipway.Platforms", "Slipway.Platforms.Local", "Slipway.Platforms.Aws", "Slipway.Pipeline" }
+            .SelectMany(name => Assembly.Load(name).GetTypes())
+            .Select(t => t.Namespace).OfType<string>().Where(n => n.StartsWith("Slipway.", StringComparison.Ordinal))
+            .Select(n => n["Slipway.".Length..].Replace('.', '/')).Distinct().ToList();
+
+    private static IEnumerable<string> TestFolders() =>
+        Directory.EnumerateDirectories(Tests, "*", SearchOption.AllDirectories)
+            .Select(d => Path.GetRelativePath(Tests, d).Replace(Path.DirectorySeparatorChar, '/'))
+            .Where(d => !d.Split('/').Any(part => part is "bin" or "obj" or "Golden"))
+            .Where(d => Directory.EnumerateFiles(Path.Combine(Tests, d), "*.cs").Any());
 
     [Fact]
-    public void Every_test_folder_names_a_source_folder()
+    public void Every_test_folder_names_a_namespace_of_the_code()
     {
-        var sources = Folders(Source).ToHashSet();
-        var strays = Folders(Tests).Where(d => !sources.Contains(d) && !TestOnly.ContainsKey(d.Split(Path.DirectorySeparatorChar)[0])).ToList();
-        Assert.True(strays.Count == 0, $"test folders with no source folder of that name: {string.Join(", ", strays)}");
+        var areas = CodeAreas().ToHashSet();
+        Assert.Contains("Platforms/Aws/SharedState", areas); // the areas are read, not assumed
+        var strays = TestFolders().Where(d => !areas.Contains(d) && !TestOnly.ContainsKey(d.Split('/')[0])).ToList();
+        Assert.True(strays.Count == 0, $"test folders naming no namespace: {string.Join(", ", strays)}");
     }
 
     [Fact]
-    public void Every_source_folder_has_its_tests_beside_the_others()
+    public void Every_namespace_has_its_tests_in_the_folder_of_its_name()
     {
-        var tests = Folders(Tests).ToHashSet();
-        var untested = Folders(Source).Where(d => !tests.Contains(d) && !TestedElsewhere.ContainsKey(d.Replace(Path.DirectorySeparatorChar, '/')) && !tests.Any(t => t.StartsWith(d + Path.DirectorySeparatorChar))).ToList();
-        Assert.True(untested.Count == 0, $"source folders with no test folder: {string.Join(", ", untested)}");
-        Assert.All(TestedElsewhere.Keys, d => Assert.True(Directory.Exists(Path.Combine(Source, d)), $"{d} is listed but no longer exists"));
+        var tests = TestFolders().ToHashSet();
+        var areas = CodeAreas();
+        var untested = areas.Where(a => !tests.Contains(a) && !TestedElsewhere.ContainsKey(a) && !tests.Any(t => t.StartsWith(a + "/", StringComparison.Ordinal))).ToList();
+        Assert.True(untested.Count == 0, $"namespaces with no test folder: {string.Join(", ", untested)}");
+        Assert.All(TestedElsewhere.Keys, a => Assert.True(areas.Contains(a), $"{a} is listed but is no namespace any more"));
     }
 }

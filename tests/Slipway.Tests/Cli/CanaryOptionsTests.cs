@@ -1,5 +1,5 @@
 using Slipway.Cli;
-using Slipway.Common;
+using Slipway.Foundation;
 using Slipway.Platforms;
 
 namespace Slipway.Tests.Cli;

@@ -1,4 +1,5 @@
-using Slipway.Common;
+using Slipway.Platforms.Aws;
+using Slipway.Foundation;
 using Slipway.Configuration;
 using Slipway.Tests.Support;
 
@@ -37,7 +38,7 @@ public sealed class EnvironmentsTests : IDisposable
 
     public EnvironmentsTests() => _dir.Write("Dockerfile", "FROM scratch\n");
 
-    private AppManifest Load(string environment, string yaml = Yaml) => ManifestLoader.Parse(yaml, ManifestPath, environment);
+    private AppManifest Load(string environment, string yaml = Yaml) => Support.Manifests.Parse(yaml, ManifestPath, environment);
 
     [Fact]
     public void Without_an_environment_the_top_level_settings_apply_on_the_local_platform()
@@ -45,7 +46,7 @@ public sealed class EnvironmentsTests : IDisposable
         var app = Load("local");
         Assert.Equal("shop", app.App);
         Assert.Equal(2, app.Replicas);
-        Assert.Equal(new EnvironmentSpec { Name = "local", Platform = PlatformKind.Local, Protected = false }, app.Environment);
+        Assert.Equal(new EnvironmentSpec { Name = "local", Platform = "local", Protected = false }, app.Environment);
     }
 
     [Fact]
@@ -59,7 +60,7 @@ public sealed class EnvironmentsTests : IDisposable
         Assert.Equal("blue", app.Env["COLOR"]);
         Assert.Equal(8080, app.Edge.Port);
         Assert.Equal("staging.localhost", app.Edge.Host);
-        Assert.Equal(PlatformKind.Local, app.Environment.Platform);
+        Assert.Equal("local", app.Environment.Platform);
         Assert.False(app.Environment.Protected);
     }
 
@@ -67,9 +68,9 @@ public sealed class EnvironmentsTests : IDisposable
     public void Production_runs_where_it_says_and_is_protected_by_default()
     {
         var production = Load("production");
-        Assert.Equal(PlatformKind.Aws, production.Environment.Platform);
+        Assert.Equal("aws", production.Environment.Platform);
         Assert.True(production.Environment.Protected);
-        Assert.Equal("eu-west-1", production.Aws.Region);
+        Assert.Equal("eu-west-1", production.Aws().Region);
         Assert.Equal(4, production.Replicas);
         Assert.True(Load("demo").Environment.Protected);
     }
@@ -79,7 +80,7 @@ public sealed class EnvironmentsTests : IDisposable
     {
         var app = Load("aws");
         Assert.Equal("shop", app.App);
-        Assert.Equal(PlatformKind.Aws, app.Environment.Platform);
+        Assert.Equal("aws", app.Environment.Platform);
     }
 
     [Fact]

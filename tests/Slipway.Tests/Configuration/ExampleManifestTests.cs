@@ -11,7 +11,7 @@ public sealed class ExampleManifestTests
     [Fact]
     public void The_example_manifest_loads_and_points_at_the_example_app()
     {
-        var app = ManifestLoader.Load(Path.Combine(RepositoryRoot.Path, "examples", "hello-flask", "slipway.yaml"));
+        var app = Support.Manifests.Load(Path.Combine(RepositoryRoot.Path, "examples", "hello-flask", "slipway.yaml"));
 
         Assert.Equal("hello-flask", app.App);
         Assert.Equal(RepositoryRoot.Path, app.Source.Location);

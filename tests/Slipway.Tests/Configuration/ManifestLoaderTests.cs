@@ -1,4 +1,4 @@
-using Slipway.Common;
+using Slipway.Foundation;
 using Slipway.Configuration;
 using Slipway.Tests.Support;
 
@@ -11,7 +11,7 @@ public sealed class ManifestLoaderTests : IDisposable
 
     public ManifestLoaderTests() => _dir.Write("Dockerfile", "FROM scratch\n");
 
-    private AppManifest Parse(string yaml) => ManifestLoader.Parse(yaml, ManifestPath);
+    private AppManifest Parse(string yaml) => Support.Manifests.Parse(yaml, ManifestPath);
 
     private SlipwayException Fails(string yaml) => Assert.Throws<SlipwayException>(() => Parse(yaml));
 
@@ -127,7 +127,7 @@ public sealed class ManifestLoaderTests : IDisposable
     [Fact]
     public void Missing_dockerfile_is_its_own_error_with_the_resolved_path_when_a_build_needs_it()
     {
-        var app = ManifestLoader.Parse("app: shop\nsource:\n  git: x\nbuild:\n  dockerfile: nope/Dockerfile\n", Path.Combine(_dir.Path, "slipway.yaml"));
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\nbuild:\n  dockerfile: nope/Dockerfile\n", Path.Combine(_dir.Path, "slipway.yaml"));
 
         var error = Assert.Throws<SlipwayException>(app.Build.EnsureDockerfileExists); // loading alone succeeds: destroy needs no Dockerfile
 
@@ -140,7 +140,7 @@ public sealed class ManifestLoaderTests : IDisposable
     [Fact]
     public void Missing_manifest_file_is_reported_with_a_hint()
     {
-        var error = Assert.Throws<SlipwayException>(() => ManifestLoader.Load(Path.Combine(_dir.Path, "absent.yaml")));
+        var error = Assert.Throws<SlipwayException>(() => Support.Manifests.Load(Path.Combine(_dir.Path, "absent.yaml")));
 
         Assert.Equal(ErrorCode.ManifestNotFound, error.Code);
         Assert.Equal(2, error.ExitCode);

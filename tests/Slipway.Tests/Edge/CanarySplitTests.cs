@@ -1,4 +1,5 @@
 using Slipway.Edge;
+using Slipway.Edge.Contract;
 
 namespace Slipway.Tests.Edge;
 

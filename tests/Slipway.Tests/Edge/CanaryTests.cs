@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Slipway.Edge;
-using Slipway.EdgeControl;
+using Slipway.Edge.Contract;
+using Slipway.Platforms.Local.EdgeControl;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;

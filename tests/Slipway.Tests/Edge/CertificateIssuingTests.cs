@@ -2,7 +2,8 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Time.Testing;
 using Slipway.Edge;
-using Slipway.EdgeControl;
+using Slipway.Edge.Contract;
+using Slipway.Platforms.Local.EdgeControl;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;

@@ -1,4 +1,5 @@
 using Slipway.Edge;
+using Slipway.Edge.Contract;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;

@@ -1,5 +1,6 @@
 using System.Text;
 using Slipway.Edge;
+using Slipway.Edge.Contract;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Slipway.Edge;
+using Slipway.Edge.Contract;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Slipway.Edge;
+using Slipway.Edge.Contract;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;

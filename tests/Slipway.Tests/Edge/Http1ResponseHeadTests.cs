@@ -1,5 +1,6 @@
 using System.Text;
 using Slipway.Edge;
+using Slipway.Edge.Contract;
 
 namespace Slipway.Tests.Edge;
 

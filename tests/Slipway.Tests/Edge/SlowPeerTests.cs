@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Slipway.Edge;
+using Slipway.Edge.Contract;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;

@@ -1,3 +1,4 @@
+using Slipway.Cli;
 using System.Net;
 using System.Net.Sockets;
 using Slipway.Tests.Support;
@@ -303,7 +304,7 @@ public sealed class BadInputTests
                 Walk(sub, name);
             }
         }
-        Walk(Slipway.Cli.Program.CreateRoot(), "");
+        Walk(Slipway.Cli.Program.CreateRoot(BuiltInPlatforms.Catalog), "");
         return all;
     }
 

@@ -1,4 +1,4 @@
-using Slipway.Build;
+using Slipway.Platforms.Images;
 using Slipway.Engine;
 using Slipway.Tests.Support;
 
@@ -79,9 +79,9 @@ public sealed class DockerEngineTests : IDisposable
         var socket = "unix://" + Path.Combine(_dir.Path, "no.sock");
         using var engine = new DockerEngine(EngineEndpoint.Parse(socket));
 
-        var error = await Assert.ThrowsAsync<Slipway.Common.SlipwayException>(() => engine.EnsureReachableAsync(Ct));
+        var error = await Assert.ThrowsAsync<Slipway.Foundation.SlipwayException>(() => engine.EnsureReachableAsync(Ct));
 
-        Assert.Equal(Slipway.Common.ErrorCode.EngineUnreachable, error.Code);
+        Assert.Equal(Slipway.Foundation.ErrorCode.EngineUnreachable, error.Code);
         Assert.Equal($"no container engine answers at {socket}", error.Message);
     }
 
@@ -101,10 +101,10 @@ public sealed class DockerEngineTests : IDisposable
         using var engine = new DockerEngine(EngineEndpoint.Parse("unix://" + path), answerTimeout: TimeSpan.FromMilliseconds(300));
 
         var error = await Assert.ThrowsAsync<EngineTimeoutException>(() => engine.ListContainersAsync(Labels.ForApp(_app), Ct));
-        var unreachable = await Assert.ThrowsAsync<Slipway.Common.SlipwayException>(() => engine.EnsureReachableAsync(Ct));
+        var unreachable = await Assert.ThrowsAsync<Slipway.Foundation.SlipwayException>(() => engine.EnsureReachableAsync(Ct));
 
         Assert.Equal($"the container engine at unix://{path} did not answer GET /v1.41/containers/json within 300ms", error.Message);
-        Assert.Equal(Slipway.Common.ErrorCode.EngineUnreachable, unreachable.Code);
+        Assert.Equal(Slipway.Foundation.ErrorCode.EngineUnreachable, unreachable.Code);
         listener.Close();
         foreach (var socket in accepted) socket.Dispose();
     }

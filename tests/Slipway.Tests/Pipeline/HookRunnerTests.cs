@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Slipway.Common;
+using Slipway.Foundation;
 using Slipway.Configuration;
 using Slipway.Pipeline;
 using Slipway.Tests.Support;
@@ -12,7 +12,7 @@ public sealed class HookRunnerTests : IDisposable
     private readonly TempDirectory _dir = new("slipway-hooks");
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private AppManifest App() => ManifestLoader.Parse("app: shop\nsource:\n  git: x\n", Path.Combine(_dir.Path, "slipway.yaml"));
+    private AppManifest App() => Support.Manifests.Parse("app: shop\nsource:\n  git: x\n", Path.Combine(_dir.Path, "slipway.yaml"));
 
     [Fact]
     public async Task A_hook_sees_only_slipways_variables_and_its_output_is_shown()

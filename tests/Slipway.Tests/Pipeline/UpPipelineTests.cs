@@ -1,7 +1,8 @@
+using Slipway.Platforms.Local;
 using Microsoft.Extensions.Time.Testing;
-using Slipway.Common;
+using Slipway.Foundation;
 using Slipway.Configuration;
-using Slipway.Output;
+using Slipway.Foundation.Output;
 using Slipway.Pipeline;
 using Slipway.Source;
 using Slipway.Tests.Support;
@@ -26,13 +27,13 @@ public sealed class UpPipelineTests : IDisposable
         _repo.Write("app/app.py", "print('v1')");
         _repo.Commit("v1");
         _dir.Write("Dockerfile", "FROM scratch\n");
-        _app = ManifestLoader.Parse("app: shop\nsource:\n  path: repo\n  subdirectory: app\n", Path.Combine(_dir.Path, "slipway.yaml"));
+        _app = Support.Manifests.Parse("app: shop\nsource:\n  path: repo\n  subdirectory: app\n", Path.Combine(_dir.Path, "slipway.yaml"));
     }
 
     private StateDirectory State => new(Path.Combine(_dir.Path, "state"));
     private Reporter Reporter => new(_output, color: false);
     private AppLocker Locker => new(new FileDeployLock(State, "shop", "local"), wait: false, Reporter);
-    private Slipway.History.ReleaseHistory History => new(_log, _time);
+    private Slipway.Platforms.History.ReleaseHistory History => new(_log, _time);
 
     private Task<UpResult> UpAsync(bool force = false, Slipway.Platforms.CanaryPlan? canary = null) =>
         new UpPipeline(_platform, AppSecrets.None(_app), new SourceResolver(new Git(), State.Sources), Locker, History, Reporter, _time)
@@ -99,18 +100,18 @@ public sealed class UpPipelineTests : IDisposable
         Assert.Equal(("destroy", "succeeded"), (_log.Records[^1].Action, _log.Records[^1].Result));
 
         await UpAsync();
-        var broken = new Slipway.History.ReleaseHistory(new UnwritableLog(), _time);
+        var broken = new Slipway.Platforms.History.ReleaseHistory(new UnwritableLog(), _time);
         var report = await new DestroyPipeline(_platform, Locker, broken, Reporter).RunAsync(_app, Ct);
         Assert.Empty(report.Problems);
         Assert.Contains("warning: the release history nowhere cannot be written (disk on fire): this destroy is not recorded", _output.ToString());
     }
 
-    private sealed class UnwritableLog : Slipway.History.IReleaseLog
+    private sealed class UnwritableLog : Slipway.Platforms.History.IReleaseLog
     {
         public string Location => "nowhere";
-        public Task<long> StartAsync(Slipway.History.RunStart run, CancellationToken ct) => throw new IOException("disk on fire");
-        public Task CompleteAsync(long id, Slipway.History.RunEnd end, CancellationToken ct) => throw new IOException("disk on fire");
-        public Task<IReadOnlyList<Slipway.History.ReleaseRecord>> ListAsync(string app, string environment, int limit, CancellationToken ct) =>
+        public Task<long> StartAsync(Slipway.Platforms.History.RunStart run, CancellationToken ct) => throw new IOException("disk on fire");
+        public Task CompleteAsync(long id, Slipway.Platforms.History.RunEnd end, CancellationToken ct) => throw new IOException("disk on fire");
+        public Task<IReadOnlyList<Slipway.Platforms.History.ReleaseRecord>> ListAsync(string app, string environment, int limit, CancellationToken ct) =>
             throw new IOException("disk on fire");
     }
 
@@ -188,7 +189,7 @@ public sealed class UpPipelineTests : IDisposable
 /// <summary>What a rollback goes back to, as data.</summary>
 public sealed class RollbackTargetTests
 {
-    private static Slipway.History.ReleaseRecord Record(string action, string? version, string result) =>
+    private static Slipway.Platforms.History.ReleaseRecord Record(string action, string? version, string result) =>
         new(1, "shop", "local", "local", action, version, null, DateTimeOffset.UnixEpoch, null, result, null, "u", "h");
 
     [Fact]

@@ -1,6 +1,8 @@
+using Slipway.Platforms.Local;
 using System.Net;
 using System.Text.Json;
 using Slipway.Edge;
+using Slipway.Edge.Contract;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Security;
@@ -20,7 +22,7 @@ public sealed class SecurityTests
     {
         var releases = await app.RunAsync("releases", "--json");
         Assert.DoesNotContain(value, string.Concat(outputs.Select(o => o.All)) + releases.All);
-        var history = await new Slipway.History.ReleaseHistory(new Slipway.History.SqliteReleaseLog(new Slipway.Common.StateDirectory(app.Cli.StateDirectory)), TimeProvider.System)
+        var history = await new Slipway.Platforms.History.ReleaseHistory(new Slipway.Platforms.Local.SqliteReleaseLog(new Slipway.Foundation.StateDirectory(app.Cli.StateDirectory)), TimeProvider.System)
             .ListAsync(app.Name, "local", 50, Ct);
         Assert.NotEmpty(history);
         Assert.DoesNotContain(history, r => (r.Error ?? "").Contains(value, StringComparison.Ordinal));

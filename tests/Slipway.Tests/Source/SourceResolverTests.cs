@@ -1,4 +1,4 @@
-using Slipway.Common;
+using Slipway.Foundation;
 using Slipway.Configuration;
 using Slipway.Source;
 using Slipway.Tests.Support;

@@ -1,6 +1,7 @@
 using System.Net;
 using Slipway.Edge;
-using Slipway.EdgeControl;
+using Slipway.Edge.Contract;
+using Slipway.Platforms.Local.EdgeControl;
 
 namespace Slipway.Tests.Support;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Slipway.Configuration;
-using Slipway.Output;
+using Slipway.Foundation.Output;
 using Slipway.Platforms;
 using Slipway.Source;
 
@@ -19,7 +19,9 @@ public sealed class InMemoryPlatform : IPlatform
     public string? ServingFingerprint { get; private set; }
     public bool FailBuild { get; set; }
 
-    public PlatformKind Kind => PlatformKind.Local;
+    public string Name => "memory";
+
+    public ReleaseTraits TraitsOf(AppManifest app) => ReleaseTraits.Plain(app);
     public IPAddress? PublicAddress => IPAddress.Loopback;
 
     public Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct) => Record("infrastructure", "ready");
@@ -27,7 +29,7 @@ public sealed class InMemoryPlatform : IPlatform
     public Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<string>>(["nothing to change"]);
 
-    public Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct) => Task.FromResult(new AppStatus(app.App, Kind.Name(),
+    public Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct) => Task.FromResult(new AppStatus(app.App, Name,
         new Uri("http://127.0.0.1:1/"), Serving,
         Serving is null ? [] : Enumerable.Range(1, app.Replicas).Select(i => new ReplicaStatus($"r{i}", Serving, "running", "healthy", null, ServingFingerprint)).ToList(),
         null));
@@ -37,7 +39,7 @@ public sealed class InMemoryPlatform : IPlatform
     public async Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct)
     {
         await Record($"build {source.Version}", "");
-        if (FailBuild) throw new Slipway.Common.SlipwayException(Slipway.Common.ErrorCode.BuildFailed, "build failed on purpose", "none");
+        if (FailBuild) throw new Slipway.Foundation.SlipwayException(Slipway.Foundation.ErrorCode.BuildFailed, "build failed on purpose", "none");
         _images.Add(source.Version);
         return $"image:{source.Version}";
     }
@@ -55,7 +57,7 @@ public sealed class InMemoryPlatform : IPlatform
         await beforeCutover(ct);
         var previous = Serving;
         Serving = version;
-        ServingFingerprint = ReleaseFingerprint.Of(app, version, AppSecrets.None(app));
+        ServingFingerprint = ReleaseFingerprint.Of(app, version, AppSecrets.None(app), TraitsOf(app));
         return new RolloutReport(version, previous, app.Replicas, DrainTimedOut: false);
     }
 

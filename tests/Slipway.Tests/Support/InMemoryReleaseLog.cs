@@ -1,4 +1,4 @@
-using Slipway.History;
+using Slipway.Platforms.History;
 
 namespace Slipway.Tests.Support;
 

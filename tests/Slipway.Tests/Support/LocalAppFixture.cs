@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Slipway.Build;
+using Slipway.Platforms.Images;
 using Slipway.Engine;
 
 namespace Slipway.Tests.Support;
@@ -64,15 +64,15 @@ public sealed class LocalApp : IAsyncDisposable
 
     public RunningCli Start(params string[] args) => Cli.Start([.. args, "-f", ManifestPath]);
 
-    public async Task<Slipway.Edge.RouteStatus?> RouteAsync()
+    public async Task<Slipway.Edge.Contract.RouteStatus?> RouteAsync()
     {
-        using var client = new Slipway.EdgeControl.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
+        using var client = new Slipway.Platforms.Local.EdgeControl.EdgeClient(new Slipway.Edge.Contract.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
         return await client.InfoAsync(CancellationToken.None) is null ? null : await client.RouteAsync(Name, CancellationToken.None);
     }
 
-    public async Task<Slipway.Edge.EdgeInfo?> EdgeInfoAsync()
+    public async Task<Slipway.Edge.Contract.EdgeInfo?> EdgeInfoAsync()
     {
-        using var client = new Slipway.EdgeControl.EdgeClient(new Slipway.Edge.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
+        using var client = new Slipway.Platforms.Local.EdgeControl.EdgeClient(new Slipway.Edge.Contract.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
         return await client.InfoAsync(CancellationToken.None);
     }
 

@@ -1,4 +1,4 @@
-using Slipway.Output;
+using Slipway.Foundation.Output;
 
 namespace Slipway.Tests.Support;
 

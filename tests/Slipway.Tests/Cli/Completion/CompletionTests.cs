@@ -11,7 +11,7 @@ public sealed class CompletionTests
     private static async Task<IReadOnlyList<string>> CompleteInBashAsync(params string[] words)
     {
         using var dir = new TempDirectory("slipway-completion");
-        var script = dir.Write("slipway.bash", CompletionScripts.For("bash", Program.CreateRoot()));
+        var script = dir.Write("slipway.bash", CompletionScripts.For("bash", Program.CreateRoot(BuiltInPlatforms.Catalog)));
         var line = string.Join(' ', words.Select(w => $"'{w}'"));
         var start = new ProcessStartInfo("bash", ["-c", $"source '{script}'; COMP_WORDS=(slipway {line}); COMP_CWORD={words.Length}; _slipway; printf '%s\\n' \"${{COMPREPLY[@]}}\""])
         {
@@ -42,8 +42,8 @@ public sealed class CompletionTests
     [InlineData("fish")]
     public void Every_script_names_every_command_and_option(string shell)
     {
-        var script = CompletionScripts.For(shell, Program.CreateRoot());
-        foreach (var command in Program.CreateRoot().Subcommands)
+        var script = CompletionScripts.For(shell, Program.CreateRoot(BuiltInPlatforms.Catalog));
+        foreach (var command in Program.CreateRoot(BuiltInPlatforms.Catalog).Subcommands)
         {
             Assert.Contains(command.Name, script);
             foreach (var option in command.Options.Where(o => !o.Hidden))

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Slipway.Cloud.Aws;
-using Slipway.Common;
+using Slipway.Foundation;
 using Slipway.Configuration;
 using Slipway.Platforms.Aws;
 
@@ -112,7 +112,7 @@ public sealed class AwsWireTests
     [Fact]
     public void A_release_is_a_task_definition_of_its_image_environment_secrets_size_and_architecture()
     {
-        var app = ManifestLoader.Parse("""
+        var app = Support.Manifests.Parse("""
             app: shop
             source: { git: x }
             port: 8000
@@ -154,7 +154,7 @@ public sealed class StackFailureTests
 
         var error = Slipway.Platforms.Aws.StackOperations.Failure("slipway-shop", stack, events);
 
-        Assert.Equal(Slipway.Common.ErrorCode.StackFailed, error.Code);
+        Assert.Equal(Slipway.Foundation.ErrorCode.StackFailed, error.Code);
         Assert.Equal("stack slipway-shop ended ROLLBACK_COMPLETE: Service (AWS::ECS::Service): Resource handler returned message: \"Invalid request: no capacity\"",
             error.Message);
     }

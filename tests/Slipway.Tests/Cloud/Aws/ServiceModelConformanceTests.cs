@@ -63,8 +63,8 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         await ecs.DescribeServiceAsync("cluster", "shop", ct);
         await ecs.StoppedTaskReasonsAsync("cluster", "shop", ct);
         // A one-off task of a release, with the task definition Slipway registers for it.
-        var app = Slipway.Configuration.ManifestLoader.Parse("app: shop\nsource:\n  git: x\nsecrets:\n  API_TOKEN:\n    fromEnv: T\naws:\n  exec: true\n",
-            "/deploy/slipway.yaml", "local") with { Environment = new Slipway.Configuration.EnvironmentSpec { Name = "aws", Platform = Slipway.Configuration.PlatformKind.Aws } };
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\nsecrets:\n  API_TOKEN:\n    fromEnv: T\naws:\n  exec: true\n",
+            "/deploy/slipway.yaml", "local") with { Environment = new Slipway.Configuration.EnvironmentSpec { Name = "aws", Platform = "aws" } };
         var stack = new Slipway.Platforms.Aws.StackReferences(new Dictionary<string, string>
         {
             ["ExecutionRole"] = "slipway-shop-ExecutionRole-1", ["TaskRole"] = "slipway-shop-TaskRole-1", ["LogGroup"] = "/slipway/shop",
@@ -114,13 +114,13 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
     /// <summary>Every DynamoDB request of the shared lock and history, through their real code.</summary>
     private async Task CallEveryDynamoDbOperationAsync(CancellationToken ct)
     {
-        var table = new Slipway.Platforms.Aws.Shared.StateTable(DynamoDbClient.Create(Settings, TimeProvider.System), TimeProvider.System);
-        var lease = new Slipway.Platforms.Aws.Shared.LeaseLock(table, "slipway-shop", "shop", "aws");
+        var table = new Slipway.Platforms.Aws.SharedState.StateTable(DynamoDbClient.Create(Settings, TimeProvider.System), TimeProvider.System);
+        var lease = new Slipway.Platforms.Aws.SharedState.LeaseLock(table, "slipway-shop", "shop", "aws");
         await using (await lease.AcquireAsync(wait: false, _ => { }, _ => { }, ct)) { }
         await lease.ReleaseAbandonedAsync(ct);
-        var log = new Slipway.Platforms.Aws.Shared.TableReleaseLog(table, "slipway-shop");
-        var id = await log.StartAsync(new Slipway.History.RunStart("shop", "aws", "aws", "deploy", DateTimeOffset.UnixEpoch, "u", "h"), ct);
-        await log.CompleteAsync(id, new Slipway.History.RunEnd("succeeded", "v1", null, null, DateTimeOffset.UnixEpoch), ct);
+        var log = new Slipway.Platforms.Aws.SharedState.TableReleaseLog(table, "slipway-shop");
+        var id = await log.StartAsync(new Slipway.Platforms.History.RunStart("shop", "aws", "aws", "deploy", DateTimeOffset.UnixEpoch, "u", "h"), ct);
+        await log.CompleteAsync(id, new Slipway.Platforms.History.RunEnd("succeeded", "v1", null, null, DateTimeOffset.UnixEpoch), ct);
         Assert.Equal(7, Assert.Single(await log.ListAsync("shop", "aws", 5, ct)).Id);
         await DynamoDbClient.Create(Settings, TimeProvider.System).CreateTableAsync("slipway-state", new Dictionary<string, string> { ["k"] = "v" }, ct);
     }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Slipway.Cloud.Aws;
 using Slipway.Configuration;
-using Slipway.Output;
+using Slipway.Foundation.Output;
 using Slipway.Platforms.Aws;
 using Slipway.Tests.Support;
 
@@ -34,6 +34,7 @@ public sealed class DriftTests
     {
         App = "shop", ManifestPath = "/deploy/slipway.yaml",
         Source = new SourceSpec { Location = "x" }, Build = new BuildSpec { Dockerfile = "/deploy/Dockerfile" },
+        Environment = new EnvironmentSpec { Name = "aws", Platform = "aws" },
     };
 
     private static string Answer(AwsRequest request, ref int polls) => request.Target is not null ? "{}" : request.Action switch

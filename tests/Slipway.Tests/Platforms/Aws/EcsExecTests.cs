@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Slipway.Cloud.Aws;
-using Slipway.Common;
+using Slipway.Foundation;
 using Slipway.Configuration;
 using Slipway.Platforms.Aws;
 using Slipway.Tests.Support;
@@ -18,7 +18,7 @@ public sealed class EcsExecTests : IDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static AppManifest App(bool exec = true) =>
-        ManifestLoader.Parse($"app: shop\nsource:\n  git: x\naws:\n  region: eu-west-1\n  exec: {(exec ? "true" : "false")}\n", "/deploy/slipway.yaml");
+        Support.Manifests.Parse($"app: shop\nsource:\n  git: x\naws:\n  region: eu-west-1\n  exec: {(exec ? "true" : "false")}\n", "/deploy/slipway.yaml");
 
     private static string Answer(AwsRequest request) => request.Action switch
     {

@@ -22,7 +22,7 @@ public sealed class IamPolicyTests
         foreach (var variant in TemplateLintTests.Variants)
         {
             var (name, aws) = variant.Data;
-            var app = ManifestLoader.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\naws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
+            var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\naws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
             var template = name switch
             {
                 "before-the-first-release" => StackTemplate.Build(app, null),
@@ -98,7 +98,7 @@ public sealed class IamPolicyTests
     [Fact]
     public void Role_actions_reach_only_roles_under_the_slipway_path_the_template_puts_them_in()
     {
-        var app = Slipway.Configuration.ManifestLoader.Parse("app: shop\nsource:\n  git: x\naws:\n  stackName: Custom-Name\n", "/nonexistent/slipway.yaml", "aws");
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\naws:\n  stackName: Custom-Name\n", "/nonexistent/slipway.yaml", "aws");
         Assert.Equal(StackTemplate.RolePath, (string?)Templates.Serving(app)["Resources"]!["ExecutionRole"]!["Properties"]!["Path"]);
 
         var iam = Statements().Where(s => Values(s["Action"]).Any(a => a.StartsWith("iam:", StringComparison.Ordinal))).ToList();

@@ -16,7 +16,7 @@ public sealed class OneOffTasksTests
     private const string TaskArn = "arn:aws:ecs:eu-west-1:123456789012:task/slipway-shop/0f1e2d";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static AppManifest App => ManifestLoader.Parse("app: shop\nsource:\n  git: x\nsecrets:\n  API_TOKEN:\n    fromEnv: T\naws:\n  region: eu-west-1\n",
+    private static AppManifest App => Support.Manifests.Parse("app: shop\nsource:\n  git: x\nsecrets:\n  API_TOKEN:\n    fromEnv: T\naws:\n  region: eu-west-1\n",
         "/deploy/slipway.yaml");
 
     /// <summary>A stack with its resources, and a task that runs for <paramref name="runningPolls"/> looks and then stops with <paramref name="exitCode"/> (null: never stops).</summary>
@@ -109,7 +109,7 @@ public sealed class OneOffTasksTests
             ? $$"""{"tasks":[{"taskArn":"{{TaskArn}}","lastStatus":"STOPPED","stoppedReason":"CannotPullContainerError: pull access denied","containers":[{"name":"shop","reason":"CannotPullContainerError"}]}]}"""
             : Answers(0, 0)(request));
 
-        var error = await Assert.ThrowsAsync<Slipway.Common.SlipwayException>(() =>
+        var error = await Assert.ThrowsAsync<Slipway.Foundation.SlipwayException>(() =>
             Tasks(endpoint).RunAsync(App, StackTemplate.Release(App, "v2", "f1"), "repo", ["true"], _ => { }, Ct));
 
         Assert.Contains("stopped without running the command to its end: CannotPullContainerError: pull access denied (CannotPullContainerError)", error.Message);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Slipway.Common;
+using Slipway.Foundation;
 using Slipway.Configuration;
 using Slipway.Platforms.Aws;
 using Slipway.Tests.Support;
@@ -14,7 +14,7 @@ public sealed class ProductionOptionsTests : IDisposable
     public ProductionOptionsTests() => _dir.Write("Dockerfile", "FROM scratch\n");
 
     private AppManifest Load(string aws) =>
-        ManifestLoader.Parse($"app: shop\nsource:\n  git: x\naws:\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
+        Support.Manifests.Parse($"app: shop\nsource:\n  git: x\naws:\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
 
     private JsonObject Resources(string aws) => Templates.Serving(Load(aws))["Resources"]!.AsObject();
 
@@ -80,7 +80,7 @@ public sealed class ProductionOptionsTests : IDisposable
     [Fact]
     public void Private_subnets_with_endpoints_and_secrets_get_an_ssm_endpoint_to_read_them()
     {
-        var withSecrets = Templates.Serving(ManifestLoader.Parse(
+        var withSecrets = Templates.Serving(Support.Manifests.Parse(
             "app: shop\nsource:\n  git: x\nsecrets:\n  API_TOKEN:\n    fromEnv: T\naws:\n  subnets: private\n  egress: endpoints\n",
             Path.Combine(_dir.Path, "slipway.yaml")))["Resources"]!.AsObject();
 
@@ -142,7 +142,7 @@ public sealed class ProductionOptionsTests : IDisposable
     [InlineData(16384, 122880)]
     [InlineData(2048, 9216)]
     public void Every_fargate_size_aws_documents_is_accepted(int cpu, int memory) =>
-        Assert.Equal((cpu, memory), (Load($"  cpu: {cpu}\n  memory: {memory}\n").Aws.Cpu, Load($"  cpu: {cpu}\n  memory: {memory}\n").Aws.Memory));
+        Assert.Equal((cpu, memory), (Load($"  cpu: {cpu}\n  memory: {memory}\n").Aws().Cpu, Load($"  cpu: {cpu}\n  memory: {memory}\n").Aws().Memory));
 
     public void Dispose() => _dir.Dispose();
 }

@@ -1,7 +1,7 @@
 using Slipway.Cloud.Aws;
-using Slipway.Common;
+using Slipway.Foundation;
 using Slipway.Configuration;
-using Slipway.Output;
+using Slipway.Foundation.Output;
 using Slipway.Platforms.Aws;
 using Slipway.Tests.Support;
 
@@ -91,7 +91,7 @@ public sealed class StackOperationsTests
     [Fact]
     public async Task A_release_the_circuit_breaker_stops_is_rejected_and_the_previous_one_still_serves()
     {
-        var app = ManifestLoader.Parse("app: shop\nsource:\n  git: x\n", "/nonexistent/slipway.yaml", environment: "aws");
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\n", "/nonexistent/slipway.yaml", environment: "aws");
         var deployed = StackTemplate.Render(app, StackTemplate.Release(app, "v1", "fp1"));
         var executed = false;
         await using var endpoint = await FakeAwsEndpoint.StartAsync(request => request.Action switch

@@ -15,6 +15,7 @@ public sealed class StackTemplateTests
             Source = new SourceSpec { Location = "https://example.invalid/shop.git" },
             Build = new BuildSpec { Dockerfile = "/deploy/Dockerfile" },
             Env = new Dictionary<string, string> { ["MODE"] = "production" },
+            Environment = new EnvironmentSpec { Name = AwsModule.PlatformName, Platform = AwsModule.PlatformName },
         };
         return change is null ? app : change(app);
     }
@@ -136,12 +137,11 @@ public sealed class StackTemplateTests
     [Fact]
     public void Options_from_the_manifest_reach_the_template()
     {
-        var app = App(a => a with
+        var app = App(a => (a with
         {
             Port = 9000, Replicas = 3, Drain = TimeSpan.FromSeconds(20),
             HealthCheck = new HealthCheckSpec { Path = "/up", Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromSeconds(30), HealthyThreshold = 1 },
-            Aws = new AwsSpec { VpcCidr = "172.20.0.0/20", Cpu = 512, Memory = 1024, ListenerPort = 8080, ImagesKept = 3, StackName = "shop-prod" },
-        });
+        }).WithAws(new AwsSpec { VpcCidr = "172.20.0.0/20", Cpu = 512, Memory = 1024, ListenerPort = 8080, ImagesKept = 3, StackName = "shop-prod" }));
         var resources = Resources(Templates.Serving(app));
 
         Assert.Equal("172.20.0.16/28", (string?)resources["PublicSubnet2"]!["Properties"]!["CidrBlock"]);
@@ -270,7 +270,7 @@ public sealed class StackTemplateTests
     [Fact]
     public void Ecs_exec_gives_the_tasks_a_role_for_session_managers_channels_and_the_services_allow_it()
     {
-        var app = App(a => a with { Aws = a.Aws with { Exec = true }, Processes = [Worker] });
+        var app = App(a => a.WithAws(a.Aws() with { Exec = true }) with { Processes = [Worker] });
 
         var resources = Resources(Templates.Serving(app));
 
@@ -304,7 +304,7 @@ public sealed class StackTemplateTests
         withoutRule["Resources"]!.AsObject().Remove("MaintenanceRule");
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(deployed), withoutRule)); // nothing else changed
         // An infrastructure change or a new release keeps it, on the listener that serves (HTTPS once there is a certificate).
-        var https = App(a => a with { Aws = a.Aws with { CertificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/abc" } });
+        var https = App(a => a.WithAws(a.Aws() with { CertificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/abc" }));
         var carried = Resources(StackTemplate.Build(https, StackTemplate.ReleaseIn(on), maintenance: StackTemplate.MaintenanceIn(on)))["MaintenanceRule"]!;
         Assert.Equal("HttpsListener", (string?)carried["Properties"]!["ListenerArn"]!["Ref"]);
         Assert.Null(StackTemplate.MaintenanceIn(StackTemplate.WithMaintenance(on, page: null)));

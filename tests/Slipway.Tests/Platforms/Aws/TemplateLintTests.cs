@@ -43,7 +43,7 @@ public sealed class TemplateLintTests : IDisposable
         var processes = variant is "workers" or "everything" or "exec"
             ? "processes:\n  worker:\n    command: python worker.py\n    replicas: 2\n  nightly-report:\n    command: [python, report.py]\n    check: test -f /tmp/alive\n    healthy: 30s\n"
             : "";
-        var app = ManifestLoader.Parse($"app: shop\nsource:\n  git: x\n{secrets}{processes}aws:\n  region: eu-west-1\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
+        var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\n{secrets}{processes}aws:\n  region: eu-west-1\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
         var template = _dir.Write($"{variant}.json",
             variant switch
             {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Slipway.Build;
+using Slipway.Platforms.Images;
 using Slipway.Tests.EndToEnd;
 using Slipway.Tests.Support;
 

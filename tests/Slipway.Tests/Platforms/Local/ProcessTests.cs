@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Slipway.Build;
+using Slipway.Platforms.Images;
 using Slipway.Tests.Support;
 using Slipway.Tests.EndToEnd;
 

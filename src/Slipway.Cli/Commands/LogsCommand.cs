@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Slipway.Foundation;
+using Slipway.Platforms;
+
+namespace Slipway.Cli.Commands;
+
+public static class LogsCommand
+{
+    public static Command Create(PlatformCatalog platforms)
+    {
+        var file = CommonOptions.File();
+        var environment = CommonOptions.Environment(platforms);
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until interrupted" };
+        var since = new Option<string?>("--since") { Description = "Only lines newer than this (e.g. 10m, 1h)", HelpName = "duration" };
+        var version = new Option<string?>("--version") { Description = "Only the replicas of this version (local)", HelpName = "sha" };
+        var tail = new Option<int?>("--tail") { Description = "Only the last N lines of each replica", HelpName = "n" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line: time (UTC, ISO 8601), replica, text" };
+        var process = new Option<string?>("--process") { Description = "Only this process's containers (one of the manifest's processes:)", HelpName = "name" };
+        // -f is the manifest everywhere else; here the user expects -f to follow, as in docker logs and kamal.
+        file.Aliases.Remove("-f");
+        file.Aliases.Add("-m");
+        var command = new Command("logs", "The app's logs, interleaved by time, each line named by its replica (-m for the manifest)")
+        {
+            file, environment, follow, since, version, tail, json, process,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(platforms, parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
+        {
+            TimeSpan? window = null;
+            if (parse.GetValue(since) is { } text)
+            {
+                if (!Duration.TryParse(text, out var parsed))
+                    throw new SlipwayException(ErrorCode.InvalidSetting, $"--since: \"{text}\" is not a duration", "use e.g. 30s, 10m, 2h");
+                window = parsed;
+            }
+            if (parse.GetValue(tail) is < 0)
+                throw new SlipwayException(ErrorCode.InvalidSetting, $"--tail: {parse.GetValue(tail)} is negative", "give a number of lines, 0 or more");
+            if (parse.GetValue(process) is { } name && context.App.Processes.All(p => p.Name != name))
+                throw new SlipwayException(ErrorCode.InvalidSetting, $"--process: {context.App.App} has no process \"{name}\"",
+                    context.App.Processes.Count == 0 ? "its manifest declares no processes: (logs without --process shows the web replicas)"
+                        : $"its processes: {string.Join(", ", context.App.Processes.Select(p => p.Name))}");
+            var query = new LogQuery(window, parse.GetValue(follow), parse.GetValue(version), parse.GetValue(tail), parse.GetValue(process));
+            var asJson = parse.GetValue(json);
+            var output = Console.Out;
+            var gate = new object();
+            try
+            {
+                await context.Platform.StreamLogsAsync(context.App, query, line =>
+                {
+                    var text = asJson
+                        ? System.Text.Json.JsonSerializer.Serialize(new { time = line.Time == DateTimeOffset.MinValue ? null : line.Time.ToUniversalTime().ToString("O"), replica = line.Replica, text = line.Text })
+                        : $"{(line.Time == DateTimeOffset.MinValue ? "" : line.Time.ToLocalTime().ToString("HH:mm:ss.fff "))}[{line.Replica}] {line.Text}";
+                    lock (gate) output.WriteLine(text);
+                }, ct);
+            }
+            catch (OperationCanceledException) when (query.Follow && ct.IsCancellationRequested)
+            {
+                // Ctrl-C ends following: a normal way out.
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Slipway.Configuration;
+
+/// <summary>
+/// An app's secret values, read once per command: the input check, the release fingerprint, the containers'
+/// environment and the redactor all see the same values, and the slow fingerprint digest is derived once.
+/// </summary>
+public sealed class AppSecrets(AppManifest app, Func<string, string?> environment)
+{
+    private IReadOnlyDictionary<string, string>? _values;
+    private IReadOnlyList<string>? _readable;
+    private string? _digest;
+
+    /// <summary>Every secret a release needs, by name; throws, naming the secret and never a value, when one cannot be read.</summary>
+    public IReadOnlyDictionary<string, string> Values => _values ??= SecretResolver.Resolve(app, environment);
+
+    /// <summary>Every value that can be read now, for hiding them in output; fails on none.</summary>
+    public IReadOnlyList<string> Readable => _readable ??= _values?.Values.ToList() ?? SecretResolver.Readable(app, environment).ToList();
+
+    /// <summary>The salted, slow digest of the readable values that enters a release's fingerprint.</summary>
+    public string Digest => _digest ??= SecretDigest(app.App, Readable);
+
+    /// <summary>What a test or a command without secrets passes: the app's secrets read from no environment.</summary>
+    public static AppSecrets None(AppManifest app) => new(app, _ => null);
+
+    /// <summary>PBKDF2 over the values, salted by the app: cheap once per run, costly to search a secret with.</summary>
+    internal static string SecretDigest(string app, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0) return "";
+        var joined = Encoding.UTF8.GetBytes(string.Join('\0', values));
+        return Convert.ToHexStringLower(Rfc2898DeriveBytes.Pbkdf2(joined, Encoding.UTF8.GetBytes("slipway-fingerprint:" + app), 100_000,
+            HashAlgorithmName.SHA256, 16));
+    }
+}

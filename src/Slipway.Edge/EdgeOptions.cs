@@ -1,0 +1,19 @@
+using Slipway.Edge.Contract;
+
+namespace Slipway.Edge;
+
+/// <summary>The edge's settings other than its routes: read from its environment (SLIPWAY_EDGE_*) at start, fixed for its life.</summary>
+/// <param name="DirectForwarding">Whether plain HTTP/1.1 requests take the direct path (<see cref="DirectForwarder"/>); false: YARP's for all.</param>
+/// <param name="MaxConnectionsPerClient">How many connections one client address may hold open at once (0: no limit).</param>
+public sealed record EdgeOptions(bool DirectForwarding = true, int MaxConnectionsPerClient = EdgeOptions.DefaultMaxConnectionsPerClient)
+{
+    /// <summary>
+    /// Far more than a browser opens (6 per host) or a proxy in front needs for one user, and few enough that one client
+    /// cannot hold a slow connection per file descriptor the edge has.
+    /// </summary>
+    public const int DefaultMaxConnectionsPerClient = 256;
+
+    public static EdgeOptions FromEnvironment(Func<string, string?> environment) => new(
+        environment("SLIPWAY_EDGE_DIRECT") != "0",
+        int.TryParse(environment("SLIPWAY_EDGE_MAX_CONNECTIONS_PER_CLIENT"), out var max) && max >= 0 ? max : DefaultMaxConnectionsPerClient);
+}

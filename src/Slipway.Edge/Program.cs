@@ -1,0 +1,66 @@
+using System.Net;
+using Slipway.Foundation;
+using Slipway.Edge.Contract;
+
+namespace Slipway.Edge;
+
+/// <summary>
+/// The edge as a program of its own: <c>slipway-edge serve --dir DIR [--address ADDR]</c>. The CLI's launcher starts it
+/// detached under a supervisor; run in the foreground it is the same proxy. Settings beyond these come from the
+/// environment (<see cref="EdgeOptions.FromEnvironment"/>).
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        Usage: slipway-edge serve [--dir DIR] [--address ADDR]
+
+        Runs Slipway's edge proxy in the foreground (slipway up starts it in the background).
+          --dir DIR        its state directory: control socket, routes, certificates, log (default: the state directory's edge folder)
+          --address ADDR   the address its public ports bind to (default: 127.0.0.1)
+        Environment: SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path; SLIPWAY_EDGE_MAX_CONNECTIONS_PER_CLIENT
+        bounds one client address's open connections (default 256, 0 for none).
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        ProcessMask.MakePrivate();
+        if (args.Length == 0 || args is ["--help" or "-h"] || args is ["serve", .., "--help" or "-h"])
+        {
+            Console.Out.WriteLine(Usage);
+            return args.Length == 0 ? ErrorCodeExtensions.InvalidInput : 0;
+        }
+        if (args[0] != "serve") return Refuse($"unknown command \"{args[0]}\"");
+        string? dir = null, address = null;
+        for (var i = 1; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--dir" when i + 1 < args.Length:
+                    dir = args[++i];
+                    break;
+                case "--address" when i + 1 < args.Length:
+                    address = args[++i];
+                    break;
+                default:
+                    return Refuse($"unknown or incomplete option \"{args[i]}\"");
+            }
+        }
+        if (!IPAddress.TryParse(address ?? "127.0.0.1", out var listen)) return Refuse($"--address: \"{address}\" is not an IP address");
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        return await EdgeServer.RunAsync(new EdgePaths(Path.GetFullPath(dir ?? StateDirectory.FromEnvironment().Edge)), listen, stop.Token,
+            options: EdgeOptions.FromEnvironment(Environment.GetEnvironmentVariable));
+    }
+
+    private static int Refuse(string problem)
+    {
+        Console.Error.WriteLine($"error: {problem}");
+        Console.Error.WriteLine("hint: see slipway-edge --help");
+        return ErrorCodeExtensions.InvalidInput;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Slipway.Engine;
+
+/// <summary>
+/// Bounds the wait for the engine's answer to each request (its status and headers; a build's or a log's
+/// stream may then go on as long as it needs), so an engine that accepts connections and never answers
+/// fails the call with a clear error instead of hanging the CLI.
+/// </summary>
+internal sealed class AnswerTimeoutHandler(string endpoint, TimeSpan timeout) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            return await base.SendAsync(request, bounded.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new EngineTimeoutException(
+                $"the container engine at {endpoint} did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {Foundation.Duration.Format(timeout)}");
+        }
+    }
+}
+
+public sealed class EngineTimeoutException(string message) : TimeoutException(message);

@@ -1,0 +1,99 @@
+using Slipway.Platforms.Images;
+using Slipway.Cloud.Aws;
+using Slipway.Foundation;
+using Slipway.Configuration;
+using Slipway.Engine;
+using Slipway.Foundation.Output;
+using Slipway.Source;
+
+namespace Slipway.Platforms.Aws;
+
+/// <summary>
+/// The app's images: built with the local engine for the Fargate architecture, pushed to the stack's ECR
+/// repository (or the <see cref="RegistryOverride"/>), and pruned on this machine so that deploys don't pile
+/// them up: the new image, the one it replaces and one more are kept, as on the local platform.
+/// </summary>
+public sealed class AwsImages(EcrClient ecr, DockerEngine engine, RegistryOverride registry)
+{
+    public const int KeptLocally = 3;
+
+    public Task<bool> HasAsync(AppManifest app, string version, CancellationToken ct) =>
+        registry.Host is not null
+            ? registry.HasTagAsync(StackTemplate.RepositoryName(app), version, ct)
+            : ecr.HasTagAsync(StackTemplate.RepositoryName(app), version, ct);
+
+    /// <summary>The tags in the repository; registries keep no deploy order, so rollback orders them by the release history.</summary>
+    public async Task<IReadOnlyList<string>> VersionsAsync(AppManifest app, CancellationToken ct)
+    {
+        var tags = registry.Host is not null
+            ? await registry.ListTagsAsync(StackTemplate.RepositoryName(app), ct)
+            : (await ecr.ListImagesAsync(StackTemplate.RepositoryName(app), ct)).Select(i => i.ImageTag).OfType<string>().ToList();
+        return tags.Distinct().ToList();
+    }
+
+    /// <summary>Builds (unless this machine has the image of this recipe) and pushes; returns the pushed reference.</summary>
+    public async Task<string> PublishAsync(AppManifest app, SourceSnapshot source, string? serving, IStageLog log, CancellationToken ct)
+    {
+        var builder = new ImageBuilder(engine, AwsPlatform.Traits(app).BuildPlatform);
+        var local = await builder.ExistsAsync(app, source.Version, ct)
+            ? ImageBuilder.ImageReference(app.App, source.Version)
+            : await builder.BuildAsync(app, source, log.Info, log.Warn, ct);
+        var repository = await RepositoryAsync(app, ct);
+        await engine.TagImageAsync(local, repository, source.Version, ct);
+        RegistryCredentials? credentials = null;
+        if (registry.Host is null)
+        {
+            var login = await ecr.GetAuthorizationAsync(ct);
+            credentials = new RegistryCredentials(login.Username, login.Password, login.ProxyEndpoint);
+        }
+        log.Info($"pushing {repository}:{source.Version}");
+        try
+        {
+            await engine.PushImageAsync(repository, source.Version, credentials, _ => { }, ct);
+        }
+        catch (EngineApiException e)
+        {
+            throw new SlipwayException(ErrorCode.BuildFailed, $"push of {repository}:{source.Version} failed: {e.Message}",
+                registry.Host is null ? "check the ECR permissions (ecr:*LayerUpload*, ecr:PutImage)" : $"check that the registry {registry.Host} answers");
+        }
+        await PruneAsync(app, [source.Version, .. serving is null ? Array.Empty<string>() : [serving]], ct);
+        return $"{repository}:{source.Version}";
+    }
+
+    /// <summary>The repository images are pushed to and run from.</summary>
+    public async Task<string> RepositoryAsync(AppManifest app, CancellationToken ct)
+    {
+        if (registry.Host is not null) return $"{registry.Host}/{StackTemplate.RepositoryName(app)}";
+        return await ecr.RepositoryUriAsync(StackTemplate.RepositoryName(app), ct)
+            ?? throw new SlipwayException(ErrorCode.AppNotDeployed, $"stack {StackTemplate.StackName(app)} has no repository yet", "run slipway up -e aws");
+    }
+
+    /// <summary>Removes this environment's images from this machine (every tag of each); returns what was removed.</summary>
+    public async Task<IReadOnlyList<string>> RemoveLocalAsync(AppManifest app, CancellationToken ct)
+    {
+        var removed = new List<string>();
+        foreach (var image in await OwnImagesAsync(app, ct))
+        {
+            await engine.RemoveImageAsync(image.Id, ct);
+            removed.Add($"local image {string.Join(", ", image.Tags.DefaultIfEmpty(image.Id[..19]))}");
+        }
+        return removed;
+    }
+
+    private async Task PruneAsync(AppManifest app, IReadOnlyList<string> keep, CancellationToken ct)
+    {
+        var prunable = (await OwnImagesAsync(app, ct))
+            .Where(i => !keep.Contains(i.Labels.GetValueOrDefault(Labels.Version)))
+            .OrderByDescending(i => i.Created).Skip(Math.Max(0, KeptLocally - keep.Count));
+        foreach (var image in prunable)
+        {
+            try { await engine.RemoveImageAsync(image.Id, ct); }
+            catch (EngineApiException) { /* in use by something else: keep it */ }
+        }
+    }
+
+    /// <summary>Images this environment built: labelled with the app, a version, and this manifest and environment as owner.</summary>
+    private async Task<IReadOnlyList<ImageSummary>> OwnImagesAsync(AppManifest app, CancellationToken ct) =>
+        (await engine.ListImagesAsync(Labels.ForApp(app.App), ct))
+        .Where(i => i.Labels.ContainsKey(Labels.Version) && i.Labels.GetValueOrDefault(Labels.Owner) == app.Owner).ToList();
+}

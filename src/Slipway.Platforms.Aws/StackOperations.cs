@@ -1,0 +1,120 @@
+using Slipway.Cloud.Aws;
+using Slipway.Foundation;
+using Slipway.Foundation.Output;
+
+namespace Slipway.Platforms.Aws;
+
+/// <summary>What applying the template would change, and whether anything would.</summary>
+public sealed record StackPlan(bool Creates, IReadOnlyList<ResourceChange> Changes);
+
+/// <summary>
+/// Applies a template through change sets and waits, streaming the operation's stack events as progress. An
+/// operation's events are told apart by AWS's own event IDs (everything newer than the newest event before it
+/// started), never by this machine's clock. A failed operation is reported with the failing resources and their
+/// reasons; a rollback that itself failed is continued first, so the stack is left usable.
+/// </summary>
+public sealed class StackOperations(CloudFormationClient cloudFormation, TimeProvider time)
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(45);
+
+    /// <summary>Creates a change set and waits until it is ready; null when it changes nothing (it is then deleted).</summary>
+    public async Task<(string Name, StackPlan Plan)?> PrepareAsync(string stack, bool create, string template, CancellationToken ct)
+    {
+        var name = $"slipway-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        await cloudFormation.CreateChangeSetAsync(stack, name, template, create, ct);
+        var ready = await Poll.UntilAsync(async token =>
+        {
+            var changeSet = await cloudFormation.DescribeChangeSetAsync(stack, name, token);
+            if (changeSet.Status == "FAILED" && !changeSet.IsEmpty)
+                throw new SlipwayException(ErrorCode.StackFailed, $"CloudFormation rejected the change set: {changeSet.StatusReason}",
+                    "the template is generated from the manifest: check the aws: settings, then run again");
+            return new Attempt<ChangeSet>(changeSet.Status == "CREATE_COMPLETE" || changeSet.IsEmpty, changeSet);
+        }, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), time,
+            _ => new SlipwayException(ErrorCode.StackFailed, $"change set {name} was not ready after 5 minutes", "run again"), ct);
+        if (!ready.IsEmpty) return (name, new StackPlan(create, ready.Changes));
+        await cloudFormation.DeleteChangeSetAsync(stack, name, ct);
+        return null;
+    }
+
+    /// <summary>Executes a change set and waits for the stack to settle; throws the failure when it did not complete.</summary>
+    public async Task ExecuteAsync(string stack, string changeSet, IStageLog log, CancellationToken ct)
+    {
+        var cursor = await cloudFormation.NewestEventIdAsync(stack, ct);
+        await cloudFormation.ExecuteChangeSetAsync(stack, changeSet, Token(), ct);
+        var (final, events) = await WaitAsync(stack, cursor, log, ct);
+        if (final is { Status: "UPDATE_ROLLBACK_FAILED" })
+        {
+            // Left like this the stack accepts no update: finish the rollback, then report the original failure.
+            log.Warn($"stack {stack}: the rollback failed; continuing it");
+            await cloudFormation.ContinueUpdateRollbackAsync(stack, Token(), ct);
+            var (settled, more) = await WaitAsync(stack, events.FirstOrDefault()?.Id ?? cursor, log, ct);
+            throw Failure(stack, settled, [.. more, .. events]);
+        }
+        if (final is null || !final.IsComplete || final.Status == "UPDATE_ROLLBACK_COMPLETE")
+            throw Failure(stack, final, events);
+    }
+
+    /// <summary>Deletes the stack and waits; the failure names the resources that blocked the delete (a retry is safe).</summary>
+    public async Task DeleteAsync(string stack, IStageLog log, CancellationToken ct)
+    {
+        var cursor = await cloudFormation.NewestEventIdAsync(stack, ct);
+        try
+        {
+            await cloudFormation.DeleteStackAsync(stack, Token(), ct);
+        }
+        catch (AwsServiceException e) when (!e.IsAccessDenied && !e.IsThrottling)
+        {
+            // Emulator only: CloudFormation deletes asynchronously, but moto deletes in the call, answers with an
+            // error about one resource (a VPC's dependencies) and removes the stack anyway. Its state decides.
+            log.Warn($"the delete answered {e.Code}: {e.AwsMessage}");
+        }
+        var (final, events) = await WaitAsync(stack, cursor, log, ct);
+        if (final is not null && final.Status != "DELETE_COMPLETE") throw Failure(stack, final, events);
+    }
+
+    /// <summary>
+    /// Waits while the stack is in progress, printing each new event once; returns its final state (null once
+    /// deleted) and the events after <paramref name="cursor"/>, newest first.
+    /// </summary>
+    public async Task<(Stack? Final, IReadOnlyList<StackEvent> Events)> WaitAsync(string stack, string? cursor, IStageLog log, CancellationToken ct)
+    {
+        var seen = new List<StackEvent>();
+        var id = stack;
+        var final = await Poll.UntilAsync(async token =>
+        {
+            var current = await cloudFormation.DescribeStackAsync(id, token);
+            if (current is not null)
+            {
+                id = current.Id.Length > 0 ? current.Id : id; // the ID still answers once the stack is deleted
+                var fresh = await cloudFormation.DescribeStackEventsAsync(id, seen.FirstOrDefault()?.Id ?? cursor, token);
+                foreach (var e in fresh.Reverse())
+                    log.Info($"{e.LogicalId} ({e.ResourceType}): {e.Status}{(e.Reason is { Length: > 0 } r ? $" - {r}" : "")}");
+                seen.InsertRange(0, fresh);
+            }
+            return new Attempt<Stack?>(current is null || current.Status == "DELETE_COMPLETE" || !current.IsInProgress, current);
+        }, PollInterval, Limit, time,
+            last => new SlipwayException(ErrorCode.StackFailed, $"stack {stack} is still {last?.Status} after {Limit.TotalMinutes} minutes",
+                "watch it in the CloudFormation console; run again when it has settled"), ct);
+        return (final, seen);
+    }
+
+    /// <summary>Pure: the error for a failed stack operation, naming each failing resource and its reason.</summary>
+    public static SlipwayException Failure(string stack, Stack? final, IReadOnlyList<StackEvent> events)
+    {
+        var failures = FailedResources(events).Select(e => $"{e.LogicalId} ({e.ResourceType}): {e.Reason}").Distinct().ToList();
+        var detail = failures.Count > 0 ? string.Join("; ", failures) : final?.StatusReason ?? "the stack disappeared";
+        return new SlipwayException(ErrorCode.StackFailed, $"stack {stack} ended {final?.Status ?? "deleted"}: {detail}",
+            final?.Status == "DELETE_FAILED"
+                ? "remove or release what holds those resources (see the reasons), then run destroy again: it resumes the delete"
+                : "fix the cause (permissions, limits, the aws: settings), then run up again: it resumes from the stack's state");
+    }
+
+    /// <summary>The resources whose operation failed, oldest first (the first is usually the cause, the rest its consequences).</summary>
+    public static IReadOnlyList<StackEvent> FailedResources(IReadOnlyList<StackEvent> events) =>
+        events.Where(e => e.Status.EndsWith("_FAILED", StringComparison.Ordinal) && e.ResourceType != "AWS::CloudFormation::Stack")
+            .OrderBy(e => e.Timestamp).ToList();
+
+    /// <summary>A ClientRequestToken: CloudFormation stamps it on each event of the operation and runs a retried call once.</summary>
+    private static string Token() => $"slipway-{Guid.NewGuid():N}";
+}

@@ -1,0 +1,28 @@
+using Slipway.Platforms.Images;
+using Slipway.Foundation;
+using Slipway.Configuration;
+using Slipway.Engine;
+
+namespace Slipway.Platforms.Local;
+
+internal static class AppOwnership
+{
+    /// <summary>
+    /// Refuses to touch a deployment another manifest entry made under the same name (objects from before owner
+    /// labels existed count as this app's).
+    /// </summary>
+    public static async Task EnsureAsync(DockerEngine engine, AppManifest app, CancellationToken ct)
+    {
+        var owners = (await engine.ListContainersAsync(Labels.ForApp(app.App), ct)).Select(c => c.Labels)
+            .Concat((await engine.ListImagesAsync(Labels.ForApp(app.App), ct)).Select(i => i.Labels))
+            .Select(l => l.GetValueOrDefault(Labels.Owner)).OfType<string>().Where(o => o != app.Owner).Distinct().ToList();
+        if (owners.Count > 0)
+            throw new SlipwayException(ErrorCode.InvalidSetting,
+                $"app: {app.App} is already deployed here by {Describe(owners[0])}, a different entry that derives the same name",
+                "rename one of them (app: in the manifest, or the environment's name)");
+
+        static string Describe(string owner) => owner.Split('@') is [var name, var environment]
+            ? $"app {name} in environment {environment}" : $"app {owner}";
+    }
+
+}

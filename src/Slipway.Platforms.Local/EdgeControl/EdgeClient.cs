@@ -1,0 +1,126 @@
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Net;
+using System.Text.Json;
+using Slipway.Edge.Contract;
+using Slipway.Engine;
+
+namespace Slipway.Platforms.Local.EdgeControl;
+
+/// <summary>The edge's typed control client, over its unix socket.</summary>
+public sealed class EdgeClient : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly HttpClient _http;
+
+    public EdgeClient(EdgePaths paths)
+    {
+        Paths = paths;
+        _http = new HttpClient(UnixSocket.Handler(paths.ControlSocket))
+        {
+            BaseAddress = new Uri($"http://{EdgeControlApi.Host}{EdgeControlApi.Prefix}/"),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    public EdgePaths Paths { get; }
+
+    /// <summary>Null when no edge answers on the socket.</summary>
+    public async Task<EdgeInfo?> InfoAsync(CancellationToken ct)
+    {
+        if (!File.Exists(Paths.ControlSocket)) return null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            return await _http.GetFromJsonAsync<EdgeInfo>("info", Json, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or SocketException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Every app version's traffic through the edge since it started.</summary>
+    /// <remarks>None from an edge started by a Slipway without metrics (it answers 404) until it is restarted.</remarks>
+    public async Task<IReadOnlyList<TrafficSnapshot>> MetricsAsync(CancellationToken ct)
+    {
+        using var response = await _http.GetAsync("metrics", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return [];
+        return await ReadAsync<List<TrafficSnapshot>>(response, ct) ?? [];
+    }
+
+    /// <summary>The same, in Prometheus's text format (empty from an edge without metrics).</summary>
+    public async Task<string> PrometheusAsync(CancellationToken ct)
+    {
+        using var response = await _http.GetAsync("metrics/prometheus", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return "";
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<RouteStatus>> RoutesAsync(CancellationToken ct) =>
+        await _http.GetFromJsonAsync<List<RouteStatus>>("routes", Json, ct) ?? [];
+
+    public async Task<RouteStatus?> RouteAsync(string app, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"routes/{app}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        return await ReadAsync<RouteStatus>(response, ct);
+    }
+
+    /// <summary>Blocks until the edge has gated, cut over and drained, or rejected the release.</summary>
+    public async Task<DeployOutcome> DeployAsync(string app, DeployArgs args, CancellationToken ct)
+    {
+        using var response = await _http.PostAsJsonAsync($"routes/{app}/deploy", args, Json, ct);
+        return await ReadAsync<DeployOutcome>(response, ct);
+    }
+
+    public async Task<bool> RemoveAsync(string app, TimeSpan drain, CancellationToken ct)
+    {
+        using var response = await _http.DeleteAsync($"routes/{app}?drainSeconds={drain.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await ReadAsync<JsonElement>(response, ct);
+        return true;
+    }
+
+    /// <summary>Puts the app in maintenance (null: out of it); false when the edge has no route for it.</summary>
+    public async Task<bool> SetMaintenanceAsync(string app, MaintenanceMode? mode, CancellationToken ct)
+    {
+        using var response = await _http.PutAsJsonAsync($"routes/{app}/maintenance", mode, Json, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await ReadAsync<JsonElement>(response, ct);
+        return true;
+    }
+
+    /// <summary>Promotes or aborts the app's canary; null when none is in progress.</summary>
+    public async Task<CanaryResult?> EndCanaryAsync(string app, bool promote, CancellationToken ct)
+    {
+        using var response = await _http.PostAsync($"routes/{app}/canary/{(promote ? "promote" : "abort")}", null, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        return await ReadAsync<CanaryResult>(response, ct);
+    }
+
+    public async Task ShutdownAsync(CancellationToken ct)
+    {
+        using var response = await _http.PostAsync("shutdown", null, ct);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode)
+            return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
+        EdgeError? error = null;
+        try { error = await response.Content.ReadFromJsonAsync<EdgeError>(Json, ct); }
+        catch (JsonException) { }
+        throw new EdgeRequestException(error ?? new EdgeError("http_" + (int)response.StatusCode, response.ReasonPhrase ?? "edge request failed"));
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+public sealed class EdgeRequestException(EdgeError error) : Exception(error.Message)
+{
+    public EdgeError Error { get; } = error;
+}

@@ -1,0 +1,90 @@
+using Slipway.Foundation;
+using Slipway.Configuration;
+using Slipway.Edge.Contract;
+using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Engine;
+
+namespace Slipway.Platforms.Local;
+
+/// <summary>
+/// The local platform: containers on the engine (DOCKER_HOST) behind Slipway's edge proxy, runs coordinated by a file lock
+/// and recorded in a SQLite file, both in the state directory. Its settings are the manifest's <c>edge:</c>, shared with
+/// every platform that runs the edge, so it has no section of its own.
+/// </summary>
+public sealed class LocalModule : IPlatformModule
+{
+    public const string PlatformName = "local";
+
+    public string Name => PlatformName;
+    public string? Section => null;
+    public object ReadSection(MappingReader? section) => throw new InvalidOperationException("the local platform has no section");
+
+    public PlatformSession Open(AppManifest app, AppSecrets secrets, PlatformContext context)
+    {
+        var engine = new DockerEngine(EngineEndpoint.Parse(context.Environment("DOCKER_HOST")));
+        var edge = new EdgeClient(new EdgePaths(context.State.Edge));
+        return new PlatformSession(new LocalPlatform(engine, edge, context.State, secrets, context.Time),
+            new FileDeployLock(context.State, app.App, app.Environment.Name), new SqliteReleaseLog(context.State), secrets, [engine, edge]);
+    }
+
+    public async Task<IReadOnlyList<DoctorCheck>> CheckAsync(AppManifest? app, PlatformContext context, CancellationToken ct)
+    {
+        using var edge = new EdgeClient(new EdgePaths(context.State.Edge));
+        var info = await edge.InfoAsync(ct);
+        var port = app?.Edge.Port;
+        if (info is not null)
+        {
+            var serves = port is not null && info.Ports.Contains(port.Value);
+            if (port is null || serves || Ports.IsFree(port.Value))
+                return [new("edge proxy", CheckStatus.Ok, $"running (pid {info.ProcessId}), ports {string.Join(", ", info.Ports.DefaultIfEmpty())}")];
+        }
+        else if (File.Exists(edge.Paths.StateFile) && new FileInfo(edge.Paths.StateFile).Length > 2)
+        {
+            return [new("edge proxy", CheckStatus.Failed, "not running, but it has saved routes: the apps deployed here are not served",
+                "run slipway up for any app: it starts the edge proxy, which restores every route")];
+        }
+        else if (port is null || Ports.IsFree(port.Value))
+        {
+            return [new("edge proxy", CheckStatus.Ok, "not running: up starts it" + (port is null ? "" : $"; port {port} is free"))];
+        }
+        return [new("edge proxy", CheckStatus.Failed, $"port {port} is in use by another program", "choose another edge.port, or stop that program")];
+    }
+
+    /// <summary>
+    /// Every app deployed from this machine: the edge's routes (what serves, how healthy), the release history and the
+    /// deploy locks (a run in progress, and whose).
+    /// </summary>
+    public async Task<PlatformOverview> OverviewAsync(PlatformContext context, CancellationToken ct)
+    {
+        using var edge = new EdgeClient(new EdgePaths(context.State.Edge));
+        var edgeUp = await edge.InfoAsync(ct) is not null;
+        var routes = edgeUp ? (await edge.RoutesAsync(ct)).ToDictionary(r => r.Route.App) : [];
+        var log = new SqliteReleaseLog(context.State);
+        var known = (await log.AppsAsync(ct)).Where(a => a.Platform == PlatformName).Select(a => (a.App, a.Environment));
+        var apps = new List<DeploymentOverview>();
+        foreach (var (app, environment) in known.Union(routes.Keys.Select(a => (a, PlatformName)))
+                     .Distinct().OrderBy(a => a.Item1, StringComparer.Ordinal).ThenBy(a => a.Item2, StringComparer.Ordinal))
+        {
+            var releases = (await log.ListAsync(app, environment, 5, ct)).Select(ReleaseOverview.Of).ToList();
+            // The edge routes by app name, and a declared environment's app name carries the environment: a route is its own app's.
+            var route = routes.GetValueOrDefault(app);
+            var (held, holder) = AppLock.Inspect(context.State, app, environment);
+            apps.Add(new DeploymentOverview(app, environment, PlatformName,
+                route is null ? null : $"{(route.Route.Tls is null ? "http" : "https")}://{route.Route.Host ?? "127.0.0.1"}:{route.Route.Port}/",
+                route?.Route.Version ?? releases.FirstOrDefault(r => r.Result == "succeeded" && r.Action != "destroy")?.Version,
+                route?.Route.DeployedAt,
+                route?.Targets.Select(t => new ReplicaOverview(t.Id, t.Health, t.InFlight)).ToList() ?? [],
+                route?.Route.Maintenance is not null, held ? holder : null, releases,
+                route?.Route.Canary is { } canary ? new CanaryOverview(canary.Version, canary.Policy.Percent) : null));
+        }
+        return new PlatformOverview(PlatformName, edgeUp ? "edge running" : "edge stopped", apps);
+    }
+
+    public SlipwayException? ToUserError(Exception e) => e switch
+    {
+        // Any refusal by the edge the platform does not handle itself (its disk full, an error of its own): one line, and where its log is.
+        EdgeRequestException edge => new SlipwayException(ErrorCode.EdgeUnavailable, $"the edge proxy refused the change: {edge.Message.Split('\n')[0]}",
+            "see the edge's log (edge.log in the state directory's edge folder), then run the command again"),
+        _ => null,
+    };
+}

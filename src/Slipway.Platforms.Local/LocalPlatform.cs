@@ -1,0 +1,232 @@
+using Slipway.Platforms.Images;
+using Slipway.Foundation;
+using Slipway.Configuration;
+using Slipway.Edge.Contract;
+using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Engine;
+using Slipway.Foundation.Output;
+using Slipway.Source;
+
+namespace Slipway.Platforms.Local;
+
+/// <summary>
+/// Runs apps on this machine: containers through the Docker Engine API, Slipway's edge proxy in the load
+/// balancer's role. The engine (containers labelled with app and version) and the edge (which targets
+/// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
+/// A facade over its parts: infrastructure and status here; images, rollout, teardown and one-off containers each in a class of its own.
+/// </summary>
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, AppSecrets secrets, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases
+{
+    private readonly LocalImages _images = new(engine);
+    private readonly LocalRollout _rollout = new(engine, edge, new LocalImages(engine), secrets, time);
+    private readonly LocalTeardown _teardown = new(engine, edge, state, time);
+    private readonly OneOffContainers _oneOff = new(engine, edge, secrets, time);
+
+    public string Name => LocalModule.PlatformName;
+
+    public ReleaseTraits TraitsOf(AppManifest app) => Traits(app);
+
+    /// <summary>The engine's own build platform, the manifest's replicas, and the edge's settings as part of each release.</summary>
+    public static ReleaseTraits Traits(AppManifest app)
+    {
+        var part = new System.Text.StringBuilder();
+        part.Append("edge=").Append(app.Edge.Host).Append(':').Append(app.Edge.Port).Append('\n');
+        if (app.Edge.MetricsPort is { } metrics) part.Append("metrics=").Append(metrics).Append('\n'); // only when set
+        if (app.Edge.Tls is { } tls) // a renewed certificate file is a new one: rolled out like any change (the edge renews its own)
+            part.Append("tls=").Append(tls.CertFile is { } file
+                    ? File.Exists(file) ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(UserFile.ReadBytes(file, "edge.tls")))[..12] : "?"
+                    : tls.Acme is { } acme ? $"acme:{acme.Directory}:{acme.Email}" : "local")
+                .Append('/').Append(tls.RedirectFrom).Append('\n');
+        return ReleaseTraits.Plain(app) with { FingerprintPart = part.ToString() };
+    }
+
+    public System.Net.IPAddress? PublicAddress => System.Net.IPAddress.Loopback;
+
+    public string VersionHeader => EdgeHeaders.Version;
+
+    public static Uri PublicUrl(AppManifest app) => new($"{(app.Edge.Tls is null ? "http" : "https")}://{app.Edge.Host ?? "127.0.0.1"}:{app.Edge.Port}/");
+
+    /// <summary>The manifest's certificate and key, proven a pair valid now: one clear error before anything changes.</summary>
+    public static EdgeTls? CheckedTls(AppManifest app, DateTimeOffset now)
+    {
+        if (app.Edge.Tls is not { CertFile: { } certFile, KeyFile: { } keyFile } tls) return null;
+        var (certificate, key) = (UserFile.ReadText(certFile, "edge.tls.certFile"), UserFile.ReadText(keyFile, "edge.tls.keyFile"));
+        TlsCertificateInfo info;
+        try
+        {
+            info = TlsCertificates.Check(certificate, key, now);
+        }
+        catch (TlsCertificateException e)
+        {
+            throw new SlipwayException(ErrorCode.InvalidSetting, $"edge.tls: {certFile}: {e.Message}",
+                "give a PEM certificate valid now and its own private key (e.g. from your CA, or openssl req -x509 for a test)");
+        }
+        if (app.Edge.Host is { } host && !info.Covers(host))
+            throw new SlipwayException(ErrorCode.InvalidSetting,
+                $"edge.tls: {certFile} is for {(info.Names.Count == 0 ? info.Subject : string.Join(", ", info.Names))}, not edge.host {host}",
+                "give the certificate of the host name the app is reached by");
+        return new EdgeTls(certificate, key, tls.RedirectFrom);
+    }
+
+    /// <summary>The issuer the edge gets the app's certificate from itself (local CA, ACME); null for files or plain HTTP.</summary>
+    public static EdgeTlsIssuer? TlsIssuer(AppManifest app) => app.Edge.Tls switch
+    {
+        { Local: true } tls => new EdgeTlsIssuer(TlsIssuers.Local, app.Edge.Host is { } host ? [host] : ["localhost", "127.0.0.1"], tls.RedirectFrom),
+        { Acme: { } acme } tls => new EdgeTlsIssuer(TlsIssuers.Acme, [app.Edge.Host!], tls.RedirectFrom, acme.Directory, acme.Email,
+            acme.CaFile is { } caFile ? UserFile.ReadText(caFile, "edge.tls.acme.caFile") : null),
+        _ => null,
+    };
+
+    public void CheckInputs(AppManifest app) => CheckedTls(app, time.GetUtcNow());
+
+    public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        var version = await engine.EnsureReachableAsync(ct);
+        await AppOwnership.EnsureAsync(engine, app, ct);
+        // Checked before the edge starts, so a taken port changes nothing.
+        var running = await edge.InfoAsync(ct) ?? await WaitForBusyEdgeAsync(ct);
+        var routes = running is null ? [] : (await edge.RoutesAsync(ct)).Select(r => r.Route).ToList();
+        if (RouteClash.Find(routes, app.App, app.Edge.Port, app.Edge.Host) is { } clash)
+            throw new SlipwayException(ErrorCode.PortInUse, $"edge: {RouteClash.Describe(clash)}",
+                "choose another edge.port, or give each app sharing the port its own edge.host");
+        if (running?.Ports.Contains(app.Edge.Port) != true && !Ports.IsFree(app.Edge.Port))
+            throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
+                "choose another edge.port in the manifest, or stop the program using it");
+        if (app.Edge.MetricsPort is { } metrics)
+        {
+            // As the edge would refuse it, but before the build: a refused deploy leaves no image behind.
+            if (routes.FirstOrDefault(r => r.App != app.App && r.Port == metrics) is { } owner)
+                throw new SlipwayException(ErrorCode.PortInUse, $"edge.metricsPort: port {metrics} is the public port of app {owner.App}",
+                    "choose another edge.metricsPort");
+            if (!routes.Any(r => r.MetricsPort == metrics) && !Ports.IsFree(metrics, System.Net.IPAddress.Loopback))
+                throw new SlipwayException(ErrorCode.PortInUse, $"edge.metricsPort: port {metrics} is in use by another program",
+                    "choose another edge.metricsPort, or stop the program using it");
+        }
+        // Also when it runs: an edge whose supervisor was killed gets a new one.
+        var info = await new EdgeLauncher(edge, time).EnsureRunningAsync(ct);
+        return $"engine {version.Version} (API {version.ApiInUse}), edge proxy pid {info.ProcessId}";
+    }
+
+    /// <summary>
+    /// An edge that holds its lock but did not answer at once is busy, not gone: wait for it rather than take
+    /// its port for another program's, and say so if it never answers.
+    /// </summary>
+    private async Task<EdgeInfo?> WaitForBusyEdgeAsync(CancellationToken ct)
+    {
+        if (!edge.Paths.IsHeld()) return null;
+        return await Poll.UntilAsync(async token => await edge.InfoAsync(token) is { } info ? Attempt<EdgeInfo?>.Finished(info)
+                : new Attempt<EdgeInfo?>(!edge.Paths.IsHeld(), null),
+            TimeSpan.FromMilliseconds(200), BusyEdgePatience, time, _ => new SlipwayException(ErrorCode.EdgeUnavailable,
+                $"the edge proxy is running (it holds {edge.Paths.LockFile}) but did not answer on its control socket within {Duration.Format(BusyEdgePatience)}",
+                $"see {edge.Paths.LogFile}; if it is stuck, stop its 'slipway-edge serve' process and run the command again: a new one restores the routes"), ct);
+    }
+
+    private static readonly TimeSpan BusyEdgePatience = TimeSpan.FromSeconds(10);
+
+    public Task ReleaseUnusedInfrastructureAsync(CancellationToken ct) => _teardown.ReleaseUnusedEdgeAsync(ct);
+
+    public async Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct)
+    {
+        var version = await engine.EnsureReachableAsync(ct);
+        var running = await edge.InfoAsync(ct);
+        var port = running?.Ports.Contains(app.Edge.Port) == true ? $"port {app.Edge.Port} already served by the edge"
+            : Ports.IsFree(app.Edge.Port) ? $"port {app.Edge.Port} would open" : $"port {app.Edge.Port} is IN USE by another program: up would fail";
+        return
+        [
+            $"engine {version.Version} answers at {engine.Endpoint.Display}",
+            running is null ? "edge proxy: would start" : $"edge proxy: running (pid {running.ProcessId})",
+            port,
+        ];
+    }
+
+    public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)
+    {
+        var edgeUp = await edge.InfoAsync(ct) is not null;
+        var route = edgeUp ? await edge.RouteAsync(app.App, ct) : null;
+        var containers = await engine.ListContainersAsync(Labels.ForApp(app.App), ct);
+        if (!edgeUp && containers.Count > 0)
+            return new AppStatus(app.App, Name, PublicUrl(app), containers[0].Labels.GetValueOrDefault(Labels.Version), [], null,
+                $"the edge proxy is not running: {containers.Count} replica(s) of {app.App} exist but nothing serves {PublicUrl(app)}");
+        var health = route?.Targets.ToDictionary(t => t.Id) ?? [];
+        var replicas = containers
+            .Where(c => health.ContainsKey(c.Name))
+            .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(Labels.Version, "?"), c.State,
+                health[c.Name].Health, health[c.Name].Address, c.Labels.GetValueOrDefault(Labels.Fingerprint)))
+            .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+        var processes = containers.Where(LocalProcesses.IsProcess)
+            .GroupBy(c => c.Labels[Labels.Process])
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaStatus>)g.OrderBy(c => c.Name, StringComparer.Ordinal)
+                .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(Labels.Version, "?"), c.State, c.State, null,
+                    c.Labels.GetValueOrDefault(Labels.Fingerprint))).ToList());
+        var traffic = edgeUp
+            ? (await edge.MetricsAsync(ct)).Where(t => t.App == app.App && t.LastMinuteRequests > 0)
+                .Select(t => new TrafficRate(t.Version, t.LastMinuteRequests, t.LastMinuteErrors)).ToList()
+            : [];
+        return new AppStatus(app.App, Name, PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt)
+        {
+            Processes = processes, Traffic = traffic, CertificateExpiresAt = route?.Route.Tls?.NotAfter,
+            Canary = route?.Route.Canary is { } canary ? new CanaryStatus(canary.Version, canary.Policy.Percent, canary.EndsAt) : null,
+            LastCanary = route?.Route.LastCanary is { } last ? Report(app.App, last) : null,
+        };
+    }
+
+    public Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) => _images.ExistsAsync(app, version, ct);
+
+    public async Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct) =>
+        await _images.BuildAsync(app, source, (await edge.RouteAsync(app.App, ct))?.Route.Version, log, ct);
+
+    public async Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
+    {
+        var labels = new Dictionary<string, string>(query.Version is null ? Labels.ForApp(app.App) : Labels.ForRelease(app.App, query.Version));
+        if (query.Process is { } process) labels[Labels.Process] = process;
+        var containers = await engine.ListContainersAsync(labels, ct);
+        var since = query.Since is { } window ? time.GetUtcNow() - window : (DateTimeOffset?)null;
+        if (query.Follow)
+        {
+            // Each replica streams on its own; lines are printed as they come, named by replica.
+            await Task.WhenAll(containers.Select(c => engine.StreamLogsAsync(c.Id, since, query.Tail, follow: true,
+                (at, text) => onLine(new LogLine(at, c.Name, text)), ct)));
+            return;
+        }
+        var lines = new List<LogLine>();
+        foreach (var container in containers)
+            await engine.StreamLogsAsync(container.Id, since, query.Tail, follow: false, (at, text) => lines.Add(new LogLine(at, container.Name, text)), ct);
+        foreach (var line in lines.OrderBy(l => l.Time)) onLine(line); // interleaved by time across replicas
+    }
+
+    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
+        CancellationToken ct) => await _rollout.RollOutAsync(app, version, log, beforeCutover, ct);
+
+    public Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct) => _rollout.RemoveLeftoversAsync(app, log, ct);
+
+    public Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) => _images.AvailableVersionsAsync(app, ct);
+
+    public Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct) => _teardown.DestroyAsync(app, log, ct);
+
+    public Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct, Attachment? attach = null) =>
+        _oneOff.RunAsync(app, command, onLine, ct, attach);
+
+    public Task<int> ExecAsync(AppManifest app, string? replica, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct) =>
+        _oneOff.ExecAsync(app, replica, command, onLine, ct);
+
+    public Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct) =>
+        _oneOff.RunReleaseCommandAsync(app, version, log, ct);
+
+    public Task<RolloutReport> RollOutCanaryAsync(AppManifest app, string version, CanaryPlan plan, IStageLog log,
+        Func<CancellationToken, Task> beforeCutover, CancellationToken ct) => _rollout.RollOutAsync(app, version, log, beforeCutover, ct, plan);
+
+    public async Task<CanaryReport?> EndCanaryAsync(AppManifest app, bool promote, IStageLog log, CancellationToken ct) =>
+        await edge.InfoAsync(ct) is not null && await edge.EndCanaryAsync(app.App, promote, ct) is { } result ? Report(app.App, result) : null;
+
+    private static CanaryReport Report(string app, CanaryResult result) => new(app, result.Version, result.StableVersion, result.Outcome, result.Reason,
+        result.Canary.Requests, result.Canary.Errors, result.Canary.P99Ms, result.Stable.Requests, result.Stable.Errors, result.Stable.P99Ms);
+
+    public async Task SetMaintenanceAsync(AppManifest app, MaintenancePage? page, IStageLog log, CancellationToken ct)
+    {
+        var mode = page is null ? null : new MaintenanceMode(page.Body, page.IsHtml, time.GetUtcNow());
+        if (await edge.InfoAsync(ct) is null || !await edge.SetMaintenanceAsync(app.App, mode, ct))
+            throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not served here: there is nothing to put in or out of maintenance",
+                "deploy it first with slipway up");
+    }
+
+}

@@ -1,0 +1,39 @@
+using Slipway.Platforms.Images;
+using Slipway.Configuration;
+using Slipway.Engine;
+
+namespace Slipway.Platforms.Local;
+
+/// <summary>What every container of a release runs with, replicas and one-off containers alike, so they cannot drift apart.</summary>
+internal static class ReleaseContainers
+{
+    /// <summary>Labels a one-off container by its app under a key of its own, so no rollout, status or cleanup takes it for a replica.</summary>
+    public const string RunLabel = "slipway.run";
+
+    /// <summary>Each app's replicas share a network of their own: another app's replicas cannot reach them directly.</summary>
+    public static string NetworkName(AppManifest app) => $"slipway-{app.App}";
+
+    /// <summary>A container of the app's release as every one runs: its image, environment, limits, network and user.</summary>
+    public static ContainerSpec Spec(AppManifest app, string version, string name, IReadOnlyDictionary<string, string> labels,
+        IReadOnlyDictionary<string, string> environment) => new()
+    {
+        Name = name, Image = ImageBuilder.ImageReference(app.App, version), ContainerPort = app.Port,
+        Labels = labels, Environment = environment,
+        MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app), User = app.User,
+    };
+
+    /// <summary>The app's env, Slipway's own variables and the secrets' values.</summary>
+    public static IReadOnlyDictionary<string, string> Environment(AppManifest app, string version, IReadOnlyDictionary<string, string> secrets)
+    {
+        var env = new Dictionary<string, string>(app.Env)
+        {
+            ["SLIPWAY_APP"] = app.App,
+            ["SLIPWAY_VERSION"] = version,
+        };
+        foreach (var (name, value) in secrets) env[name] = value;
+        return env;
+    }
+
+    public static IReadOnlyDictionary<string, string> Environment(AppManifest app, string version, AppSecrets secrets) =>
+        Environment(app, version, secrets.Values);
+}

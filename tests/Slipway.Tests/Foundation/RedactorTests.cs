@@ -1,0 +1,29 @@
+using System.Text;
+using Slipway.Foundation;
+
+namespace Slipway.Tests.Foundation;
+
+public sealed class RedactorTests
+{
+    [Fact]
+    public void Each_line_of_a_multi_line_secret_is_hidden_in_output_read_a_line_at_a_time()
+    {
+        var redactor = new Redactor();
+        redactor.Add("-----BEGIN KEY-----\nfirstHalf\r\nsecondHalf\n-----END KEY-----");
+
+        var shown = "$ echo \"$TOK\"\n-----BEGIN KEY-----\nfirstHalf\nsecondHalf\n-----END KEY-----".Split('\n').Select(redactor.Redact);
+
+        Assert.Equal(["$ echo \"$TOK\"", "***", "***", "***", "***"], shown);
+    }
+
+    [Fact]
+    public void A_secret_in_base64_is_hidden_too()
+    {
+        var redactor = new Redactor();
+        redactor.Add("user:hunter22");
+
+        var shown = redactor.Redact("Authorization: Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("user:hunter22")));
+
+        Assert.Equal("Authorization: Basic ***", shown);
+    }
+}

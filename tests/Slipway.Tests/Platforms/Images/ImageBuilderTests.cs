@@ -1,0 +1,16 @@
+using Slipway.Platforms.Images;
+
+namespace Slipway.Tests.Platforms.Images;
+
+public sealed class ImageBuilderTests
+{
+    [Theory]
+    [InlineData("failed to export image: failed to set parent sha256:4acc: unknown parent image ID sha256:4acc", true)]
+    [InlineData("failed to set parent sha256:4acc: No such image: sha256:4acc", true)]
+    [InlineData("The command '/bin/sh -c pip install flask' returned a non-zero code: 1", false)]
+    [InlineData("No such image: python:3.99", false)] // a missing base image is the Dockerfile's fault: no second try
+    public void Only_a_cache_layer_removed_during_the_build_is_built_again(string engineMessage, bool retried)
+    {
+        Assert.Equal(retried, ImageBuilder.IsVanishedCacheLayer(engineMessage));
+    }
+}
