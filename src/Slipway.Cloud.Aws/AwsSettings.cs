@@ -21,7 +21,13 @@ public sealed record AwsSettings(AWSCredentials Credentials, RegionEndpoint Regi
         AWSCredentials credentials;
         try
         {
-            credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials(null);
+            // Keys in the given environment first, as the SDK's chain takes them from the process's; then the rest of its chain.
+            credentials = (Set("AWS_ACCESS_KEY_ID"), Set("AWS_SECRET_ACCESS_KEY"), Set("AWS_SESSION_TOKEN")) switch
+            {
+                ({ } key, { } secret, { } token) => new SessionAWSCredentials(key, secret, token),
+                ({ } key, { } secret, null) => new BasicAWSCredentials(key, secret),
+                _ => DefaultAWSCredentialsIdentityResolver.GetCredentials(null),
+            };
         }
         catch (AmazonClientException)
         {

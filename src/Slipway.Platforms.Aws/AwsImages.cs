@@ -10,23 +10,23 @@ namespace Slipway.Platforms.Aws;
 
 /// <summary>
 /// The app's images: built with the local engine for the Fargate architecture, pushed to the stack's ECR
-/// repository (or the <see cref="RegistryOverride"/>), and pruned on this machine so that deploys don't pile
+/// repository (or the profile's plain-HTTP registry), and pruned on this machine so that deploys don't pile
 /// them up: the new image, the one it replaces and one more are kept, as on the local platform.
 /// </summary>
-public sealed class AwsImages(EcrClient ecr, DockerEngine engine, RegistryOverride registry)
+public sealed class AwsImages(EcrClient ecr, DockerEngine engine, AwsEndpointProfile profile)
 {
     public const int KeptLocally = 3;
 
     public Task<bool> HasAsync(AppManifest app, string version, CancellationToken ct) =>
-        registry.Host is not null
-            ? registry.HasTagAsync(StackTemplate.RepositoryName(app), version, ct)
+        profile.Registry is not null
+            ? profile.HasTagAsync(StackTemplate.RepositoryName(app), version, ct)
             : ecr.HasTagAsync(StackTemplate.RepositoryName(app), version, ct);
 
     /// <summary>The tags in the repository; registries keep no deploy order, so rollback orders them by the release history.</summary>
     public async Task<IReadOnlyList<string>> VersionsAsync(AppManifest app, CancellationToken ct)
     {
-        var tags = registry.Host is not null
-            ? await registry.ListTagsAsync(StackTemplate.RepositoryName(app), ct)
+        var tags = profile.Registry is not null
+            ? await profile.ListTagsAsync(StackTemplate.RepositoryName(app), ct)
             : (await ecr.ListImagesAsync(StackTemplate.RepositoryName(app), ct)).Select(i => i.ImageTag).OfType<string>().ToList();
         return tags.Distinct().ToList();
     }
@@ -41,7 +41,7 @@ public sealed class AwsImages(EcrClient ecr, DockerEngine engine, RegistryOverri
         var repository = await RepositoryAsync(app, ct);
         await engine.TagImageAsync(local, repository, source.Version, ct);
         RegistryCredentials? credentials = null;
-        if (registry.Host is null)
+        if (profile.Registry is null)
         {
             var login = await ecr.GetAuthorizationAsync(ct);
             credentials = new RegistryCredentials(login.Username, login.Password, login.ProxyEndpoint);
@@ -54,7 +54,7 @@ public sealed class AwsImages(EcrClient ecr, DockerEngine engine, RegistryOverri
         catch (EngineApiException e)
         {
             throw new SlipwayException(ErrorCode.BuildFailed, $"push of {repository}:{source.Version} failed: {e.Message}",
-                registry.Host is null ? "check the ECR permissions (ecr:*LayerUpload*, ecr:PutImage)" : $"check that the registry {registry.Host} answers");
+                profile.Registry is null ? "check the ECR permissions (ecr:*LayerUpload*, ecr:PutImage)" : $"check that the registry {profile.Registry} answers");
         }
         await PruneAsync(app, [source.Version, .. serving is null ? Array.Empty<string>() : [serving]], ct);
         return $"{repository}:{source.Version}";
@@ -63,7 +63,7 @@ public sealed class AwsImages(EcrClient ecr, DockerEngine engine, RegistryOverri
     /// <summary>The repository images are pushed to and run from.</summary>
     public async Task<string> RepositoryAsync(AppManifest app, CancellationToken ct)
     {
-        if (registry.Host is not null) return $"{registry.Host}/{StackTemplate.RepositoryName(app)}";
+        if (profile.Registry is not null) return $"{profile.Registry}/{StackTemplate.RepositoryName(app)}";
         return await ecr.RepositoryUriAsync(StackTemplate.RepositoryName(app), ct)
             ?? throw new SlipwayException(ErrorCode.AppNotDeployed, $"stack {StackTemplate.StackName(app)} has no repository yet", "run slipway up -e aws");
     }

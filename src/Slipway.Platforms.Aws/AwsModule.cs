@@ -27,7 +27,7 @@ public sealed class AwsModule : IPlatformModule
         var table = new StateTable(DynamoDbClient.Create(settings, time), time);
         var stackName = StackTemplate.StackName(app);
         var platform = new AwsPlatform(CloudFormationClient.Create(settings, time), EcrClient.Create(settings, time), EcsClient.Create(settings, time),
-            LogsClient.Create(settings, time), SsmClient.Create(settings, time), engine, RegistryOverride.FromEnvironment(environment), secrets,
+            LogsClient.Create(settings, time), SsmClient.Create(settings, time), engine, AwsEndpointProfile.FromEnvironment(environment), secrets,
             new EcsExec(EcsClient.Create(settings, time), settings.Region.SystemName, settings.EndpointFor("ecs", "ECS"), environment), context.Confirm, time);
         return new PlatformSession(platform, new LeaseLock(table, stackName, app.App, app.Environment.Name), new TableReleaseLog(table, stackName),
             secrets, [engine]);
@@ -112,11 +112,11 @@ public sealed class AwsModule : IPlatformModule
         try
         {
             if (!await table.ExistsAsync(ct)) return PlatformOverview.None(PlatformName, $"region {settings.Region.SystemName}: no deploys yet");
-            var stacks = await table.Client.QueryDescendingAsync(table.Name, TableReleaseLog.DeploymentsPartition, "", 100, ct);
+            var stacks = await table.Client.QueryDescendingAsync(table.Name, TableReleaseLog.DeploymentsPartition, StateTable.PartitionOf(""), 100, ct);
             var apps = new List<DeploymentOverview>();
             foreach (var stack in stacks.OrderBy(s => StateTable.Text(s, "app"), StringComparer.Ordinal))
             {
-                var (stackName, app, environment) = (StateTable.Text(stack, DynamoDbClient.SortKey)!, StateTable.Text(stack, "app") ?? "?",
+                var (stackName, app, environment) = (StateTable.Text(stack, DynamoDbClient.SortKey)![StateTable.PartitionOf("").Length..], StateTable.Text(stack, "app") ?? "?",
                     StateTable.Text(stack, "environment") ?? PlatformName);
                 var releases = (await new TableReleaseLog(table, stackName).ListAsync(app, environment, 5, ct)).Select(ReleaseOverview.Of).ToList();
                 var lease = await new LeaseLock(table, stackName, app, environment).InspectAsync(ct);
@@ -127,7 +127,7 @@ public sealed class AwsModule : IPlatformModule
             }
             return new PlatformOverview(PlatformName, $"region {settings.Region.SystemName}", apps);
         }
-        catch (Exception e) when (ToUserError(e) is { } error)
+        catch (Exception e) when (ToUserError(e) is { } error) // the dashboard shows the others, and says why this one is empty
         {
             return PlatformOverview.None(PlatformName, $"region {settings.Region.SystemName}: {error.Message}");
         }

@@ -19,12 +19,12 @@ namespace Slipway.Platforms.Aws;
 /// update with the new release. Slipway calls the ECS API only to read, and to restart a release's tasks.
 /// </remarks>
 public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs, SsmClient ssm,
-    DockerEngine engine, RegistryOverride registry, AppSecrets secrets, EcsExec exec, Func<string, bool> confirmDelete, TimeProvider time)
+    DockerEngine engine, AwsEndpointProfile profile, AppSecrets secrets, EcsExec exec, Func<string, bool> confirmDelete, TimeProvider time)
     : IPlatform, IDriftDetection, ITemplatePackaging, IWorkerProcesses, IReleasePhase, IOneOffCommands, IMaintenance
 {
-    private readonly StackOperations _stacks = new(cloudFormation, time);
-    private readonly AwsImages _images = new(ecr, engine, registry);
-    private readonly OneOffTasks _tasks = new(cloudFormation, ecs, logs, time);
+    private readonly StackOperations _stacks = new(cloudFormation, time, profile);
+    private readonly AwsImages _images = new(ecr, engine, profile);
+    private readonly OneOffTasks _tasks = new(cloudFormation, ecs, logs, time, profile);
 
     public string Name => AwsModule.PlatformName;
 
@@ -86,7 +86,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         StackPlanRenderer.Render(StackTemplate.StackName(app), await PlanAsync(app, ct));
 
     public string RenderTemplate(AppManifest app, string version) =>
-        StackTemplate.Render(app, StackTemplate.Release(app, version, ReleaseFingerprint.Of(app, version, secrets, Traits(app)), registry.Host));
+        StackTemplate.Render(app, StackTemplate.Release(app, version, ReleaseFingerprint.Of(app, version, secrets, Traits(app)), profile.Registry));
 
     public string RenderDeployPolicy(AppManifest app) => DeployPolicy.For(app);
 
@@ -180,19 +180,19 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
 
     public Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
         CancellationToken ct) =>
-        new ReleaseRollout(cloudFormation, ecs, ssm, _stacks, registry, secrets, time).RollOutAsync(app, version, log, beforeCutover, ct);
+        new ReleaseRollout(cloudFormation, ecs, ssm, _stacks, profile, secrets, time).RollOutAsync(app, version, log, beforeCutover, ct);
 
     public Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct) =>
         new AwsLogs(logs, time).StreamAsync(app, query, onLine, ct);
 
     public Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct) =>
-        new AwsTeardown(cloudFormation, ecr, ssm, _stacks, _images).DestroyAsync(app, log, ct);
+        new AwsTeardown(cloudFormation, ecr, ssm, _stacks, _images, profile).DestroyAsync(app, log, ct);
 
     /// <summary>The release command as an ECS task of the new release, before the stack moves to it; the secrets it reads are put first.</summary>
     public async Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct)
     {
         await ReleaseRollout.PutSecretsAsync(ssm, app, secrets, ct);
-        var release = StackTemplate.Release(app, version, ReleaseFingerprint.Of(app, version, secrets, Traits(app)), registry.Host);
+        var release = StackTemplate.Release(app, version, ReleaseFingerprint.Of(app, version, secrets, Traits(app)), profile.Registry);
         var repository = await _images.RepositoryAsync(app, ct);
         await ReleasePhase.RunAsync(app, version, log, time,
             (command, onLine, token) => _tasks.RunAsync(app, release, repository, command, onLine, token), ct);

@@ -6,7 +6,8 @@ using Slipway.Foundation.Output;
 namespace Slipway.Platforms.Aws;
 
 /// <summary>What <c>destroy</c> removes on aws, in the order that leaves a failed destroy resumable.</summary>
-internal sealed class AwsTeardown(CloudFormationClient cloudFormation, EcrClient ecr, SsmClient ssm, StackOperations stacks, AwsImages images)
+internal sealed class AwsTeardown(CloudFormationClient cloudFormation, EcrClient ecr, SsmClient ssm, StackOperations stacks, AwsImages images,
+    AwsEndpointProfile profile)
 {
     /// <summary>
     /// The stack first (with the repository and its images: EmptyOnDelete), then the secrets it read, then this
@@ -30,8 +31,8 @@ internal sealed class AwsTeardown(CloudFormationClient cloudFormation, EcrClient
             }
             removed.Add($"stack {stackName}, with repository {StackTemplate.RepositoryName(app)} and its images");
         }
-        // An emulator without EmptyOnDelete (moto) leaves the repository; real CloudFormation has deleted it with the stack.
-        if (await ecr.DeleteRepositoryAsync(StackTemplate.RepositoryName(app), ct)) removed.Add($"repository {StackTemplate.RepositoryName(app)} and its images");
+        if (profile.RepositoryOutlivesStack && await ecr.DeleteRepositoryAsync(StackTemplate.RepositoryName(app), ct))
+            removed.Add($"repository {StackTemplate.RepositoryName(app)} and its images");
         var owned = app.Secrets.Where(s => s.Value.IsReadBySlipway).Select(s => s.Key).ToList(); // never the user's own fromSsm parameters
         if (owned.Count > 0)
         {

@@ -12,13 +12,12 @@ public sealed record DeploymentVerdict(DeploymentState State, string Summary);
 /// </summary>
 public static class DeploymentProgress
 {
-    public static DeploymentVerdict Evaluate(EcsService service, string taskDefinitionArn, int desired)
+    public static DeploymentVerdict Evaluate(EcsService service, string taskDefinitionArn, int desired, AwsEndpointProfile profile)
     {
         var deployments = service.Deployments ?? [];
-        // Real ECS creates a deployment for the new task definition in UpdateService. An emulator that keeps
-        // one deployment (moto) is read through the service's own task definition and its PRIMARY deployment.
+        // ECS creates a deployment for the new task definition in UpdateService.
         var ours = deployments.FirstOrDefault(d => d.TaskDefinition == taskDefinitionArn)
-                   ?? (service.TaskDefinition == taskDefinitionArn ? deployments.FirstOrDefault(d => d.Status == "PRIMARY") : null);
+                   ?? (profile.KeepsOneDeployment && service.TaskDefinition == taskDefinitionArn ? deployments.FirstOrDefault(d => d.Status == "PRIMARY") : null);
         var primary = deployments.FirstOrDefault(d => d.Status == "PRIMARY");
 
         if (ours is null)

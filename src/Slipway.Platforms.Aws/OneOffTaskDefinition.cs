@@ -60,14 +60,14 @@ public static class OneOffTaskDefinition
 {
     public static string Family(AppManifest app) => $"{StackTemplate.StackName(app)}-run";
 
-    public static JsonObject From(AppManifest app, JsonObject release, StackReferences stack)
+    public static JsonObject From(AppManifest app, JsonObject release, StackReferences stack, AwsEndpointProfile profile)
     {
         var definition = (JsonObject)ApiShape(stack.Resolve(release["Properties"]))!;
         definition["family"] = Family(app);
         var container = definition["containerDefinitions"]![0]!.AsObject();
         container.Remove("portMappings"); // no route, and no port to take
-        // A hard limit equal to the task's: what Fargate gives the one container anyway. Emulators (moto) need it to place the task.
-        container["memory"] = int.Parse(definition["memory"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        if (profile.NeedsContainerMemory) // a hard limit equal to the task's: what Fargate gives the one container anyway
+            container["memory"] = int.Parse(definition["memory"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         return definition;
     }
 

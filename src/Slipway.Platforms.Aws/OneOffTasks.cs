@@ -11,7 +11,7 @@ namespace Slipway.Platforms.Aws;
 /// security group, its CloudWatch log stream shown as it comes, its container's exit code returned. The task is
 /// stopped when the run is cancelled or runs out of time, and its task definition deregistered whatever happens.
 /// </summary>
-public sealed class OneOffTasks(CloudFormationClient cloudFormation, EcsClient ecs, LogsClient logs, TimeProvider time)
+public sealed class OneOffTasks(CloudFormationClient cloudFormation, EcsClient ecs, LogsClient logs, TimeProvider time, AwsEndpointProfile profile)
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
@@ -24,7 +24,7 @@ public sealed class OneOffTasks(CloudFormationClient cloudFormation, EcsClient e
         var stack = await cloudFormation.DescribeStackAsync(stackName, ct)
             ?? throw new SlipwayException(ErrorCode.AppNotDeployed, $"stack {stackName} does not exist", "run slipway up -e aws");
         var references = new StackReferences(await cloudFormation.DescribeStackResourcesAsync(stackName, ct), stack.Id, repositoryUri);
-        var definition = await ecs.RegisterTaskDefinitionAsync(OneOffTaskDefinition.From(app, release, references), ct);
+        var definition = await ecs.RegisterTaskDefinitionAsync(OneOffTaskDefinition.From(app, release, references, profile), ct);
         try
         {
             var cluster = StackTemplate.ClusterName(app);

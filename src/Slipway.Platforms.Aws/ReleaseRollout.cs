@@ -12,7 +12,7 @@ namespace Slipway.Platforms.Aws;
 /// CloudFormation rolls the stack back to the previous template: the serving release stays.
 /// </summary>
 public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClient ecs, SsmClient ssm, StackOperations stacks,
-    RegistryOverride registry, AppSecrets secrets, TimeProvider time)
+    AwsEndpointProfile profile, AppSecrets secrets, TimeProvider time)
 {
     private static readonly TimeSpan RestartLimit = TimeSpan.FromMinutes(30);
 
@@ -26,7 +26,7 @@ public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClien
 
         await PutSecretsAsync(ssm, app, secrets, ct);
         var fingerprint = ReleaseFingerprint.Of(app, version, secrets, AwsPlatform.Traits(app));
-        var release = StackTemplate.Release(app, version, fingerprint, registry.Host);
+        var release = StackTemplate.Release(app, version, fingerprint, profile.Registry);
 
         var prepared = await stacks.PrepareAsync(stackName, create: false, StackTemplate.Render(app, release, maintenance: StackTemplate.MaintenanceIn(template)), ct);
         if (prepared is null)
@@ -60,7 +60,7 @@ public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClien
         {
             var now = await ecs.DescribeServiceAsync(cluster, serviceName, token);
             var verdict = now is null ? new DeploymentVerdict(DeploymentState.Failed, "the service disappeared")
-                : DeploymentProgress.Evaluate(now, service.TaskDefinition ?? "", now.DesiredCount);
+                : DeploymentProgress.Evaluate(now, service.TaskDefinition ?? "", now.DesiredCount, profile);
             if (verdict.Summary != lastSummary) log.Info(verdict.Summary);
             lastSummary = verdict.Summary;
             return new Attempt<(DeploymentVerdict, int)>(verdict.State != DeploymentState.InProgress, (verdict, now?.DesiredCount ?? 0));

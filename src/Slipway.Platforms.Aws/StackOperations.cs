@@ -13,7 +13,7 @@ public sealed record StackPlan(bool Creates, IReadOnlyList<ResourceChange> Chang
 /// started), never by this machine's clock. A failed operation is reported with the failing resources and their
 /// reasons; a rollback that itself failed is continued first, so the stack is left usable.
 /// </summary>
-public sealed class StackOperations(CloudFormationClient cloudFormation, TimeProvider time)
+public sealed class StackOperations(CloudFormationClient cloudFormation, TimeProvider time, AwsEndpointProfile profile)
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(45);
@@ -63,10 +63,8 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
         {
             await cloudFormation.DeleteStackAsync(stack, Token(), ct);
         }
-        catch (AwsServiceException e) when (!e.IsAccessDenied && !e.IsThrottling)
+        catch (AwsServiceException e) when (profile.DeleteStackErrorsAreNotFinal && !e.IsAccessDenied && !e.IsThrottling)
         {
-            // Emulator only: CloudFormation deletes asynchronously, but moto deletes in the call, answers with an
-            // error about one resource (a VPC's dependencies) and removes the stack anyway. Its state decides.
             log.Warn($"the delete answered {e.Code}: {e.AwsMessage}");
         }
         var (final, events) = await WaitAsync(stack, cursor, log, ct);

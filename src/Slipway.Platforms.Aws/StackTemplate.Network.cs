@@ -119,7 +119,7 @@ public static partial class StackTemplate
 
     /// <summary>
     /// The index-th subnet of the VPC, 8 bits longer (at most /28): 10.10.0.0/16 gives 10.10.0.0/24, 10.10.1.0/24.
-    /// Computed here rather than with Fn::Cidr, which some emulators do not evaluate.
+    /// Computed here rather than with Fn::Cidr, so the template, a plan and drift show the subnets' addresses themselves.
     /// </summary>
     public static string SubnetCidr(string vpcCidr, int index)
     {

@@ -37,8 +37,7 @@ public static partial class StackTemplate
         if (app.Aws().Autoscaling is null) properties["DesiredCount"] = app.Replicas;
         if (app.Aws().Exec) properties["EnableExecuteCommand"] = true;
         var service = Resource("AWS::ECS::Service", properties, ServiceDependencies(app));
-        // The release it runs, readable in the template; also a change of the service's own definition for an
-        // emulator that does not follow a replaced task definition's Ref (moto).
+        // The release it runs, readable in the template (ReleaseIn), and a change of the service's own definition with each release.
         service["Metadata"] = new JsonObject { [VersionKey] = ReleaseOf(release)?.Version };
         yield return ("Service", service);
         foreach (var scaling in Autoscaling(app)) yield return scaling;

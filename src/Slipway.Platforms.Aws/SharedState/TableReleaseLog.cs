@@ -17,13 +17,13 @@ public sealed class TableReleaseLog(StateTable table, string stackName) : IRelea
 
     private static string SortKeyOf(long id) => $"{RunPrefix}{id:D12}";
 
-    /// <summary>The partition listing every stack with a recorded run (one item each), which the dashboard reads.</summary>
+    /// <summary>The partition listing every stack with a recorded run (one item each, keyed by the stack's own partition), which the dashboard reads.</summary>
     public const string DeploymentsPartition = "deployments";
 
     public async Task<long> StartAsync(RunStart run, CancellationToken ct)
     {
         await table.EnsureAsync(ct);
-        await table.Client.PutAsync(table.Name, new Dictionary<string, AttributeValue>(DynamoDbClient.Key(DeploymentsPartition, stackName))
+        await table.Client.PutAsync(table.Name, new Dictionary<string, AttributeValue>(DynamoDbClient.Key(DeploymentsPartition, Partition))
         {
             ["app"] = AttributeValue.Of(run.App),
             ["environment"] = AttributeValue.Of(run.Environment),

@@ -25,6 +25,7 @@ public sealed class MotoFixture : IAsyncLifetime
         ["AWS_SECRET_ACCESS_KEY"] = "testing",
         ["AWS_REGION"] = "us-east-1",
         ["AWS_EC2_METADATA_DISABLED"] = "true",
+        ["SLIPWAY_AWS_EMULATOR"] = "moto",
         ["SLIPWAY_REGISTRY"] = Registry,
     };
 

@@ -1,3 +1,4 @@
+using Slipway.Platforms.Aws;
 using System.IO.Compression;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -71,7 +72,7 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
             ["PublicSubnet1"] = "subnet-1", ["PublicSubnet2"] = "subnet-2", ["TaskSecurityGroup"] = "sg-1",
         }, "arn:aws:cloudformation:eu-west-1:123456789012:stack/slipway-shop/guid", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway/shop");
         var release = Slipway.Platforms.Aws.StackTemplate.Release(app, "v2", "f1");
-        var registered = await ecs.RegisterTaskDefinitionAsync(Slipway.Platforms.Aws.OneOffTaskDefinition.From(app, release, stack), ct);
+        var registered = await ecs.RegisterTaskDefinitionAsync(Slipway.Platforms.Aws.OneOffTaskDefinition.From(app, release, stack, AwsEndpointProfile.RealAws), ct);
         var task = await ecs.RunTaskAsync("slipway-shop", registered, Slipway.Platforms.Aws.OneOffTaskDefinition.Network(app, stack),
             Slipway.Platforms.Aws.OneOffTaskDefinition.CommandOverride(app, ["flask", "db", "upgrade"]), ct);
         await ecs.DescribeTaskAsync("slipway-shop", task, ct);

@@ -20,10 +20,10 @@ public sealed class DeploymentProgressTests
     {
         DeploymentVerdict[] sequence =
         [
-            DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", New, 0, "IN_PROGRESS"), Deployment("ACTIVE", Old, 2, "COMPLETED")), New, 2),
-            DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", New, 2, "IN_PROGRESS"), Deployment("ACTIVE", Old, 2, "COMPLETED")), New, 2),
-            DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", New, 2, "COMPLETED"), Deployment("ACTIVE", Old, 1, "COMPLETED")), New, 2),
-            DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", New, 2, "COMPLETED")), New, 2),
+            DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", New, 0, "IN_PROGRESS"), Deployment("ACTIVE", Old, 2, "COMPLETED")), New, 2, AwsEndpointProfile.RealAws),
+            DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", New, 2, "IN_PROGRESS"), Deployment("ACTIVE", Old, 2, "COMPLETED")), New, 2, AwsEndpointProfile.RealAws),
+            DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", New, 2, "COMPLETED"), Deployment("ACTIVE", Old, 1, "COMPLETED")), New, 2, AwsEndpointProfile.RealAws),
+            DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", New, 2, "COMPLETED")), New, 2, AwsEndpointProfile.RealAws),
         ];
 
         Assert.Equal([DeploymentState.InProgress, DeploymentState.InProgress, DeploymentState.InProgress, DeploymentState.Completed],
@@ -36,7 +36,7 @@ public sealed class DeploymentProgressTests
     {
         var verdict = DeploymentProgress.Evaluate(Service(Old,
             Deployment("PRIMARY", Old, 1, "IN_PROGRESS"),
-            Deployment("ACTIVE", New, 0, "FAILED", failed: 4, reason: "ECS deployment circuit breaker: tasks failed to start.")), New, 2);
+            Deployment("ACTIVE", New, 0, "FAILED", failed: 4, reason: "ECS deployment circuit breaker: tasks failed to start.")), New, 2, AwsEndpointProfile.RealAws);
 
         Assert.Equal(DeploymentState.RolledBack, verdict.State);
         Assert.Contains("tasks failed to start", verdict.Summary);
@@ -46,7 +46,7 @@ public sealed class DeploymentProgressTests
     [Fact]
     public void A_failed_deployment_without_rollback_is_a_failure()
     {
-        var verdict = DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", New, 0, "FAILED", failed: 3, reason: "no capacity")), New, 2);
+        var verdict = DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", New, 0, "FAILED", failed: 3, reason: "no capacity")), New, 2, AwsEndpointProfile.RealAws);
 
         Assert.Equal(DeploymentState.Failed, verdict.State);
         Assert.Equal("no capacity", verdict.Summary);
@@ -55,14 +55,16 @@ public sealed class DeploymentProgressTests
     [Fact]
     public void Once_the_deployment_is_gone_and_another_is_primary_it_was_rolled_back()
     {
-        var verdict = DeploymentProgress.Evaluate(Service(Old, Deployment("PRIMARY", Old, 2, "COMPLETED")), New, 2);
+        var verdict = DeploymentProgress.Evaluate(Service(Old, Deployment("PRIMARY", Old, 2, "COMPLETED")), New, 2, AwsEndpointProfile.RealAws);
         Assert.Equal(DeploymentState.RolledBack, verdict.State);
     }
 
     [Fact]
-    public void An_emulator_that_keeps_one_deployment_is_read_through_the_service()
+    public void An_emulator_that_keeps_one_deployment_is_read_through_the_service_and_real_ecs_is_not()
     {
-        var verdict = DeploymentProgress.Evaluate(Service(New, Deployment("PRIMARY", Old, 2, "COMPLETED")), New, 2);
-        Assert.Equal(DeploymentState.Completed, verdict.State);
+        var oneDeployment = Service(New, Deployment("PRIMARY", Old, 2, "COMPLETED"));
+        Assert.Equal(DeploymentState.Completed, DeploymentProgress.Evaluate(oneDeployment, New, 2, new AwsEndpointProfile("moto", null)).State);
+        // On ECS the new task definition's deployment has not appeared yet: still waiting.
+        Assert.Equal(DeploymentState.InProgress, DeploymentProgress.Evaluate(oneDeployment, New, 2, AwsEndpointProfile.RealAws).State);
     }
 }

@@ -55,7 +55,7 @@ public sealed class DriftTests
         var settings = new AwsSettings(new Amazon.Runtime.BasicAWSCredentials("a", "b"), Amazon.RegionEndpoint.EUWest1,
             name => name == "AWS_ENDPOINT_URL" ? endpoint.Url : null);
         return new AwsPlatform(CloudFormationClient.Create(settings, time), EcrClient.Create(settings, time), EcsClient.Create(settings, time),
-            LogsClient.Create(settings, time), SsmClient.Create(settings, time), TestEngine.Create(), new RegistryOverride(null), AppSecrets.None(App),
+            LogsClient.Create(settings, time), SsmClient.Create(settings, time), TestEngine.Create(), AwsEndpointProfile.RealAws, AppSecrets.None(App),
             new EcsExec(EcsClient.Create(settings, time), "eu-west-1", new Uri(endpoint.Url), _ => null), _ => true, time);
     }
 

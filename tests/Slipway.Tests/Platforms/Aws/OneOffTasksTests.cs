@@ -50,7 +50,7 @@ public sealed class OneOffTasksTests
         var settings = new AwsSettings(new Amazon.Runtime.BasicAWSCredentials("a", "b"), Amazon.RegionEndpoint.EUWest1,
             name => name == "AWS_ENDPOINT_URL" ? endpoint.Url : null);
         var time = new InstantTime();
-        return new OneOffTasks(CloudFormationClient.Create(settings, time), EcsClient.Create(settings, time), LogsClient.Create(settings, time), time);
+        return new OneOffTasks(CloudFormationClient.Create(settings, time), EcsClient.Create(settings, time), LogsClient.Create(settings, time), time, AwsEndpointProfile.RealAws);
     }
 
     private static JsonNode Body(FakeAwsEndpoint endpoint, string action) => JsonNode.Parse(endpoint.Requests.First(r => r.Action == action).Body)!;

@@ -53,7 +53,7 @@ public sealed class StackOperationsTests
             var action => $"<R><{action}Result/></R>",
         });
         var log = new RecordingLog();
-        var stacks = new StackOperations(CloudFormationClient.Create(Settings(endpoint), TimeProvider.System), new InstantTime());
+        var stacks = new StackOperations(CloudFormationClient.Create(Settings(endpoint), TimeProvider.System), new InstantTime(), AwsEndpointProfile.RealAws);
 
         var error = await Assert.ThrowsAsync<SlipwayException>(() => stacks.ExecuteAsync("slipway-shop", "cs-1", log, TestContext.Current.CancellationToken));
 
@@ -79,7 +79,7 @@ public sealed class StackOperationsTests
                 : Events(Before),
             var action => $"<R><{action}Result/></R>",
         });
-        var stacks = new StackOperations(CloudFormationClient.Create(Settings(endpoint), TimeProvider.System), new InstantTime());
+        var stacks = new StackOperations(CloudFormationClient.Create(Settings(endpoint), TimeProvider.System), new InstantTime(), AwsEndpointProfile.RealAws);
 
         var error = await Assert.ThrowsAsync<SlipwayException>(() => stacks.DeleteAsync("slipway-shop", new RecordingLog(), TestContext.Current.CancellationToken));
 
@@ -110,7 +110,7 @@ public sealed class StackOperationsTests
         var time = new InstantTime();
         var cloudFormation = CloudFormationClient.Create(settings, time);
         var rollout = new ReleaseRollout(cloudFormation, EcsClient.Create(settings, time), SsmClient.Create(settings, time),
-            new StackOperations(cloudFormation, time), new RegistryOverride(null), AppSecrets.None(app), time);
+            new StackOperations(cloudFormation, time, AwsEndpointProfile.RealAws), AwsEndpointProfile.RealAws, AppSecrets.None(app), time);
         var cutover = false;
 
         var error = await Assert.ThrowsAsync<SlipwayException>(() => rollout.RollOutAsync(app, "v2", new RecordingLog(), _ => { cutover = true; return Task.CompletedTask; },

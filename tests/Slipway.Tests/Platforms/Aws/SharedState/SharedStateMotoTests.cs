@@ -1,3 +1,4 @@
+using Slipway.Platforms.Aws;
 using Slipway.Platforms;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
@@ -71,6 +72,22 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
         Assert.Equal([_app.FirstVersion, second, _app.FirstVersion], runs.Skip(1).Select(r => r.GetProperty("version").GetString()).Reverse());
         Assert.Empty(Directory.EnumerateFiles(_other.Path, "history.db*", SearchOption.AllDirectories)); // nothing kept on the machine
         Assert.Equal("free", (await OnAAsync("lock", "status")).Stdout.Trim()); // destroy left no lock behind
+    }
+
+    [Fact]
+    public async Task The_dashboard_of_another_machine_shows_an_aws_apps_version_and_history_from_the_shared_table()
+    {
+        (await OnAAsync("up", "--no-check")).Succeeded();
+
+        // Machine B has never deployed it: what it shows comes from the table every machine shares.
+        var overview = await new AwsModule().OverviewAsync(new PlatformContext(new StateDirectory(_other.Path), _ => false, TimeProvider.System,
+            name => moto.Environment.GetValueOrDefault(name)), Ct);
+
+        Assert.True(overview.Apps.Count(a => a.App == _app.Name) == 1, $"{overview.Status}: {string.Join(", ", overview.Apps.Select(a => a.App))}");
+        var app = overview.Apps.Single(a => a.App == _app.Name);
+        Assert.Equal((_app.Name, "aws", _app.FirstVersion), (app.App, app.Environment, app.Version));
+        var release = Assert.Single(app.Releases);
+        Assert.Equal(("deploy", "succeeded"), (release.Action, release.Result));
     }
 
     [Fact]
