@@ -113,9 +113,10 @@ public sealed class RunningCli : IDisposable
 
 /// <summary>Runs the real CLI as a separate process, as a user would, with its own state directory.</summary>
 /// <param name="engine">The DOCKER_HOST every run gets (null: the environment's).</param>
-public sealed class SlipwayCli(string stateDirectory, string? engine = null)
+/// <param name="program">The program's assembly beside the tests: slipway.dll, or a build of the CLI with more platforms registered.</param>
+public sealed class SlipwayCli(string stateDirectory, string? engine = null, string program = "slipway.dll")
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "slipway.dll");
+    private readonly string Dll = Path.Combine(AppContext.BaseDirectory, program);
 
     public string StateDirectory { get; } = stateDirectory;
 
