@@ -91,6 +91,29 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
     }
 
     [Fact]
+    public async Task A_drift_repair_changes_the_stack_only_with_the_deploy_lock()
+    {
+        var folder = Path.GetDirectoryName(_app.ManifestPath)!;
+        var (parked, go) = (Path.Combine(folder, "parked"), Path.Combine(folder, "go"));
+        _app.WriteManifest(extra: $"hooks:\n  preBuild: touch {parked}; while [ ! -f {go} ]; do sleep 0.05; done\n");
+        using var holder = _app.Cli.Start(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], moto.Environment);
+        try
+        {
+            await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(parked)), TimeSpan.FromSeconds(60), "the up holds the lock");
+
+            var repair = await OnBAsync("drift", "--repair", "--no-wait");
+
+            Assert.Equal(1, repair.ExitCode);
+            Assert.Contains($"another slipway run is working on {_app.Name} (aws): pid {holder.ProcessId}", repair.Stderr);
+        }
+        finally
+        {
+            File.WriteAllText(go, "");
+        }
+        (await holder.WaitAsync(Ct)).Succeeded();
+    }
+
+    [Fact]
     public async Task A_run_on_another_machine_is_refused_naming_the_holder_and_a_killed_holders_lease_is_freed_only_once_it_lapsed()
     {
         var folder = Path.GetDirectoryName(_app.ManifestPath)!;
