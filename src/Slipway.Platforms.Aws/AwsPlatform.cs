@@ -126,21 +126,13 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         return plan;
     }
 
-    /// <summary>What applying the template would change, without changing anything (the change set is deleted).</summary>
+    /// <summary>What applying the template would change: the deployed template and the wanted one compared, nothing created or changed.</summary>
     public async Task<StackPlan?> PlanAsync(AppManifest app, CancellationToken ct)
     {
-        var stackName = StackTemplate.StackName(app);
-        var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
-        if (stack is { Status: "ROLLBACK_COMPLETE" }) stack = null;
-        var deployed = stack is null ? null : await cloudFormation.GetTemplateAsync(stackName, ct);
+        var deployed = await DeployedTemplateAsync(app, ct);
         var template = StackTemplate.Render(app, deployed is null ? null : StackTemplate.ReleaseIn(deployed),
             maintenance: deployed is null ? null : StackTemplate.MaintenanceIn(deployed));
-        var prepared = await _stacks.PrepareAsync(stackName, stack is null, template, ct);
-        if (prepared is null) return null;
-        await cloudFormation.DeleteChangeSetAsync(stackName, prepared.Value.Name, ct);
-        if (prepared.Value.Plan.Changes.Count == 0 && stack is not null) return null;
-        if (stack is null) await cloudFormation.DeleteStackAsync(stackName, $"slipway-{Guid.NewGuid():N}", ct); // a CREATE change set leaves a REVIEW_IN_PROGRESS stack
-        return prepared.Value.Plan;
+        return TemplateDiff.Between(deployed, template);
     }
 
     public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)
@@ -180,7 +172,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
 
     public Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
         CancellationToken ct) =>
-        new ReleaseRollout(cloudFormation, ecs, ssm, _stacks, profile, secrets, time).RollOutAsync(app, version, log, beforeCutover, ct);
+        new ReleaseRollout(ecs, ssm, _stacks, profile, secrets, time).RollOutAsync(app, version, log, beforeCutover, ct);
 
     public Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct) =>
         new AwsLogs(logs, time).StreamAsync(app, query, onLine, ct);
@@ -236,13 +228,8 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         await _stacks.ExecuteAsync(stackName, prepared.Value.Name, log, ct);
     }
 
-    /// <summary>The template the stack was last updated with; null while there is no stack that ever served (none, or a failed or never-executed create).</summary>
-    private async Task<string?> DeployedTemplateAsync(AppManifest app, CancellationToken ct)
-    {
-        var stackName = StackTemplate.StackName(app);
-        if (await cloudFormation.DescribeStackAsync(stackName, ct) is null or { Status: "ROLLBACK_COMPLETE" or "REVIEW_IN_PROGRESS" }) return null;
-        return await cloudFormation.GetTemplateAsync(stackName, ct);
-    }
+    /// <summary>The template the stack was last updated with (read once per command: <see cref="StackOperations.DeployedTemplateAsync"/>).</summary>
+    private Task<string?> DeployedTemplateAsync(AppManifest app, CancellationToken ct) => _stacks.DeployedTemplateAsync(StackTemplate.StackName(app), ct);
 
     private async Task<JsonObject?> DeployedReleaseAsync(AppManifest app, CancellationToken ct) =>
         await DeployedTemplateAsync(app, ct) is { } deployed ? StackTemplate.ReleaseIn(deployed) : null;

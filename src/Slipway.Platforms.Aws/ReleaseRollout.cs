@@ -11,7 +11,7 @@ namespace Slipway.Platforms.Aws;
 /// circuit breaker and CloudFormation waits for it. A release the circuit breaker stops fails the update, and
 /// CloudFormation rolls the stack back to the previous template: the serving release stays.
 /// </summary>
-public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClient ecs, SsmClient ssm, StackOperations stacks,
+public sealed class ReleaseRollout(EcsClient ecs, SsmClient ssm, StackOperations stacks,
     AwsEndpointProfile profile, AppSecrets secrets, TimeProvider time)
 {
     private static readonly TimeSpan RestartLimit = TimeSpan.FromMinutes(30);
@@ -20,7 +20,7 @@ public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClien
         Func<CancellationToken, Task> beforeCutover, CancellationToken ct)
     {
         var stackName = StackTemplate.StackName(app);
-        var template = await cloudFormation.GetTemplateAsync(stackName, ct)
+        var template = await stacks.DeployedTemplateAsync(stackName, ct)
             ?? throw new SlipwayException(ErrorCode.AppNotDeployed, $"stack {stackName} does not exist", "run slipway up -e aws");
         var previous = StackTemplate.ReleaseOf(StackTemplate.ReleaseIn(template))?.Version;
 
@@ -79,7 +79,8 @@ public sealed class ReleaseRollout(CloudFormationClient cloudFormation, EcsClien
     private async Task<SlipwayException> RejectionAsync(AppManifest app, string version, string? previous, SlipwayException failure,
         CancellationToken ct)
     {
-        if (!failure.Message.Contains("(AWS::ECS::Service)", StringComparison.Ordinal)) return failure;
+        if (failure.InnerException is not StackOperationFailedException { Failed: var failed } || failed.All(e => e.ResourceType != "AWS::ECS::Service"))
+            return failure;
         var restored = previous is null ? "the stack was rolled back" : $"CloudFormation rolled the stack back: {previous} still serves";
         return new SlipwayException(ErrorCode.ReleaseUnhealthy,
             $"release {version} rejected, {restored}{Environment.NewLine}  {failure.Message}{await StoppedTasksAsync(app, ct)}", Hint(app));

@@ -18,6 +18,21 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(45);
 
+    // One command reads a stack's template from CloudFormation once: each change set executed here records the template
+    // it applied, a delete records none, and a failed operation forgets (the stack's state is then CloudFormation's to say).
+    private readonly Dictionary<string, string?> _deployed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _prepared = new(StringComparer.Ordinal);
+
+    /// <summary>The template the stack was last updated with; null while there is no stack that ever served (none, or a failed or never-executed create).</summary>
+    public async Task<string?> DeployedTemplateAsync(string stack, CancellationToken ct)
+    {
+        if (_deployed.TryGetValue(stack, out var known)) return known;
+        var template = await cloudFormation.DescribeStackAsync(stack, ct) is null or { Status: "ROLLBACK_COMPLETE" or "REVIEW_IN_PROGRESS" }
+            ? null : await cloudFormation.GetTemplateAsync(stack, ct);
+        _deployed[stack] = template;
+        return template;
+    }
+
     /// <summary>Creates a change set and waits until it is ready; null when it changes nothing (it is then deleted).</summary>
     public async Task<(string Name, StackPlan Plan)?> PrepareAsync(string stack, bool create, string template, CancellationToken ct)
     {
@@ -32,7 +47,11 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
             return new Attempt<ChangeSet>(changeSet.Status == "CREATE_COMPLETE" || changeSet.IsEmpty, changeSet);
         }, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), time,
             _ => new SlipwayException(ErrorCode.StackFailed, $"change set {name} was not ready after 5 minutes", "run again"), ct);
-        if (!ready.IsEmpty) return (name, new StackPlan(create, ready.Changes));
+        if (!ready.IsEmpty)
+        {
+            _prepared[name] = template;
+            return (name, new StackPlan(create, ready.Changes));
+        }
         await cloudFormation.DeleteChangeSetAsync(stack, name, ct);
         return null;
     }
@@ -40,6 +59,7 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     /// <summary>Executes a change set and waits for the stack to settle; throws the failure when it did not complete.</summary>
     public async Task ExecuteAsync(string stack, string changeSet, IStageLog log, CancellationToken ct)
     {
+        _deployed.Remove(stack);
         var cursor = await cloudFormation.NewestEventIdAsync(stack, ct);
         await cloudFormation.ExecuteChangeSetAsync(stack, changeSet, Token(), ct);
         var (final, events) = await WaitAsync(stack, cursor, log, ct);
@@ -53,11 +73,13 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
         }
         if (final is null || !final.IsComplete || final.Status == "UPDATE_ROLLBACK_COMPLETE")
             throw Failure(stack, final, events);
+        if (_prepared.Remove(changeSet, out var applied)) _deployed[stack] = applied;
     }
 
     /// <summary>Deletes the stack and waits; the failure names the resources that blocked the delete (a retry is safe).</summary>
     public async Task DeleteAsync(string stack, IStageLog log, CancellationToken ct)
     {
+        _deployed.Remove(stack);
         var cursor = await cloudFormation.NewestEventIdAsync(stack, ct);
         try
         {
@@ -69,6 +91,7 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
         }
         var (final, events) = await WaitAsync(stack, cursor, log, ct);
         if (final is not null && final.Status != "DELETE_COMPLETE") throw Failure(stack, final, events);
+        _deployed[stack] = null;
     }
 
     /// <summary>
@@ -100,12 +123,14 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     /// <summary>Pure: the error for a failed stack operation, naming each failing resource and its reason.</summary>
     public static SlipwayException Failure(string stack, Stack? final, IReadOnlyList<StackEvent> events)
     {
-        var failures = FailedResources(events).Select(e => $"{e.LogicalId} ({e.ResourceType}): {e.Reason}").Distinct().ToList();
+        var failed = FailedResources(events);
+        var failures = failed.Select(e => $"{e.LogicalId} ({e.ResourceType}): {e.Reason}").Distinct().ToList();
         var detail = failures.Count > 0 ? string.Join("; ", failures) : final?.StatusReason ?? "the stack disappeared";
         return new SlipwayException(ErrorCode.StackFailed, $"stack {stack} ended {final?.Status ?? "deleted"}: {detail}",
             final?.Status == "DELETE_FAILED"
                 ? "remove or release what holds those resources (see the reasons), then run destroy again: it resumes the delete"
-                : "fix the cause (permissions, limits, the aws: settings), then run up again: it resumes from the stack's state");
+                : "fix the cause (permissions, limits, the aws: settings), then run up again: it resumes from the stack's state",
+            new StackOperationFailedException(failed));
     }
 
     /// <summary>The resources whose operation failed, oldest first (the first is usually the cause, the rest its consequences).</summary>
@@ -115,4 +140,11 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
 
     /// <summary>A ClientRequestToken: CloudFormation stamps it on each event of the operation and runs a retried call once.</summary>
     private static string Token() => $"slipway-{Guid.NewGuid():N}";
+}
+
+/// <summary>The resources a failed stack operation names, carried inside its <see cref="ErrorCode.StackFailed"/> error for callers to read as data.</summary>
+public sealed class StackOperationFailedException(IReadOnlyList<StackEvent> failed) : Exception("a stack operation failed")
+{
+    /// <summary>Oldest first: the first is usually the cause, the rest its consequences.</summary>
+    public IReadOnlyList<StackEvent> Failed { get; } = failed;
 }

@@ -125,11 +125,14 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
     }
 
     [Fact]
-    public async Task Plan_shows_the_change_set_of_a_first_create_and_changes_nothing()
+    public async Task Plan_compares_templates_for_a_first_create_and_makes_no_call_that_changes_anything()
     {
-        var plan = await RunAsync("plan");
+        CliResult plan = null!;
+        var calls = await moto.RecordAsync(async () => plan = await RunAsync("plan"));
 
         plan.Succeeded();
+        Assert.NotEmpty(calls);
+        Assert.All(calls.Where(c => !c.IsSharedState), c => Assert.True(c.IsRead, $"plan made {c.Action}")); // no change set, no stack
         Assert.Contains($"stack slipway-{_app.Name}: create", plan.Stdout);
         Assert.Contains("+ Repository (AWS::ECR::Repository)", plan.Stdout);
         Assert.DoesNotContain("AWS::ECS::Service", plan.Stdout); // the service comes with the first release, once its image exists

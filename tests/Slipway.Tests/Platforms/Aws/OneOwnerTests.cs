@@ -61,6 +61,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.NotEmpty(calls);
         var infrastructure = calls.Where(c => !c.IsSharedState).ToList();
         Assert.True(infrastructure.All(c => c.IsRead), $"{variant}: {string.Join(", ", infrastructure.Where(c => !c.IsRead).Select(c => c.Action))}");
+        Assert.Single(infrastructure, c => c.Action == "GetTemplate"); // the deployed template is read once in a run
         // Beside the reads, only the run's coordination: the stack listed for the dashboard, the run numbered and recorded,
         // the lock taken and given back, the run completed.
         Assert.Equal(["PutItem", "UpdateItem", "PutItem", "PutItem", "DeleteItem", "UpdateItem"], calls.Where(c => c.IsSharedState && !c.IsRead).Select(c => c.Action));
@@ -109,6 +110,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
         up.Succeeded();
         Assert.Single(calls, c => c.Action == "ExecuteChangeSet");
         Assert.DoesNotContain(calls, c => c.Action is "RegisterTaskDefinition" or "UpdateService" or "CreateService" or "UpdateStack");
+        Assert.Single(calls, c => c.Action == "GetTemplate"); // read once; the rollout and the check know the template they applied
         var release = await DeployedReleaseAsync();
         Assert.Equal(second, StackTemplate.ReleaseOf(release)!.Version);
         Assert.Equal("/slipway/" + _app.Name + "/API_TOKEN", (string?)release["Properties"]!["ContainerDefinitions"]![0]!["Secrets"]![0]!["ValueFrom"]);

@@ -109,7 +109,7 @@ public sealed class StackOperationsTests
         var settings = Settings(endpoint);
         var time = new InstantTime();
         var cloudFormation = CloudFormationClient.Create(settings, time);
-        var rollout = new ReleaseRollout(cloudFormation, EcsClient.Create(settings, time), SsmClient.Create(settings, time),
+        var rollout = new ReleaseRollout(EcsClient.Create(settings, time), SsmClient.Create(settings, time),
             new StackOperations(cloudFormation, time, AwsEndpointProfile.RealAws), AwsEndpointProfile.RealAws, AppSecrets.None(app), time);
         var cutover = false;
 
