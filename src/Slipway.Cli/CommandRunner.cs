@@ -26,32 +26,13 @@ public static class CommandRunner
         RunAsync(platforms, Reporter.ForConsole(new Redactor()), body);
 
     private const int Enospc = 28; // what .NET on Linux puts in an IOException's HResult: the errno
-    private const int SqliteIoError = 10, SqliteCorrupt = 11, SqliteFull = 13, SqliteNotADatabase = 26;
 
-    /// <summary>
-    /// Whether a failure comes from a full disk: by its code (ENOSPC, SQLite's FULL), or SQLite's I/O error when the state
-    /// directory's disk has no room left (what SQLite reports when it cannot grow its journal).
-    /// </summary>
+    /// <summary>Whether a failure comes from a full disk, by its code (ENOSPC), here or in what caused it.</summary>
     internal static bool IsDiskFull(Exception e) => e switch
     {
         IOException { HResult: Enospc } => true,
-        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteFull } => true,
-        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteIoError } => StateDiskIsFull(),
         _ => e.InnerException is { } inner && IsDiskFull(inner),
     };
-
-    private static bool StateDiskIsFull()
-    {
-        try
-        {
-            var root = StateDirectory.FromEnvironment().Root;
-            return new DriveInfo(Directory.Exists(root) ? root : Path.GetTempPath()).AvailableFreeSpace < 1024 * 1024;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return false;
-        }
-    }
 
     private static async Task<int> RunAsync(PlatformCatalog platforms, Reporter reporter, Func<Reporter, Task<int>> body)
     {
@@ -82,19 +63,6 @@ public static class CommandRunner
         catch (Exception e) when (IsDiskFull(e))
         {
             reporter.Error($"the disk is full: {e.Message.Split('\n')[0]}", "free some space (docker system prune, old clone caches), then run the command again");
-            return ErrorCodeExtensions.OperationFailed;
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
-        {
-            reporter.Error($"the release history is damaged: {e.Message.Split('\n')[0]}",
-                "move history.db out of the state directory (slipway starts a new one), then run the command again");
-            return ErrorCodeExtensions.OperationFailed;
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
-        {
-            // Not damage: an I/O error or a lock. Moving the file out would throw its history away for nothing.
-            reporter.Error($"the release history cannot be used: {e.Message.Split('\n')[0]}",
-                "check the state directory's disk and permissions, then run the command again");
             return ErrorCodeExtensions.OperationFailed;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("SLIPWAY_DEBUG") != "1")

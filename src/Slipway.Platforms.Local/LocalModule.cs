@@ -1,4 +1,5 @@
 using Slipway.Foundation;
+using Microsoft.Data.Sqlite;
 using Slipway.Configuration;
 using Slipway.Edge.Contract;
 using Slipway.Platforms.Local.EdgeControl;
@@ -85,6 +86,7 @@ public sealed class LocalModule : IPlatformModule
         // Any refusal by the edge the platform does not handle itself (its disk full, an error of its own): one line, and where its log is.
         EdgeRequestException edge => new SlipwayException(ErrorCode.EdgeUnavailable, $"the edge proxy refused the change: {edge.Message.Split('\n')[0]}",
             "see the edge's log (edge.log in the state directory's edge folder), then run the command again"),
+        SqliteException sqlite => SqliteReleaseLog.ToUserError(sqlite),
         _ => null,
     };
 }

@@ -119,4 +119,37 @@ public sealed class SqliteReleaseLog(StateDirectory state) : IReleaseLog
         }
         return records;
     }
+
+    private const int IoError = 10, Corrupt = 11, Full = 13, NotADatabase = 26;
+
+    /// <summary>
+    /// What SQLite's error code says to the user: a full disk (FULL, or an I/O error while the state directory's disk has
+    /// no room left, which is what SQLite reports when it cannot grow its journal), a damaged file, or neither.
+    /// </summary>
+    public static SlipwayException ToUserError(SqliteException e) => e.SqliteErrorCode switch
+    {
+        Full => DiskFull(e),
+        IoError when StateDiskIsFull() => DiskFull(e),
+        Corrupt or NotADatabase => new SlipwayException(ErrorCode.StateDirUnwritable, $"the release history is damaged: {e.Message.Split('\n')[0]}",
+            "move history.db out of the state directory (slipway starts a new one), then run the command again"),
+        // Not damage: an I/O error or a lock. Moving the file out would throw its history away for nothing.
+        _ => new SlipwayException(ErrorCode.StateDirUnwritable, $"the release history cannot be used: {e.Message.Split('\n')[0]}",
+            "check the state directory's disk and permissions, then run the command again"),
+    };
+
+    private static SlipwayException DiskFull(SqliteException e) => new(ErrorCode.StateDirUnwritable, $"the disk is full: {e.Message.Split('\n')[0]}",
+        "free some space (docker system prune, old clone caches), then run the command again");
+
+    private static bool StateDiskIsFull()
+    {
+        try
+        {
+            var root = StateDirectory.FromEnvironment().Root;
+            return new DriveInfo(Directory.Exists(root) ? root : Path.GetTempPath()).AvailableFreeSpace < 1024 * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
 }
