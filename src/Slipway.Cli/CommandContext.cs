@@ -54,7 +54,7 @@ public sealed class CommandContext : IDisposable
                 System.Environment.UserName, System.Environment.MachineName, Math.Round(run.Duration.TotalSeconds, 3), run.Error, Time.GetUtcNow()),
                 message => Reporter.Line($"warning: {message}"), Redactor, System.Environment.GetEnvironmentVariable);
 
-    public Pipeline.AppLocker Locker(bool wait) => new(Lock, wait, Reporter);
+    public Pipeline.DeployLockTaker LockTaker(bool wait) => new(Lock, wait, Reporter);
 
     /// <summary>A protected environment (production by default) asks before changing anything, unless --yes.</summary>
     public void ConfirmProtected(string action, bool assumeYes)

@@ -6,7 +6,7 @@ using Slipway.Platforms;
 namespace Slipway.Pipeline;
 
 /// <summary>Removes everything an app owns on a platform; safe to run again.</summary>
-public sealed class DestroyPipeline(IPlatform platform, AppLocker locker, ReleaseHistory history, Reporter reporter)
+public sealed class DestroyPipeline(IPlatform platform, DeployLockTaker lockTaker, ReleaseHistory history, Reporter reporter)
 {
     /// <summary>One recorded destroy; an unreadable history is a warning here, never a reason to keep what the user wants gone.</summary>
     public Task<DestroyReport> RunAsync(AppManifest app, CancellationToken ct) =>
@@ -16,7 +16,7 @@ public sealed class DestroyPipeline(IPlatform platform, AppLocker locker, Releas
 
     private async Task<DestroyReport> RunRecordedAsync(AppManifest app, CancellationToken ct)
     {
-        await using var appLock = await locker.AcquireAsync(app.App, ct);
+        await using var held = await lockTaker.AcquireAsync(app.App, ct);
         var report = await reporter.StageAsync("destroy", async log =>
         {
             var done = await platform.DestroyAsync(app, log, ct);
@@ -24,7 +24,7 @@ public sealed class DestroyPipeline(IPlatform platform, AppLocker locker, Releas
             foreach (var problem in done.Problems) log.Warn(problem);
             return StageOutcome.Done(done, done.Removed.Count == 0 ? "nothing was left to remove" : $"removed {done.Removed.Count} object(s)");
         });
-        if (report.Problems.Count == 0) await appLock.ForgetAsync(ct);
+        if (report.Problems.Count == 0) await held.ForgetAsync(ct);
         return report;
     }
 }

@@ -8,7 +8,7 @@ namespace Slipway.Pipeline;
 public sealed record RollbackResult(string App, string Version, string? PreviousVersion, Uri Url, string? ServingVersion);
 
 /// <summary>Back to the previous (or a named) release, with the same health-gated cut-over as a deploy and no build.</summary>
-public sealed class RollbackPipeline(IPlatform platform, AppLocker locker, ReleaseHistory history, Reporter reporter, TimeProvider time)
+public sealed class RollbackPipeline(IPlatform platform, DeployLockTaker lockTaker, ReleaseHistory history, Reporter reporter, TimeProvider time)
 {
     /// <summary>
     /// One recorded rollback. Without a version, the target is the newest release that served before (from the
@@ -20,7 +20,7 @@ public sealed class RollbackPipeline(IPlatform platform, AppLocker locker, Relea
 
     private async Task<RollbackResult> RunRecordedAsync(AppManifest app, string? version, bool check, CancellationToken ct)
     {
-        await using var appLock = await locker.AcquireAsync(app.App, ct);
+        await using var held = await lockTaker.AcquireAsync(app.App, ct);
         var recent = RollbackTarget.Served(await history.ListAsync(app.App, app.Environment.Name, 100, ct));
         var stages = new Stages(platform, new HookRunner(time), reporter, time);
         var status = await platform.GetStatusAsync(app, ct);

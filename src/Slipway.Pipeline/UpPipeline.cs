@@ -20,7 +20,7 @@ public sealed record UpResult(string App, string Platform, string Version, strin
 /// nothing changed returns quickly and changes nothing. The source is resolved first so that a bad ref or
 /// repository is reported before anything is started.
 /// </summary>
-public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceResolver sources, AppLocker locker, ReleaseHistory history, Reporter reporter, TimeProvider time)
+public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceResolver sources, DeployLockTaker lockTaker, ReleaseHistory history, Reporter reporter, TimeProvider time)
 {
     /// <summary>The inputs a build and a rollout need, checked before anything is locked, recorded or changed.</summary>
     public void CheckInputs(AppManifest app)
@@ -49,7 +49,7 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
 
     private async Task<UpResult> RunRecordedAsync(AppManifest app, UpOptions options, CancellationToken ct)
     {
-        await using var appLock = await locker.AcquireAsync(app.App, ct);
+        await using var held = await lockTaker.AcquireAsync(app.App, ct);
         try
         {
             return await RunLockedAsync(app, options, ct);

@@ -83,7 +83,7 @@ public sealed class AwsImages(EcrClient ecr, DockerEngine engine, AwsEndpointPro
     private async Task PruneAsync(AppManifest app, IReadOnlyList<string> keep, CancellationToken ct)
     {
         var prunable = (await OwnImagesAsync(app, ct))
-            .Where(i => !keep.Contains(i.Labels.GetValueOrDefault(Labels.Version)))
+            .Where(i => !keep.Contains(i.Labels.GetValueOrDefault(ReleaseLabels.Version)))
             .OrderByDescending(i => i.Created).Skip(Math.Max(0, KeptLocally - keep.Count));
         foreach (var image in prunable)
         {
@@ -94,6 +94,6 @@ public sealed class AwsImages(EcrClient ecr, DockerEngine engine, AwsEndpointPro
 
     /// <summary>Images this environment built: labelled with the app, a version, and this manifest and environment as owner.</summary>
     private async Task<IReadOnlyList<ImageSummary>> OwnImagesAsync(AppManifest app, CancellationToken ct) =>
-        (await engine.ListImagesAsync(Labels.ForApp(app.App), ct))
-        .Where(i => i.Labels.ContainsKey(Labels.Version) && i.Labels.GetValueOrDefault(Labels.Owner) == app.Owner).ToList();
+        (await engine.ListImagesAsync(ReleaseLabels.ForApp(app.App), ct))
+        .Where(i => i.Labels.ContainsKey(ReleaseLabels.Version) && i.Labels.GetValueOrDefault(ReleaseLabels.Owner) == app.Owner).ToList();
 }

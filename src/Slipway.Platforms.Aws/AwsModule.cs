@@ -29,7 +29,7 @@ public sealed class AwsModule : IPlatformModule
         var platform = new AwsPlatform(CloudFormationClient.Create(settings, time), EcrClient.Create(settings, time), EcsClient.Create(settings, time),
             LogsClient.Create(settings, time), SsmClient.Create(settings, time), engine, AwsEndpointProfile.FromEnvironment(environment), secrets,
             new EcsExec(EcsClient.Create(settings, time), settings.Region.SystemName, settings.EndpointFor("ecs", "ECS"), environment), context.Confirm, time);
-        return new PlatformSession(platform, new LeaseLock(table, stackName, app.App, app.Environment.Name), new TableReleaseLog(table, stackName),
+        return new PlatformSession(platform, new TableDeployLock(table, stackName, app.App, app.Environment.Name), new TableReleaseLog(table, stackName),
             secrets, [engine]);
     }
 
@@ -119,7 +119,7 @@ public sealed class AwsModule : IPlatformModule
                 var (stackName, app, environment) = (StateTable.Text(stack, DynamoDbClient.SortKey)![StateTable.PartitionOf("").Length..], StateTable.Text(stack, "app") ?? "?",
                     StateTable.Text(stack, "environment") ?? PlatformName);
                 var releases = (await new TableReleaseLog(table, stackName).ListAsync(app, environment, 5, ct)).Select(ReleaseOverview.Of).ToList();
-                var lease = await new LeaseLock(table, stackName, app, environment).InspectAsync(ct);
+                var lease = await new TableDeployLock(table, stackName, app, environment).InspectAsync(ct);
                 var serving = releases.FirstOrDefault(r => r.Result == "succeeded" && r.Action != "destroy");
                 apps.Add(new DeploymentOverview(app, environment, PlatformName, null,
                     releases.FirstOrDefault()?.Action == "destroy" ? null : serving?.Version, serving?.StartedAt, [], false,

@@ -13,9 +13,9 @@ internal static class AppOwnership
     /// </summary>
     public static async Task EnsureAsync(DockerEngine engine, AppManifest app, CancellationToken ct)
     {
-        var owners = (await engine.ListContainersAsync(Labels.ForApp(app.App), ct)).Select(c => c.Labels)
-            .Concat((await engine.ListImagesAsync(Labels.ForApp(app.App), ct)).Select(i => i.Labels))
-            .Select(l => l.GetValueOrDefault(Labels.Owner)).OfType<string>().Where(o => o != app.Owner).Distinct().ToList();
+        var owners = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Select(c => c.Labels)
+            .Concat((await engine.ListImagesAsync(ReleaseLabels.ForApp(app.App), ct)).Select(i => i.Labels))
+            .Select(l => l.GetValueOrDefault(ReleaseLabels.Owner)).OfType<string>().Where(o => o != app.Owner).Distinct().ToList();
         if (owners.Count > 0)
             throw new SlipwayException(ErrorCode.InvalidSetting,
                 $"app: {app.App} is already deployed here by {Describe(owners[0])}, a different entry that derives the same name",

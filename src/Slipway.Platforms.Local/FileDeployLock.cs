@@ -8,7 +8,7 @@ namespace Slipway.Platforms.Local;
 /// releases it when the holder exits, even on kill -9, so a crashed run never leaves it stuck; the holder's
 /// details are written beside it for <c>slipway lock status</c> and for the message a waiting run shows.
 /// </summary>
-public sealed class AppLock : IDeployLease
+public sealed class FileDeployLockHold : IDeployLockHold
 {
     /// <summary>The environment whose lock file keeps the plain app name (the one every manifest has).</summary>
     private const string DefaultEnvironment = "local";
@@ -17,7 +17,7 @@ public sealed class AppLock : IDeployLease
     private readonly FileStream _file;
     private readonly string _path;
 
-    private AppLock(FileStream file, string path)
+    private FileDeployLockHold(FileStream file, string path)
     {
         _file = file;
         _path = path;
@@ -30,7 +30,7 @@ public sealed class AppLock : IDeployLease
 
     /// <summary>Takes the lock; when another run holds it, waits (telling <paramref name="onWait"/> who) or, with <paramref name="wait"/> false, fails at once.</summary>
     /// <param name="onInterrupted">Told about a previous run that died holding the lock (its holder file outlived it), so that is never silent.</param>
-    public static async Task<AppLock> AcquireAsync(StateDirectory state, string app, string environment, bool wait,
+    public static async Task<FileDeployLockHold> AcquireAsync(StateDirectory state, string app, string environment, bool wait,
         Action<LockHolder?> onWait, CancellationToken ct, Action<LockHolder>? onInterrupted = null)
     {
         try
@@ -51,7 +51,7 @@ public sealed class AppLock : IDeployLease
                 if (ReadHolder(path) is { } stale) onInterrupted?.Invoke(stale);
                 var holder = LockHolder.Current(DateTimeOffset.UtcNow, Environment.GetEnvironmentVariable);
                 await File.WriteAllTextAsync(HolderPath(path), JsonSerializer.Serialize(holder, Json), ct);
-                return new AppLock(taken, path);
+                return new FileDeployLockHold(taken, path);
             }
             var current = ReadHolder(path);
             if (!wait)
@@ -146,12 +146,12 @@ public sealed class AppLock : IDeployLease
 /// <summary>The deploy lock of an app in a local environment: an OS file lock in the state directory.</summary>
 public sealed class FileDeployLock(StateDirectory state, string app, string environment) : IDeployLock
 {
-    public async Task<IDeployLease> AcquireAsync(bool wait, Action<LockHolder?> onWait, Action<LockHolder> onInterrupted, CancellationToken ct) =>
-        await AppLock.AcquireAsync(state, app, environment, wait, onWait, ct, onInterrupted);
+    public async Task<IDeployLockHold> AcquireAsync(bool wait, Action<LockHolder?> onWait, Action<LockHolder> onInterrupted, CancellationToken ct) =>
+        await FileDeployLockHold.AcquireAsync(state, app, environment, wait, onWait, ct, onInterrupted);
 
     public Task<LockState> InspectAsync(CancellationToken ct)
     {
-        var (held, holder) = AppLock.Inspect(state, app, environment);
+        var (held, holder) = FileDeployLockHold.Inspect(state, app, environment);
         return Task.FromResult(new LockState(held, holder));
     }
 

@@ -25,18 +25,18 @@ internal sealed class LocalImages(DockerEngine engine)
     }
 
     public async Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) =>
-        (await engine.ListImagesAsync(Labels.ForApp(app.App), ct))
+        (await engine.ListImagesAsync(ReleaseLabels.ForApp(app.App), ct))
             .OrderByDescending(i => i.Created)
-            .Select(i => i.Labels.GetValueOrDefault(Labels.Version))
+            .Select(i => i.Labels.GetValueOrDefault(ReleaseLabels.Version))
             .OfType<string>().Distinct().ToList();
 
     public async Task PruneAsync(AppManifest app, string version, string? previous, CancellationToken ct)
     {
-        var images = await engine.ListImagesAsync(Labels.ForApp(app.App), ct);
+        var images = await engine.ListImagesAsync(ReleaseLabels.ForApp(app.App), ct);
         var keep = new HashSet<string> { version };
         if (previous is not null) keep.Add(previous);
         var prunable = images
-            .Where(i => i.Labels.TryGetValue(Labels.Version, out var v) && !keep.Contains(v)) // not a build's intermediate image
+            .Where(i => i.Labels.TryGetValue(ReleaseLabels.Version, out var v) && !keep.Contains(v)) // not a build's intermediate image
             .OrderByDescending(i => i.Created).ToList();
         foreach (var image in prunable.Skip(Math.Max(0, ImagesKept - keep.Count)))
         {

@@ -69,7 +69,7 @@ public sealed class LocalModule : IPlatformModule
             var releases = (await log.ListAsync(app, environment, 5, ct)).Select(ReleaseOverview.Of).ToList();
             // The edge routes by app name, and a declared environment's app name carries the environment: a route is its own app's.
             var route = routes.GetValueOrDefault(app);
-            var (held, holder) = AppLock.Inspect(context.State, app, environment);
+            var (held, holder) = FileDeployLockHold.Inspect(context.State, app, environment);
             apps.Add(new DeploymentOverview(app, environment, PlatformName,
                 route is null ? null : $"{(route.Route.Tls is null ? "http" : "https")}://{route.Route.Host ?? "127.0.0.1"}:{route.Route.Port}/",
                 route?.Route.Version ?? releases.FirstOrDefault(r => r.Result == "succeeded" && r.Action != "destroy")?.Version,

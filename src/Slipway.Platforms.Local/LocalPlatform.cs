@@ -143,21 +143,21 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     {
         var edgeUp = await edge.InfoAsync(ct) is not null;
         var route = edgeUp ? await edge.RouteAsync(app.App, ct) : null;
-        var containers = await engine.ListContainersAsync(Labels.ForApp(app.App), ct);
+        var containers = await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct);
         if (!edgeUp && containers.Count > 0)
-            return new AppStatus(app.App, Name, PublicUrl(app), containers[0].Labels.GetValueOrDefault(Labels.Version), [], null,
+            return new AppStatus(app.App, Name, PublicUrl(app), containers[0].Labels.GetValueOrDefault(ReleaseLabels.Version), [], null,
                 $"the edge proxy is not running: {containers.Count} replica(s) of {app.App} exist but nothing serves {PublicUrl(app)}");
         var health = route?.Targets.ToDictionary(t => t.Id) ?? [];
         var replicas = containers
             .Where(c => health.ContainsKey(c.Name))
-            .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(Labels.Version, "?"), c.State,
-                health[c.Name].Health, health[c.Name].Address, c.Labels.GetValueOrDefault(Labels.Fingerprint)))
+            .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(ReleaseLabels.Version, "?"), c.State,
+                health[c.Name].Health, health[c.Name].Address, c.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint)))
             .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
         var processes = containers.Where(LocalProcesses.IsProcess)
-            .GroupBy(c => c.Labels[Labels.Process])
+            .GroupBy(c => c.Labels[ReleaseLabels.Process])
             .ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaStatus>)g.OrderBy(c => c.Name, StringComparer.Ordinal)
-                .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(Labels.Version, "?"), c.State, c.State, null,
-                    c.Labels.GetValueOrDefault(Labels.Fingerprint))).ToList());
+                .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(ReleaseLabels.Version, "?"), c.State, c.State, null,
+                    c.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint))).ToList());
         var traffic = edgeUp
             ? (await edge.MetricsAsync(ct)).Where(t => t.App == app.App && t.LastMinuteRequests > 0)
                 .Select(t => new TrafficRate(t.Version, t.LastMinuteRequests, t.LastMinuteErrors)).ToList()
@@ -177,8 +177,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
 
     public async Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
     {
-        var labels = new Dictionary<string, string>(query.Version is null ? Labels.ForApp(app.App) : Labels.ForRelease(app.App, query.Version));
-        if (query.Process is { } process) labels[Labels.Process] = process;
+        var labels = new Dictionary<string, string>(query.Version is null ? ReleaseLabels.ForApp(app.App) : ReleaseLabels.ForRelease(app.App, query.Version));
+        if (query.Process is { } process) labels[ReleaseLabels.Process] = process;
         var containers = await engine.ListContainersAsync(labels, ct);
         var since = query.Since is { } window ? time.GetUtcNow() - window : (DateTimeOffset?)null;
         if (query.Follow)

@@ -15,7 +15,7 @@ internal sealed class LocalProcesses(DockerEngine engine, TimeProvider time)
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
-    public static bool IsProcess(ContainerSummary container) => container.Labels.ContainsKey(Labels.Process);
+    public static bool IsProcess(ContainerSummary container) => container.Labels.ContainsKey(ReleaseLabels.Process);
 
     /// <summary>Starts every process of <paramref name="version"/>; each container is added to <paramref name="created"/> as soon as it exists.</summary>
     /// <param name="labels">The release's labels (app, version, owner, fingerprint), which every process container carries too.</param>
@@ -28,7 +28,7 @@ internal sealed class LocalProcesses(DockerEngine engine, TimeProvider time)
             for (var index = 1; index <= process.Replicas; index++)
             {
                 var name = $"{app.App}-{version}-{process.Name}-{index}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4]}";
-                var spec = ReleaseContainers.Spec(app, version, name, new Dictionary<string, string>(labels) { [Labels.Process] = process.Name }, environment) with { PublishPort = false, Command = process.Command };
+                var spec = ReleaseContainers.Spec(app, version, name, new Dictionary<string, string>(labels) { [ReleaseLabels.Process] = process.Name }, environment) with { PublishPort = false, Command = process.Command };
                 var id = await engine.CreateContainerAsync(spec, ct);
                 created.Add(id);
                 try
@@ -92,12 +92,12 @@ internal sealed class LocalProcesses(DockerEngine engine, TimeProvider time)
     /// </summary>
     public async Task StopOthersAsync(AppManifest app, IReadOnlySet<string> keep, IStageLog log, CancellationToken ct)
     {
-        foreach (var container in (await engine.ListContainersAsync(Labels.ForApp(app.App), ct)).Where(IsProcess))
+        foreach (var container in (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Where(IsProcess))
         {
             if (keep.Contains(container.Id)) continue;
             await engine.StopContainerAsync(container.Id, StopGrace, ct);
             await engine.RemoveContainerAsync(container.Id, ct);
-            log.Info($"process {container.Labels[Labels.Process]} {container.Name} stopped and removed");
+            log.Info($"process {container.Labels[ReleaseLabels.Process]} {container.Name} stopped and removed");
         }
     }
 }

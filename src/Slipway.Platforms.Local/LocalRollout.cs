@@ -46,7 +46,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
 
         if ((app.User ?? await engine.ImageUserAsync(ImageBuilder.ImageReference(app.App, version), ct)) is "" or "root" or "0" or "0:0")
             log.Warn("the replicas run as root: add a USER line to the Dockerfile, or set user: in the manifest (e.g. \"65534:65534\"), so that a compromised app is not root in its container");
-        await engine.EnsureNetworkAsync(ReleaseContainers.NetworkName(app), Labels.ForApp(app.App), ct);
+        await engine.EnsureNetworkAsync(ReleaseContainers.NetworkName(app), ReleaseLabels.ForApp(app.App), ct);
         var clock = Stopwatch.StartNew();
         var rolloutStarted = time.GetUtcNow() - TimeSpan.FromSeconds(1); // the engine's events have whole-second precision here
         var created = new ConcurrentBag<string>();
@@ -54,9 +54,9 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         IReadOnlyList<string> newReplicas = [];
         try
         {
-            var labels = new Dictionary<string, string>(Labels.ForRelease(app, version))
+            var labels = new Dictionary<string, string>(ReleaseLabels.ForRelease(app, version))
             {
-                [Labels.Fingerprint] = ReleaseFingerprint.Of(app, version, secrets, LocalPlatform.Traits(app)),
+                [ReleaseLabels.Fingerprint] = ReleaseFingerprint.Of(app, version, secrets, LocalPlatform.Traits(app)),
             };
             var started = await Task.WhenAll(Enumerable.Range(1, app.Replicas).Select(async index =>
             {
@@ -258,17 +258,17 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
     private async Task<int> RemoveUnroutedAsync(AppManifest app, RouteStatus? current, IStageLog log, CancellationToken ct)
     {
         var routed = current?.Targets.Select(t => t.Id).ToHashSet() ?? [];
-        var containers = await engine.ListContainersAsync(Labels.ForApp(app.App), ct);
+        var containers = await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct);
         // The serving release (its version and fingerprint, as its routed replicas carry them) keeps its other processes:
         // they are never routed, and are not leftovers. Those of a killed run of the same version are.
         var serving = containers.Where(c => routed.Contains(c.Name))
-            .Select(c => (c.Labels.GetValueOrDefault(Labels.Version), c.Labels.GetValueOrDefault(Labels.Fingerprint))).FirstOrDefault();
+            .Select(c => (c.Labels.GetValueOrDefault(ReleaseLabels.Version), c.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint))).FirstOrDefault();
         var removed = 0;
         foreach (var container in containers)
         {
             if (routed.Contains(container.Name)) continue;
             if (LocalProcesses.IsProcess(container) && current is not null
-                && (container.Labels.GetValueOrDefault(Labels.Version), container.Labels.GetValueOrDefault(Labels.Fingerprint)) == serving) continue;
+                && (container.Labels.GetValueOrDefault(ReleaseLabels.Version), container.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint)) == serving) continue;
             log.Info($"removing leftover replica {container.Name} (not routed)");
             await engine.RemoveContainerAsync(container.Id, ct);
             removed++;

@@ -34,14 +34,14 @@ internal sealed class LocalTeardown(DockerEngine engine, EdgeClient edge, StateD
             }
         }
         // The app's replicas, and any one-off container a killed `slipway run` left.
-        var containers = (await engine.ListContainersAsync(Labels.ForApp(app.App), ct))
+        var containers = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct))
             .Concat(await engine.ListContainersAsync(new Dictionary<string, string> { [ReleaseContainers.RunLabel] = app.App }, ct));
         foreach (var container in containers)
         {
             await engine.RemoveContainerAsync(container.Id, ct);
             removed.Add($"container {container.Name}");
         }
-        foreach (var image in await engine.ListImagesAsync(Labels.ForApp(app.App), ct))
+        foreach (var image in await engine.ListImagesAsync(ReleaseLabels.ForApp(app.App), ct))
         {
             try
             {

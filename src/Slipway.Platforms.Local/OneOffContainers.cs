@@ -14,8 +14,8 @@ internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge, App
     {
         // The routed release; with the edge down, the release its replicas run.
         var version = (await edge.InfoAsync(ct) is null ? null : (await edge.RouteAsync(app.App, ct))?.Route.Version)
-            ?? (await engine.ListContainersAsync(Labels.ForApp(app.App), ct)).Where(c => c.State == "running")
-                .Select(c => c.Labels.GetValueOrDefault(Labels.Version)).FirstOrDefault(v => v is not null)
+            ?? (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Where(c => c.State == "running")
+                .Select(c => c.Labels.GetValueOrDefault(ReleaseLabels.Version)).FirstOrDefault(v => v is not null)
             ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not deployed here: there is no release to run the command in",
                 "deploy it first with slipway up");
         return await RunOneOffAsync(app, version, command, onLine, ct, attach);
@@ -23,7 +23,7 @@ internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge, App
 
     public async Task<int> ExecAsync(AppManifest app, string? replica, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
     {
-        var running = (await engine.ListContainersAsync(Labels.ForApp(app.App), ct)).Where(c => c.State == "running")
+        var running = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Where(c => c.State == "running")
             .OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
         if (running.Count == 0)
             throw new SlipwayException(ErrorCode.VersionNotAvailable, $"no replica of {app.App} is running here", "deploy it first with slipway up");
@@ -42,9 +42,9 @@ internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge, App
     private async Task<int> RunOneOffAsync(AppManifest app, string version, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct,
         Attachment? attach = null)
     {
-        await engine.EnsureNetworkAsync(ReleaseContainers.NetworkName(app), Labels.ForApp(app.App), ct); // a first deploy's release phase comes before its replicas
+        await engine.EnsureNetworkAsync(ReleaseContainers.NetworkName(app), ReleaseLabels.ForApp(app.App), ct); // a first deploy's release phase comes before its replicas
         var spec = ReleaseContainers.Spec(app, version, $"{app.App}-run-{Guid.NewGuid().ToString("N")[..8]}",
-            new Dictionary<string, string> { [ReleaseContainers.RunLabel] = app.App, [Labels.Version] = version, [Labels.Owner] = app.Owner },
+            new Dictionary<string, string> { [ReleaseContainers.RunLabel] = app.App, [ReleaseLabels.Version] = version, [ReleaseLabels.Owner] = app.Owner },
             ReleaseContainers.Environment(app, version, secrets)) with
             {
                 PublishPort = false, Command = command, RestartPolicy = "no", OpenStdin = attach is not null, Tty = attach?.Terminal == true,

@@ -32,7 +32,7 @@ public sealed record LockHolder(int ProcessId, string Host, string User, string 
 public sealed record LockState(bool Held, LockHolder? Holder);
 
 /// <summary>A taken lock; disposing it lets the next run in.</summary>
-public interface IDeployLease : IAsyncDisposable
+public interface IDeployLockHold : IAsyncDisposable
 {
     /// <summary>For destroy: the app leaves no lock behind. Called while still holding it.</summary>
     Task ForgetAsync(CancellationToken ct);
@@ -49,7 +49,7 @@ public interface IDeployLock
 {
     /// <summary>Takes the lock; when another run holds it, waits (telling <paramref name="onWait"/> who) or, with <paramref name="wait"/> false, fails at once.</summary>
     /// <param name="onInterrupted">Told about a previous run that died holding the lock, so that is never silent.</param>
-    Task<IDeployLease> AcquireAsync(bool wait, Action<LockHolder?> onWait, Action<LockHolder> onInterrupted, CancellationToken ct);
+    Task<IDeployLockHold> AcquireAsync(bool wait, Action<LockHolder?> onWait, Action<LockHolder> onInterrupted, CancellationToken ct);
 
     Task<LockState> InspectAsync(CancellationToken ct);
 

@@ -25,7 +25,7 @@ public static class DestroyCommand
                     $"destroy of {app} ({context.Environment}) removes it and everything it owns.", app, "pass --yes to confirm from a script"))
                 throw new SlipwayException(ErrorCode.ConfirmationRequired, "destroy cancelled: the name did not match", $"type {app} exactly, or pass --yes");
             context.Reporter.Header($"slipway destroy {app} ({context.Environment})");
-            var pipeline = new DestroyPipeline(context.Platform, context.Locker(!parse.GetValue(noWait)), context.History, context.Reporter);
+            var pipeline = new DestroyPipeline(context.Platform, context.LockTaker(!parse.GetValue(noWait)), context.History, context.Reporter);
             var report = await pipeline.RunAsync(context.App, ct);
             if (parse.GetValue(json)) CommandContext.WriteJson(report);
             return report.Problems.Count == 0 ? 0 : ErrorCodeExtensions.OperationFailed;

@@ -24,7 +24,7 @@ public static class DriftCommand
                 throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"drift detection is for stacks: the {context.Platform.Name} platform has none",
                     "run it with -e aws (or an environment on the aws platform); locally, slipway up converges what it finds");
             // A repair changes the stack: like every command that changes anything, it holds the app's deploy lock meanwhile.
-            await using var held = parse.GetValue(repair) ? await context.Locker(wait: !parse.GetValue(noWait)).AcquireAsync(context.App.App, ct) : null;
+            await using var held = parse.GetValue(repair) ? await context.LockTaker(wait: !parse.GetValue(noWait)).AcquireAsync(context.App.App, ct) : null;
             var report = await context.Reporter.StageAsync(parse.GetValue(repair) ? "drift and repair" : "drift", async log =>
             {
                 var found = await platform.CheckDriftAsync(context.App, parse.GetValue(repair), log, ct);

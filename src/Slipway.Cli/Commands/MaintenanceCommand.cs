@@ -43,7 +43,7 @@ public static class MaintenanceCommand
                     "put a fixed response in front of the app by hand for now");
             var page = turnOn ? pageOf(parse, context.App.ManifestDirectory) ?? new MaintenancePage(messageOf(parse) ?? $"{context.App.App} is down for maintenance", IsHtml: false) : null;
             // On aws this is a stack update: it waits for a deploy in progress rather than race it.
-            await using (await context.Locker(wait: true).AcquireAsync(context.App.App, ct))
+            await using (await context.LockTaker(wait: true).AcquireAsync(context.App.App, ct))
                 await context.Reporter.StageAsync("maintenance", async log =>
                 {
                     await platform.SetMaintenanceAsync(context.App, page, log, ct);

@@ -51,7 +51,7 @@ public static class RolloutCommand
     {
         try
         {
-            await using var lease = await context.Locker(wait: false).AcquireAsync(context.App.App, ct);
+            await using var held = await context.LockTaker(wait: false).AcquireAsync(context.App.App, ct);
             await context.Reporter.StageAsync("clean up", async stage =>
                 Foundation.Output.StageOutcome.Done(true, $"removed {await context.Platform.RemoveLeftoversAsync(context.App, stage, ct)} replica(s) that take no requests"));
         }

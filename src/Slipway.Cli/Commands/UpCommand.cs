@@ -34,7 +34,7 @@ public static class UpCommand
             var plan = CanaryOptions.Parse(parse.GetValue(canary), parse.GetValue(canaryFor), parse.GetValue(maxErrorRate));
             context.ConfirmProtected("deploy", parse.GetValue(yes));
             context.Reporter.Header($"slipway up {context.App.App} ({context.Environment})");
-            var pipeline = new UpPipeline(context.Platform, context.Secrets, context.Sources, context.Locker(!parse.GetValue(noWait)), context.History,
+            var pipeline = new UpPipeline(context.Platform, context.Secrets, context.Sources, context.LockTaker(!parse.GetValue(noWait)), context.History,
                 context.Reporter, context.Time);
             var result = await pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck), Force: parse.GetValue(force), Canary: plan), ct);
             if (parse.GetValue(json)) CommandContext.WriteJson(result);

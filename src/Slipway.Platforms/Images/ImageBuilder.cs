@@ -17,7 +17,7 @@ public sealed class ImageBuilder(DockerEngine engine, string? buildPlatform = nu
     /// args: the Dockerfile lives outside the app's repository, so the git version alone cannot tell.
     /// </summary>
     public async Task<bool> ExistsAsync(AppManifest app, string version, CancellationToken ct) =>
-        (await engine.ImageLabelsAsync(ImageReference(app.App, version), ct))?.GetValueOrDefault(Labels.Recipe) == Platforms.BuildRecipe.Of(app, buildPlatform);
+        (await engine.ImageLabelsAsync(ImageReference(app.App, version), ct))?.GetValueOrDefault(ReleaseLabels.Recipe) == Platforms.BuildRecipe.Of(app, buildPlatform);
 
     public async Task<string> BuildAsync(AppManifest app, SourceSnapshot source, Action<string> onStep, Action<string> onWarning, CancellationToken ct)
     {
@@ -55,7 +55,7 @@ public sealed class ImageBuilder(DockerEngine engine, string? buildPlatform = nu
             {
                 Tag = reference,
                 DockerfilePath = BuildContext.DockerfileEntry,
-                Labels = new Dictionary<string, string>(Labels.ForRelease(app, source.Version)) { [Labels.Recipe] = Platforms.BuildRecipe.Of(app, buildPlatform) },
+                Labels = new Dictionary<string, string>(ReleaseLabels.ForRelease(app, source.Version)) { [ReleaseLabels.Recipe] = Platforms.BuildRecipe.Of(app, buildPlatform) },
                 BuildArgs = app.Build.Args,
                 Platform = buildPlatform,
             }, line =>

@@ -135,14 +135,14 @@ public sealed class DayTwoTests
         var staging = await app.RunAsync("up", "-e", "staging");
         staging.Succeeded();
         using var engine = TestEngine.Create();
-        var stagingContainers = await engine.ListContainersAsync(Slipway.Platforms.Images.Labels.ForApp($"{app.Name}-staging"), Ct);
+        var stagingContainers = await engine.ListContainersAsync(Slipway.Platforms.ReleaseLabels.ForApp($"{app.Name}-staging"), Ct);
         Assert.Single(stagingContainers);
         Assert.Empty(await app.ContainersAsync()); // the default environment is untouched
         var answer = await Http.Client.GetAsync($"http://127.0.0.1:{stagingPort}/", Ct);
         Assert.True(answer.IsSuccessStatusCode);
 
         (await app.RunAsync("destroy", "-e", "staging", "--yes")).Succeeded();
-        Assert.Empty(await engine.ListContainersAsync(Slipway.Platforms.Images.Labels.ForApp($"{app.Name}-staging"), Ct));
+        Assert.Empty(await engine.ListContainersAsync(Slipway.Platforms.ReleaseLabels.ForApp($"{app.Name}-staging"), Ct));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Slipway.Platforms;
 using Slipway.Platforms.Images;
 using Slipway.Engine;
 using Slipway.Tests.Support;
@@ -27,29 +28,29 @@ public sealed class DockerEngineTests : IDisposable
         {
             await _engine.BuildImageAsync(context, new ImageBuildRequest
             {
-                Tag = tag, DockerfilePath = BuildContext.DockerfileEntry, Labels = Labels.ForRelease(_app, "v1"),
+                Tag = tag, DockerfilePath = BuildContext.DockerfileEntry, Labels = ReleaseLabels.ForRelease(_app, "v1"),
             }, steps.Add, Ct);
         }
         Assert.Contains(steps, s => s.StartsWith("Step 1/", StringComparison.Ordinal));
         Assert.True(await _engine.ImageExistsAsync(tag, Ct));
-        Assert.Single(await _engine.ListImagesAsync(Labels.ForApp(_app), Ct));
+        Assert.Single(await _engine.ListImagesAsync(ReleaseLabels.ForApp(_app), Ct));
 
         var id = await _engine.CreateContainerAsync(new ContainerSpec
         {
-            Name = $"{_app}-v1-1", Image = tag, ContainerPort = 8000, Labels = Labels.ForRelease(_app, "v1"),
+            Name = $"{_app}-v1-1", Image = tag, ContainerPort = 8000, Labels = ReleaseLabels.ForRelease(_app, "v1"),
             Environment = new Dictionary<string, string> { ["SLIPWAY_VERSION"] = "v1" },
         }, Ct);
         await _engine.StartContainerAsync(id, Ct);
         var details = await _engine.InspectContainerAsync(id, Ct);
         Assert.NotNull(details?.HostPort);
         Assert.True(details.Running);
-        Assert.Equal("v1", details.Labels[Labels.Version]);
+        Assert.Equal("v1", details.Labels[ReleaseLabels.Version]);
 
         var body = await GetWithRetryAsync($"http://127.0.0.1:{details.HostPort}/");
         Assert.Equal("version v1\n", body);
         Assert.Contains(await _engine.LogTailAsync(id, 50, Ct), l => l.Contains("Booting worker", StringComparison.Ordinal));
 
-        var listed = Assert.Single(await _engine.ListContainersAsync(Labels.ForApp(_app), Ct));
+        var listed = Assert.Single(await _engine.ListContainersAsync(ReleaseLabels.ForApp(_app), Ct));
         Assert.Equal($"{_app}-v1-1", listed.Name);
 
         await _engine.StopContainerAsync(id, TimeSpan.FromSeconds(5), Ct);
@@ -57,7 +58,7 @@ public sealed class DockerEngineTests : IDisposable
         await _engine.RemoveContainerAsync(id, Ct);
         await _engine.RemoveContainerAsync(id, Ct); // removing twice is fine
         Assert.Null(await _engine.InspectContainerAsync(id, Ct));
-        Assert.Empty(await _engine.ListContainersAsync(Labels.ForApp(_app), Ct));
+        Assert.Empty(await _engine.ListContainersAsync(ReleaseLabels.ForApp(_app), Ct));
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed class DockerEngineTests : IDisposable
         }, Ct);
         using var engine = new DockerEngine(EngineEndpoint.Parse("unix://" + path), answerTimeout: TimeSpan.FromMilliseconds(300));
 
-        var error = await Assert.ThrowsAsync<EngineTimeoutException>(() => engine.ListContainersAsync(Labels.ForApp(_app), Ct));
+        var error = await Assert.ThrowsAsync<EngineTimeoutException>(() => engine.ListContainersAsync(ReleaseLabels.ForApp(_app), Ct));
         var unreachable = await Assert.ThrowsAsync<Slipway.Foundation.SlipwayException>(() => engine.EnsureReachableAsync(Ct));
 
         Assert.Equal($"the container engine at unix://{path} did not answer GET /v1.41/containers/json within 300ms", error.Message);
@@ -120,9 +121,9 @@ public sealed class DockerEngineTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var c in _engine.ListContainersAsync(Labels.ForApp(_app), CancellationToken.None).GetAwaiter().GetResult())
+        foreach (var c in _engine.ListContainersAsync(ReleaseLabels.ForApp(_app), CancellationToken.None).GetAwaiter().GetResult())
             _engine.RemoveContainerAsync(c.Id, CancellationToken.None).GetAwaiter().GetResult();
-        foreach (var i in _engine.ListImagesAsync(Labels.ForApp(_app), CancellationToken.None).GetAwaiter().GetResult())
+        foreach (var i in _engine.ListImagesAsync(ReleaseLabels.ForApp(_app), CancellationToken.None).GetAwaiter().GetResult())
             _engine.RemoveImageAsync(i.Id, CancellationToken.None).GetAwaiter().GetResult();
         _engine.Dispose();
         _dir.Dispose();

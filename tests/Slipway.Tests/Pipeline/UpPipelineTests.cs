@@ -32,7 +32,7 @@ public sealed class UpPipelineTests : IDisposable
 
     private StateDirectory State => new(Path.Combine(_dir.Path, "state"));
     private Reporter Reporter => new(_output, color: false);
-    private AppLocker Locker => new(new FileDeployLock(State, "shop", "local"), wait: false, Reporter);
+    private DeployLockTaker Locker => new(new FileDeployLock(State, "shop", "local"), wait: false, Reporter);
     private Slipway.Platforms.History.ReleaseHistory History => new(_log, _time);
 
     private Task<UpResult> UpAsync(bool force = false, Slipway.Platforms.CanaryPlan? canary = null) =>
@@ -72,7 +72,7 @@ public sealed class UpPipelineTests : IDisposable
         await Assert.ThrowsAsync<SlipwayException>(() => UpAsync());
 
         Assert.Empty(_log.Records);
-        Assert.False(File.Exists(AppLock.PathOf(State, "shop", "local")));
+        Assert.False(File.Exists(FileDeployLockHold.PathOf(State, "shop", "local")));
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public static class Leftovers
             await engine.RemoveImageAsync(image.Id, CancellationToken.None);
             removed.Add($"image {string.Join(",", image.Tags.DefaultIfEmpty(image.Id))}");
         }
-        if (labels.TryGetValue(Slipway.Platforms.Images.Labels.App, out var app) && await engine.RemoveNetworkAsync($"slipway-{app}", CancellationToken.None))
+        if (labels.TryGetValue(Slipway.Platforms.ReleaseLabels.App, out var app) && await engine.RemoveNetworkAsync($"slipway-{app}", CancellationToken.None))
             removed.Add($"network slipway-{app}");
         return removed;
     }

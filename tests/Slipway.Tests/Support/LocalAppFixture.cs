@@ -1,3 +1,4 @@
+using Slipway.Platforms;
 using System.Text.Json;
 using Slipway.Platforms.Images;
 using Slipway.Engine;
@@ -112,13 +113,13 @@ public sealed class LocalApp : IAsyncDisposable
     public async Task<IReadOnlyList<ContainerSummary>> ContainersAsync()
     {
         using var engine = TestEngine.Create(DockerHost);
-        return await engine.ListContainersAsync(Labels.ForApp(Name), CancellationToken.None);
+        return await engine.ListContainersAsync(ReleaseLabels.ForApp(Name), CancellationToken.None);
     }
 
     public async Task<IReadOnlyList<ImageSummary>> ImagesAsync()
     {
         using var engine = TestEngine.Create(DockerHost);
-        return await engine.ListImagesAsync(Labels.ForApp(Name), CancellationToken.None);
+        return await engine.ListImagesAsync(ReleaseLabels.ForApp(Name), CancellationToken.None);
     }
 
     /// <summary>
@@ -133,7 +134,7 @@ public sealed class LocalApp : IAsyncDisposable
         {
             var destroy = await Cli.RunAsync(["destroy", "--yes", "-f", ManifestPath], null, CancellationToken.None);
             await Cli.StopEdgeAsync();
-            var left = await Leftovers.RemoveAsync(Labels.ForApp(Name), DockerHost);
+            var left = await Leftovers.RemoveAsync(ReleaseLabels.ForApp(Name), DockerHost);
             if (left.Count > 0)
             {
                 _dir.Dispose();

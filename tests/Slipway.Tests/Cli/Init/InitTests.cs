@@ -1,3 +1,4 @@
+using Slipway.Platforms;
 using Slipway.Platforms.Images;
 using Slipway.Tests.Support;
 using Slipway.Tests.EndToEnd;
@@ -48,7 +49,7 @@ public sealed class InitTests
         {
             await cli.RunAsync(["destroy", "--yes", "-f", manifest], null, CancellationToken.None);
             await cli.StopEdgeAsync();
-            await Leftovers.RemoveAsync(Labels.ForApp(name));
+            await Leftovers.RemoveAsync(ReleaseLabels.ForApp(name));
         }
     }
 }

@@ -116,7 +116,7 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
     private async Task CallEveryDynamoDbOperationAsync(CancellationToken ct)
     {
         var table = new Slipway.Platforms.Aws.SharedState.StateTable(DynamoDbClient.Create(Settings, TimeProvider.System), TimeProvider.System);
-        var lease = new Slipway.Platforms.Aws.SharedState.LeaseLock(table, "slipway-shop", "shop", "aws");
+        var lease = new Slipway.Platforms.Aws.SharedState.TableDeployLock(table, "slipway-shop", "shop", "aws");
         await using (await lease.AcquireAsync(wait: false, _ => { }, _ => { }, ct)) { }
         await lease.ReleaseAbandonedAsync(ct);
         var log = new Slipway.Platforms.Aws.SharedState.TableReleaseLog(table, "slipway-shop");

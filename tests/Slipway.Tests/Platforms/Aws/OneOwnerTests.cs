@@ -131,7 +131,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
             var up = await _app.Cli.RunAsync(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], env, TestContext.Current.CancellationToken);
             up.Succeeded();
         }
-        var kept = (await _app.ImagesAsync()).Select(i => i.Labels[Slipway.Platforms.Images.Labels.Version]).Distinct().Order().ToList();
+        var kept = (await _app.ImagesAsync()).Select(i => i.Labels[Slipway.Platforms.ReleaseLabels.Version]).Distinct().Order().ToList();
         Assert.Equal(versions.TakeLast(3).Order(), kept); // the new one, the one it replaced, one more
 
         CliResult destroy = null!;

@@ -1,3 +1,4 @@
+using Slipway.Platforms;
 using System.Collections.Concurrent;
 using System.Net;
 using Slipway.Platforms.Images;
@@ -43,7 +44,7 @@ public sealed class CanaryReleaseTests
     }
 
     private static IEnumerable<string?> Versions(IEnumerable<Slipway.Engine.ContainerSummary> containers) =>
-        containers.Select(c => c.Labels.GetValueOrDefault(Labels.Version)).Distinct();
+        containers.Select(c => c.Labels.GetValueOrDefault(ReleaseLabels.Version)).Distinct();
 
     [Fact]
     public async Task A_canary_answering_500_to_30_percent_is_aborted_with_its_figures_and_no_failed_request_on_the_old_release()

@@ -114,7 +114,7 @@ public sealed class LeftoverTests
         Assert.Contains($"error: app: {app.Name}-b is already deployed here by app {app.Name} in environment b", up.Stderr);
         Assert.Equal(2, destroy.ExitCode);
         using var engine = TestEngine.Create();
-        Assert.Equal(2, (await engine.ListContainersAsync(Slipway.Platforms.Images.Labels.ForApp($"{app.Name}-b"), TestContext.Current.CancellationToken)).Count(c => c.State == "running"));
+        Assert.Equal(2, (await engine.ListContainersAsync(Slipway.Platforms.ReleaseLabels.ForApp($"{app.Name}-b"), TestContext.Current.CancellationToken)).Count(c => c.State == "running"));
         using (var response = await Http.Client.GetAsync($"http://127.0.0.1:{stagingPort}/", TestContext.Current.CancellationToken))
             Assert.True(response.IsSuccessStatusCode);
         (await app.RunAsync("destroy", "-e", "b", "--yes")).Succeeded();

@@ -1,3 +1,4 @@
+using Slipway.Platforms;
 using System.Text.Json;
 using Slipway.Platforms.Images;
 using Slipway.Tests.Support;
@@ -17,8 +18,8 @@ public sealed class ProcessTests
         app.Cli.RunAsync(["logs", "--process", process, "-m", app.ManifestPath], null, TestContext.Current.CancellationToken);
 
     private static async Task<List<(string Id, string Version, string State)>> WorkersAsync(LocalApp app) =>
-        (await app.ContainersAsync()).Where(c => c.Labels.GetValueOrDefault(Labels.Process) == "worker")
-            .Select(c => (c.Id, c.Labels[Labels.Version], c.State)).OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
+        (await app.ContainersAsync()).Where(c => c.Labels.GetValueOrDefault(ReleaseLabels.Process) == "worker")
+            .Select(c => (c.Id, c.Labels[ReleaseLabels.Version], c.State)).OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
 
     [Fact]
     public async Task Workers_roll_out_with_the_release_a_crashing_one_is_rejected_keeping_the_old_ones_and_destroy_removes_them()

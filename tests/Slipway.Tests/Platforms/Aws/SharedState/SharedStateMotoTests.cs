@@ -147,7 +147,7 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
 
         // Two minutes on (a fake clock; the lease is one minute), it has lapsed: it is released, naming who died.
         var later = new FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromMinutes(2));
-        var lapsed = new LeaseLock(Table(later), Stack, _app.Name, "aws");
+        var lapsed = new TableDeployLock(Table(later), Stack, _app.Name, "aws");
         Assert.False((await lapsed.InspectAsync(Ct)).Held);
         Assert.Contains($"pid {holder.ProcessId}", await lapsed.ReleaseAbandonedAsync(Ct));
 
@@ -164,10 +164,10 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
     {
         var table = Table(TimeProvider.System);
         var fast = new LeaseTiming(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(50));
-        var first = await new LeaseLock(table, Stack, _app.Name, "aws", fast).AcquireAsync(wait: false, _ => Assert.Fail("free"), _ => { }, Ct);
+        var first = await new TableDeployLock(table, Stack, _app.Name, "aws", fast).AcquireAsync(wait: false, _ => Assert.Fail("free"), _ => { }, Ct);
         var told = new TaskCompletionSource<LockHolder?>();
 
-        var second = new LeaseLock(Table(TimeProvider.System), Stack, _app.Name, "aws", fast)
+        var second = new TableDeployLock(Table(TimeProvider.System), Stack, _app.Name, "aws", fast)
             .AcquireAsync(wait: true, holder => told.TrySetResult(holder), _ => Assert.Fail("the first holder ended cleanly"), Ct);
         var holder = await told.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(Environment.ProcessId, holder!.ProcessId);
@@ -175,7 +175,7 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
 
         await first.DisposeAsync();
         await using var taken = await second.WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        Assert.True((await new LeaseLock(table, Stack, _app.Name, "aws").InspectAsync(Ct)).Held);
+        Assert.True((await new TableDeployLock(table, Stack, _app.Name, "aws").InspectAsync(Ct)).Held);
     }
 
     [Fact]
@@ -183,21 +183,21 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var table = Table(time);
-        var renewing = await new LeaseLock(table, Stack, _app.Name, "aws").AcquireAsync(wait: false, _ => { }, _ => { }, Ct);
+        var renewing = await new TableDeployLock(table, Stack, _app.Name, "aws").AcquireAsync(wait: false, _ => { }, _ => { }, Ct);
         var start = time.GetUtcNow();
 
         time.Advance(TimeSpan.FromSeconds(15)); // the renewal is due
-        await Eventually.WaitUntilAsync(async () => (await new LeaseLock(table, Stack, _app.Name, "aws").InspectAsync(Ct)).Holder?.LeaseUntil
+        await Eventually.WaitUntilAsync(async () => (await new TableDeployLock(table, Stack, _app.Name, "aws").InspectAsync(Ct)).Holder?.LeaseUntil
             >= start + TimeSpan.FromSeconds(74), TimeSpan.FromSeconds(30), "the holder renewed its lease"); // stored to the millisecond
         time.Advance(TimeSpan.FromSeconds(50)); // 65 s after it was taken: alive only because it was renewed
         var refused = await Assert.ThrowsAsync<SlipwayException>(() =>
-            new LeaseLock(table, Stack, _app.Name, "aws").AcquireAsync(wait: false, _ => { }, _ => { }, Ct));
+            new TableDeployLock(table, Stack, _app.Name, "aws").AcquireAsync(wait: false, _ => { }, _ => { }, Ct));
         Assert.Equal(ErrorCode.LockHeld, refused.Code);
 
         // A holder that stops renewing (as a killed one) is taken over once its lease lapsed, and that is said.
         var interrupted = new List<LockHolder>();
         var later = new FakeTimeProvider(time.GetUtcNow() + TimeSpan.FromMinutes(5));
-        await using (await new LeaseLock(Table(later), Stack, _app.Name, "aws").AcquireAsync(wait: false, _ => { }, interrupted.Add, Ct)) { }
+        await using (await new TableDeployLock(Table(later), Stack, _app.Name, "aws").AcquireAsync(wait: false, _ => { }, interrupted.Add, Ct)) { }
         Assert.Equal(Environment.ProcessId, Assert.Single(interrupted).ProcessId);
         await renewing.DisposeAsync(); // its lease was taken over: ending it deletes nothing of the new holder's
     }

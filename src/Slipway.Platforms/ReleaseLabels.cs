@@ -1,7 +1,7 @@
-namespace Slipway.Platforms.Images;
+namespace Slipway.Platforms;
 
 /// <summary>The labels that tie engine objects to an app and a release; destroy and convergence find everything by them.</summary>
-public static class Labels
+public static class ReleaseLabels
 {
     public const string App = "slipway.app";
     public const string Version = "slipway.version";

@@ -10,7 +10,7 @@ namespace Slipway.Platforms.Aws.SharedState;
 /// lasts, and deleted at the end. A holder killed with -9 cannot delete it: its lease lapses and the next run takes it over.
 /// </summary>
 /// <remarks>Lapsing is judged by each machine's clock: the lease is long enough (a minute) for ordinary clock skew.</remarks>
-public sealed class LeaseLock(StateTable table, string stackName, string app, string environment, LeaseTiming? timing = null) : IDeployLock
+public sealed class TableDeployLock(StateTable table, string stackName, string app, string environment, LeaseTiming? timing = null) : IDeployLock
 {
     private const string LockKey = "lock";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -21,7 +21,7 @@ public sealed class LeaseLock(StateTable table, string stackName, string app, st
     private DynamoDbClient Dynamo => table.Client;
     private DateTimeOffset Now => table.Time.GetUtcNow();
 
-    public async Task<IDeployLease> AcquireAsync(bool wait, Action<LockHolder?> onWait, Action<LockHolder> onInterrupted, CancellationToken ct)
+    public async Task<IDeployLockHold> AcquireAsync(bool wait, Action<LockHolder?> onWait, Action<LockHolder> onInterrupted, CancellationToken ct)
     {
         await table.EnsureAsync(ct);
         var waited = false;
@@ -108,14 +108,14 @@ public sealed class LeaseLock(StateTable table, string stackName, string app, st
     }
 
     /// <summary>A held lease: renewed in the background until disposed, then deleted (only if it is still ours).</summary>
-    private sealed class Lease : IDeployLease
+    private sealed class Lease : IDeployLockHold
     {
-        private readonly LeaseLock _lock;
+        private readonly TableDeployLock _lock;
         private readonly string _id;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _renewing;
 
-        public Lease(LeaseLock leaseLock, string id)
+        public Lease(TableDeployLock leaseLock, string id)
         {
             _lock = leaseLock;
             _id = id;

@@ -3,10 +3,10 @@ using Slipway.Platforms.Local;
 using Slipway.Foundation;
 using Slipway.Tests.Support;
 
-namespace Slipway.Tests.Foundation;
+namespace Slipway.Tests.Platforms.Local;
 
 /// <summary>The deploy lock with real OS file locks.</summary>
-public sealed class AppLockTests : IDisposable
+public sealed class FileDeployLockTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
     private StateDirectory State => new(_dir.Path);
@@ -15,18 +15,18 @@ public sealed class AppLockTests : IDisposable
     [Fact]
     public async Task A_second_run_fails_fast_with_no_wait_naming_the_holder_and_takes_the_lock_once_free()
     {
-        Assert.Equal((false, null), AppLock.Inspect(State, "shop", "local"));
-        var first = await AppLock.AcquireAsync(State, "shop", "local", wait: true, _ => Assert.Fail("should not wait"), Ct);
+        Assert.Equal((false, null), FileDeployLockHold.Inspect(State, "shop", "local"));
+        var first = await FileDeployLockHold.AcquireAsync(State, "shop", "local", wait: true, _ => Assert.Fail("should not wait"), Ct);
 
-        var (held, holder) = AppLock.Inspect(State, "shop", "local");
+        var (held, holder) = FileDeployLockHold.Inspect(State, "shop", "local");
         Assert.True(held);
         Assert.Equal(Environment.ProcessId, holder!.ProcessId);
-        var error = await Assert.ThrowsAsync<SlipwayException>(() => AppLock.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct));
+        var error = await Assert.ThrowsAsync<SlipwayException>(() => FileDeployLockHold.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct));
         Assert.Equal(ErrorCode.LockHeld, error.Code);
         Assert.Contains($"pid {Environment.ProcessId}", error.Message);
 
         var waited = false;
-        var second = AppLock.AcquireAsync(State, "shop", "local", wait: true, _ => waited = true, Ct);
+        var second = FileDeployLockHold.AcquireAsync(State, "shop", "local", wait: true, _ => waited = true, Ct);
         await Task.Delay(400, Ct);
         Assert.False(second.IsCompleted);
         await first.DisposeAsync();
@@ -37,21 +37,21 @@ public sealed class AppLockTests : IDisposable
     [Fact]
     public async Task Environments_and_apps_lock_separately()
     {
-        await using var local = await AppLock.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct);
-        await using var staging = await AppLock.AcquireAsync(State, "shop", "staging", wait: false, _ => { }, Ct);
-        await using var other = await AppLock.AcquireAsync(State, "blog", "local", wait: false, _ => { }, Ct);
-        Assert.True(AppLock.Inspect(State, "shop", "staging").Held);
+        await using var local = await FileDeployLockHold.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct);
+        await using var staging = await FileDeployLockHold.AcquireAsync(State, "shop", "staging", wait: false, _ => { }, Ct);
+        await using var other = await FileDeployLockHold.AcquireAsync(State, "blog", "local", wait: false, _ => { }, Ct);
+        Assert.True(FileDeployLockHold.Inspect(State, "shop", "staging").Held);
     }
 
     [Fact]
     public async Task The_holder_tells_which_stage_its_run_is_in()
     {
-        await using var held = await AppLock.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct);
-        Assert.Null(AppLock.Inspect(State, "shop", "local").Holder!.Stage);
+        await using var held = await FileDeployLockHold.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct);
+        Assert.Null(FileDeployLockHold.Inspect(State, "shop", "local").Holder!.Stage);
 
         held.ReportStage("build");
 
-        var holder = AppLock.Inspect(State, "shop", "local").Holder!;
+        var holder = FileDeployLockHold.Inspect(State, "shop", "local").Holder!;
         Assert.Equal("build", holder.Stage);
         Assert.EndsWith(", at stage build", holder.ToString());
     }
@@ -59,7 +59,7 @@ public sealed class AppLockTests : IDisposable
     [Fact]
     public async Task A_holder_file_left_by_a_killed_run_or_naming_a_reused_pid_reads_as_free()
     {
-        var path = AppLock.PathOf(State, "shop", "local");
+        var path = FileDeployLockHold.PathOf(State, "shop", "local");
         Directory.CreateDirectory(State.Locks);
         await File.WriteAllTextAsync(path, "", Ct);
         var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
@@ -68,14 +68,14 @@ public sealed class AppLockTests : IDisposable
 
         await File.WriteAllTextAsync(path + ".holder", System.Text.Json.JsonSerializer.Serialize(
             new LockHolder(gone.Id, Environment.MachineName, "me", "slipway up", DateTimeOffset.UtcNow), json), Ct);
-        Assert.Equal((false, null), AppLock.Inspect(State, "shop", "local"));
+        Assert.Equal((false, null), FileDeployLockHold.Inspect(State, "shop", "local"));
 
         // This process started after the holder took the lock: the pid was given again, the holder is gone.
         await File.WriteAllTextAsync(path + ".holder", System.Text.Json.JsonSerializer.Serialize(
             new LockHolder(Environment.ProcessId, Environment.MachineName, "me", "slipway up", DateTimeOffset.UtcNow.AddDays(-1)), json), Ct);
-        Assert.Equal((false, null), AppLock.Inspect(State, "shop", "local"));
+        Assert.Equal((false, null), FileDeployLockHold.Inspect(State, "shop", "local"));
 
-        await using var taken = await AppLock.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct); // free indeed
+        await using var taken = await FileDeployLockHold.AcquireAsync(State, "shop", "local", wait: false, _ => { }, Ct); // free indeed
     }
 
     public void Dispose() => _dir.Dispose();
