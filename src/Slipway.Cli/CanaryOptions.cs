@@ -1,5 +1,6 @@
 using System.Globalization;
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Platforms;
 
 namespace Slipway.Cli;

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
+using Slipway.Foundation.Redaction;
 using Slipway.Configuration;
 using Slipway.Cli.Webhooks;
 using Slipway.Foundation.Output;

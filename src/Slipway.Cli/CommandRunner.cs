@@ -1,4 +1,5 @@
 using Slipway.Foundation;
+using Slipway.Foundation.Redaction;
 using Slipway.Foundation.Output;
 using Slipway.Platforms;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Slipway.Cli.Commands;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Platforms;
 
 namespace Slipway.Cli;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -1,4 +1,4 @@
-using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using YamlDotNet.RepresentationModel;
 
 namespace Slipway.Configuration;

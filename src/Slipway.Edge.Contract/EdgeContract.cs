@@ -75,7 +75,7 @@ public sealed record CanaryFigures(long Requests, long Errors, double? P99Ms)
     public double? ErrorRate => Requests == 0 ? null : (double)Errors / Requests;
 
     public string Describe() => Requests == 0 ? "no requests"
-        : $"{Errors} of {Requests} request(s) 5xx ({Foundation.Percent.Format(ErrorRate!.Value)}), p99 {(P99Ms is { } p99 ? Latency(p99) : "n/a (too few requests)")}";
+        : $"{Errors} of {Requests} request(s) 5xx ({Slipway.Foundation.Output.Percent.Format(ErrorRate!.Value)}), p99 {(P99Ms is { } p99 ? Latency(p99) : "n/a (too few requests)")}";
 
     /// <summary>A histogram bound as a latency: "≤25 ms", or "&gt;10000 ms" beyond the last bound.</summary>
     public static string Latency(double ms) => ms > LatencyBuckets.Bounds[^1]
@@ -141,10 +141,10 @@ public sealed record TargetFailure(string Id, string Address, string Outcome, st
     public string Describe(string path, TimeSpan deadline) => Outcome switch
     {
         TargetOutcomes.UnhealthyStatus =>
-            $"answered HTTP {LastStatus} to {Answers} of {Probes} probe(s) of {path}, the first {Foundation.Duration.Format(FirstAnswerAfter ?? TimeSpan.Zero)} after it started",
+            $"answered HTTP {LastStatus} to {Answers} of {Probes} probe(s) of {path}, the first {Slipway.Foundation.Timing.Duration.Format(FirstAnswerAfter ?? TimeSpan.Zero)} after it started",
         TargetOutcomes.TimedOut =>
             $"accepted connections but {path} never answered within the probe timeout ({Probes} probe(s); last: {LastError})",
-        _ => $"never answered: no HTTP answer within {Foundation.Duration.Format(deadline)} ({Probes} probe(s); last: {LastError})",
+        _ => $"never answered: no HTTP answer within {Slipway.Foundation.Timing.Duration.Format(deadline)} ({Probes} probe(s); last: {LastError})",
     };
 }
 

@@ -183,7 +183,7 @@ internal sealed class AcmeIssuer(EdgePaths paths, AcmeChallenges challenges, Lis
                                     ?? body["error"]?["detail"]?.GetValue<string>() ?? "no reason given";
                         throw new AcmeProblemException($"the {what} is invalid: {error}");
                 }
-                if (time.GetUtcNow() > deadline) throw new AcmeProblemException($"the {what} was not valid within {Foundation.Duration.Format(Patience)}");
+                if (time.GetUtcNow() > deadline) throw new AcmeProblemException($"the {what} was not valid within {Slipway.Foundation.Timing.Duration.Format(Patience)}");
                 await Task.Delay(PollInterval, time, ct);
             }
         }

@@ -27,7 +27,7 @@ internal static class CanaryJudge
         var allowed = (stable.ErrorRate ?? 0) + canary.Policy.MaxErrorRate;
         if ((figures.Requests >= MinimumRequests || timeUp) && figures.ErrorRate > allowed)
             return new CanaryVerdict(CanaryOutcomes.Aborted,
-                $"5xx rate {Foundation.Percent.Format(figures.ErrorRate ?? 0)} ({figures.Errors} of {figures.Requests}) against {Foundation.Percent.Format(stable.ErrorRate ?? 0)} on the old release, more than {Foundation.Percent.Format(canary.Policy.MaxErrorRate)} above it");
+                $"5xx rate {Slipway.Foundation.Output.Percent.Format(figures.ErrorRate ?? 0)} ({figures.Errors} of {figures.Requests}) against {Slipway.Foundation.Output.Percent.Format(stable.ErrorRate ?? 0)} on the old release, more than {Slipway.Foundation.Output.Percent.Format(canary.Policy.MaxErrorRate)} above it");
         if (figures.Requests >= MinimumRequests && stable.Requests >= MinimumRequests
             && figures.P99Ms is { } p99 && stable.P99Ms is { } stableP99
             && p99 > Math.Max(stableP99 * canary.Policy.MaxLatencyRatio, stableP99 + LatencySlackMs))
@@ -35,8 +35,8 @@ internal static class CanaryJudge
                 $"p99 latency {CanaryFigures.Latency(p99)} against {CanaryFigures.Latency(stableP99)} on the old release, more than {canary.Policy.MaxLatencyRatio.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}× it");
         if (!timeUp) return CanaryVerdict.Watching;
         return new CanaryVerdict(CanaryOutcomes.Promoted, figures.Requests == 0
-            ? $"no request reached it in {Foundation.Duration.Format(canary.Policy.Duration)}: promoted on its health check alone"
-            : $"{figures.Requests} request(s) in {Foundation.Duration.Format(canary.Policy.Duration)} with no 5xx or latency regression");
+            ? $"no request reached it in {Slipway.Foundation.Timing.Duration.Format(canary.Policy.Duration)}: promoted on its health check alone"
+            : $"{figures.Requests} request(s) in {Slipway.Foundation.Timing.Duration.Format(canary.Policy.Duration)} with no 5xx or latency regression");
     }
 
     /// <summary>A release's traffic between two snapshots of its counters (null: none counted yet).</summary>

@@ -43,7 +43,7 @@ internal sealed class HealthProbe(HttpClient http)
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new ProbeResult(ProbeKind.TimedOut, null, $"{path} did not answer within {Foundation.Duration.Format(timeout)}");
+            return new ProbeResult(ProbeKind.TimedOut, null, $"{path} did not answer within {Slipway.Foundation.Timing.Duration.Format(timeout)}");
         }
         catch (HttpRequestException e)
         {

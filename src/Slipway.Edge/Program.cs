@@ -1,5 +1,6 @@
 using System.Net;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Edge.Contract;
 
 namespace Slipway.Edge;

@@ -28,7 +28,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
         {
             log.LogWarning("deploy {App} {Version} rejected: {Reason}", app, args.Version, failures[0].LastError);
             return (null, new EdgeError(EdgeErrors.TargetFailedToBecomeHealthy,
-                $"{failures.Count} of {args.Targets.Count} target(s) did not become healthy within {Foundation.Duration.Format(args.HealthTimeout)}",
+                $"{failures.Count} of {args.Targets.Count} target(s) did not become healthy within {Slipway.Foundation.Timing.Duration.Format(args.HealthTimeout)}",
                 failures));
         }
 

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
 using System.Collections.Immutable;
 using System.Net;
-using Slipway.Foundation;
+using Slipway.Foundation.Networking;
+using Slipway.Foundation.Timing;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
@@ -42,17 +43,17 @@ internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerCon
                 $"port {port} serves {(other.Tls is null ? "plain HTTP" : "HTTPS")} for {other.App}; an app {(tls is null ? "without" : "with")} edge.tls cannot share it");
         if (tls?.RedirectFrom is { } redirect
             && (_routes.Values.Any(r => r.Port == redirect || r.MetricsPort == redirect)
-                || (!listeners.Redirects.ContainsKey(redirect) && !Foundation.Ports.IsFree(redirect, listenAddress.Address))))
+                || (!listeners.Redirects.ContainsKey(redirect) && !Slipway.Foundation.Networking.Ports.IsFree(redirect, listenAddress.Address))))
             return new EdgeError(EdgeErrors.PortInUse, $"edge.tls.redirectFrom: port {redirect} is in use");
         if (RouteClash.Find(_routes.Values, app, port, host) is { } clash)
             return new EdgeError(EdgeErrors.HostInUse, RouteClash.Describe(clash));
-        if (!listeners.Ports.Contains(port) && !Foundation.Ports.IsFree(port, listenAddress.Address))
+        if (!listeners.Ports.Contains(port) && !Slipway.Foundation.Networking.Ports.IsFree(port, listenAddress.Address))
             return new EdgeError(EdgeErrors.PortInUse, $"port {port} is in use by another program");
         if (metricsPort is { } metrics)
         {
             if (listeners.Ports.Contains(metrics) || _routes.Values.Any(r => r.App != app && r.Port == metrics))
                 return new EdgeError(EdgeErrors.PortInUse, $"metrics port {metrics} is an app's public port on this edge");
-            if (!listeners.MetricsPorts.Contains(metrics) && !Foundation.Ports.IsFree(metrics, System.Net.IPAddress.Loopback))
+            if (!listeners.MetricsPorts.Contains(metrics) && !Slipway.Foundation.Networking.Ports.IsFree(metrics, System.Net.IPAddress.Loopback))
                 return new EdgeError(EdgeErrors.PortInUse, $"metrics port {metrics} is in use by another program");
         }
         return null;

@@ -18,7 +18,7 @@ internal sealed class AnswerTimeoutHandler(string endpoint, TimeSpan timeout) : 
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new EngineTimeoutException(
-                $"the container engine at {endpoint} did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {Foundation.Duration.Format(timeout)}");
+                $"the container engine at {endpoint} did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {Slipway.Foundation.Timing.Duration.Format(timeout)}");
         }
     }
 }

@@ -1,4 +1,3 @@
-using Slipway.Foundation;
 using Slipway.Platforms;
 using Slipway.Foundation.Output;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Slipway.Cloud.Aws;
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Configuration;
 using Slipway.Engine;
 using Slipway.Foundation.Output;

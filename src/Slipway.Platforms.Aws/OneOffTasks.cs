@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Slipway.Cloud.Aws;
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Configuration;
 
 namespace Slipway.Platforms.Aws;

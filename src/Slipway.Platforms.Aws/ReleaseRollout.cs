@@ -1,5 +1,6 @@
 using Slipway.Cloud.Aws;
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Configuration;
 using Slipway.Foundation.Output;
 

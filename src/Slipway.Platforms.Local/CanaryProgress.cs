@@ -1,4 +1,5 @@
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Edge.Contract;
 using Slipway.Platforms.Local.EdgeControl;
 using Slipway.Foundation.Output;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 
 namespace Slipway.Platforms.Local;
 

@@ -1,4 +1,5 @@
 using Slipway.Foundation;
+using Slipway.Foundation.Networking;
 using Microsoft.Data.Sqlite;
 using Slipway.Configuration;
 using Slipway.Edge.Contract;

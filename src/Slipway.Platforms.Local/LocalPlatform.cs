@@ -1,5 +1,8 @@
 using Slipway.Platforms.Images;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
+using Slipway.Foundation.Networking;
+using Slipway.Foundation.Timing;
 using Slipway.Configuration;
 using Slipway.Edge.Contract;
 using Slipway.Platforms.Local.EdgeControl;

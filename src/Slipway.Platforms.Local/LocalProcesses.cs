@@ -1,5 +1,6 @@
 using Slipway.Platforms.Images;
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Configuration;
 using Slipway.Engine;
 using Slipway.Foundation.Output;

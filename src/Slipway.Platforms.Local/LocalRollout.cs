@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Slipway.Platforms.Images;
 using Slipway.Foundation;
+using Slipway.Foundation.Networking;
+using Slipway.Foundation.Timing;
 using Slipway.Configuration;
 using Slipway.Edge.Contract;
 using Slipway.Platforms.Local.EdgeControl;

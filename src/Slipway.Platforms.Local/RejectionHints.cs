@@ -1,4 +1,4 @@
-using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Configuration;
 using Slipway.Edge.Contract;
 

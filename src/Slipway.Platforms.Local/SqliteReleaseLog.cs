@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Platforms.History;
 
 namespace Slipway.Platforms.Local;

@@ -1,4 +1,6 @@
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
+using Slipway.Foundation.Output;
 using Slipway.Configuration;
 using Slipway.Platforms.History;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Configuration;
 
 namespace Slipway.Platforms;

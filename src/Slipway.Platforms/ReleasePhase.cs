@@ -1,4 +1,5 @@
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Configuration;
 using Slipway.Foundation.Output;
 

@@ -44,7 +44,7 @@ public sealed class Git(TimeSpan? timeout = null)
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new GitResult(-1, "", $"git {arguments.FirstOrDefault()} did not finish within {Foundation.Duration.Format(timeout ?? DefaultTimeout)}");
+            return new GitResult(-1, "", $"git {arguments.FirstOrDefault()} did not finish within {Slipway.Foundation.Timing.Duration.Format(timeout ?? DefaultTimeout)}");
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
+using Slipway.Foundation.Redaction;
 using Slipway.Configuration;
 
 namespace Slipway.Source;

@@ -2,6 +2,8 @@ using System.CommandLine;
 using Slipway.Platforms;
 using System.Net;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
+using Slipway.Foundation.Networking;
 using Slipway.Cli.Dashboard;
 
 namespace Slipway.Cli.Commands;

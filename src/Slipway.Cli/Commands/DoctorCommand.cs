@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Slipway.Platforms;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Cli.Preflight;
 
 namespace Slipway.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Slipway.Platforms;
-using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Edge.Contract;
 using Slipway.Platforms.Local.EdgeControl;
 

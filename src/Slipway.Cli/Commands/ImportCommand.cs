@@ -2,6 +2,7 @@ using Slipway.Platforms.Aws;
 using System.CommandLine;
 using Slipway.Platforms;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Configuration;
 using Slipway.Cli.Copilot;
 using Slipway.Foundation.Output;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Slipway.Platforms;
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 
 namespace Slipway.Cli.Commands;
 

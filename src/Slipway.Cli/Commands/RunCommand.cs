@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Slipway.Foundation;
+using Slipway.Foundation.Redaction;
 using Slipway.Platforms;
 
 namespace Slipway.Cli.Commands;

@@ -57,7 +57,7 @@ public static class StatusCommand
                                  + (last.Error is null ? "" : $": {last.Error}"));
             foreach (var rate in status.Traffic)
                 output.WriteLine($"traffic:  {rate.Version} {rate.Requests} request(s) in the last minute, " +
-                                 $"{Foundation.Percent.Format(rate.ErrorRate ?? 0)} answered 5xx");
+                                 $"{Slipway.Foundation.Output.Percent.Format(rate.ErrorRate ?? 0)} answered 5xx");
             foreach (var replica in status.Replicas)
                 output.WriteLine($"  {replica.Id,-40} {replica.Version,-20} {replica.State,-10} {replica.Health,-10} {replica.Address}");
             foreach (var (name, processes) in status.Processes)

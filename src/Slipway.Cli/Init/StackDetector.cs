@@ -1,4 +1,4 @@
-using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 

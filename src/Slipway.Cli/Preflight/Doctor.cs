@@ -1,4 +1,5 @@
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Configuration;
 using Slipway.Platforms;
 using Slipway.Source;

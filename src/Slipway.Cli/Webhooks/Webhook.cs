@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Slipway.Foundation;
+using Slipway.Foundation.Redaction;
+using Slipway.Foundation.Timing;
 using Slipway.Configuration;
 
 namespace Slipway.Cli.Webhooks;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Slipway.Foundation;
+using Slipway.Foundation.Redaction;
+using Slipway.Foundation.Timing;
 
 namespace Slipway.Foundation.Output;
 

@@ -1,5 +1,6 @@
 using Slipway.Cloud.Aws;
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 
 namespace Slipway.Platforms.Aws.SharedState;
 

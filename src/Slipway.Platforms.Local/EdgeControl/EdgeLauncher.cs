@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Diagnostics;
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Edge.Contract;
 
 namespace Slipway.Platforms.Local.EdgeControl;

@@ -1,4 +1,6 @@
 using Slipway.Foundation;
+using Slipway.Foundation.Redaction;
+using Slipway.Foundation.Timing;
 
 namespace Slipway.Platforms.History;
 

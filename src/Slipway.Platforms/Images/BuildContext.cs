@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 
 namespace Slipway.Platforms.Images;
 

@@ -25,6 +25,7 @@ public sealed class TestLayoutTests
     {
         ["Cli/Commands"] = "each command is run through the real CLI by the tests of what it does (EndToEnd/, Platforms/, Cli/Dashboard/ ...)",
         ["Edge/Contract"] = "the records the edge and its client exchange: every Edge/ test sends and reads them",
+        ["Foundation/Networking"] = "whether a port is free: the edge's port checks (Edge/, Cli/Preflight/) ask it of real sockets",
     };
 
     /// <summary>Every namespace of the code, as the folder its tests belong in.</summary>

@@ -1,6 +1,7 @@
 using Slipway.Platforms.Local;
 using Microsoft.Extensions.Time.Testing;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Configuration;
 using Slipway.Foundation.Output;
 using Slipway.Pipeline;

@@ -1,6 +1,6 @@
 using Slipway.Cli;
 using Slipway.Platforms;
-using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Cli.Dashboard;
 using Slipway.Edge;
 using Slipway.Edge.Contract;

@@ -1,5 +1,6 @@
 using Slipway.Platforms.Local;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Platforms.History;
 using Slipway.Tests.Support;
 

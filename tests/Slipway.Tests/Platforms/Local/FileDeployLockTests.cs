@@ -1,6 +1,7 @@
 using Slipway.Platforms;
 using Slipway.Platforms.Local;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Platforms.Local;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Slipway.Cloud.Aws;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Platforms.Aws.SharedState;
 using Slipway.Tests.Support;
 

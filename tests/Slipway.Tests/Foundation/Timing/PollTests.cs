@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
-using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Tests.Support;
 
-namespace Slipway.Tests.Foundation;
+namespace Slipway.Tests.Foundation.Timing;
 
 public sealed class PollTests
 {

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Slipway.Foundation;
+namespace Slipway.Foundation.Networking;
 
 /// <summary>Local TCP ports: is one free, and a free one chosen by the OS.</summary>
 public static class Ports

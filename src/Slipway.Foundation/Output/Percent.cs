@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Slipway.Foundation;
+namespace Slipway.Foundation.Output;
 
 /// <summary>Prints a fraction as a percentage the same way everywhere: 0.305 is "30.5%".</summary>
 public static class Percent

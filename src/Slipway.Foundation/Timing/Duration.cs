@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Slipway.Foundation;
+namespace Slipway.Foundation.Timing;
 
 /// <summary>Parses and prints the short durations used in manifests: <c>500ms</c>, <c>5s</c>, <c>1m30s</c>, <c>2h</c>.</summary>
 public static partial class Duration

@@ -1,7 +1,7 @@
 using System.Text;
-using Slipway.Foundation;
+using Slipway.Foundation.Redaction;
 
-namespace Slipway.Tests.Foundation;
+namespace Slipway.Tests.Foundation.Redaction;
 
 /// <summary>A terminal's raw output is redacted as it comes: at once, except an end that could begin a secret.</summary>
 public sealed class RedactingStreamTests

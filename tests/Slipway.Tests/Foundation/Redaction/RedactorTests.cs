@@ -1,7 +1,7 @@
 using System.Text;
-using Slipway.Foundation;
+using Slipway.Foundation.Redaction;
 
-namespace Slipway.Tests.Foundation;
+namespace Slipway.Tests.Foundation.Redaction;
 
 public sealed class RedactorTests
 {

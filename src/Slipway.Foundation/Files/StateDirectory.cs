@@ -1,4 +1,4 @@
-namespace Slipway.Foundation;
+namespace Slipway.Foundation.Files;
 
 /// <summary>
 /// Where Slipway keeps its local state: <c>$SLIPWAY_STATE_DIR</c>, else <c>$XDG_STATE_HOME/slipway</c>,

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Slipway.Foundation;
+using Slipway.Foundation.Files;
 using Slipway.Tests.Support;
 
-namespace Slipway.Tests.Foundation;
+namespace Slipway.Tests.Foundation.Files;
 
 public sealed class UserFileTests
 {

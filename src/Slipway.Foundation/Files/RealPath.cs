@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Slipway.Foundation;
+namespace Slipway.Foundation.Files;
 
 /// <summary>Paths with every symbolic link resolved, to tell whether one really lies inside another.</summary>
 public static partial class RealPath

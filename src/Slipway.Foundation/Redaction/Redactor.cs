@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Slipway.Foundation;
+namespace Slipway.Foundation.Redaction;
 
 /// <summary>
 /// The one place text passes through before it reaches a person or a file: every error, progress line and

@@ -1,4 +1,4 @@
-namespace Slipway.Foundation;
+namespace Slipway.Foundation.Timing;
 
 /// <summary>What one attempt of a poll found: done with a value, or not yet.</summary>
 public readonly record struct Attempt<T>(bool Done, T Value)

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Slipway.Foundation;
+namespace Slipway.Foundation.Files;
 
 /// <summary>
 /// Files a user names or an app's tree holds (a manifest, a maintenance page, a certificate, the files init looks at): read

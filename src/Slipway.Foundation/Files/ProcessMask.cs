@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Slipway.Foundation;
+namespace Slipway.Foundation.Files;
 
 /// <summary>
 /// Makes every file and folder this process (and what it starts: git, hooks, the edge) creates private to the

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Slipway.Foundation;
+namespace Slipway.Foundation.Redaction;
 
 /// <summary>
 /// A raw output stream (a terminal's) written through the <see cref="Redactor"/> as it comes, not line by line: each

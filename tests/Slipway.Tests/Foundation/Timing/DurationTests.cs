@@ -1,6 +1,6 @@
-using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 
-namespace Slipway.Tests.Foundation;
+namespace Slipway.Tests.Foundation.Timing;
 
 public sealed class DurationTests
 {
