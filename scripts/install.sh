@@ -3,8 +3,8 @@
 #   - a container engine: Debian's docker.io, dockerd started by hand when systemd is not PID 1
 #     (or podman's Docker-compatible service with ENGINE=podman)
 #   - the base image localhost/bookworm-python:latest (debootstrap + import), since no registry is reachable
-#   - git; with WITH_TESTS=1 Debian's docker-registry (the aws tests push to it), chromium, pebble and Debian unstable's
-#     dockerd (a newer engine, unpacked under /var/cache/slipway/engines); with WITH_BENCH=1 the
+#   - git; with WITH_TESTS=1 Debian's docker-registry (the aws tests push to it), chromium, pebble, podman, and Debian 13's
+#     and unstable's dockerd (newer engines, unpacked under /var/cache/slipway/engines); with WITH_BENCH=1 the
 #     benchmarks' tools (wrk, hyperfine, haproxy, nginx-light)
 # A second run takes about a second. Logs: /var/log/slipway-install/.
 set -euo pipefail
@@ -29,6 +29,7 @@ pkgs=(debootstrap curl ca-certificates git util-linux)
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(docker-registry)   # the image registry the aws tests push to (moto serves none)
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(chromium)          # the headless browser the dashboard's tests drive
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(pebble)            # the ACME test server (and its mock DNS) edge.tls.acme is tested against
+[ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(podman runc)       # podman's Docker-compatible service, an engine the tests run Slipway on
 [ "$ENGINE" = docker ] && pkgs+=(docker.io)
 [ "$ENGINE" = podman ] && pkgs+=(podman runc)
 [ "${WITH_BENCH:-0}" = 1 ] && pkgs+=(wrk hyperfine haproxy nginx-light)
@@ -138,30 +139,35 @@ else
   say "imported $BASE_IMAGE"
 fi
 
-# ---------------------------------------------------------------- a newer engine for the tests
-# Debian unstable's docker.io (28.5 when this was written), unpacked beside this machine's engine: the tests start its dockerd
-# on a socket of its own, refusing every client below API 1.44 as Docker Engine 29 does. Its dockerd needs only glibc 2.34.
-# The machine's own apt state is untouched: a separate sources list and lists directory.
-if [ "${WITH_TESTS:-0}" = 1 ] && [ ! -x "$CACHE_DIR/engines/docker-unstable/usr/sbin/dockerd" ]; then
-  engines="$CACHE_DIR/engines"
-  mkdir -p "$engines/sources" "$engines/lists/partial" "$engines/debs"
-  cat >"$engines/sources/unstable.sources" <<'EOF3'
+# ---------------------------------------------------------------- newer engines for the tests
+# Debian 13's docker.io (26.1) and unstable's (28.5 when this was written), unpacked beside this machine's engine: the tests
+# start each dockerd on a socket of its own (unstable's refusing every client below API 1.44, as Docker Engine 29 does).
+# Their dockerd needs only glibc 2.34. The machine's own apt state is untouched: a separate sources list and lists directory.
+fetch_engine() { # folder suite
+  local folder=$1 suite=$2 engines="$CACHE_DIR/engines"
+  [ -x "$engines/$folder/usr/sbin/dockerd" ] && return 0
+  mkdir -p "$engines/$suite/sources" "$engines/$suite/lists/partial" "$engines/$suite/debs"
+  cat >"$engines/$suite/sources/$suite.sources" <<EOF3
 Types: deb
 URIs: http://deb.debian.org/debian
-Suites: sid
+Suites: $suite
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF3
-  apt_unstable=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$engines/sources" -o "Dir::State::Lists=$engines/lists")
-  say "fetching Debian unstable's docker.io, a newer engine the tests run beside this one"
-  apt-get "${apt_unstable[@]}" update -qq >"$LOG_DIR/apt-unstable.log" 2>&1 || die "apt-get update (unstable) failed, see $LOG_DIR/apt-unstable.log"
-  rm -f "$engines"/debs/docker.io_*.deb
-  (cd "$engines/debs" && apt-get "${apt_unstable[@]}" download docker.io >>"$LOG_DIR/apt-unstable.log" 2>&1) \
-    || die "apt-get download docker.io (unstable) failed, see $LOG_DIR/apt-unstable.log"
-  rm -rf "$engines/docker-unstable.tmp"
-  dpkg-deb -x "$engines"/debs/docker.io_*.deb "$engines/docker-unstable.tmp"
-  mv "$engines/docker-unstable.tmp" "$engines/docker-unstable"
-  say "newer engine: $("$engines/docker-unstable/usr/sbin/dockerd" --version)"
+  local apt_suite=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$engines/$suite/sources" -o "Dir::State::Lists=$engines/$suite/lists")
+  say "fetching Debian $suite's docker.io, an engine the tests run beside this one"
+  apt-get "${apt_suite[@]}" update -qq >"$LOG_DIR/apt-$suite.log" 2>&1 || die "apt-get update ($suite) failed, see $LOG_DIR/apt-$suite.log"
+  rm -f "$engines/$suite"/debs/docker.io_*.deb
+  (cd "$engines/$suite/debs" && apt-get "${apt_suite[@]}" download docker.io >>"$LOG_DIR/apt-$suite.log" 2>&1) \
+    || die "apt-get download docker.io ($suite) failed, see $LOG_DIR/apt-$suite.log"
+  rm -rf "$engines/$folder.tmp"
+  dpkg-deb -x "$engines/$suite"/debs/docker.io_*.deb "$engines/$folder.tmp"
+  mv "$engines/$folder.tmp" "$engines/$folder"
+  say "engine $folder: $("$engines/$folder/usr/sbin/dockerd" --version)"
+}
+if [ "${WITH_TESTS:-0}" = 1 ]; then
+  fetch_engine docker-unstable sid
+  fetch_engine docker-trixie trixie
 fi
 
 command -v dotnet >/dev/null || die "the .NET 10 SDK (dotnet) is not on PATH: install it, then run ./slipway"

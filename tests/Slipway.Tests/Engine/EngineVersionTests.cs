@@ -26,18 +26,19 @@ public sealed class Docker29LikeEngine : IAsyncLifetime
     public ValueTask DisposeAsync() => Engine.DisposeAsync();
 }
 
-/// <summary>The core lifecycle, through the real CLI, on an engine that refuses the API version Slipway once pinned.</summary>
-[Collection(EndToEnd.TimingCollection.Name)]
-public sealed class NewerEngineTests(Docker29LikeEngine engine) : IClassFixture<Docker29LikeEngine>
+/// <summary>
+/// The core lifecycle through the real CLI, as every engine Slipway is tested on runs it: up, no-op, a change, a rejected
+/// release, rollback, run (with stdin), exec and a destroy that leaves nothing.
+/// </summary>
+public static class EngineLifecycle
 {
-    [Fact]
-    public async Task Up_no_op_change_rejection_rollback_run_exec_and_destroy_work_on_an_engine_refusing_api_1_41()
+    public static async Task RunAsync(string name, string dockerHost)
     {
-        await using var app = new LocalApp("newer", dockerHost: engine.Engine.DockerHost);
+        await using var app = new LocalApp(name, dockerHost: dockerHost);
 
         var first = await app.RunAsync("up");
         first.Succeeded();
-        using (var client = TestEngine.Create(engine.Engine.DockerHost))
+        using (var client = TestEngine.Create(dockerHost))
             Assert.Contains($"engine {(await client.VersionAsync(TestContext.Current.CancellationToken)).Version}", first.Stderr);
         Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
         Assert.Contains("nothing to do", (await app.RunAsync("up")).Succeeded().Stderr);
@@ -65,6 +66,15 @@ public sealed class NewerEngineTests(Docker29LikeEngine engine) : IClassFixture<
         Assert.Empty(await app.ContainersAsync());
         Assert.Empty(await app.ImagesAsync());
     }
+}
+
+/// <summary>The core lifecycle, through the real CLI, on an engine that refuses the API version Slipway once pinned.</summary>
+[Collection(EndToEnd.TimingCollection.Name)]
+public sealed class NewerEngineTests(Docker29LikeEngine engine) : IClassFixture<Docker29LikeEngine>
+{
+    [Fact]
+    public Task Up_no_op_change_rejection_rollback_run_exec_and_destroy_work_on_an_engine_refusing_api_1_41() =>
+        EngineLifecycle.RunAsync("newer", engine.Engine.DockerHost);
 
     [Fact]
     public async Task Doctor_names_the_engine_the_version_it_speaks_and_the_one_in_use()
@@ -80,4 +90,39 @@ public sealed class NewerEngineTests(Docker29LikeEngine engine) : IClassFixture<
         Assert.True(speaks >= new ApiVersion(1, 44), $"the engine speaks {speaks}");
         Assert.Contains($"{engine.Engine.DockerHost}: engine {version.Version} (API {speaks}), API {ApiVersion.Negotiate(speaks, new ApiVersion(1, 44))} in use", doctor.All);
     }
+}
+
+/// <summary>Debian 13's Docker Engine (26.1 when written), on a socket of its own.</summary>
+public sealed class TrixieEngine : IAsyncLifetime
+{
+    public SecondEngine Engine { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() =>
+        Engine = await SecondEngine.StartAsync("docker-trixie", minimumApi: null, TestContext.Current.CancellationToken);
+
+    public ValueTask DisposeAsync() => Engine.DisposeAsync();
+}
+
+[Collection(EndToEnd.TimingCollection.Name)]
+public sealed class TrixieEngineTests(TrixieEngine engine) : IClassFixture<TrixieEngine>
+{
+    [Fact]
+    public Task The_core_lifecycle_works_on_debian_13s_engine() => EngineLifecycle.RunAsync("trixie", engine.Engine.DockerHost);
+}
+
+/// <summary>podman 4.3's Docker-compatible service (Debian 12), on a socket of its own.</summary>
+public sealed class PodmanEngine : IAsyncLifetime
+{
+    public PodmanService Service { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() => Service = await PodmanService.StartAsync(TestContext.Current.CancellationToken);
+
+    public ValueTask DisposeAsync() => Service.DisposeAsync();
+}
+
+[Collection(EndToEnd.TimingCollection.Name)]
+public sealed class PodmanEngineTests(PodmanEngine podman) : IClassFixture<PodmanEngine>
+{
+    [Fact]
+    public Task The_core_lifecycle_works_on_podmans_docker_compatible_service() => EngineLifecycle.RunAsync("podman", podman.Service.DockerHost);
 }

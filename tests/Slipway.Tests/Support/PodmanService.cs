@@ -1,0 +1,106 @@
+using System.Diagnostics;
+
+namespace Slipway.Tests.Support;
+
+/// <summary>
+/// podman's Docker-compatible service (Debian 12's podman 4.3, installed by <c>WITH_TESTS=1 scripts/install.sh</c>), started by
+/// the test on a socket of its own, with its own configuration and storage in a temp folder: runc (crun fails on this
+/// machine's cgroups), cgroupfs, overlay storage. The machine's podman state is not touched; everything goes with the folder.
+/// </summary>
+public sealed class PodmanService : IAsyncDisposable
+{
+    private readonly TempDirectory _dir = new("slw-podman");
+    private Process? _service;
+
+    public string Socket => Path.Combine(_dir.Path, "podman.sock");
+    public string DockerHost => $"unix://{Socket}";
+
+    /// <summary>The environment every podman command of this service runs with: its configuration and storage.</summary>
+    private string Env => $"CONTAINERS_CONF={_dir.Path}/containers.conf CONTAINERS_STORAGE_CONF={_dir.Path}/storage.conf";
+
+    public static async Task<PodmanService> StartAsync(CancellationToken ct)
+    {
+        Assert.True(File.Exists("/usr/bin/podman"), "podman is missing: run WITH_TESTS=1 scripts/install.sh as root");
+        var service = new PodmanService();
+        try
+        {
+            await service.StartServiceAsync(ct);
+            await Shell.RunAsync($"docker save {TestEngine.BaseImage} | env {service.Env} podman load -q", ct);
+            return service;
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartServiceAsync(CancellationToken ct)
+    {
+        // Its containers' open-file limit within this process's hard limit (podman may not raise it), as the install script does.
+        var files = Math.Min(65536, OpenFilesHardLimit());
+        File.WriteAllText(Path.Combine(_dir.Path, "containers.conf"), $$"""
+            [containers]
+            default_ulimits = ["nofile={{files}}:{{files}}", "nproc=4096:4096"]
+            log_driver = "k8s-file"
+
+            [engine]
+            runtime = "runc"
+            cgroup_manager = "cgroupfs"
+            events_logger = "file"
+            """);
+        File.WriteAllText(Path.Combine(_dir.Path, "storage.conf"), $"""
+            [storage]
+            driver = "overlay"
+            graphroot = "{_dir.Path}/storage"
+            runroot = "{_dir.Path}/run"
+            """);
+        var start = new ProcessStartInfo("podman") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "system", "service", "--time=0", DockerHost }) start.ArgumentList.Add(arg);
+        start.Environment["CONTAINERS_CONF"] = Path.Combine(_dir.Path, "containers.conf");
+        start.Environment["CONTAINERS_STORAGE_CONF"] = Path.Combine(_dir.Path, "storage.conf");
+        _service = Process.Start(start)!;
+        var log = Path.Combine(_dir.Path, "podman.log");
+        _ = _service.StandardOutput.ReadToEndAsync(ct).ContinueWith(t => File.AppendAllText(log, t.Result), TaskScheduler.Default);
+        _ = _service.StandardError.ReadToEndAsync(ct).ContinueWith(t => File.AppendAllText(log, t.Result), TaskScheduler.Default);
+        using var engine = TestEngine.Create(DockerHost);
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                await engine.VersionAsync(ct);
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or OperationCanceledException
+                                       or Slipway.Engine.EngineTimeoutException && !ct.IsCancellationRequested)
+            {
+                Assert.True(i < 300 && !_service.HasExited, $"podman did not answer on {Socket}: see {log}");
+                await Task.Delay(100, ct);
+            }
+        }
+    }
+
+    private static int OpenFilesHardLimit()
+    {
+        var line = File.ReadLines("/proc/self/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+        var hard = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return hard == "unlimited" ? int.MaxValue : int.Parse(hard, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Its containers first (they hold the storage), then the service.
+        await Shell.RunAsync($"env {Env} podman rm -af -t 0 >/dev/null 2>&1; true", CancellationToken.None);
+        if (_service is { HasExited: false } service)
+        {
+            await Shell.RunAsync($"kill -TERM {service.Id}", CancellationToken.None);
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try { await service.WaitForExitAsync(patience.Token); }
+            catch (OperationCanceledException) { service.Kill(entireProcessTree: true); }
+        }
+        // An exec session's conmon waits minutes to report its exit: nothing of this service may outlive it.
+        await Shell.RunAsync($"pkill -KILL -f '{_dir.Path}/'; grep -o '{_dir.Path}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true",
+            CancellationToken.None);
+        _dir.Dispose();
+    }
+}
