@@ -150,6 +150,11 @@ public sealed record EdgeSpec
     public int? MetricsPort { get; init; }
     /// <summary>HTTPS on the app's port with this certificate; null: plain HTTP.</summary>
     public TlsSpec? Tls { get; init; }
+    /// <summary>
+    /// The addresses the app's port listens on beside loopback (IPv4 or IPv6; "0.0.0.0" or "::" for all of them);
+    /// null: loopback only, or what <c>SLIPWAY_EDGE_LISTEN</c> says.
+    /// </summary>
+    public IReadOnlyList<string>? Listen { get; init; }
 }
 
 /// <summary>Where the edge's certificate comes from: PEM files, Slipway's local CA, or an ACME CA.</summary>

@@ -15,6 +15,8 @@ public static partial class ManifestLoader
         var spec = new EdgeSpec
         {
             Port = reader.OptionalInt("port", 1, 65535) ?? 8080, Host = host?.Value, MetricsPort = reader.OptionalInt("metricsPort", 1, 65535),
+            Listen = reader.OptionalList("listen") is { } listen
+                ? ListenAddresses.Parse(listen, problem => Invalid(reader.File, reader.Line, "edge.listen", problem.Problem, problem.Hint)) : null,
             Tls = reader.OptionalString("tls", allowMapping: true) is { } shorthand
                 ? shorthand.Value == LocalTls ? new TlsSpec(null, null, null) { Local = true }
                     : throw Invalid(reader.File, shorthand.Line, "edge.tls", $"\"{shorthand.Value}\" is not a form of TLS",

@@ -14,9 +14,10 @@ public sealed record EdgeHealthSettings(string Path, TimeSpan Interval, TimeSpan
 /// <param name="Tls">Set when the route's port serves HTTPS.</param>
 /// <param name="Canary">A release taking a share of the requests while the edge judges it; null: none in progress.</param>
 /// <param name="LastCanary">How the last canary of this route ended, for its waiting <c>up</c> and for <c>status</c>.</param>
+/// <param name="Listen">The addresses the port listens on (IPv4 or IPv6, "0.0.0.0" or "::" for all); null: the edge's own (loopback).</param>
 public sealed record EdgeRoute(string App, string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
     EdgeHealthSettings Health, DateTimeOffset DeployedAt, MaintenanceMode? Maintenance = null, int? MetricsPort = null, EdgeRouteTls? Tls = null,
-    EdgeCanary? Canary = null, CanaryResult? LastCanary = null)
+    EdgeCanary? Canary = null, CanaryResult? LastCanary = null, IReadOnlyList<string>? Listen = null)
 {
     public string HostPattern => $"{Host ?? "*"}:{Port}";
 }
@@ -29,9 +30,10 @@ public sealed record MaintenanceMode(string Body, bool IsHtml, DateTimeOffset Si
 /// <param name="Tls">The certificate the app's port serves HTTPS with; null: plain HTTP.</param>
 /// <param name="Canary">Send only a share of the requests to this release and judge it, instead of cutting over; null: cut over.</param>
 /// <param name="TlsIssuer">The edge obtains the port's certificate itself, from this issuer, and renews it (instead of <paramref name="Tls"/>).</param>
+/// <param name="Listen">The addresses the app's port (and its redirect port) listen on; null: the edge's own (loopback).</param>
 public sealed record DeployArgs(string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
     EdgeHealthSettings Health, TimeSpan HealthTimeout, TimeSpan DrainTimeout, int? MetricsPort = null, EdgeTls? Tls = null,
-    CanaryPolicy? Canary = null, EdgeTlsIssuer? TlsIssuer = null);
+    CanaryPolicy? Canary = null, EdgeTlsIssuer? TlsIssuer = null, IReadOnlyList<string>? Listen = null);
 
 /// <summary>
 /// Where the edge gets a route's certificate itself and renews it before it expires: Slipway's local CA (<see cref="TlsIssuers.Local"/>),
@@ -39,8 +41,9 @@ public sealed record DeployArgs(string Version, int Port, string? Host, IReadOnl
 /// </summary>
 /// <param name="Names">The host names (or addresses) the certificate is for.</param>
 /// <param name="AcmeCaPem">The CA the ACME server's own HTTPS certificate is signed by, for a private one (step-ca, pebble); null: the system's.</param>
+/// <param name="Listen">Where the ACME CA's HTTP-01 check reaches the challenge port: the route's addresses; null: the edge's own.</param>
 public sealed record EdgeTlsIssuer(string Kind, IReadOnlyList<string> Names, int? RedirectFrom, string? AcmeDirectory = null, string? AcmeEmail = null,
-    string? AcmeCaPem = null)
+    string? AcmeCaPem = null, IReadOnlyList<string>? Listen = null)
 {
     /// <summary>Whether a certificate this issuer gave serves the same names for the same CA (so it is kept rather than issued again).</summary>
     public bool SameAs(EdgeTlsIssuer? other) => other is not null && other.Kind == Kind && other.Names.SequenceEqual(Names)
@@ -124,7 +127,8 @@ public static class EdgeFeatures
 {
     public const string Canary = "canary";
     public const string IssuedCertificates = "issued-certificates";
-    public static readonly IReadOnlyList<string> All = [Canary, IssuedCertificates];
+    public const string ListenAddresses = "listen-addresses";
+    public static readonly IReadOnlyList<string> All = [Canary, IssuedCertificates, ListenAddresses];
 }
 
 /// <summary>A failure the edge answers with: a stable code, a message, and per-target detail when it has some.</summary>

@@ -47,7 +47,7 @@ internal sealed class AcmeIssuer(EdgePaths paths, AcmeChallenges challenges, Lis
     {
         using var http = Client(issuer.AcmeCaPem);
         var port = issuer.RedirectFrom ?? 80;
-        listeners.OpenChallengePort(port); // a first deploy has no redirect port open yet
+        listeners.OpenChallengePort(port, issuer.Listen); // a first deploy has no redirect port open yet
         try
         {
             using var account = AccountKey(issuer);

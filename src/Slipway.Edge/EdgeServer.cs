@@ -101,7 +101,6 @@ public static class EdgeServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ClientConnectionLimit>();
         builder.Services.AddSingleton(time ?? TimeProvider.System);
-        builder.Services.AddSingleton(new EdgeListenAddress(listenAddress));
         builder.Services.AddSingleton(new EdgeStartTime(DateTimeOffset.UtcNow));
         builder.Services.AddSingleton(paths);
         builder.Services.AddSingleton<RouteStore>();

@@ -15,15 +15,26 @@ internal sealed record SniCertificate(string Host, string CertificateFile, strin
 internal sealed record ListenerPlan(IReadOnlySet<int> Ports, IReadOnlySet<int> MetricsPorts,
     IReadOnlyDictionary<int, IReadOnlyList<SniCertificate>> Https, IReadOnlyDictionary<int, int> Redirects)
 {
+    /// <summary>The addresses a public port listens on, by port, where its routes name some (edge.listen); any other: the edge's own.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<string>> Addresses { get; init; } = new Dictionary<int, IReadOnlyList<string>>();
+
     public static ListenerPlan Of(IEnumerable<EdgeRoute> routes)
     {
         var all = routes.ToList();
         var ports = all.Select(r => r.Port).ToHashSet();
+        // A redirect port listens where its HTTPS port does: a client that reaches one reaches the other.
+        var listed = all.Where(r => r.Listen is { Count: > 0 })
+            .SelectMany(r => new[] { (Port: r.Port, r.Listen) }.Concat(r.Tls?.RedirectFrom is { } redirect ? [(redirect, r.Listen)] : []))
+            .GroupBy(p => p.Port)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.SelectMany(p => p.Listen!).Distinct().Order(StringComparer.Ordinal).ToList());
         return new ListenerPlan(ports,
             all.Select(r => r.MetricsPort).OfType<int>().Where(p => !ports.Contains(p)).ToHashSet(),
             all.Where(r => r.Tls is not null).GroupBy(r => r.Port).ToDictionary(g => g.Key,
                 g => (IReadOnlyList<SniCertificate>)g.Select(r => new SniCertificate(r.Host ?? "*", r.Tls!.CertificateFile, r.Tls.KeyFile)).ToList()),
-            all.Where(r => r.Tls?.RedirectFrom is not null).GroupBy(r => r.Tls!.RedirectFrom!.Value).ToDictionary(g => g.Key, g => g.First().Port));
+            all.Where(r => r.Tls?.RedirectFrom is not null).GroupBy(r => r.Tls!.RedirectFrom!.Value).ToDictionary(g => g.Key, g => g.First().Port))
+        {
+            Addresses = listed,
+        };
     }
 }
 
@@ -63,14 +74,30 @@ internal sealed class ListenerConfiguration : ConfigurationProvider, IConfigurat
     public IConfigurationProvider Build(IConfigurationBuilder builder) => this;
 
     /// <summary>Opens a plain port for ACME's HTTP-01 check (answering challenges and nothing else) until <see cref="CloseChallengePort"/>.</summary>
-    public void OpenChallengePort(int port)
+    /// <param name="listen">Where the CA reaches it: the route's addresses; null: the edge's own.</param>
+    public void OpenChallengePort(int port, IReadOnlyList<string>? listen = null)
     {
         lock (_changing)
         {
             _challengePorts = _challengePorts.Append(port).ToHashSet();
+            _challengeAddresses = listen is { Count: > 0 } ? _challengeAddresses.SetItem(port, listen) : _challengeAddresses.Remove(port);
             Apply(_plan);
         }
     }
+
+    /// <summary>
+    /// Where a port with these addresses listens: the edge's own address (loopback, so this machine always reaches its apps)
+    /// and the ones given, unless one of them is a wildcard, which covers it ("::" accepts IPv4 too).
+    /// </summary>
+    public IReadOnlyList<string> AddressesOf(IReadOnlyList<string>? listen) =>
+        listen is not { Count: > 0 } ? [_address]
+        : listen.Any(IsWildcard) ? listen.Distinct().ToList()
+        : listen.Prepend(_address).Distinct().ToList();
+
+    private static bool IsWildcard(string address) => address is "0.0.0.0" or "::";
+
+    private System.Collections.Immutable.ImmutableDictionary<int, IReadOnlyList<string>> _challengeAddresses =
+        System.Collections.Immutable.ImmutableDictionary<int, IReadOnlyList<string>>.Empty;
 
     public void CloseChallengePort(int port)
     {
@@ -102,17 +129,21 @@ internal sealed class ListenerConfiguration : ConfigurationProvider, IConfigurat
     {
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
-        foreach (var port in plan.Ports)
+        // One endpoint per address; its name carries the address's place, so a port whose addresses change is bound anew.
+        void Listen(string role, int port, IReadOnlyList<string>? listen)
         {
-            var role = plan.Https.ContainsKey(port) ? "https" : "port";
-            data[$"{Section}:Endpoints:{role}{Text(port)}:Url"] = $"http://{_address}:{Text(port)}";
+            var addresses = AddressesOf(listen);
+            for (var i = 0; i < addresses.Count; i++)
+                data[$"{Section}:Endpoints:{role}{Text(port)}{(i == 0 ? "" : $"_{i}")}:Url"] = $"http://{UrlHost(addresses[i])}:{Text(port)}";
         }
-        foreach (var port in plan.Redirects.Keys.Where(p => !plan.Ports.Contains(p)))
-            data[$"{Section}:Endpoints:redirect{Text(port)}:Url"] = $"http://{_address}:{Text(port)}";
+        foreach (var port in plan.Ports) Listen(plan.Https.ContainsKey(port) ? "https" : "port", port, plan.Addresses.GetValueOrDefault(port));
+        foreach (var port in plan.Redirects.Keys.Where(p => !plan.Ports.Contains(p))) Listen("redirect", port, plan.Addresses.GetValueOrDefault(port));
         foreach (var port in plan.MetricsPorts)
-            data[$"{Section}:Endpoints:metrics{Text(port)}:Url"] = $"http://127.0.0.1:{Text(port)}";
+            data[$"{Section}:Endpoints:metrics{Text(port)}:Url"] = $"http://127.0.0.1:{Text(port)}"; // loopback, whatever the apps' ports do
         foreach (var port in _challengePorts.Where(p => !plan.Ports.Contains(p) && !plan.Redirects.ContainsKey(p) && !plan.MetricsPorts.Contains(p)))
-            data[$"{Section}:Endpoints:challenge{Text(port)}:Url"] = $"http://{_address}:{Text(port)}";
+            Listen("challenge", port, _challengeAddresses.GetValueOrDefault(port));
         return data;
     }
+
+    private static string UrlHost(string address) => address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
 }

@@ -15,7 +15,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
         if (args.Targets.Count == 0)
             return (null, new EdgeError(EdgeErrors.InvalidRequest, "a deploy needs at least one target"));
         var tlsAsked = args.Tls ?? (args.TlsIssuer is { } issuer ? new EdgeTls("", "", issuer.RedirectFrom) : null);
-        if (routes.Conflict(app, args.Port, args.Host, args.MetricsPort, tlsAsked) is { } conflict)
+        if (routes.Conflict(app, args.Port, args.Host, args.MetricsPort, tlsAsked, args.Listen) is { } conflict)
             return (null, conflict);
         if (args.Canary is { } policy && CanaryRefusal(routes.Find(app), args, policy) is { } refusal)
             return (null, new EdgeError(EdgeErrors.CanaryRefused, refusal));
@@ -41,7 +41,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
         if (args.Canary is { } canaryPolicy)
             return await StartCanaryAsync(app, args, canaryPolicy, tlsKept, now);
         var route = new EdgeRoute(app, args.Version, args.Port, args.Host, args.Targets, args.Health, now, MetricsPort: args.MetricsPort,
-            Tls: tlsKept);
+            Tls: tlsKept, Listen: args.Listen);
         var (previous, retired) = await routes.SwapAsync(route, CancellationToken.None);
         log.LogInformation("deploy {App}: {Old} -> {New}, draining {Count} target(s)", app, previous?.Version ?? "(none)", args.Version, retired.Count);
         var drained = await drainer.DrainAsync(retired, args.DrainTimeout, CancellationToken.None);

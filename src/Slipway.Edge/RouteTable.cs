@@ -17,7 +17,7 @@ namespace Slipway.Edge;
 /// saved before the call returns.
 /// </summary>
 internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerConfiguration listeners,
-    IProxyStateLookup proxyState, RouteStore store, EdgeListenAddress listenAddress, MaintenanceGate maintenance, DirectRoutes directRoutes,
+    IProxyStateLookup proxyState, RouteStore store, MaintenanceGate maintenance, DirectRoutes directRoutes,
     DirectTargets direct, TimeProvider time, ILogger<RouteTable> log)
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
@@ -36,18 +36,19 @@ internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerCon
     }
 
     /// <summary>Checks a route could be added or replaced without clashing with another app; null when it can.</summary>
-    public EdgeError? Conflict(string app, int port, string? host, int? metricsPort = null, EdgeTls? tls = null)
+    public EdgeError? Conflict(string app, int port, string? host, int? metricsPort = null, EdgeTls? tls = null, IReadOnlyList<string>? listen = null)
     {
+        bool Free(int candidate) => listeners.AddressesOf(listen).All(address => Slipway.Foundation.Networking.Ports.IsFree(candidate, IPAddress.Parse(address)));
         if (_routes.Values.FirstOrDefault(r => r.App != app && r.Port == port && (r.Tls is null) != (tls is null)) is { } other)
             return new EdgeError(EdgeErrors.PortInUse,
                 $"port {port} serves {(other.Tls is null ? "plain HTTP" : "HTTPS")} for {other.App}; an app {(tls is null ? "without" : "with")} edge.tls cannot share it");
         if (tls?.RedirectFrom is { } redirect
             && (_routes.Values.Any(r => r.Port == redirect || r.MetricsPort == redirect)
-                || (!listeners.Redirects.ContainsKey(redirect) && !Slipway.Foundation.Networking.Ports.IsFree(redirect, listenAddress.Address))))
+                || (!listeners.Redirects.ContainsKey(redirect) && !Free(redirect))))
             return new EdgeError(EdgeErrors.PortInUse, $"edge.tls.redirectFrom: port {redirect} is in use");
         if (RouteClash.Find(_routes.Values, app, port, host) is { } clash)
             return new EdgeError(EdgeErrors.HostInUse, RouteClash.Describe(clash));
-        if (!listeners.Ports.Contains(port) && !Slipway.Foundation.Networking.Ports.IsFree(port, listenAddress.Address))
+        if (!listeners.Ports.Contains(port) && !Free(port))
             return new EdgeError(EdgeErrors.PortInUse, $"port {port} is in use by another program");
         if (metricsPort is { } metrics)
         {
@@ -171,8 +172,4 @@ internal sealed class RouteTable(InMemoryConfigProvider proxyConfig, ListenerCon
             TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(5), time,
             _ => new InvalidOperationException($"the proxy did not apply the route of {route.App} within 5 s"), ct);
     }
-
 }
-
-/// <summary>The address the edge's public ports bind to.</summary>
-internal sealed record EdgeListenAddress(IPAddress Address);

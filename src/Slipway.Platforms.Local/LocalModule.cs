@@ -23,9 +23,13 @@ public sealed class LocalModule : IPlatformModule
 
     public PlatformSession Open(AppManifest app, AppSecrets secrets, PlatformContext context)
     {
+        var listen = context.Environment("SLIPWAY_EDGE_LISTEN") is { Length: > 0 } given
+            ? ListenAddresses.Parse(given.Split(','), refusal => new SlipwayException(ErrorCode.InvalidSetting, $"SLIPWAY_EDGE_LISTEN: {refusal.Problem}",
+                refusal.Hint + ", separated by commas"))
+            : null;
         var engine = new DockerEngine(EngineEndpoint.Parse(context.Environment("DOCKER_HOST")));
         var edge = new EdgeClient(new EdgePaths(context.State.Edge));
-        return new PlatformSession(new LocalPlatform(engine, edge, context.State, secrets, context.Time),
+        return new PlatformSession(new LocalPlatform(engine, edge, context.State, secrets, context.Time, listen),
             new FileDeployLock(context.State, app.App, app.Environment.Name), new SqliteReleaseLog(context.State), secrets, [engine, edge]);
     }
 

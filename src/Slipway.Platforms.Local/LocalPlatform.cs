@@ -18,22 +18,28 @@ namespace Slipway.Platforms.Local;
 /// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
 /// A facade over its parts: infrastructure and status here; images, rollout, teardown and one-off containers each in a class of its own.
 /// </summary>
-public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, AppSecrets secrets, TimeProvider time) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases
+/// <param name="defaultListen">Where apps' ports listen when their manifest does not say (<c>SLIPWAY_EDGE_LISTEN</c>); null: loopback.</param>
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, AppSecrets secrets, TimeProvider time,
+    IReadOnlyList<string>? defaultListen = null) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases
 {
     private readonly LocalImages _images = new(engine);
-    private readonly LocalRollout _rollout = new(engine, edge, new LocalImages(engine), secrets, time);
+    private readonly LocalRollout _rollout = new(engine, edge, new LocalImages(engine), secrets, time, defaultListen);
     private readonly LocalTeardown _teardown = new(engine, edge, state, time);
     private readonly OneOffContainers _oneOff = new(engine, edge, secrets, time);
 
     public string Name => LocalModule.PlatformName;
 
-    public ReleaseTraits TraitsOf(AppManifest app) => Traits(app);
+    public ReleaseTraits TraitsOf(AppManifest app) => Traits(app, defaultListen);
+
+    /// <summary>Where the app's port listens besides loopback: the manifest's edge.listen, else the platform's default; null: loopback only.</summary>
+    public static IReadOnlyList<string>? Listen(AppManifest app, IReadOnlyList<string>? defaultListen) => app.Edge.Listen ?? defaultListen;
 
     /// <summary>The engine's own build platform, the manifest's replicas, and the edge's settings as part of each release.</summary>
-    public static ReleaseTraits Traits(AppManifest app)
+    public static ReleaseTraits Traits(AppManifest app, IReadOnlyList<string>? defaultListen)
     {
         var part = new System.Text.StringBuilder();
         part.Append("edge=").Append(app.Edge.Host).Append(':').Append(app.Edge.Port).Append('\n');
+        if (Listen(app, defaultListen) is { } listen) part.Append("listen=").Append(string.Join(',', listen)).Append('\n'); // only when set
         if (app.Edge.MetricsPort is { } metrics) part.Append("metrics=").Append(metrics).Append('\n'); // only when set
         if (app.Edge.Tls is { } tls) // a renewed certificate file is a new one: rolled out like any change (the edge renews its own)
             part.Append("tls=").Append(tls.CertFile is { } file

@@ -17,7 +17,8 @@ namespace Slipway.Platforms.Local;
 /// edge while their containers are watched for a crash, cut over atomically, the old ones drained and removed.
 /// Replicas that never took traffic are discarded whatever went wrong.
 /// </summary>
-internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalImages images, AppSecrets secrets, TimeProvider time)
+internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalImages images, AppSecrets secrets, TimeProvider time,
+    IReadOnlyList<string>? defaultListen)
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
@@ -39,7 +40,11 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 "--canary: the edge proxy running was started by an older Slipway and cannot share requests between releases",
                 $"deploy without --canary, or restart the edge: {Restart}");
-        var issuer = LocalPlatform.TlsIssuer(app);
+        var listen = LocalPlatform.Listen(app, defaultListen);
+        if (listen is not null && running is not null && !running.Can(EdgeFeatures.ListenAddresses))
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable,
+                $"edge.listen: the edge proxy running was started by an older Slipway and listens on loopback only", $"restart the edge: {Restart}");
+        var issuer = LocalPlatform.TlsIssuer(app) is { } asked ? asked with { Listen = listen } : null;
         if (issuer is not null && running is not null && !running.Can(EdgeFeatures.IssuedCertificates))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 $"edge.tls: the edge proxy running was started by an older Slipway and cannot get certificates itself ({issuer.Kind})",
@@ -58,7 +63,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         {
             var labels = new Dictionary<string, string>(ReleaseLabels.ForRelease(app, version))
             {
-                [ReleaseLabels.Fingerprint] = ReleaseFingerprint.Of(app, version, secrets, LocalPlatform.Traits(app)),
+                [ReleaseLabels.Fingerprint] = ReleaseFingerprint.Of(app, version, secrets, LocalPlatform.Traits(app, defaultListen)),
             };
             var started = await Task.WhenAll(Enumerable.Range(1, app.Replicas).Select(async index =>
             {
@@ -162,7 +167,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, started.Select(s => s.Target).ToList(),
             new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
             health.StartPeriod, app.Drain, app.Edge.MetricsPort, LocalPlatform.CheckedTls(app, time.GetUtcNow()),
-            canary is null ? null : new CanaryPolicy(canary.Percent, canary.For, canary.MaxErrorRate), issuer);
+            canary is null ? null : new CanaryPolicy(canary.Percent, canary.For, canary.MaxErrorRate), issuer, LocalPlatform.Listen(app, defaultListen));
 
         // The edge gates on HTTP health; meanwhile watch the containers, so a crash fails fast instead of at the timeout.
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);

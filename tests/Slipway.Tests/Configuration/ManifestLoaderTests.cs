@@ -160,6 +160,24 @@ public sealed class ManifestLoaderTests : IDisposable
         Assert.Contains("SHOP_A is not set", error.Message);
     }
 
+    [Fact]
+    public void Edge_listen_takes_ipv4_and_ipv6_addresses_in_their_canonical_form()
+    {
+        var app = Parse("app: shop\nsource: { git: x }\nedge:\n  listen: [0.0.0.0, \"2001:DB8::1\", 192.0.2.10]\n");
+
+        Assert.Equal(["0.0.0.0", "2001:db8::1", "192.0.2.10"], app.Edge.Listen);
+        Assert.Null(Parse("app: shop\nsource: { git: x }\n").Edge.Listen); // loopback only
+    }
+
+    [Theory]
+    [InlineData("[shop.example.com]", "edge.listen: \"shop.example.com\" is not an IP address")]
+    [InlineData("[\"10.1\"]", "edge.listen: \"10.1\" is not an IP address")]
+    [InlineData("[0.0.0.0, \"::\"]", "edge.listen: :: already listens on every IPv4 address too")]
+    [InlineData("[127.0.0.1, 127.0.0.1]", "edge.listen: 127.0.0.1 is given twice")]
+    [InlineData("[]", "edge.listen: is empty")]
+    public void Bad_listen_addresses_are_one_error_naming_the_key(string listen, string message) =>
+        Assert.Contains(message, Fails($"app: shop\nsource: {{ git: x }}\nedge:\n  listen: {listen}\n").Message);
+
     public void Dispose() => _dir.Dispose();
 
     [Fact]

@@ -116,4 +116,18 @@ public static class Shell
         await process.WaitForExitAsync(ct);
         Assert.True(process.ExitCode == 0, $"{command}: {await error}");
     }
+
+    /// <summary>A command whose exit code and output the test reads (it may fail).</summary>
+    public static async Task<(int ExitCode, string Output)> OutputAsync(string command, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync(ct);
+        var output = await process.StandardOutput.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        await error;
+        return (process.ExitCode, output);
+    }
 }
