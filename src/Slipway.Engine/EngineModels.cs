@@ -70,6 +70,11 @@ public sealed class EngineApiException(int status, string message) : Exception(m
     /// message, so this one place reads it.
     /// </summary>
     public bool IsDiskFull => Message.Contains("no space left on device", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A build failed because an intermediate image it used as cache was removed meanwhile (the classic builder says so only in words).</summary>
+    public bool IsVanishedCacheLayer =>
+        Message.Contains("unknown parent image ID", StringComparison.Ordinal)
+        || (Message.Contains("failed to set parent", StringComparison.Ordinal) && Message.Contains("No such image", StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>A registry login, sent to the engine for one push. <see cref="ToString"/> hides the password.</summary>

@@ -27,20 +27,15 @@ public sealed class ImageBuilder(DockerEngine engine, string? buildPlatform = nu
             {
                 return await BuildOnceAsync(app, source, onStep, onWarning, retryable: attempt == 1, ct);
             }
-            catch (EngineApiException e) when (attempt == 1 && IsVanishedCacheLayer(e.Message))
+            catch (EngineApiException e) when (attempt == 1 && e.IsVanishedCacheLayer)
             {
+                // The classic builder reuses an intermediate image as cache; another app's image removal may delete that
+                // parent while this build still needs it. A second build makes the layer again.
                 onWarning("a cached layer the build used was removed meanwhile (another app's images were pruned): building again");
             }
         }
     }
 
-    /// <summary>
-    /// The classic builder reuses an intermediate image as cache; if another app's image removal deletes that parent while
-    /// this build still needs it, the engine fails the export. A second build makes the layer again.
-    /// </summary>
-    public static bool IsVanishedCacheLayer(string engineMessage) =>
-        engineMessage.Contains("unknown parent image ID", StringComparison.Ordinal)
-        || (engineMessage.Contains("failed to set parent", StringComparison.Ordinal) && engineMessage.Contains("No such image", StringComparison.OrdinalIgnoreCase));
 
     private async Task<string> BuildOnceAsync(AppManifest app, SourceSnapshot source, Action<string> onStep, Action<string> onWarning, bool retryable,
         CancellationToken ct)
@@ -64,7 +59,7 @@ public sealed class ImageBuilder(DockerEngine engine, string? buildPlatform = nu
                 if (line.StartsWith("Step ", StringComparison.Ordinal)) onStep(line);
             }, ct);
         }
-        catch (EngineApiException e) when (!retryable || !IsVanishedCacheLayer(e.Message))
+        catch (EngineApiException e) when (!retryable || !e.IsVanishedCacheLayer)
         {
             // Show the output of the step that failed: everything since the last "Step" line.
             var lastStep = output.FindLastIndex(l => l.StartsWith("Step ", StringComparison.Ordinal));

@@ -1,8 +1,8 @@
-using Slipway.Platforms.Images;
+using Slipway.Engine;
 
-namespace Slipway.Tests.Platforms.Images;
+namespace Slipway.Tests.Engine;
 
-public sealed class ImageBuilderTests
+public sealed class EngineApiExceptionTests
 {
     [Theory]
     [InlineData("failed to export image: failed to set parent sha256:4acc: unknown parent image ID sha256:4acc", true)]
@@ -11,6 +11,6 @@ public sealed class ImageBuilderTests
     [InlineData("No such image: python:3.99", false)] // a missing base image is the Dockerfile's fault: no second try
     public void Only_a_cache_layer_removed_during_the_build_is_built_again(string engineMessage, bool retried)
     {
-        Assert.Equal(retried, ImageBuilder.IsVanishedCacheLayer(engineMessage));
+        Assert.Equal(retried, new EngineApiException(500, engineMessage).IsVanishedCacheLayer);
     }
 }
