@@ -8,6 +8,17 @@ WITH_TESTS=1 bash "$root/scripts/install.sh"
 export PATH="$PATH:$HOME/.pyenv/shims"
 command -v moto_server >/dev/null || { echo "error: moto_server (moto 5) is not installed" >&2; echo "hint: pip install 'moto[server]'" >&2; exit 1; }
 results=$(mktemp -d)
+# What the tests may leave behind, seen before and after the run: containers and images labelled by Slipway, network
+# namespaces and bridges the tests name slw-*, and edge proxies serving a temporary state directory. Whatever is new after
+# the run is a test's leftover, and fails it (a user's own apps, there before, are not the tests').
+leftovers() {
+  docker ps -aq --filter label=slipway.app 2>/dev/null | sed 's/^/container /'
+  docker images -q --filter label=slipway.app 2>/dev/null | sort -u | sed 's/^/image /'
+  ip netns list 2>/dev/null | awk '$1 ~ /^slw-/ {print "netns " $1}'
+  ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^slw/ {sub(/@.*/, "", $2); print "link " $2}'
+  pgrep -af 'slipway-edge serve --dir /tmp/' 2>/dev/null | awk '{print "edge pid " $1}'
+}
+before=$(leftovers | sort)
 set +e
 # Each test is printed as it finishes (progress on a long run); a summary per class and the slowest tests follow.
 dotnet test "$root/Slipway.slnx" -c Release --nologo --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" \
@@ -21,4 +32,11 @@ if [ -z "$trx" ] || ! python3 "$root/scripts/test-summary.py" "$trx"; then
   [ "$status" -ne 0 ] || status=1
 fi
 rm -rf "$results"
+left=$(comm -13 <(echo "$before") <(leftovers | sort) | sed '/^$/d')
+if [ -n "$left" ]; then
+  echo "error: the tests left these behind:" >&2
+  echo "$left" | sed 's/^/  /' >&2
+  echo "hint: a test's cleanup (finally, DisposeAsync) missed them; docker rm -f / docker rmi / ip netns del remove them" >&2
+  [ "$status" -ne 0 ] || status=1
+fi
 exit "$status"
