@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real engine, real proxy, real git) and end to end (the real CLI).
 # Installs what they need first (container engine, base image), so it works on a fresh machine as root.
+# Usage: scripts/test.sh [--fast | --tier TIER[,TIER...]]
+#   Each test class carries a tier: unit (pure logic), edge (the edge proxy in process), proof (hostile-input proofs of
+#   a thousand tries), engine (a real engine, the real CLI, git), aws (moto), timing (serial: engine restarts, loads,
+#   other engines), browser (headless chromium). --fast runs unit and edge (about a minute); no option runs them all.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+filter=()
+case "${1:-}" in
+  "") ;;
+  --fast) filter=(--filter "Tier=unit|Tier=edge") ;;
+  --tier) [ -n "${2:-}" ] || { echo "error: --tier needs a tier (unit, edge, proof, engine, aws, timing, browser)" >&2; exit 2; }
+          filter=(--filter "$(echo "$2" | sed 's/\([^,]*\)/Tier=\1/g; s/,/|/g')") ;;
+  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "error: unknown option $1" >&2; echo "hint: scripts/test.sh [--fast | --tier TIER[,TIER...]]" >&2; exit 2 ;;
+esac
 WITH_TESTS=1 bash "$root/scripts/install.sh"
 # The aws tests run moto_server, which this machine kind ships under pyenv's Python.
 export PATH="$PATH:$HOME/.pyenv/shims"
@@ -22,7 +35,7 @@ before=$(leftovers | sort)
 set +e
 # Each test is printed as it finishes (progress on a long run); a summary per class and the slowest tests follow.
 dotnet test "$root/Slipway.slnx" -c Release --nologo --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" \
-  --results-directory "$results" 2>&1
+  --results-directory "$results" "${filter[@]}" 2>&1
 status=$?
 set -e
 # Per class, the slowest tests, and one plain closing line ("tests: N passed, N failed, N skipped") from the run's results.

@@ -6,6 +6,7 @@ namespace Slipway.Tests.Architecture;
 /// A platform is one module and one registration: the folder platform (tests/Slipway.TestPlatform), registered in one line
 /// beside the built-in ones, runs up, status and destroy through the real CLI, its manifest section validated like any.
 /// </summary>
+[Trait("Tier", "engine")]
 public sealed class APlatformIsOneRegistrationTests : IDisposable
 {
     private readonly TempDirectory _dir = new("slipway-folder-platform");

@@ -11,6 +11,7 @@ namespace Slipway.Tests.Architecture;
 /// project or namespace is held to them without anyone adding it to a list: CLI → Pipeline → Platforms → clients,
 /// with Configuration and Foundation beneath them all, and the edge a program of its own reached through its contract.
 /// </summary>
+[Trait("Tier", "unit")]
 public sealed class LayeringTests
 {
     private static readonly string Source = Path.Combine(RepositoryRoot.Path, "src");

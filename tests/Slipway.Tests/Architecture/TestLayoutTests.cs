@@ -7,6 +7,7 @@ namespace Slipway.Tests.Architecture;
 /// Tests mirror the code's namespaces folder by folder (Slipway.Platforms.Aws.SharedState's tests are in
 /// Platforms/Aws/SharedState), so the tests of a behaviour are found where its code is.
 /// </summary>
+[Trait("Tier", "unit")]
 public sealed class TestLayoutTests
 {
     private static readonly string Tests = Path.Combine(RepositoryRoot.Path, "tests", "Slipway.Tests");
@@ -59,5 +60,21 @@ public sealed class TestLayoutTests
         var untested = areas.Where(a => !tests.Contains(a) && !TestedElsewhere.ContainsKey(a) && !tests.Any(t => t.StartsWith(a + "/", StringComparison.Ordinal))).ToList();
         Assert.True(untested.Count == 0, $"namespaces with no test folder: {string.Join(", ", untested)}");
         Assert.All(TestedElsewhere.Keys, a => Assert.True(areas.Contains(a), $"{a} is listed but is no namespace any more"));
+    }
+
+    private static readonly string[] Tiers = ["unit", "edge", "proof", "engine", "aws", "timing", "browser"];
+
+    [Fact]
+    public void Every_test_class_names_its_tier_so_scripts_test_can_pick_it()
+    {
+        var classes = typeof(TestLayoutTests).Assembly.GetTypes()
+            .Where(t => t.GetMethods().Any(m => m.GetCustomAttributes(typeof(FactAttribute), inherit: true).Length > 0))
+            .ToList();
+        Assert.Contains(classes, c => c == typeof(TestLayoutTests)); // the classes are found, not assumed
+        var untiered = classes.Where(c => c.GetCustomAttributesData()
+                .Where(a => a.AttributeType == typeof(TraitAttribute) && (string?)a.ConstructorArguments[0].Value == "Tier")
+                .Select(a => (string?)a.ConstructorArguments[1].Value).SingleOrDefault() is not { } tier || !Tiers.Contains(tier))
+            .Select(c => c.Name).ToList();
+        Assert.True(untiered.Count == 0, $"test classes without a known [Trait(\"Tier\", ...)]: {string.Join(", ", untiered)}");
     }
 }

@@ -4,6 +4,7 @@ using Slipway.Platforms;
 
 namespace Slipway.Tests.Cli;
 
+[Trait("Tier", "unit")]
 public sealed class CanaryOptionsTests
 {
     [Fact]

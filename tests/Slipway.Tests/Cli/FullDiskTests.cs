@@ -4,6 +4,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Cli;
 
 /// <summary>A full disk under the state directory is named as such, never taken for a damaged history that should be moved away.</summary>
+[Trait("Tier", "engine")]
 public sealed class FullDiskTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -5,6 +5,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Configuration;
 
 /// <summary>A command reads each secret once, however many parts of it (check, fingerprint, containers, redactor) use the values.</summary>
+[Trait("Tier", "unit")]
 public sealed class AppSecretsTests : IDisposable
 {
     private readonly TempDirectory _dir = new("slipway-secrets");

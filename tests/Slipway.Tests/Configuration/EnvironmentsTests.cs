@@ -5,6 +5,7 @@ using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Configuration;
 
+[Trait("Tier", "unit")]
 public sealed class EnvironmentsTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

@@ -6,6 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace Slipway.Tests.Configuration;
 
 /// <summary>The shipped example and the editor schema stay in step with the loader.</summary>
+[Trait("Tier", "unit")]
 public sealed class ExampleManifestTests
 {
     [Fact]

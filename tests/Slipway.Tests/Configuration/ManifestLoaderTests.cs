@@ -4,6 +4,7 @@ using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Configuration;
 
+[Trait("Tier", "unit")]
 public sealed class ManifestLoaderTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

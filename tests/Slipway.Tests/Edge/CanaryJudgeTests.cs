@@ -3,6 +3,7 @@ using Slipway.Edge.Contract;
 
 namespace Slipway.Tests.Edge;
 
+[Trait("Tier", "unit")]
 public sealed class CanaryJudgeTests
 {
     private static readonly DateTimeOffset Start = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);

@@ -3,6 +3,7 @@ using Slipway.Edge.Contract;
 
 namespace Slipway.Tests.Edge;
 
+[Trait("Tier", "unit")]
 public sealed class CanarySplitTests
 {
     [Theory]

@@ -8,6 +8,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Edge;
 
 /// <summary>Canary releases through the real edge and real HTTP backends: the split, its stickiness, and how a canary ends.</summary>
+[Trait("Tier", "edge")]
 public sealed class CanaryTests : IAsyncLifetime
 {
     private readonly int _port = FreePort.Next();

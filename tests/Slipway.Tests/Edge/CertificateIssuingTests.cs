@@ -9,6 +9,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Edge;
 
 /// <summary>Certificates the edge gets itself: from Slipway's local CA, and from a real ACME server (pebble) by HTTP-01; and their renewal.</summary>
+[Trait("Tier", "engine")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class CertificateIssuingTests : IAsyncLifetime
 {

@@ -5,6 +5,7 @@ using Slipway.Edge.Contract;
 namespace Slipway.Tests.Edge;
 
 /// <summary>Finding where a chunked body ends, however its bytes are split between reads.</summary>
+[Trait("Tier", "unit")]
 public sealed class ChunkedBodyScannerTests
 {
     private const string Body = "5\r\nhello\r\n1A;name=value\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: 1\r\n\r\n";

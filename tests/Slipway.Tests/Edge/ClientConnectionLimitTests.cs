@@ -5,6 +5,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Edge;
 
 /// <summary>One client address may hold only so many connections open: beyond that, each new one is closed at once.</summary>
+[Trait("Tier", "edge")]
 public sealed class ClientConnectionLimitTests
 {
     private static readonly EdgeHealthSettings Health = new("/health", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), 1, 2);

@@ -10,6 +10,7 @@ namespace Slipway.Tests.Edge;
 /// Each attack is made a thousand times, each followed by another user's request on a new connection (once the backend has
 /// written its extra bytes, so the edge had the chance to see them) and by the attacker's own next request.
 /// </summary>
+[Trait("Tier", "proof")]
 public sealed class DesyncTests
 {
     private const int Tries = 1000;
@@ -93,6 +94,7 @@ public sealed class DesyncTests
 }
 
 /// <summary>The rules about backend connections that keep answers where they belong: who holds them, and what is sent again.</summary>
+[Trait("Tier", "proof")]
 public sealed class BackendConnectionTests
 {
     private static readonly EdgeHealthSettings Health = new("/health", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), 1, 2);

@@ -11,6 +11,7 @@ namespace Slipway.Tests.Edge;
 /// The edge's direct path for plain HTTP/1.1, through a real edge to backends on bare sockets, which see the exact bytes it sends:
 /// what it forwards, how it frames answers, its keep-alive pool, and the requests it leaves to Kestrel and YARP.
 /// </summary>
+[Trait("Tier", "edge")]
 public sealed class DirectForwarderTests : IAsyncLifetime
 {
     private static readonly EdgeHealthSettings Health = new("/health", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), 1, 2);

@@ -5,6 +5,7 @@ using Slipway.Edge.Contract;
 namespace Slipway.Tests.Edge;
 
 /// <summary>The direct path's index of routes: by port and host name, as YARP's route order decides.</summary>
+[Trait("Tier", "unit")]
 public sealed class DirectRoutesTests
 {
     private static readonly EdgeHealthSettings Health = new("/", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 1, 1);

@@ -4,6 +4,7 @@ using Slipway.Edge.Contract;
 
 namespace Slipway.Tests.Edge;
 
+[Trait("Tier", "unit")]
 public sealed class EdgeContractTests
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

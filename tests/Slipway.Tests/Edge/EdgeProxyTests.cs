@@ -8,6 +8,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Edge;
 
 /// <summary>The edge proxy with real HTTP backends: gating, cut-over, draining, persistence, isolation of the control API.</summary>
+[Trait("Tier", "edge")]
 public sealed class EdgeProxyTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("slipway-edge");

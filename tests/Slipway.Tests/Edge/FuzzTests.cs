@@ -8,6 +8,7 @@ namespace Slipway.Tests.Edge;
 /// Random and mutated heads, from a seeded generator so that a failure reproduces: the direct path's parsers never throw on
 /// any of them, and a mutated request gets the same answer on both paths.
 /// </summary>
+[Trait("Tier", "edge")]
 public sealed class FuzzTests(TwoPathEdges edges) : IClassFixture<TwoPathEdges>
 {
     private const int Seed = 20261206;

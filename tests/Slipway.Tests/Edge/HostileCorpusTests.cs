@@ -122,6 +122,7 @@ public sealed partial class TwoPathEdges : IAsyncLifetime
 /// sends its bytes and a last request that closes the connection, and reads until the edge closes; what it saw (each answer's status, or none) and what the
 /// backend got are compared.
 /// </summary>
+[Trait("Tier", "edge")]
 public sealed class HostileCorpusTests(TwoPathEdges edges) : IClassFixture<TwoPathEdges>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -5,6 +5,7 @@ using Slipway.Edge.Contract;
 namespace Slipway.Tests.Edge;
 
 /// <summary>What the direct path takes as it is, and what it leaves to Kestrel and YARP: every doubt goes the full path.</summary>
+[Trait("Tier", "unit")]
 public sealed class Http1RequestHeadTests
 {
     private static bool Takes(string head, out (string Host, string HostName, long Length, bool Close, bool IsHead, string Path) facts)

@@ -5,6 +5,7 @@ using Slipway.Edge.Contract;
 namespace Slipway.Tests.Edge;
 
 /// <summary>How the direct path frames a backend's answer, and which answers it refuses as ambiguous.</summary>
+[Trait("Tier", "unit")]
 public sealed class Http1ResponseHeadTests
 {
     private static Http1ResponseHead? Parse(string head, bool requestWasHead = false) =>

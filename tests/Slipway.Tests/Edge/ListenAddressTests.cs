@@ -7,6 +7,7 @@ namespace Slipway.Tests.Edge;
 /// A public front door: an app's port listens where its route says (IPv4, IPv6, every address), reached from another host
 /// (a network namespace the test creates); an app that says nothing, the metrics port and the control socket stay local.
 /// </summary>
+[Trait("Tier", "engine")]
 public sealed class ListenAddressTests : IAsyncLifetime
 {
     private EdgeWithBackends _bench = null!;

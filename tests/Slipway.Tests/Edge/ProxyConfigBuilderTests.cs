@@ -3,6 +3,7 @@ using Slipway.Edge.Contract;
 
 namespace Slipway.Tests.Edge;
 
+[Trait("Tier", "unit")]
 public sealed class ProxyConfigBuilderTests
 {
     private static readonly EdgeHealthSettings Health = new("/up", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), 2, 3);

@@ -10,6 +10,7 @@ namespace Slipway.Tests.Edge;
 /// idle connection is closed, a silent backend gets the client a 504. The edge's clock is a fake one that only the test moves,
 /// a second at a time, until the edge answers; so each bound is checked from below exactly and nothing waits for real time.
 /// </summary>
+[Trait("Tier", "edge")]
 public sealed class SlowPeerTests : IAsyncLifetime
 {
     private static readonly EdgeHealthSettings Health = new("/health", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), 1, 2);

@@ -5,6 +5,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Edge;
 
 /// <summary>A certificate and key are checked as a pair before anything serves them.</summary>
+[Trait("Tier", "unit")]
 public sealed class TlsCertificatesTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;

@@ -5,6 +5,7 @@ using Slipway.Edge.Contract;
 namespace Slipway.Tests.Edge;
 
 /// <summary>The edge's counts as data, on a fake clock: status classes, latency buckets, the last minute's window.</summary>
+[Trait("Tier", "unit")]
 public sealed class TrafficMetricsTests
 {
     [Fact]

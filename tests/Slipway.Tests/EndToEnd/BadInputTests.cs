@@ -10,6 +10,7 @@ namespace Slipway.Tests.EndToEnd;
 /// code, and changes nothing (no container, no image, no edge proxy started). None of them builds or times
 /// anything, so they run beside the end-to-end collection rather than in it.
 /// </summary>
+[Trait("Tier", "engine")]
 [Collection(BadInputCollection.Name)]
 public sealed class BadInputTests
 {
@@ -323,6 +324,7 @@ public sealed class BadInputTests
 }
 
 
+[Trait("Tier", "unit")]
 public sealed class AwsAppScriptTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.EndToEnd;
 
 /// <summary>Every input that changes what serves rolls out again; nothing else does, unless --force.</summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class ChangeDetectionTests
 {

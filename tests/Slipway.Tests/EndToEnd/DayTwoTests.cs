@@ -4,6 +4,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.EndToEnd;
 
 /// <summary>What a team reaches for after the first deploy, through the real CLI and engine.</summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class DayTwoTests
 {

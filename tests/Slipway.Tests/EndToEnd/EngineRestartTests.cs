@@ -10,6 +10,7 @@ namespace Slipway.Tests.EndToEnd;
 /// It stops the machine's container engine, so it runs only when <c>SLIPWAY_TEST_ENGINE_RESTART=1</c>
 /// (which <c>.ci/run</c> sets on its throwaway machine), never by default on a user's machine.
 /// </summary>
+[Trait("Tier", "engine")]
 [Collection(EngineRestartCollection.Name)]
 public sealed class EngineRestartTests
 {

@@ -4,6 +4,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.EndToEnd;
 
 /// <summary>What a user must be able to trust: no failed request under rollouts and rollbacks, convergence after kill -9, restarts.</summary>
+[Trait("Tier", "timing")]
 [Collection(TimingCollection.Name)]
 public sealed class FaultTests
 {

@@ -6,6 +6,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Engine;
 
 /// <summary>The engine client against the real engine.</summary>
+[Trait("Tier", "engine")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class DockerEngineTests : IDisposable
 {

@@ -2,6 +2,7 @@ using Slipway.Engine;
 
 namespace Slipway.Tests.Engine;
 
+[Trait("Tier", "unit")]
 public sealed class EngineApiExceptionTests
 {
     [Theory]

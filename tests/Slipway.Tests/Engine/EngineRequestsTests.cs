@@ -3,6 +3,7 @@ using Slipway.Engine;
 
 namespace Slipway.Tests.Engine;
 
+[Trait("Tier", "unit")]
 public sealed class EngineRequestsTests
 {
     [Fact]
@@ -90,6 +91,7 @@ public sealed class EngineRequestsTests
     }
 }
 
+[Trait("Tier", "unit")]
 public sealed class LogExcerptTests
 {
     /// <summary>gunicorn's output when the app fails to import, as the engine returned it (trimmed in the middle).</summary>

@@ -3,6 +3,7 @@ using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Engine;
 
+[Trait("Tier", "unit")]
 public sealed class ApiVersionTests
 {
     [Theory]
@@ -69,6 +70,7 @@ public static class EngineLifecycle
 }
 
 /// <summary>The core lifecycle, through the real CLI, on an engine that refuses the API version Slipway once pinned.</summary>
+[Trait("Tier", "timing")]
 [Collection(EndToEnd.TimingCollection.Name)]
 public sealed class NewerEngineTests(Docker29LikeEngine engine) : IClassFixture<Docker29LikeEngine>
 {
@@ -103,6 +105,7 @@ public sealed class TrixieEngine : IAsyncLifetime
     public ValueTask DisposeAsync() => Engine.DisposeAsync();
 }
 
+[Trait("Tier", "timing")]
 [Collection(EndToEnd.TimingCollection.Name)]
 public sealed class TrixieEngineTests(TrixieEngine engine) : IClassFixture<TrixieEngine>
 {
@@ -120,6 +123,7 @@ public sealed class PodmanEngine : IAsyncLifetime
     public ValueTask DisposeAsync() => Service.DisposeAsync();
 }
 
+[Trait("Tier", "timing")]
 [Collection(EndToEnd.TimingCollection.Name)]
 public sealed class PodmanEngineTests(PodmanEngine podman) : IClassFixture<PodmanEngine>
 {

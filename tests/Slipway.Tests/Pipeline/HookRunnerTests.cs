@@ -7,6 +7,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Pipeline;
 
 /// <summary>Hooks run by a real shell; their time limit is on the injected clock, so a test moves time instead of waiting ten minutes.</summary>
+[Trait("Tier", "unit")]
 public sealed class HookRunnerTests : IDisposable
 {
     private readonly TempDirectory _dir = new("slipway-hooks");

@@ -11,6 +11,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Pipeline;
 
 /// <summary>The run policy of up, rollback and destroy, against an in-memory platform and release log, a real git repository and a fake clock.</summary>
+[Trait("Tier", "engine")]
 public sealed class UpPipelineTests : IDisposable
 {
     private readonly TempDirectory _dir = new("slipway-pipeline");
@@ -188,6 +189,7 @@ public sealed class UpPipelineTests : IDisposable
 }
 
 /// <summary>What a rollback goes back to, as data.</summary>
+[Trait("Tier", "unit")]
 public sealed class RollbackTargetTests
 {
     private static Slipway.Platforms.History.ReleaseRecord Record(string action, string? version, string result) =>

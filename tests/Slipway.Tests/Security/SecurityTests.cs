@@ -12,6 +12,7 @@ namespace Slipway.Tests.Security;
 /// source tree or a secret's file reaches an image, no secret or credential reaches output or history, one
 /// app's port reaches only that app, probes stay on their replica, state is private, hooks get no secrets.
 /// </summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEnd.EngineCollection.Name)]
 public sealed class SecurityTests
 {

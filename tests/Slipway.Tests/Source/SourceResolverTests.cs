@@ -6,6 +6,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Source;
 
 /// <summary>Against real git repositories made for each test.</summary>
+[Trait("Tier", "engine")]
 public sealed class SourceResolverTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

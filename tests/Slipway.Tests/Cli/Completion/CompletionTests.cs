@@ -6,6 +6,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Cli.Completion;
 
 /// <summary>Shell completion, generated from the command tree: the bash script is run by a real bash as it completes a line.</summary>
+[Trait("Tier", "engine")]
 public sealed class CompletionTests
 {
     private static async Task<IReadOnlyList<string>> CompleteInBashAsync(params string[] words)

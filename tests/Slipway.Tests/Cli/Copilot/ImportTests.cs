@@ -9,6 +9,7 @@ namespace Slipway.Tests.Cli.Copilot;
 /// <c>slipway import copilot</c> against golden files (Import/Golden/&lt;case&gt;/manifest.yml, expected slipway.yaml and
 /// the list of what was not mapped; SLIPWAY_UPDATE_GOLDEN=1 rewrites them); every result loads on the aws platform.
 /// </summary>
+[Trait("Tier", "unit")]
 public sealed class ImportTests
 {
     private static string Golden(string name) => Path.Combine(RepositoryRoot.Path, "tests", "Slipway.Tests", "Cli", "Copilot", "Golden", name);

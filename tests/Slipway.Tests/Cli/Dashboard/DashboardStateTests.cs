@@ -9,6 +9,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Cli.Dashboard;
 
 /// <summary>What the dashboard reads from a real edge: an HTTPS app's URL and a canary in progress.</summary>
+[Trait("Tier", "edge")]
 public sealed class DashboardStateTests : IAsyncLifetime
 {
     private EdgeWithBackends _bench = null!;

@@ -8,6 +8,7 @@ namespace Slipway.Tests.Cli.Dashboard;
 /// <c>slipway dashboard</c> in a real headless browser (Debian's chromium, driven by PuppeteerSharp): the deployed
 /// app is shown, a deploy made meanwhile appears (in progress with its stage, then done) without a reload, and the page logs no error.
 /// </summary>
+[Trait("Tier", "browser")]
 [Collection(EngineCollection.Name)]
 public sealed class DashboardTests
 {

@@ -6,6 +6,7 @@ using Slipway.Tests.EndToEnd;
 namespace Slipway.Tests.Cli.Init;
 
 /// <summary><c>slipway init</c> then <c>slipway up</c>, unchanged, on a Flask app: the first five minutes, through the real CLI and engine.</summary>
+[Trait("Tier", "engine")]
 [Collection(EngineCollection.Name)]
 public sealed class InitTests
 {

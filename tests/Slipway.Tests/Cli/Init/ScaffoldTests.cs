@@ -9,6 +9,7 @@ namespace Slipway.Tests.Cli.Init;
 /// (Init/Golden/&lt;case&gt;/input is the repository, expected/ what init writes; SLIPWAY_UPDATE_GOLDEN=1 rewrites them).
 /// Every manifest written loads with the real loader.
 /// </summary>
+[Trait("Tier", "unit")]
 public sealed class ScaffoldTests
 {
     private static string Golden(string name) => Path.Combine(RepositoryRoot.Path, "tests", "Slipway.Tests", "Cli", "Init", "Golden", name);

@@ -5,6 +5,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Cli.Preflight;
 
 /// <summary><c>slipway doctor</c> through the real CLI and engine: each check, and the checks of the chosen environment's platform.</summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class DoctorTests
 {

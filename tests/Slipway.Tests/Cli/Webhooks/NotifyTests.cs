@@ -4,6 +4,7 @@ using Slipway.Tests.EndToEnd;
 namespace Slipway.Tests.Cli.Webhooks;
 
 /// <summary><c>notify:</c> a JSON event per deploy, rejection, rollback and destroy, posted to a real listener; never a secret, never the command's failure.</summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class NotifyTests
 {

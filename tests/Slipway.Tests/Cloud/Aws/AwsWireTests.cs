@@ -8,6 +8,7 @@ using Slipway.Platforms.Aws;
 namespace Slipway.Tests.Cloud.Aws;
 
 /// <summary>Pure parts of the clients and the platform: error parsing and mapping, change-set rendering, a release's task definition.</summary>
+[Trait("Tier", "engine")]
 public sealed class AwsWireTests
 {
     [Fact]
@@ -138,6 +139,7 @@ public sealed class AwsWireTests
     }
 }
 
+[Trait("Tier", "unit")]
 public sealed class StackFailureTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Cloud.Aws;
 
 /// <summary>Throttling and server errors are retried with backoff; client errors are not.</summary>
+[Trait("Tier", "edge")]
 public sealed class RetryTests
 {
     private static AwsSettings Settings(FakeAwsEndpoint endpoint) => new(new Amazon.Runtime.BasicAWSCredentials("a", "b"),

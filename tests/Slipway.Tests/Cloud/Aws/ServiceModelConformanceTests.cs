@@ -12,6 +12,7 @@ namespace Slipway.Tests.Cloud.Aws;
 /// wire shape): the operation exists, and every field sent is a member of the operation's input shape, recursively.
 /// The requests are captured from the wire by a loopback endpoint standing in for AWS.
 /// </summary>
+[Trait("Tier", "edge")]
 public sealed class ServiceModelConformanceTests : IAsyncLifetime
 {
     private FakeAwsEndpoint _endpoint = null!;

@@ -5,6 +5,7 @@ using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Foundation.Files;
 
+[Trait("Tier", "unit")]
 public sealed class UserFileTests
 {
     [Fact]

@@ -2,6 +2,7 @@ using Slipway.Foundation.Output;
 
 namespace Slipway.Tests.Foundation.Output;
 
+[Trait("Tier", "unit")]
 public sealed class ReporterTests
 {
     [Fact]

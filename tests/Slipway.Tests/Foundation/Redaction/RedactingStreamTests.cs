@@ -4,6 +4,7 @@ using Slipway.Foundation.Redaction;
 namespace Slipway.Tests.Foundation.Redaction;
 
 /// <summary>A terminal's raw output is redacted as it comes: at once, except an end that could begin a secret.</summary>
+[Trait("Tier", "unit")]
 public sealed class RedactingStreamTests
 {
     private static (RedactingStream Stream, MemoryStream Shown) Redacting(string secret)

@@ -3,6 +3,7 @@ using Slipway.Foundation.Redaction;
 
 namespace Slipway.Tests.Foundation.Redaction;
 
+[Trait("Tier", "unit")]
 public sealed class RedactorTests
 {
     [Fact]

@@ -2,6 +2,7 @@ using Slipway.Foundation.Timing;
 
 namespace Slipway.Tests.Foundation.Timing;
 
+[Trait("Tier", "unit")]
 public sealed class DurationTests
 {
     [Theory]

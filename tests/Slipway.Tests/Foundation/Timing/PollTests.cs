@@ -4,6 +4,7 @@ using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Foundation.Timing;
 
+[Trait("Tier", "unit")]
 public sealed class PollTests
 {
     [Fact]

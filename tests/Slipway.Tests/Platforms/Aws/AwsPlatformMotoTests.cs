@@ -10,6 +10,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// create, no-op, status, plan, destroy. (moto runs no containers: the check stage is skipped with --no-check,
 /// and the rollout waiting logic is covered against recorded answers in DeploymentProgressTests.)
 /// </summary>
+[Trait("Tier", "aws")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
 {
@@ -226,6 +227,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
 }
 
 /// <summary><c>slipway logs -e aws</c> reads CloudWatch Logs (moto), events put there with the aws CLI.</summary>
+[Trait("Tier", "aws")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
@@ -266,6 +268,7 @@ public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixtu
 /// The production options' template is accepted by moto's CloudFormation, creates what each option promises,
 /// and the app deploys on it. (moto skips autoscaling's resource types silently: the template tests cover them.)
 /// </summary>
+[Trait("Tier", "aws")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class AwsProductionOptionsMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {

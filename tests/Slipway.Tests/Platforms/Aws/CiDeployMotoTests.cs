@@ -8,6 +8,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// job) and a role, exchanged through AWSSDK's default credential chain with STS (moto's answers
 /// AssumeRoleWithWebIdentity); the job reads the result from --json and gates on the exit code.
 /// </summary>
+[Trait("Tier", "aws")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class CiDeployMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {

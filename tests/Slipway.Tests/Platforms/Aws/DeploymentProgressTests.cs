@@ -4,6 +4,7 @@ using Slipway.Platforms.Aws;
 namespace Slipway.Tests.Platforms.Aws;
 
 /// <summary>The waiting logic against DescribeServices answers shaped as ECS sends them during real rollouts.</summary>
+[Trait("Tier", "unit")]
 public sealed class DeploymentProgressTests
 {
     private const string Old = "arn:aws:ecs:eu-west-1:1:task-definition/slipway-shop:7";

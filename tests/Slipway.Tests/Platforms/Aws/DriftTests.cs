@@ -8,6 +8,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Platforms.Aws;
 
 /// <summary>Drift detection and repair against answers recorded in the shapes of botocore's CloudFormation model.</summary>
+[Trait("Tier", "engine")]
 public sealed class DriftTests
 {
     private const string Stack = "<DescribeStacksResponse><DescribeStacksResult><Stacks><member><StackName>slipway-shop</StackName>"

@@ -11,6 +11,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// ECS Exec against scripted answers (moto has no ExecuteCommand), with a stand-in for the Session Manager plugin
 /// that records how it was called: the arguments the AWS CLI gives the real one.
 /// </summary>
+[Trait("Tier", "edge")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class EcsExecTests : IDisposable
 {

@@ -9,6 +9,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// Production code bends to an AWS emulator in these places only, each behind one property of <see cref="AwsEndpointProfile"/>,
 /// which is false on real AWS: the list below is every branch an emulator takes.
 /// </summary>
+[Trait("Tier", "unit")]
 public sealed class EmulatorSeamTests
 {
     private static readonly string Platform = Path.Combine(RepositoryRoot.Path, "src", "Slipway.Platforms.Aws");

@@ -10,6 +10,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// what CloudFormation needs for every resource type Slipway's templates contain (deploy/aws/cloudformation-permissions.json,
 /// from AWS's resource provider schemas), and it is least privilege where IAM is concerned.
 /// </summary>
+[Trait("Tier", "unit")]
 public sealed class IamPolicyTests
 {
     private static string PolicyPath => Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json");

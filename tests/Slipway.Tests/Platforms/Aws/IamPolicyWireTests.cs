@@ -8,6 +8,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// rollback, history, lock, destroy), captured from the wire, is allowed by deploy/aws/iam-policy.json, judged on
 /// its action, the ARN of the resource it names and its conditions, as IAM would.
 /// </summary>
+[Trait("Tier", "aws")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class IamPolicyWireTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {

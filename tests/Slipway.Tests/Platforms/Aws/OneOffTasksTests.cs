@@ -10,6 +10,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// One-off ECS tasks (the release phase, <c>slipway run</c>) against scripted answers: moto places a Fargate task
 /// but never runs or stops it, so the task's life (running, then stopped with an exit code) is played here.
 /// </summary>
+[Trait("Tier", "edge")]
 public sealed class OneOffTasksTests
 {
     private const string StackArn = "arn:aws:cloudformation:eu-west-1:123456789012:stack/slipway-shop/6c1f";

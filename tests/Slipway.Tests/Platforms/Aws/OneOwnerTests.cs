@@ -9,6 +9,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// CloudFormation is the service's one owner, checked from the requests Slipway actually sends (moto records
 /// them): moto's own state would hide the difference, since its change sets ignore what it does not model.
 /// </summary>
+[Trait("Tier", "aws")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
 {

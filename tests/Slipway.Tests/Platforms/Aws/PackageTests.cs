@@ -5,6 +5,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Platforms.Aws;
 
 /// <summary><c>slipway package</c>: the template a deploy applies, written without calling AWS (the endpoint is a closed port).</summary>
+[Trait("Tier", "engine")]
 [Collection(Slipway.Tests.EndToEnd.BadInputCollection.Name)]
 public sealed class PackageTests
 {

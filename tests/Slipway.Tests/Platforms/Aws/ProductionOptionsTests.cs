@@ -7,6 +7,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Platforms.Aws;
 
 /// <summary>The AWS production options, from the manifest's aws: keys to the generated template.</summary>
+[Trait("Tier", "unit")]
 public sealed class ProductionOptionsTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

@@ -11,6 +11,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// Stack operations against scripted answers in the shapes of botocore's CloudFormation model, for the
 /// outcomes moto never produces: a failed rollback, a failed delete, a release the circuit breaker stops.
 /// </summary>
+[Trait("Tier", "edge")]
 public sealed class StackOperationsTests
 {
     private static string Stack(string status) =>

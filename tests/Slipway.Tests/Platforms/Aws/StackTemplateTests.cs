@@ -4,6 +4,7 @@ using Slipway.Platforms.Aws;
 
 namespace Slipway.Tests.Platforms.Aws;
 
+[Trait("Tier", "unit")]
 public sealed class StackTemplateTests
 {
     private static AppManifest App(Func<AppManifest, AppManifest>? change = null)

@@ -9,6 +9,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// Every rendered variant of the stack template passes cfn-lint (AWS's own template linter, which knows property
 /// types, allowed values and required DependsOn that moto never checks) with no error and no warning.
 /// </summary>
+[Trait("Tier", "aws")]
 public sealed class TemplateLintTests : IDisposable
 {
     private readonly TempDirectory _dir = new("slipway-lint");

@@ -9,6 +9,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// Fargate task and moves it a state on at each look; here it is held RUNNING and the test plays ECS stopping it (moto
 /// then reports exit code 0). A task's whole life, a failing exit code and a task stopped without one are in OneOffTasksTests.
 /// </summary>
+[Trait("Tier", "aws")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class WorkersAndTasksMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
 {

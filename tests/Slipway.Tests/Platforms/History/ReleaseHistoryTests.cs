@@ -7,6 +7,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Platforms.History;
 
 /// <summary>The release history in a real SQLite file.</summary>
+[Trait("Tier", "unit")]
 public sealed class ReleaseHistoryTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

@@ -6,6 +6,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Platforms.Images;
 
 /// <summary>The build context archive: what goes in, with which modes, and what is refused.</summary>
+[Trait("Tier", "unit")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class BuildContextTests : IDisposable
 {

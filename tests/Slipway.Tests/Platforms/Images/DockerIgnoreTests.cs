@@ -3,6 +3,7 @@ using Slipway.Platforms.Images;
 namespace Slipway.Tests.Platforms.Images;
 
 /// <summary>.dockerignore with the engine's own rules (moby's patternmatcher).</summary>
+[Trait("Tier", "unit")]
 public sealed class DockerIgnoreTests
 {
     [Theory]

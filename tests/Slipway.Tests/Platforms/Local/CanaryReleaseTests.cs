@@ -8,6 +8,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Platforms.Local;
 
 /// <summary><c>up --canary</c> and <c>rollout promote|abort</c> with real containers behind the real edge.</summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class CanaryReleaseTests
 {

@@ -7,6 +7,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Platforms.Local;
 
 /// <summary>The deploy lock with real OS file locks.</summary>
+[Trait("Tier", "unit")]
 public sealed class FileDeployLockTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

@@ -4,6 +4,7 @@ using Slipway.Tests.EndToEnd;
 namespace Slipway.Tests.Platforms.Local;
 
 /// <summary>Nothing half-done: a failed run takes down what it started, a clash is found before a build, destroy needs nothing but the app.</summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class LeftoverTests
 {

@@ -8,6 +8,7 @@ namespace Slipway.Tests.Platforms.Local;
 /// The whole story through the real CLI, engine, edge proxy and git: up, no-op up, change and up under load,
 /// status, destroy leaving nothing behind.
 /// </summary>
+[Trait("Tier", "timing")]
 [Collection(TimingCollection.Name)]
 public sealed class LocalLifecycleTests
 {
@@ -100,6 +101,7 @@ public sealed class LocalLifecycleTests
 }
 
 
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class DockerfileChangeTests
 {

@@ -6,6 +6,7 @@ using Slipway.Tests.EndToEnd;
 namespace Slipway.Tests.Platforms.Local;
 
 /// <summary><c>slipway maintenance</c>: the edge answers 503 with Retry-After and the page for that app only, through deploys and an edge restart.</summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class MaintenanceTests
 {

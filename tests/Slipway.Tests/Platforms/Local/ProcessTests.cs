@@ -7,6 +7,7 @@ using Slipway.Tests.EndToEnd;
 namespace Slipway.Tests.Platforms.Local;
 
 /// <summary>Worker processes beside the web one, through the real CLI and engine: rolled out, rejected, rolled back and destroyed with it.</summary>
+[Trait("Tier", "engine")]
 [Collection(EngineCollection.Name)]
 public sealed class ProcessTests
 {

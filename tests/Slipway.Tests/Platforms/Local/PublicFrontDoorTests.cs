@@ -3,6 +3,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Platforms.Local;
 
 /// <summary>Through the real CLI: SLIPWAY_EDGE_LISTEN (or edge.listen) opens an app to other hosts, and without it the app is local again.</summary>
+[Trait("Tier", "engine")]
 public sealed class PublicFrontDoorTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -7,6 +7,7 @@ namespace Slipway.Tests.Platforms.Local;
 /// <c>release:</c> runs once per new version in the new image, with the app's env and secrets, before any new
 /// replica takes traffic; when it fails or runs out of time nothing is rolled out and the old release serves on.
 /// </summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class ReleasePhaseTests
 {

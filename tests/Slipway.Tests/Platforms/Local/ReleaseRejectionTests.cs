@@ -8,6 +8,7 @@ namespace Slipway.Tests.Platforms.Local;
 /// command fails naming each replica's outcome, the log where it first went wrong and its last lines, with a
 /// hint chosen by the outcome.
 /// </summary>
+[Trait("Tier", "timing")]
 [Collection(TimingCollection.Name)]
 public sealed class ReleaseRejectionTests
 {

@@ -4,6 +4,7 @@ using Slipway.Tests.EndToEnd;
 namespace Slipway.Tests.Platforms.Local;
 
 /// <summary><c>slipway run</c>: a one-off command in the serving release's image, with its env and secrets, its exit code passed through, nothing left.</summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class RunTests
 {

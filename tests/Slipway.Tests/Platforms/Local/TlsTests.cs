@@ -4,6 +4,7 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Platforms.Local;
 
 /// <summary><c>edge.tls</c> through the real CLI, engine and edge: HTTPS with the manifest's certificate or Slipway's local CA, its expiry in status.</summary>
+[Trait("Tier", "engine")]
 [Collection(EndToEndCollection.Name)]
 public sealed class TlsTests
 {

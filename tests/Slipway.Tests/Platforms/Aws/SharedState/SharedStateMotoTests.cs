@@ -14,6 +14,7 @@ namespace Slipway.Tests.Platforms.Aws.SharedState;
 /// An aws environment deployed from two machines (two state directories, one DynamoDB state table on moto): they
 /// share the deploy lock and the release history. The lease is checked in-process too, where a fake clock can make it lapse.
 /// </summary>
+[Trait("Tier", "aws")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
 {

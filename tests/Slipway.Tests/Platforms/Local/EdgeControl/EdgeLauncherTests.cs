@@ -3,6 +3,7 @@ using Slipway.Platforms.Local.EdgeControl;
 
 namespace Slipway.Tests.Platforms.Local.EdgeControl;
 
+[Trait("Tier", "unit")]
 public sealed class EdgeLauncherTests
 {
     [Fact]
