@@ -15,7 +15,7 @@ public sealed record Condition(string Expression, IReadOnlyDictionary<string, st
 /// The DynamoDB operations Slipway's shared state needs (one table, string keys <c>pk</c>/<c>sk</c>), over JSON 1.0.
 /// A failed condition is <see cref="AwsServiceException"/> with <see cref="ConditionFailed"/> as its code.
 /// </summary>
-public sealed class DynamoDbClient(AwsJsonClient json)
+public sealed class DynamoDbClient(AwsJsonClient json) : IDisposable
 {
     public const string ConditionFailed = "ConditionalCheckFailedException";
     public const string PartitionKey = "pk";
@@ -44,6 +44,8 @@ public sealed class DynamoDbClient(AwsJsonClient json)
         IReadOnlyDictionary<string, AttributeValue>? ExclusiveStartKey);
     private sealed record ItemResponse(Dictionary<string, AttributeValue>? Item, Dictionary<string, AttributeValue>? Attributes);
     private sealed record QueryResponse(List<Dictionary<string, AttributeValue>>? Items, Dictionary<string, AttributeValue>? LastEvaluatedKey);
+
+    public void Dispose() => json.Dispose();
 
     public static DynamoDbClient Create(AwsSettings settings, TimeProvider time) =>
         new(new AwsJsonClient(new AwsHttp(settings, "dynamodb", settings.EndpointFor("dynamodb", "DynamoDB"), time), "DynamoDB",

@@ -97,6 +97,8 @@ public sealed class AwsModule : IPlatformModule
     /// Every stack with a recorded run in the shared state table, from any machine: its last runs, and who holds its lease.
     /// Without an AWS region here the platform is not set up, and shows nothing.
     /// </summary>
+    public TimeSpan OverviewEvery => TimeSpan.FromSeconds(15);
+
     public async Task<PlatformOverview> OverviewAsync(PlatformContext context, CancellationToken ct)
     {
         AwsSettings settings;
@@ -108,7 +110,8 @@ public sealed class AwsModule : IPlatformModule
         {
             return PlatformOverview.None(PlatformName, "not set up here (no AWS region)");
         }
-        var table = new StateTable(DynamoDbClient.Create(settings, context.Time), context.Time);
+        using var dynamo = DynamoDbClient.Create(settings, context.Time);
+        var table = new StateTable(dynamo, context.Time);
         try
         {
             if (!await table.ExistsAsync(ct)) return PlatformOverview.None(PlatformName, $"region {settings.Region.SystemName}: no deploys yet");

@@ -29,6 +29,9 @@ public interface IPlatformModule : IPlatformManifest
     /// <summary>The apps this machine can see on this platform, for the dashboard; a platform that is not set up here has none.</summary>
     Task<PlatformOverview> OverviewAsync(PlatformContext context, CancellationToken ct);
 
+    /// <summary>How often the dashboard reads <see cref="OverviewAsync"/> again: a cloud's calls cost money and count against its limits.</summary>
+    TimeSpan OverviewEvery => TimeSpan.Zero;
+
     /// <summary>What one of its clients threw (a cloud API's refusal, the edge's), as the one-line error and hint a user gets; null: not its own.</summary>
     SlipwayException? ToUserError(Exception e);
 }

@@ -99,7 +99,8 @@ public sealed class PodmanService : IAsyncDisposable
             catch (OperationCanceledException) { service.Kill(entireProcessTree: true); }
         }
         // An exec session's conmon waits minutes to report its exit: nothing of this service may outlive it.
-        await Shell.RunAsync($"pkill -KILL -f '{_dir.Path}/'; grep -o '{_dir.Path}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true",
+        // The pattern's first character in brackets: it matches the folder, but not this shell's own command line, which holds it.
+        await Shell.RunAsync($"pkill -KILL -f '[{_dir.Path[0]}]{_dir.Path[1..]}/'; grep -o '{_dir.Path}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true",
             CancellationToken.None);
         _dir.Dispose();
     }

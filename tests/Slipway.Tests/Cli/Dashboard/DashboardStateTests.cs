@@ -43,3 +43,46 @@ public sealed class DashboardStateTests : IAsyncLifetime
         Assert.Equal(2, app.Replicas.Count); // both releases' replicas take requests
     }
 }
+
+/// <summary>A platform whose overview costs calls (a cloud's) is read as often as it says, however often the page asks.</summary>
+[Trait("Tier", "unit")]
+public sealed class DashboardRefreshTests
+{
+    private sealed class CountingModule(TimeSpan every) : IPlatformModule
+    {
+        public int Reads;
+        public string Name => "counted";
+        public string? Section => null;
+        public object ReadSection(Slipway.Configuration.MappingReader? section) => throw new NotSupportedException();
+        public TimeSpan OverviewEvery => every;
+        public PlatformSession Open(Slipway.Configuration.AppManifest app, Slipway.Configuration.AppSecrets secrets, PlatformContext context) =>
+            throw new NotSupportedException();
+        public Task<IReadOnlyList<DoctorCheck>> CheckAsync(Slipway.Configuration.AppManifest? app, PlatformContext context, CancellationToken ct) =>
+            throw new NotSupportedException();
+        public Task<PlatformOverview> OverviewAsync(PlatformContext context, CancellationToken ct)
+        {
+            Reads++;
+            return Task.FromResult(PlatformOverview.None(Name, $"read {Reads}"));
+        }
+        public Slipway.Foundation.SlipwayException? ToUserError(Exception e) => null;
+    }
+
+    [Fact]
+    public async Task A_platform_is_read_again_only_once_its_interval_has_passed()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var module = new CountingModule(TimeSpan.FromSeconds(15));
+        var state = new DashboardState(new PlatformCatalog([module]), new PlatformContext(new StateDirectory("/nonexistent"), _ => false, time, _ => null));
+
+        await state.ReadAsync(TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromSeconds(14));
+        var cached = await state.ReadAsync(TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var fresh = await state.ReadAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(["counted: read 1"], cached.Platforms);
+        Assert.Equal(["counted: read 2"], fresh.Platforms);
+        Assert.Equal(2, module.Reads);
+    }
+}
+
