@@ -23,11 +23,12 @@ public sealed class AwsModule : IPlatformModule
     {
         var (time, environment) = (context.Time, context.Environment);
         var settings = AwsSettings.Resolve(app.Aws().Region, environment);
+        var profile = AwsEndpointProfile.FromEnvironment(environment); // before anything is opened: a refusal leaves nothing to close
         var engine = new DockerEngine(EngineEndpoint.Parse(environment("DOCKER_HOST")));
         var table = new StateTable(DynamoDbClient.Create(settings, time), time);
         var stackName = StackTemplate.StackName(app);
         var platform = new AwsPlatform(CloudFormationClient.Create(settings, time), EcrClient.Create(settings, time), EcsClient.Create(settings, time),
-            LogsClient.Create(settings, time), SsmClient.Create(settings, time), engine, AwsEndpointProfile.FromEnvironment(environment), secrets,
+            LogsClient.Create(settings, time), SsmClient.Create(settings, time), engine, profile, secrets,
             new EcsExec(EcsClient.Create(settings, time), settings.Region.SystemName, settings.EndpointFor("ecs", "ECS"), environment), context.Confirm, time);
         return new PlatformSession(platform, new TableDeployLock(table, stackName, app.App, app.Environment.Name), new TableReleaseLog(table, stackName),
             secrets, [engine]);

@@ -68,7 +68,9 @@ public sealed class LocalModule : IPlatformModule
         var log = new SqliteReleaseLog(context.State);
         var known = (await log.AppsAsync(ct)).Where(a => a.Platform == PlatformName).Select(a => (a.App, a.Environment));
         var apps = new List<DeploymentOverview>();
-        foreach (var (app, environment) in known.Union(routes.Keys.Select(a => (a, PlatformName)))
+        var recorded = known.ToList();
+        // A route whose app has no recorded run (its history moved away) still shows, under the platform's own environment.
+        foreach (var (app, environment) in recorded.Concat(routes.Keys.Where(a => recorded.All(r => r.App != a)).Select(a => (a, PlatformName)))
                      .Distinct().OrderBy(a => a.Item1, StringComparer.Ordinal).ThenBy(a => a.Item2, StringComparer.Ordinal))
         {
             var releases = (await log.ListAsync(app, environment, 5, ct)).Select(ReleaseOverview.Of).ToList();
