@@ -55,29 +55,13 @@ public sealed class PodmanService : IAsyncDisposable
             graphroot = "{_dir.Path}/storage"
             runroot = "{_dir.Path}/run"
             """);
-        var start = new ProcessStartInfo("podman") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("podman");
         foreach (var arg in new[] { "system", "service", "--time=0", DockerHost }) start.ArgumentList.Add(arg);
         start.Environment["CONTAINERS_CONF"] = Path.Combine(_dir.Path, "containers.conf");
         start.Environment["CONTAINERS_STORAGE_CONF"] = Path.Combine(_dir.Path, "storage.conf");
-        _service = Process.Start(start)!;
         var log = Path.Combine(_dir.Path, "podman.log");
-        _ = _service.StandardOutput.ReadToEndAsync(ct).ContinueWith(t => File.AppendAllText(log, t.Result), TaskScheduler.Default);
-        _ = _service.StandardError.ReadToEndAsync(ct).ContinueWith(t => File.AppendAllText(log, t.Result), TaskScheduler.Default);
-        using var engine = TestEngine.Create(DockerHost);
-        for (var i = 0; ; i++)
-        {
-            try
-            {
-                await engine.VersionAsync(ct);
-                return;
-            }
-            catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or OperationCanceledException
-                                       or Slipway.Engine.EngineTimeoutException && !ct.IsCancellationRequested)
-            {
-                Assert.True(i < 300 && !_service.HasExited, $"podman did not answer on {Socket}: see {log}");
-                await Task.Delay(100, ct);
-            }
-        }
+        _service = TestDaemon.Start(start, log, ct);
+        await TestDaemon.WaitUntilAnswersAsync(_service, log, DockerHost, "podman", ct);
     }
 
     private static int OpenFilesHardLimit()

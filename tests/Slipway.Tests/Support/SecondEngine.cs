@@ -52,10 +52,7 @@ public sealed class SecondEngine : IAsyncDisposable
         var third = Random.Shared.Next(1, 250);
         await Shell.RunAsync($"ip link add {_bridge} type bridge && ip addr add 10.212.{third}.1/24 dev {_bridge} && ip link set {_bridge} up", ct);
         File.WriteAllText(Path.Combine(_dir.Path, "daemon.json"), "{}");
-        var start = new ProcessStartInfo(dockerd)
-        {
-            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo(dockerd);
         foreach (var arg in new[]
                  {
                      "--config-file", Path.Combine(_dir.Path, "daemon.json"), "--data-root", Path.Combine(_dir.Path, "data"),
@@ -66,25 +63,9 @@ public sealed class SecondEngine : IAsyncDisposable
             start.ArgumentList.Add(arg);
         start.Environment["PATH"] = $"{Path.Combine(root, "usr", "sbin")}:{Path.Combine(root, "usr", "bin")}:{Environment.GetEnvironmentVariable("PATH")}";
         if (minimumApi is not null) start.Environment["DOCKER_MIN_API_VERSION"] = minimumApi;
-        _daemon = Process.Start(start)!;
         var log = Path.Combine(_dir.Path, "dockerd.log");
-        _ = _daemon.StandardOutput.ReadToEndAsync(ct).ContinueWith(t => File.AppendAllText(log, t.Result), TaskScheduler.Default);
-        _ = _daemon.StandardError.ReadToEndAsync(ct).ContinueWith(t => File.AppendAllText(log, t.Result), TaskScheduler.Default);
-        using var engine = TestEngine.Create(DockerHost);
-        for (var i = 0; ; i++)
-        {
-            try
-            {
-                await engine.VersionAsync(ct);
-                return;
-            }
-            catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or OperationCanceledException or EngineTimeoutException
-                                       && !ct.IsCancellationRequested)
-            {
-                Assert.True(i < 300 && !_daemon.HasExited, $"dockerd {Version} did not answer on {Socket}: see {log}");
-                await Task.Delay(100, ct);
-            }
-        }
+        _daemon = TestDaemon.Start(start, log, ct);
+        await TestDaemon.WaitUntilAnswersAsync(_daemon, log, DockerHost, $"dockerd {Version}", ct);
     }
 
     public async ValueTask DisposeAsync()

@@ -76,6 +76,26 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
         Assert.Equal("free", (await OnAAsync("lock", "status")).Stdout.Trim()); // destroy left no lock behind
     }
 
+    /// <summary>An up on machine A parked in its preBuild hook, holding the app's lock until the test writes the returned file.</summary>
+    private async Task<(RunningCli Holder, string Go)> StartParkedUpAsync()
+    {
+        var folder = Path.GetDirectoryName(_app.ManifestPath)!;
+        var (parked, go) = (Path.Combine(folder, "parked"), Path.Combine(folder, "go"));
+        _app.WriteManifest(extra: $"hooks:\n  preBuild: touch {parked}; while [ ! -f {go} ]; do sleep 0.05; done\n");
+        var holder = _app.Cli.Start(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], moto.Environment);
+        try
+        {
+            await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(parked)), TimeSpan.FromSeconds(60), "the run on machine A holds the lock");
+            return (holder, go);
+        }
+        catch
+        {
+            File.WriteAllText(go, "");
+            holder.Dispose();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task The_dashboard_of_another_machine_shows_an_aws_apps_version_and_history_from_the_shared_table()
     {
@@ -95,14 +115,10 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
     [Fact]
     public async Task A_drift_repair_changes_the_stack_only_with_the_deploy_lock()
     {
-        var folder = Path.GetDirectoryName(_app.ManifestPath)!;
-        var (parked, go) = (Path.Combine(folder, "parked"), Path.Combine(folder, "go"));
-        _app.WriteManifest(extra: $"hooks:\n  preBuild: touch {parked}; while [ ! -f {go} ]; do sleep 0.05; done\n");
-        using var holder = _app.Cli.Start(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], moto.Environment);
+        var (holder, go) = await StartParkedUpAsync();
+        using var _ = holder;
         try
         {
-            await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(parked)), TimeSpan.FromSeconds(60), "the up holds the lock");
-
             var repair = await OnBAsync("drift", "--repair", "--no-wait");
 
             Assert.Equal(1, repair.ExitCode);
@@ -118,14 +134,10 @@ public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoF
     [Fact]
     public async Task A_run_on_another_machine_is_refused_naming_the_holder_and_a_killed_holders_lease_is_freed_only_once_it_lapsed()
     {
-        var folder = Path.GetDirectoryName(_app.ManifestPath)!;
-        var (parked, go) = (Path.Combine(folder, "parked"), Path.Combine(folder, "go"));
-        _app.WriteManifest(extra: $"hooks:\n  preBuild: touch {parked}; while [ ! -f {go} ]; do sleep 0.05; done\n");
-        using var holder = _app.Cli.Start(["up", "-e", "aws", "--no-check", "-f", _app.ManifestPath], moto.Environment);
+        var (holder, go) = await StartParkedUpAsync();
+        using var _ = holder;
         try
         {
-            await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(parked)), TimeSpan.FromSeconds(60), "the run on machine A holds the lock");
-
             var refused = await OnBAsync("up", "--no-check", "--no-wait");
             Assert.Equal(1, refused.ExitCode);
             Assert.Contains($"another slipway run is working on {_app.Name} (aws): pid {holder.ProcessId} on {Environment.MachineName}", refused.Stderr);
