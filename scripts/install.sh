@@ -30,6 +30,7 @@ pkgs=(debootstrap curl ca-certificates git util-linux)
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(chromium)          # the headless browser the dashboard's tests drive
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(pebble)            # the ACME test server (and its mock DNS) edge.tls.acme is tested against
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(podman runc)       # podman's Docker-compatible service, an engine the tests run Slipway on
+[ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(openssh-server openssh-client)  # test servers' sshd (in namespaces; the system's is never started)
 [ "$ENGINE" = docker ] && pkgs+=(docker.io)
 [ "$ENGINE" = podman ] && pkgs+=(podman runc)
 [ "${WITH_BENCH:-0}" = 1 ] && pkgs+=(wrk hyperfine haproxy nginx-light)
@@ -41,8 +42,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >"$LOG_DIR/apt-update.log" 2>&1 || die "apt-get update failed, see $LOG_DIR/apt-update.log"
+  # No package starts a service of its own here (openssh-server would start sshd on port 22): the tests start what they need.
+  policy_added=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; policy_added=1; fi
   apt-get install -y -q --no-install-recommends "${missing[@]}" >"$LOG_DIR/apt-install.log" 2>&1 \
-    || die "apt-get install failed, see $LOG_DIR/apt-install.log"
+    || { [ $policy_added = 1 ] && rm -f /usr/sbin/policy-rc.d; die "apt-get install failed, see $LOG_DIR/apt-install.log"; }
+  [ $policy_added = 1 ] && rm -f /usr/sbin/policy-rc.d
 fi
 command -v docker >/dev/null || [ "$ENGINE" = podman ] || die "no docker CLI after installing docker.io"
 

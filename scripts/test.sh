@@ -22,13 +22,14 @@ export PATH="$PATH:$HOME/.pyenv/shims"
 command -v moto_server >/dev/null || { echo "error: moto_server (moto 5) is not installed" >&2; echo "hint: pip install 'moto[server]'" >&2; exit 1; }
 results=$(mktemp -d)
 # What the tests may leave behind, seen before and after the run: containers and images labelled by Slipway, network
-# namespaces and bridges the tests name slw-*, and edge proxies serving a temporary state directory. Whatever is new after
+# namespaces and bridges the tests name slw-*, edge containers, and edge processes serving a temporary state directory. Whatever is new after
 # the run is a test's leftover, and fails it (a user's own apps, there before, are not the tests').
 leftovers() {
   docker ps -aq --filter label=slipway.app 2>/dev/null | sed 's/^/container /'
   docker images -q --filter label=slipway.app 2>/dev/null | sort -u | sed 's/^/image /'
   ip netns list 2>/dev/null | awk '$1 ~ /^slw-/ {print "netns " $1}'
   ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^slw/ {sub(/@.*/, "", $2); print "link " $2}'
+  docker ps -a --filter label=slipway.edge --format '{{.Names}}' 2>/dev/null | sed 's/^/edge container /'
   { pgrep -af 'slipway-edge serve --dir /tmp/' || true; } | awk '{print "edge pid " $1}'
   true # none of them is an error: an empty list is the good case
 }

@@ -14,6 +14,11 @@ public sealed record AppManifest
     /// <summary>How long in-flight requests may finish on the old release after cut-over.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
     public EdgeSpec Edge { get; init; } = new();
+    /// <summary>
+    /// The engine this environment deploys to, as written: an address (unix://, tcp://, ssh://) or a Docker context's name;
+    /// null: the docker CLI's choice (DOCKER_HOST, DOCKER_CONTEXT, the current context, this machine's socket).
+    /// </summary>
+    public string? Engine { get; init; }
     public ResourcesSpec Resources { get; init; } = new();
     /// <summary>The user replicas and one-off containers run as (name, uid or uid:gid); null: the image's own USER.</summary>
     public string? User { get; init; }

@@ -103,6 +103,7 @@ public static partial class ManifestLoader
             Drain = reader.OptionalDuration("drain", TimeSpan.Zero, TimeSpan.FromMinutes(10)) ?? TimeSpan.FromSeconds(5),
             Resources = ReadResources(reader.OptionalMapping("resources")),
             Edge = ReadEdge(reader.OptionalMapping("edge"), manifestDir),
+            Engine = ReadEngine(reader),
             Check = ReadCheck(reader.OptionalMapping("check")),
             // Every platform's section is validated whichever environment is chosen: a typo fails before the deploy that needs it.
             PlatformSettings = platforms.Where(p => p.Section is not null)
@@ -125,6 +126,21 @@ public static partial class ManifestLoader
                 + $"where the platform can ({string.Join(", ", platforms.Where(p => p.ReadsSsmParameters).Select(p => p.Name).DefaultIfEmpty("none"))})");
         return manifest;
     }
+
+    private static string? ReadEngine(MappingReader reader)
+    {
+        if (reader.OptionalString("engine") is not { } engine) return null;
+        var value = engine.Value.Trim();
+        var at = value.IndexOf("://", StringComparison.Ordinal);
+        var scheme = at > 0 ? value[..at] : null;
+        if (scheme is null ? !ContextNamePattern().IsMatch(value) : scheme is not ("unix" or "tcp" or "ssh") || value.Length == at + 3)
+            throw Invalid(reader.File, engine.Line, "engine", $"\"{value}\" is neither an engine address nor a Docker context's name",
+                "write unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host[:port], or the name of a context (docker context ls)");
+        return value;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.+-]*$")]
+    private static partial System.Text.RegularExpressions.Regex ContextNamePattern();
 
     public static SlipwayException Invalid(string file, long line, string key, string problem, string? hint = null) =>
         new(ErrorCode.ManifestInvalid, key.Length > 0 ? $"{file}:{line}: {key}: {problem}" : $"{file}:{line}: {problem}",

@@ -14,10 +14,13 @@ public static class Program
 {
     private const string Usage = """
         Usage: slipway-edge serve [--dir DIR] [--address ADDR]
+               slipway-edge relay --socket PATH
 
         Runs Slipway's edge proxy in the foreground (slipway up starts it in the background).
           --dir DIR        its state directory: control socket, routes, certificates, log (default: the state directory's edge folder)
           --address ADDR   the address its public ports bind to (default: 127.0.0.1)
+        relay joins its stdin and stdout to a unix socket (the control socket): how a CLI on another machine reaches an edge
+        in a container, through the engine's exec.
         Environment: SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path; SLIPWAY_EDGE_MAX_CONNECTIONS_PER_CLIENT
         bounds one client address's open connections (default 256, 0 for none).
         """;
@@ -30,6 +33,7 @@ public static class Program
             Console.Out.WriteLine(Usage);
             return args.Length == 0 ? ErrorCodeExtensions.InvalidInput : 0;
         }
+        if (args is ["relay", "--socket", var socket]) return await ControlRelay.RunAsync(socket);
         if (args[0] != "serve") return Refuse($"unknown command \"{args[0]}\"");
         string? dir = null, address = null;
         for (var i = 1; i < args.Length; i++)

@@ -15,11 +15,22 @@ internal sealed class AnswerTimeoutHandler(string endpoint, TimeSpan timeout) : 
         {
             return await base.SendAsync(request, bounded.Token);
         }
+        catch (HttpRequestException e) when (SshFailureOf(e) is { } ssh)
+        {
+            throw ssh.Error; // ssh said why there is no engine (a host key, a login, the server): that, not "an error occurred"
+        }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new EngineTimeoutException(
                 $"the container engine at {endpoint} did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {Slipway.Foundation.Timing.Duration.Format(timeout)}");
         }
+    }
+
+    private static SshFailedException? SshFailureOf(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is SshFailedException ssh) return ssh;
+        return null;
     }
 }
 

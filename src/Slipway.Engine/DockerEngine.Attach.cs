@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using static Slipway.Engine.EngineRequests;
 
@@ -15,36 +14,59 @@ public sealed partial class DockerEngine
     /// frames unless the container has a terminal. Writing to it is the container's stdin; shutting the socket's
     /// send side closes it.
     /// </summary>
-    public async Task<Socket> AttachAsync(string id, CancellationToken ct)
+    public async Task<EngineConnection> AttachAsync(string id, CancellationToken ct)
     {
-        var socket = Endpoint.UnixSocketPath is not null
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var version = await _api.VersionAsync(ct);
+        return await UpgradeAsync(AttachRequest(id, Endpoint.BaseAddress.Host, version), ct);
+    }
+
+    /// <summary>A new connection, on which the request (one the engine answers 101 to) turns HTTP into the raw stream it returns.</summary>
+    private async Task<EngineConnection> UpgradeAsync(string request, CancellationToken ct)
+    {
+        var connection = await Endpoint.Dialer.ConnectAsync(ct);
         try
         {
-            if (Endpoint.UnixSocketPath is { } unix) await socket.ConnectAsync(new UnixDomainSocketEndPoint(unix), ct);
-            else await socket.ConnectAsync(Endpoint.BaseAddress.Host, Endpoint.BaseAddress.Port, ct);
-            await socket.SendAsync(Encoding.ASCII.GetBytes(AttachRequest(id, Endpoint.BaseAddress.Host, await _api.VersionAsync(ct))), ct);
-            var head = await ReadHeadAsync(socket, ct);
+            await connection.WriteAsync(Encoding.ASCII.GetBytes(request), ct);
+            await connection.FlushAsync(ct);
+            var head = await ReadHeadAsync(connection, ct);
             if (!head.StartsWith("HTTP/1.1 101", StringComparison.Ordinal) && !head.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
                 throw new EngineApiException(500, head.Split("\r\n")[0]);
-            return socket;
+            return connection;
         }
         catch
         {
-            socket.Dispose();
+            await connection.DisposeAsync();
             throw;
         }
     }
 
+    /// <summary>
+    /// Runs a command in a running container with its stdin and stdout as one connection (the engine's exec, upgraded to a raw
+    /// stream): what is written is its stdin, what is read its stdout; its stderr is dropped.
+    /// </summary>
+    public async Task<EngineConnection> ExecConnectAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct)
+    {
+        var version = await _api.VersionAsync(ct);
+        var create = new System.Text.Json.Nodes.JsonObject
+        {
+            ["AttachStdin"] = true, ["AttachStdout"] = true, ["AttachStderr"] = true, ["Tty"] = false,
+            ["Cmd"] = new System.Text.Json.Nodes.JsonArray(command.Select(c => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(c)).ToArray()),
+        };
+        using var created = await _http.PostAsync($"{ApiPrefix}/containers/{containerId}/exec",
+            new StringContent(create.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        await EnsureSuccessAsync(created, ct);
+        var execId = Str(System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync(ct))!, "Id");
+        return new StdoutConnection(await UpgradeAsync(ExecStartRequest(execId, Endpoint.BaseAddress.Host, version), ct));
+    }
+
     /// <summary>The answer's status line and headers, read byte by byte so that no byte of the stream after them is taken.</summary>
-    private static async Task<string> ReadHeadAsync(Socket socket, CancellationToken ct)
+    private static async Task<string> ReadHeadAsync(Stream connection, CancellationToken ct)
     {
         var head = new StringBuilder();
         var one = new byte[1];
         while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
         {
-            if (await socket.ReceiveAsync(one, ct) == 0) throw new EngineApiException(500, "the engine closed the attach connection");
+            if (await connection.ReadAsync(one, ct) == 0) throw new EngineApiException(500, "the engine closed the attach connection");
             head.Append((char)one[0]);
             if (head.Length > 16_384) throw new EngineApiException(500, "the engine's answer to attach has no end of headers");
         }

@@ -122,6 +122,6 @@ public sealed partial class DockerEngine
             state["Running"]?.GetValue<bool>() ?? false, state["ExitCode"]?.GetValue<int>() ?? 0,
             Str(state, "Status"), string.IsNullOrEmpty(error) ? null : error, hostPort,
             Labels(json["Config"]?["Labels"]), state["OOMKilled"]?.GetValue<bool>() ?? false,
-            json["RestartCount"]?.GetValue<int>() ?? 0);
+            json["RestartCount"]?.GetValue<int>() ?? 0, state["Pid"]?.GetValue<int>() ?? 0);
     }
 }

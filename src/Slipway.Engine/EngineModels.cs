@@ -35,13 +35,17 @@ public sealed record ContainerSpec
     public bool OpenStdin { get; init; }
     /// <summary>A terminal of its own (<c>run -t</c>): output is one raw stream.</summary>
     public bool Tty { get; init; }
+    /// <summary>Folders or named volumes mounted in it (<c>source:target</c>); null: none.</summary>
+    public IReadOnlyList<string>? Binds { get; init; }
+    /// <summary>When set, every capability is dropped but these; null: the engine's default set (less NET_RAW).</summary>
+    public IReadOnlyList<string>? OnlyCapabilities { get; init; }
 }
 
 public sealed record ContainerSummary(string Id, string Name, string Image, string State, string Status,
     IReadOnlyDictionary<string, string> Labels);
 
 public sealed record ContainerDetails(string Id, string Name, bool Running, int ExitCode, string Status,
-    string? Error, int? HostPort, IReadOnlyDictionary<string, string> Labels, bool OomKilled, int RestartCount)
+    string? Error, int? HostPort, IReadOnlyDictionary<string, string> Labels, bool OomKilled, int RestartCount, int Pid = 0)
 {
     /// <summary>Stopped, or brought back by its restart policy at least once: either way its process died.</summary>
     public bool HasExited => !Running || RestartCount > 0 || Status == "restarting";

@@ -59,6 +59,12 @@ public static class EngineRequests
             body["AttachStdin"] = true;
         }
         if (spec.Tty) body["Tty"] = true;
+        if (spec.Binds is { } binds) host["Binds"] = new JsonArray(binds.Select(b => (JsonNode)JsonValue.Create(b)).ToArray());
+        if (spec.OnlyCapabilities is { } capabilities)
+        {
+            host["CapDrop"] = new JsonArray("ALL");
+            host["CapAdd"] = new JsonArray(capabilities.Select(c => (JsonNode)JsonValue.Create(c)).ToArray());
+        }
         if (!spec.PublishPort)
         {
             body.Remove("ExposedPorts");
@@ -80,6 +86,14 @@ public static class EngineRequests
     public static string AttachRequest(string id, string host, ApiVersion version) =>
         $"POST /v{version}/containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: {host}\r\n" +
         "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n";
+
+    /// <summary>The request that starts an exec and turns the connection into its stdin and (multiplexed) stdout and stderr.</summary>
+    public static string ExecStartRequest(string execId, string host, ApiVersion version)
+    {
+        const string body = """{"Detach":false,"Tty":false}""";
+        return $"POST /v{version}/exec/{execId}/start HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n" +
+            $"Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: {body.Length}\r\n\r\n{body}";
+    }
 
     public static string CreateContainerPath(string name) => $"{ApiPrefix}/containers/create?name={Uri.EscapeDataString(name)}";
 

@@ -24,7 +24,7 @@ public sealed class AwsModule : IPlatformModule
         var (time, environment) = (context.Time, context.Environment);
         var settings = AwsSettings.Resolve(app.Aws().Region, environment);
         var profile = AwsEndpointProfile.FromEnvironment(environment); // before anything is opened: a refusal leaves nothing to close
-        var engine = new DockerEngine(EngineEndpoint.Parse(environment("DOCKER_HOST")));
+        var engine = new DockerEngine(EngineSelection.Resolve(app.Engine, environment));
         var table = new StateTable(DynamoDbClient.Create(settings, time), time);
         var stackName = StackTemplate.StackName(app);
         var platform = new AwsPlatform(CloudFormationClient.Create(settings, time), EcrClient.Create(settings, time), EcsClient.Create(settings, time),

@@ -9,9 +9,10 @@ using Slipway.Engine;
 namespace Slipway.Platforms.Local;
 
 /// <summary>
-/// The local platform: containers on the engine (DOCKER_HOST) behind Slipway's edge proxy, runs coordinated by a file lock
-/// and recorded in a SQLite file, both in the state directory. Its settings are the manifest's <c>edge:</c>, shared with
-/// every platform that runs the edge, so it has no section of its own.
+/// The local platform: containers on one engine (this machine's, or a server's over ssh or TLS: the environment's
+/// <c>engine:</c>, else the docker CLI's choice) behind Slipway's edge proxy, itself a container there; runs coordinated by a
+/// file lock and recorded in a SQLite file, both in the state directory. Its settings are the manifest's <c>edge:</c> and
+/// <c>engine:</c>, shared with every platform that uses them, so it has no section of its own.
 /// </summary>
 public sealed class LocalModule : IPlatformModule
 {
@@ -23,26 +24,50 @@ public sealed class LocalModule : IPlatformModule
 
     public PlatformSession Open(AppManifest app, AppSecrets secrets, PlatformContext context)
     {
+        var endpoint = EngineSelection.Resolve(app.Engine, context.Environment);
+        // Serving loopback on a server helps no one: there an app's port listens on every address unless told otherwise.
         var listen = context.Environment("SLIPWAY_EDGE_LISTEN") is { Length: > 0 } given
             ? ListenAddresses.Parse(given.Split(','), refusal => new SlipwayException(ErrorCode.InvalidSetting, $"SLIPWAY_EDGE_LISTEN: {refusal.Problem}",
                 refusal.Hint + ", separated by commas"))
-            : null;
-        var engine = new DockerEngine(EngineEndpoint.Parse(context.Environment("DOCKER_HOST")));
-        var edge = new EdgeClient(new EdgePaths(context.State.Edge));
-        return new PlatformSession(new LocalPlatform(engine, edge, context.State, secrets, context.Time, listen),
+            : endpoint.IsOnThisMachine ? null : ["::"];
+        var engine = new DockerEngine(endpoint);
+        var (site, edge) = EdgeOf(engine, context);
+        return new PlatformSession(new LocalPlatform(engine, edge, new EdgeContainer(engine, edge, site, context.Environment, context.Time), context.State,
+                secrets, context.Time, listen),
             new FileDeployLock(context.State, app.App, app.Environment.Name), new SqliteReleaseLog(context.State), secrets, [engine, edge]);
     }
 
+    /// <summary>The edge of the engine's machine: this state directory's on this machine, the server's own on a server.</summary>
+    public static (EdgeSite Site, EdgeClient Client) EdgeOf(DockerEngine engine, PlatformContext context) =>
+        engine.Endpoint.IsOnThisMachine
+            ? (EdgeSite.OnThisMachine(context.State.Edge), new EdgeClient(new EdgePaths(context.State.Edge)))
+            : (EdgeSite.OnServer, EdgeClient.ThroughEngine(engine, EdgeSite.OnServer.ContainerName));
+
     public async Task<IReadOnlyList<DoctorCheck>> CheckAsync(AppManifest? app, PlatformContext context, CancellationToken ct)
     {
-        using var edge = new EdgeClient(new EdgePaths(context.State.Edge));
+        EngineEndpoint endpoint;
+        try
+        {
+            endpoint = EngineSelection.Resolve(app?.Engine, context.Environment);
+        }
+        catch (SlipwayException e)
+        {
+            return [new("edge proxy", CheckStatus.Failed, e.Message, e.Hint)];
+        }
+        using var engine = new DockerEngine(endpoint);
+        var (site, edge) = EdgeOf(engine, context);
+        using var _ = edge;
         var info = await edge.InfoAsync(ct);
         var port = app?.Edge.Port;
+        if (!endpoint.IsOnThisMachine)
+            return [info is null
+                ? new("edge proxy", CheckStatus.Ok, $"not running on {endpoint.Display}: up starts it (container {site.ContainerName})")
+                : new("edge proxy", CheckStatus.Ok, $"running on {endpoint.Display} (container {site.ContainerName}), ports {string.Join(", ", info.Ports.DefaultIfEmpty())}")];
         if (info is not null)
         {
             var serves = port is not null && info.Ports.Contains(port.Value);
             if (port is null || serves || Ports.IsFree(port.Value))
-                return [new("edge proxy", CheckStatus.Ok, $"running (pid {info.ProcessId}), ports {string.Join(", ", info.Ports.DefaultIfEmpty())}")];
+                return [new("edge proxy", CheckStatus.Ok, $"running (container {site.ContainerName}), ports {string.Join(", ", info.Ports.DefaultIfEmpty())}")];
         }
         else if (File.Exists(edge.Paths.StateFile) && new FileInfo(edge.Paths.StateFile).Length > 2)
         {

@@ -18,13 +18,15 @@ namespace Slipway.Platforms.Local;
 /// receive traffic) are the only state, so a re-run after any crash converges from what is really there.
 /// A facade over its parts: infrastructure and status here; images, rollout, teardown and one-off containers each in a class of its own.
 /// </summary>
-/// <param name="defaultListen">Where apps' ports listen when their manifest does not say (<c>SLIPWAY_EDGE_LISTEN</c>); null: loopback.</param>
-public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDirectory state, AppSecrets secrets, TimeProvider time,
+/// <param name="defaultListen">
+/// Where apps' ports listen when their manifest does not say (<c>SLIPWAY_EDGE_LISTEN</c>; on a server every address); null: loopback.
+/// </param>
+public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeContainer edgeContainer, StateDirectory state, AppSecrets secrets, TimeProvider time,
     IReadOnlyList<string>? defaultListen = null) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases
 {
     private readonly LocalImages _images = new(engine);
-    private readonly LocalRollout _rollout = new(engine, edge, new LocalImages(engine), secrets, time, defaultListen);
-    private readonly LocalTeardown _teardown = new(engine, edge, state, time);
+    private readonly LocalRollout _rollout = new(engine, edge, edgeContainer.Site, new LocalImages(engine), secrets, time, defaultListen);
+    private readonly LocalTeardown _teardown = new(engine, edge, edgeContainer, state, time);
     private readonly OneOffContainers _oneOff = new(engine, edge, secrets, time);
 
     public string Name => LocalModule.PlatformName;
@@ -49,11 +51,18 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         return ReleaseTraits.Plain(app) with { FingerprintPart = part.ToString() };
     }
 
-    public System.Net.IPAddress? PublicAddress => System.Net.IPAddress.Loopback;
+    /// <summary>Where the check connects (whatever edge.host resolves to): this machine's loopback, or the server's address.</summary>
+    public System.Net.IPAddress? PublicAddress => engine.Endpoint.RemoteHost is { } server
+        ? System.Net.IPAddress.TryParse(server.Trim('[', ']'), out var address) ? address : null
+        : System.Net.IPAddress.Loopback;
 
     public string VersionHeader => EdgeHeaders.Version;
 
-    public static Uri PublicUrl(AppManifest app) => new($"{(app.Edge.Tls is null ? "http" : "https")}://{app.Edge.Host ?? "127.0.0.1"}:{app.Edge.Port}/");
+    /// <summary>The app's address: its edge.host, else the machine the engine runs on (this one's loopback, or the server).</summary>
+    public Uri PublicUrl(AppManifest app) => UrlOf(app, engine.Endpoint.RemoteHost);
+
+    public static Uri UrlOf(AppManifest app, string? server) =>
+        new($"{(app.Edge.Tls is null ? "http" : "https")}://{app.Edge.Host ?? (server is { } s ? (s.Contains(':') ? $"[{s}]" : s) : "127.0.0.1")}:{app.Edge.Port}/");
 
     /// <summary>The manifest's certificate and key, proven a pair valid now: one clear error before anything changes.</summary>
     public static EdgeTls? CheckedTls(AppManifest app, DateTimeOffset now)
@@ -98,7 +107,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         if (RouteClash.Find(routes, app.App, app.Edge.Port, app.Edge.Host) is { } clash)
             throw new SlipwayException(ErrorCode.PortInUse, $"edge: {RouteClash.Describe(clash)}",
                 "choose another edge.port, or give each app sharing the port its own edge.host");
-        if (running?.Ports.Contains(app.Edge.Port) != true && !Ports.IsFree(app.Edge.Port))
+        var here = engine.Endpoint.IsOnThisMachine; // a server's ports are the edge's to refuse
+        if (here && running?.Ports.Contains(app.Edge.Port) != true && !Ports.IsFree(app.Edge.Port))
             throw new SlipwayException(ErrorCode.PortInUse, $"edge.port: port {app.Edge.Port} is in use by another program",
                 "choose another edge.port in the manifest, or stop the program using it");
         if (app.Edge.MetricsPort is { } metrics)
@@ -107,13 +117,12 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
             if (routes.FirstOrDefault(r => r.App != app.App && r.Port == metrics) is { } owner)
                 throw new SlipwayException(ErrorCode.PortInUse, $"edge.metricsPort: port {metrics} is the public port of app {owner.App}",
                     "choose another edge.metricsPort");
-            if (!routes.Any(r => r.MetricsPort == metrics) && !Ports.IsFree(metrics, System.Net.IPAddress.Loopback))
+            if (here && !routes.Any(r => r.MetricsPort == metrics) && !Ports.IsFree(metrics, System.Net.IPAddress.Loopback))
                 throw new SlipwayException(ErrorCode.PortInUse, $"edge.metricsPort: port {metrics} is in use by another program",
                     "choose another edge.metricsPort, or stop the program using it");
         }
-        // Also when it runs: an edge whose supervisor was killed gets a new one.
-        var info = await new EdgeLauncher(edge, time).EnsureRunningAsync(ct);
-        return $"engine {version.Version} (API {version.ApiInUse}), edge proxy pid {info.ProcessId}";
+        await edgeContainer.EnsureRunningAsync(log.Info, ct);
+        return $"engine {version.Version} (API {version.ApiInUse}) at {engine.Endpoint.Display}, edge proxy {edgeContainer.Site.ContainerName}";
     }
 
     /// <summary>
@@ -122,12 +131,12 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
     /// </summary>
     private async Task<EdgeInfo?> WaitForBusyEdgeAsync(CancellationToken ct)
     {
-        if (!edge.Paths.IsHeld()) return null;
+        if (edgeContainer.Site.LocalFolder is null || !edge.Paths.IsHeld()) return null;
         return await Poll.UntilAsync(async token => await edge.InfoAsync(token) is { } info ? Attempt<EdgeInfo?>.Finished(info)
                 : new Attempt<EdgeInfo?>(!edge.Paths.IsHeld(), null),
             TimeSpan.FromMilliseconds(200), BusyEdgePatience, time, _ => new SlipwayException(ErrorCode.EdgeUnavailable,
                 $"the edge proxy is running (it holds {edge.Paths.LockFile}) but did not answer on its control socket within {Duration.Format(BusyEdgePatience)}",
-                $"see {edge.Paths.LogFile}; if it is stuck, stop its 'slipway-edge serve' process and run the command again: a new one restores the routes"), ct);
+                $"see docker logs {edgeContainer.Site.ContainerName}; if it is stuck, restart it (docker restart {edgeContainer.Site.ContainerName}): it restores the routes"), ct);
     }
 
     private static readonly TimeSpan BusyEdgePatience = TimeSpan.FromSeconds(10);
@@ -139,11 +148,12 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, StateDir
         var version = await engine.EnsureReachableAsync(ct);
         var running = await edge.InfoAsync(ct);
         var port = running?.Ports.Contains(app.Edge.Port) == true ? $"port {app.Edge.Port} already served by the edge"
-            : Ports.IsFree(app.Edge.Port) ? $"port {app.Edge.Port} would open" : $"port {app.Edge.Port} is IN USE by another program: up would fail";
+            : !engine.Endpoint.IsOnThisMachine || Ports.IsFree(app.Edge.Port) ? $"port {app.Edge.Port} would open"
+            : $"port {app.Edge.Port} is IN USE by another program: up would fail";
         return
         [
             $"engine {version.Version} answers at {engine.Endpoint.Display}",
-            running is null ? "edge proxy: would start" : $"edge proxy: running (pid {running.ProcessId})",
+            running is null ? $"edge proxy: would start (container {edgeContainer.Site.ContainerName})" : $"edge proxy: running (container {edgeContainer.Site.ContainerName})",
             port,
         ];
     }

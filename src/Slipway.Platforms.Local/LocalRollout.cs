@@ -17,7 +17,7 @@ namespace Slipway.Platforms.Local;
 /// edge while their containers are watched for a crash, cut over atomically, the old ones drained and removed.
 /// Replicas that never took traffic are discarded whatever went wrong.
 /// </summary>
-internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalImages images, AppSecrets secrets, TimeProvider time,
+internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, EdgeSite edgeSite, LocalImages images, AppSecrets secrets, TimeProvider time,
     IReadOnlyList<string>? defaultListen)
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
@@ -35,20 +35,20 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
         }
         // An edge started by an older Slipway ignores what it does not know: refuse rather than deploy without it.
         var running = await edge.InfoAsync(ct);
-        const string Restart = "stop its 'slipway-edge serve' process; the next command starts this version's, which restores the routes";
+        var restart = $"remove its container (docker rm -f {edgeSite.ContainerName}); the next command starts this version's, which restores the routes";
         if (canary is not null && running is not null && !running.Can(EdgeFeatures.Canary))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 "--canary: the edge proxy running was started by an older Slipway and cannot share requests between releases",
-                $"deploy without --canary, or restart the edge: {Restart}");
+                $"deploy without --canary, or restart the edge: {restart}");
         var listen = LocalPlatform.Listen(app, defaultListen);
         if (listen is not null && running is not null && !running.Can(EdgeFeatures.ListenAddresses))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
-                $"edge.listen: the edge proxy running was started by an older Slipway and listens on loopback only", $"restart the edge: {Restart}");
+                $"edge.listen: the edge proxy running was started by an older Slipway and listens on loopback only", $"restart the edge: {restart}");
         var issuer = LocalPlatform.TlsIssuer(app) is { } asked ? asked with { Listen = listen } : null;
         if (issuer is not null && running is not null && !running.Can(EdgeFeatures.IssuedCertificates))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 $"edge.tls: the edge proxy running was started by an older Slipway and cannot get certificates itself ({issuer.Kind})",
-                $"restart the edge: {Restart}");
+                $"restart the edge: {restart}");
         await RemoveUnroutedAsync(app, current, log, ct);
 
         if ((app.User ?? await engine.ImageUserAsync(ImageBuilder.ImageReference(app.App, version), ct)) is "" or "root" or "0" or "0:0")
@@ -211,7 +211,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, LocalIm
             throw new SlipwayException(ErrorCode.CertificateNotIssued, e.Error.Message,
                 app.Edge.Tls?.Acme is not null
                     ? $"the ACME CA must reach http://{app.Edge.Host}:{app.Edge.Tls.RedirectFrom}/.well-known/acme-challenge/ on this machine; the previous release keeps serving"
-                    : $"see {edge.Paths.LogFile}; the previous release keeps serving");
+                    : $"see the edge's log (docker logs {edgeSite.ContainerName}); the previous release keeps serving");
         }
         catch (EdgeRequestException e) when (e.Error.Error is EdgeErrors.CanaryRefused)
         {

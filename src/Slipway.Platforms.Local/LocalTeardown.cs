@@ -10,13 +10,12 @@ using Slipway.Foundation.Output;
 namespace Slipway.Platforms.Local;
 
 /// <summary>Everything an app left on this machine removed: its route, replicas, one-off containers, images, network, source cache; the edge with the last app.</summary>
-internal sealed class LocalTeardown(DockerEngine engine, EdgeClient edge, StateDirectory state, TimeProvider time)
+internal sealed class LocalTeardown(DockerEngine engine, EdgeClient edge, EdgeContainer edgeContainer, StateDirectory state, TimeProvider time)
 {
     public async Task ReleaseUnusedEdgeAsync(CancellationToken ct)
     {
         if (await edge.InfoAsync(ct) is null || (await edge.RoutesAsync(ct)).Count > 0) return;
-        await edge.ShutdownAsync(ct);
-        await WaitForEdgeExitAsync(ct);
+        await StopEdgeAsync(ct);
     }
 
     public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
@@ -29,8 +28,7 @@ internal sealed class LocalTeardown(DockerEngine engine, EdgeClient edge, StateD
             if (await edge.RemoveAsync(app.App, app.Drain, ct)) removed.Add("route");
             if ((await edge.RoutesAsync(ct)).Count == 0)
             {
-                await edge.ShutdownAsync(ct);
-                await WaitForEdgeExitAsync(ct);
+                await StopEdgeAsync(ct);
                 removed.Add("edge proxy (no app left)");
             }
         }
@@ -64,6 +62,13 @@ internal sealed class LocalTeardown(DockerEngine engine, EdgeClient edge, StateD
             }
         }
         return new DestroyReport(removed, problems);
+    }
+
+    /// <summary>Removes the edge's container; on this machine also its folder (routes, certificates), but the local CA.</summary>
+    private async Task StopEdgeAsync(CancellationToken ct)
+    {
+        await edgeContainer.StopAsync(ct);
+        if (edgeContainer.Site.LocalFolder is not null) await WaitForEdgeExitAsync(ct);
     }
 
     /// <summary>

@@ -72,8 +72,7 @@ internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge, App
     /// </summary>
     private async Task<int> RunAttachedAsync(string id, Attachment attach, Action<string> onLine, CancellationToken ct)
     {
-        using var socket = await engine.AttachAsync(id, ct);
-        await using var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: false);
+        await using var stream = await engine.AttachAsync(id, ct);
         await engine.StartContainerAsync(id, ct);
         if (attach is { Terminal: true, Size: var (height, width) }) await engine.ResizeAsync(id, height, width, ct);
         var exit = engine.WaitForExitAsync(id, ct);
@@ -82,7 +81,7 @@ internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge, App
             try
             {
                 await attach.Input.CopyToAsync(stream, ct);
-                socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+                await stream.CloseWriteAsync();
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
             {

@@ -3,15 +3,15 @@ using Slipway.Foundation;
 
 namespace Slipway.Platforms;
 
-/// <summary><c>doctor</c>'s check of the container engine every platform builds images with (DOCKER_HOST), and of the base image.</summary>
+/// <summary><c>doctor</c>'s check of the container engine every platform builds images with (the environment's engine:, else DOCKER_HOST or the Docker context), and of the base image.</summary>
 public static class EngineCheck
 {
-    public static async Task<IReadOnlyList<DoctorCheck>> RunAsync(string baseImage, Func<string, string?> environment, CancellationToken ct)
+    public static async Task<IReadOnlyList<DoctorCheck>> RunAsync(string baseImage, string? configured, Func<string, string?> environment, CancellationToken ct)
     {
         EngineEndpoint endpoint;
         try
         {
-            endpoint = EngineEndpoint.Parse(environment("DOCKER_HOST"));
+            endpoint = EngineSelection.Resolve(configured, environment);
         }
         catch (SlipwayException e)
         {

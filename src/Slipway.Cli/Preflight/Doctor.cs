@@ -28,7 +28,7 @@ public sealed class Doctor(PlatformCatalog platforms, PlatformContext context, s
         }
 
         checks.Add(await GitAsync(ct));
-        checks.AddRange(await EngineCheck.RunAsync(BaseImage, context.Environment, ct));
+        checks.AddRange(await EngineCheck.RunAsync(BaseImage, app?.Engine, context.Environment, ct));
         checks.Add(StateDirectory(context.State));
         checks.Add(Disk(context.State));
         // The environment's platform decides, not its name: a production environment on aws gets the aws checks.

@@ -62,6 +62,7 @@ public sealed partial class Redactor
     /// <summary>Removes the credentials of a URL such as <c>https://user:token@host/repo.git</c>.</summary>
     public static string WithoutCredentials(string url) => UrlCredentials().Replace(url, "${scheme}");
 
-    [GeneratedRegex(@"(?<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")]
+    /// <remarks>An ssh:// login name alone (<c>ssh://deploy@server</c>) is not a credential, and stays: ssh takes no secret in its URL.</remarks>
+    [GeneratedRegex(@"(?<scheme>\b(?!ssh://[^/\s@:]+@)[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")]
     private static partial Regex UrlCredentials();
 }

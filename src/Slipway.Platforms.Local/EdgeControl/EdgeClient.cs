@@ -7,35 +7,60 @@ using Slipway.Engine;
 
 namespace Slipway.Platforms.Local.EdgeControl;
 
-/// <summary>The edge's typed control client, over its unix socket.</summary>
+/// <summary>
+/// The edge's typed control client: over its unix socket on this machine, or through the engine (an exec of the edge's relay
+/// in its container) when the edge runs on a server.
+/// </summary>
 public sealed class EdgeClient : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient _http;
+    private readonly bool _local;
 
-    public EdgeClient(EdgePaths paths)
+    /// <summary>The edge whose state is <paramref name="paths"/> on this machine, over its control socket there.</summary>
+    public EdgeClient(EdgePaths paths) : this(paths, UnixSocket.Handler(paths.ControlSocket), local: true)
+    {
+    }
+
+    private EdgeClient(EdgePaths paths, HttpMessageHandler handler, bool local)
     {
         Paths = paths;
-        _http = new HttpClient(UnixSocket.Handler(paths.ControlSocket))
+        _local = local;
+        _http = new HttpClient(handler)
         {
             BaseAddress = new Uri($"http://{EdgeControlApi.Host}{EdgeControlApi.Prefix}/"),
             Timeout = Timeout.InfiniteTimeSpan,
         };
     }
 
+    /// <summary>The edge in <paramref name="container"/> on <paramref name="engine"/>'s machine, through the engine's exec.</summary>
+    public static EdgeClient ThroughEngine(DockerEngine engine, string container)
+    {
+        var paths = new EdgePaths(EdgeImage.StateFolder);
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            ConnectCallback = async (_, ct) => await engine.ExecConnectAsync(container, [EdgeImage.Program, "relay", "--socket", paths.ControlSocket], ct),
+        };
+        return new EdgeClient(paths, handler, local: false);
+    }
+
+    /// <summary>The edge's files as the edge sees them (on a server: inside its container).</summary>
     public EdgePaths Paths { get; }
 
-    /// <summary>Null when no edge answers on the socket.</summary>
+    /// <summary>Null when no edge answers.</summary>
     public async Task<EdgeInfo?> InfoAsync(CancellationToken ct)
     {
-        if (!File.Exists(Paths.ControlSocket)) return null;
+        if (_local && !File.Exists(Paths.ControlSocket)) return null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(3));
         try
         {
             return await _http.GetFromJsonAsync<EdgeInfo>("info", Json, timeout.Token);
         }
-        catch (Exception e) when (e is HttpRequestException or SocketException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException or SocketException or EngineApiException or JsonException
+                                   || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             return null;
         }
@@ -99,12 +124,6 @@ public sealed class EdgeClient : IDisposable
         using var response = await _http.PostAsync($"routes/{app}/canary/{(promote ? "promote" : "abort")}", null, ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         return await ReadAsync<CanaryResult>(response, ct);
-    }
-
-    public async Task ShutdownAsync(CancellationToken ct)
-    {
-        using var response = await _http.PostAsync("shutdown", null, ct);
-        response.EnsureSuccessStatusCode();
     }
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)

@@ -156,49 +156,14 @@ public sealed class FaultTests
     {
         await using var app = new LocalApp("edge");
         (await app.RunAsync("up")).Succeeded();
-        var before = await app.EdgeInfoAsync();
+        using var engine = TestEngine.Create(app.DockerHost);
+        var before = (await engine.InspectContainerAsync(app.Cli.EdgeContainer, Ct))!;
+        Assert.True(before.Pid > 1, "the edge's container runs a process of its own");
 
-        Process.GetProcessById(before!.ProcessId).Kill();
+        Process.GetProcessById(before.Pid).Kill(); // SIGKILL, as the OOM killer would: no clean stop
 
-        await Eventually.WaitUntilAsync(async () => (await app.EdgeInfoAsync())?.ProcessId is { } pid && pid != before.ProcessId,
-            TimeSpan.FromSeconds(15), "a new edge process answers");
-        await Eventually.WaitUntilAsync(async () => await app.TryGetVersionAsync() == app.FirstVersion,
-            TimeSpan.FromSeconds(10), "the app is served again");
-    }
-
-    /// <summary>The supervisor of the edge serving <paramref name="edgeDirectory"/>, found by its command line.</summary>
-    private static int? SupervisorOf(string edgeDirectory) =>
-        Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(p => p.All(char.IsDigit)).Select(int.Parse)
-            .FirstOrDefault(pid =>
-            {
-                try
-                {
-                    var command = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
-                    return command.Contains("slipway-edge-supervisor") && command.Contains(edgeDirectory);
-                }
-                catch (IOException) { return false; }
-                catch (UnauthorizedAccessException) { return false; }
-            }) is var found and > 0 ? found : null;
-
-    [Fact]
-    public async Task An_edge_whose_supervisor_was_killed_gets_a_new_one_and_still_comes_back_from_a_crash()
-    {
-        await using var app = new LocalApp("super");
-        (await app.RunAsync("up")).Succeeded();
-        var edgeDirectory = Path.Combine(app.Cli.StateDirectory, "edge");
-        var supervisor = SupervisorOf(edgeDirectory);
-        Assert.NotNull(supervisor);
-        Process.GetProcessById(supervisor.Value).Kill(); // SIGKILL: the edge serves on, unsupervised
-        await Eventually.WaitUntilAsync(() => Task.FromResult(SupervisorOf(edgeDirectory) is null), TimeSpan.FromSeconds(10), "the supervisor is gone");
-
-        var again = await app.RunAsync("up"); // finds the edge without a supervisor and gives it one
-        again.Succeeded();
-        await Eventually.WaitUntilAsync(() => Task.FromResult(SupervisorOf(edgeDirectory) is not null), TimeSpan.FromSeconds(10), "a new supervisor runs");
-        var edge = await app.EdgeInfoAsync();
-        Process.GetProcessById(edge!.ProcessId).Kill();
-
-        await Eventually.WaitUntilAsync(async () => (await app.EdgeInfoAsync())?.ProcessId is { } pid && pid != edge.ProcessId,
-            TimeSpan.FromSeconds(15), "the adopting supervisor started a new edge");
+        await Eventually.WaitUntilAsync(async () => (await engine.InspectContainerAsync(app.Cli.EdgeContainer, Ct))!.RestartCount > before.RestartCount,
+            TimeSpan.FromSeconds(15), "the engine restarted the edge's container");
         await Eventually.WaitUntilAsync(async () => await app.TryGetVersionAsync() == app.FirstVersion,
             TimeSpan.FromSeconds(10), "the app is served again");
     }
@@ -287,7 +252,7 @@ public sealed class FaultTests
     {
         await using var app = new LocalApp("down");
         (await app.RunAsync("up")).Succeeded();
-        await app.Cli.StopEdgeAsync(); // a clean stop: the supervisor does not restart it
+        await app.Cli.StopEdgeAsync(); // docker stop: its restart policy leaves it down
         await Eventually.WaitUntilAsync(async () => await app.EdgeInfoAsync() is null, TimeSpan.FromSeconds(30), "the edge has stopped");
 
         var status = await app.RunAsync("status");

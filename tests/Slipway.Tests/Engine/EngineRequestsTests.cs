@@ -66,17 +66,6 @@ public sealed class EngineRequestsTests
         Assert.Equal("""{"label":["a=1","b=2"]}""", filter);
     }
 
-    [Theory]
-    [InlineData(null, "unix:///var/run/docker.sock", "/var/run/docker.sock")]
-    [InlineData("unix:///run/podman/podman.sock", "unix:///run/podman/podman.sock", "/run/podman/podman.sock")]
-    [InlineData("tcp://127.0.0.1:2375", "tcp://127.0.0.1:2375", null)]
-    public void Docker_host_is_honoured(string? dockerHost, string display, string? socket)
-    {
-        var endpoint = EngineEndpoint.Parse(dockerHost);
-        Assert.Equal(display, endpoint.Display);
-        Assert.Equal(socket, endpoint.UnixSocketPath);
-    }
-
     [Fact]
     public void Log_frames_are_demultiplexed_in_order()
     {

@@ -11,7 +11,7 @@ public static class TestEngine
     public const string BaseImage = "localhost/bookworm-python:latest";
 
     /// <param name="dockerHost">An engine's address; null: the environment's (DOCKER_HOST, else the default socket).</param>
-    public static DockerEngine Create(string? dockerHost = null) => new(dockerHost is null ? EngineEndpoint.FromEnvironment() : EngineEndpoint.Parse(dockerHost));
+    public static DockerEngine Create(string? dockerHost = null) => new(dockerHost is null ? EngineSelection.Resolve(null, Environment.GetEnvironmentVariable) : EngineEndpoint.Parse(dockerHost));
 
     /// <summary>A Flask app whose behaviour each test chooses through its source.</summary>
     public const string FlaskApp = """

@@ -1,15 +1,16 @@
-using System.Net;
 using System.Net.Sockets;
 
 namespace Slipway.Tests.Support;
 
 /// <summary>
-/// A TCP port on loopback that passes every connection on to the engine's unix socket, until the test cuts it: then every
-/// connection is closed and new ones are refused, as when a remote engine's link is lost.
+/// A unix socket of the test's that passes every connection on to the engine's, until the test cuts it: then every
+/// connection is closed and new ones are refused, as when the link to the engine is lost. (A unix socket, so the engine
+/// behind it is still this machine's: its edge is the state directory's.)
 /// </summary>
 public sealed class EngineSocketProxy : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TempDirectory _dir = new("slw-proxy");
+    private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly string _socket;
     private readonly List<Socket> _open = [];
     private readonly Task _accepting;
@@ -17,12 +18,13 @@ public sealed class EngineSocketProxy : IAsyncDisposable
     public EngineSocketProxy(string socket = "/var/run/docker.sock")
     {
         _socket = socket;
-        _listener.Start();
+        _listener.Bind(new UnixDomainSocketEndPoint(Path.Combine(_dir.Path, "engine.sock")));
+        _listener.Listen(64);
         _accepting = AcceptAsync();
     }
 
     /// <summary>What DOCKER_HOST is set to, to reach the engine through this proxy.</summary>
-    public string DockerHost => $"tcp://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+    public string DockerHost => $"unix://{Path.Combine(_dir.Path, "engine.sock")}";
 
     private async Task AcceptAsync()
     {
@@ -30,7 +32,7 @@ public sealed class EngineSocketProxy : IAsyncDisposable
         {
             while (true)
             {
-                var client = await _listener.AcceptSocketAsync();
+                var client = await _listener.AcceptAsync();
                 var engine = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                 await engine.ConnectAsync(new UnixDomainSocketEndPoint(_socket));
                 lock (_open) _open.AddRange([client, engine]);
@@ -56,7 +58,8 @@ public sealed class EngineSocketProxy : IAsyncDisposable
     /// <summary>Closes every connection and refuses new ones.</summary>
     public void Cut()
     {
-        _listener.Stop();
+        _listener.Dispose();
+        File.Delete(Path.Combine(_dir.Path, "engine.sock"));
         lock (_open)
             foreach (var socket in _open) socket.Dispose();
     }
@@ -65,5 +68,6 @@ public sealed class EngineSocketProxy : IAsyncDisposable
     {
         Cut();
         await _accepting;
+        _dir.Dispose();
     }
 }

@@ -14,16 +14,20 @@ public sealed class LocalApp : IAsyncDisposable
     private readonly TempDirectory _dir = new("slipway-e2e");
 
     /// <param name="dockerHost">The engine the app is deployed to (null: the environment's).</param>
-    public LocalApp(string prefix, string? stateDirectory = null, string? dockerHost = null)
+    /// <param name="address">Where its port is reached (a test server's address); null: this machine's loopback.</param>
+    /// <param name="cliEnvironment">Variables every CLI run gets (a test server's ssh command).</param>
+    public LocalApp(string prefix, string? stateDirectory = null, string? dockerHost = null, string? address = null,
+        IReadOnlyDictionary<string, string>? cliEnvironment = null)
     {
         DockerHost = dockerHost;
+        Address = address ?? "127.0.0.1";
         Name = $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 7)];
         Port = FreePort.Next();
         Repo = GitRepo.Init(Path.Combine(_dir.Path, "repo"));
         Repo.Write("app/app.py", TestEngine.FlaskApp);
         Repo.Write("README", "not part of the app");
         FirstVersion = Repo.Commit("first version");
-        Cli = new SlipwayCli(stateDirectory ?? Path.Combine(_dir.Path, "state"), dockerHost);
+        Cli = new SlipwayCli(stateDirectory ?? Path.Combine(_dir.Path, "state"), dockerHost, environment: cliEnvironment);
         File.WriteAllText(Path.Combine(_dir.Path, "deploy", "Dockerfile").Also(CreateParent), TestEngine.Dockerfile);
         WriteManifest();
     }
@@ -35,7 +39,8 @@ public sealed class LocalApp : IAsyncDisposable
     public string FirstVersion { get; }
     public SlipwayCli Cli { get; }
     public string ManifestPath => Path.Combine(_dir.Path, "deploy", "slipway.yaml");
-    public Uri Url => new($"http://127.0.0.1:{Port}/");
+    public string Address { get; }
+    public Uri Url => new($"http://{Address}:{Port}/");
 
     public void WriteManifest(int containerPort = 8000, string healthPath = "/", string startPeriod = "20s", string extra = "") =>
         File.WriteAllText(ManifestPath, $"""
@@ -133,7 +138,7 @@ public sealed class LocalApp : IAsyncDisposable
             || Directory.Exists(Path.Combine(Cli.StateDirectory, "sources")))
         {
             var destroy = await Cli.RunAsync(["destroy", "--yes", "-f", ManifestPath], null, CancellationToken.None);
-            await Cli.StopEdgeAsync();
+            await Cli.RemoveEdgeAsync();
             var left = await Leftovers.RemoveAsync(ReleaseLabels.ForApp(Name), DockerHost);
             if (left.Count > 0)
             {
@@ -141,6 +146,7 @@ public sealed class LocalApp : IAsyncDisposable
                 Assert.Fail($"destroy left {string.Join(", ", left)} of {Name} behind (exit {destroy.ExitCode}): {destroy.All}");
             }
         }
+        await Cli.RemoveEdgeAsync(); // also one a test stopped, which answers nothing
         _dir.Dispose();
     }
 

@@ -114,7 +114,9 @@ public sealed class RunningCli : IDisposable
 /// <summary>Runs the real CLI as a separate process, as a user would, with its own state directory.</summary>
 /// <param name="engine">The DOCKER_HOST every run gets (null: the environment's).</param>
 /// <param name="program">The program's assembly beside the tests: slipway.dll, or a build of the CLI with more platforms registered.</param>
-public sealed class SlipwayCli(string stateDirectory, string? engine = null, string program = "slipway.dll")
+/// <param name="environment">Variables every run gets (a test server's ssh command), before a run's own.</param>
+public sealed class SlipwayCli(string stateDirectory, string? engine = null, string program = "slipway.dll",
+    IReadOnlyDictionary<string, string>? environment = null)
 {
     private readonly string Dll = Path.Combine(AppContext.BaseDirectory, program);
 
@@ -157,6 +159,7 @@ public sealed class SlipwayCli(string stateDirectory, string? engine = null, str
         start.Environment["SLIPWAY_STATE_DIR"] = StateDirectory;
         start.Environment["NO_COLOR"] = "1";
         if (engine is not null) start.Environment["DOCKER_HOST"] = engine;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         foreach (var (key, value) in env ?? new Dictionary<string, string>()) start.Environment[key] = value;
         return start;
     }
@@ -165,11 +168,21 @@ public sealed class SlipwayCli(string stateDirectory, string? engine = null, str
 
     private static readonly HashSet<string> InheritedNames = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR", "DOCKER_HOST"];
 
-    /// <summary>Stops the edge this state directory may have started, so no test leaves a proxy behind.</summary>
+    /// <summary>The container of the edge this state directory starts on this machine's engine.</summary>
+    public string EdgeContainer => EdgeSite.OnThisMachine(Path.Combine(StateDirectory, "edge")).ContainerName;
+
+    /// <summary>Stops the edge this state directory may have started, as <c>docker stop</c> does: its engine leaves it down.</summary>
     public async Task StopEdgeAsync()
     {
-        using var client = new EdgeClient(new EdgePaths(Path.Combine(StateDirectory, "edge")));
-        if (await client.InfoAsync(CancellationToken.None) is not null)
-            await client.ShutdownAsync(CancellationToken.None);
+        using var client = TestEngine.Create(engine);
+        if (await client.InspectContainerAsync(EdgeContainer, CancellationToken.None) is not null)
+            await client.StopContainerAsync(EdgeContainer, TimeSpan.FromSeconds(15), CancellationToken.None);
+    }
+
+    /// <summary>Removes the edge this state directory may have started, so no test leaves a proxy behind.</summary>
+    public async Task RemoveEdgeAsync()
+    {
+        using var client = TestEngine.Create(engine);
+        await client.RemoveContainerAsync(EdgeContainer, CancellationToken.None);
     }
 }

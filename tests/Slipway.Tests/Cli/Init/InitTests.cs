@@ -49,7 +49,7 @@ public sealed class InitTests
         finally
         {
             await cli.RunAsync(["destroy", "--yes", "-f", manifest], null, CancellationToken.None);
-            await cli.StopEdgeAsync();
+            await cli.RemoveEdgeAsync();
             await Leftovers.RemoveAsync(ReleaseLabels.ForApp(name));
         }
     }

@@ -27,4 +27,14 @@ public sealed class RedactorTests
 
         Assert.Equal("Authorization: Basic ***", shown);
     }
+
+    [Theory]
+    [InlineData("cloning https://ghp_token123@github.com/me/app.git", "cloning https://***@github.com/me/app.git")]
+    [InlineData("cloning https://me:s3cret@git.example/app.git", "cloning https://***@git.example/app.git")]
+    [InlineData("ssh://deploy:s3cret@server: refused", "ssh://***@server: refused")]
+    [InlineData("ssh://deploy@203.0.113.7: the server refused the login", "ssh://deploy@203.0.113.7: the server refused the login")]
+    public void A_urls_credentials_are_hidden_but_an_ssh_login_name_is_not_a_credential(string text, string shown)
+    {
+        Assert.Equal(shown, new Redactor().Redact(text));
+    }
 }

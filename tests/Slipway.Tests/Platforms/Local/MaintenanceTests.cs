@@ -35,8 +35,7 @@ public sealed class MaintenanceTests
         app.Repo.Write("app/app.py", TestEngine.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         var second = app.Repo.Commit("v2");
         (await app.RunAsync("up", "--no-check")).Succeeded();
-        using (var edge = new Slipway.Platforms.Local.EdgeControl.EdgeClient(new Slipway.Edge.Contract.EdgePaths(Path.Combine(app.Cli.StateDirectory, "edge"))))
-            await edge.ShutdownAsync(CancellationToken.None); // a clean stop: its supervisor does not restart it
+        await app.Cli.StopEdgeAsync(); // docker stop: its restart policy leaves it down
         await Eventually.WaitUntilAsync(async () => await app.EdgeInfoAsync() is null, TimeSpan.FromSeconds(30), "the edge stopped");
         (await other.RunAsync("up")).Succeeded(); // starts the edge again
         using (var still = await GetAsync(app)) Assert.Equal(HttpStatusCode.ServiceUnavailable, still.StatusCode);

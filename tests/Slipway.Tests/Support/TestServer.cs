@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Slipway.Tests.Support;
+
+/// <summary>
+/// A server, as far as Slipway can tell: a network namespace the test creates, joined to this machine by a veth pair, with a
+/// private /run (so /var/run/docker.sock inside is its own), its own dockerd (Debian 12's, own data root) and its own sshd on
+/// the namespace's address, logging root in with a key made for the test. The CLI reaches it over ssh:// only; the test also
+/// reaches its engine on a socket in the test's folder. Removed with every process, mount and file it made.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private static int _next;
+    private readonly TempDirectory _dir = new("slw-srv");
+    private readonly string _name;
+    private readonly string _hostSide;
+    private Process? _anchor;
+    private Process? _dockerd;
+    private Process? _sshd;
+
+    private TestServer(int index)
+    {
+        var tag = $"{Environment.ProcessId % 1000:D3}{index % 100:D2}";
+        _name = $"slw-srv-{tag}";
+        _hostSide = $"slws{tag}";
+        var third = (Environment.ProcessId + index * 11) % 250 + 1;
+        HostAddress = $"10.252.{third}.1";
+        Address = $"10.252.{third}.2";
+    }
+
+    /// <summary>The server's address: its sshd and the apps' ports listen there.</summary>
+    public string Address { get; }
+
+    /// <summary>This machine's address as the server sees it.</summary>
+    public string HostAddress { get; }
+
+    /// <summary>The engine address a user would give: root's login on the server.</summary>
+    public string SshEngine => $"ssh://root@{Address}";
+
+    /// <summary>The server's engine, for the test's own checks (never the CLI's way in).</summary>
+    public string DockerHost => $"unix://{Path.Combine(_dir.Path, "docker.sock")}";
+
+    private string Folder => _dir.Path;
+    private string Key => Path.Combine(Folder, "id_ed25519");
+    public string KnownHosts => Path.Combine(Folder, "known_hosts");
+
+    /// <summary>The ssh command line the CLI uses (SLIPWAY_SSH_COMMAND): the test's key and known_hosts, no user config.</summary>
+    public string SshCommand => SshCommandWith(Key);
+
+    /// <summary>The same with another key (one the server does not know, say).</summary>
+    public string SshCommandWith(string key) => $"ssh -F /dev/null -i {key} -o IdentitiesOnly=yes -o UserKnownHostsFile={KnownHosts}";
+
+    /// <summary>A key made for the test that the server does not let in.</summary>
+    public async Task<string> StrangerKeyAsync(CancellationToken ct)
+    {
+        var key = Path.Combine(Folder, "stranger");
+        if (!File.Exists(key)) await Shell.RunAsync($"ssh-keygen -q -t ed25519 -N '' -f {key}", ct);
+        return key;
+    }
+
+    /// <summary>The environment a CLI run needs to deploy to this server as a user would (the engine is the manifest's).</summary>
+    public Dictionary<string, string> CliEnvironment() => new() { ["SLIPWAY_SSH_COMMAND"] = SshCommand };
+
+    public static async Task<TestServer> StartAsync(CancellationToken ct)
+    {
+        Assert.True(File.Exists("/usr/sbin/sshd"), "/usr/sbin/sshd is missing: run WITH_TESTS=1 scripts/install.sh as root");
+        var server = new TestServer(Interlocked.Increment(ref _next));
+        try
+        {
+            await server.CreateNetworkAsync(ct);
+            server.StartAnchor();
+            await server.StartSshdAsync(ct);
+            await server.StartEngineAsync(ct);
+            await Shell.RunAsync($"docker save {TestEngine.BaseImage} | docker -H {server.DockerHost} load -q", ct);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task CreateNetworkAsync(CancellationToken ct)
+    {
+        var (ns, host) = (_name, _hostSide);
+        await Shell.RunAsync(string.Join(" && ",
+            $"ip netns add {ns}",
+            $"ip link add {host} type veth peer name {host}p",
+            $"ip link set {host}p netns {ns}",
+            $"ip addr add {HostAddress}/30 dev {host}",
+            $"ip link set {host} up",
+            $"nsenter --net=/var/run/netns/{ns} ip link set lo up",
+            $"nsenter --net=/var/run/netns/{ns} ip addr add {Address}/30 dev {host}p",
+            $"nsenter --net=/var/run/netns/{ns} ip link set {host}p up",
+            $"nsenter --net=/var/run/netns/{ns} ip route add default via {HostAddress}"), ct);
+    }
+
+    /// <summary>The process that holds the server's mount namespace (its private /run); its daemons are entered into it.</summary>
+    private void StartAnchor()
+    {
+        var start = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var arg in new[] { $"--net=/var/run/netns/{_name}", "unshare", "-m", "--propagation", "private", "sh", "-c",
+                     "mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/sshd && echo ready && exec sleep infinity" })
+            start.ArgumentList.Add(arg);
+        _anchor = Process.Start(start)!;
+        Assert.Equal("ready", _anchor.StandardOutput.ReadLine());
+    }
+
+    /// <summary>A command run inside the server (its network and mounts).</summary>
+    private ProcessStartInfo Inside(params string[] command)
+    {
+        var start = new ProcessStartInfo("nsenter");
+        foreach (var arg in new[] { "-t", _anchor!.Id.ToString(CultureInfo.InvariantCulture), "-m", "-n", "--" }.Concat(command))
+            start.ArgumentList.Add(arg);
+        return start;
+    }
+
+    private async Task StartSshdAsync(CancellationToken ct)
+    {
+        await Shell.RunAsync($"ssh-keygen -q -t ed25519 -N '' -f {Folder}/host_key && ssh-keygen -q -t ed25519 -N '' -f {Key}"
+                             + $" && cp {Key}.pub {Folder}/authorized_keys && chmod 600 {Folder}/authorized_keys", ct);
+        File.WriteAllText(KnownHosts, $"{Address} {File.ReadAllText(Path.Combine(Folder, "host_key.pub")).Trim()}\n");
+        File.WriteAllText(Path.Combine(Folder, "sshd_config"), $"""
+            ListenAddress {Address}
+            Port 22
+            HostKey {Folder}/host_key
+            AuthorizedKeysFile {Folder}/authorized_keys
+            PidFile {Folder}/sshd.pid
+            PermitRootLogin prohibit-password
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            UsePAM no
+            StrictModes no
+            Subsystem sftp internal-sftp
+            """);
+        var sshd = Inside("/usr/sbin/sshd", "-D", "-e", "-f", Path.Combine(Folder, "sshd_config"));
+        _sshd = TestDaemon.Start(sshd, Path.Combine(Folder, "sshd.log"), ct);
+        for (var i = 0; ; i++)
+        {
+            var (exit, _) = await Shell.OutputAsync($"{SshCommand} -o BatchMode=yes -o ConnectTimeout=2 root@{Address} true", ct);
+            if (exit == 0) return;
+            Assert.True(i < 100 && !_sshd.HasExited, $"the test server's sshd did not let root in: see {Folder}/sshd.log");
+            await Task.Delay(100, ct);
+        }
+    }
+
+    private async Task StartEngineAsync(CancellationToken ct)
+    {
+        File.WriteAllText(Path.Combine(Folder, "daemon.json"), "{}");
+        var dockerd = Inside("dockerd", "--config-file", Path.Combine(Folder, "daemon.json"), "--data-root", Path.Combine(Folder, "data"),
+            "--exec-root", Path.Combine(Folder, "exec"), "--pidfile", Path.Combine(Folder, "docker.pid"),
+            "-H", "unix:///run/docker.sock", "-H", DockerHost);
+        var log = Path.Combine(Folder, "dockerd.log");
+        _dockerd = TestDaemon.Start(dockerd, log, ct);
+        await TestDaemon.WaitUntilAnswersAsync(_dockerd, log, DockerHost, "the test server's dockerd", ct);
+    }
+
+    /// <summary>
+    /// A power cut: every process of the server killed at once (its engine, containerd, shims, sshd and every container's
+    /// processes), then sshd and the engine started again as a boot would. Nothing is stopped cleanly.
+    /// </summary>
+    public async Task PowerCycleAsync(CancellationToken ct)
+    {
+        var (_, ids) = await Shell.OutputAsync($"docker -H {DockerHost} ps -q --no-trunc", ct);
+        var cgroups = ids.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(id => $"/sys/fs/cgroup/pids/docker/{id}/cgroup.procs");
+        var anchor = _anchor!.Id;
+        await Shell.RunAsync(
+            $"for f in {string.Join(' ', cgroups)}; do [ -e $f ] && xargs -r kill -9 < $f; done; "
+            + $"for p in $(ip netns pids {_name}); do [ $p != {anchor} ] && kill -9 $p 2>/dev/null; done; true", ct);
+        foreach (var daemon in new[] { _dockerd, _sshd }) await daemon!.WaitForExitAsync(ct);
+        // A boot starts with an empty /run, where the engine's exec root (its containerd's pid file and sockets) lives.
+        await Shell.RunAsync($"grep -o ' {Folder}/exec[^ ]*\\| {Folder}/data[^ ]*' /proc/{anchor}/mounts | sort -r | xargs -r -n1 nsenter -t {anchor} -m umount -l; "
+                             + $"rm -rf {Folder}/exec {Folder}/docker.pid {Folder}/sshd.pid; true", ct);
+        _sshd = TestDaemon.Start(Inside("/usr/sbin/sshd", "-D", "-e", "-f", Path.Combine(Folder, "sshd_config")), Path.Combine(Folder, "sshd.log"), ct);
+        await StartEngineAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_dockerd is { HasExited: false } dockerd)
+        {
+            // SIGTERM: it stops its containers and its containerd itself (a SIGKILL would leave shims and mounts behind).
+            await Shell.RunAsync($"kill -TERM {dockerd.Id}", CancellationToken.None);
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try { await dockerd.WaitForExitAsync(patience.Token); }
+            catch (OperationCanceledException) { }
+        }
+        await Shell.RunAsync($"for p in $(ip netns pids {_name} 2>/dev/null); do kill -9 $p 2>/dev/null; done; "
+                             + $"ip netns del {_name} 2>/dev/null; ip link del {_hostSide} 2>/dev/null; "
+                             + $"grep -o '{Folder}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true", CancellationToken.None);
+        foreach (var process in new[] { _dockerd, _sshd, _anchor })
+        {
+            if (process is null) continue;
+            try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { }
+            process.Dispose();
+        }
+        _dir.Dispose();
+    }
+}
