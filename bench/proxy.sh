@@ -2,7 +2,9 @@
 # Proxy overhead: wrk on loopback against one nginx backend directly, through Slipway's edge proxy and
 # through HAProxy configured the same way (HTTP keep-alive to the backend, active health check every 5 s,
 # a response header added), measured side by side in one run, ROUNDS rounds interleaved.
-# Usage: bench/proxy.sh     (env: DURATION=10 CONNECTIONS=32 ROUNDS=3 TLS=0 CLOSE=0)
+# Usage: bench/proxy.sh     (env: DURATION=10 CONNECTIONS=32 ROUNDS=3 TLS=0 CLOSE=0 EDGE_B_CONTAINER=0)
+# EDGE_B_CONTAINER=1: edge-b is this tree's edge as Slipway runs it, a container of its image (slipway edge image) with
+# host networking on the engine, measured beside the same edge as a host process.
 # Also the CPU time each proxy spends per request, the edge's warm-up (its first round) apart from its steady state.
 # TLS=1: the edge and HAProxy terminate HTTPS (one self-signed ECDSA P-256 certificate, TLS 1.3), wrk speaks https;
 # CLOSE=1: every request on a new connection (wrk sends Connection: close), so with TLS=1 a full handshake per request.
@@ -19,6 +21,7 @@ pids=()
 # The edges are started in a command substitution (a subshell), so their pids come back as edge_pid and edge_b_pid.
 cleanup() {
   for p in "${pids[@]}" "${edge_pid:-0}" "${edge_b_pid:-0}"; do [ "$p" -gt 0 ] 2>/dev/null && { kill "$p" 2>/dev/null || true; }; done
+  [ -n "${edge_container:-}" ] && docker rm -f "$edge_container" >/dev/null 2>&1
   sleep 0.5; rm -rf "$work"
 }
 trap cleanup EXIT
@@ -66,7 +69,14 @@ haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!); hap_p
 # The runtime settings EdgeLauncher gives the edge it starts.
 start_edge() { # dir port command env...
   local dir=$1 port=$2 cmd=$3; shift 3
-  env DOTNET_gcServer=1 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=$((2 * $(nproc))) "$@" $cmd serve --dir "$dir" >"$dir.log" 2>&1 & pids+=($!)
+  if [ "$cmd" = container ]; then
+    # As EdgeContainer starts it: host networking, no capability but low ports, the state folder mounted.
+    mkdir -p "$dir"; chmod 700 "$dir"
+    docker run -d --name "$edge_container" --network host --cap-drop ALL --cap-add NET_BIND_SERVICE \
+      --security-opt no-new-privileges -v "$dir:/var/lib/slipway-edge" "$edge_image" >/dev/null
+  else
+    env DOTNET_gcServer=1 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=$((2 * $(nproc))) "$@" $cmd serve --dir "$dir" >"$dir.log" 2>&1 & pids+=($!)
+  fi
   for _ in $(seq 1 100); do [ -S "$dir/control.sock" ] && break; sleep 0.1; done
   curl -fsS --unix-socket "$dir/control.sock" -H 'Content-Type: application/json' \
     "http://slipway-edge/_slipway/v1/routes/bench/deploy" -d @- >/dev/null <<JSON
@@ -75,7 +85,8 @@ start_edge() { # dir port command env...
  "healthTimeout":"00:00:10","drainTimeout":"00:00:01","tls":${tls_json:-null}}
 JSON
   for _ in $(seq 1 50); do curl -kfs -o /dev/null "$scheme://127.0.0.1:$port/" && break; sleep 0.1; done
-  curl -fsS --unix-socket "$dir/control.sock" http://slipway-edge/_slipway/v1/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["processId"])'
+  if [ "$cmd" = container ]; then docker inspect -f '{{.State.Pid}}' "$edge_container"; # the edge's pid on this machine
+  else curl -fsS --unix-socket "$dir/control.sock" http://slipway-edge/_slipway/v1/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["processId"])'; fi
 }
 # The edge program of this tree: ./slipway builds it beside the CLI. A build from before the edge was a program of its
 # own is run as "<that build>/slipway edge" (EDGE_B_CMD="/tmp/old/slipway edge"): both take "serve --dir DIR".
@@ -85,6 +96,9 @@ this_edge="$(ls -1dt "$root"/.build/cli-*/ | head -1)slipway-edge"
 # second edge, "edge-b", measured in the same rounds as the first; EDGE_CMD and EDGE_ENV change the first one.
 edge_pid=$(start_edge "$work/edge" "$edge" "${EDGE_CMD:-$this_edge}" ${EDGE_ENV:-})
 edge_b=0; edge_b_pid=0
+if [ "${EDGE_B_CONTAINER:-0}" = 1 ]; then
+  edge_image=$("$root/slipway" edge image 2>/dev/null); edge_container="slipway-bench-edge-$$"; EDGE_B_CMD=container
+fi
 if [ -n "${EDGE_B_CMD:-}${EDGE_B_ENV:-}" ]; then
   edge_b=$(free_port)
   edge_b_pid=$(start_edge "$work/edge-b" "$edge_b" "${EDGE_B_CMD:-$this_edge}" ${EDGE_B_ENV:-})

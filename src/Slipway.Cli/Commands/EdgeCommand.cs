@@ -71,7 +71,21 @@ public static class EdgeCommand
                                   $"{Latency(t.PercentileMs(0.5)),7} {Latency(t.PercentileMs(0.99)),7} {t.LastMinuteRequests,9} {ErrorRate(t),7}");
             return 0;
         });
-        return new Command("edge", "The local edge proxy (the load balancer's role; the proxy itself is the slipway-edge program)") { status, metrics };
+        var image = new Command("image", "Build the edge's image for this Slipway on the engine (DOCKER_HOST or the Docker context) if it has none; print its tag")
+        {
+            json,
+        };
+        image.SetAction((parse, ct) => CommandRunner.RunAsync(platforms, async reporter =>
+        {
+            var (tag, engine) = await EdgeImage.EnsureOnSelectedEngineAsync(Environment.GetEnvironmentVariable, reporter.Line, ct);
+            if (parse.GetValue(json)) CommandContext.WriteJson(new { image = tag, engine });
+            else Console.WriteLine(tag);
+            return 0;
+        }));
+        return new Command("edge", "The edge proxy (the load balancer's role; the proxy itself is the slipway-edge program, run as a container)")
+        {
+            status, metrics, image,
+        };
     }
 
     /// <summary>A bucket's bound as a latency ("≤5ms"), or beyond the last one.</summary>

@@ -20,6 +20,15 @@ public sealed class EdgeImage(DockerEngine engine)
     public const string StateFolder = "/var/lib/slipway-edge";
     public const string Program = "/opt/slipway-edge/slipway-edge";
 
+    /// <summary>The edge's image on the engine the docker CLI would choose (DOCKER_HOST, the Docker context), and that engine's name.</summary>
+    public static async Task<(string Image, string Engine)> EnsureOnSelectedEngineAsync(Func<string, string?> environment, Action<string> onOutput,
+        CancellationToken ct)
+    {
+        using var engine = new DockerEngine(EngineSelection.Resolve(null, environment));
+        await engine.EnsureReachableAsync(ct);
+        return (await new EdgeImage(engine).EnsureAsync(environment, onOutput, ct), engine.Endpoint.Display);
+    }
+
     /// <summary>The image this Slipway's edge runs from, built on the engine when it has none yet.</summary>
     public async Task<string> EnsureAsync(Func<string, string?> environment, Action<string> onOutput, CancellationToken ct)
     {

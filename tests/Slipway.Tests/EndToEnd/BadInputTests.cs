@@ -158,7 +158,7 @@ public sealed class BadInputTests
         new Case("secret not set", 2, "secrets.API_TOKEN: environment variable BAD_INPUT_UNSET_TOKEN is not set", app => Append(app, "secrets:\n  API_TOKEN:\n    fromEnv: BAD_INPUT_UNSET_TOKEN\n")),
         new Case("no engine", 1, "no container engine answers at unix:///nonexistent/docker.sock", _ => ["up"],
             new() { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" }),
-        new Case("malformed DOCKER_HOST", 2, "DOCKER_HOST: \"ftp://engine\" is neither", _ => ["up"], new() { ["DOCKER_HOST"] = "ftp://engine" }),
+        new Case("malformed DOCKER_HOST", 2, "DOCKER_HOST: \"ftp://engine\" is not an engine address", _ => ["up"], new() { ["DOCKER_HOST"] = "ftp://engine" }),
         new Case("unwritable state directory", 1, "cannot write the state directory", _ => ["up"], new() { ["SLIPWAY_STATE_DIR"] = "/etc/hostname/state" }),
         new Case("unknown environment", 2, "unknown environment \"prod\"", _ => ["up", "-e", "prod"]),
         new Case("destroy without a terminal or --yes", 2, "needs confirmation", _ => ["destroy"]),

@@ -156,7 +156,7 @@ public sealed class DayTwoTests
         Assert.True(plan.GetProperty("build").GetBoolean());
         Assert.True(plan.GetProperty("deploy").GetBoolean());
         Assert.Equal(app.FirstVersion, plan.GetProperty("version").GetString());
-        Assert.Contains(plan.GetProperty("infrastructure").EnumerateArray(), l => l.GetString() == "edge proxy: would start");
+        Assert.Contains(plan.GetProperty("infrastructure").EnumerateArray(), l => l.GetString() == $"edge proxy: would start (container {app.Cli.EdgeContainer})");
         Assert.Empty(await app.ImagesAsync());
         Assert.Empty(await app.ContainersAsync());
         Assert.Null(await app.EdgeInfoAsync());
