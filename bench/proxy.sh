@@ -5,6 +5,9 @@
 # Usage: bench/proxy.sh     (env: DURATION=10 CONNECTIONS=32 ROUNDS=3 TLS=0 CLOSE=0 EDGE_B_CONTAINER=0)
 # EDGE_B_CONTAINER=1: edge-b is this tree's edge as Slipway runs it, a container of its image (slipway edge image) with
 # host networking on the engine, measured beside the same edge as a host process.
+# Every proxy, and the load (wrk and nginx), runs in a CPU cgroup of its own with the same weight (cgroup v1 here), as
+# containers on a server do: without that, a container's threads share one weight against every host thread's own, and on
+# 2 cores the containerised edge starves behind wrk (p99 over a second) for a reason no server has.
 # Also the CPU time each proxy spends per request, the edge's warm-up (its first round) apart from its steady state.
 # TLS=1: the edge and HAProxy terminate HTTPS (one self-signed ECDSA P-256 certificate, TLS 1.3), wrk speaks https;
 # CLOSE=1: every request on a new connection (wrk sends Connection: close), so with TLS=1 a full handshake per request.
@@ -18,11 +21,21 @@ work=$(mktemp -d /tmp/slipway-proxy-bench.XXXXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 backend=$(free_port); edge=$(free_port); hap=$(free_port)
 pids=()
+cgroup=""
+if [ -d /sys/fs/cgroup/cpu ] && [ -w /sys/fs/cgroup/cpu ]; then
+  cgroup="slipway-bench-$$"
+  for group in load edge edge-b haproxy; do mkdir -p "/sys/fs/cgroup/cpu/$cgroup/$group"; done
+fi
+into() { [ -n "$cgroup" ] && echo "$2" >"/sys/fs/cgroup/cpu/$cgroup/$1/cgroup.procs"; true; } # group pid
 # The edges are started in a command substitution (a subshell), so their pids come back as edge_pid and edge_b_pid.
 cleanup() {
   for p in "${pids[@]}" "${edge_pid:-0}" "${edge_b_pid:-0}"; do [ "$p" -gt 0 ] 2>/dev/null && { kill "$p" 2>/dev/null || true; }; done
   [ -n "${edge_container:-}" ] && docker rm -f "$edge_container" >/dev/null 2>&1
   sleep 0.5; rm -rf "$work"
+  if [ -n "$cgroup" ]; then # ours, and the parents the engine made for the container in its other hierarchies
+    for group in /sys/fs/cgroup/*/$cgroup/*/ /sys/fs/cgroup/*/$cgroup/; do rmdir "$group" 2>/dev/null; done
+  fi
+  true
 }
 trap cleanup EXIT
 
@@ -38,7 +51,7 @@ http {
   server { listen 127.0.0.1:$backend; location / { return 200 "hello from the backend\n"; } }
 }
 CONF
-nginx -c "$work/nginx.conf" & pids+=($!)
+nginx -c "$work/nginx.conf" & pids+=($!); into load $!
 
 cat >"$work/haproxy.cfg" <<CONF
 global
@@ -64,7 +77,7 @@ if [ "$TLS" = 1 ]; then
   sed -i "s#  bind 127.0.0.1:$hap#  bind 127.0.0.1:$hap ssl crt $work/haproxy.pem alpn http/1.1#" "$work/haproxy.cfg"
   tls_json=$(python3 -c 'import json,sys; print(json.dumps({"certificatePem": open(sys.argv[1]).read(), "keyPem": open(sys.argv[2]).read(), "redirectFrom": None}))' "$work/cert.pem" "$work/key.pem")
 fi
-haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!); hap_pid=$!
+haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!); hap_pid=$!; into haproxy $hap_pid
 
 # The runtime settings EdgeLauncher gives the edge it starts.
 start_edge() { # dir port command env...
@@ -72,10 +85,11 @@ start_edge() { # dir port command env...
   if [ "$cmd" = container ]; then
     # As EdgeContainer starts it: host networking, no capability but low ports, the state folder mounted.
     mkdir -p "$dir"; chmod 700 "$dir"
-    docker run -d --name "$edge_container" --network host --cap-drop ALL --cap-add NET_BIND_SERVICE \
+    docker run -d --name "$edge_container" --network host ${cgroup:+--cgroup-parent /$cgroup} ${EDGE_CONTAINER_OPTS:-} --cap-drop ALL --cap-add NET_BIND_SERVICE \
       --security-opt no-new-privileges -v "$dir:/var/lib/slipway-edge" "$edge_image" >/dev/null
   else
     env DOTNET_gcServer=1 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=$((2 * $(nproc))) "$@" $cmd serve --dir "$dir" >"$dir.log" 2>&1 & pids+=($!)
+    into "$(basename "$dir")" $!
   fi
   for _ in $(seq 1 100); do [ -S "$dir/control.sock" ] && break; sleep 0.1; done
   curl -fsS --unix-socket "$dir/control.sock" -H 'Content-Type: application/json' \
@@ -118,7 +132,8 @@ run() { # name port round pid-of-the-proxy (0: none)
     sleep 1
   fi
   local url="$scheme://127.0.0.1:$2/"; [ "$1" = direct ] && url="http://127.0.0.1:$2/" # the backend itself speaks plain HTTP
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${wrk_close[@]}" "$url" >"$work/$1.$3.txt"
+  sh -c '[ -n "$1" ] && echo $$ >"$1"; shift; exec "$@"' wrk "${cgroup:+/sys/fs/cgroup/cpu/$cgroup/load/cgroup.procs}" \
+    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${wrk_close[@]}" "$url" >"$work/$1.$3.txt"
   wait 2>/dev/null || true
   [ "$4" != 0 ] && after=$(cpu_ticks "$4")
   awk -v name="$1" -v round="$3" -v ticks=$((after - before)) -v hz="$ticks_per_second" \
@@ -134,7 +149,7 @@ done | tee "$work/results.txt" >/dev/null
 
 edge_rss=$(ps -o rss= -p "$edge_pid" | awk '{printf "%.0f", $1/1024}')
 [ "$edge_b_pid" != 0 ] && edge_rss="$edge_rss (edge-b $(ps -o rss= -p "$edge_b_pid" | awk '{printf "%.0f", $1/1024}'))"
-echo "machine: $(nproc) cores; wrk -t2 -c$CONNECTIONS -d${DURATION}s; $ROUNDS rounds; $scheme$([ "$CLOSE" = 1 ] && echo ", a new connection per request"); nginx backend, 1 worker; edge RSS after the run ${edge_rss} MiB"
+echo "machine: $(nproc) cores; ${cgroup:+each proxy and the load in a CPU cgroup of its own, equal weights; }wrk -t2 -c$CONNECTIONS -d${DURATION}s; $ROUNDS rounds; $scheme$([ "$CLOSE" = 1 ] && echo ", a new connection per request"); nginx backend, 1 worker; edge RSS after the run ${edge_rss} MiB"
 echo "CPU per request: the proxy process's user+system time over the run divided by the requests wrk counted; round 1 of the edge is its warm-up"
 awk '{n[$1]++; rps[$1]+=$2; p50[$1]=p50[$1] " " $3; p99[$1]=p99[$1] " " $4; err[$1]+=$5; cpu[$1]=cpu[$1] " " $7;
       if ($6 > 1) {steady[$1]+=$7; ns[$1]++} else warm[$1]=$7;

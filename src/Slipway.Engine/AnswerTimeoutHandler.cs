@@ -19,6 +19,12 @@ internal sealed class AnswerTimeoutHandler(string endpoint, TimeSpan timeout) : 
         {
             throw ssh.Error; // ssh said why there is no engine (a host key, a login, the server): that, not "an error occurred"
         }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException tls)
+        {
+            throw new Foundation.SlipwayException(Foundation.ErrorCode.EngineUnreachable,
+                $"the container engine at {endpoint} failed the TLS handshake: {tls.Message.Split('\n')[0]}",
+                "check DOCKER_CERT_PATH: its ca.pem must be the CA that signed the engine's certificate (for this address), and cert.pem and key.pem a client certificate it trusts");
+        }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new EngineTimeoutException(

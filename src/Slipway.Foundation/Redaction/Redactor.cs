@@ -22,7 +22,7 @@ public sealed partial class Redactor
             // An engine or a JSON error may quote the value with its control characters escaped or dropped.
             var printable = new string(value.Where(c => !char.IsControl(c)).ToArray());
             if (printable.Length >= 4 && printable != value) _values.Add(printable);
-            var escaped = System.Text.Json.JsonSerializer.Serialize(value)[1..^1];
+            var escaped = System.Text.Json.JsonEncodedText.Encode(value).ToString();
             if (escaped != value) _values.Add(escaped);
             // Output read line by line (a one-off command's, a log's) holds a multi-line value (a PEM key) a line at a time.
             foreach (var line in value.Split('\n'))

@@ -31,8 +31,12 @@ public sealed class ServerTests
         using (var local = TestEngine.Create())
             Assert.Empty(await local.ListContainersAsync(ReleaseLabels.ForApp(app.Name), Ct)); // nothing runs here
 
+        var (requests, logins) = (server.EngineRequests(), server.SshLogins());
         var again = await app.RunAsync("up");
         again.Succeeded();
+        // One ssh login at most (the first run's shared one serves a minute more), and a bounded count of engine requests.
+        Assert.InRange(server.SshLogins() - logins, 0, 1);
+        Assert.InRange(server.EngineRequests() - requests, 1, 12);
         Assert.Contains($"nothing to do: {app.Name} {app.FirstVersion} already serves on 2 healthy replica(s)", again.All);
 
         await server.PowerCycleAsync(Ct); // every process of the server killed, then its sshd and engine started as a boot would
@@ -70,6 +74,27 @@ public sealed class ServerTests
             (closed.ExitCode, Error(closed)));
         using var engine = TestEngine.Create(server.DockerHost);
         Assert.Empty(await engine.ListContainersAsync(new Dictionary<string, string>(), Ct));
+    }
+
+    [Fact]
+    public async Task An_engine_on_tcp_with_tls_is_deployed_to_with_the_docker_clis_certificates_and_a_wrong_ca_is_refused()
+    {
+        await using var server = await TestServer.StartAsync(Ct, withTls: true);
+        var tls = new Dictionary<string, string> { ["DOCKER_TLS_VERIFY"] = "1", ["DOCKER_CERT_PATH"] = server.ClientCertificates };
+        await using var app = new LocalApp("srvtls", dockerHost: server.DockerHost, address: server.Address, cliEnvironment: tls);
+        app.WriteManifest(extra: $"engine: {server.TlsEngine}");
+
+        var up = await app.RunAsync("up");
+
+        up.Succeeded();
+        Assert.Contains($"at {server.TlsEngine}, edge proxy slipway-edge", up.Stderr);
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+        using var strangers = new TempDirectory("slw-ca");
+        await Shell.RunAsync($"cp {server.ClientCertificates}/*.pem {strangers.Path}/ && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+                             + $"-nodes -days 1 -subj /CN=other-ca -keyout {strangers.Path}/k.pem -out {strangers.Path}/ca.pem 2>/dev/null", Ct);
+        var refused = await app.Cli.RunAsync(["status", "-f", app.ManifestPath], new Dictionary<string, string> { ["DOCKER_CERT_PATH"] = strangers.Path }, Ct);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.StartsWith($"error: the container engine at {server.TlsEngine} failed the TLS handshake: ", Error(refused));
     }
 
     private static string Error(CliResult result) => result.Stderr.Split('\n').FirstOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal)) ?? result.All;

@@ -12,9 +12,24 @@ public static class TestDaemon
         start.UseShellExecute = false;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
-        var daemon = Process.Start(start)!;
-        _ = daemon.StandardOutput.ReadToEndAsync(ct).ContinueWith(t => File.AppendAllText(log, t.Result), TaskScheduler.Default);
-        _ = daemon.StandardError.ReadToEndAsync(ct).ContinueWith(t => File.AppendAllText(log, t.Result), TaskScheduler.Default);
+        // Written as it comes, so a test can read what the daemon said so far (a request it answered, a login it let in).
+        var writer = new StreamWriter(new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        void Write(object _, DataReceivedEventArgs e)
+        {
+            if (e.Data is null) return;
+            lock (writer)
+            {
+                try { writer.WriteLine(e.Data); }
+                catch (ObjectDisposedException) { } // its last words after it exited
+            }
+        }
+        var daemon = new Process { StartInfo = start, EnableRaisingEvents = true };
+        daemon.OutputDataReceived += Write;
+        daemon.ErrorDataReceived += Write;
+        daemon.Exited += (_, _) => { lock (writer) writer.Dispose(); };
+        daemon.Start();
+        daemon.BeginOutputReadLine();
+        daemon.BeginErrorReadLine();
         return daemon;
     }
 

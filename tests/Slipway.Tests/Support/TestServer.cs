@@ -62,13 +62,23 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The environment a CLI run needs to deploy to this server as a user would (the engine is the manifest's).</summary>
     public Dictionary<string, string> CliEnvironment() => new() { ["SLIPWAY_SSH_COMMAND"] = SshCommand };
 
-    public static async Task<TestServer> StartAsync(CancellationToken ct)
+    /// <summary>Where the engine answers over TLS (<c>withTls</c>): the docker CLI's port, client certificates required.</summary>
+    public string TlsEngine => $"tcp://{Address}:2376";
+
+    /// <summary>The client's ca.pem, cert.pem and key.pem, as DOCKER_CERT_PATH wants them.</summary>
+    public string ClientCertificates => Path.Combine(Folder, "client");
+
+    private bool _tls;
+
+    /// <param name="withTls">The engine also listens on <see cref="TlsEngine"/> with a CA, server and client certificates made for the test.</param>
+    public static async Task<TestServer> StartAsync(CancellationToken ct, bool withTls = false)
     {
         Assert.True(File.Exists("/usr/sbin/sshd"), "/usr/sbin/sshd is missing: run WITH_TESTS=1 scripts/install.sh as root");
-        var server = new TestServer(Interlocked.Increment(ref _next));
+        var server = new TestServer(Interlocked.Increment(ref _next)) { _tls = withTls };
         try
         {
             await server.CreateNetworkAsync(ct);
+            if (withTls) await server.MakeCertificatesAsync(ct);
             server.StartAnchor();
             await server.StartSshdAsync(ct);
             await server.StartEngineAsync(ct);
@@ -146,16 +156,42 @@ public sealed class TestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>A CA of the test's, the engine's certificate for its address, and a client's: what dockerd --tlsverify and DOCKER_CERT_PATH use.</summary>
+    private async Task MakeCertificatesAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(ClientCertificates);
+        var (d, c) = (Folder, ClientCertificates);
+        await Shell.RunAsync(string.Join(" && ",
+            $"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=test-ca -keyout {d}/ca-key.pem -out {d}/ca.pem",
+            $"openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=server -keyout {d}/server-key.pem -out {d}/server.csr",
+            $"printf 'subjectAltName=IP:{Address}\nextendedKeyUsage=serverAuth\n' > {d}/server.ext",
+            $"openssl x509 -req -in {d}/server.csr -CA {d}/ca.pem -CAkey {d}/ca-key.pem -CAcreateserial -days 2 -extfile {d}/server.ext -out {d}/server-cert.pem",
+            $"openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=client -keyout {c}/key.pem -out {d}/client.csr",
+            $"printf 'extendedKeyUsage=clientAuth\n' > {d}/client.ext",
+            $"openssl x509 -req -in {d}/client.csr -CA {d}/ca.pem -CAkey {d}/ca-key.pem -CAcreateserial -days 2 -extfile {d}/client.ext -out {c}/cert.pem",
+            $"cp {d}/ca.pem {c}/ca.pem") + " 2>/dev/null", ct);
+    }
+
     private async Task StartEngineAsync(CancellationToken ct)
     {
         File.WriteAllText(Path.Combine(Folder, "daemon.json"), "{}");
-        var dockerd = Inside("dockerd", "--config-file", Path.Combine(Folder, "daemon.json"), "--data-root", Path.Combine(Folder, "data"),
+        string[] tls = _tls
+            ? ["--tlsverify", "--tlscacert", Path.Combine(Folder, "ca.pem"), "--tlscert", Path.Combine(Folder, "server-cert.pem"),
+               "--tlskey", Path.Combine(Folder, "server-key.pem"), "-H", TlsEngine]
+            : [];
+        var dockerd = Inside(["dockerd", "--debug", "--config-file", Path.Combine(Folder, "daemon.json"), "--data-root", Path.Combine(Folder, "data"),
             "--exec-root", Path.Combine(Folder, "exec"), "--pidfile", Path.Combine(Folder, "docker.pid"),
-            "-H", "unix:///run/docker.sock", "-H", DockerHost);
+            "-H", "unix:///run/docker.sock", "-H", DockerHost, .. tls]);
         var log = Path.Combine(Folder, "dockerd.log");
         _dockerd = TestDaemon.Start(dockerd, log, ct);
         await TestDaemon.WaitUntilAnswersAsync(_dockerd, log, DockerHost, "the test server's dockerd", ct);
     }
+
+    /// <summary>How many API requests the server's engine has answered so far (its debug log names each one).</summary>
+    public int EngineRequests() => File.ReadLines(Path.Combine(Folder, "dockerd.log")).Count(l => l.Contains("msg=\"Calling ", StringComparison.Ordinal));
+
+    /// <summary>How many ssh logins the server's sshd has let in so far.</summary>
+    public int SshLogins() => File.ReadLines(Path.Combine(Folder, "sshd.log")).Count(l => l.StartsWith("Accepted publickey", StringComparison.Ordinal));
 
     /// <summary>
     /// A power cut: every process of the server killed at once (its engine, containerd, shims, sshd and every container's
