@@ -124,6 +124,11 @@ public static class AwsManifestSection
             Exec = reader.OptionalBool("exec") ?? false,
         };
         reader.RejectUnknownKeys();
+        // The load balancer's own name (*.elb.amazonaws.com) is on no certificate ACM issues: every check, and every
+        // visitor, would be refused the certificate.
+        if (spec is { CertificateArn: not null, Dns: null })
+            throw ManifestLoader.Invalid(reader.File, reader.Line, "aws.certificateArn", "needs aws.dns: HTTPS is served for the name the certificate is for",
+                "add aws.dns with the hosted zone and the name the certificate covers");
         if (spec.ExistingVpc is not null && reader.Keys().Any(k => k.Key == "egress"))
             throw ManifestLoader.Invalid(reader.File, reader.Line, "aws.egress", "does not apply with existingVpc: the VPC's own routes decide how tasks reach AWS",
                 "remove aws.egress, or let Slipway create the VPC");

@@ -35,7 +35,13 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
     public static ReleaseTraits Traits(AppManifest app)
     {
         var settings = app.Aws();
-        return new ReleaseTraits(settings.Architecture.BuildPlatform(), settings.Exec ? "exec=true\n" : "", // the task role is part of the release
+        var part = new System.Text.StringBuilder();
+        if (settings.Exec) part.Append("exec=true\n"); // the task role is part of the release
+        // The task's size is the task definition's: a change is a new release. Written only when not the default, so that
+        // releases made before it was part of the fingerprint keep theirs.
+        if (settings.Cpu != new AwsSpec().Cpu || settings.Memory != new AwsSpec().Memory)
+            part.Append("cpu=").Append(settings.Cpu).Append("\nmemory=").Append(settings.Memory).Append('\n');
+        return new ReleaseTraits(settings.Architecture.BuildPlatform(), part.ToString(),
             settings.Autoscaling?.Min ?? app.Replicas, settings.Autoscaling?.Max ?? app.Replicas);
     }
 
@@ -87,7 +93,8 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         StackPlanRenderer.Render(StackTemplate.StackName(app), await PlanAsync(app, ct));
 
     public string RenderTemplate(AppManifest app, string version) =>
-        StackTemplate.Render(app, StackTemplate.Release(app, version, ReleaseFingerprint.Of(app, version, secrets, Traits(app)), profile.Registry));
+        StackTemplate.Render(app, StackTemplate.Release(app, version, ReleaseFingerprint.Of(app, version, secrets, Traits(app)), profile.Registry),
+            indented: true);
 
     public string RenderDeployPolicy(AppManifest app) => DeployPolicy.For(app);
 

@@ -37,6 +37,11 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     /// <summary>Creates a change set and waits until it is ready; null when it changes nothing (it is then deleted).</summary>
     public async Task<(string Name, StackPlan Plan)?> PrepareAsync(string stack, bool create, string template, CancellationToken ct)
     {
+        var size = System.Text.Encoding.UTF8.GetByteCount(template);
+        if (size > StackTemplate.InlineLimit)
+            throw new SlipwayException(ErrorCode.InvalidSetting,
+                $"the stack's template is {size:N0} bytes, over the {StackTemplate.InlineLimit:N0} CloudFormation takes inline; nothing was changed",
+                "fewer processes or variables make it smaller (slipway package shows it); templates sent through S3 are not supported yet");
         var name = $"slipway-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         await cloudFormation.CreateChangeSetAsync(stack, name, template, create, ct);
         var ready = await Poll.UntilAsync(async token =>

@@ -50,7 +50,7 @@ public static partial class StackTemplate
             rule["Properties"]!["ListenerArn"] = Ref(resources.ContainsKey("HttpsListener") ? "HttpsListener" : "HttpListener");
             resources["MaintenanceRule"] = rule;
         }
-        return template.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        return template.ToJsonString();
     }
 
     /// <summary>The rule on the listener that serves the app now (HTTPS when there is a certificate), whatever it was on before.</summary>

@@ -33,8 +33,15 @@ public static partial class StackTemplate
     public static string LogGroupName(AppManifest app) => $"/slipway/{app.App}";
     public static string SecretParameter(AppManifest app, string secret) => $"/slipway/{app.App}/{secret}";
 
-    public static string Render(AppManifest app, JsonObject? release, DriftRepairTags? repair = null, JsonObject? maintenance = null) =>
-        Build(app, release, repair, maintenance).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    /// <summary>
+    /// The template as CloudFormation is sent it: compact JSON, since an inline template may be at most 51,200 bytes
+    /// (<see cref="InlineLimit"/>); <paramref name="indented"/> for a person to read (<c>slipway package</c>).
+    /// </summary>
+    public static string Render(AppManifest app, JsonObject? release, DriftRepairTags? repair = null, JsonObject? maintenance = null, bool indented = false) =>
+        Build(app, release, repair, maintenance).ToJsonString(new JsonSerializerOptions { WriteIndented = indented });
+
+    /// <summary>CloudFormation's limit on a TemplateBody, in bytes (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).</summary>
+    public const int InlineLimit = 51_200;
 
     /// <param name="release">The task definition resource of the release to serve (<see cref="Release"/>, or the
     /// deployed template's own); null before the first release: no task definition and no service.</param>

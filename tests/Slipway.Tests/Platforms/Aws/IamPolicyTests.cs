@@ -96,6 +96,23 @@ public sealed class IamPolicyTests
     private static IEnumerable<string> Values(JsonNode? node) => node is JsonArray many ? many.Select(v => (string)v!) : [(string)node!];
 
 
+    /// <summary>
+    /// Calls whose request names no stack are evaluated against "*": DescribeStackDriftDetectionStatus carries only a detection
+    /// ID (its API reference lists no resource ARN), and an interface endpoint with private DNS makes CloudFormation associate
+    /// the VPC with AWS's private hosted zone in the deployer's name (route53:AssociateVPCWithHostedZone). Both in the
+    /// published policy and in the one narrowed to an app.
+    /// </summary>
+    [Theory]
+    [InlineData("cloudformation:DescribeStackDriftDetectionStatus")]
+    [InlineData("route53:AssociateVPCWithHostedZone")]
+    public void Calls_that_name_no_resource_of_the_stack_are_allowed_on_any(string action)
+    {
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\naws:\n  region: eu-west-1\n  subnets: private\n", "/nonexistent/slipway.yaml", "aws");
+
+        Assert.Equal(IamDecision.Allowed, IamPolicy.Load(PolicyPath).Evaluate(new IamRequest(action, "*")));
+        Assert.Equal(IamDecision.Allowed, IamPolicy.Parse(DeployPolicy.For(app)).Evaluate(new IamRequest(action, "*")));
+    }
+
     [Fact]
     public void Role_actions_reach_only_roles_under_the_slipway_path_the_template_puts_them_in()
     {

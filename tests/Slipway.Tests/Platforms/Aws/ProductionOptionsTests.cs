@@ -22,7 +22,7 @@ public sealed class ProductionOptionsTests : IDisposable
     [Fact]
     public void Https_adds_a_tls_listener_redirects_http_and_opens_443()
     {
-        var resources = Resources("  certificateArn: arn:aws:acm:eu-west-1:1:certificate/abc\n");
+        var resources = Resources("  certificateArn: arn:aws:acm:eu-west-1:1:certificate/abc\n  dns:\n    hostedZoneId: Z123\n    name: shop.example.com\n");
 
         var https = resources["HttpsListener"]!["Properties"]!;
         Assert.Equal(443, (int)https["Port"]!);
@@ -118,6 +118,7 @@ public sealed class ProductionOptionsTests : IDisposable
 
     [Theory]
     [InlineData("  certificateArn: my-cert\n", "aws.certificateArn: \"my-cert\" is not an ACM certificate ARN")]
+    [InlineData("  certificateArn: arn:aws:acm:eu-west-1:1:certificate/abc\n", "aws.certificateArn: needs aws.dns: HTTPS is served for the name the certificate is for")]
     [InlineData("  subnets: hidden\n", "aws.subnets: \"hidden\" is neither public nor private")]
     [InlineData("  egress: vpn\n", "aws.egress: \"vpn\" is neither endpoints nor nat")]
     [InlineData("  dns:\n    name: shop.example.com\n", "aws.dns.hostedZoneId: is required")]

@@ -310,4 +310,22 @@ public sealed class StackTemplateTests
         Assert.Equal("HttpsListener", (string?)carried["Properties"]!["ListenerArn"]!["Ref"]);
         Assert.Null(StackTemplate.MaintenanceIn(StackTemplate.WithMaintenance(on, page: null)));
     }
+
+    /// <summary>The review's case (five workers and 25 variables made 57,706 bytes of indented JSON), with every option on.</summary>
+    [Fact]
+    public void A_template_with_five_workers_25_variables_and_every_option_fits_what_cloudformation_takes_inline()
+    {
+        var env = string.Concat(Enumerable.Range(1, 25).Select(i => $"  VARIABLE_NUMBER_{i:D2}: \"a value of some length for variable {i}\"\n"));
+        var workers = string.Concat(Enumerable.Range(1, 5).Select(i =>
+            $"  worker-{i}:\n    command: [python, worker.py, --queue, queue-{i}]\n    replicas: 2\n    check: test -f /tmp/alive\n"));
+        var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\nenv:\n{env}secrets:\n  TOKEN:\n    fromSsm: /shop/token\nprocesses:\n{workers}" +
+            "aws:\n  region: eu-west-1\n  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n  dns:\n    hostedZoneId: Z123456789\n" +
+            "    name: shop.example.com\n  subnets: private\n  egress: endpoints\n  exec: true\n  autoscaling:\n    max: 6\n    requestsPerTarget: 500\n",
+            "/nonexistent/slipway.yaml", "aws");
+
+        var sent = Templates.ServingText(app);
+
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(sent), 1, StackTemplate.InlineLimit);
+        Assert.DoesNotContain("\n", StackTemplate.Render(app, null), StringComparison.Ordinal); // sent compact
+    }
 }
