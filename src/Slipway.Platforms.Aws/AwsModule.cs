@@ -46,9 +46,16 @@ public sealed class AwsModule : IPlatformModule
             return [new("aws", CheckStatus.Failed, e.Message, e.Hint)];
         }
         var endpoint = settings.EndpointFor("cloudformation", "CloudFormation");
-        // Only the kind of credentials is shown, never a key.
-        var found = new DoctorCheck("aws", CheckStatus.Ok,
-            $"region {settings.Region.SystemName}, credentials found ({settings.Credentials.GetType().Name}), endpoint {endpoint.Host}");
+        string kind;
+        try
+        {
+            kind = settings.CredentialsKind(); // only the kind of credentials is shown, never a key
+        }
+        catch (SlipwayException e)
+        {
+            return [new("aws", CheckStatus.Failed, e.Message, e.Hint)];
+        }
+        var found = new DoctorCheck("aws", CheckStatus.Ok, $"region {settings.Region.SystemName}, credentials found ({kind}), endpoint {endpoint.Host}");
         return app is null ? [found] : [found, await PermissionsAsync(app, settings, context.Time, ct)];
     }
 

@@ -179,7 +179,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
         Assert.Equal(2, noCredentials.ExitCode);
         Assert.Contains("error: no AWS credentials were found", noCredentials.Stderr);
 
-        var noRegion = new Dictionary<string, string>(moto.Environment) { ["AWS_REGION"] = "", ["AWS_DEFAULT_REGION"] = "" };
+        var noRegion = new Dictionary<string, string>(moto.Environment) { ["AWS_REGION"] = "", ["AWS_DEFAULT_REGION"] = "", ["AWS_CONFIG_FILE"] = "/nonexistent" };
         var result = await _app.Cli.RunAsync(["up", "-e", "aws", "-f", _app.ManifestPath], noRegion, TestContext.Current.CancellationToken);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("error: no AWS region is set", result.Stderr);

@@ -9,9 +9,10 @@ namespace Slipway.Tests.Platforms.Aws;
 [Collection(Slipway.Tests.EndToEnd.BadInputCollection.Name)]
 public sealed class PackageTests
 {
+    /// <summary>No credentials at all (a CI lint job's), and an endpoint that is a closed port: package must need neither.</summary>
     private static readonly Dictionary<string, string> DeadEndpoint = new()
     {
-        ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9", ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing",
+        ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9", ["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent", ["AWS_CONFIG_FILE"] = "/nonexistent",
         ["AWS_REGION"] = "us-east-1", ["AWS_EC2_METADATA_DISABLED"] = "true",
     };
 
