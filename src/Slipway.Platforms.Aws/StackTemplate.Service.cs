@@ -62,10 +62,15 @@ public static partial class StackTemplate
     private static string[] ServiceDependencies(AppManifest app) =>
         [app.Aws().CertificateArn is null ? "HttpListener" : "HttpsListener", .. NetworkDependencies(app)];
 
-    /// <summary>In private subnets, the routes or endpoints that reach ECR and CloudWatch, which a task needs to start.</summary>
+    /// <summary>
+    /// In public subnets, the gateway attachment: a task there has a public IP, and the gateway cannot be detached while one
+    /// is mapped, so tasks must go first on delete (AWS's "When a DependsOn attribute is required"). In private subnets, the
+    /// routes or endpoints that reach ECR and CloudWatch, which a task needs to start.
+    /// </summary>
     private static string[] NetworkDependencies(AppManifest app)
     {
-        if (app.Aws() is not { PrivateSubnets: true, ExistingVpc: null }) return [];
+        if (app.Aws().ExistingVpc is not null) return [];
+        if (!app.Aws().PrivateSubnets) return ["GatewayAttachment"];
         return
         [
             "PrivateSubnet1Routes", "PrivateSubnet2Routes",

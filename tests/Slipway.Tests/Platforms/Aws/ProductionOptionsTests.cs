@@ -34,7 +34,7 @@ public sealed class ProductionOptionsTests : IDisposable
         Assert.Equal("HTTPS", (string?)http["RedirectConfig"]!["Protocol"]);
         var ports = resources["LoadBalancerSecurityGroup"]!["Properties"]!["SecurityGroupIngress"]!.AsArray().Select(r => (int)r!["FromPort"]!);
         Assert.Equal([80, 443], ports);
-        Assert.Equal("HttpsListener", (string?)resources["Service"]!["DependsOn"]);
+        Assert.Equal(["HttpsListener", "GatewayAttachment"], resources["Service"]!["DependsOn"]!.AsArray().Select(d => (string)d!));
     }
 
     [Fact]

@@ -328,4 +328,17 @@ public sealed class StackTemplateTests
         Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(sent), 1, StackTemplate.InlineLimit);
         Assert.DoesNotContain("\n", StackTemplate.Render(app, null), StringComparison.Ordinal); // sent compact
     }
+
+    /// <summary>A worker's tasks in public subnets have public IPs: the gateway cannot be detached before they are gone.</summary>
+    [Fact]
+    public void Workers_in_public_subnets_are_deleted_before_the_gateway_is_detached()
+    {
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\nprocesses:\n  worker:\n    command: python worker.py\naws:\n  region: eu-west-1\n",
+            "/nonexistent/slipway.yaml", "aws");
+
+        var dependsOn = Templates.Serving(app)["Resources"]!.AsObject()
+            .Single(r => (string?)r.Value!["Type"] == "AWS::ECS::Service" && r.Key != "Service").Value!["DependsOn"];
+
+        Assert.Contains("GatewayAttachment", dependsOn is JsonArray many ? many.Select(d => (string)d!) : [(string)dependsOn!]);
+    }
 }
