@@ -103,21 +103,37 @@ public static partial class StackTemplate
         ? JsonValue.Create(parameter)!
         : new JsonObject { ["Fn::Sub"] = $"arn:aws:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{parameter.TrimStart('/')}" };
 
-    /// <summary>Lets ECS read the app's secret parameters (and nothing else) when it starts a task.</summary>
-    private static JsonArray SecretsPolicy(AppManifest app, JsonObject? release) => !ReadsSecrets(app, release) ? [] : new JsonArray(new JsonObject
+    /// <summary>
+    /// Lets ECS read the app's secret parameters (and nothing else) when it starts a task. The user's own parameters
+    /// (fromSsm) may be encrypted with a key of the user's, which ECS can use only with kms:Decrypt ("Required only if your
+    /// secret uses a custom KMS key", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-app-secrets-manager.html
+    /// and the SSM page beside it); it is allowed through SSM only. Slipway's own parameters use the account's aws/ssm key.
+    /// </summary>
+    private static JsonArray SecretsPolicy(AppManifest app, JsonObject? release)
     {
-        ["PolicyName"] = "read-secrets",
-        ["PolicyDocument"] = new JsonObject
+        if (!ReadsSecrets(app, release)) return [];
+        var users = UsersParameters(app, release).ToList();
+        var statements = new JsonArray(new JsonObject
         {
-            ["Version"] = "2012-10-17",
-            ["Statement"] = new JsonArray(new JsonObject
+            ["Effect"] = "Allow", ["Action"] = new JsonArray("ssm:GetParameters"),
+            // One resource unless the user's own parameters add to it: a stack deployed before they existed stays unchanged.
+            ["Resource"] = users.Count > 0
+                ? new JsonArray(users.Prepend($"slipway/{app.App}/*").Select(ParameterArn).ToArray())
+                : ParameterArn($"slipway/{app.App}/*"),
+        });
+        if (users.Count > 0)
+            statements.Add(new JsonObject
             {
-                ["Effect"] = "Allow", ["Action"] = new JsonArray("ssm:GetParameters"),
-                // One resource unless the user's own parameters add to it: a stack deployed before they existed stays unchanged.
-                ["Resource"] = UsersParameters(app, release).ToList() is { Count: > 0 } users
-                    ? new JsonArray(users.Prepend($"slipway/{app.App}/*").Select(ParameterArn).ToArray())
-                    : ParameterArn($"slipway/{app.App}/*"),
-            }),
-        },
-    });
+                ["Effect"] = "Allow", ["Action"] = new JsonArray("kms:Decrypt"), ["Resource"] = "*",
+                ["Condition"] = new JsonObject
+                {
+                    ["StringEquals"] = new JsonObject { ["kms:ViaService"] = new JsonObject { ["Fn::Sub"] = "ssm.${AWS::Region}.amazonaws.com" } },
+                },
+            });
+        return new JsonArray(new JsonObject
+        {
+            ["PolicyName"] = "read-secrets",
+            ["PolicyDocument"] = new JsonObject { ["Version"] = "2012-10-17", ["Statement"] = statements },
+        });
+    }
 }

@@ -341,4 +341,20 @@ public sealed class StackTemplateTests
 
         Assert.Contains("GatewayAttachment", dependsOn is JsonArray many ? many.Select(d => (string)d!) : [(string)dependsOn!]);
     }
+
+    /// <summary>A parameter of the user's may be under a key of the user's: ECS may decrypt through SSM only, and only then.</summary>
+    [Fact]
+    public void Tasks_may_decrypt_the_users_own_parameters_through_ssm_only()
+    {
+        static JsonArray Statements(string secrets) => (JsonArray)Templates.Serving(Support.Manifests.Parse(
+                $"app: shop\nsource:\n  git: x\nsecrets:\n{secrets}aws:\n  region: eu-west-1\n", "/nonexistent/slipway.yaml", "aws"))
+            ["Resources"]!["ExecutionRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]!;
+
+        var users = Statements("  TOKEN:\n    fromSsm: /team/token\n");
+        var own = Statements("  TOKEN:\n    fromEnv: TOKEN\n");
+
+        var decrypt = Assert.Single(users, s => (string?)s!["Action"]![0] == "kms:Decrypt")!;
+        Assert.Equal("ssm.${AWS::Region}.amazonaws.com", (string?)decrypt["Condition"]!["StringEquals"]!["kms:ViaService"]!["Fn::Sub"]);
+        Assert.DoesNotContain(own, s => (string?)s!["Action"]![0] == "kms:Decrypt");
+    }
 }
