@@ -155,7 +155,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         var deployed = await DeployedReleaseAsync(app, ct);
         var release = StackTemplate.ReleaseOf(deployed);
         if (service is null || release is null) return new AppStatus(app.App, Name, url, null, [], null);
-        var replicas = Tasks(serviceName, service.RunningCount, release, "healthy");
+        var replicas = Replicas(serviceName, service.DesiredCount, service.RunningCount, release);
         var processes = new Dictionary<string, IReadOnlyList<ReplicaStatus>>();
         foreach (var process in StackTemplate.ProcessesOf(deployed))
         {
@@ -164,6 +164,18 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         }
         return new AppStatus(app.App, Name, url, release.Version, replicas, service.Events?.FirstOrDefault()?.CreatedAt) { Processes = processes };
     }
+
+    /// <summary>
+    /// The service's tasks as replicas of the release: the running ones healthy (the load balancer's check gates them), and
+    /// those ECS is still starting to reach its desired count (replacing a stopped task, scaling out) pending, health
+    /// unknown. So an unchanged release whose service is replacing a task still serves, and an unchanged up leaves it to ECS.
+    /// </summary>
+    internal static List<ReplicaStatus> Replicas(string serviceName, int desired, int running, ServingRelease release) =>
+        [
+            .. Tasks(serviceName, running, release, "healthy"),
+            .. Enumerable.Range(running + 1, Math.Max(0, desired - running))
+                .Select(i => new ReplicaStatus($"{serviceName}-task-{i}", release.Version, "pending", "unknown", null, release.Fingerprint)),
+        ];
 
     /// <summary>A service's running tasks as replicas of the release (ECS counts them; the template says which release they run).</summary>
     private static List<ReplicaStatus> Tasks(string serviceName, int running, ServingRelease release, string health) =>

@@ -27,4 +27,18 @@ public sealed class AwsReleaseTraitsTests
         Assert.Equal("", AwsPlatform.Traits(App("")).FingerprintPart);
         Assert.Equal(Fingerprint(App("")), Fingerprint(App("  cpu: 256\n  memory: 512\n")));
     }
+
+    /// <summary>A service replacing a stopped task (1 of 2 running) still serves its unchanged release: up leaves it to ECS.</summary>
+    [Fact]
+    public void A_service_replacing_a_task_still_serves_its_unchanged_release()
+    {
+        var app = App("");
+        var release = new ServingRelease("v1", Fingerprint(app));
+
+        var status = new AppStatus(app.App, "aws", new Uri("http://x/"), "v1", AwsPlatform.Replicas("shop", desired: 2, running: 1, release), null);
+
+        Assert.True(status.Serves(app, "v1", AppSecrets.None(app), AwsPlatform.Traits(app)));
+        Assert.Equal(["running", "pending"], status.Replicas.Select(r => r.State));
+        Assert.False(status.Serves(app, "v2", AppSecrets.None(app), AwsPlatform.Traits(app)));
+    }
 }
