@@ -69,8 +69,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         if (stack?.DriftStatus == "DRIFTED")
             log.Warn($"stack {stackName} has drifted from its template (last detection): see slipway drift -e aws, repair with --repair");
         var deployed = stack is null ? null : await DeployedTemplateAsync(app, ct);
-        var template = StackTemplate.Build(app, deployed is null ? null : StackTemplate.ReleaseIn(deployed),
-            maintenance: deployed is null ? null : StackTemplate.MaintenanceIn(deployed));
+        var template = StackTemplate.Infrastructure(app, deployed);
         if (deployed is not null && JsonNode.DeepEquals(JsonNode.Parse(deployed), template))
             return $"stack {stackName}: no changes ({stack!.Status})"; // not even a change set
         var prepared = await _stacks.PrepareAsync(stackName, create: stack is null, template.ToJsonString(), ct);
@@ -138,9 +137,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
     public async Task<StackPlan?> PlanAsync(AppManifest app, CancellationToken ct)
     {
         var deployed = await DeployedTemplateAsync(app, ct);
-        var template = StackTemplate.Render(app, deployed is null ? null : StackTemplate.ReleaseIn(deployed),
-            maintenance: deployed is null ? null : StackTemplate.MaintenanceIn(deployed));
-        return TemplateDiff.Between(deployed, template);
+        return TemplateDiff.Between(deployed, StackTemplate.Infrastructure(app, deployed).ToJsonString());
     }
 
     public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)

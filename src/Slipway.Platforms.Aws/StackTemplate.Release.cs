@@ -41,6 +41,21 @@ public static partial class StackTemplate
             : null;
 
     /// <summary>The task definition resource of a deployed template (as GetTemplate returns it); null when it has none.</summary>
+    /// <summary>
+    /// The stack as the infrastructure stage applies it: the manifest's infrastructure around the deployed release and its
+    /// maintenance rule. Where the manifest moved the app's port, the port-bound resources (target group, security group,
+    /// the service's load balancer) stay on the deployed release's port: the release that listens on the new one moves
+    /// them with it, as ECS requires the service's container port to be one the task definition maps.
+    /// </summary>
+    public static JsonObject Infrastructure(AppManifest app, string? deployedTemplate)
+    {
+        if (deployedTemplate is null) return Build(app, null);
+        var release = ReleaseIn(deployedTemplate);
+        var servingPort = (int?)release?["Properties"]?["ContainerDefinitions"]?[0]?["PortMappings"]?[0]?["ContainerPort"];
+        var around = servingPort is { } port && port != app.Port ? app with { Port = port } : app;
+        return Build(around, release, maintenance: MaintenanceIn(deployedTemplate));
+    }
+
     public static JsonObject? ReleaseIn(string templateBody) =>
         JsonNode.Parse(templateBody)?["Resources"]?["TaskDefinition"] is JsonObject resource ? (JsonObject)resource.DeepClone() : null;
 

@@ -357,4 +357,31 @@ public sealed class StackTemplateTests
         Assert.Equal("ssm.${AWS::Region}.amazonaws.com", (string?)decrypt["Condition"]!["StringEquals"]!["kms:ViaService"]!["Fn::Sub"]);
         Assert.DoesNotContain(own, s => (string?)s!["Action"]![0] == "kms:Decrypt");
     }
+
+    /// <summary>
+    /// The review's case: port 8000 serving, the manifest says 9000. ECS refuses a service whose container port the task
+    /// definition does not map, so the infrastructure stage keeps every port-bound resource on the serving release's port and
+    /// the new release moves them all at once.
+    /// </summary>
+    [Fact]
+    public void A_new_port_moves_with_the_release_that_listens_on_it_never_before()
+    {
+        static int[] Ports(JsonObject template)
+        {
+            var resources = template["Resources"]!;
+            return
+            [
+                (int)resources["TargetGroup"]!["Properties"]!["Port"]!,
+                (int)resources["TaskSecurityGroup"]!["Properties"]!["SecurityGroupIngress"]![0]!["FromPort"]!,
+                (int)resources["Service"]!["Properties"]!["LoadBalancers"]![0]!["ContainerPort"]!,
+                (int)resources["TaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["PortMappings"]![0]!["ContainerPort"]!,
+            ];
+        }
+        var serving = Support.Manifests.Parse("app: shop\nsource:\n  git: x\nport: 8000\naws:\n  region: eu-west-1\n", "/nonexistent/slipway.yaml", "aws");
+        var moved = serving with { Port = 9000 };
+        var deployed = Templates.ServingText(serving);
+
+        Assert.Equal([8000, 8000, 8000, 8000], Ports(StackTemplate.Infrastructure(moved, deployed)));
+        Assert.Equal([9000, 9000, 9000, 9000], Ports(StackTemplate.Build(moved, StackTemplate.Release(moved, "v2", Templates.Fingerprint))));
+    }
 }
