@@ -55,7 +55,7 @@ public sealed record AwsSettings(AWSCredentials Credentials, RegionEndpoint Regi
         var overridden = specific ?? general;
         return overridden is { Length: > 0 }
             ? new Uri(overridden.TrimEnd('/') + "/")
-            : new Uri($"https://{endpointPrefix}.{Region.SystemName}.amazonaws.com/");
+            : new Uri($"https://{endpointPrefix}.{Region.SystemName}.{Region.PartitionDnsSuffix ?? "amazonaws.com"}/");
     }
 }
 

@@ -34,7 +34,10 @@ public static class DeployPolicy
             if (statement["Condition"]?["StringLike"] is JsonObject like && like.ContainsKey(StackNameTag))
                 like[StackNameTag] = StackTemplate.StackName(app);
         }
-        return policy.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var text = policy.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        // Outside AWS's main partition (China, GovCloud) every ARN names that partition.
+        var partition = app.Aws().Region is { } region ? Amazon.RegionEndpoint.GetBySystemName(region).PartitionName ?? "aws" : "aws";
+        return partition == "aws" ? text : text.Replace("\"arn:aws:", $"\"arn:{partition}:", StringComparison.Ordinal);
     }
 
     private static IEnumerable<JsonValue> Resources(JsonNode statement) => statement["Resource"] switch

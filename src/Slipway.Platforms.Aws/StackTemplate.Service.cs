@@ -101,7 +101,7 @@ public static partial class StackTemplate
     /// <summary>A parameter's ARN: as given when it is one, else in the stack's own region and account.</summary>
     private static JsonNode ParameterArn(string parameter) => parameter.StartsWith("arn:", StringComparison.Ordinal)
         ? JsonValue.Create(parameter)!
-        : new JsonObject { ["Fn::Sub"] = $"arn:aws:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{parameter.TrimStart('/')}" };
+        : new JsonObject { ["Fn::Sub"] = $"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{parameter.TrimStart('/')}" };
 
     /// <summary>
     /// Lets ECS read the app's secret parameters (and nothing else) when it starts a task. The user's own parameters
@@ -127,7 +127,7 @@ public static partial class StackTemplate
                 ["Effect"] = "Allow", ["Action"] = new JsonArray("kms:Decrypt"), ["Resource"] = "*",
                 ["Condition"] = new JsonObject
                 {
-                    ["StringEquals"] = new JsonObject { ["kms:ViaService"] = new JsonObject { ["Fn::Sub"] = "ssm.${AWS::Region}.amazonaws.com" } },
+                    ["StringEquals"] = new JsonObject { ["kms:ViaService"] = new JsonObject { ["Fn::Sub"] = "ssm.${AWS::Region}.${AWS::URLSuffix}" } },
                 },
             });
         return new JsonArray(new JsonObject

@@ -119,7 +119,8 @@ public static partial class StackTemplate
                         ["Effect"] = "Allow", ["Principal"] = new JsonObject { ["Service"] = "ecs-tasks.amazonaws.com" }, ["Action"] = "sts:AssumeRole",
                     }),
                 },
-                ["ManagedPolicyArns"] = new JsonArray("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
+                // The partition is the stack's (aws, aws-cn, aws-us-gov): no ARN in the template names one itself.
+                ["ManagedPolicyArns"] = new JsonArray(new JsonObject { ["Fn::Sub"] = "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" }),
                 ["Policies"] = SecretsPolicy(app, release),
             }),
         };

@@ -66,7 +66,7 @@ public sealed class StackTemplateTests
     {
         var template = Templates.Serving(App());
         Assert.Null(template["Parameters"]); // the release is rendered whole: a change set carries no parameter to get wrong
-        var known = Resources(template).Select(r => r.Key).Append("AWS::Region").ToHashSet();
+        var known = Resources(template).Select(r => r.Key).Concat(["AWS::Region", "AWS::Partition", "AWS::AccountId", "AWS::URLSuffix"]).ToHashSet();
         var references = new List<string>();
         void Walk(JsonNode? node)
         {
@@ -80,7 +80,7 @@ public sealed class StackTemplateTests
                         else if (key == "DependsOn")
                             references.AddRange(value is JsonArray many ? many.Select(d => d!.GetValue<string>()) : [value!.GetValue<string>()]);
                         else if (key == "Fn::Sub")
-                            references.AddRange(System.Text.RegularExpressions.Regex.Matches(value!.GetValue<string>(), @"\$\{([A-Za-z0-9]+)")
+                            references.AddRange(System.Text.RegularExpressions.Regex.Matches(value!.GetValue<string>(), @"\$\{([A-Za-z0-9:]+)")
                                 .Select(m => m.Groups[1].Value));
                         Walk(value);
                     }
@@ -354,7 +354,7 @@ public sealed class StackTemplateTests
         var own = Statements("  TOKEN:\n    fromEnv: TOKEN\n");
 
         var decrypt = Assert.Single(users, s => (string?)s!["Action"]![0] == "kms:Decrypt")!;
-        Assert.Equal("ssm.${AWS::Region}.amazonaws.com", (string?)decrypt["Condition"]!["StringEquals"]!["kms:ViaService"]!["Fn::Sub"]);
+        Assert.Equal("ssm.${AWS::Region}.${AWS::URLSuffix}", (string?)decrypt["Condition"]!["StringEquals"]!["kms:ViaService"]!["Fn::Sub"]);
         Assert.DoesNotContain(own, s => (string?)s!["Action"]![0] == "kms:Decrypt");
     }
 
@@ -383,5 +383,33 @@ public sealed class StackTemplateTests
 
         Assert.Equal([8000, 8000, 8000, 8000], Ports(StackTemplate.Infrastructure(moved, deployed)));
         Assert.Equal([9000, 9000, 9000, 9000], Ports(StackTemplate.Build(moved, StackTemplate.Release(moved, "v2", Templates.Fingerprint))));
+    }
+
+    /// <summary>China and GovCloud have partitions of their own: the template takes its partition from the stack (AWS::Partition).</summary>
+    [Fact]
+    public void No_template_names_a_partition_itself()
+    {
+        foreach (var variant in TemplateLintTests.Variants)
+        {
+            var (name, aws) = variant.Data;
+            var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromSsm: /team/t\naws:\n  region: eu-west-1\n{aws}",
+                "/nonexistent/slipway.yaml", "aws");
+            // The manifest's own certificate ARN is the user's to write.
+            var text = Templates.ServingText(app).Replace("arn:aws:acm:", "", StringComparison.Ordinal);
+            Assert.False(text.Contains("arn:aws:", StringComparison.Ordinal), $"{name} names the aws partition");
+        }
+    }
+
+    [Fact]
+    public void In_china_the_deploy_policy_and_the_endpoints_are_of_chinas_partition()
+    {
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\naws:\n  region: cn-north-1\n", "/nonexistent/slipway.yaml", "aws");
+
+        var policy = DeployPolicy.For(app);
+        var settings = Slipway.Cloud.Aws.AwsSettings.Resolve("cn-north-1", _ => null);
+
+        Assert.DoesNotContain("\"arn:aws:", policy, StringComparison.Ordinal);
+        Assert.Contains("\"arn:aws-cn:cloudformation:cn-north-1:*:stack/slipway-shop/*\"", policy, StringComparison.Ordinal);
+        Assert.Equal("https://cloudformation.cn-north-1.amazonaws.com.cn/", settings.EndpointFor("cloudformation", "CloudFormation").ToString());
     }
 }
