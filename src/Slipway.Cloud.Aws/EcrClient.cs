@@ -21,6 +21,37 @@ public sealed class EcrClient(AwsJsonClient json)
     private sealed record DescribeRepositoriesRequest(IReadOnlyList<string> RepositoryNames);
     private sealed record DescribeRepositoriesResponse(IReadOnlyList<Repository>? Repositories);
     private sealed record Repository(string? RepositoryName, string? RepositoryUri);
+    private sealed record BatchGetImageRequest(string RepositoryName, IReadOnlyList<EcrImageId> ImageIds, IReadOnlyList<string> AcceptedMediaTypes);
+    private sealed record BatchGetImageResponse(IReadOnlyList<EcrImage>? Images);
+    private sealed record EcrImage(string? ImageManifest, string? ImageManifestMediaType);
+    private sealed record PutImageRequest(string RepositoryName, string ImageManifest, string? ImageManifestMediaType, string ImageTag);
+
+    /// <summary>The media types of the manifests the engine pushes (Docker's and OCI's).</summary>
+    private static readonly string[] ManifestTypes =
+    [
+        "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.oci.image.index.v1+json",
+    ];
+
+    /// <summary>
+    /// Gives the image tagged <paramref name="from"/> the tag <paramref name="to"/> as well (moving it off the image that had it):
+    /// its manifest put again under the new tag, no layer copied. False when <paramref name="from"/> does not exist.
+    /// </summary>
+    public async Task<bool> TagAsync(string repository, string from, string to, CancellationToken ct)
+    {
+        var found = await json.CallAsync<BatchGetImageRequest, BatchGetImageResponse>("BatchGetImage",
+            new(repository, [new EcrImageId(ImageTag: from)], ManifestTypes), ct);
+        if (found.Images?.FirstOrDefault() is not { ImageManifest: { } manifest } image) return false;
+        try
+        {
+            await json.CallAsync<PutImageRequest, Empty>("PutImage", new(repository, manifest, image.ImageManifestMediaType, to), ct);
+        }
+        catch (AwsServiceException e) when (e.Code == "ImageAlreadyExistsException")
+        {
+            // the tag is already on this image
+        }
+        return true;
+    }
 
     /// <summary>The repository's URI (account.dkr.ecr.region.amazonaws.com/name), or null when it does not exist.</summary>
     public async Task<string?> RepositoryUriAsync(string repository, CancellationToken ct)

@@ -60,4 +60,24 @@ public sealed record AwsEndpointProfile(string? Emulator, string? Registry)
         using var response = await http.SendAsync(request, ct);
         return response.StatusCode == HttpStatusCode.OK;
     }
+
+    /// <summary>Registry API v2: the manifest tagged <paramref name="from"/> put again under <paramref name="to"/>; false when there is none.</summary>
+    public async Task<bool> TagAsync(string repository, string from, string to, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var get = new HttpRequestMessage(HttpMethod.Get, $"http://{Registry}/v2/{repository}/manifests/{from}");
+        get.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+        get.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        using var found = await http.SendAsync(get, ct);
+        if (found.StatusCode == HttpStatusCode.NotFound) return false;
+        found.EnsureSuccessStatusCode();
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"http://{Registry}/v2/{repository}/manifests/{to}")
+        {
+            Content = new ByteArrayContent(await found.Content.ReadAsByteArrayAsync(ct)),
+        };
+        put.Content.Headers.ContentType = found.Content.Headers.ContentType;
+        using var stored = await http.SendAsync(put, ct);
+        stored.EnsureSuccessStatusCode();
+        return true;
+    }
 }

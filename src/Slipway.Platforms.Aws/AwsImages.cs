@@ -28,7 +28,28 @@ public sealed class AwsImages(EcrClient ecr, DockerEngine engine, AwsEndpointPro
         var tags = profile.Registry is not null
             ? await profile.ListTagsAsync(StackTemplate.RepositoryName(app), ct)
             : (await ecr.ListImagesAsync(StackTemplate.RepositoryName(app), ct)).Select(i => i.ImageTag).OfType<string>().ToList();
-        return tags.Distinct().ToList();
+        return tags.Where(t => t is not (ServingTag or PreviousTag)).Distinct().ToList();
+    }
+
+    /// <summary>The tag the serving release's image carries, which the repository's lifecycle rule never expires.</summary>
+    public const string ServingTag = "slipway-serving";
+
+    /// <summary>The tag of the release before it (the rollback target), never expired either.</summary>
+    public const string PreviousTag = "slipway-previous";
+
+    /// <summary>
+    /// Marks the serving release's image and the one before it with the tags the lifecycle rule keeps, whatever number of
+    /// rejected releases is pushed after them: ECS must still pull the serving image to replace a task, and rollback the
+    /// previous one.
+    /// </summary>
+    public async Task ProtectAsync(AppManifest app, string serving, string? previous, CancellationToken ct)
+    {
+        var repository = StackTemplate.RepositoryName(app);
+        Func<string, string, Task<bool>> tag = profile.Registry is not null
+            ? (from, to) => profile.TagAsync(repository, from, to, ct)
+            : (from, to) => ecr.TagAsync(repository, from, to, ct);
+        if (previous is not null && previous != serving) await tag(previous, PreviousTag);
+        await tag(serving, ServingTag);
     }
 
     /// <summary>Builds (unless this machine has the image of this recipe) and pushes; returns the pushed reference.</summary>

@@ -187,9 +187,21 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
 
     public Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) => _images.VersionsAsync(app, ct);
 
-    public Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
-        CancellationToken ct) =>
-        new ReleaseRollout(ecs, ssm, _stacks, profile, secrets, time).RollOutAsync(app, version, log, beforeCutover, ct);
+    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
+        CancellationToken ct)
+    {
+        var report = await new ReleaseRollout(ecs, ssm, _stacks, profile, secrets, time).RollOutAsync(app, version, log, beforeCutover, ct);
+        try
+        {
+            await _images.ProtectAsync(app, report.Version, report.PreviousVersion, ct);
+        }
+        catch (Exception e) when (e is AwsServiceException or HttpRequestException)
+        {
+            // The release serves: a tag it could not get is a warning, and the next deploy tags again.
+            log.Warn($"could not tag {report.Version}'s image as the serving one ({e.Message.Split('\n')[0]}): the repository's lifecycle rule may expire it after {app.Aws().ImagesKept} more pushes");
+        }
+        return report;
+    }
 
     public Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct) =>
         new AwsLogs(logs, time).StreamAsync(app, query, onLine, ct);

@@ -165,16 +165,37 @@ public static partial class StackTemplate
         };
     }
 
+    /// <summary>
+    /// Keeps the last <paramref name="imagesKept"/> images, but never the serving release's nor the one before it: "an image
+    /// that matches the tagging requirements of a higher priority rule cannot be expired by a rule with a lower priority"
+    /// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html, lifecycle policy evaluation rules), and
+    /// the first two rules select the tags only those two carry (<see cref="AwsImages.ProtectAsync"/>) and never have more
+    /// than one image to keep.
+    /// </summary>
     public static string LifecyclePolicy(int imagesKept) => new JsonObject
     {
-        ["rules"] = new JsonArray(new JsonObject
-        {
-            ["rulePriority"] = 1,
-            ["description"] = $"keep the last {imagesKept} images",
-            ["selection"] = new JsonObject { ["tagStatus"] = "any", ["countType"] = "imageCountMoreThan", ["countNumber"] = imagesKept },
-            ["action"] = new JsonObject { ["type"] = "expire" },
-        }),
+        ["rules"] = new JsonArray(
+            Protect(1, AwsImages.ServingTag, "never expire the serving release"),
+            Protect(2, AwsImages.PreviousTag, "never expire the release before it (the rollback target)"),
+            new JsonObject
+            {
+                ["rulePriority"] = 3,
+                ["description"] = $"keep the last {imagesKept} images",
+                ["selection"] = new JsonObject { ["tagStatus"] = "any", ["countType"] = "imageCountMoreThan", ["countNumber"] = imagesKept },
+                ["action"] = new JsonObject { ["type"] = "expire" },
+            }),
     }.ToJsonString();
+
+    private static JsonObject Protect(int priority, string tag, string description) => new()
+    {
+        ["rulePriority"] = priority,
+        ["description"] = description,
+        ["selection"] = new JsonObject
+        {
+            ["tagStatus"] = "tagged", ["tagPrefixList"] = new JsonArray(tag), ["countType"] = "imageCountMoreThan", ["countNumber"] = 1,
+        },
+        ["action"] = new JsonObject { ["type"] = "expire" },
+    };
 }
 
 /// <summary>The release a stack's template serves.</summary>

@@ -83,10 +83,13 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
         var up = await RunAsync("up", "--no-check");
         up.Succeeded();
         Assert.Contains($"{second} serving on 2 replica(s) (was {_app.FirstVersion})", up.Stderr);
+        // The serving image and the rollback target carry the tags the repository's lifecycle rule never expires.
+        Assert.Equal((await DigestAsync(second), await DigestAsync(_app.FirstVersion)), (await DigestAsync("slipway-serving"), await DigestAsync("slipway-previous")));
 
         var rollback = await RunAsync("rollback", "--no-check");
 
         rollback.Succeeded();
+        Assert.Equal((await DigestAsync(_app.FirstVersion), await DigestAsync(second)), (await DigestAsync("slipway-serving"), await DigestAsync("slipway-previous")));
         Assert.DoesNotContain("→ build", rollback.Stderr);
         // The stack, the service's one owner, serves the first version again: its task definition names that image.
         var template = await CloudFormationClient.Create(Settings, TimeProvider.System).GetTemplateAsync($"slipway-{_app.Name}", ct);
@@ -165,6 +168,17 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
         var login = await ecr.GetAuthorizationAsync(ct);
         Assert.Equal("AWS", login.Username);
         Assert.NotEmpty(login.Password);
+
+        // Tagging an image anew puts its manifest again under the new tag: the same digest, both tags.
+        var repository = $"slipway/{_app.Name}";
+        await moto.AwsCliAsync("ecr", "create-repository", "--repository-name", repository);
+        await moto.AwsCliAsync("ecr", "put-image", "--repository-name", repository, "--image-tag", "v1", "--image-manifest",
+            """{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":1,"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000001"},"layers":[]}""");
+        Assert.True(await ecr.TagAsync(repository, "v1", "slipway-serving", ct));
+        Assert.True(await ecr.TagAsync(repository, "v1", "slipway-serving", ct)); // again: already there
+        Assert.False(await ecr.TagAsync(repository, "v9", "slipway-previous", ct));
+        var described = JsonDocument.Parse(await moto.AwsCliAsync("ecr", "describe-images", "--repository-name", repository)).RootElement.GetProperty("imageDetails");
+        Assert.Equal(["slipway-serving", "v1"], Assert.Single(described.EnumerateArray()).GetProperty("imageTags").EnumerateArray().Select(t => t.GetString()).Order());
     }
 
     [Fact]
@@ -184,6 +198,15 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("error: no AWS region is set", result.Stderr);
         Assert.DoesNotContain("testing", noCredentials.All + result.All); // no credential is ever printed
+    }
+
+    /// <summary>The digest of the image the registry has under the tag; null when it has none.</summary>
+    private async Task<string?> DigestAsync(string tag)
+    {
+        using var head = new HttpRequestMessage(HttpMethod.Head, $"http://{moto.Registry}/v2/slipway/{_app.Name}/manifests/{tag}");
+        head.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+        using var response = await Http.Client.SendAsync(head, TestContext.Current.CancellationToken);
+        return response.IsSuccessStatusCode ? response.Headers.GetValues("Docker-Content-Digest").Single() : null;
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

@@ -412,4 +412,16 @@ public sealed class StackTemplateTests
         Assert.Contains("\"arn:aws-cn:cloudformation:cn-north-1:*:stack/slipway-shop/*\"", policy, StringComparison.Ordinal);
         Assert.Equal("https://cloudformation.cn-north-1.amazonaws.com.cn/", settings.EndpointFor("cloudformation", "CloudFormation").ToString());
     }
+
+    /// <summary>However many rejected releases are pushed after it, the serving image and the rollback target stay.</summary>
+    [Fact]
+    public void The_lifecycle_rule_never_expires_the_serving_release_nor_the_one_before_it()
+    {
+        var rules = JsonNode.Parse(StackTemplate.LifecyclePolicy(imagesKept: 1))!["rules"]!.AsArray();
+
+        Assert.Equal([1, 2, 3], rules.Select(r => (int)r!["rulePriority"]!)); // the "any" rule last, as ECR requires
+        Assert.Equal([["slipway-serving"], ["slipway-previous"]], rules.Take(2).Select(r => r!["selection"]!["tagPrefixList"]!.AsArray().Select(t => (string)t!).ToArray()));
+        Assert.All(rules.Take(2), r => Assert.Equal(("tagged", 1), ((string)r!["selection"]!["tagStatus"]!, (int)r["selection"]!["countNumber"]!)));
+        Assert.Equal(("any", 1), ((string)rules[2]!["selection"]!["tagStatus"]!, (int)rules[2]!["selection"]!["countNumber"]!));
+    }
 }
