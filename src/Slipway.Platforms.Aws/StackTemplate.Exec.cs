@@ -16,6 +16,7 @@ public static partial class StackTemplate
     private static JsonObject TaskRole() => Resource("AWS::IAM::Role", new JsonObject
     {
         ["Path"] = RolePath,
+        ["PermissionsBoundary"] = RoleBoundary(),
         ["AssumeRolePolicyDocument"] = new JsonObject
         {
             ["Version"] = "2012-10-17",

@@ -24,6 +24,15 @@ public static partial class StackTemplate
     public const string VersionKey = "slipway:version";
     public const string FingerprintKey = "slipway:fingerprint";
 
+    /// <summary>
+    /// The permissions boundary every role Slipway makes carries (deploy/aws/role-boundary.json, created once by an
+    /// administrator under this name): the deploy policy lets the deployer create or change a role only with it, so no
+    /// trust policy or inline policy a deployer writes can give a role more than an app's tasks need.
+    /// </summary>
+    public const string RoleBoundaryName = "slipway/SlipwayRoleBoundary";
+
+    internal static JsonObject RoleBoundary() => new() { ["Fn::Sub"] = $"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/{RoleBoundaryName}" };
+
     public static string StackName(AppManifest app) => app.Aws().StackName ?? $"slipway-{app.App}";
     public static string RepositoryName(AppManifest app) => $"slipway/{app.App}";
     public static string ContainerName(AppManifest app) => app.App;
@@ -111,6 +120,7 @@ public static partial class StackTemplate
             ["ExecutionRole"] = Resource("AWS::IAM::Role", new JsonObject
             {
                 ["Path"] = RolePath,
+                ["PermissionsBoundary"] = RoleBoundary(),
                 ["AssumeRolePolicyDocument"] = new JsonObject
                 {
                     ["Version"] = "2012-10-17",

@@ -28,14 +28,19 @@ public sealed class IamPolicy(JsonArray statements)
         Regex.IsMatch(value, "^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$",
             ignoreCase ? RegexOptions.IgnoreCase | RegexOptions.CultureInvariant : RegexOptions.CultureInvariant);
 
-    /// <param name="conditionsHold">For "could this action ever be allowed": every condition counts as met.</param>
+    /// <param name="conditionsHold">
+    /// For "could this action ever be allowed": every condition of an Allow counts as met, and a Deny with conditions as not
+    /// applying (there is a request it does not deny).
+    /// </param>
     public IamDecision Evaluate(IamRequest request, bool conditionsHold = false)
     {
         var allowed = false;
         foreach (var statement in statements.Select(s => s!.AsObject()))
         {
+            var deny = (string?)statement["Effect"] == "Deny";
+            if (deny && conditionsHold && statement["Condition"] is JsonObject) continue;
             if (!Applies(statement, request, conditionsHold)) continue;
-            if ((string?)statement["Effect"] == "Deny") return IamDecision.ExplicitDeny;
+            if (deny) return IamDecision.ExplicitDeny;
             allowed = true;
         }
         return allowed ? IamDecision.Allowed : IamDecision.ImplicitDeny;
@@ -63,6 +68,7 @@ public sealed class IamPolicy(JsonArray statements)
                 "StringEquals" or "ArnEquals" => present && expected.Contains(actual!),
                 "StringLike" or "ArnLike" => present && expected.Any(e => Like(e, actual!, ignoreCase: false)),
                 "StringNotEquals" => !present || !expected.Contains(actual!),
+                "StringNotLike" or "ArnNotLike" => !present || !expected.Any(e => Like(e, actual!, ignoreCase: false)),
                 "Null" => expected.Single() == "true" ? !present : present,
                 _ => throw new NotSupportedException($"condition operator {block.Key} is not understood by this evaluator"),
             };

@@ -113,6 +113,54 @@ public sealed class IamPolicyTests
         Assert.Equal(IamDecision.Allowed, IamPolicy.Parse(DeployPolicy.For(app)).Evaluate(new IamRequest(action, "*")));
     }
 
+    private const string OurBoundary = "arn:aws:iam::123456789012:policy/slipway/SlipwayRoleBoundary";
+    private const string SomeRole = "arn:aws:iam::123456789012:role/slipway/x";
+
+    private static Dictionary<string, string> Boundary(string arn) => new() { ["iam:PermissionsBoundary"] = arn };
+
+    /// <summary>
+    /// The review's escalation: create /slipway/x trusting any account with an inline *:* policy, or pass such a role to a
+    /// task. Every role write needs Slipway's boundary on the role, which caps it at what an app's tasks need whatever its
+    /// trust or inline policies say; the boundary cannot be removed or swapped.
+    /// </summary>
+    [Fact]
+    public void A_deployer_cannot_make_a_role_beyond_the_boundary_so_cannot_become_administrator()
+    {
+        foreach (var policy in new[] { IamPolicy.Load(PolicyPath), IamPolicy.Parse(DeployPolicy.For(Support.Manifests.Parse(
+                     "app: shop\nsource:\n  git: x\naws:\n  region: eu-west-1\n", "/nonexistent/slipway.yaml", "aws"))) })
+        {
+            Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new IamRequest("iam:CreateRole", SomeRole)));
+            Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new IamRequest("iam:CreateRole", SomeRole,
+                Boundary("arn:aws:iam::123456789012:policy/AdministratorAccess"))));
+            Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new IamRequest("iam:PutRolePolicy", SomeRole)));
+            Assert.Equal(IamDecision.ExplicitDeny, policy.Evaluate(new IamRequest("iam:DeleteRolePermissionsBoundary", SomeRole, Boundary(OurBoundary))));
+            Assert.Equal(IamDecision.ExplicitDeny, policy.Evaluate(new IamRequest("iam:PutRolePermissionsBoundary", SomeRole,
+                Boundary("arn:aws:iam::123456789012:policy/slipway/Other"))));
+
+            Assert.Equal(IamDecision.Allowed, policy.Evaluate(new IamRequest("iam:CreateRole", SomeRole, Boundary(OurBoundary))));
+            Assert.Equal(IamDecision.Allowed, policy.Evaluate(new IamRequest("iam:PutRolePolicy", SomeRole, Boundary(OurBoundary))));
+            Assert.Equal(IamDecision.Allowed, policy.Evaluate(new IamRequest("iam:PutRolePermissionsBoundary", SomeRole, Boundary(OurBoundary))));
+            Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new IamRequest("iam:CreatePolicyVersion", "arn:aws:iam::123456789012:policy/slipway/SlipwayRoleBoundary")));
+        }
+    }
+
+    /// <summary>Every role the stack makes carries the boundary; the boundary allows only what an app's tasks need.</summary>
+    [Fact]
+    public void Every_role_in_a_template_carries_the_boundary_which_grants_only_what_tasks_need()
+    {
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\naws:\n  region: eu-west-1\n  exec: true\n", "/nonexistent/slipway.yaml", "aws");
+        var roles = Templates.Serving(app)["Resources"]!.AsObject().Where(r => (string?)r.Value!["Type"] == "AWS::IAM::Role").ToList();
+
+        Assert.Equal(["ExecutionRole", "TaskRole"], roles.Select(r => r.Key).Order());
+        Assert.All(roles, r => Assert.Equal($"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/{StackTemplate.RoleBoundaryName}",
+            (string?)r.Value!["Properties"]!["PermissionsBoundary"]!["Fn::Sub"]));
+        var boundary = IamPolicy.Load(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "role-boundary.json"));
+        Assert.Equal(IamDecision.ImplicitDeny, boundary.Evaluate(new IamRequest("iam:CreateRole", "*"), conditionsHold: true));
+        Assert.Equal(IamDecision.ImplicitDeny, boundary.Evaluate(new IamRequest("s3:GetObject", "*"), conditionsHold: true));
+        Assert.Equal(IamDecision.Allowed, boundary.Evaluate(new IamRequest("ecr:BatchGetImage", "*")));
+        Assert.Equal(IamDecision.Allowed, boundary.Evaluate(new IamRequest("logs:PutLogEvents", "arn:aws:logs:eu-west-1:1:log-group:/slipway/shop:log-stream:x")));
+    }
+
     [Fact]
     public void Role_actions_reach_only_roles_under_the_slipway_path_the_template_puts_them_in()
     {
