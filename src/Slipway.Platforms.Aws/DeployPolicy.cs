@@ -24,20 +24,54 @@ public static class DeployPolicy
     public static string For(AppManifest app)
     {
         var policy = JsonNode.Parse(Published())!;
-        var stack = $"arn:aws:cloudformation:{app.Aws().Region ?? "*"}:*:stack/{StackTemplate.StackName(app)}/*";
+        var stackName = StackTemplate.StackName(app);
+        var stack = $"arn:aws:cloudformation:{app.Aws().Region ?? "*"}:*:stack/{stackName}/*";
+        // Every app's resources by name (Slipway names them after the app) become this app's.
+        (string Every, string[] This)[] byName =
+        [
+            ("repository/slipway/*", [$"repository/{StackTemplate.RepositoryName(app)}"]),
+            ("parameter/slipway/*", [$"parameter/slipway/{app.App}/*"]),
+            ("log-group:/slipway/*", [$"log-group:{StackTemplate.LogGroupName(app)}", $"log-group:{StackTemplate.LogGroupName(app)}:*"]),
+            ("alarm:TargetTracking-service/slipway-*", [$"alarm:TargetTracking-service/{StackTemplate.ClusterName(app)}/*"]),
+        ];
         foreach (var statement in policy["Statement"]!.AsArray())
         {
             if (statement!["Resource"] is JsonValue resource && resource.GetValue<string>() == AnySlipwayStack) statement["Resource"] = stack;
             // The cluster is named after the stack: its tasks and one-off task definitions too.
             foreach (var ecs in Resources(statement).Where(r => r.GetValue<string>().StartsWith("arn:aws:ecs:", StringComparison.Ordinal)).ToList())
-                ecs.ReplaceWith(ecs.GetValue<string>().Replace("slipway-*", StackTemplate.StackName(app), StringComparison.Ordinal));
+                ecs.ReplaceWith(ecs.GetValue<string>().Replace("slipway-*", stackName, StringComparison.Ordinal));
             if (statement["Condition"]?["StringLike"] is JsonObject like && like.ContainsKey(StackNameTag))
-                like[StackNameTag] = StackTemplate.StackName(app);
+                like[StackNameTag] = stackName;
+            var resources = Resources(statement).Select(r => r.GetValue<string>()).ToList();
+            if (resources.Any(r => byName.Any(n => r.EndsWith(n.Every, StringComparison.Ordinal))))
+                statement["Resource"] = new JsonArray(resources.SelectMany(r => byName.FirstOrDefault(n => r.EndsWith(n.Every, StringComparison.Ordinal)) is { Every: { } every } match
+                    ? match.This.Select(one => r[..^every.Length] + one) : [r]).Distinct().Select(r => (JsonNode)JsonValue.Create(r)).ToArray());
         }
+        ScopeRecordChanges(policy["Statement"]!.AsArray(), app);
         var text = policy.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         // Outside AWS's main partition (China, GovCloud) every ARN names that partition.
         var partition = app.Aws().Region is { } region ? Amazon.RegionEndpoint.GetBySystemName(region).PartitionName ?? "aws" : "aws";
         return partition == "aws" ? text : text.Replace("\"arn:aws:", $"\"arn:{partition}:", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Record changes only in the app's own hosted zone, and none at all for an app without a DNS name. (The published policy,
+    /// for every app, cannot name the zones.)
+    /// </summary>
+    private static void ScopeRecordChanges(JsonArray statements, AppManifest app)
+    {
+        const string Change = "route53:ChangeResourceRecordSets";
+        foreach (var statement in statements.Where(s => s!["Action"] is JsonArray actions && actions.Any(a => (string?)a == Change)).ToList())
+        {
+            var actions = statement!["Action"]!.AsArray();
+            actions.Remove(actions.First(a => (string?)a == Change));
+        }
+        if (app.Aws().Dns is { } dns)
+            statements.Add(new JsonObject
+            {
+                ["Sid"] = "RecordsOnlyInTheAppsZone", ["Effect"] = "Allow", ["Action"] = Change,
+                ["Resource"] = $"arn:aws:route53:::hostedzone/{dns.HostedZoneId}",
+            });
     }
 
     private static IEnumerable<JsonValue> Resources(JsonNode statement) => statement["Resource"] switch

@@ -81,13 +81,20 @@ public sealed class IamPolicyTests
             if (notNeeded.ContainsKey($"{action}@{type}")) { excused.Add($"{action}@{type}"); continue; }
             if (notNeeded.ContainsKey(action)) { excused.Add(action); continue; }
             // Action-level: CloudFormation calls with resources of the stack, so only the action is in question here.
-            if (policy.Evaluate(new IamRequest(action, "*"), conditionsHold: true) != IamDecision.Allowed
-                && policy.Evaluate(new IamRequest(action, $"arn:aws:iam::123456789012:role{StackTemplate.RolePath}x"), conditionsHold: true) != IamDecision.Allowed)
+            if (!SlipwaysResources.Any(resource => policy.Evaluate(new IamRequest(action, resource), conditionsHold: true) == IamDecision.Allowed))
                 missing.Add($"{action} ({type} {operation})");
         }
         Assert.True(missing.Count == 0, "deploy/aws/iam-policy.json does not allow: " + string.Join(", ", missing));
         Assert.DoesNotContain(notNeeded, n => !excused.Contains(n.Key)); // no stale excuse
     }
+
+    /// <summary>A resource of each kind a stack of Slipway's has, named as Slipway names them.</summary>
+    private static readonly string[] SlipwaysResources =
+    [
+        "*", $"arn:aws:iam::123456789012:role{StackTemplate.RolePath}x", "arn:aws:ecs:eu-west-1:1:cluster/slipway-x",
+        "arn:aws:ecs:eu-west-1:1:service/slipway-x/x", "arn:aws:ecr:eu-west-1:1:repository/slipway/x", "arn:aws:logs:eu-west-1:1:log-group:/slipway/x",
+        "arn:aws:cloudwatch:eu-west-1:1:alarm:TargetTracking-service/slipway-x/x-AlarmHigh-1",
+    ];
 
     private static IReadOnlyList<JsonObject> Statements() =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json")))!["Statement"]!.AsArray()
@@ -159,6 +166,44 @@ public sealed class IamPolicyTests
         Assert.Equal(IamDecision.ImplicitDeny, boundary.Evaluate(new IamRequest("s3:GetObject", "*"), conditionsHold: true));
         Assert.Equal(IamDecision.Allowed, boundary.Evaluate(new IamRequest("ecr:BatchGetImage", "*")));
         Assert.Equal(IamDecision.Allowed, boundary.Evaluate(new IamRequest("logs:PutLogEvents", "arn:aws:logs:eu-west-1:1:log-group:/slipway/shop:log-stream:x")));
+    }
+
+    /// <summary>
+    /// The review's list of destructive actions that reached every resource: each now reaches only Slipway's own resources
+    /// (by name, or by the stack's tag), and in the policy narrowed to an app only that app's.
+    /// </summary>
+    [Theory]
+    [InlineData("ecs:DeleteService", "arn:aws:ecs:eu-west-1:1:service/slipway-shop/shop", "arn:aws:ecs:eu-west-1:1:service/prod-cluster/billing")]
+    [InlineData("ecs:UpdateService", "arn:aws:ecs:eu-west-1:1:service/slipway-shop/shop", "arn:aws:ecs:eu-west-1:1:service/slipway-other/other")]
+    [InlineData("ecs:DeleteCluster", "arn:aws:ecs:eu-west-1:1:cluster/slipway-shop", "arn:aws:ecs:eu-west-1:1:cluster/slipway-other")]
+    [InlineData("ecr:DeleteRepository", "arn:aws:ecr:eu-west-1:1:repository/slipway/shop", "arn:aws:ecr:eu-west-1:1:repository/slipway/other")]
+    [InlineData("ecr:PutImage", "arn:aws:ecr:eu-west-1:1:repository/slipway/shop", "arn:aws:ecr:eu-west-1:1:repository/slipway/other")]
+    [InlineData("logs:DeleteLogGroup", "arn:aws:logs:eu-west-1:1:log-group:/slipway/shop", "arn:aws:logs:eu-west-1:1:log-group:/slipway/other")]
+    [InlineData("ssm:PutParameter", "arn:aws:ssm:eu-west-1:1:parameter/slipway/shop/TOKEN", "arn:aws:ssm:eu-west-1:1:parameter/slipway/other/TOKEN")]
+    [InlineData("cloudwatch:DeleteAlarms", "arn:aws:cloudwatch:eu-west-1:1:alarm:TargetTracking-service/slipway-shop/shop-AlarmHigh-1", "arn:aws:cloudwatch:eu-west-1:1:alarm:billing-high")]
+    [InlineData("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z123", "arn:aws:route53:::hostedzone/ZOTHER")]
+    public void Destructive_actions_reach_only_the_apps_own_resources_in_its_narrowed_policy(string action, string own, string others)
+    {
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\naws:\n  region: eu-west-1\n  dns:\n    hostedZoneId: Z123\n    name: shop.example.com\n",
+            "/nonexistent/slipway.yaml", "aws");
+        var narrowed = IamPolicy.Parse(DeployPolicy.For(app));
+
+        Assert.Equal(IamDecision.Allowed, narrowed.Evaluate(new IamRequest(action, own)));
+        Assert.NotEqual(IamDecision.Allowed, narrowed.Evaluate(new IamRequest(action, others)));
+    }
+
+    [Theory]
+    [InlineData("elasticloadbalancing:DeleteLoadBalancer")]
+    [InlineData("ec2:DeleteRoute")]
+    [InlineData("ec2:DetachInternetGateway")]
+    [InlineData("ec2:DeleteVpcEndpoints")]
+    public void Network_and_load_balancer_changes_need_the_stacks_tag(string action)
+    {
+        var policy = IamPolicy.Load(PolicyPath);
+        var tagged = new Dictionary<string, string> { [DeployPolicy.StackNameTag] = "slipway-shop" };
+
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new IamRequest(action, "arn:aws:ec2:eu-west-1:1:x/y", tagged)));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new IamRequest(action, "arn:aws:ec2:eu-west-1:1:x/y")));
     }
 
     [Fact]

@@ -79,5 +79,9 @@ public sealed class IamPolicyWireTests(MotoFixture moto) : IClassFixture<MotoFix
         var policy = IamPolicy.Load(Path.Combine(RepositoryRoot.Path, "deploy", "aws", "iam-policy.json"));
         var denied = requests.Where(r => policy.Evaluate(r) != IamDecision.Allowed).Select(r => $"{r.Action} on {r.Resource}").ToList();
         Assert.True(denied.Count == 0, "denied by deploy/aws/iam-policy.json: " + string.Join(", ", denied));
+        // The policy narrowed to this app (package --policy) allows them all too.
+        var narrowed = IamPolicy.Parse(Slipway.Platforms.Aws.DeployPolicy.For(Manifests.Load(app.ManifestPath, "aws")));
+        var deniedNarrowed = requests.Where(r => narrowed.Evaluate(r) != IamDecision.Allowed).Select(r => $"{r.Action} on {r.Resource}").ToList();
+        Assert.True(deniedNarrowed.Count == 0, "denied by the policy narrowed to the app: " + string.Join(", ", deniedNarrowed));
     }
 }

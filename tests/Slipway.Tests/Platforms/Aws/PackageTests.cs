@@ -59,7 +59,8 @@ public sealed class PackageTests
         Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("ecs:RunTask", "arn:aws:ecs:eu-west-1:123456789012:task-definition/slipway-other-run:3")));
         Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("ecs:ExecuteCommand", "arn:aws:ecs:eu-west-1:123456789012:task/Team-Shop/0f1e")));
         Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("ecs:StopTask", "arn:aws:ecs:eu-west-1:123456789012:task/slipway-other/0f1e")));
-        Assert.Equal(["StackLifecycle", "ChangeOnlyTheNetworkTheStackMade", "OneOffTasksOfSlipwaysClusters", "StopAndExecIntoSlipwaysTasks"], published.Zip(rendered).Where(p => !JsonNode.DeepEquals(p.First, p.Second)).Select(p => (string)p.First!["Sid"]!));
+        Assert.Equal(["StackLifecycle", "ResourcesTheStackManages", "DeleteOrChangeOnlyTheAppsOwn", "ChangeOnlyTheNetworkTheStackMade",
+            "OneOffTasksOfSlipwaysClusters", "StopAndExecIntoSlipwaysTasks", "PushImages", "AppSecrets"], published.Zip(rendered).Where(p => !JsonNode.DeepEquals(p.First, p.Second)).Select(p => (string)p.First!["Sid"]!));
     }
 
     [Fact]
