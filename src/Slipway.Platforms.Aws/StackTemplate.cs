@@ -33,6 +33,13 @@ public static partial class StackTemplate
 
     internal static JsonObject RoleBoundary() => new() { ["Fn::Sub"] = $"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/{RoleBoundaryName}" };
 
+    private static JsonObject WithDeletionPolicy(JsonObject resource, string policy)
+    {
+        resource["DeletionPolicy"] = policy;
+        resource["UpdateReplacePolicy"] = policy;
+        return resource;
+    }
+
     public static string StackName(AppManifest app) => app.Aws().StackName ?? $"slipway-{app.App}";
     public static string RepositoryName(AppManifest app) => $"slipway/{app.App}";
     public static string ContainerName(AppManifest app) => app.App;
@@ -111,10 +118,11 @@ public static partial class StackTemplate
                 ["ImageScanningConfiguration"] = new JsonObject { ["ScanOnPush"] = true },
                 ["LifecyclePolicy"] = new JsonObject { ["LifecyclePolicyText"] = LifecyclePolicy(app.Aws().ImagesKept) },
             }),
-            ["LogGroup"] = Resource("AWS::Logs::LogGroup", new JsonObject
+            // destroy leaves nothing: the app's logs go with its stack, said explicitly (cfn-lint I3011 asks stateful resources to).
+            ["LogGroup"] = WithDeletionPolicy(Resource("AWS::Logs::LogGroup", new JsonObject
             {
                 ["LogGroupName"] = LogGroupName(app), ["RetentionInDays"] = app.Aws().LogRetentionDays,
-            }),
+            }), "Delete"),
             // Under the /slipway/ path, whatever the stack's name, so that the deploy policy can be limited to
             // Slipway's own roles (deploy/aws/iam-policy.json: role/slipway/*).
             ["ExecutionRole"] = Resource("AWS::IAM::Role", new JsonObject
