@@ -65,12 +65,21 @@ public sealed record SshDialer(SshTarget Target, IReadOnlyList<string>? SshComma
         return line;
     }
 
-    /// <summary>Where the shared logins' sockets live: a folder only this user may open (the socket is a logged-in session).</summary>
+    /// <summary>
+    /// Where the shared logins' sockets live: a folder of the user's own ssh folder (~/.ssh/slipway, 0700), as OpenSSH
+    /// advises for ControlPath, never a shared temporary folder another user could have made first.
+    /// </summary>
     public static string ControlFolder()
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"slipway-ssh-{Environment.UserName}");
-        Directory.CreateDirectory(folder);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } given ? given : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var ssh = Path.Combine(home, ".ssh");
+        var folder = Path.Combine(ssh, "slipway");
+        foreach (var dir in new[] { ssh, folder })
+        {
+            if (Directory.Exists(dir)) continue;
+            Directory.CreateDirectory(dir);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         return folder;
     }
 
