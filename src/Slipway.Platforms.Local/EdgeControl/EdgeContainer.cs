@@ -92,7 +92,7 @@ public sealed class EdgeContainer(DockerEngine engine, EdgeClient client, EdgeSi
         User = site.LocalFolder is not null && !IsRoot() ? $"{geteuid()}:{getegid()}" : null,
     };
 
-    /// <summary>The edge's own settings of the CLI's environment (SLIPWAY_EDGE_*, never a secret of the app's), minus the base image's.</summary>
+    /// <summary>The edge's own settings of the CLI's environment (those SLIPWAY_EDGE_* the edge reads; never a secret of the app's).</summary>
     public static IReadOnlyDictionary<string, string> Settings(Func<string, string?> environment) =>
         EdgeSettingNames.Where(name => environment(name) is { Length: > 0 })
             .ToDictionary(name => name, name => environment(name)!);
