@@ -69,12 +69,7 @@ public sealed record EngineEndpoint(string Display, EngineDialer Dialer)
         return host.Length > 0;
     }
 
-    public HttpMessageHandler CreateHandler() => new SocketsHttpHandler
-    {
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        UseProxy = false,
-        ConnectCallback = async (_, ct) => await Dialer.ConnectAsync(ct),
-    };
+    public HttpMessageHandler CreateHandler() => ConnectionHandler.Over(Dialer.ConnectAsync);
 }
 
 /// <summary>Makes one connection to the engine: a byte stream both ways, whose write side can be closed on its own.</summary>
@@ -107,16 +102,18 @@ public sealed record UnixSocketDialer(string Path) : EngineDialer
     }
 }
 
-/// <summary>An HTTP handler that talks over a unix socket when given one (the edge's control API).</summary>
-public static class UnixSocket
+/// <summary>
+/// An HTTP handler whose every connection is made by <paramref name="connect"/> (a socket, TLS, ssh, an exec in a container):
+/// the engine's API and the edge's control API, whatever carries them.
+/// </summary>
+public static class ConnectionHandler
 {
-    public static SocketsHttpHandler Handler(string? socketPath)
+    public static SocketsHttpHandler Over(Func<CancellationToken, ValueTask<EngineConnection>> connect) => new()
     {
-        var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30), UseProxy = false };
-        if (socketPath is not null)
-            handler.ConnectCallback = async (_, ct) => await new UnixSocketDialer(socketPath).ConnectAsync(ct);
-        return handler;
-    }
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        UseProxy = false,
+        ConnectCallback = async (_, ct) => await connect(ct),
+    };
 }
 
 /// <summary>A socket as an engine connection: closing the write side is a TCP (or unix) half-close.</summary>

@@ -114,7 +114,7 @@ internal sealed class SshConnection : StreamConnection
     private readonly Task _stderrRead;
     private bool _anyRead;
 
-    public SshConnection(Process process, SshTarget target) : base(new DuplexStream(process.StandardOutput.BaseStream, process.StandardInput.BaseStream))
+    public SshConnection(Process process, SshTarget target) : base(process.StandardOutput.BaseStream, process.StandardInput.BaseStream)
     {
         _process = process;
         _target = target;
@@ -146,7 +146,8 @@ internal sealed class SshConnection : StreamConnection
     {
         try
         {
-            await Inner.WriteAsync(buffer, ct);
+            await Output.WriteAsync(buffer, ct);
+            await Output.FlushAsync(ct); // a pipe to ssh: what is written must reach it now, not when a buffer fills
         }
         catch (IOException) when (!_anyRead)
         {
@@ -204,28 +205,6 @@ internal sealed class SshConnection : StreamConnection
         Dispose(true);
         GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Reads from one stream and writes to another: a process's stdout and stdin as one connection.</summary>
-    private sealed class DuplexStream(Stream read, Stream write) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => read.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => read.ReadAsync(buffer, ct);
-        public override void Write(byte[] buffer, int offset, int count) => write.Write(buffer, offset, count);
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
-        {
-            await write.WriteAsync(buffer, ct);
-            await write.FlushAsync(ct);
-        }
-        public override void Flush() => write.Flush();
-        public override Task FlushAsync(CancellationToken ct) => write.FlushAsync(ct);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
 

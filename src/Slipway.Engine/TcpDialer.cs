@@ -106,10 +106,14 @@ public sealed record TcpDialer(string Host, int Port, EngineTls? Tls) : EngineDi
     }
 }
 
-/// <summary>An engine connection over any stream both ways; subclasses say how the write side closes.</summary>
-public abstract class StreamConnection(Stream inner) : EngineConnection
+/// <summary>
+/// An engine connection over a stream both ways, or over one to read and one to write (a process's stdout and stdin);
+/// subclasses say how the write side closes.
+/// </summary>
+public abstract class StreamConnection(Stream inner, Stream? output = null) : EngineConnection
 {
     protected Stream Inner { get; } = inner;
+    protected Stream Output { get; } = output ?? inner;
     public override bool CanRead => true;
     public override bool CanWrite => true;
     public override bool CanSeek => false;
@@ -118,23 +122,28 @@ public abstract class StreamConnection(Stream inner) : EngineConnection
     public override int Read(byte[] buffer, int offset, int count) => Inner.Read(buffer, offset, count);
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Inner.ReadAsync(buffer, ct);
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => Inner.ReadAsync(buffer, offset, count, ct);
-    public override void Write(byte[] buffer, int offset, int count) => Inner.Write(buffer, offset, count);
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => Inner.WriteAsync(buffer, ct);
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => Inner.WriteAsync(buffer, offset, count, ct);
-    public override void Flush() => Inner.Flush();
-    public override Task FlushAsync(CancellationToken ct) => Inner.FlushAsync(ct);
+    public override void Write(byte[] buffer, int offset, int count) => Output.Write(buffer, offset, count);
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => Output.WriteAsync(buffer, ct);
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => Output.WriteAsync(buffer, offset, count, ct);
+    public override void Flush() => Output.Flush();
+    public override Task FlushAsync(CancellationToken ct) => Output.FlushAsync(ct);
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) Inner.Dispose();
+        if (disposing)
+        {
+            Inner.Dispose();
+            if (Output != Inner) Output.Dispose();
+        }
         base.Dispose(disposing);
     }
 
     public override async ValueTask DisposeAsync()
     {
         await Inner.DisposeAsync();
+        if (Output != Inner) await Output.DisposeAsync();
         await base.DisposeAsync();
     }
 }

@@ -18,7 +18,7 @@ public sealed class EdgeClient : IDisposable
     private readonly bool _local;
 
     /// <summary>The edge whose state is <paramref name="paths"/> on this machine, over its control socket there.</summary>
-    public EdgeClient(EdgePaths paths) : this(paths, UnixSocket.Handler(paths.ControlSocket), local: true)
+    public EdgeClient(EdgePaths paths) : this(paths, ConnectionHandler.Over(new UnixSocketDialer(paths.ControlSocket).ConnectAsync), local: true)
     {
     }
 
@@ -37,12 +37,8 @@ public sealed class EdgeClient : IDisposable
     public static EdgeClient ThroughEngine(DockerEngine engine, string container)
     {
         var paths = new EdgePaths(EdgeImage.StateFolder);
-        var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            ConnectCallback = async (_, ct) => await engine.ExecConnectAsync(container, [EdgeImage.Program, "relay", "--socket", paths.ControlSocket], ct),
-        };
+        var handler = ConnectionHandler.Over(ct => new ValueTask<EngineConnection>(
+            engine.ExecConnectAsync(container, [EdgeImage.Program, "relay", "--socket", paths.ControlSocket], ct)));
         return new EdgeClient(paths, handler, local: false);
     }
 
