@@ -37,17 +37,11 @@ public sealed class ClientNamespace : IAsyncDisposable
         {
             var (ns, host) = (created._name, created._hostSide);
             var third = created.HostAddress.Split('.')[2];
-            await Shell.RunAsync(string.Join(" && ",
-                $"ip netns add {ns}",
-                $"ip link add {host} type veth peer name {host}p",
-                $"ip link set {host}p netns {ns}",
-                $"ip addr add {created.HostAddress}/30 dev {host}",
+            await Shell.RunAsync(string.Join(" && ", VethNamespace.Commands(ns, host, created.HostAddress, created.ClientAddress).Concat(
+            [
                 $"ip -6 addr add {created.HostAddress6}/64 dev {host} nodad",
-                $"ip link set {host} up",
-                $"nsenter --net=/var/run/netns/{ns} ip link set lo up",
-                $"nsenter --net=/var/run/netns/{ns} ip addr add {created.ClientAddress}/30 dev {host}p",
                 $"nsenter --net=/var/run/netns/{ns} ip -6 addr add fd00:251:{int.Parse(third, System.Globalization.CultureInfo.InvariantCulture):x}::2/64 dev {host}p nodad",
-                $"nsenter --net=/var/run/netns/{ns} ip link set {host}p up"), ct);
+            ])), ct);
             return created;
         }
         catch
@@ -65,6 +59,5 @@ public sealed class ClientNamespace : IAsyncDisposable
         return exit == 0 ? int.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
-    public async ValueTask DisposeAsync() =>
-        await Shell.RunAsync($"ip netns del {_name} 2>/dev/null; ip link del {_hostSide} 2>/dev/null; true", CancellationToken.None);
+    public async ValueTask DisposeAsync() => await Shell.RunAsync(VethNamespace.Removal(_name, _hostSide), CancellationToken.None);
 }

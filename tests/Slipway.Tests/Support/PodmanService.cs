@@ -75,13 +75,7 @@ public sealed class PodmanService : IAsyncDisposable
     {
         // Its containers first (they hold the storage), then the service.
         await Shell.RunAsync($"env {Env} podman rm -af -t 0 >/dev/null 2>&1; true", CancellationToken.None);
-        if (_service is { HasExited: false } service)
-        {
-            await Shell.RunAsync($"kill -TERM {service.Id}", CancellationToken.None);
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try { await service.WaitForExitAsync(patience.Token); }
-            catch (OperationCanceledException) { service.Kill(entireProcessTree: true); }
-        }
+        await TestDaemon.StopAsync(_service); // it stops its containers itself
         // An exec session's conmon waits minutes to report its exit: nothing of this service may outlive it.
         // The pattern's first character in brackets: it matches the folder, but not this shell's own command line, which holds it.
         await Shell.RunAsync($"pkill -KILL -f '[{_dir.Path[0]}]{_dir.Path[1..]}/'; grep -o '{_dir.Path}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true",

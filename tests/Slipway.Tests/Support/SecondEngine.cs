@@ -70,14 +70,7 @@ public sealed class SecondEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_daemon is { HasExited: false } daemon)
-        {
-            // SIGTERM: it stops its containers and its containerd itself (a SIGKILL would leave shims and mounts behind).
-            await Shell.RunAsync($"kill -TERM {daemon.Id}", CancellationToken.None);
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try { await daemon.WaitForExitAsync(patience.Token); }
-            catch (OperationCanceledException) { daemon.Kill(entireProcessTree: true); }
-        }
+        await TestDaemon.StopAsync(_daemon); // it stops its containers itself
         await Shell.RunAsync($"ip link del {_bridge} 2>/dev/null; grep -o '{_dir.Path}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true", CancellationToken.None);
         _dir.Dispose();
     }

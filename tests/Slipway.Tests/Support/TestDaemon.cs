@@ -51,4 +51,17 @@ public static class TestDaemon
             }
         }
     }
+
+    /// <summary>
+    /// Stops a daemon the test started: SIGTERM, so that it stops what it runs itself (a SIGKILL would leave shims and
+    /// mounts behind), and its process tree killed if it has not exited within 30 s.
+    /// </summary>
+    public static async Task StopAsync(Process? daemon)
+    {
+        if (daemon is not { HasExited: false }) return;
+        await Shell.RunAsync($"kill -TERM {daemon.Id}", CancellationToken.None);
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try { await daemon.WaitForExitAsync(patience.Token); }
+        catch (OperationCanceledException) { daemon.Kill(entireProcessTree: true); }
+    }
 }

@@ -94,17 +94,8 @@ public sealed class TestServer : IAsyncDisposable
 
     private async Task CreateNetworkAsync(CancellationToken ct)
     {
-        var (ns, host) = (_name, _hostSide);
-        await Shell.RunAsync(string.Join(" && ",
-            $"ip netns add {ns}",
-            $"ip link add {host} type veth peer name {host}p",
-            $"ip link set {host}p netns {ns}",
-            $"ip addr add {HostAddress}/30 dev {host}",
-            $"ip link set {host} up",
-            $"nsenter --net=/var/run/netns/{ns} ip link set lo up",
-            $"nsenter --net=/var/run/netns/{ns} ip addr add {Address}/30 dev {host}p",
-            $"nsenter --net=/var/run/netns/{ns} ip link set {host}p up",
-            $"nsenter --net=/var/run/netns/{ns} ip route add default via {HostAddress}"), ct);
+        await Shell.RunAsync(string.Join(" && ", VethNamespace.Commands(_name, _hostSide, HostAddress, Address)
+            .Append($"nsenter --net=/var/run/netns/{_name} ip route add default via {HostAddress}")), ct);
     }
 
     /// <summary>The process that holds the server's mount namespace (its private /run); its daemons are entered into it.</summary>
@@ -215,16 +206,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_dockerd is { HasExited: false } dockerd)
-        {
-            // SIGTERM: it stops its containers and its containerd itself (a SIGKILL would leave shims and mounts behind).
-            await Shell.RunAsync($"kill -TERM {dockerd.Id}", CancellationToken.None);
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try { await dockerd.WaitForExitAsync(patience.Token); }
-            catch (OperationCanceledException) { }
-        }
+        await TestDaemon.StopAsync(_dockerd); // it stops its containers itself
         await Shell.RunAsync($"for p in $(ip netns pids {_name} 2>/dev/null); do kill -9 $p 2>/dev/null; done; "
-                             + $"ip netns del {_name} 2>/dev/null; ip link del {_hostSide} 2>/dev/null; "
+                             + VethNamespace.Removal(_name, _hostSide) + "; "
                              + $"grep -o '{Folder}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true", CancellationToken.None);
         foreach (var process in new[] { _dockerd, _sshd, _anchor })
         {
