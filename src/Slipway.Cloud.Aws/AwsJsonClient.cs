@@ -17,6 +17,7 @@ public sealed class AwsJsonClient(AwsHttp http, string service, string targetPre
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new AwsTimestampConverter() },
     };
 
     /// <summary>Some JSON services (SSM, DynamoDB) spell members in PascalCase, as C# does.</summary>
@@ -24,6 +25,7 @@ public sealed class AwsJsonClient(AwsHttp http, string service, string targetPre
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         PropertyNamingPolicy = null,
+        Converters = { new AwsTimestampConverter() },
     };
 
     private JsonSerializerOptions Options => pascalCase ? PascalJson : Json;

@@ -101,6 +101,10 @@ public sealed class CloudFormationClient(AwsQueryClient query)
     public Task DeleteStackAsync(string stackName, string token, CancellationToken ct) =>
         query.CallAsync("DeleteStack", [new("StackName", stackName), new("ClientRequestToken", token)], ct);
 
+    /// <summary>Stops an update in progress: CloudFormation rolls the stack back to the template before it.</summary>
+    public Task CancelUpdateStackAsync(string stackName, string token, CancellationToken ct) =>
+        query.CallAsync("CancelUpdateStack", [new("StackName", stackName), new("ClientRequestToken", token)], ct);
+
     /// <summary>Resumes a rollback that stopped at UPDATE_ROLLBACK_FAILED (a resource that could not be put back, e.g. for a limit).</summary>
     public Task ContinueUpdateRollbackAsync(string stackName, string token, CancellationToken ct) =>
         query.CallAsync("ContinueUpdateRollback", [new("StackName", stackName), new("ClientRequestToken", token)], ct);

@@ -12,7 +12,10 @@ public sealed record EcsService(string? ServiceName, string? Status, int Desired
 
 public sealed record EcsContainer(string? Name, string? Reason, int? ExitCode, string? RuntimeId = null);
 
-public sealed record EcsTask(string? TaskArn, string? TaskDefinitionArn, string? LastStatus, string? StoppedReason, IReadOnlyList<EcsContainer>? Containers);
+/// <param name="StopCode">Why ECS stopped it, as a code: <c>EssentialContainerExited</c> for a container that exited of itself.</param>
+/// <param name="StartedAt">When it went from PENDING to RUNNING; none for a task that never ran.</param>
+public sealed record EcsTask(string? TaskArn, string? TaskDefinitionArn, string? LastStatus, string? StoppedReason, IReadOnlyList<EcsContainer>? Containers,
+    string? StopCode = null, DateTimeOffset? StartedAt = null);
 
 /// <summary>What ExecuteCommand answers: the Session Manager session the plugin connects to (its fields as the API spells them).</summary>
 public sealed record EcsExecSession(string? ClusterArn, string? TaskArn, string? ContainerName, System.Text.Json.Nodes.JsonObject? Session);
@@ -71,8 +74,22 @@ public sealed class EcsClient(AwsJsonClient json)
 
     private const int MaxStoppedTasks = 100; // ECS keeps stopped tasks about an hour; a report needs the recent ones
 
-    /// <summary>Why the service's recently stopped tasks stopped, for a failed deployment's report.</summary>
-    public async Task<IReadOnlyList<string>> StoppedTaskReasonsAsync(string cluster, string service, CancellationToken ct)
+    /// <summary>The services of a cluster as ECS sees them now (ten names at most, the API's limit); those it does not know are left out.</summary>
+    public async Task<IReadOnlyList<EcsService>> DescribeServicesAsync(string cluster, IReadOnlyList<string> services, CancellationToken ct)
+    {
+        try
+        {
+            var r = await json.CallAsync<DescribeServicesRequest, DescribeServicesResponse>("DescribeServices", new(cluster, services), ct);
+            return (r.Services ?? []).Where(s => s.Status != "INACTIVE").ToList();
+        }
+        catch (AwsServiceException e) when (e.Code == "ClusterNotFoundException")
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The service's recently stopped tasks, newest first as ECS lists them (the first hundred, DescribeTasks' limit).</summary>
+    public async Task<IReadOnlyList<EcsTask>> StoppedTasksAsync(string cluster, string service, CancellationToken ct)
     {
         var arns = new List<string>();
         string? next = null;
@@ -83,14 +100,17 @@ public sealed class EcsClient(AwsJsonClient json)
             next = page.NextToken;
         } while (!string.IsNullOrEmpty(next) && arns.Count < MaxStoppedTasks);
         if (arns.Count == 0) return [];
-        var tasks = await json.CallAsync<DescribeTasksRequest, DescribeTasksResponse>("DescribeTasks", new(cluster, arns.Take(10).ToList()), ct);
-        return (tasks.Tasks ?? []).Select(t =>
+        return (await json.CallAsync<DescribeTasksRequest, DescribeTasksResponse>("DescribeTasks", new(cluster, arns.Take(MaxStoppedTasks).ToList()), ct)).Tasks ?? [];
+    }
+
+    /// <summary>Why the service's recently stopped tasks stopped, for a failed deployment's report.</summary>
+    public async Task<IReadOnlyList<string>> StoppedTaskReasonsAsync(string cluster, string service, CancellationToken ct) =>
+        (await StoppedTasksAsync(cluster, service, ct)).Take(10).Select(t =>
         {
             var container = t.Containers?.FirstOrDefault(c => c.Reason is not null || c.ExitCode is not null);
             var detail = container is null ? "" : $" ({container.Name}: {container.Reason ?? $"exit code {container.ExitCode}"})";
             return $"{t.TaskArn?.Split('/').Last()}: {t.StoppedReason ?? "stopped"}{detail}";
         }).Distinct().ToList();
-    }
 
     /// <summary>Registers a task definition (the ECS API's own shape: camelCase keys); returns its ARN with the revision.</summary>
     public async Task<string> RegisterTaskDefinitionAsync(JsonObject definition, CancellationToken ct) =>

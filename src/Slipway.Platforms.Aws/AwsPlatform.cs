@@ -81,7 +81,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
         if (prepared is null) return $"stack {stackName}: no changes ({stack!.Status})";
         var (changeSet, plan) = prepared.Value;
         log.Info($"{(plan.Creates ? "creating" : "updating")} stack {stackName}: {plan.Changes.Count} resource change(s)");
-        await _stacks.ExecuteAsync(stackName, changeSet, log, ct);
+        await _stacks.ExecuteAsync(stackName, changeSet, log, ct, new RolloutWatch(ecs, app).CrashingServiceAsync);
         return $"stack {stackName}: {(plan.Creates ? "created" : "updated")} ({plan.Changes.Count} change(s))";
     }
 

@@ -40,7 +40,7 @@ public sealed class ReleaseRollout(EcsClient ecs, SsmClient ssm, StackOperations
         await beforeCutover(ct); // ECS moves traffic itself once the stack updates the service
         try
         {
-            await stacks.ExecuteAsync(stackName, prepared.Value.Name, log, ct);
+            await stacks.ExecuteAsync(stackName, prepared.Value.Name, log, ct, new RolloutWatch(ecs, app).CrashingServiceAsync);
         }
         catch (SlipwayException failure) when (failure.Code == ErrorCode.StackFailed)
         {
@@ -80,7 +80,8 @@ public sealed class ReleaseRollout(EcsClient ecs, SsmClient ssm, StackOperations
     private async Task<SlipwayException> RejectionAsync(AppManifest app, string version, string? previous, SlipwayException failure,
         CancellationToken ct)
     {
-        if (failure.InnerException is not StackOperationFailedException { Failed: var failed } || failed.All(e => e.ResourceType != "AWS::ECS::Service"))
+        if (failure.InnerException is not StackOperationFailedException { Failed: var failed, Cancelled: var cancelled }
+            || (cancelled is null && failed.All(e => e.ResourceType != "AWS::ECS::Service")))
             return failure;
         var restored = previous is null ? "the stack was rolled back" : $"CloudFormation rolled the stack back: {previous} still serves";
         return new SlipwayException(ErrorCode.ReleaseUnhealthy,

@@ -63,22 +63,23 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     }
 
     /// <summary>Executes a change set and waits for the stack to settle; throws the failure when it did not complete.</summary>
-    public async Task ExecuteAsync(string stack, string changeSet, IStageLog log, CancellationToken ct)
+    /// <param name="watch">Asked while an update runs: a reason to give it up (CloudFormation then rolls the stack back), or null.</param>
+    public async Task ExecuteAsync(string stack, string changeSet, IStageLog log, CancellationToken ct, Func<CancellationToken, Task<string?>>? watch = null)
     {
         _deployed.Remove(stack);
         var cursor = await cloudFormation.NewestEventIdAsync(stack, ct);
         await cloudFormation.ExecuteChangeSetAsync(stack, changeSet, Token(), ct);
-        var (final, events) = await WaitAsync(stack, cursor, log, ct);
+        var (final, events, cancelled) = await WaitAsync(stack, cursor, log, ct, watch);
         if (final is { Status: "UPDATE_ROLLBACK_FAILED" })
         {
             // Left like this the stack accepts no update: finish the rollback, then report the original failure.
             log.Warn($"stack {stack}: the rollback failed; continuing it");
             await cloudFormation.ContinueUpdateRollbackAsync(stack, Token(), ct);
-            var (settled, more) = await WaitAsync(stack, events.FirstOrDefault()?.Id ?? cursor, log, ct);
-            throw Failure(stack, settled, [.. more, .. events]);
+            var (settled, more, _) = await WaitAsync(stack, events.FirstOrDefault()?.Id ?? cursor, log, ct);
+            throw Failure(stack, settled, [.. more, .. events], cancelled);
         }
         if (final is null || !final.IsComplete || final.Status == "UPDATE_ROLLBACK_COMPLETE")
-            throw Failure(stack, final, events);
+            throw Failure(stack, final, events, cancelled);
         if (_prepared.Remove(changeSet, out var applied)) _deployed[stack] = applied;
     }
 
@@ -95,19 +96,22 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
         {
             log.Warn($"the delete answered {e.Code}: {e.AwsMessage}");
         }
-        var (final, events) = await WaitAsync(stack, cursor, log, ct);
+        var (final, events, _) = await WaitAsync(stack, cursor, log, ct);
         if (final is not null && final.Status != "DELETE_COMPLETE") throw Failure(stack, final, events);
         _deployed[stack] = null;
     }
 
     /// <summary>
     /// Waits while the stack is in progress, printing each new event once; returns its final state (null once
-    /// deleted) and the events after <paramref name="cursor"/>, newest first.
+    /// deleted), the events after <paramref name="cursor"/>, newest first, and why Slipway cancelled the update, if it did.
     /// </summary>
-    public async Task<(Stack? Final, IReadOnlyList<StackEvent> Events)> WaitAsync(string stack, string? cursor, IStageLog log, CancellationToken ct)
+    /// <param name="watch">Asked every <see cref="WatchEvery"/> polls while an update runs; a reason it gives cancels the update, once.</param>
+    public async Task<StackWait> WaitAsync(string stack, string? cursor, IStageLog log, CancellationToken ct,
+        Func<CancellationToken, Task<string?>>? watch = null)
     {
         var seen = new List<StackEvent>();
         var id = stack;
+        var (polls, cancelled) = (0, (string?)null);
         var final = await Poll.UntilAsync(async token =>
         {
             var current = await cloudFormation.DescribeStackAsync(id, token);
@@ -119,24 +123,35 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
                     log.Info($"{e.LogicalId} ({e.ResourceType}): {e.Status}{(e.Reason is { Length: > 0 } r ? $" - {r}" : "")}");
                 seen.InsertRange(0, fresh);
             }
+            if (watch is not null && cancelled is null && current is { Status: "UPDATE_IN_PROGRESS" } && polls++ % WatchEvery == 0
+                && await watch(token) is { } reason)
+            {
+                log.Warn($"stack {stack}: {reason}; cancelling the update");
+                await cloudFormation.CancelUpdateStackAsync(id, Token(), token);
+                cancelled = reason;
+            }
             return new Attempt<Stack?>(current is null || current.Status == "DELETE_COMPLETE" || !current.IsInProgress, current);
         }, PollInterval, Limit, time,
             last => new SlipwayException(ErrorCode.StackFailed, $"stack {stack} is still {last?.Status} after {Limit.TotalMinutes} minutes",
                 "watch it in the CloudFormation console; run again when it has settled"), ct);
-        return (final, seen);
+        return new StackWait(final, seen, cancelled);
     }
 
-    /// <summary>Pure: the error for a failed stack operation, naming each failing resource and its reason.</summary>
-    public static SlipwayException Failure(string stack, Stack? final, IReadOnlyList<StackEvent> events)
+    /// <summary>How often, in polls, a watch is asked: its calls (ECS's services and stopped tasks) cost more than a poll's.</summary>
+    public const int WatchEvery = 5;
+
+    /// <summary>Pure: the error for a failed stack operation, naming each failing resource and its reason, or why Slipway cancelled it.</summary>
+    public static SlipwayException Failure(string stack, Stack? final, IReadOnlyList<StackEvent> events, string? cancelled = null)
     {
         var failed = FailedResources(events);
         var failures = failed.Select(e => $"{e.LogicalId} ({e.ResourceType}): {e.Reason}").Distinct().ToList();
-        var detail = failures.Count > 0 ? string.Join("; ", failures) : final?.StatusReason ?? "the stack disappeared";
+        var detail = cancelled is not null ? $"Slipway cancelled the update: {cancelled}"
+            : failures.Count > 0 ? string.Join("; ", failures) : final?.StatusReason ?? "the stack disappeared";
         return new SlipwayException(ErrorCode.StackFailed, $"stack {stack} ended {final?.Status ?? "deleted"}: {detail}",
             final?.Status == "DELETE_FAILED"
                 ? "remove or release what holds those resources (see the reasons), then run destroy again: it resumes the delete"
                 : "fix the cause (permissions, limits, the aws: settings), then run up again: it resumes from the stack's state",
-            new StackOperationFailedException(failed));
+            new StackOperationFailedException(failed, cancelled));
     }
 
     /// <summary>The resources whose operation failed, oldest first (the first is usually the cause, the rest its consequences).</summary>
@@ -149,8 +164,14 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
 }
 
 /// <summary>The resources a failed stack operation names, carried inside its <see cref="ErrorCode.StackFailed"/> error for callers to read as data.</summary>
-public sealed class StackOperationFailedException(IReadOnlyList<StackEvent> failed) : Exception("a stack operation failed")
+public sealed class StackOperationFailedException(IReadOnlyList<StackEvent> failed, string? cancelled = null) : Exception("a stack operation failed")
 {
     /// <summary>Oldest first: the first is usually the cause, the rest its consequences.</summary>
     public IReadOnlyList<StackEvent> Failed { get; } = failed;
+
+    /// <summary>Why Slipway cancelled the update (a watch's reason); null when CloudFormation failed it by itself.</summary>
+    public string? Cancelled { get; } = cancelled;
 }
+
+/// <summary>How a wait on a stack ended: its final state (null once deleted), the operation's events newest first, and why Slipway cancelled it, if it did.</summary>
+public sealed record StackWait(Stack? Final, IReadOnlyList<StackEvent> Events, string? Cancelled);

@@ -32,10 +32,11 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
     {
         "DescribeTaskDefinition" or "RegisterTaskDefinition" => """{"taskDefinition":{"taskDefinitionArn":"arn:td:2","family":"f","containerDefinitions":[{"name":"shop","image":"i"}]}}""",
         "UpdateService" => """{"service":{"serviceName":"shop","desiredCount":2,"runningCount":0,"taskDefinition":"arn:td:2"}}""",
-        "DescribeServices" => """{"services":[{"serviceName":"shop","status":"ACTIVE","desiredCount":2,"runningCount":2}]}""",
+        // Timestamps as the JSON protocol sends them: epoch seconds with a fraction.
+        "DescribeServices" => """{"services":[{"serviceName":"shop","status":"ACTIVE","desiredCount":2,"runningCount":2,"deployments":[{"id":"ecs-svc/1","status":"PRIMARY","createdAt":1764950400.123,"rolloutState":"COMPLETED"}],"events":[{"id":"e1","createdAt":1764950460.5,"message":"(service shop) has reached a steady state."}]}]}""",
         "ListTasks" => """{"taskArns":["arn:task/1"]}""",
         "RunTask" => """{"tasks":[{"taskArn":"arn:aws:ecs:eu-west-1:123456789012:task/slipway-shop/abc"}]}""",
-        "DescribeTasks" => """{"tasks":[{"taskArn":"arn:aws:ecs:eu-west-1:123456789012:task/slipway-shop/abc","lastStatus":"STOPPED","containers":[{"name":"shop","exitCode":0,"runtimeId":"abc-1"}]}]}""",
+        "DescribeTasks" => """{"tasks":[{"taskArn":"arn:aws:ecs:eu-west-1:123456789012:task/slipway-shop/abc","lastStatus":"STOPPED","stopCode":"EssentialContainerExited","startedAt":1764950401.25,"stoppedAt":1764950402,"containers":[{"name":"shop","exitCode":0,"runtimeId":"abc-1"}]}]}""",
         "ExecuteCommand" => """{"clusterArn":"arn:c/slipway-shop","taskArn":"arn:t/abc","containerName":"shop","session":{"sessionId":"s","streamUrl":"wss://x","tokenValue":"t"}}""",
         "DescribeTable" => """{"Table":{"TableStatus":"ACTIVE"}}""",
         "UpdateItem" => """{"Attributes":{"next":{"N":"7"}}}""",
@@ -62,7 +63,10 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         var ecr = EcrClient.Create(Settings, TimeProvider.System);
         var definition = await ecs.DescribeTaskDefinitionAsync("arn:td:1", ct);
         await ecs.ForceNewDeploymentAsync("cluster", "shop", ct);
-        await ecs.DescribeServiceAsync("cluster", "shop", ct);
+        var service = await ecs.DescribeServiceAsync("cluster", "shop", ct);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_764_950_460_500), service?.Events?.Single().CreatedAt);
+        await ecs.DescribeServicesAsync("cluster", ["shop", "shop-worker"], ct);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_764_950_401_250), Assert.Single(await ecs.StoppedTasksAsync("cluster", "shop", ct)).StartedAt);
         await ecs.StoppedTaskReasonsAsync("cluster", "shop", ct);
         // A one-off task of a release, with the task definition Slipway registers for it.
         var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\nsecrets:\n  API_TOKEN:\n    fromEnv: T\naws:\n  exec: true\n",
@@ -106,6 +110,7 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
         await cloudFormation.DescribeStackEventsAsync("slipway-shop", after: null, ct);
         await cloudFormation.GetTemplateAsync("slipway-shop", ct);
         await cloudFormation.ContinueUpdateRollbackAsync("slipway-shop", "slipway-token-2", ct);
+        await cloudFormation.CancelUpdateStackAsync("slipway-shop", "slipway-token-4", ct);
         await cloudFormation.DeleteStackAsync("slipway-shop", "slipway-token-3", ct);
         await cloudFormation.DetectStackDriftAsync("slipway-shop", ct);
         await cloudFormation.DescribeDriftDetectionAsync("d-1", ct);
@@ -192,7 +197,7 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
             Assert.Equal(model.Metadata["targetPrefix"]!.GetValue<string>(), prefix);
             problems.AddRange(model.CheckJson(operation, JsonNode.Parse(body)!).Select(p => $"{target}: {p}"));
         }
-        Assert.Equal(20, Captured.Count);
+        Assert.Equal(23, Captured.Count);
         Assert.Empty(problems);
     }
 
@@ -210,7 +215,7 @@ public sealed class ServiceModelConformanceTests : IAsyncLifetime
             Assert.Equal("2010-05-15", form["Version"]);
             problems.AddRange(model.CheckQuery(form["Action"], form.Keys.Where(k => k is not "Action" and not "Version")).Select(p => $"{form["Action"]}: {p}"));
         }
-        Assert.Equal(14, Captured.Count);
+        Assert.Equal(15, Captured.Count);
         Assert.Empty(problems);
     }
 

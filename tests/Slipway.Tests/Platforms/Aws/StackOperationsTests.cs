@@ -124,4 +124,45 @@ public sealed class StackOperationsTests
         Assert.True(cutover); // the preCutover hook ran before the stack moved traffic
         Assert.DoesNotContain(endpoint.Requests, r => r.Action is "UpdateService" or "RegisterTaskDefinition");
     }
+
+    [Fact]
+    public async Task A_worker_that_crashes_after_it_started_cancels_the_update_and_the_previous_release_still_serves()
+    {
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\nprocesses:\n  worker:\n    command: python worker.py\n",
+            "/nonexistent/slipway.yaml", environment: "aws");
+        var deployed = StackTemplate.Render(app, StackTemplate.Release(app, "v1", "fp1"));
+        var (executed, cancelled, polls) = (false, false, 0);
+        const string newDefinition = "arn:aws:ecs:eu-west-1:1:task-definition/slipway-shop-worker:8";
+        // ECS restarts the crashing worker over and over, so the stack stays UPDATE_IN_PROGRESS until it is cancelled; should Slipway
+        // wait on, the script lets the update complete after 20 polls (hours on AWS), and the deploy wrongly succeeds.
+        await using var endpoint = await FakeAwsEndpoint.StartAsync(request => request.Action switch
+        {
+            "GetTemplate" => $"<R><GetTemplateResult><TemplateBody>{System.Security.SecurityElement.Escape(deployed)}</TemplateBody></GetTemplateResult></R>",
+            "DescribeChangeSet" => "<R><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><ResourceChange>"
+                + "<Action>Modify</Action><LogicalResourceId>ProcessWorkerTaskDefinition</LogicalResourceId><ResourceType>AWS::ECS::TaskDefinition</ResourceType></ResourceChange></member></Changes></DescribeChangeSetResult></R>",
+            "ExecuteChangeSet" => Answered(() => executed = true),
+            "CancelUpdateStack" => Answered(() => cancelled = true),
+            "DescribeStacks" => Stack(cancelled ? "UPDATE_ROLLBACK_COMPLETE" : executed && ++polls < 20 ? "UPDATE_IN_PROGRESS" : "UPDATE_COMPLETE"),
+            "DescribeStackEvents" => Events(Before),
+            "DescribeServices" => $$"""{"services":[{"serviceName":"shop","status":"ACTIVE","desiredCount":1,"runningCount":1,"deployments":[{"status":"PRIMARY","taskDefinition":"arn:td/shop:7","rolloutState":"COMPLETED"}]},"""
+                + $$"""{"serviceName":"shop-worker","status":"ACTIVE","desiredCount":1,"runningCount":0,"deployments":[{"status":"PRIMARY","taskDefinition":"{{newDefinition}}","desiredCount":1,"rolloutState":"IN_PROGRESS","createdAt":1764950400.5}]}]}""",
+            "ListTasks" => """{"taskArns":["arn:task/a","arn:task/b","arn:task/c"]}""",
+            "DescribeTasks" => "{\"tasks\":[" + string.Join(",", "abc".Select(t => $$"""{"taskArn":"arn:task/{{t}}","taskDefinitionArn":"{{newDefinition}}","lastStatus":"STOPPED","stopCode":"EssentialContainerExited","startedAt":1764950401.5,"stoppedReason":"Essential container in task exited","containers":[{"name":"worker","exitCode":1}]}""")) + "]}",
+            var action => request.Target is null ? $"<R><{action}Result/></R>" : "{}",
+        });
+        var settings = Settings(endpoint);
+        var time = new InstantTime();
+        var rollout = new ReleaseRollout(EcsClient.Create(settings, time), SsmClient.Create(settings, time),
+            new StackOperations(CloudFormationClient.Create(settings, time), time, AwsEndpointProfile.RealAws), AwsEndpointProfile.RealAws, AppSecrets.None(app), time);
+        var log = new RecordingLog();
+
+        var error = await Assert.ThrowsAsync<SlipwayException>(() => rollout.RollOutAsync(app, "v2", log, _ => Task.CompletedTask,
+            TestContext.Current.CancellationToken));
+
+        Assert.Single(endpoint.Requests, r => r.Action == "CancelUpdateStack");
+        Assert.Equal(ErrorCode.ReleaseUnhealthy, error.Code);
+        Assert.StartsWith("release v2 rejected, CloudFormation rolled the stack back: v1 still serves", error.Message);
+        Assert.Contains("Slipway cancelled the update: 3 of service shop-worker's new tasks exited after they started (worker: exit code 1)", error.Message);
+        Assert.Contains(log.Lines, l => l.StartsWith("warning: stack slipway-shop: 3 of service shop-worker's", StringComparison.Ordinal));
+    }
 }
