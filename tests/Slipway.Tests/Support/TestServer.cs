@@ -14,20 +14,21 @@ public sealed class TestServer : IAsyncDisposable
     private static int _next;
     private readonly TempDirectory _dir = new("slw-srv");
     private readonly string _name;
-    private readonly string _hostSide;
     private Process? _anchor;
     private Process? _dockerd;
     private Process? _sshd;
 
-    private TestServer(int index)
+    private TestServer(int index, ServerLink? link)
     {
         var tag = $"{Environment.ProcessId % 1000:D3}{index % 100:D2}";
-        _name = $"slw-srv-{tag}";
-        _hostSide = $"slws{tag}";
         var third = (Environment.ProcessId + index * 11) % 250 + 1;
-        HostAddress = $"10.252.{third}.1";
-        Address = $"10.252.{third}.2";
+        _link = link ?? ServerLink.ToThisMachine($"slw-srv-{tag}", $"slws{tag}", $"10.252.{third}.1", $"10.252.{third}.2");
+        _name = _link.Namespace;
+        HostAddress = _link.HostAddress;
+        Address = _link.Address;
     }
+
+    private readonly ServerLink _link;
 
     /// <summary>The server's address: its sshd and the apps' ports listen there.</summary>
     public string Address { get; }
@@ -41,7 +42,8 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The server's engine, for the test's own checks (never the CLI's way in).</summary>
     public string DockerHost => $"unix://{Path.Combine(_dir.Path, "docker.sock")}";
 
-    private string Folder => _dir.Path;
+    /// <summary>The server's own folder on this machine (its engine's data, its logs).</summary>
+    public string Folder => _dir.Path;
     private string Key => Path.Combine(Folder, "id_ed25519");
     public string KnownHosts => Path.Combine(Folder, "known_hosts");
 
@@ -69,12 +71,16 @@ public sealed class TestServer : IAsyncDisposable
     public string ClientCertificates => Path.Combine(Folder, "client");
 
     private bool _tls;
+    private IReadOnlyList<string> _engineFlags = [];
 
     /// <param name="withTls">The engine also listens on <see cref="TlsEngine"/> with a CA, server and client certificates made for the test.</param>
-    public static async Task<TestServer> StartAsync(CancellationToken ct, bool withTls = false)
+    /// <param name="link">How the server's namespace is wired (a node of a <see cref="TestSwarm"/>); null: a veth pair to this machine.</param>
+    /// <param name="engineFlags">More flags for its dockerd (a cluster's insecure registry).</param>
+    public static async Task<TestServer> StartAsync(CancellationToken ct, bool withTls = false, ServerLink? link = null,
+        IReadOnlyList<string>? engineFlags = null)
     {
         Assert.True(File.Exists("/usr/sbin/sshd"), "/usr/sbin/sshd is missing: run WITH_TESTS=1 scripts/install.sh as root");
-        var server = new TestServer(Interlocked.Increment(ref _next)) { _tls = withTls };
+        var server = new TestServer(Interlocked.Increment(ref _next), link) { _tls = withTls, _engineFlags = engineFlags ?? [] };
         try
         {
             await server.CreateNetworkAsync(ct);
@@ -92,11 +98,7 @@ public sealed class TestServer : IAsyncDisposable
         }
     }
 
-    private async Task CreateNetworkAsync(CancellationToken ct)
-    {
-        await Shell.RunAsync(string.Join(" && ", VethNamespace.Commands(_name, _hostSide, HostAddress, Address)
-            .Append($"nsenter --net=/var/run/netns/{_name} ip route add default via {HostAddress}")), ct);
-    }
+    private async Task CreateNetworkAsync(CancellationToken ct) => await Shell.RunAsync(_link.Create, ct);
 
     /// <summary>The process that holds the server's mount namespace (its private /run); its daemons are entered into it.</summary>
     private void StartAnchor()
@@ -110,7 +112,7 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>A command run inside the server (its network and mounts).</summary>
-    private ProcessStartInfo Inside(params string[] command)
+    public ProcessStartInfo Inside(params string[] command)
     {
         var start = new ProcessStartInfo("nsenter");
         foreach (var arg in new[] { "-t", _anchor!.Id.ToString(CultureInfo.InvariantCulture), "-m", "-n", "--" }.Concat(command))
@@ -172,7 +174,7 @@ public sealed class TestServer : IAsyncDisposable
             : [];
         var dockerd = Inside(["dockerd", "--debug", "--config-file", Path.Combine(Folder, "daemon.json"), "--data-root", Path.Combine(Folder, "data"),
             "--exec-root", Path.Combine(Folder, "exec"), "--pidfile", Path.Combine(Folder, "docker.pid"),
-            "-H", "unix:///run/docker.sock", "-H", DockerHost, .. tls]);
+            "-H", "unix:///run/docker.sock", "-H", DockerHost, .. tls, .. _engineFlags]);
         var log = Path.Combine(Folder, "dockerd.log");
         _dockerd = TestDaemon.Start(dockerd, log, ct);
         await TestDaemon.WaitUntilAnswersAsync(_dockerd, log, DockerHost, "the test server's dockerd", ct);
@@ -208,7 +210,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         await TestDaemon.StopAsync(_dockerd); // it stops its containers itself
         await Shell.RunAsync($"for p in $(ip netns pids {_name} 2>/dev/null); do kill -9 $p 2>/dev/null; done; "
-                             + VethNamespace.Removal(_name, _hostSide) + "; "
+                             + _link.Remove + "; "
                              + $"grep -o '{Folder}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; true", CancellationToken.None);
         foreach (var process in new[] { _dockerd, _sshd, _anchor })
         {
@@ -219,4 +221,15 @@ public sealed class TestServer : IAsyncDisposable
         }
         _dir.Dispose();
     }
+}
+
+/// <summary>How a test server's network namespace is made and removed, and its addresses.</summary>
+/// <param name="HostAddress">This machine's address as the server sees it, its default route.</param>
+public sealed record ServerLink(string Namespace, string Address, string HostAddress, string Create, string Remove)
+{
+    /// <summary>A namespace joined to this machine by a veth pair of its own: a /30, this machine its gateway.</summary>
+    public static ServerLink ToThisMachine(string ns, string hostSide, string hostAddress, string address) => new(ns, address, hostAddress,
+        string.Join(" && ", VethNamespace.Commands(ns, hostSide, hostAddress, address)
+            .Append($"nsenter --net=/var/run/netns/{ns} ip route add default via {hostAddress}")),
+        VethNamespace.Removal(ns, hostSide));
 }
