@@ -45,12 +45,15 @@ public sealed partial class DockerEngine
     }
 
     /// <summary>Creates the network unless it exists; a network made by a concurrent run is fine.</summary>
-    public async Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    public Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
+        EnsureNetworkAsync(name, CreateNetworkBody(name, labels), ct);
+
+    private async Task EnsureNetworkAsync(string name, JsonObject body, CancellationToken ct)
     {
         using (var existing = await _http.GetAsync($"{ApiPrefix}/networks/{Uri.EscapeDataString(name)}", ct))
             if (existing.IsSuccessStatusCode) return;
         using var response = await _http.PostAsync($"{ApiPrefix}/networks/create",
-            new StringContent(CreateNetworkBody(name, labels).ToJsonString(), Encoding.UTF8, "application/json"), ct);
+            new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
         if (response.StatusCode == HttpStatusCode.Conflict) return;
         await EnsureSuccessAsync(response, ct);
     }

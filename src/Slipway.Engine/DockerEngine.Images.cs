@@ -70,9 +70,10 @@ public sealed partial class DockerEngine
 
     /// <summary>
     /// Pushes <c>repository:tag</c> to its registry. The credentials travel only in the X-Registry-Auth header
-    /// of this request; they are never logged. Reports each progress status line once.
+    /// of this request; they are never logged. Reports each progress status line once. Returns the digest the registry
+    /// stored it under (null from an engine that does not say).
     /// </summary>
-    public async Task PushImageAsync(string repository, string tag, RegistryCredentials? credentials, Action<string> onStatus, CancellationToken ct)
+    public async Task<string?> PushImageAsync(string repository, string tag, RegistryCredentials? credentials, Action<string> onStatus, CancellationToken ct)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, $"{ApiPrefix}/images/{repository}/push?tag={Uri.EscapeDataString(tag)}");
         message.Headers.Add("X-Registry-Auth", EngineRequests.RegistryAuthHeader(credentials));
@@ -80,16 +81,19 @@ public sealed partial class DockerEngine
         await EnsureSuccessAsync(response, ct);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
         string? last = null;
+        string? digest = null;
         while (await reader.ReadLineAsync(ct) is { } raw)
         {
             if (raw.Length == 0) continue;
             var line = JsonNode.Parse(raw);
             if (line?["error"]?.GetValue<string>() is { } error) throw new EngineApiException(500, error.Trim());
+            if (line?["aux"]?["Digest"]?.GetValue<string>() is { } pushed) digest = pushed;
             var status = line?["status"]?.GetValue<string>();
             if (status is null || status == last || line?["progressDetail"]?["current"] is not null) continue;
             last = status;
             onStatus(line?["id"]?.GetValue<string>() is { } id ? $"{id}: {status}" : status);
         }
+        return digest;
     }
 
     public async Task<IReadOnlyList<ImageSummary>> ListImagesAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
