@@ -16,4 +16,10 @@ public sealed record EdgeOptions(bool DirectForwarding = true, int MaxConnection
     public static EdgeOptions FromEnvironment(Func<string, string?> environment) => new(
         environment("SLIPWAY_EDGE_DIRECT") != "0",
         int.TryParse(environment("SLIPWAY_EDGE_MAX_CONNECTIONS_PER_CLIENT"), out var max) && max >= 0 ? max : DefaultMaxConnectionsPerClient);
+
+    /// <summary>On a cluster: the port of the <see cref="Edge.ControlGate"/> and its token; null: the control socket alone.</summary>
+    public ControlGateOptions? ControlGate { get; init; }
 }
+
+/// <param name="Port">Listened on every address of the edge's container (its cluster networks: nothing publishes it).</param>
+public sealed record ControlGateOptions(int Port, byte[] Token);

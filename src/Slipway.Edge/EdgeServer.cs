@@ -230,7 +230,17 @@ public static class EdgeServer
             File.SetUnixFileMode(paths.ControlSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         app.Logger.LogInformation("edge {Pid} ready: control {Socket}, ports {Ports}", Environment.ProcessId,
             paths.ControlSocket, string.Join(",", listeners.Ports));
+        Task gate = Task.CompletedTask;
+        if (options.ControlGate is { } gated)
+        {
+            var controlGate = new ControlGate(new IPEndPoint(IPAddress.Any, gated.Port), gated.Token, paths.ControlSocket,
+                time ?? TimeProvider.System, app.Logger);
+            controlGate.Start();
+            gate = controlGate.RunAsync(app.Lifetime.ApplicationStopping);
+            app.Logger.LogInformation("edge control gate on port {Port}", controlGate.Port);
+        }
         await app.WaitForShutdownAsync(ct);
+        await gate;
         await File.WriteAllTextAsync(paths.StoppedMarker, "", CancellationToken.None); // a clean stop: the supervisor leaves it down
         return 0;
     }

@@ -13,14 +13,17 @@ namespace Slipway.Edge;
 public static class Program
 {
     private const string Usage = """
-        Usage: slipway-edge serve [--dir DIR] [--address ADDR]
+        Usage: slipway-edge serve [--dir DIR] [--address ADDR] [--control-port N --control-token-file FILE]
                slipway-edge relay --socket PATH
+               slipway-edge relay --connect HOST:PORT --token-file FILE
 
         Runs Slipway's edge proxy in the foreground (slipway up starts it in the background).
           --dir DIR        its state directory: control socket, routes, certificates, log (default: the state directory's edge folder)
           --address ADDR   the address its public ports bind to (default: 127.0.0.1)
+          --control-port N, --control-token-file FILE
+                           on a cluster: a port whose connections reach the control socket once they open with the token in FILE
         relay joins its stdin and stdout to a unix socket (the control socket): how a CLI on another machine reaches an edge
-        in a container, through the engine's exec.
+        in a container, through the engine's exec; with --connect, to an edge's control port on another node of a cluster.
         Environment: SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path; SLIPWAY_EDGE_MAX_CONNECTIONS_PER_CLIENT
         bounds one client address's open connections (default 256, 0 for none).
         """;
@@ -34,8 +37,10 @@ public static class Program
             return args.Length == 0 ? ErrorCodeExtensions.InvalidInput : 0;
         }
         if (args is ["relay", "--socket", var socket]) return await ControlRelay.RunAsync(socket);
+        if (args is ["relay", "--connect", var gate, "--token-file", var gateToken]) return await ControlRelay.RunAsync(gate, gateToken);
         if (args[0] != "serve") return Refuse($"unknown command \"{args[0]}\"");
-        string? dir = null, address = null;
+        string? dir = null, address = null, tokenFile = null;
+        int? controlPort = null;
         for (var i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -46,11 +51,26 @@ public static class Program
                 case "--address" when i + 1 < args.Length:
                     address = args[++i];
                     break;
+                case "--control-port" when i + 1 < args.Length && int.TryParse(args[i + 1], out var port) && port is > 0 and < 65536:
+                    controlPort = port;
+                    i++;
+                    break;
+                case "--control-token-file" when i + 1 < args.Length:
+                    tokenFile = args[++i];
+                    break;
                 default:
                     return Refuse($"unknown or incomplete option \"{args[i]}\"");
             }
         }
         if (!IPAddress.TryParse(address ?? "127.0.0.1", out var listen)) return Refuse($"--address: \"{address}\" is not an IP address");
+        if ((controlPort is null) != (tokenFile is null)) return Refuse("--control-port and --control-token-file go together");
+        byte[]? token = null;
+        if (tokenFile is not null)
+        {
+            try { token = System.Text.Encoding.ASCII.GetBytes(File.ReadAllText(tokenFile).Trim()); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Refuse($"--control-token-file: {e.Message}"); }
+            if (token.Length < 32) return Refuse("--control-token-file: the token is shorter than 32 characters");
+        }
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
@@ -59,7 +79,10 @@ public static class Program
             stop.Cancel();
         });
         return await EdgeServer.RunAsync(new EdgePaths(Path.GetFullPath(dir ?? StateDirectory.FromEnvironment().Edge)), listen, stop.Token,
-            options: EdgeOptions.FromEnvironment(Environment.GetEnvironmentVariable));
+            options: EdgeOptions.FromEnvironment(Environment.GetEnvironmentVariable) with
+            {
+                ControlGate = controlPort is { } gatePort ? new ControlGateOptions(gatePort, token!) : null,
+            });
     }
 
     private static int Refuse(string problem)

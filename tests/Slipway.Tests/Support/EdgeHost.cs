@@ -24,10 +24,11 @@ public sealed class EdgeHost : IAsyncDisposable
     /// <param name="time">The edge's clock (a fake one brings renewals due); null: the system's.</param>
     /// <param name="directForwarding">False: every request takes YARP's path, as with SLIPWAY_EDGE_DIRECT=0.</param>
     /// <param name="maxConnectionsPerClient">The edge's bound on one client's connections; null: the default.</param>
+    /// <param name="controlGate">A control gate beside the control socket, as on a cluster; null: none.</param>
     public static async Task<EdgeHost> StartAsync(string directory, TimeProvider? time = null, bool directForwarding = true,
-        int? maxConnectionsPerClient = null)
+        int? maxConnectionsPerClient = null, ControlGateOptions? controlGate = null)
     {
-        var options = new EdgeOptions(directForwarding, maxConnectionsPerClient ?? EdgeOptions.DefaultMaxConnectionsPerClient);
+        var options = new EdgeOptions(directForwarding, maxConnectionsPerClient ?? EdgeOptions.DefaultMaxConnectionsPerClient) { ControlGate = controlGate };
         var host = new EdgeHost(new EdgePaths(directory), time, options);
         for (var i = 0; i < 100; i++)
         {
