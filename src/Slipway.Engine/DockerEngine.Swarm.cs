@@ -46,7 +46,7 @@ public sealed partial class DockerEngine
     {
         var spec = json["Spec"]!.AsObject();
         return new SwarmService(Str(json, "ID"), spec["Name"]?.GetValue<string>() ?? "", json["Version"]?["Index"]?.GetValue<long>() ?? 0,
-            Labels(spec["Labels"]), spec["Mode"]?["Replicated"]?["Replicas"]?.GetValue<int>(), (JsonObject)spec.DeepClone());
+            Labels(spec["Labels"]), spec["Mode"]?["Replicated"]?["Replicas"]?.GetValue<int>(), (JsonObject)spec.DeepClone(), Time(json["CreatedAt"]));
     }
 
     /// <summary>Removes a service (its tasks stop); a missing one is fine.</summary>
@@ -57,9 +57,13 @@ public sealed partial class DockerEngine
         await EnsureSuccessAsync(response, ct);
     }
 
-    /// <summary>Every task of a service the swarm still knows, current and past, with its address on each network.</summary>
-    public async Task<IReadOnlyList<SwarmTask>> ListTasksAsync(string service, CancellationToken ct) =>
-        (await GetJsonAsync($"{ApiPrefix}/tasks?filters={SwarmRequests.TaskFilter(service)}", ct)).AsArray().Select(t =>
+    /// <summary>Every task of a service the swarm still knows, current and past, with its address on each network; none for a missing service.</summary>
+    public async Task<IReadOnlyList<SwarmTask>> ListTasksAsync(string service, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"{ApiPrefix}/tasks?filters={SwarmRequests.TaskFilter(service)}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return [];
+        await EnsureSuccessAsync(response, ct);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!.AsArray().Select(t =>
         {
             var status = t!["Status"];
             var addresses = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -70,9 +74,45 @@ public sealed partial class DockerEngine
             return new SwarmTask(Str(t, "ID"), Str(t, "ServiceID"), Str(t, "NodeID"), t["Slot"]?.GetValue<int>(),
                 status?["State"]?.GetValue<string>() ?? "", Str(t, "DesiredState"), status?["Err"]?.GetValue<string>(),
                 status?["ContainerStatus"]?["ExitCode"]?.GetValue<int>(), status?["ContainerStatus"]?["ContainerID"]?.GetValue<string>(),
-                addresses, DateTimeOffset.TryParse(Str(t, "UpdatedAt"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
-                    ? at : DateTimeOffset.MinValue);
+                addresses, Time(t["UpdatedAt"]));
         }).ToList();
+    }
+
+    /// <summary>The engine's RFC 3339 times carry nanoseconds, two digits more than .NET parses: they are cut to ticks.</summary>
+    public static DateTimeOffset Time(JsonNode? value)
+    {
+        var text = value?.GetValue<string>() ?? "";
+        var fraction = System.Text.RegularExpressions.Regex.Match(text, @"\.(\d{8,})");
+        if (fraction.Success) text = text.Remove(fraction.Index + 8, fraction.Length - 8);
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : DateTimeOffset.MinValue;
+    }
+
+    /// <summary>
+    /// A service's log lines from every task on every node, through the manager (each with its time and task); with
+    /// <paramref name="follow"/> until cancelled.
+    /// </summary>
+    public async Task StreamServiceLogsAsync(string service, DateTimeOffset? since, int? tail, bool follow,
+        Action<DateTimeOffset, string, string> onLine, CancellationToken ct)
+    {
+        var path = $"{ApiPrefix}/services/{Uri.EscapeDataString(service)}/logs?stdout=1&stderr=1&timestamps=1&details=1"
+                   + (follow ? "&follow=1" : "") + (since is { } from ? $"&since={from.ToUnixTimeSeconds()}" : "")
+                   + (tail is { } lines ? $"&tail={lines}" : "");
+        using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return;
+        await EnsureSuccessAsync(response, ct);
+        await ReadMultiplexedLinesAsync(await response.Content.ReadAsStreamAsync(ct), raw =>
+        {
+            // "<time> <details> <text>": the details (comma-separated) name the task by its ID.
+            var first = raw.IndexOf(' ');
+            if (first < 0 || !DateTimeOffset.TryParse(raw[..first], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)) return;
+            var rest = raw[(first + 1)..];
+            var second = rest.IndexOf(' ');
+            var details = second < 0 ? rest : rest[..second];
+            var task = details.Split(',').Select(d => d.Split('=', 2)).FirstOrDefault(d => d[0] == "com.docker.swarm.task.id") is { Length: 2 } named
+                ? $"task {named[1][..Math.Min(12, named[1].Length)]}" : service;
+            onLine(at, task, second < 0 ? "" : rest[(second + 1)..]);
+        }, ct);
+    }
 
     /// <summary>Creates a secret; returns its ID. Swarm secrets cannot change: a new value is a new secret, with a new name.</summary>
     public async Task<string> CreateSecretAsync(string name, byte[] value, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>

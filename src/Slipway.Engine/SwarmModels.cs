@@ -16,7 +16,7 @@ public sealed record SwarmNode(string Id, string Hostname, string Role, string A
 
 /// <summary>A container health check, as the Engine API takes it (a service's or a container's).</summary>
 /// <param name="Test">The command, run without a shell (<c>CMD</c> form).</param>
-public sealed record HealthCheckSpec(IReadOnlyList<string> Test, TimeSpan Interval, TimeSpan Timeout, int Retries, TimeSpan StartPeriod);
+public sealed record ContainerHealthCheck(IReadOnlyList<string> Test, TimeSpan Interval, TimeSpan Timeout, int Retries, TimeSpan StartPeriod);
 
 /// <summary>A Swarm secret a service's tasks read as a file under /run/secrets.</summary>
 public sealed record SecretReference(string SecretId, string SecretName, string FileName);
@@ -33,12 +33,15 @@ public sealed record SwarmServiceSpec
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     /// <summary>Plain environment only: secret values go through <see cref="Secrets"/>, never the spec.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+    /// <summary>The command instead of the image's CMD; null: the image's.</summary>
     public IReadOnlyList<string>? Command { get; init; }
+    /// <summary>The program instead of the image's ENTRYPOINT; null: the image's.</summary>
+    public IReadOnlyList<string>? Entrypoint { get; init; }
     /// <summary>How many tasks; null: one on every node that fits the constraints (a global service).</summary>
     public int? Replicas { get; init; }
     public IReadOnlyList<string> Networks { get; init; } = [];
     public IReadOnlyList<string> Constraints { get; init; } = [];
-    public HealthCheckSpec? HealthCheck { get; init; }
+    public ContainerHealthCheck? HealthCheck { get; init; }
     public IReadOnlyList<SecretReference> Secrets { get; init; } = [];
     public IReadOnlyList<HostPort> Ports { get; init; } = [];
     public long? MemoryBytes { get; init; }
@@ -54,7 +57,7 @@ public sealed record SwarmServiceSpec
 
 /// <summary>A service as the swarm holds it: its ID, the version an update must name, its labels and its spec as sent.</summary>
 public sealed record SwarmService(string Id, string Name, long Version, IReadOnlyDictionary<string, string> Labels, int? Replicas,
-    System.Text.Json.Nodes.JsonObject Spec);
+    System.Text.Json.Nodes.JsonObject Spec, DateTimeOffset CreatedAt);
 
 /// <summary>One task of a service: where it runs, in what state, and its address on each network.</summary>
 /// <param name="State">The task's state: new ... running, complete, failed, shutdown, rejected, orphaned, remove.</param>

@@ -31,7 +31,8 @@ public static class SwarmRequests
             // No process in a task may gain privileges (setuid binaries).
             ["Privileges"] = new JsonObject { ["NoNewPrivileges"] = true },
         };
-        if (spec.Command is { } command) container["Command"] = Strings(command);
+        if (spec.Command is { } command) container["Args"] = Strings(command);
+        if (spec.Entrypoint is { } entrypoint) container["Command"] = Strings(entrypoint);
         if (spec.User is { } user) container["User"] = user;
         if (spec.HealthCheck is { } check)
             container["HealthCheck"] = new JsonObject

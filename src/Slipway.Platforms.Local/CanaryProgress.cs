@@ -1,7 +1,7 @@
 using Slipway.Foundation;
 using Slipway.Foundation.Timing;
 using Slipway.Edge.Contract;
-using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Platforms.EdgeControl;
 using Slipway.Foundation.Output;
 
 namespace Slipway.Platforms.Local;

@@ -3,7 +3,8 @@ using Slipway.Foundation.Networking;
 using Microsoft.Data.Sqlite;
 using Slipway.Configuration;
 using Slipway.Edge.Contract;
-using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Platforms.EdgeControl;
+using Slipway.Platforms.History;
 using Slipway.Engine;
 
 namespace Slipway.Platforms.Local;

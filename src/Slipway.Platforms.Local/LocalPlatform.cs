@@ -5,7 +5,7 @@ using Slipway.Foundation.Networking;
 using Slipway.Foundation.Timing;
 using Slipway.Configuration;
 using Slipway.Edge.Contract;
-using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Platforms.EdgeControl;
 using Slipway.Engine;
 using Slipway.Foundation.Output;
 using Slipway.Source;

@@ -1,7 +1,7 @@
 using Slipway.Platforms.Images;
 using Slipway.Foundation;
 using Slipway.Configuration;
-using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Platforms.EdgeControl;
 using Slipway.Engine;
 using Slipway.Foundation.Output;
 

@@ -1,7 +1,7 @@
 using Slipway.Configuration;
 using Slipway.Foundation;
 using Slipway.Platforms;
-using Slipway.Platforms.Local;
+using Slipway.Platforms.History;
 
 namespace Slipway.TestPlatform;
 

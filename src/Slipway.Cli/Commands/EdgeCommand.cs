@@ -2,7 +2,7 @@ using System.CommandLine;
 using Slipway.Platforms;
 using Slipway.Foundation.Files;
 using Slipway.Edge.Contract;
-using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Platforms.EdgeControl;
 
 namespace Slipway.Cli.Commands;
 

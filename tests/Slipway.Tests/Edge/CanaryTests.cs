@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Slipway.Edge;
 using Slipway.Edge.Contract;
-using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Platforms.EdgeControl;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;

@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Time.Testing;
 using Slipway.Edge;
 using Slipway.Edge.Contract;
-using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Platforms.EdgeControl;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;

@@ -34,7 +34,7 @@ public sealed class SwarmEngineTests
             Name = "probe-v1", Image = $"{image}@{digest}", Labels = labels, Replicas = 3, Networks = ["slipway-probe"],
             // Serves its secret's value, so the test sees the file the task reads; healthy once it answers.
             Command = ["sh", "-c", "mkdir /tmp/w && cp /run/secrets/TOKEN /tmp/w/token && cd /tmp/w && exec python3 -m http.server 8000"],
-            HealthCheck = new HealthCheckSpec(["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/token', timeout=1)"],
+            HealthCheck = new ContainerHealthCheck(["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/token', timeout=1)"],
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 3, TimeSpan.FromSeconds(20)),
             Secrets = [new SecretReference(secret, "probe-TOKEN-1", "TOKEN")],
         }, Ct);

@@ -14,7 +14,7 @@ public sealed class SwarmRequestsTests
         Environment = new Dictionary<string, string> { ["B"] = "2", ["A"] = "1" },
         Replicas = 3,
         Networks = ["slipway-shop", "slipway-edge"],
-        HealthCheck = new HealthCheckSpec(["python3", "-c", "probe"], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), 3, TimeSpan.FromSeconds(30)),
+        HealthCheck = new ContainerHealthCheck(["python3", "-c", "probe"], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), 3, TimeSpan.FromSeconds(30)),
         Secrets = [new SecretReference("s1", "shop-API_TOKEN-1a2b", "API_TOKEN")],
         MemoryBytes = 256 << 20,
         PidsLimit = 200,

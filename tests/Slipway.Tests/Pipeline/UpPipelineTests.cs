@@ -1,4 +1,4 @@
-using Slipway.Platforms.Local;
+using Slipway.Platforms;
 using Microsoft.Extensions.Time.Testing;
 using Slipway.Foundation;
 using Slipway.Foundation.Files;

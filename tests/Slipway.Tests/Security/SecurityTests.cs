@@ -23,7 +23,7 @@ public sealed class SecurityTests
     {
         var releases = await app.RunAsync("releases", "--json");
         Assert.DoesNotContain(value, string.Concat(outputs.Select(o => o.All)) + releases.All);
-        var history = await new Slipway.Platforms.History.ReleaseHistory(new Slipway.Platforms.Local.SqliteReleaseLog(new Slipway.Foundation.Files.StateDirectory(app.Cli.StateDirectory)), TimeProvider.System)
+        var history = await new Slipway.Platforms.History.ReleaseHistory(new Slipway.Platforms.History.SqliteReleaseLog(new Slipway.Foundation.Files.StateDirectory(app.Cli.StateDirectory)), TimeProvider.System)
             .ListAsync(app.Name, "local", 50, Ct);
         Assert.NotEmpty(history);
         Assert.DoesNotContain(history, r => (r.Error ?? "").Contains(value, StringComparison.Ordinal));

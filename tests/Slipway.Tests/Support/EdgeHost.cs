@@ -1,7 +1,7 @@
 using System.Net;
 using Slipway.Edge;
 using Slipway.Edge.Contract;
-using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Platforms.EdgeControl;
 
 namespace Slipway.Tests.Support;
 

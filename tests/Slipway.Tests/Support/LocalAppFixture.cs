@@ -72,13 +72,13 @@ public sealed class LocalApp : IAsyncDisposable
 
     public async Task<Slipway.Edge.Contract.RouteStatus?> RouteAsync()
     {
-        using var client = new Slipway.Platforms.Local.EdgeControl.EdgeClient(new Slipway.Edge.Contract.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
+        using var client = new Slipway.Platforms.EdgeControl.EdgeClient(new Slipway.Edge.Contract.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
         return await client.InfoAsync(CancellationToken.None) is null ? null : await client.RouteAsync(Name, CancellationToken.None);
     }
 
     public async Task<Slipway.Edge.Contract.EdgeInfo?> EdgeInfoAsync()
     {
-        using var client = new Slipway.Platforms.Local.EdgeControl.EdgeClient(new Slipway.Edge.Contract.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
+        using var client = new Slipway.Platforms.EdgeControl.EdgeClient(new Slipway.Edge.Contract.EdgePaths(Path.Combine(Cli.StateDirectory, "edge")));
         return await client.InfoAsync(CancellationToken.None);
     }
 

@@ -1,4 +1,3 @@
-using Slipway.Platforms.Local;
 using Slipway.Foundation;
 using Slipway.Foundation.Files;
 using Slipway.Platforms.History;

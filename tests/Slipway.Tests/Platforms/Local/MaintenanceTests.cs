@@ -1,5 +1,5 @@
 using System.Net;
-using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Platforms.EdgeControl;
 using Slipway.Tests.Support;
 using Slipway.Tests.EndToEnd;
 

@@ -4,7 +4,7 @@ using Slipway.Foundation;
 using Slipway.Foundation.Timing;
 using Slipway.Edge.Contract;
 
-namespace Slipway.Platforms.Local.EdgeControl;
+namespace Slipway.Platforms.EdgeControl;
 
 /// <summary>
 /// Where one edge keeps its state and what its container is called. On this machine's engine its state is the state

@@ -1,10 +1,9 @@
 using Slipway.Platforms;
-using Slipway.Platforms.Local;
 using Slipway.Foundation;
 using Slipway.Foundation.Files;
 using Slipway.Tests.Support;
 
-namespace Slipway.Tests.Platforms.Local;
+namespace Slipway.Tests.Platforms;
 
 /// <summary>The deploy lock with real OS file locks.</summary>
 [Trait("Tier", "unit")]

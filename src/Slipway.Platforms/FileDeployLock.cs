@@ -2,7 +2,7 @@ using System.Text.Json;
 using Slipway.Foundation;
 using Slipway.Foundation.Files;
 
-namespace Slipway.Platforms.Local;
+namespace Slipway.Platforms;
 
 /// <summary>
 /// An exclusive lock on one app and environment, so two runs never interleave. It is an OS file lock: the OS

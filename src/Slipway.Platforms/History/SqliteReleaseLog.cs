@@ -4,7 +4,7 @@ using Slipway.Foundation;
 using Slipway.Foundation.Files;
 using Slipway.Platforms.History;
 
-namespace Slipway.Platforms.Local;
+namespace Slipway.Platforms.History;
 
 /// <summary>
 /// The release log of local environments: a SQLite file in the (private) state directory. Kept on purpose after

@@ -5,7 +5,7 @@ using System.Reflection.PortableExecutable;
 using Slipway.Engine;
 using Slipway.Foundation;
 
-namespace Slipway.Platforms.Local.EdgeControl;
+namespace Slipway.Platforms.EdgeControl;
 
 /// <summary>
 /// The edge's image, built on the engine it runs on from the edge this Slipway carries (published self-contained for

@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Slipway.Engine;
-using Slipway.Platforms.Local.EdgeControl;
+using Slipway.Platforms.EdgeControl;
 
-namespace Slipway.Tests.Platforms.Local.EdgeControl;
+namespace Slipway.Tests.Platforms.EdgeControl;
 
 [Trait("Tier", "unit")]
 public sealed class EdgeContainerTests

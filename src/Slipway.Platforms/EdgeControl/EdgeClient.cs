@@ -5,7 +5,7 @@ using System.Text.Json;
 using Slipway.Edge.Contract;
 using Slipway.Engine;
 
-namespace Slipway.Platforms.Local.EdgeControl;
+namespace Slipway.Platforms.EdgeControl;
 
 /// <summary>
 /// The edge's typed control client: over its unix socket on this machine, or through the engine (an exec of the edge's relay
@@ -34,12 +34,21 @@ public sealed class EdgeClient : IDisposable
     }
 
     /// <summary>The edge in <paramref name="container"/> on <paramref name="engine"/>'s machine, through the engine's exec.</summary>
-    public static EdgeClient ThroughEngine(DockerEngine engine, string container)
+    public static EdgeClient ThroughEngine(DockerEngine engine, string container) =>
+        ThroughRelay(engine, container, ["relay", "--socket", new EdgePaths(EdgeImage.StateFolder).ControlSocket]);
+
+    /// <summary>
+    /// An edge reached through a relay the engine's exec runs in <paramref name="container"/> (the edge's own, or on a cluster
+    /// a relay beside the manager that greets another node's edge at its control gate).
+    /// </summary>
+    /// <param name="relay">The edge program's arguments that relay stdin and stdout to the control socket.</param>
+    public static EdgeClient ThroughRelay(DockerEngine engine, string container, IReadOnlyList<string> relay)
     {
-        var paths = new EdgePaths(EdgeImage.StateFolder);
         var handler = ConnectionHandler.Over(ct => new ValueTask<EngineConnection>(
-            engine.ExecConnectAsync(container, [EdgeImage.Program, "relay", "--socket", paths.ControlSocket], ct)));
-        return new EdgeClient(paths, handler, local: false);
+            engine.ExecConnectAsync(container, [EdgeImage.Program, .. relay], ct)));
+        // A relay per request: an idle exec is not worth keeping (a relay whose peer went away is found only by the next request).
+        handler.PooledConnectionLifetime = TimeSpan.Zero;
+        return new EdgeClient(new EdgePaths(EdgeImage.StateFolder), handler, local: false);
     }
 
     /// <summary>The edge's files as the edge sees them (on a server: inside its container).</summary>

@@ -1,0 +1,327 @@
+using System.Net;
+using Slipway.Configuration;
+using Slipway.Edge.Contract;
+using Slipway.Engine;
+using Slipway.Foundation;
+using Slipway.Foundation.Output;
+using Slipway.Foundation.Timing;
+using Slipway.Platforms.EdgeControl;
+using Slipway.Platforms.Images;
+using Slipway.Source;
+
+namespace Slipway.Platforms.Swarm;
+
+/// <summary>
+/// Apps on a Docker Swarm through one manager's engine: each release a service of its own whose tasks the swarm places,
+/// restarts and reschedules across the nodes; Slipway's edge on the edge nodes reaches them by their overlay addresses and
+/// moves the traffic (health gate, cut-over, drain), never the swarm's routing mesh. Images go through the cluster's registry,
+/// pinned by digest. Runs are coordinated and recorded on this machine, as locally.
+/// </summary>
+public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecrets secrets, Func<string, string?> environment, TimeProvider time)
+    : IPlatform, IInputCheck
+{
+    private readonly SwarmEdge _edge = new(engine, registry, environment, time);
+    private readonly SwarmReleases _releases = new(engine, time);
+
+    public string Name => SwarmModule.PlatformName;
+
+    public ReleaseTraits TraitsOf(AppManifest app) => ReleaseTraits.Plain(app) with
+    {
+        FingerprintPart = $"edge={app.Edge.Host}:{app.Edge.Port}\nregistry={registry}\n",
+    };
+
+    /// <summary>The manager Slipway talks to, which runs an edge unless nodes are labelled for it.</summary>
+    public IPAddress? PublicAddress => engine.Endpoint.RemoteHost is { } server
+        ? IPAddress.TryParse(server.Trim('[', ']'), out var address) ? address : null
+        : IPAddress.Loopback;
+
+    public string VersionHeader => EdgeHeaders.Version;
+
+    private Uri PublicUrl(AppManifest app) =>
+        new($"http://{app.Edge.Host ?? engine.Endpoint.RemoteHost ?? "127.0.0.1"}:{app.Edge.Port}/");
+
+    /// <summary>What this platform does not do yet, refused before anything changes.</summary>
+    public void CheckInputs(AppManifest app)
+    {
+        static SlipwayException Unsupported(string key, string what) => new(ErrorCode.InvalidSetting,
+            $"{key}: {what} is not supported on the swarm platform yet", "deploy without it, or to the local or aws platform");
+        if (app.Edge.Tls is not null) throw Unsupported("edge.tls", "HTTPS by the edge");
+        if (app.Edge.MetricsPort is not null) throw Unsupported("edge.metricsPort", "a metrics port");
+        if (app.Secrets.Count > 0) throw Unsupported("secrets", "a secret (as a Swarm secret)");
+    }
+
+    public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        var version = await engine.EnsureReachableAsync(ct);
+        await EnsureManagerAsync(ct);
+        var nodes = await engine.ListNodesAsync(ct);
+        var edges = await _edge.EnsureAsync([app.Edge.Port], log.Info, ct);
+        try
+        {
+            var routes = (await edges[0].Client.RoutesAsync(ct)).Select(r => r.Route).ToList();
+            if (RouteClash.Find(routes, app.App, app.Edge.Port, app.Edge.Host) is { } clash)
+                throw new SlipwayException(ErrorCode.PortInUse, $"edge: {RouteClash.Describe(clash)}",
+                    "choose another edge.port, or give each app sharing the port its own edge.host");
+        }
+        finally
+        {
+            foreach (var edge in edges) edge.Dispose();
+        }
+        await engine.EnsureOverlayNetworkAsync(SwarmNames.AppNetwork(app), ReleaseLabels.ForApp(app.App), ct);
+        return $"swarm of {nodes.Count(n => n.State == "ready")} ready node(s) through engine {version.Version} at {engine.Endpoint.Display}, "
+               + $"edge on {edges.Count} node(s), registry {registry}";
+    }
+
+    private async Task EnsureManagerAsync(CancellationToken ct)
+    {
+        var swarm = await engine.SwarmAsync(ct);
+        if (!swarm.IsActive)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"the engine at {engine.Endpoint.Display} is not part of a swarm ({swarm.LocalNodeState})",
+                "make it a manager (docker swarm init), or name a manager of your swarm in the environment's engine:");
+        if (!swarm.IsManager)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"the engine at {engine.Endpoint.Display} is a worker of its swarm, not a manager",
+                "name a manager in the environment's engine: (docker node ls on a manager lists them)");
+    }
+
+    public async Task<IReadOnlyList<string>> PlanInfrastructureAsync(AppManifest app, CancellationToken ct)
+    {
+        var version = await engine.EnsureReachableAsync(ct);
+        await EnsureManagerAsync(ct);
+        var nodes = await engine.ListNodesAsync(ct);
+        var edge = await engine.InspectServiceAsync(SwarmNames.EdgeService, ct);
+        return
+        [
+            $"engine {version.Version} answers at {engine.Endpoint.Display}: a manager of a swarm of {nodes.Count} node(s)",
+            edge is null ? $"edge: would start on the edge nodes, port {app.Edge.Port}" : $"edge: running as service {SwarmNames.EdgeService}",
+        ];
+    }
+
+    public Task ReleaseUnusedInfrastructureAsync(CancellationToken ct) => Task.CompletedTask;
+
+    public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)
+    {
+        var edges = await _edge.EdgesAsync(wait: false, ct);
+        try
+        {
+            var releases = await _releases.ListAsync(app, ct);
+            if (edges.Count == 0)
+                return new AppStatus(app.App, Name, PublicUrl(app), null, [], null,
+                    releases.Count == 0 ? null : $"no edge answers on the swarm: {releases.Count} release(s) of {app.App} exist but nothing serves them");
+            var route = await edges[0].Client.RouteAsync(app.App, ct);
+            if (route is null) return new AppStatus(app.App, Name, PublicUrl(app), null, [], null);
+            var service = releases.FirstOrDefault(r => r.Name == SwarmNames.ReleaseService(app, route.Route.Version));
+            var fingerprint = service?.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint);
+            var replicas = route.Targets.Select(t => new ReplicaStatus(t.Id, route.Route.Version, "running", t.Health, t.Address, fingerprint))
+                .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+            return new AppStatus(app.App, Name, PublicUrl(app), route.Route.Version, replicas, route.Route.DeployedAt);
+        }
+        finally
+        {
+            foreach (var edge in edges) edge.Dispose();
+        }
+    }
+
+    public async Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) =>
+        await new ImageBuilder(engine).ExistsAsync(app, version, ct) || await engine.InspectServiceAsync(SwarmNames.ReleaseService(app, version), ct) is not null;
+
+    /// <summary>Built on the manager's engine, then pushed to the cluster's registry, from which every node pulls it.</summary>
+    public async Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct)
+    {
+        var built = await new ImageBuilder(engine).BuildAsync(app, source, log.Info, log.Warn, ct);
+        var image = await PushAsync(app, source.Version, ct);
+        log.Info($"pushed {image}");
+        return built;
+    }
+
+    private async Task<string> PushAsync(AppManifest app, string version, CancellationToken ct)
+    {
+        var repository = SwarmNames.RegistryRepository(app, registry);
+        await engine.TagImageAsync(ImageBuilder.ImageReference(app.App, version), repository, version, ct);
+        string? digest;
+        try
+        {
+            digest = await engine.PushImageAsync(repository, version, null, _ => { }, ct);
+        }
+        catch (EngineApiException e)
+        {
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"swarm.registry: the push to {registry} failed: {e.Message.Split('\n')[0]}",
+                "the manager's engine pushes: it must reach the registry (an HTTP one needs insecure-registries in its daemon.json, on every node)");
+        }
+        return $"{repository}@{digest ?? throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"the registry {registry} gave no digest for {repository}:{version}", "check that swarm.registry is a registry (v2 API)")}";
+    }
+
+    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
+        CancellationToken ct)
+    {
+        var fingerprint = ReleaseFingerprint.Of(app, version, secrets, TraitsOf(app));
+        var serviceName = SwarmNames.ReleaseService(app, version);
+        var existing = await engine.InspectServiceAsync(serviceName, ct);
+        // A rollback starts the kept release's service again, with the image it ran (pinned by digest); a new one is pushed.
+        var image = existing?.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint) == fingerprint
+            ? existing!.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>() ?? await PushAsync(app, version, ct)
+            : await PushAsync(app, version, ct);
+        var edges = await _edge.EdgesAsync(wait: false, ct);
+        try
+        {
+            if (edges.Count == 0)
+                throw new SlipwayException(ErrorCode.EdgeUnavailable, "no edge answers on the swarm", "run slipway up again: it starts the edge");
+            var current = await edges[0].Client.RouteAsync(app.App, ct);
+            await engine.EnsureOverlayNetworkAsync(SwarmNames.AppNetwork(app), ReleaseLabels.ForApp(app.App), ct);
+            var spec = SwarmReleases.Spec(app, version, image, fingerprint);
+            IReadOnlyList<SwarmTask> tasks;
+            try
+            {
+                tasks = await _releases.StartAsync(spec, log.Info, ct);
+            }
+            catch (SwarmTaskFailedException e)
+            {
+                throw await RejectedAsync(app, spec.Name, current, $"task {e.Task.Id[..Math.Min(12, e.Task.Id.Length)]} of {spec.Name}: {e.Describe(app)}", ct);
+            }
+            var targets = tasks.Select(t => new EdgeTarget($"{spec.Name}.{t.Slot}", $"http://{t.Addresses[SwarmNames.EdgeNetwork]}:{app.Port}")).ToList();
+            await beforeCutover(ct);
+            var health = app.HealthCheck;
+            var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, targets,
+                new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
+                health.StartPeriod, app.Drain);
+            DeployOutcome? first = null;
+            foreach (var edge in edges)
+            {
+                try
+                {
+                    var outcome = await edge.Client.DeployAsync(app.App, args, ct);
+                    first ??= outcome;
+                }
+                catch (EdgeRequestException e) when (first is null && e.Error.Error == EdgeErrors.TargetFailedToBecomeHealthy)
+                {
+                    var failures = e.Error.Targets ?? [];
+                    throw await RejectedAsync(app, spec.Name, current,
+                        $"{failures.Count} of {targets.Count} new task(s) did not become healthy within {Duration.Format(health.StartPeriod)}"
+                        + string.Concat(failures.Select(f => $"{Environment.NewLine}  task {f.Id}: {f.Describe(health.Path, health.StartPeriod)}")), ct);
+                }
+                catch (EdgeRequestException e) when (e.Error.Error is EdgeErrors.PortInUse or EdgeErrors.HostInUse)
+                {
+                    throw new SlipwayException(ErrorCode.PortInUse, $"edge: {e.Error.Message}", "choose another edge.port or edge.host in the manifest");
+                }
+            }
+            log.Info($"cut over to {version} on {edges.Count} edge(s); old tasks drained");
+            try
+            {
+                await _releases.RetireOthersAsync(app, version, ct);
+            }
+            catch (Exception e) when (e is EngineApiException or HttpRequestException)
+            {
+                log.Warn($"{version} serves, but the previous release could not be scaled down ({e.Message.Split('\n')[0]}): the next up does it");
+            }
+            return new RolloutReport(version, first!.PreviousVersion, tasks.Count, first.DrainTimedOut);
+        }
+        finally
+        {
+            foreach (var edge in edges) edge.Dispose();
+        }
+    }
+
+    /// <summary>The rejection of a release whose tasks failed or never became healthy: its service goes (unless it serves), its last log lines say why.</summary>
+    private async Task<SlipwayException> RejectedAsync(AppManifest app, string service, RouteStatus? current, string reason, CancellationToken ct)
+    {
+        var logged = new List<(DateTimeOffset At, string Line)>();
+        await engine.StreamServiceLogsAsync(service, null, 20, follow: false, (at, task, text) => logged.Add((at, $"{task}: {text}")), ct);
+        var lines = logged.OrderBy(l => l.At).Select(l => l.Line).ToList();
+        if (current?.Route.Version is null || SwarmNames.ReleaseService(app, current.Route.Version) != service)
+            await _releases.RemoveAsync(service, ct);
+        var text = new System.Text.StringBuilder($"release rejected: {reason}{Environment.NewLine}  the previous release keeps serving");
+        text.Append($"{Environment.NewLine}  last log lines:");
+        if (lines.Count == 0) text.Append($"{Environment.NewLine}    (its tasks wrote no log lines)");
+        foreach (var line in lines.TakeLast(10)) text.Append($"{Environment.NewLine}    {line}");
+        return new SlipwayException(ErrorCode.ReleaseUnhealthy, text.ToString(),
+            $"check port {app.Port} and {app.HealthCheck.Path}; the logs of every task: slipway logs -e {app.Environment.Name}");
+    }
+
+    public async Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        var edges = await _edge.EdgesAsync(wait: false, ct);
+        try
+        {
+            if (edges.Count == 0) return 0;
+            var routed = (await edges[0].Client.RouteAsync(app.App, ct))?.Route.Version;
+            var removed = 0;
+            foreach (var release in await _releases.ListAsync(app, ct))
+            {
+                if (release.Replicas is 0 || (routed is not null && release.Name == SwarmNames.ReleaseService(app, routed))) continue;
+                log.Info($"scaling down leftover release {release.Name} (not routed)");
+                await _releases.ScaleAsync(release, 0, ct);
+                removed++;
+            }
+            return removed;
+        }
+        finally
+        {
+            foreach (var edge in edges) edge.Dispose();
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) =>
+        (await _releases.ListAsync(app, ct)).Select(r => r.Labels[SwarmNames.ReleaseLabel]).ToList();
+
+    public async Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
+    {
+        var services = (await _releases.ListAsync(app, ct)).Where(r => query.Version is null || r.Labels[SwarmNames.ReleaseLabel] == query.Version).ToList();
+        var since = query.Since is { } window ? time.GetUtcNow() - window : (DateTimeOffset?)null;
+        if (query.Follow)
+        {
+            await Task.WhenAll(services.Select(s => engine.StreamServiceLogsAsync(s.Id, since, query.Tail, follow: true,
+                (at, task, text) => onLine(new LogLine(at, task, text)), ct)));
+            return;
+        }
+        var lines = new List<LogLine>();
+        foreach (var service in services)
+            await engine.StreamServiceLogsAsync(service.Id, since, query.Tail, follow: false, (at, task, text) => lines.Add(new LogLine(at, task, text)), ct);
+        foreach (var line in lines.OrderBy(l => l.Time)) onLine(line); // interleaved by time across tasks and nodes
+    }
+
+    public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        var removed = new List<string>();
+        var problems = new List<string>();
+        var edges = await _edge.EdgesAsync(wait: false, ct);
+        var othersServed = false;
+        try
+        {
+            foreach (var edge in edges)
+            {
+                if (await edge.Client.RemoveAsync(app.App, app.Drain, ct)) removed.Add($"route on the edge of node {edge.NodeId[..Math.Min(12, edge.NodeId.Length)]}");
+                othersServed |= (await edge.Client.RoutesAsync(ct)).Count > 0;
+            }
+        }
+        finally
+        {
+            foreach (var edge in edges) edge.Dispose();
+        }
+        foreach (var release in await _releases.ListAsync(app, ct))
+        {
+            await _releases.RemoveAsync(release.Id, ct);
+            removed.Add($"service {release.Name}");
+        }
+        await _edge.RetryWhileInUseAsync(async () =>
+        {
+            if (await engine.RemoveNetworkAsync(SwarmNames.AppNetwork(app), ct)) removed.Add($"network {SwarmNames.AppNetwork(app)}");
+        }, ct);
+        foreach (var image in await engine.ListImagesAsync(ReleaseLabels.ForApp(app.App), ct))
+        {
+            try
+            {
+                await engine.RemoveImageAsync(image.Id, ct);
+                removed.Add($"image {image.Tags.FirstOrDefault() ?? image.Id} on the manager");
+            }
+            catch (EngineApiException e)
+            {
+                problems.Add($"image {image.Id}: {e.Message.Split('\n')[0]}");
+            }
+        }
+        if (!othersServed && await engine.InspectServiceAsync(SwarmNames.EdgeService, ct) is not null)
+        {
+            await _edge.RemoveAsync(ct);
+            removed.Add("the edge (no app is served on the swarm any more)");
+        }
+        return new DestroyReport(removed, problems);
+    }
+}

@@ -1,0 +1,90 @@
+using Slipway.Platforms;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Platforms.Swarm;
+
+/// <summary>
+/// The swarm platform through the real CLI, on a real three-node swarm it reaches over ssh to the manager (<see cref="TestSwarm"/>):
+/// the cluster's registry carries the images, Slipway's edge on the manager moves the traffic.
+/// </summary>
+[Trait("Tier", "engine")]
+public sealed class SwarmPlatformTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static void WriteManifest(LocalApp app, TestSwarm swarm, string healthPath = "/") =>
+        app.WriteManifest(healthPath: healthPath, extra: $"engine: {swarm.Manager.SshEngine}\nswarm:\n  registry: {swarm.Registry}");
+
+    /// <summary>An app whose manifest names the swarm's manager over ssh and its registry; the CLI reaches the manager only that way.</summary>
+    private static LocalApp AppOn(TestSwarm swarm, string prefix)
+    {
+        var app = new LocalApp(prefix, dockerHost: swarm.Manager.DockerHost, address: swarm.Manager.Address, cliEnvironment: swarm.Manager.CliEnvironment());
+        WriteManifest(app, swarm);
+        return app;
+    }
+
+    [Fact]
+    public async Task An_app_is_spread_over_the_nodes_rolled_out_and_back_under_load_without_a_failed_request_and_destroyed_to_nothing()
+    {
+        await using var swarm = await TestSwarm.StartAsync(3, Ct);
+        await using var app = AppOn(swarm, "swm");
+        using var engine = TestEngine.Create(swarm.Manager.DockerHost);
+
+        var up = await app.RunAsync("up", "-e", "swarm");
+        up.Succeeded();
+        Assert.Equal($"http://{swarm.Manager.Address}:{app.Port}/", up.Stdout.Trim().Split('\n')[^1]);
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+        var tasks = (await engine.ListTasksAsync($"{app.Name}-{app.FirstVersion}", Ct)).Where(t => t.IsRunning).ToList();
+        Assert.Equal(2, tasks.Count);
+        Assert.Equal(2, tasks.Select(t => t.NodeId).Distinct().Count()); // the swarm spreads a release's tasks over the nodes
+        var again = await app.RunAsync("up", "-e", "swarm");
+        again.Succeeded();
+        Assert.Contains($"nothing to do: {app.Name} {app.FirstVersion} already serves on 2 healthy replica(s)", again.All);
+
+        await using (var load = LoadLoop.Start(app.Url))
+        {
+            await load.WaitForMoreAsync(20, "before the rollout");
+            app.Repo.Write("app/extra.txt", "second");
+            var second = app.Repo.Commit("second version");
+            (await app.RunAsync("up", "-e", "swarm")).Succeeded();
+            Assert.Equal(second, (await app.GetAsync()).Version);
+            await load.WaitForMoreAsync(20, "after the rollout");
+            (await app.RunAsync("rollback", "-e", "swarm", "--yes")).Succeeded();
+            Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+            await load.WaitForMoreAsync(20, "after the rollback");
+            var (sent, failures) = await load.StopAsync();
+            Assert.True(sent > 60, $"{sent} requests");
+            Assert.Empty(failures);
+        }
+
+        var destroy = await app.RunAsync("destroy", "-e", "swarm", "--yes");
+        destroy.Succeeded();
+        Assert.Empty(await engine.ListServicesAsync(new Dictionary<string, string>(), Ct));
+        Assert.Empty(await engine.ListSecretsAsync(new Dictionary<string, string>(), Ct));
+        Assert.Empty(await engine.ListImagesAsync(ReleaseLabels.ForApp(app.Name), Ct));
+        var (_, networks) = await Shell.OutputAsync($"docker -H {swarm.Manager.DockerHost} network ls --format '{{{{.Name}}}}'", Ct);
+        Assert.DoesNotContain("slipway", networks);
+    }
+
+    [Fact]
+    public async Task A_release_that_never_becomes_healthy_is_rejected_with_its_cause_and_the_old_one_keeps_serving()
+    {
+        await using var swarm = await TestSwarm.StartAsync(2, Ct);
+        await using var app = AppOn(swarm, "swmbad");
+        (await app.RunAsync("up", "-e", "swarm")).Succeeded();
+
+        app.Repo.Write("app/extra.txt", "broken");
+        var broken = app.Repo.Commit("a release whose health path is missing");
+        WriteManifest(app, swarm, healthPath: "/missing");
+        var up = await app.RunAsync("up", "-e", "swarm");
+
+        Assert.True(up.ExitCode == 1, up.All);
+        Assert.Contains($"release rejected: task ", up.Stderr);
+        Assert.Contains($"of {app.Name}-{broken}: it stopped before its health check passed (GET /missing on port 8000)", up.Stderr);
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+        using var engine = TestEngine.Create(swarm.Manager.DockerHost);
+        Assert.Null(await engine.InspectServiceAsync($"{app.Name}-{broken}", Ct)); // the rejected release's service is gone
+        WriteManifest(app, swarm);
+        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+    }
+}
