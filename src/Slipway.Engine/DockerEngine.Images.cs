@@ -19,6 +19,17 @@ public sealed partial class DockerEngine
 
     public async Task<bool> ImageExistsAsync(string reference, CancellationToken ct) => await ImageLabelsAsync(reference, ct) is not null;
 
+    /// <summary>What the image runs: its ENTRYPOINT and CMD (each empty when unset); null when there is no such image.</summary>
+    public async Task<(IReadOnlyList<string> Entrypoint, IReadOnlyList<string> Command)?> ImageProgramAsync(string reference, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"{ApiPrefix}/images/{reference}/json", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureSuccessAsync(response, ct);
+        var config = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["Config"];
+        static IReadOnlyList<string> Strings(JsonNode? node) => node is JsonArray array ? array.Select(v => v!.GetValue<string>()).ToList() : [];
+        return (Strings(config?["Entrypoint"]), Strings(config?["Cmd"]));
+    }
+
     /// <summary>The labels of an image, or null when there is no such image.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> ImageLabelsAsync(string reference, CancellationToken ct)
     {

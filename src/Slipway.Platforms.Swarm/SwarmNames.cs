@@ -25,8 +25,15 @@ public static class SwarmNames
     /// <summary>Each app's own overlay network: its releases (and workers) reach each other there, other apps do not.</summary>
     public static string AppNetwork(AppManifest app) => $"slipway-{app.App}";
 
-    /// <summary>A release's service: one per version, kept scaled to 0 after it stops serving so a rollback starts it again.</summary>
-    public static string ReleaseService(AppManifest app, string version) => $"{app.App}-{version}";
+    /// <summary>
+    /// A release's service: one per version and fingerprint (the same code with a new setting or secret is a release of its
+    /// own, started beside the serving one), kept scaled to 0 after it stops serving so a rollback starts it again.
+    /// </summary>
+    public static string ReleaseService(AppManifest app, string version, string fingerprint) => $"{app.App}-{version}-{fingerprint[..Math.Min(6, fingerprint.Length)]}";
+
+    /// <summary>The service an edge's route sends to: its targets are named <c>service.slot</c>.</summary>
+    public static string? RoutedService(Slipway.Edge.Contract.RouteStatus? route) =>
+        route?.Targets.FirstOrDefault()?.Id is { } id && id.LastIndexOf('.') is > 0 and var dot ? id[..dot] : null;
 
     /// <summary>The release's image in the cluster's registry.</summary>
     public static string RegistryRepository(AppManifest app, string registry) => $"{registry}/{ImageBuilder.ImageName(app.App)}";

@@ -22,6 +22,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
 {
     private readonly SwarmEdge _edge = new(engine, registry, environment, time);
     private readonly SwarmReleases _releases = new(engine, time);
+    private readonly SwarmSecrets _secrets = new(engine);
 
     public string Name => SwarmModule.PlatformName;
 
@@ -47,7 +48,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             $"{key}: {what} is not supported on the swarm platform yet", "deploy without it, or to the local or aws platform");
         if (app.Edge.Tls is not null) throw Unsupported("edge.tls", "HTTPS by the edge");
         if (app.Edge.MetricsPort is not null) throw Unsupported("edge.metricsPort", "a metrics port");
-        if (app.Secrets.Count > 0) throw Unsupported("secrets", "a secret (as a Swarm secret)");
+        if (app.Secrets.Values.Any(secret => !secret.IsReadBySlipway)) throw Unsupported("secrets.*.fromSsm", "an SSM parameter");
     }
 
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
@@ -109,7 +110,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                     releases.Count == 0 ? null : $"no edge answers on the swarm: {releases.Count} release(s) of {app.App} exist but nothing serves them");
             var route = await edges[0].Client.RouteAsync(app.App, ct);
             if (route is null) return new AppStatus(app.App, Name, PublicUrl(app), null, [], null);
-            var service = releases.FirstOrDefault(r => r.Name == SwarmNames.ReleaseService(app, route.Route.Version));
+            var service = releases.FirstOrDefault(r => r.Name == SwarmNames.RoutedService(route));
             var fingerprint = service?.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint);
             var replicas = route.Targets.Select(t => new ReplicaStatus(t.Id, route.Route.Version, "running", t.Health, t.Address, fingerprint))
                 .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
@@ -122,7 +123,8 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     }
 
     public async Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) =>
-        await new ImageBuilder(engine).ExistsAsync(app, version, ct) || await engine.InspectServiceAsync(SwarmNames.ReleaseService(app, version), ct) is not null;
+        await new ImageBuilder(engine).ExistsAsync(app, version, ct)
+        || (await _releases.ListAsync(app, ct)).Any(r => r.Labels.GetValueOrDefault(SwarmNames.ReleaseLabel) == version);
 
     /// <summary>Built on the manager's engine, then pushed to the cluster's registry, from which every node pulls it.</summary>
     public async Task<string> PublishImageAsync(AppManifest app, SourceSnapshot source, IStageLog log, CancellationToken ct)
@@ -154,7 +156,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         CancellationToken ct)
     {
         var fingerprint = ReleaseFingerprint.Of(app, version, secrets, TraitsOf(app));
-        var serviceName = SwarmNames.ReleaseService(app, version);
+        var serviceName = SwarmNames.ReleaseService(app, version, fingerprint);
         var existing = await engine.InspectServiceAsync(serviceName, ct);
         // A rollback starts the kept release's service again, with the image it ran (pinned by digest); a new one is pushed.
         var image = existing?.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint) == fingerprint
@@ -168,6 +170,18 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             var current = await edges[0].Client.RouteAsync(app.App, ct);
             await engine.EnsureOverlayNetworkAsync(SwarmNames.AppNetwork(app), ReleaseLabels.ForApp(app.App), ct);
             var spec = SwarmReleases.Spec(app, version, image, fingerprint);
+            if (secrets.Values.Count > 0)
+            {
+                // The wrapper that turns the secrets' files into variables runs the image's own program, read from the built image;
+                // a kept release (a rollback) is scaled up as it is, its spec already holding both.
+                var kept = existing is not null && existing.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint) == fingerprint;
+                var (entrypoint, command) = kept ? ([], []) : await _secrets.ProgramOfAsync(ImageBuilder.ImageReference(app.App, version), ct);
+                spec = spec with
+                {
+                    Secrets = await _secrets.EnsureAsync(app, version, fingerprint, secrets.Values, ct),
+                    Entrypoint = SwarmSecrets.Entrypoint(secrets.Values.Keys, entrypoint, command),
+                };
+            }
             IReadOnlyList<SwarmTask> tasks;
             try
             {
@@ -206,7 +220,8 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             log.Info($"cut over to {version} on {edges.Count} edge(s); old tasks drained");
             try
             {
-                await _releases.RetireOthersAsync(app, version, ct);
+                await _releases.RetireOthersAsync(app, spec.Name, ct);
+                await _secrets.RemoveUnusedAsync(app, await _releases.ListAsync(app, ct), ct);
             }
             catch (Exception e) when (e is EngineApiException or HttpRequestException)
             {
@@ -226,8 +241,11 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         var logged = new List<(DateTimeOffset At, string Line)>();
         await engine.StreamServiceLogsAsync(service, null, 20, follow: false, (at, task, text) => logged.Add((at, $"{task}: {text}")), ct);
         var lines = logged.OrderBy(l => l.At).Select(l => l.Line).ToList();
-        if (current?.Route.Version is null || SwarmNames.ReleaseService(app, current.Route.Version) != service)
+        if (SwarmNames.RoutedService(current) != service)
+        {
             await _releases.RemoveAsync(service, ct);
+            await _secrets.RemoveUnusedAsync(app, await _releases.ListAsync(app, ct), ct);
+        }
         var text = new System.Text.StringBuilder($"release rejected: {reason}{Environment.NewLine}  the previous release keeps serving");
         text.Append($"{Environment.NewLine}  last log lines:");
         if (lines.Count == 0) text.Append($"{Environment.NewLine}    (its tasks wrote no log lines)");
@@ -242,11 +260,11 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         try
         {
             if (edges.Count == 0) return 0;
-            var routed = (await edges[0].Client.RouteAsync(app.App, ct))?.Route.Version;
+            var routed = SwarmNames.RoutedService(await edges[0].Client.RouteAsync(app.App, ct));
             var removed = 0;
             foreach (var release in await _releases.ListAsync(app, ct))
             {
-                if (release.Replicas is 0 || (routed is not null && release.Name == SwarmNames.ReleaseService(app, routed))) continue;
+                if (release.Replicas is 0 || release.Name == routed) continue;
                 log.Info($"scaling down leftover release {release.Name} (not routed)");
                 await _releases.ScaleAsync(release, 0, ct);
                 removed++;
@@ -260,7 +278,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     }
 
     public async Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) =>
-        (await _releases.ListAsync(app, ct)).Select(r => r.Labels[SwarmNames.ReleaseLabel]).ToList();
+        (await _releases.ListAsync(app, ct)).Select(r => r.Labels[SwarmNames.ReleaseLabel]).Distinct().ToList();
 
     public async Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
     {
@@ -301,6 +319,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             await _releases.RemoveAsync(release.Id, ct);
             removed.Add($"service {release.Name}");
         }
+        foreach (var secret in await _secrets.RemoveUnusedAsync(app, [], ct)) removed.Add($"secret {secret}");
         await _edge.RetryWhileInUseAsync(async () =>
         {
             if (await engine.RemoveNetworkAsync(SwarmNames.AppNetwork(app), ct)) removed.Add($"network {SwarmNames.AppNetwork(app)}");

@@ -33,7 +33,7 @@ public sealed class SwarmReleases(DockerEngine engine, TimeProvider time)
     /// <summary>The spec of a release's service: its image by digest, its environment, limits and health check, on the two networks.</summary>
     public static SwarmServiceSpec Spec(AppManifest app, string version, string image, string fingerprint) => new()
     {
-        Name = SwarmNames.ReleaseService(app, version),
+        Name = SwarmNames.ReleaseService(app, version, fingerprint),
         Image = image,
         Labels = new Dictionary<string, string>(ReleaseLabels.ForRelease(app, version))
         {
@@ -92,11 +92,11 @@ public sealed class SwarmReleases(DockerEngine engine, TimeProvider time)
 
     public Task RemoveAsync(string service, CancellationToken ct) => _services.StopAndRemoveAsync(service, ct);
 
-    /// <summary>After a cut-over: every other release scaled to 0, and beyond the newest <see cref="Kept"/> removed.</summary>
-    public async Task RetireOthersAsync(AppManifest app, string serving, CancellationToken ct)
+    /// <summary>After a cut-over: every release but the serving one's service scaled to 0, and beyond the newest <see cref="Kept"/> removed.</summary>
+    public async Task RetireOthersAsync(AppManifest app, string servingService, CancellationToken ct)
     {
         var releases = await ListAsync(app, ct);
-        foreach (var (release, index) in releases.Where(r => r.Name != SwarmNames.ReleaseService(app, serving)).Select((r, i) => (r, i)))
+        foreach (var (release, index) in releases.Where(r => r.Name != servingService).Select((r, i) => (r, i)))
         {
             if (index + 1 >= Kept) await RemoveAsync(release.Id, ct);
             else if (release.Replicas != 0) await ScaleAsync(release, 0, ct);

@@ -35,19 +35,22 @@ public sealed class EdgeClient : IDisposable
 
     /// <summary>The edge in <paramref name="container"/> on <paramref name="engine"/>'s machine, through the engine's exec.</summary>
     public static EdgeClient ThroughEngine(DockerEngine engine, string container) =>
-        ThroughRelay(engine, container, ["relay", "--socket", new EdgePaths(EdgeImage.StateFolder).ControlSocket]);
+        ThroughRelay(engine, container, ["relay", "--socket", new EdgePaths(EdgeImage.StateFolder).ControlSocket], reuse: true);
 
     /// <summary>
     /// An edge reached through a relay the engine's exec runs in <paramref name="container"/> (the edge's own, or on a cluster
     /// a relay beside the manager that greets another node's edge at its control gate).
     /// </summary>
     /// <param name="relay">The edge program's arguments that relay stdin and stdout to the control socket.</param>
-    public static EdgeClient ThroughRelay(DockerEngine engine, string container, IReadOnlyList<string> relay)
+    /// <param name="reuse">
+    /// Whether one relay carries several requests. A relay through a cluster's control gate is used for one request only: one
+    /// kept idle for seconds was found closed by the next request (to be understood), and a request costs an exec more.
+    /// </param>
+    public static EdgeClient ThroughRelay(DockerEngine engine, string container, IReadOnlyList<string> relay, bool reuse = false)
     {
         var handler = ConnectionHandler.Over(ct => new ValueTask<EngineConnection>(
             engine.ExecConnectAsync(container, [EdgeImage.Program, .. relay], ct)));
-        // A relay per request: an idle exec is not worth keeping (a relay whose peer went away is found only by the next request).
-        handler.PooledConnectionLifetime = TimeSpan.Zero;
+        if (!reuse) handler.PooledConnectionLifetime = TimeSpan.Zero;
         return new EdgeClient(new EdgePaths(EdgeImage.StateFolder), handler, local: false);
     }
 

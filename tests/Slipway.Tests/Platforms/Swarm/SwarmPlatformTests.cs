@@ -12,8 +12,12 @@ public sealed class SwarmPlatformTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static void WriteManifest(LocalApp app, TestSwarm swarm, string healthPath = "/") =>
-        app.WriteManifest(healthPath: healthPath, extra: $"engine: {swarm.Manager.SshEngine}\nswarm:\n  registry: {swarm.Registry}");
+    private static void WriteManifest(LocalApp app, TestSwarm swarm, string healthPath = "/", string extra = "") =>
+        app.WriteManifest(healthPath: healthPath, extra: $"engine: {swarm.Manager.SshEngine}\nswarm:\n  registry: {swarm.Registry}\n{extra}");
+
+    /// <summary>The app's release services of one version (the service's name carries the release's fingerprint too).</summary>
+    private static async Task<IReadOnlyList<Slipway.Engine.SwarmService>> ServicesOfAsync(Slipway.Engine.DockerEngine engine, LocalApp app, string version) =>
+        await engine.ListServicesAsync(ReleaseLabels.ForRelease(app.Name, version), Ct);
 
     /// <summary>An app whose manifest names the swarm's manager over ssh and its registry; the CLI reaches the manager only that way.</summary>
     private static LocalApp AppOn(TestSwarm swarm, string prefix)
@@ -34,7 +38,7 @@ public sealed class SwarmPlatformTests
         up.Succeeded();
         Assert.Equal($"http://{swarm.Manager.Address}:{app.Port}/", up.Stdout.Trim().Split('\n')[^1]);
         Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
-        var tasks = (await engine.ListTasksAsync($"{app.Name}-{app.FirstVersion}", Ct)).Where(t => t.IsRunning).ToList();
+        var tasks = (await engine.ListTasksAsync(Assert.Single(await ServicesOfAsync(engine, app, app.FirstVersion)).Id, Ct)).Where(t => t.IsRunning).ToList();
         Assert.Equal(2, tasks.Count);
         Assert.Equal(2, tasks.Select(t => t.NodeId).Distinct().Count()); // the swarm spreads a release's tasks over the nodes
         var again = await app.RunAsync("up", "-e", "swarm");
@@ -80,11 +84,45 @@ public sealed class SwarmPlatformTests
 
         Assert.True(up.ExitCode == 1, up.All);
         Assert.Contains($"release rejected: task ", up.Stderr);
-        Assert.Contains($"of {app.Name}-{broken}: it stopped before its health check passed (GET /missing on port 8000)", up.Stderr);
+        Assert.Contains($"of {app.Name}-{broken}-", up.Stderr);
+        Assert.Contains("it stopped before its health check passed (GET /missing on port 8000)", up.Stderr);
         Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
         using var engine = TestEngine.Create(swarm.Manager.DockerHost);
-        Assert.Null(await engine.InspectServiceAsync($"{app.Name}-{broken}", Ct)); // the rejected release's service is gone
+        Assert.Empty(await ServicesOfAsync(engine, app, broken)); // the rejected release's service is gone
         WriteManifest(app, swarm);
         (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+    }
+
+    [Fact]
+    public async Task A_secret_reaches_the_tasks_environment_as_a_swarm_secret_never_in_a_spec_and_a_new_value_is_a_new_release()
+    {
+        await using var swarm = await TestSwarm.StartAsync(2, Ct);
+        await using var app = AppOn(swarm, "swmsec");
+        WriteManifest(app, swarm, extra: "secrets:\n  API_TOKEN:\n    fromEnv: SWARM_TEST_TOKEN");
+        using var engine = TestEngine.Create(swarm.Manager.DockerHost);
+        var env = new Dictionary<string, string> { ["SWARM_TEST_TOKEN"] = "first-secret-value" };
+
+        (await app.RunAsync(env, "up", "-e", "swarm")).Succeeded();
+        Assert.Equal("18", (await app.GetAsync("/secret-length")).Body); // the app reads it from its environment
+        var first = Assert.Single(await ServicesOfAsync(engine, app, app.FirstVersion));
+        Assert.DoesNotContain("first-secret-value", first.Spec.ToJsonString(), StringComparison.Ordinal);
+        var firstSecret = Assert.Single(await engine.ListSecretsAsync(ReleaseLabels.ForApp(app.Name), Ct));
+
+        env["SWARM_TEST_TOKEN"] = "second-value";
+        await using (var load = LoadLoop.Start(app.Url))
+        {
+            await load.WaitForMoreAsync(20, "before the new value");
+            (await app.RunAsync(env, "up", "-e", "swarm")).Succeeded(); // the same version: a release of its own all the same
+            await load.WaitForMoreAsync(20, "after the new value");
+            Assert.Empty((await load.StopAsync()).Failures);
+        }
+        Assert.Equal("12", (await app.GetAsync("/secret-length")).Body);
+        Assert.Equal(2, (await ServicesOfAsync(engine, app, app.FirstVersion)).Count); // the previous one kept, scaled to 0, for a rollback
+        var secrets = await engine.ListSecretsAsync(ReleaseLabels.ForApp(app.Name), Ct);
+        Assert.Equal(2, secrets.Count);
+        Assert.Contains(secrets, s => s.Id == firstSecret.Id);
+
+        (await app.RunAsync(env, "destroy", "-e", "swarm", "--yes")).Succeeded();
+        Assert.Empty(await engine.ListSecretsAsync(new Dictionary<string, string>(), Ct));
     }
 }
