@@ -192,30 +192,16 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 throw await RejectedAsync(app, spec.Name, current, $"task {e.Task.Id[..Math.Min(12, e.Task.Id.Length)]} of {spec.Name}: {e.Describe(app)}", ct);
             }
             var targets = tasks.Select(t => new EdgeTarget($"{spec.Name}.{t.Slot}", $"http://{t.Addresses[SwarmNames.EdgeNetwork]}:{app.Port}")).ToList();
-            await beforeCutover(ct);
-            var health = app.HealthCheck;
-            var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, targets,
-                new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
-                health.StartPeriod, app.Drain);
-            DeployOutcome? first = null;
-            foreach (var edge in edges)
+            DeployOutcome first;
+            try
             {
-                try
-                {
-                    var outcome = await edge.Client.DeployAsync(app.App, args, ct);
-                    first ??= outcome;
-                }
-                catch (EdgeRequestException e) when (first is null && e.Error.Error == EdgeErrors.TargetFailedToBecomeHealthy)
-                {
-                    var failures = e.Error.Targets ?? [];
-                    throw await RejectedAsync(app, spec.Name, current,
-                        $"{failures.Count} of {targets.Count} new task(s) did not become healthy within {Duration.Format(health.StartPeriod)}"
-                        + string.Concat(failures.Select(f => $"{Environment.NewLine}  task {f.Id}: {f.Describe(health.Path, health.StartPeriod)}")), ct);
-                }
-                catch (EdgeRequestException e) when (e.Error.Error is EdgeErrors.PortInUse or EdgeErrors.HostInUse)
-                {
-                    throw new SlipwayException(ErrorCode.PortInUse, $"edge: {e.Error.Message}", "choose another edge.port or edge.host in the manifest");
-                }
+                first = await CutOverAsync(app, version, spec.Name, targets, edges, current, beforeCutover, log, ct);
+            }
+            catch (Exception e) when (e is not SlipwayException { Code: ErrorCode.ReleaseUnhealthy })
+            {
+                // Whatever stopped it (a hook, an interruption), new tasks no edge routes to never served: they go.
+                if (!await AnyEdgeRoutesToAsync(app, edges, spec.Name)) await _releases.RemoveAsync(spec.Name, CancellationToken.None);
+                throw;
             }
             log.Info($"cut over to {version} on {edges.Count} edge(s); old tasks drained");
             try
@@ -227,12 +213,69 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             {
                 log.Warn($"{version} serves, but the previous release could not be scaled down ({e.Message.Split('\n')[0]}): the next up does it");
             }
-            return new RolloutReport(version, first!.PreviousVersion, tasks.Count, first.DrainTimedOut);
+            return new RolloutReport(version, first.PreviousVersion, tasks.Count, first.DrainTimedOut);
         }
         finally
         {
             foreach (var edge in edges) edge.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The cut-over on every edge, the first one gating the new tasks (a rejection there leaves every edge on the old release);
+    /// returns the first edge's outcome.
+    /// </summary>
+    private async Task<DeployOutcome> CutOverAsync(AppManifest app, string version, string service, IReadOnlyList<EdgeTarget> targets,
+        IReadOnlyList<ClusterEdge> edges, RouteStatus? current, Func<CancellationToken, Task> beforeCutover, IStageLog log, CancellationToken ct)
+    {
+        await beforeCutover(ct);
+        var health = app.HealthCheck;
+        var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, targets,
+            new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
+            health.StartPeriod, app.Drain);
+        DeployOutcome? first = null;
+        foreach (var edge in edges)
+        {
+            try
+            {
+                var outcome = await edge.Client.DeployAsync(app.App, args, ct);
+                first ??= outcome;
+            }
+            catch (EdgeRequestException e) when (first is null && e.Error.Error == EdgeErrors.TargetFailedToBecomeHealthy)
+            {
+                var failures = e.Error.Targets ?? [];
+                throw await RejectedAsync(app, service, current,
+                    $"{failures.Count} of {targets.Count} new task(s) did not become healthy within {Duration.Format(health.StartPeriod)}"
+                    + string.Concat(failures.Select(f => $"{Environment.NewLine}  task {f.Id}: {f.Describe(health.Path, health.StartPeriod)}")), ct);
+            }
+            catch (EdgeRequestException e) when (first is null && e.Error.Error is EdgeErrors.PortInUse or EdgeErrors.HostInUse)
+            {
+                throw new SlipwayException(ErrorCode.PortInUse, $"edge: {e.Error.Message}", "choose another edge.port or edge.host in the manifest");
+            }
+            catch (Exception e) when (first is not null && e is EdgeRequestException or HttpRequestException or IOException or EngineApiException)
+            {
+                // The first edge decided: the release serves. An edge that did not follow is told again by the next up.
+                log.Warn($"the edge on node {edge.NodeId[..Math.Min(12, edge.NodeId.Length)]} did not take {version} ({e.Message.Split('\n')[0]}): run up again");
+            }
+        }
+        return first!;
+    }
+
+    /// <summary>Whether any edge sends the app's requests to the service; one that cannot say counts as yes (its tasks are kept).</summary>
+    private static async Task<bool> AnyEdgeRoutesToAsync(AppManifest app, IReadOnlyList<ClusterEdge> edges, string service)
+    {
+        foreach (var edge in edges)
+        {
+            try
+            {
+                if (SwarmNames.RoutedService(await edge.Client.RouteAsync(app.App, CancellationToken.None)) == service) return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or EngineApiException or EdgeRequestException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The rejection of a release whose tasks failed or never became healthy: its service goes (unless it serves), its last log lines say why.</summary>
