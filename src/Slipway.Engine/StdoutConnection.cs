@@ -26,6 +26,13 @@ internal sealed class StdoutConnection(EngineConnection inner) : StreamConnectio
             }
             await SkipAsync(length, ct);
         }
+        if (buffer.IsEmpty)
+        {
+            // A zero-byte read waits until data can be read (HttpClient's way of watching a pooled connection): it returns 0
+            // without the stream having ended, so it must not be taken for the end.
+            _ = await Inner.ReadAsync(Memory<byte>.Empty, ct);
+            return 0;
+        }
         var read = await Inner.ReadAsync(buffer[..Math.Min(buffer.Length, _remaining)], ct);
         if (read == 0)
         {

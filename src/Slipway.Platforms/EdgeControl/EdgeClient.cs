@@ -43,8 +43,9 @@ public sealed class EdgeClient : IDisposable
     /// </summary>
     /// <param name="relay">The edge program's arguments that relay stdin and stdout to the control socket.</param>
     /// <param name="reuse">
-    /// Whether one relay carries several requests. A relay through a cluster's control gate is used for one request only: one
-    /// kept idle for seconds was found closed by the next request (to be understood), and a request costs an exec more.
+    /// Whether one relay carries several requests. A relay through a cluster's control gate carries one (an exec more per
+    /// request) until pooled ones are proven there: an idle pooled relay used to fail its next request, which was the exec
+    /// stream taking HttpClient's zero-byte read for its end (fixed in <c>StdoutConnection</c>).
     /// </param>
     public static EdgeClient ThroughRelay(DockerEngine engine, string container, IReadOnlyList<string> relay, bool reuse = false)
     {

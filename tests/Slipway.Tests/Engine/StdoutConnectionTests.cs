@@ -30,6 +30,21 @@ public sealed class StdoutConnectionTests
     }
 
     [Fact]
+    public async Task A_zero_byte_read_waits_for_data_and_is_not_taken_for_the_end()
+    {
+        // HttpClient watches a pooled connection with a zero-byte read; taken for the end, the next request on it failed.
+        var connection = new StdoutConnection(new Bytes([.. Frame(1, "HTTP/1.1 200 OK\r\n"), .. Frame(1, "\r\nbody")]));
+
+        Assert.Equal(0, await connection.ReadAsync(Memory<byte>.Empty, TestContext.Current.CancellationToken));
+        var read = new MemoryStream();
+        var buffer = new byte[64];
+        int count;
+        while ((count = await connection.ReadAsync(buffer, TestContext.Current.CancellationToken)) > 0) read.Write(buffer, 0, count);
+
+        Assert.Equal("HTTP/1.1 200 OK\r\n\r\nbody", Encoding.UTF8.GetString(read.ToArray())); // the second frame too
+    }
+
+    [Fact]
     public async Task A_stream_cut_inside_a_frame_header_is_an_error_not_a_short_answer()
     {
         var connection = new StdoutConnection(new Bytes([.. Frame(1, "ok"), 1, 0, 0]));
