@@ -6,6 +6,7 @@ namespace Slipway.Tests.Engine;
 
 /// <summary>The Swarm part of the engine client against a real three-node swarm (<see cref="TestSwarm"/>).</summary>
 [Trait("Tier", "engine")]
+[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class SwarmEngineTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

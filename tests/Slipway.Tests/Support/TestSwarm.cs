@@ -19,7 +19,7 @@ public sealed class TestSwarm : IAsyncDisposable
     {
         var tag = $"{Environment.ProcessId % 1000:D3}{index % 100:D2}";
         _switch = $"slw-sw-{tag}";
-        _uplink = $"slwc{tag}";
+        _uplink = $"slwu{tag}";
         _subnet = $"10.253.{(Environment.ProcessId + index * 7) % 250 + 1}";
         Tag = tag;
     }
@@ -114,7 +114,7 @@ public sealed class TestSwarm : IAsyncDisposable
         {
             var (exit, _) = await Shell.OutputAsync($"curl -sf -o /dev/null --max-time 2 http://{Registry}/v2/", ct);
             if (exit == 0) return;
-            Assert.True(i < 100 && !_registry.HasExited, $"the cluster's registry did not answer: see {log}");
+            Assert.True(i < 600 && !_registry.HasExited, $"the cluster's registry did not answer within 60 s: see {log}");
             await Task.Delay(100, ct);
         }
     }

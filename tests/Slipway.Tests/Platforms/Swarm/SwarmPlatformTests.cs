@@ -8,6 +8,7 @@ namespace Slipway.Tests.Platforms.Swarm;
 /// the cluster's registry carries the images, Slipway's edge on the manager moves the traffic.
 /// </summary>
 [Trait("Tier", "engine")]
+[Collection(Slipway.Tests.EndToEnd.TimingCollection.Name)]
 public sealed class SwarmPlatformTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

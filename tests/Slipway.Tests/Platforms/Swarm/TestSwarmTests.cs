@@ -4,6 +4,7 @@ namespace Slipway.Tests.Platforms.Swarm;
 
 /// <summary>The test cluster itself: three nodes that form a swarm, pull from its registry and carry overlay traffic between them.</summary>
 [Trait("Tier", "engine")]
+[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
 public sealed class TestSwarmTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
