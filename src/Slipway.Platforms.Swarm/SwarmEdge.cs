@@ -32,7 +32,7 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
         await engine.EnsureOverlayNetworkAsync(SwarmNames.EdgeNetwork, labels, ct);
         var token = await EnsureTokenAsync(labels, ct);
         var image = await EnsureImageAsync(onOutput, ct);
-        var constraint = await EdgeConstraintAsync(ct);
+        var (constraint, _) = await EdgePlacementAsync(ct);
         var existing = await engine.InspectServiceAsync(SwarmNames.EdgeService, ct);
         var published = existing is null ? [] : PublishedPorts(existing.Spec);
         var wanted = published.Union(ports).Order().ToList();
@@ -57,7 +57,11 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
     {
         var relay = await RelayContainerAsync(wait, ct);
         if (relay is null) return [];
-        var expected = wait ? (await EdgeNodesAsync(ct)).Count : 0;
+        var (constraint, ready) = await EdgePlacementAsync(ct);
+        var expected = wait ? ready.Count : 0;
+        if (wait && expected == 0)
+            throw new SlipwayException(ErrorCode.EdgeUnavailable, $"no node the edge runs on ({constraint}) is ready and active",
+                "docker node ls on a manager shows them: bring one back, or label another (docker node update --label-add slipway.edge=true NODE)");
         return await Poll.UntilAsync(async token =>
         {
             var tasks = (await engine.ListTasksAsync(SwarmNames.EdgeService, token))
@@ -116,16 +120,17 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
         }, TimeSpan.FromMilliseconds(500), Patience, time, _ => new SlipwayException(ErrorCode.EdgeUnavailable,
             "a network of the app is still in use after its services were removed", "run destroy again"), ct);
 
-    /// <summary>Nodes labelled for the edge, else the managers: where the edge runs.</summary>
-    private async Task<string> EdgeConstraintAsync(CancellationToken ct) =>
-        (await engine.ListNodesAsync(ct)).Any(n => n.Labels.GetValueOrDefault(SwarmNames.EdgeNodeLabel) == "true")
-            ? $"node.labels.{SwarmNames.EdgeNodeLabel}==true" : "node.role==manager";
-
-    private async Task<IReadOnlyList<SwarmNode>> EdgeNodesAsync(CancellationToken ct)
+    /// <summary>
+    /// Where the edge runs: the nodes labelled for it, else the managers. One choice gives both the service's constraint and
+    /// the nodes (ready and active) an edge is waited for on.
+    /// </summary>
+    private async Task<(string Constraint, IReadOnlyList<SwarmNode> Ready)> EdgePlacementAsync(CancellationToken ct)
     {
-        var nodes = (await engine.ListNodesAsync(ct)).Where(n => n is { State: "ready", Availability: "active" }).ToList();
-        var labelled = nodes.Where(n => n.Labels.GetValueOrDefault(SwarmNames.EdgeNodeLabel) == "true").ToList();
-        return labelled.Count > 0 ? labelled : nodes.Where(n => n.Role == "manager").ToList();
+        var nodes = await engine.ListNodesAsync(ct);
+        var labelled = nodes.Any(n => n.Labels.GetValueOrDefault(SwarmNames.EdgeNodeLabel) == "true");
+        var chosen = nodes.Where(n => labelled ? n.Labels.GetValueOrDefault(SwarmNames.EdgeNodeLabel) == "true" : n.Role == "manager");
+        return (labelled ? $"node.labels.{SwarmNames.EdgeNodeLabel}==true" : "node.role==manager",
+            chosen.Where(n => n is { State: "ready", Availability: "active" }).ToList());
     }
 
     private static bool SameConstraint(JsonObject spec, string constraint) =>
