@@ -15,9 +15,10 @@ public sealed record EdgeHealthSettings(string Path, TimeSpan Interval, TimeSpan
 /// <param name="Canary">A release taking a share of the requests while the edge judges it; null: none in progress.</param>
 /// <param name="LastCanary">How the last canary of this route ended, for its waiting <c>up</c> and for <c>status</c>.</param>
 /// <param name="Listen">The addresses the port listens on (IPv4 or IPv6, "0.0.0.0" or "::" for all); null: the edge's own (loopback).</param>
+/// <param name="Discovery">Where the edge looks up the release's targets again as they move (a scheduler's rescheduled tasks); null: fixed targets.</param>
 public sealed record EdgeRoute(string App, string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
     EdgeHealthSettings Health, DateTimeOffset DeployedAt, MaintenanceMode? Maintenance = null, int? MetricsPort = null, EdgeRouteTls? Tls = null,
-    EdgeCanary? Canary = null, CanaryResult? LastCanary = null, IReadOnlyList<string>? Listen = null)
+    EdgeCanary? Canary = null, CanaryResult? LastCanary = null, IReadOnlyList<string>? Listen = null, TargetDiscovery? Discovery = null)
 {
     public string HostPattern => $"{Host ?? "*"}:{Port}";
 }
@@ -31,9 +32,23 @@ public sealed record MaintenanceMode(string Body, bool IsHtml, DateTimeOffset Si
 /// <param name="Canary">Send only a share of the requests to this release and judge it, instead of cutting over; null: cut over.</param>
 /// <param name="TlsIssuer">The edge obtains the port's certificate itself, from this issuer, and renews it (instead of <paramref name="Tls"/>).</param>
 /// <param name="Listen">The addresses the app's port (and its redirect port) listen on; null: the edge's own (loopback).</param>
+/// <param name="Discovery">The release's targets move (a swarm reschedules its tasks): the edge follows this name's addresses; null: they stay.</param>
 public sealed record DeployArgs(string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
     EdgeHealthSettings Health, TimeSpan HealthTimeout, TimeSpan DrainTimeout, int? MetricsPort = null, EdgeTls? Tls = null,
-    CanaryPolicy? Canary = null, EdgeTlsIssuer? TlsIssuer = null, IReadOnlyList<string>? Listen = null);
+    CanaryPolicy? Canary = null, EdgeTlsIssuer? TlsIssuer = null, IReadOnlyList<string>? Listen = null, TargetDiscovery? Discovery = null);
+
+/// <summary>
+/// A DNS name whose addresses are a release's targets (a swarm service's <c>tasks.NAME</c>): the edge looks it up every health
+/// interval, adds an address once it passes its health check (within <paramref name="StartPeriod"/>) and drops one the name no
+/// longer lists, so traffic follows tasks the scheduler moved to another node with no deploy. A lookup that fails or lists
+/// nothing changes nothing.
+/// </summary>
+/// <param name="IdPrefix">What the ids of the targets found are named after (<c>PREFIX.ip-10-0-1-5</c>).</param>
+public sealed record TargetDiscovery(string Name, int Port, string IdPrefix, TimeSpan StartPeriod)
+{
+    public EdgeTarget TargetFor(System.Net.IPAddress address) =>
+        new($"{IdPrefix}.ip-{address.ToString().Replace('.', '-').Replace(':', '-')}", $"http://{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString())}:{Port}");
+}
 
 /// <summary>
 /// Where the edge gets a route's certificate itself and renews it before it expires: Slipway's local CA (<see cref="TlsIssuers.Local"/>),

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Model;
 using static Slipway.Edge.Http1Syntax;
 
 using Slipway.Edge.Contract;
@@ -23,8 +25,9 @@ namespace Slipway.Edge;
 /// draining and the answers a client sees are YARP's, and only the cost differs.
 /// </summary>
 internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets, IProxyStateLookup proxyState, TrafficMetrics metrics,
-    AcmeChallenges challenges, TimeProvider time, ILogger<DirectForwarder> log)
+    AcmeChallenges challenges, IDestinationHealthUpdater health, TimeProvider time, ILogger<DirectForwarder> log)
 {
+    private IDestinationHealthUpdater Health { get; } = health;
     private DirectRoutes Routes { get; } = routes;
     private DirectTargets Targets { get; } = targets;
     private IProxyStateLookup ProxyState { get; } = proxyState;
@@ -40,6 +43,15 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
 
     /// <summary>YARP's default activity timeout: a backend silent this long gets the client a 504.</summary>
     public static readonly TimeSpan BackendTimeout = TimeSpan.FromSeconds(100);
+
+    /// <summary>
+    /// A destination that has not accepted the connection by then is taken as gone (a node lost with its tasks): the request,
+    /// of which nothing was sent, goes to another healthy destination, as HAProxy's <c>option redispatch</c> does.
+    /// </summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>How many other destinations a request whose connection failed is offered to before the client gets a 502.</summary>
+    public const int MaxRedispatches = 2;
 
     /// <summary>
     /// Kestrel's MinRequestBodyDataRate: after a grace period, a request body must keep coming at this many bytes a second on
@@ -179,9 +191,13 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             return _headCopy.AsSpan(0, length);
         }
 
-        private readonly record struct RequestFacts(long ContentLength, bool Close, bool IsHead, bool Idempotent, int Length);
+        private readonly record struct RequestFacts(long ContentLength, bool Close, bool IsHead, bool Idempotent, int Length, int RequestLineLength);
 
-        private readonly record struct Plan(DirectRoutes.Entry Route, DirectTarget Target, DirectTarget.Endpoint Endpoint);
+        private readonly record struct Plan(DirectRoutes.Entry Route, DirectTarget Target, DirectTarget.Endpoint Endpoint, ClusterState Cluster,
+            DestinationState Destination);
+
+        /// <summary>The plan of the request in flight: the destination a redispatch moved it to, once it has.</summary>
+        private Plan _active;
 
         /// <summary>Decides whether the direct path takes the request and, when it does, writes what the backend gets into the send buffer.</summary>
         private Plan? Prepare(ReadOnlySpan<byte> head, out RequestFacts facts)
@@ -195,10 +211,12 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 return null;
             var healthy = cluster.DestinationsState.AvailableDestinations;
             if (healthy.Count == 0) return null;
-            if (_owner.Targets.For(healthy[route.NextIndex(healthy.Count)]) is not { } target) return null;
+            var destination = healthy[route.NextIndex(healthy.Count)];
+            if (_owner.Targets.For(destination) is not { } target) return null;
             var endpoint = target.Current;
-            facts = new RequestFacts(request.ContentLength, request.Close, request.IsHead, request.Idempotent, Write(head, request, endpoint));
-            return new Plan(route, target, endpoint);
+            facts = new RequestFacts(request.ContentLength, request.Close, request.IsHead, request.Idempotent, Write(head, request, endpoint),
+                request.RequestLineLength);
+            return new Plan(route, target, endpoint, cluster, destination);
         }
 
         /// <summary>The request as the backend gets it: its line and fields, the destination's Host, and X-Forwarded-* as YARP sets them.</summary>
@@ -245,6 +263,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
 
             var started = _owner.Time.GetTimestamp();
             plan.Target.Started();
+            _active = plan;
             int status;
             bool keepOpen;
             try
@@ -255,10 +274,10 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             }
             finally
             {
-                plan.Target.Finished();
+                _active.Target.Finished();
                 _backend = null;
             }
-            _owner.Metrics.Record(plan.Route.App, plan.Endpoint.Version, status, _owner.Time.GetElapsedTime(started));
+            _owner.Metrics.Record(_active.Route.App, _active.Endpoint.Version, status, _owner.Time.GetElapsedTime(started));
             return keepOpen && !_closing;
         }
 
@@ -266,17 +285,23 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         private async ValueTask<(int Status, bool KeepOpen)> ExchangeAsync(Plan plan, int sendLength, long bodyLeft, RequestFacts request)
         {
             var backend = _connections.Take(plan.Target, plan.Endpoint.Address);
+            var redispatches = 0;
             int filled;
             while (true)
             {
                 try
                 {
-                    // The timer's token: a destination that drops the connection attempt gets a 504 after the backend timeout.
-                    backend ??= await BackendConnection.ConnectAsync(plan.Endpoint.Address, _timer.Token);
+                    backend ??= await ConnectAsync(plan.Endpoint.Address);
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
                 {
                     _owner.Log.LogDebug("direct: cannot connect to {Address}: {Error}", plan.Endpoint.Address, e.Message);
+                    // Nothing of the request reached the destination: any request may go to another one.
+                    if (!_timedOut && !_closing && redispatches++ < MaxRedispatches && Redispatch(ref plan, ref sendLength, request.RequestLineLength))
+                    {
+                        backend = _connections.Take(plan.Target, plan.Endpoint.Address);
+                        continue;
+                    }
                     return await FailAsync(bodyLeft == 0);
                 }
                 _backend = backend;
@@ -298,16 +323,64 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 }
                 if (filled > 0) break;
                 backend.Dispose();
-                // A kept-alive connection the backend closed meanwhile: send the request again, once, on a new one; only an
-                // idempotent one, as the backend may have acted on it before closing.
-                if (backend.Reused && bodyLeft == 0 && request.Idempotent && !_timedOut)
+                // The connection closed before any answer: send the request again, only an idempotent one (the backend may have
+                // acted on it before closing). A kept-alive connection the backend closed meanwhile: once, on a new one to the
+                // same destination; a new connection: to another destination, as the backend is going away (its task stopped).
+                if (bodyLeft == 0 && request.Idempotent && !_timedOut && !_closing)
                 {
+                    var again = backend.Reused;
                     backend = null;
-                    continue;
+                    if (again) continue;
+                    if (redispatches++ < MaxRedispatches && Redispatch(ref plan, ref sendLength, request.RequestLineLength))
+                    {
+                        backend = _connections.Take(plan.Target, plan.Endpoint.Address);
+                        continue;
+                    }
                 }
                 return await FailAsync(bodyLeft == 0);
             }
             return await RelayResponseAsync(plan, backend, filled, request);
+        }
+
+        /// <summary>A new connection to a destination, given up after <see cref="ConnectTimeout"/> (or the backend timeout, if sooner).</summary>
+        private async ValueTask<BackendConnection> ConnectAsync(IPEndPoint address)
+        {
+            using var limit = new CancellationTokenSource(ConnectTimeout, _owner.Time);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(_timer.Token, limit.Token);
+            return await BackendConnection.ConnectAsync(address, either.Token);
+        }
+
+        /// <summary>
+        /// Marks the plan's destination unhealthy until its next probe (it refused the connection, or closed it unanswered) and
+        /// moves the request to another healthy destination of the
+        /// route: the Host line the request was written with is replaced by the new destination's. False when there is none.
+        /// </summary>
+        private bool Redispatch(ref Plan plan, ref int sendLength, int requestLineLength)
+        {
+            var failed = plan;
+            var interval = failed.Cluster.Model.Config.HealthCheck?.Active?.Interval ?? TimeSpan.FromSeconds(5);
+            _owner.Health.SetPassive(failed.Cluster, failed.Destination, DestinationHealth.Unhealthy, interval);
+            var available = failed.Cluster.DestinationsState.AvailableDestinations;
+            DestinationState? next = null;
+            for (var i = 0; i < available.Count && next is null; i++)
+            {
+                var candidate = available[failed.Route.NextIndex(available.Count)];
+                if (!ReferenceEquals(candidate, failed.Destination)) next = candidate;
+            }
+            if (next is null || _owner.Targets.For(next) is not { } target) return false;
+            var endpoint = target.Current;
+            var (oldHost, newHost) = (failed.Endpoint.HostLine, endpoint.HostLine);
+            var needed = sendLength - oldHost.Length + newHost.Length;
+            if (_send.Length < needed) Array.Resize(ref _send, needed);
+            var tail = sendLength - requestLineLength - oldHost.Length;
+            _send.AsSpan(requestLineLength + oldHost.Length, tail).CopyTo(_send.AsSpan(requestLineLength + newHost.Length)); // overlapping: a memmove
+            newHost.CopyTo(_send.AsSpan(requestLineLength));
+            sendLength = needed;
+            failed.Target.Finished();
+            target.Started();
+            plan = _active = new Plan(failed.Route, target, endpoint, failed.Cluster, next);
+            _owner.Log.LogInformation("direct: {Failed} did not take the request; it went to {Next}", failed.Endpoint.Address, endpoint.Address);
+            return true;
         }
 
         /// <summary>Passes the rest of the body on as it comes; false when the client left, or was too slow (then the session has timed out).</summary>

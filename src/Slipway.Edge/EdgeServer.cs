@@ -123,6 +123,7 @@ public static class EdgeServer
         builder.Services.AddSingleton<CanarySplit>();
         builder.Services.AddSingleton<CanaryBaselines>();
         builder.Services.AddHostedService<CanaryWatch>();
+        builder.Services.AddHostedService<TargetFollower>();
         // Each answer is named by the release of the destination that gave it: right during a cut-over or a canary too.
         builder.Services.AddReverseProxy().LoadFromMemory([], []).AddTransforms(context =>
         {

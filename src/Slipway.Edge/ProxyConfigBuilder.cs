@@ -55,6 +55,14 @@ public static class ProxyConfigBuilder
                 Policy = "ConsecutiveFailures",
                 Path = route.Health.Path,
             },
+            // The direct path marks a destination that refused a connection passively unhealthy until its next probe (the
+            // policy here is YARP's own, for the requests YARP forwards).
+            Passive = new PassiveHealthCheckConfig
+            {
+                Enabled = true,
+                Policy = "TransportFailureRate",
+                ReactivationPeriod = route.Health.Interval,
+            },
         },
         // The canary's split lives with the destinations it splits, so a request sees both from the same change.
         Metadata = ClusterMetadata(route),

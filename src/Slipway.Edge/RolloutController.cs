@@ -41,7 +41,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
         if (args.Canary is { } canaryPolicy)
             return await StartCanaryAsync(app, args, canaryPolicy, tlsKept, now);
         var route = new EdgeRoute(app, args.Version, args.Port, args.Host, args.Targets, args.Health, now, MetricsPort: args.MetricsPort,
-            Tls: tlsKept, Listen: args.Listen);
+            Tls: tlsKept, Listen: args.Listen, Discovery: args.Discovery);
         var (previous, retired) = await routes.SwapAsync(route, CancellationToken.None);
         log.LogInformation("deploy {App}: {Old} -> {New}, draining {Count} target(s)", app, previous?.Version ?? "(none)", args.Version, retired.Count);
         var drained = await drainer.DrainAsync(retired, args.DrainTimeout, CancellationToken.None);
@@ -97,7 +97,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
             result = new CanaryResult(canary.Version, current.Version, promote ? CanaryOutcomes.Promoted : CanaryOutcomes.Aborted, reason,
                 figures, stable, canary.StartedAt, time.GetUtcNow());
             return promote
-                ? current with { Version = canary.Version, Targets = canary.Targets, DeployedAt = result.EndedAt, Canary = null, LastCanary = result }
+                ? current with { Version = canary.Version, Targets = canary.Targets, DeployedAt = result.EndedAt, Canary = null, LastCanary = result, Discovery = null }
                 : current with { Canary = null, LastCanary = result };
         }, CancellationToken.None); // once begun, the change completes (and drains) even if the caller goes away
         if (result is null) return null;

@@ -230,9 +230,10 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     {
         await beforeCutover(ct);
         var health = app.HealthCheck;
+        // The swarm replaces a task lost with its node on another node: the edge follows the service's tasks by name.
         var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, targets,
             new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
-            health.StartPeriod, app.Drain);
+            health.StartPeriod, app.Drain, Discovery: new TargetDiscovery($"tasks.{service}", app.Port, service, health.StartPeriod));
         DeployOutcome? first = null;
         foreach (var edge in edges)
         {

@@ -7,7 +7,8 @@ namespace Slipway.Platforms.Swarm;
 
 /// <summary>
 /// Removing a service so that nothing of it is left: scaled to 0 and waited for until each of its tasks has ended on its node,
-/// then removed. Removed at once, its tasks would still be stopping, holding its networks and images for a while.
+/// then removed. Removed at once, its tasks would still be stopping, holding its networks and images for a while. Tasks on a
+/// node that is down are not waited for.
 /// </summary>
 public sealed class SwarmServices(DockerEngine engine, TimeProvider time)
 {
@@ -39,7 +40,10 @@ public sealed class SwarmServices(DockerEngine engine, TimeProvider time)
         await Poll.UntilAsync(async token =>
         {
             var tasks = await engine.ListTasksAsync(service.Id, token);
-            return new Attempt<bool>(tasks.All(HasEnded), true);
+            if (tasks.All(HasEnded)) return new Attempt<bool>(true, true);
+            // A task on a node that is down cannot stop until the node is back, and then the swarm stops it itself.
+            var ready = (await engine.ListNodesAsync(token)).Where(n => n.State == "ready").Select(n => n.Id).ToHashSet();
+            return new Attempt<bool>(tasks.All(t => HasEnded(t) || !ready.Contains(t.NodeId)), true);
         }, TimeSpan.FromMilliseconds(300), Patience, time, _ => new SlipwayException(ErrorCode.DeploymentFailed,
             $"the tasks of service {service.Name} did not stop within {Duration.Format(Patience)}", $"see docker service ps {service.Name}; run the command again"), ct);
         await engine.RemoveServiceAsync(service.Id, ct);

@@ -46,11 +46,16 @@ public sealed class TestBackend : IAsyncDisposable
         set => _healthStatus = value;
     }
 
-    public static async Task<TestBackend> StartAsync(string name)
+    /// <param name="alsoOn">More loopback addresses it answers on, on the same port (a task that moved to another address).</param>
+    public static async Task<TestBackend> StartAsync(string name, params IPAddress[] alsoOn)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var port = alsoOn.Length == 0 ? 0 : FreePort.Next();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            foreach (var address in alsoOn.Prepend(IPAddress.Loopback)) k.Listen(address, port);
+        });
         var app = builder.Build();
         var backend = new TestBackend(name, app);
         app.MapGet("/health", () => Results.StatusCode(backend._healthStatus));

@@ -192,6 +192,13 @@ public sealed class TestServer : IAsyncDisposable
     /// </summary>
     public async Task PowerCycleAsync(CancellationToken ct)
     {
+        await PowerOffAsync(ct);
+        await PowerOnAsync(ct);
+    }
+
+    /// <summary>A power cut and nothing after it: every process of the server killed at once, as a node lost with its machine.</summary>
+    public async Task PowerOffAsync(CancellationToken ct)
+    {
         var (_, ids) = await Shell.OutputAsync($"docker -H {DockerHost} ps -q --no-trunc", ct);
         var cgroups = ids.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(id => $"/sys/fs/cgroup/pids/docker/{id}/cgroup.procs");
         var anchor = _anchor!.Id;
@@ -199,6 +206,12 @@ public sealed class TestServer : IAsyncDisposable
             $"for f in {string.Join(' ', cgroups)}; do [ -e $f ] && xargs -r kill -9 < $f; done; "
             + $"for p in $(ip netns pids {_name}); do [ $p != {anchor} ] && kill -9 $p 2>/dev/null; done; true", ct);
         foreach (var daemon in new[] { _dockerd, _sshd }) await daemon!.WaitForExitAsync(ct);
+    }
+
+    /// <summary>The server booting after <see cref="PowerOffAsync"/>: sshd and the engine started again.</summary>
+    public async Task PowerOnAsync(CancellationToken ct)
+    {
+        var anchor = _anchor!.Id;
         // A boot starts with an empty /run, where the engine's exec root (its containerd's pid file and sockets) lives.
         await Shell.RunAsync($"grep -o ' {Folder}/exec[^ ]*\\| {Folder}/data[^ ]*' /proc/{anchor}/mounts | sort -r | xargs -r -n1 nsenter -t {anchor} -m umount -l; "
                              + $"rm -rf {Folder}/exec {Folder}/docker.pid {Folder}/sshd.pid; true", ct);

@@ -1,4 +1,5 @@
 using Slipway.Platforms;
+using Slipway.Platforms.Swarm;
 using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Platforms.Swarm;
@@ -69,6 +70,50 @@ public sealed class SwarmPlatformTests
         Assert.Empty(await engine.ListImagesAsync(ReleaseLabels.ForApp(app.Name), Ct));
         var (_, networks) = await Shell.OutputAsync($"docker -H {swarm.Manager.DockerHost} network ls --format '{{{{.Name}}}}'", Ct);
         Assert.DoesNotContain("slipway", networks);
+    }
+
+    [Fact]
+    public async Task A_node_lost_with_its_engine_has_its_tasks_rescheduled_and_the_edge_follows_them_while_requests_keep_being_answered()
+    {
+        await using var swarm = await TestSwarm.StartAsync(3, Ct);
+        await using var app = AppOn(swarm, "swmloss");
+        using var engine = TestEngine.Create(swarm.Manager.DockerHost);
+        (await app.RunAsync("up", "-e", "swarm")).Succeeded();
+        var service = Assert.Single(await ServicesOfAsync(engine, app, app.FirstVersion));
+        var nodes = await swarm.NodeIdsAsync(Ct);
+        var tasks = (await engine.ListTasksAsync(service.Id, Ct)).Where(t => t.IsRunning).ToList();
+        // Two tasks spread over three nodes: a worker holds one (the edge is on the manager, which stays).
+        var lost = Enumerable.Range(1, nodes.Count - 1).First(i => tasks.Any(t => t.NodeId == nodes[i]));
+        var lostAddresses = tasks.Where(t => t.NodeId == nodes[lost]).Select(t => t.Addresses[SwarmNames.EdgeNetwork]).ToHashSet();
+
+        await using var load = LoadLoop.Start(app.Url);
+        await load.WaitForMoreAsync(20, "before the node is lost");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await swarm.Nodes[lost].PowerOffAsync(Ct);
+        var sentAtLoss = load.Sent;
+
+        // Full strength: the swarm runs two tasks again, elsewhere, and the edge sends to two healthy ones, none on the lost node.
+        IReadOnlyList<string> healthy = [];
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            var running = (await engine.ListTasksAsync(service.Id, Ct)).Where(t => t.IsRunning && t.NodeId != nodes[lost]).ToList();
+            var status = await app.RunAsync("status", "-e", "swarm", "--json");
+            if (status.ExitCode != 0) return false;
+            healthy = System.Text.Json.JsonDocument.Parse(status.Stdout).RootElement.GetProperty("replicas").EnumerateArray()
+                .Where(r => r.GetProperty("health").GetString() == "healthy").Select(r => r.GetProperty("address").GetString()!).ToList();
+            return running.Count == 2 && healthy.Count == 2;
+        }, TimeSpan.FromSeconds(180), "the lost node's task runs on another node and the edge sends to it");
+        var recovered = clock.Elapsed;
+        Assert.DoesNotContain(healthy, address => lostAddresses.Any(lostAddress => address.Contains($"//{lostAddress}:", StringComparison.Ordinal)));
+        await load.WaitForMoreAsync(20, "at full strength");
+        var (sent, failures) = await load.StopAsync();
+
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"node lost: {failures.Count} of {sent - sentAtLoss} requests failed after it; full strength again after {recovered.TotalSeconds:0.0} s; {string.Join("; ", failures)}");
+        File.AppendAllText(Path.Combine(Path.GetTempPath(), "slipway-swarm-faults.txt"),
+            $"{DateTime.UtcNow:O} node lost: {failures.Count} failed of {sent - sentAtLoss}; full strength after {recovered.TotalSeconds:0.0} s{Environment.NewLine}");
+        Assert.Empty(failures);
+        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
     }
 
     [Fact]
