@@ -31,15 +31,15 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         FingerprintPart = $"edge={app.Edge.Host}:{app.Edge.Port}\nregistry={registry}\n",
     };
 
-    /// <summary>The manager Slipway talks to, which runs an edge unless nodes are labelled for it.</summary>
-    public IPAddress? PublicAddress => engine.Endpoint.RemoteHost is { } server
+    /// <summary>The address of the edge the app's URL names (<see cref="PublicUrlAsync"/>), once a status has looked.</summary>
+    private IPAddress? _edgeAddress;
+
+    /// <summary>An edge's address: the manager Slipway talks to, unless nodes are labelled for the edge.</summary>
+    public IPAddress? PublicAddress => _edgeAddress ?? (engine.Endpoint.RemoteHost is { } server
         ? IPAddress.TryParse(server.Trim('[', ']'), out var address) ? address : null
-        : IPAddress.Loopback;
+        : IPAddress.Loopback);
 
     public string VersionHeader => EdgeHeaders.Version;
-
-    private Uri PublicUrl(AppManifest app) =>
-        new($"http://{app.Edge.Host ?? engine.Endpoint.RemoteHost ?? "127.0.0.1"}:{app.Edge.Port}/");
 
     /// <summary>What this platform does not do yet, refused before anything changes.</summary>
     public void CheckInputs(AppManifest app)
@@ -105,21 +105,44 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         try
         {
             var releases = await _releases.ListAsync(app, ct);
+            var nodes = await engine.ListNodesAsync(ct);
+            var url = await PublicUrlAsync(app, edges, nodes, ct);
             if (edges.Count == 0)
-                return new AppStatus(app.App, Name, PublicUrl(app), null, [], null,
+                return new AppStatus(app.App, Name, url, null, [], null,
                     releases.Count == 0 ? null : $"no edge answers on the swarm: {releases.Count} release(s) of {app.App} exist but nothing serves them");
             var route = await edges[0].Client.RouteAsync(app.App, ct);
-            if (route is null) return new AppStatus(app.App, Name, PublicUrl(app), null, [], null);
+            if (route is null) return new AppStatus(app.App, Name, url, null, [], null);
             var service = releases.FirstOrDefault(r => r.Name == SwarmNames.RoutedService(route));
             var fingerprint = service?.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint);
-            var replicas = route.Targets.Select(t => new ReplicaStatus(t.Id, route.Route.Version, "running", t.Health, t.Address, fingerprint))
+            // Each target's node, by its task's address on the edge network.
+            var tasks = service is null ? [] : await engine.ListTasksAsync(service.Id, ct);
+            var nodeOf = tasks.Where(t => t.IsRunning && t.Addresses.ContainsKey(SwarmNames.EdgeNetwork))
+                .GroupBy(t => t.Addresses[SwarmNames.EdgeNetwork]).ToDictionary(g => g.Key, g => g.First().NodeId);
+            string? NodeOf(string address) =>
+                Uri.TryCreate(address, UriKind.Absolute, out var uri) && nodeOf.GetValueOrDefault(uri.Host) is { } id
+                    ? nodes.FirstOrDefault(n => n.Id == id)?.Hostname ?? id[..Math.Min(12, id.Length)] : null;
+            var replicas = route.Targets.Select(t => new ReplicaStatus(t.Id, route.Route.Version, "running", t.Health, t.Address, fingerprint, NodeOf(t.Address)))
                 .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
-            return new AppStatus(app.App, Name, PublicUrl(app), route.Route.Version, replicas, route.Route.DeployedAt);
+            return new AppStatus(app.App, Name, url, route.Route.Version, replicas, route.Route.DeployedAt);
         }
         finally
         {
             foreach (var edge in edges) edge.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The app's URL: its edge.host, else the manager Slipway talks to when it runs an edge, else the first edge node's own
+    /// address (nodes labelled for the edge). The check stage connects to that address too.
+    /// </summary>
+    private async Task<Uri> PublicUrlAsync(AppManifest app, IReadOnlyList<ClusterEdge> edges, IReadOnlyList<SwarmNode> nodes, CancellationToken ct)
+    {
+        var manager = (await engine.SwarmAsync(ct)).NodeId;
+        var host = engine.Endpoint.RemoteHost ?? "127.0.0.1";
+        if (edges.Count > 0 && edges.All(e => e.NodeId != manager))
+            host = edges.Select(e => nodes.FirstOrDefault(n => n.Id == e.NodeId)?.Address).OfType<string>().Order(StringComparer.Ordinal).FirstOrDefault() ?? host;
+        _edgeAddress = IPAddress.TryParse(host.Trim('[', ']'), out var address) ? address : null;
+        return new Uri($"http://{app.Edge.Host ?? host}:{app.Edge.Port}/");
     }
 
     public async Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) =>
@@ -340,6 +363,23 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         foreach (var line in lines.OrderBy(l => l.Time)) onLine(line); // interleaved by time across tasks and nodes
     }
 
+    /// <summary>The releases' images in the cluster's registry, by the digests their services pinned (no other app's or environment's).</summary>
+    private static async Task RemoveFromRegistryAsync(IEnumerable<string> pinned, List<string> removed, List<string> problems, CancellationToken ct)
+    {
+        using var registryClient = new RegistryClient();
+        foreach (var image in pinned.Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                if (await registryClient.DeleteAsync(image, ct)) removed.Add($"image {image} in the registry");
+            }
+            catch (HttpRequestException e)
+            {
+                problems.Add($"image {image} is left in the registry: {e.Message} (delete it there, with deletes enabled in its configuration)");
+            }
+        }
+    }
+
     public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
         var removed = new List<string>();
@@ -358,11 +398,14 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         {
             foreach (var edge in edges) edge.Dispose();
         }
+        var pinned = new HashSet<string>(StringComparer.Ordinal);
         foreach (var release in await _releases.ListAsync(app, ct))
         {
+            if (release.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>() is { } image && image.Contains('@')) pinned.Add(image);
             await _releases.RemoveAsync(release.Id, ct);
             removed.Add($"service {release.Name}");
         }
+        await RemoveFromRegistryAsync(pinned, removed, problems, ct);
         foreach (var secret in await _secrets.RemoveUnusedAsync(app, [], ct)) removed.Add($"secret {secret}");
         await _edge.RetryWhileInUseAsync(async () =>
         {

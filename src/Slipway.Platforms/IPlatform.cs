@@ -107,7 +107,8 @@ public sealed record TrafficRate(string Version, long Requests, long Errors)
 }
 
 /// <param name="Fingerprint">The <see cref="ReleaseFingerprint"/> the replica was started with.</param>
-public sealed record ReplicaStatus(string Id, string Version, string State, string Health, string? Address, string? Fingerprint);
+/// <param name="Node">The machine it runs on, where the platform spreads replicas over several (a swarm's node); null: not told.</param>
+public sealed record ReplicaStatus(string Id, string Version, string State, string Health, string? Address, string? Fingerprint, string? Node = null);
 
 /// <summary>A canary in progress: its version, its share of the requests, and when it is judged at the latest.</summary>
 public sealed record CanaryStatus(string Version, int Percent, DateTimeOffset EndsAt);

@@ -59,7 +59,8 @@ public static class StatusCommand
                 output.WriteLine($"traffic:  {rate.Version} {rate.Requests} request(s) in the last minute, " +
                                  $"{Slipway.Foundation.Output.Percent.Format(rate.ErrorRate ?? 0)} answered 5xx");
             foreach (var replica in status.Replicas)
-                output.WriteLine($"  {replica.Id,-40} {replica.Version,-20} {replica.State,-10} {replica.Health,-10} {replica.Address}");
+                output.WriteLine($"  {replica.Id,-40} {replica.Version,-20} {replica.State,-10} {replica.Health,-10} {replica.Address}"
+                                 + (replica.Node is null ? "" : $"  on {replica.Node}"));
             foreach (var (name, processes) in status.Processes)
             {
                 output.WriteLine($"process {name}: {processes.Count(p => p.State == "running")}/{processes.Count} running");

@@ -136,6 +136,18 @@ public sealed class TestSwarm : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The manager's power cut and boot (<see cref="TestServer.PowerCycleAsync"/>): the registry on its address starts again
+    /// with it, as a service of the machine would.
+    /// </summary>
+    public async Task PowerCycleManagerAsync(CancellationToken ct)
+    {
+        await Manager.PowerCycleAsync(ct);
+        await TestDaemon.StopAsync(_registry);
+        _registry?.Dispose();
+        await StartRegistryAsync(ct);
+    }
+
     /// <summary>Each node's swarm ID, in the order of <see cref="Nodes"/>.</summary>
     public async Task<IReadOnlyList<string>> NodeIdsAsync(CancellationToken ct) =>
         await Task.WhenAll(_nodes.Select(async n => (await Shell.OutputAsync($"docker -H {n.DockerHost} info --format '{{{{.Swarm.NodeID}}}}'", ct)).Output.Trim()));

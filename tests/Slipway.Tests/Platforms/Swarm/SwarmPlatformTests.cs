@@ -21,6 +21,17 @@ public sealed class SwarmPlatformTests
     private static async Task<IReadOnlyList<Slipway.Engine.SwarmService>> ServicesOfAsync(Slipway.Engine.DockerEngine engine, LocalApp app, string version) =>
         await engine.ListServicesAsync(ReleaseLabels.ForRelease(app.Name, version), Ct);
 
+    /// <summary>What the registry answers for a pinned image's manifest (HEAD, as a pull starts).</summary>
+    private static async Task<System.Net.HttpStatusCode> RegistryManifestAsync(string pinned)
+    {
+        var (registry, name, digest) = Slipway.Engine.RegistryClient.Parse(pinned);
+        using var request = new HttpRequestMessage(HttpMethod.Head, $"http://{registry}/v2/{name}/manifests/{digest}");
+        request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+        request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        using var response = await Http.Client.SendAsync(request, Ct);
+        return response.StatusCode;
+    }
+
     /// <summary>An app whose manifest names the swarm's manager over ssh and its registry; the CLI reaches the manager only that way.</summary>
     private static LocalApp AppOn(TestSwarm swarm, string prefix)
     {
@@ -63,8 +74,13 @@ public sealed class SwarmPlatformTests
             Assert.Empty(failures);
         }
 
+        var pinned = (await engine.ListServicesAsync(ReleaseLabels.ForApp(app.Name), Ct))
+            .Select(s => s.Spec["TaskTemplate"]!["ContainerSpec"]!["Image"]!.GetValue<string>()).Distinct().ToList();
+        Assert.Equal(2, pinned.Count); // the two releases kept, pinned by digest
+        foreach (var image in pinned) Assert.Equal(System.Net.HttpStatusCode.OK, await RegistryManifestAsync(image));
         var destroy = await app.RunAsync("destroy", "-e", "swarm", "--yes");
         destroy.Succeeded();
+        foreach (var image in pinned) Assert.Equal(System.Net.HttpStatusCode.NotFound, await RegistryManifestAsync(image));
         Assert.Empty(await engine.ListServicesAsync(new Dictionary<string, string>(), Ct));
         Assert.Empty(await engine.ListSecretsAsync(new Dictionary<string, string>(), Ct));
         Assert.Empty(await engine.ListImagesAsync(ReleaseLabels.ForApp(app.Name), Ct));
@@ -100,11 +116,13 @@ public sealed class SwarmPlatformTests
             var status = await app.RunAsync("status", "-e", "swarm", "--json");
             if (status.ExitCode != 0) return false;
             healthy = System.Text.Json.JsonDocument.Parse(status.Stdout).RootElement.GetProperty("replicas").EnumerateArray()
-                .Where(r => r.GetProperty("health").GetString() == "healthy").Select(r => r.GetProperty("address").GetString()!).ToList();
+                .Where(r => r.GetProperty("health").GetString() == "healthy")
+                .Select(r => $"{r.GetProperty("address").GetString()} on {r.GetProperty("node").GetString()}").ToList();
             return running.Count == 2 && healthy.Count == 2;
         }, TimeSpan.FromSeconds(180), "the lost node's task runs on another node and the edge sends to it");
         var recovered = clock.Elapsed;
         Assert.DoesNotContain(healthy, address => lostAddresses.Any(lostAddress => address.Contains($"//{lostAddress}:", StringComparison.Ordinal)));
+        Assert.All(healthy, replica => Assert.DoesNotMatch(" on $", replica)); // status names each task's node
         await load.WaitForMoreAsync(20, "at full strength");
         var (sent, failures) = await load.StopAsync();
 
@@ -113,6 +131,46 @@ public sealed class SwarmPlatformTests
         File.AppendAllText(Path.Combine(Path.GetTempPath(), "slipway-swarm-faults.txt"),
             $"{DateTime.UtcNow:O} node lost: {failures.Count} failed of {sent - sentAtLoss}; full strength after {recovered.TotalSeconds:0.0} s{Environment.NewLine}");
         Assert.Empty(failures);
+        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+    }
+
+    [Fact]
+    public async Task The_managers_engine_restarted_loses_nothing_while_the_edge_on_a_labelled_node_keeps_serving()
+    {
+        await using var swarm = await TestSwarm.StartAsync(3, Ct);
+        var nodes = await swarm.NodeIdsAsync(Ct);
+        await Shell.RunAsync($"docker -H {swarm.Manager.DockerHost} node update --label-add {SwarmNames.EdgeNodeLabel}=true {nodes[1]} >/dev/null", Ct);
+        var edgeNode = swarm.Nodes[1];
+        await using var app = new LocalApp("swmmgr", dockerHost: swarm.Manager.DockerHost, address: edgeNode.Address,
+            cliEnvironment: swarm.Manager.CliEnvironment());
+        WriteManifest(app, swarm);
+        var up = await app.RunAsync("up", "-e", "swarm");
+        up.Succeeded();
+        Assert.Equal($"http://{edgeNode.Address}:{app.Port}/", up.Stdout.Trim().Split('\n')[^1]); // the labelled node's edge serves it
+        using var engine = TestEngine.Create(swarm.Manager.DockerHost);
+        var before = (await engine.ListServicesAsync(new Dictionary<string, string>(), Ct)).Select(s => s.Id).Order().ToList();
+
+        await using (var load = LoadLoop.Start(app.Url))
+        {
+            await load.WaitForMoreAsync(20, "before the manager restarts");
+            await swarm.PowerCycleManagerAsync(Ct);
+            await Eventually.WaitUntilAsync(async () =>
+            {
+                var (_, ready) = await Shell.OutputAsync($"docker -H {swarm.Manager.DockerHost} node ls --format '{{{{.Status}}}}'", Ct);
+                return ready.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(s => s == "Ready") == 3;
+            }, TimeSpan.FromSeconds(120), "the manager leads its three ready nodes again");
+            await load.WaitForMoreAsync(20, "after the manager restarted");
+            var (sent, failures) = await load.StopAsync();
+            TestContext.Current.TestOutputHelper?.WriteLine($"manager restarted: {failures.Count} of {sent} requests failed; {string.Join("; ", failures)}");
+            Assert.Empty(failures);
+        }
+
+        Assert.Equal(before, (await engine.ListServicesAsync(new Dictionary<string, string>(), Ct)).Select(s => s.Id).Order().ToList());
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+        app.Repo.Write("app/extra.txt", "after the restart");
+        var next = app.Repo.Commit("a release after the manager's restart");
+        (await app.RunAsync("up", "-e", "swarm")).Succeeded();
+        Assert.Equal(next, (await app.GetAsync()).Version);
         (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
     }
 
