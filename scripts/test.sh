@@ -4,7 +4,8 @@
 # Usage: scripts/test.sh [--fast | --tier TIER[,TIER...]]
 #   Each test class carries a tier: unit (pure logic), edge (the edge proxy in process), proof (hostile-input proofs of
 #   a thousand tries), engine (a real engine, the real CLI, git), aws (moto), timing (serial: engine restarts, loads,
-#   other engines), browser (headless chromium). --fast runs unit and edge (about a minute); no option runs them all.
+#   other engines), browser (headless chromium), bench (figures for bench/, skipped unless bench/swarm.sh runs them).
+#   --fast runs unit and edge (about a minute); no option runs them all.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 filter=()
@@ -13,7 +14,7 @@ case "${1:-}" in
   --fast) filter=(--filter "Tier=unit|Tier=edge") ;;
   --tier) [ -n "${2:-}" ] || { echo "error: --tier needs a tier (unit, edge, proof, engine, aws, timing, browser)" >&2; exit 2; }
           filter=(--filter "$(echo "$2" | sed 's/\([^,]*\)/Tier=\1/g; s/,/|/g')") ;;
-  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "error: unknown option $1" >&2; echo "hint: scripts/test.sh [--fast | --tier TIER[,TIER...]]" >&2; exit 2 ;;
 esac
 WITH_TESTS=1 bash "$root/scripts/install.sh"

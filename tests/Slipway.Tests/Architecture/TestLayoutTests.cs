@@ -62,7 +62,7 @@ public sealed class TestLayoutTests
         Assert.All(TestedElsewhere.Keys, a => Assert.True(areas.Contains(a), $"{a} is listed but is no namespace any more"));
     }
 
-    private static readonly string[] Tiers = ["unit", "edge", "proof", "engine", "aws", "timing", "browser"];
+    private static readonly string[] Tiers = ["unit", "edge", "proof", "engine", "aws", "timing", "browser", "bench"];
 
     [Fact]
     public void Every_test_class_names_its_tier_so_scripts_test_can_pick_it()
