@@ -297,7 +297,8 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 {
                     _owner.Log.LogDebug("direct: cannot connect to {Address}: {Error}", plan.Endpoint.Address, e.Message);
                     // Nothing of the request reached the destination: any request may go to another one.
-                    if (!_timedOut && !_closing && redispatches++ < MaxRedispatches && Redispatch(ref plan, ref sendLength, request.RequestLineLength))
+                    if (!_timedOut && !_closing && redispatches++ < MaxRedispatches
+                        && Redispatch(ref plan, ref sendLength, request.RequestLineLength, takeOut: true))
                     {
                         backend = _connections.Take(plan.Target, plan.Endpoint.Address);
                         continue;
@@ -325,13 +326,14 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
                 backend.Dispose();
                 // The connection closed before any answer: send the request again, only an idempotent one (the backend may have
                 // acted on it before closing). A kept-alive connection the backend closed meanwhile: once, on a new one to the
-                // same destination; a new connection: to another destination, as the backend is going away (its task stopped).
+                // same destination; a new connection: once, to another destination, as the backend is likely going away (its
+                // task stopped). That destination is not taken out: a client's request could be what makes backends close.
                 if (bodyLeft == 0 && request.Idempotent && !_timedOut && !_closing)
                 {
                     var again = backend.Reused;
                     backend = null;
                     if (again) continue;
-                    if (redispatches++ < MaxRedispatches && Redispatch(ref plan, ref sendLength, request.RequestLineLength))
+                    if (redispatches++ == 0 && Redispatch(ref plan, ref sendLength, request.RequestLineLength, takeOut: false))
                     {
                         backend = _connections.Take(plan.Target, plan.Endpoint.Address);
                         continue;
@@ -351,15 +353,15 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
         }
 
         /// <summary>
-        /// Marks the plan's destination unhealthy until its next probe (it refused the connection, or closed it unanswered) and
-        /// moves the request to another healthy destination of the
-        /// route: the Host line the request was written with is replaced by the new destination's. False when there is none.
+        /// Moves the request to another healthy destination of the route: the Host line the request was written with is replaced
+        /// by the new destination's. False when there is none.
         /// </summary>
-        private bool Redispatch(ref Plan plan, ref int sendLength, int requestLineLength)
+        /// <param name="takeOut">The destination refused the connection: it is marked unhealthy until its next probe.</param>
+        private bool Redispatch(ref Plan plan, ref int sendLength, int requestLineLength, bool takeOut)
         {
             var failed = plan;
             var interval = failed.Cluster.Model.Config.HealthCheck?.Active?.Interval ?? TimeSpan.FromSeconds(5);
-            _owner.Health.SetPassive(failed.Cluster, failed.Destination, DestinationHealth.Unhealthy, interval);
+            if (takeOut) _owner.Health.SetPassive(failed.Cluster, failed.Destination, DestinationHealth.Unhealthy, interval);
             var available = failed.Cluster.DestinationsState.AvailableDestinations;
             DestinationState? next = null;
             for (var i = 0; i < available.Count && next is null; i++)

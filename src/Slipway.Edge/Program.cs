@@ -16,6 +16,7 @@ public static class Program
         Usage: slipway-edge serve [--dir DIR] [--address ADDR] [--control-port N --control-token-file FILE]
                slipway-edge relay --socket PATH
                slipway-edge relay --connect HOST:PORT --token-file FILE
+               slipway-edge probe ADDRESS:PORT...
 
         Runs Slipway's edge proxy in the foreground (slipway up starts it in the background).
           --dir DIR        its state directory: control socket, routes, certificates, log (default: the state directory's edge folder)
@@ -24,6 +25,7 @@ public static class Program
                            on a cluster: a port whose connections reach the control socket once they open with the token in FILE
         relay joins its stdin and stdout to a unix socket (the control socket): how a CLI on another machine reaches an edge
         in a container, through the engine's exec; with --connect, to an edge's control port on another node of a cluster.
+        probe tries a TCP connection to each ADDRESS:PORT and prints "ADDRESS:PORT open|refused|timeout|unreachable".
         Environment: SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path; SLIPWAY_EDGE_MAX_CONNECTIONS_PER_CLIENT
         bounds one client address's open connections (default 256, 0 for none).
         """;
@@ -38,6 +40,7 @@ public static class Program
         }
         if (args is ["relay", "--socket", var socket]) return await ControlRelay.RunAsync(socket);
         if (args is ["relay", "--connect", var gate, "--token-file", var gateToken]) return await ControlRelay.RunAsync(gate, gateToken);
+        if (args is ["probe", .. var targets] && targets.Length > 0) return await PortProbe.RunAsync(targets, Console.Out);
         if (args[0] != "serve") return Refuse($"unknown command \"{args[0]}\"");
         string? dir = null, address = null, tokenFile = null;
         int? controlPort = null;

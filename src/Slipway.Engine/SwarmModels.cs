@@ -53,6 +53,8 @@ public sealed record SwarmServiceSpec
     public IReadOnlyList<string>? OnlyCapabilities { get; init; }
     /// <summary>How long a stopping task has between SIGTERM and SIGKILL.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>A one-off task: never restarted once it ends (a release command, <c>run</c>); false: restarted whatever ends it.</summary>
+    public bool RunOnce { get; init; }
 }
 
 /// <summary>A service as the swarm holds it: its ID, the version an update must name, its labels and its spec as sent.</summary>

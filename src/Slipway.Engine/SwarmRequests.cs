@@ -70,7 +70,7 @@ public static class SwarmRequests
             {
                 ["ContainerSpec"] = container,
                 ["Resources"] = new JsonObject { ["Limits"] = resources },
-                ["RestartPolicy"] = new JsonObject { ["Condition"] = "any", ["Delay"] = Nanoseconds(TimeSpan.FromSeconds(2)) },
+                ["RestartPolicy"] = new JsonObject { ["Condition"] = spec.RunOnce ? "none" : "any", ["Delay"] = Nanoseconds(TimeSpan.FromSeconds(2)) },
                 ["Placement"] = new JsonObject { ["Constraints"] = Strings(spec.Constraints) },
                 ["Networks"] = new JsonArray(spec.Networks.Select(n => (JsonNode)new JsonObject { ["Target"] = n }).ToArray()),
                 ["LogDriver"] = new JsonObject

@@ -62,6 +62,15 @@ public sealed class SwarmModule : IPlatformModule
             : new("swarm nodes", CheckStatus.Warning, $"{down.Count} of {nodes.Count} node(s) not ready or not active: "
                 + string.Join(", ", down.Select(n => $"{n.Hostname} ({n.Id[..Math.Min(12, n.Id.Length)]}) {n.State}/{n.Availability}")),
                 "docker node ls shows them; a down node's tasks are rescheduled elsewhere"));
+        var edge = new SwarmEdge(engine, app?.Swarm().Registry ?? "", context.Environment, context.Time);
+        try
+        {
+            checks.AddRange(await new SwarmPortCheck(engine, edge).RunAsync(swarm.NodeId, nodes, ct));
+        }
+        catch (Exception e) when (e is EngineApiException or HttpRequestException or IOException or SlipwayException)
+        {
+            checks.Add(new("swarm ports", CheckStatus.Warning, $"not checked: {e.Message.Split('\n')[0]}", SwarmPortCheck.Hint));
+        }
         if (app is not null && app.Environment.Platform == PlatformName)
             checks.Add(app.Swarm().Registry is { } registry
                 ? new("swarm registry", CheckStatus.Ok, registry)

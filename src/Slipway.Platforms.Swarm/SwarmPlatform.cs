@@ -18,11 +18,13 @@ namespace Slipway.Platforms.Swarm;
 /// pinned by digest. Runs are coordinated and recorded on this machine, as locally.
 /// </summary>
 public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecrets secrets, Func<string, string?> environment, TimeProvider time)
-    : IPlatform, IInputCheck
+    : IPlatform, IInputCheck, IWorkerProcesses, IReleasePhase, IOneOffCommands
 {
     private readonly SwarmEdge _edge = new(engine, registry, environment, time);
     private readonly SwarmReleases _releases = new(engine, time);
     private readonly SwarmSecrets _secrets = new(engine);
+    private readonly SwarmProcesses _processes = new(engine, time);
+    private readonly SwarmOneOff _oneOff = new(engine, time);
 
     public string Name => SwarmModule.PlatformName;
 
@@ -123,7 +125,13 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                     ? nodes.FirstOrDefault(n => n.Id == id)?.Hostname ?? id[..Math.Min(12, id.Length)] : null;
             var replicas = route.Targets.Select(t => new ReplicaStatus(t.Id, route.Route.Version, "running", t.Health, t.Address, fingerprint, NodeOf(t.Address)))
                 .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
-            return new AppStatus(app.App, Name, url, route.Route.Version, replicas, route.Route.DeployedAt);
+            var processes = new Dictionary<string, IReadOnlyList<ReplicaStatus>>();
+            foreach (var process in (await _processes.ListAsync(app, ct)).Where(p => service is not null && p.Labels.GetValueOrDefault(SwarmProcesses.OfReleaseLabel) == service.Name))
+                processes[process.Labels[SwarmProcesses.ProcessLabel]] = (await engine.ListTasksAsync(process.Id, ct))
+                    .Where(t => t.DesiredState == "running")
+                    .Select(t => new ReplicaStatus($"{process.Name}.{t.Slot}", route.Route.Version, t.State, "-", null, fingerprint,
+                        nodes.FirstOrDefault(n => n.Id == t.NodeId)?.Hostname)).OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+            return new AppStatus(app.App, Name, url, route.Route.Version, replicas, route.Route.DeployedAt) { Processes = processes };
         }
         finally
         {
@@ -193,12 +201,14 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             var current = await edges[0].Client.RouteAsync(app.App, ct);
             await engine.EnsureOverlayNetworkAsync(SwarmNames.AppNetwork(app), ReleaseLabels.ForApp(app.App), ct);
             var spec = SwarmReleases.Spec(app, version, image, fingerprint);
+            IReadOnlyList<string>? imageEntrypoint = null;
             if (secrets.Values.Count > 0)
             {
                 // The wrapper that turns the secrets' files into variables runs the image's own program, read from the built image;
                 // a kept release (a rollback) is scaled up as it is, its spec already holding both.
                 var kept = existing is not null && existing.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint) == fingerprint;
                 var (entrypoint, command) = kept ? ([], []) : await _secrets.ProgramOfAsync(ImageBuilder.ImageReference(app.App, version), ct);
+                imageEntrypoint = entrypoint;
                 spec = spec with
                 {
                     Secrets = await _secrets.EnsureAsync(app, version, fingerprint, secrets.Values, ct),
@@ -218,19 +228,38 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             DeployOutcome first;
             try
             {
+                var processes = app.Processes.Select(p => SwarmProcesses.Spec(spec, p, imageEntrypoint, secrets.Values.Keys.ToList())).ToList();
+                try
+                {
+                    await _processes.StartAsync(app, processes, log.Info, ct);
+                }
+                catch (SwarmTaskFailedException e)
+                {
+                    var process = e.Task.ServiceId is { } id ? (await engine.InspectServiceAsync(id, ct))?.Labels.GetValueOrDefault(SwarmProcesses.ProcessLabel) : null;
+                    throw await RejectedAsync(app, spec.Name, current,
+                        $"process {process ?? "?"}: task {e.Task.Id[..Math.Min(12, e.Task.Id.Length)]} ended before it had run for its healthy time ({e.Task.State}"
+                        + (e.Task.ExitCode is { } code ? $", exit code {code}" : "") + (e.Task.Error is { Length: > 0 } error ? $": {error}" : "") + ")", ct,
+                        logsOf: e.Task.ServiceId);
+                }
                 first = await CutOverAsync(app, version, spec.Name, targets, edges, current, beforeCutover, log, ct);
             }
             catch (Exception e) when (e is not SlipwayException { Code: ErrorCode.ReleaseUnhealthy })
             {
                 // Whatever stopped it (a hook, an interruption), new tasks no edge routes to never served: they go.
-                if (!await AnyEdgeRoutesToAsync(app, edges, spec.Name)) await _releases.RemoveAsync(spec.Name, CancellationToken.None);
+                if (!await AnyEdgeRoutesToAsync(app, edges, spec.Name))
+                {
+                    await _processes.RemoveAsync(app, spec.Name, CancellationToken.None);
+                    await _releases.RemoveAsync(spec.Name, CancellationToken.None);
+                }
                 throw;
             }
             log.Info($"cut over to {version} on {edges.Count} edge(s); old tasks drained");
             try
             {
                 await _releases.RetireOthersAsync(app, spec.Name, ct);
-                await _secrets.RemoveUnusedAsync(app, await _releases.ListAsync(app, ct), ct);
+                var kept = await _releases.ListAsync(app, ct);
+                await _processes.RetireOthersAsync(app, spec.Name, kept.Select(r => r.Name).ToList(), ct);
+                await _secrets.RemoveUnusedAsync(app, kept, ct);
             }
             catch (Exception e) when (e is EngineApiException or HttpRequestException)
             {
@@ -303,13 +332,16 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     }
 
     /// <summary>The rejection of a release whose tasks failed or never became healthy: its service goes (unless it serves), its last log lines say why.</summary>
-    private async Task<SlipwayException> RejectedAsync(AppManifest app, string service, RouteStatus? current, string reason, CancellationToken ct)
+    /// <param name="logsOf">The service whose last log lines say why (a process's); null: the release's.</param>
+    private async Task<SlipwayException> RejectedAsync(AppManifest app, string service, RouteStatus? current, string reason, CancellationToken ct,
+        string? logsOf = null)
     {
         var logged = new List<(DateTimeOffset At, string Line)>();
-        await engine.StreamServiceLogsAsync(service, null, 20, follow: false, (at, task, text) => logged.Add((at, $"{task}: {text}")), ct);
+        await engine.StreamServiceLogsAsync(logsOf ?? service, null, 20, follow: false, (at, task, text) => logged.Add((at, $"{task}: {text}")), ct);
         var lines = logged.OrderBy(l => l.At).Select(l => l.Line).ToList();
         if (SwarmNames.RoutedService(current) != service)
         {
+            await _processes.RemoveAsync(app, service, ct);
             await _releases.RemoveAsync(service, ct);
             await _secrets.RemoveUnusedAsync(app, await _releases.ListAsync(app, ct), ct);
         }
@@ -336,6 +368,8 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 await _releases.ScaleAsync(release, 0, ct);
                 removed++;
             }
+            if (routed is not null)
+                await _processes.RetireOthersAsync(app, routed, (await _releases.ListAsync(app, ct)).Select(r => r.Name).ToList(), ct);
             return removed;
         }
         finally
@@ -349,7 +383,10 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
 
     public async Task StreamLogsAsync(AppManifest app, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
     {
-        var services = (await _releases.ListAsync(app, ct)).Where(r => query.Version is null || r.Labels[SwarmNames.ReleaseLabel] == query.Version).ToList();
+        var services = query.Process is { } process
+            ? (await _processes.ListAsync(app, ct)).Where(s => s.Labels[SwarmProcesses.ProcessLabel] == process
+                && (query.Version is null || s.Labels.GetValueOrDefault(ReleaseLabels.Version) == query.Version)).ToList()
+            : (await _releases.ListAsync(app, ct)).Where(r => query.Version is null || r.Labels[SwarmNames.ReleaseLabel] == query.Version).ToList();
         var since = query.Since is { } window ? time.GetUtcNow() - window : (DateTimeOffset?)null;
         if (query.Follow)
         {
@@ -361,6 +398,80 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         foreach (var service in services)
             await engine.StreamServiceLogsAsync(service.Id, since, query.Tail, follow: false, (at, task, text) => lines.Add(new LogLine(at, task, text)), ct);
         foreach (var line in lines.OrderBy(l => l.Time)) onLine(line); // interleaved by time across tasks and nodes
+    }
+
+    /// <summary>The release command in the new version's image (pushed, pinned), as a one-off task the swarm places.</summary>
+    public Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct) =>
+        ReleasePhase.RunAsync(app, version, log, time, async (command, onLine, token) =>
+        {
+            var fingerprint = ReleaseFingerprint.Of(app, version, secrets, TraitsOf(app));
+            var spec = await OneOffSpecAsync(app, version, await PushAsync(app, version, token), fingerprint, command, "release", token);
+            return await _oneOff.RunAsync(spec, onLine, token);
+        }, ct);
+
+    /// <summary>A one-off task of the serving release: its pinned image, environment and secrets, the command given.</summary>
+    public async Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct, Attachment? attach = null)
+    {
+        if (attach is not null)
+            throw new SlipwayException(ErrorCode.InvalidSetting, "run -i: an attached command is not supported on the swarm platform yet",
+                "run it without -i/-t (its output is shown when it ends)");
+        var serving = await ServingServiceAsync(app, ct);
+        var version = serving.Labels[SwarmNames.ReleaseLabel];
+        var image = serving.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>() ?? await PushAsync(app, version, ct);
+        var spec = await OneOffSpecAsync(app, version, image, serving.Labels[ReleaseLabels.Fingerprint], command,
+            $"run-{Guid.NewGuid().ToString("N")[..6]}", ct);
+        return await _oneOff.RunAsync(spec, onLine, ct);
+    }
+
+    /// <summary>
+    /// Runs a command in a running task of the serving release (or the one named <c>SERVICE.SLOT</c>, as status lists them):
+    /// only a task on the manager Slipway talks to, whose engine runs its container.
+    /// </summary>
+    public async Task<int> ExecAsync(AppManifest app, string? replica, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
+    {
+        var serving = await ServingServiceAsync(app, ct);
+        var manager = (await engine.SwarmAsync(ct)).NodeId;
+        var nodes = await engine.ListNodesAsync(ct);
+        var tasks = (await engine.ListTasksAsync(serving.Id, ct)).Where(t => t is { IsRunning: true, ContainerId: not null })
+            .OrderBy(t => t.Slot).ToList();
+        var named = replica is null ? tasks : tasks.Where(t => $"{serving.Name}.{t.Slot}" == replica || t.Id.StartsWith(replica, StringComparison.Ordinal)).ToList();
+        if (named.Count == 0)
+            throw new SlipwayException(ErrorCode.InvalidSetting, $"--replica: {app.App} has no running task \"{replica}\"",
+                $"its tasks: {string.Join(", ", tasks.Select(t => $"{serving.Name}.{t.Slot}"))} (slipway status lists them)");
+        var here = named.FirstOrDefault(t => t.NodeId == manager)
+            ?? throw new SlipwayException(ErrorCode.PlatformNotAvailable,
+                $"exec reaches tasks on the manager Slipway talks to, and {(replica is null ? "no task of " + app.App : replica)} runs there "
+                + $"(they run on {string.Join(", ", named.Select(t => nodes.FirstOrDefault(n => n.Id == t.NodeId)?.Hostname ?? t.NodeId).Distinct())})",
+                "use slipway run for a new task, or docker exec on the task's node");
+        return await engine.ExecAsync(here.ContainerId!, command, onLine, ct);
+    }
+
+    /// <summary>The release service the edge routes the app to.</summary>
+    private async Task<SwarmService> ServingServiceAsync(AppManifest app, CancellationToken ct)
+    {
+        var edges = await _edge.EdgesAsync(wait: false, ct);
+        try
+        {
+            var routed = edges.Count == 0 ? null : SwarmNames.RoutedService(await edges[0].Client.RouteAsync(app.App, ct));
+            return (routed is null ? null : await engine.InspectServiceAsync(routed, ct))
+                ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not served on this swarm: there is no release to run the command in",
+                    "deploy it first with slipway up");
+        }
+        finally
+        {
+            foreach (var edge in edges) edge.Dispose();
+        }
+    }
+
+    private async Task<SwarmServiceSpec> OneOffSpecAsync(AppManifest app, string version, string image, string fingerprint,
+        IReadOnlyList<string> command, string suffix, CancellationToken ct)
+    {
+        await engine.EnsureOverlayNetworkAsync(SwarmNames.AppNetwork(app), ReleaseLabels.ForApp(app.App), ct);
+        var release = SwarmReleases.Spec(app, version, image, fingerprint);
+        if (secrets.Values.Count == 0) return SwarmOneOff.Spec(release, command, null, [], suffix);
+        var (entrypoint, _) = await _secrets.ProgramOfAsync(ImageBuilder.ImageReference(app.App, version), ct);
+        release = release with { Secrets = await _secrets.EnsureAsync(app, version, fingerprint, secrets.Values, ct) };
+        return SwarmOneOff.Spec(release, command, entrypoint, secrets.Values.Keys.ToList(), suffix);
     }
 
     /// <summary>The releases' images in the cluster's registry, by the digests their services pinned (no other app's or environment's).</summary>
@@ -397,6 +508,12 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         finally
         {
             foreach (var edge in edges) edge.Dispose();
+        }
+        foreach (var process in await _processes.RemoveAsync(app, null, ct)) removed.Add($"service {process}");
+        foreach (var oneOff in (await engine.ListServicesAsync(ReleaseLabels.ForApp(app.App), ct)).Where(s => s.Labels.ContainsKey(SwarmOneOff.Label)))
+        {
+            await new SwarmServices(engine, time).StopAndRemoveAsync(oneOff.Id, ct); // left by an interrupted run
+            removed.Add($"service {oneOff.Name}");
         }
         var pinned = new HashSet<string>(StringComparer.Ordinal);
         foreach (var release in await _releases.ListAsync(app, ct))

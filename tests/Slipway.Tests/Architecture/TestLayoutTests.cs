@@ -19,6 +19,7 @@ public sealed class TestLayoutTests
         ["EndToEnd"] = "the CLI run as a user runs it, across every layer (bad input, faults, day-two commands)",
         ["Security"] = "secrets and hostile input, across every layer",
         ["Support"] = "helpers, one per need",
+        ["Bench"] = "figures for bench/ (run by its scripts only, never timed as tests)",
     };
 
     /// <summary>Namespaces without a test folder of their own, and where their behaviour is tested instead.</summary>

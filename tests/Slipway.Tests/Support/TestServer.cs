@@ -33,6 +33,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The server's address: its sshd and the apps' ports listen there.</summary>
     public string Address { get; }
 
+    /// <summary>Its network namespace (under /var/run/netns).</summary>
+    public string Namespace => _name;
+
     /// <summary>This machine's address as the server sees it.</summary>
     public string HostAddress { get; }
 

@@ -198,6 +198,124 @@ public sealed class SwarmPlatformTests
     }
 
     [Fact]
+    public async Task Workers_run_as_services_of_their_release_a_crashing_one_is_rejected_keeping_the_old_ones_and_destroy_removes_them()
+    {
+        await using var swarm = await TestSwarm.StartAsync(2, Ct);
+        await using var app = AppOn(swarm, "swmwrk");
+        const string working = """["python3", "-u", "-c", "import time, os; print('working', os.environ['SLIPWAY_VERSION']); time.sleep(100000)"]""";
+        string Worker(string command) => $"processes:\n  worker:\n    command: {command}\n    replicas: 2\n    healthy: 1s\n";
+        WriteManifest(app, swarm, extra: Worker(working));
+        using var engine = TestEngine.Create(swarm.Manager.DockerHost);
+
+        (await app.RunAsync("up", "-e", "swarm")).Succeeded();
+        var status = await app.RunAsync("status", "-e", "swarm", "--json");
+        status.Succeeded();
+        var workers = System.Text.Json.JsonDocument.Parse(status.Stdout).RootElement.GetProperty("processes").GetProperty("worker");
+        Assert.Equal(["running", "running"], workers.EnumerateArray().Select(w => w.GetProperty("state").GetString()));
+        var logs = await app.RunAsync("logs", "-e", "swarm", "--process", "worker");
+        logs.Succeeded();
+        Assert.Contains($"working {app.FirstVersion}", logs.Stdout);
+
+        // A release whose worker dies at once is rejected; the serving release's workers keep running.
+        app.Repo.Write("app/extra.txt", "crashing worker");
+        var crashing = app.Repo.Commit("a release whose worker crashes");
+        WriteManifest(app, swarm, extra: Worker("""["sh", "-c", "echo cannot connect to the queue; exit 3"]"""));
+        var up = await app.RunAsync("up", "-e", "swarm");
+        Assert.True(up.ExitCode == 1, up.All);
+        Assert.Contains("release rejected: process worker: task ", up.Stderr);
+        Assert.Contains("exit code 3", up.Stderr);
+        Assert.Contains("cannot connect to the queue", up.Stderr);
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+        var services = await engine.ListServicesAsync(ReleaseLabels.ForApp(app.Name), Ct);
+        Assert.DoesNotContain(services, s => s.Labels.GetValueOrDefault(ReleaseLabels.Version) == crashing); // neither its web nor its worker service
+        var serving = Assert.Single(services, s => s.Labels.ContainsKey(SwarmProcesses.ProcessLabel));
+        Assert.Equal(2, (await engine.ListTasksAsync(serving.Id, Ct)).Count(t => t.IsRunning));
+
+        WriteManifest(app, swarm, extra: Worker(working));
+        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+        Assert.Empty(await engine.ListServicesAsync(new Dictionary<string, string>(), Ct));
+    }
+
+    [Fact]
+    public async Task The_release_command_and_run_are_one_off_tasks_with_the_secrets_and_exec_reaches_a_task_on_the_manager()
+    {
+        await using var swarm = await TestSwarm.StartAsync(2, Ct);
+        await using var app = AppOn(swarm, "swmrun");
+        var env = new Dictionary<string, string> { ["SWARM_RUN_TOKEN"] = "twelve-chars" };
+        string Manifest(string command) =>
+            $"secrets:\n  API_TOKEN:\n    fromEnv: SWARM_RUN_TOKEN\nrelease:\n  command: '{command}'\n  timeout: 2m\n";
+        WriteManifest(app, swarm, extra: Manifest("echo migrating $SLIPWAY_VERSION with a token of ${#API_TOKEN}"));
+        using var engine = TestEngine.Create(swarm.Manager.DockerHost);
+
+        var up = await app.RunAsync(env, "up", "-e", "swarm");
+        up.Succeeded();
+        Assert.Contains($"migrating {app.FirstVersion} with a token of 12", up.Stderr);
+
+        var run = await app.RunAsync(env, "run", "-e", "swarm", "--", "sh", "-c", "echo ran in $SLIPWAY_VERSION with ${#API_TOKEN}; exit 3");
+        Assert.True(run.ExitCode == 3, run.All); // the command's own exit code
+        Assert.Contains($"ran in {app.FirstVersion} with 12", run.Stdout);
+        Assert.DoesNotContain("twelve-chars", run.All);
+
+        var serving = Assert.Single(await ServicesOfAsync(engine, app, app.FirstVersion));
+        var manager = (await swarm.NodeIdsAsync(Ct))[0];
+        var onManager = (await engine.ListTasksAsync(serving.Id, Ct)).Any(t => t.IsRunning && t.NodeId == manager);
+        var exec = await app.RunAsync(env, "exec", "-e", "swarm", "--", "sh", "-c", "echo inside $SLIPWAY_VERSION");
+        if (onManager)
+        {
+            exec.Succeeded();
+            Assert.Contains($"inside {app.FirstVersion}", exec.Stdout);
+        }
+        else
+        {
+            Assert.Contains("exec reaches tasks on the manager Slipway talks to", exec.Stderr);
+        }
+
+        // A failing release command rolls nothing out.
+        WriteManifest(app, swarm, extra: Manifest("echo cannot migrate; exit 4"));
+        app.Repo.Write("app/extra.txt", "v2");
+        app.Repo.Commit("v2");
+        var failed = await app.RunAsync(env, "up", "-e", "swarm");
+        Assert.True(failed.ExitCode == 1, failed.All);
+        Assert.Contains("exited with 4", failed.Stderr);
+        Assert.Contains("cannot migrate", failed.Stderr);
+        Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
+        Assert.DoesNotContain(await engine.ListServicesAsync(ReleaseLabels.ForApp(app.Name), Ct), s => s.Labels.ContainsKey(SwarmOneOff.Label));
+
+        (await app.RunAsync(env, "destroy", "-e", "swarm", "--yes")).Succeeded();
+        Assert.Empty(await engine.ListServicesAsync(new Dictionary<string, string>(), Ct));
+    }
+
+    /// <summary>doctor's checks of a swarm as JSON: each check's status by its name.</summary>
+    private static async Task<Dictionary<string, (string Status, string Detail)>> DoctorAsync(LocalApp app)
+    {
+        var doctor = await app.RunAsync("doctor", "-e", "swarm", "--json");
+        return System.Text.Json.JsonDocument.Parse(doctor.Stdout).RootElement.EnumerateArray().ToDictionary(
+            c => c.GetProperty("name").GetString()!, c => (c.GetProperty("status").GetString()!, c.GetProperty("detail").GetString()!));
+    }
+
+    [Fact]
+    public async Task Doctor_tries_the_swarm_ports_from_the_manager_and_names_a_node_whose_gossip_port_is_closed()
+    {
+        await using var swarm = await TestSwarm.StartAsync(2, Ct);
+        await using var app = AppOn(swarm, "swmdoc");
+        (await app.RunAsync("up", "-e", "swarm")).Succeeded();
+
+        var healthy = await DoctorAsync(app);
+        Assert.Equal(("ok", "7946/tcp open on 1 other node(s), 2377/tcp on 0 other manager(s)"), healthy["swarm ports"]);
+        Assert.Equal("ok", healthy["swarm overlay"].Status);
+
+        var worker = swarm.Nodes[1];
+        var block = $"iptables -I INPUT -p tcp --dport 7946 -s {swarm.Manager.Address} -j REJECT --reject-with tcp-reset";
+        await Shell.RunAsync($"nsenter --net=/var/run/netns/{worker.Namespace} {block}", Ct);
+        var closed = await DoctorAsync(app);
+        await Shell.RunAsync($"nsenter --net=/var/run/netns/{worker.Namespace} {block.Replace("-I INPUT", "-D INPUT")}", Ct);
+        Assert.Equal("failed", closed["swarm ports"].Status);
+        Assert.EndsWith($"({worker.Address}) 7946/tcp refused", closed["swarm ports"].Detail);
+
+        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+    }
+
+    [Fact]
     public async Task A_secret_reaches_the_tasks_environment_as_a_swarm_secret_never_in_a_spec_and_a_new_value_is_a_new_release()
     {
         await using var swarm = await TestSwarm.StartAsync(2, Ct);
