@@ -198,7 +198,7 @@ public sealed class SwarmPlatformTests
     }
 
     [Fact]
-    public async Task Workers_run_as_services_of_their_release_a_crashing_one_is_rejected_keeping_the_old_ones_and_destroy_removes_them()
+    public async Task Workers_run_as_services_of_their_release_a_crashing_one_is_rejected_and_doctor_names_a_node_whose_gossip_port_is_closed()
     {
         await using var swarm = await TestSwarm.StartAsync(2, Ct);
         await using var app = AppOn(swarm, "swmwrk");
@@ -212,9 +212,21 @@ public sealed class SwarmPlatformTests
         status.Succeeded();
         var workers = System.Text.Json.JsonDocument.Parse(status.Stdout).RootElement.GetProperty("processes").GetProperty("worker");
         Assert.Equal(["running", "running"], workers.EnumerateArray().Select(w => w.GetProperty("state").GetString()));
-        var logs = await app.RunAsync("logs", "-e", "swarm", "--process", "worker");
+        var logs = await app.Cli.RunAsync(["logs", "-e", "swarm", "--process", "worker", "-m", app.ManifestPath], null, Ct);
         logs.Succeeded();
         Assert.Contains($"working {app.FirstVersion}", logs.Stdout);
+
+        // doctor tries the swarm's ports from the manager, and names a node whose gossip port is closed.
+        var healthy = await DoctorAsync(app);
+        Assert.Equal(("ok", "7946/tcp open on 1 other node(s), 2377/tcp on 0 other manager(s)"), healthy["swarm ports"]);
+        Assert.Equal("ok", healthy["swarm overlay"].Status);
+        var worker = swarm.Nodes[1];
+        var block = $"iptables -I INPUT -p tcp --dport 7946 -s {swarm.Manager.Address} -j REJECT --reject-with tcp-reset";
+        await Shell.RunAsync($"nsenter --net=/var/run/netns/{worker.Namespace} {block}", Ct);
+        var closed = await DoctorAsync(app);
+        await Shell.RunAsync($"nsenter --net=/var/run/netns/{worker.Namespace} {block.Replace("-I INPUT", "-D INPUT")}", Ct);
+        Assert.Equal("failed", closed["swarm ports"].Status);
+        Assert.EndsWith($"({worker.Address}) 7946/tcp refused", closed["swarm ports"].Detail);
 
         // A release whose worker dies at once is rejected; the serving release's workers keep running.
         app.Repo.Write("app/extra.txt", "crashing worker");
@@ -251,7 +263,7 @@ public sealed class SwarmPlatformTests
         up.Succeeded();
         Assert.Contains($"migrating {app.FirstVersion} with a token of 12", up.Stderr);
 
-        var run = await app.RunAsync(env, "run", "-e", "swarm", "--", "sh", "-c", "echo ran in $SLIPWAY_VERSION with ${#API_TOKEN}; exit 3");
+        var run = await app.Cli.RunAsync(["run", "-e", "swarm", "-f", app.ManifestPath, "--", "sh", "-c", "echo ran in $SLIPWAY_VERSION with ${#API_TOKEN}; exit 3"], env, Ct);
         Assert.True(run.ExitCode == 3, run.All); // the command's own exit code
         Assert.Contains($"ran in {app.FirstVersion} with 12", run.Stdout);
         Assert.DoesNotContain("twelve-chars", run.All);
@@ -259,7 +271,7 @@ public sealed class SwarmPlatformTests
         var serving = Assert.Single(await ServicesOfAsync(engine, app, app.FirstVersion));
         var manager = (await swarm.NodeIdsAsync(Ct))[0];
         var onManager = (await engine.ListTasksAsync(serving.Id, Ct)).Any(t => t.IsRunning && t.NodeId == manager);
-        var exec = await app.RunAsync(env, "exec", "-e", "swarm", "--", "sh", "-c", "echo inside $SLIPWAY_VERSION");
+        var exec = await app.Cli.RunAsync(["exec", "-e", "swarm", "-f", app.ManifestPath, "--", "sh", "-c", "echo inside $SLIPWAY_VERSION"], env, Ct);
         if (onManager)
         {
             exec.Succeeded();
@@ -293,27 +305,6 @@ public sealed class SwarmPlatformTests
             c => c.GetProperty("name").GetString()!, c => (c.GetProperty("status").GetString()!, c.GetProperty("detail").GetString()!));
     }
 
-    [Fact]
-    public async Task Doctor_tries_the_swarm_ports_from_the_manager_and_names_a_node_whose_gossip_port_is_closed()
-    {
-        await using var swarm = await TestSwarm.StartAsync(2, Ct);
-        await using var app = AppOn(swarm, "swmdoc");
-        (await app.RunAsync("up", "-e", "swarm")).Succeeded();
-
-        var healthy = await DoctorAsync(app);
-        Assert.Equal(("ok", "7946/tcp open on 1 other node(s), 2377/tcp on 0 other manager(s)"), healthy["swarm ports"]);
-        Assert.Equal("ok", healthy["swarm overlay"].Status);
-
-        var worker = swarm.Nodes[1];
-        var block = $"iptables -I INPUT -p tcp --dport 7946 -s {swarm.Manager.Address} -j REJECT --reject-with tcp-reset";
-        await Shell.RunAsync($"nsenter --net=/var/run/netns/{worker.Namespace} {block}", Ct);
-        var closed = await DoctorAsync(app);
-        await Shell.RunAsync($"nsenter --net=/var/run/netns/{worker.Namespace} {block.Replace("-I INPUT", "-D INPUT")}", Ct);
-        Assert.Equal("failed", closed["swarm ports"].Status);
-        Assert.EndsWith($"({worker.Address}) 7946/tcp refused", closed["swarm ports"].Detail);
-
-        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
-    }
 
     [Fact]
     public async Task A_secret_reaches_the_tasks_environment_as_a_swarm_secret_never_in_a_spec_and_a_new_value_is_a_new_release()
