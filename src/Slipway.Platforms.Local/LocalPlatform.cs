@@ -64,28 +64,6 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     public static Uri UrlOf(AppManifest app, string? server) =>
         new($"{(app.Edge.Tls is null ? "http" : "https")}://{app.Edge.Host ?? (server is { } s ? (s.Contains(':') ? $"[{s}]" : s) : "127.0.0.1")}:{app.Edge.Port}/");
 
-    /// <summary>The manifest's certificate and key, proven a pair valid now: one clear error before anything changes.</summary>
-    public static EdgeTls? CheckedTls(AppManifest app, DateTimeOffset now)
-    {
-        if (app.Edge.Tls is not { CertFile: { } certFile, KeyFile: { } keyFile } tls) return null;
-        var (certificate, key) = (UserFile.ReadText(certFile, "edge.tls.certFile"), UserFile.ReadText(keyFile, "edge.tls.keyFile"));
-        TlsCertificateInfo info;
-        try
-        {
-            info = TlsCertificates.Check(certificate, key, now);
-        }
-        catch (TlsCertificateException e)
-        {
-            throw new SlipwayException(ErrorCode.InvalidSetting, $"edge.tls: {certFile}: {e.Message}",
-                "give a PEM certificate valid now and its own private key (e.g. from your CA, or openssl req -x509 for a test)");
-        }
-        if (app.Edge.Host is { } host && !info.Covers(host))
-            throw new SlipwayException(ErrorCode.InvalidSetting,
-                $"edge.tls: {certFile} is for {(info.Names.Count == 0 ? info.Subject : string.Join(", ", info.Names))}, not edge.host {host}",
-                "give the certificate of the host name the app is reached by");
-        return new EdgeTls(certificate, key, tls.RedirectFrom);
-    }
-
     /// <summary>The issuer the edge gets the app's certificate from itself (local CA, ACME); null for files or plain HTTP.</summary>
     public static EdgeTlsIssuer? TlsIssuer(AppManifest app) => app.Edge.Tls switch
     {
@@ -95,7 +73,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         _ => null,
     };
 
-    public void CheckInputs(AppManifest app) => CheckedTls(app, time.GetUtcNow());
+    public void CheckInputs(AppManifest app) => EdgeTlsFiles.Read(app, time.GetUtcNow());
 
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {

@@ -18,7 +18,7 @@ namespace Slipway.Platforms.Swarm;
 /// pinned by digest. Runs are coordinated and recorded on this machine, as locally.
 /// </summary>
 public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecrets secrets, Func<string, string?> environment, TimeProvider time)
-    : IPlatform, IInputCheck, IWorkerProcesses, IReleasePhase, IOneOffCommands
+    : IPlatform, IInputCheck, IWorkerProcesses, IReleasePhase, IOneOffCommands, IMaintenance
 {
     private readonly SwarmEdge _edge = new(engine, registry, environment, time);
     private readonly SwarmReleases _releases = new(engine, time);
@@ -48,7 +48,11 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     {
         static SlipwayException Unsupported(string key, string what) => new(ErrorCode.InvalidSetting,
             $"{key}: {what} is not supported on the swarm platform yet", "deploy without it, or to the local or aws platform");
-        if (app.Edge.Tls is not null) throw Unsupported("edge.tls", "HTTPS by the edge");
+        // Every edge node serves the same certificate: one given as files. A local CA's or an ACME CA's would be each node's own.
+        if (app.Edge.Tls is { Local: true }) throw Unsupported("edge.tls.local", "a certificate of Slipway's local CA (each edge node would have its own)");
+        if (app.Edge.Tls is { Acme: not null })
+            throw Unsupported("edge.tls.acme", "a certificate from an ACME CA (its check may reach another node's edge than the one that asked)");
+        EdgeTlsFiles.Read(app, time.GetUtcNow());
         if (app.Edge.MetricsPort is not null) throw Unsupported("edge.metricsPort", "a metrics port");
         if (app.Secrets.Values.Any(secret => !secret.IsReadBySlipway)) throw Unsupported("secrets.*.fromSsm", "an SSM parameter");
     }
@@ -58,7 +62,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         var version = await engine.EnsureReachableAsync(ct);
         await EnsureManagerAsync(ct);
         var nodes = await engine.ListNodesAsync(ct);
-        var edges = await _edge.EnsureAsync([app.Edge.Port], log.Info, ct);
+        var edges = await _edge.EnsureAsync(app.Edge.Tls?.RedirectFrom is { } redirect ? [app.Edge.Port, redirect] : [app.Edge.Port], log.Info, ct);
         try
         {
             var routes = (await edges[0].Client.RoutesAsync(ct)).Select(r => r.Route).ToList();
@@ -131,7 +135,12 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                     .Where(t => t.DesiredState == "running")
                     .Select(t => new ReplicaStatus($"{process.Name}.{t.Slot}", route.Route.Version, t.State, "-", null, fingerprint,
                         nodes.FirstOrDefault(n => n.Id == t.NodeId)?.Hostname)).OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
-            return new AppStatus(app.App, Name, url, route.Route.Version, replicas, route.Route.DeployedAt) { Processes = processes };
+            var lagging = new List<string>();
+            foreach (var other in edges.Skip(1))
+                if ((await other.Client.RouteAsync(app.App, ct))?.Route.Version is var served && served != route.Route.Version)
+                    lagging.Add($"{nodes.FirstOrDefault(n => n.Id == other.NodeId)?.Hostname ?? other.NodeId} serves {served ?? "nothing"}");
+            return new AppStatus(app.App, Name, url, route.Route.Version, replicas, route.Route.DeployedAt,
+                lagging.Count == 0 ? null : $"the edges disagree: the first serves {route.Route.Version}, {string.Join(", ", lagging)}: run slipway up") { Processes = processes };
         }
         finally
         {
@@ -150,7 +159,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         if (edges.Count > 0 && edges.All(e => e.NodeId != manager))
             host = edges.Select(e => nodes.FirstOrDefault(n => n.Id == e.NodeId)?.Address).OfType<string>().Order(StringComparer.Ordinal).FirstOrDefault() ?? host;
         _edgeAddress = IPAddress.TryParse(host.Trim('[', ']'), out var address) ? address : null;
-        return new Uri($"http://{app.Edge.Host ?? host}:{app.Edge.Port}/");
+        return new Uri($"{(app.Edge.Tls is null ? "http" : "https")}://{app.Edge.Host ?? host}:{app.Edge.Port}/");
     }
 
     public async Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct) =>
@@ -285,13 +294,16 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         // The swarm replaces a task lost with its node on another node: the edge follows the service's tasks by name.
         var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, targets,
             new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
-            health.StartPeriod, app.Drain, Discovery: new TargetDiscovery($"tasks.{service}", app.Port, service, health.StartPeriod));
+            health.StartPeriod, app.Drain, Tls: EdgeTlsFiles.Read(app, time.GetUtcNow()),
+            Discovery: new TargetDiscovery($"tasks.{service}", app.Port, service, health.StartPeriod));
         DeployOutcome? first = null;
+        var lagging = new List<string>();
         foreach (var edge in edges)
         {
             try
             {
-                var outcome = await edge.Client.DeployAsync(app.App, args, ct);
+                // Once the first edge has gated the tasks, a follower that fails is tried again: a deploy ends with every edge serving.
+                var outcome = first is null ? await edge.Client.DeployAsync(app.App, args, ct) : await FollowAsync(edge, app.App, args, ct);
                 first ??= outcome;
             }
             catch (EdgeRequestException e) when (first is null && e.Error.Error == EdgeErrors.TargetFailedToBecomeHealthy)
@@ -307,11 +319,31 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             }
             catch (Exception e) when (first is not null && e is EdgeRequestException or HttpRequestException or IOException or EngineApiException)
             {
-                // The first edge decided: the release serves. An edge that did not follow is told again by the next up.
-                log.Warn($"the edge on node {edge.NodeId[..Math.Min(12, edge.NodeId.Length)]} did not take {version} ({e.Message.Split('\n')[0]}): run up again");
+                lagging.Add($"node {edge.NodeId[..Math.Min(12, edge.NodeId.Length)]} ({e.Message.Split('\n')[0]})");
             }
         }
+        if (lagging.Count > 0)
+            // The release serves on the edges that took it; status reports the others, and the next up converges them.
+            throw new SlipwayException(ErrorCode.EdgeUnavailable,
+                $"{version} serves on {edges.Count - lagging.Count} of {edges.Count} edge(s); the edge on {string.Join(", ", lagging)} did not take it",
+                "run slipway up again: it tells every edge (slipway status names those that lag)");
         return first!;
+    }
+
+    /// <summary>A deploy to an edge after the first: tried three times, a second apart, before it counts as not taken.</summary>
+    private async Task<DeployOutcome> FollowAsync(ClusterEdge edge, string app, DeployArgs args, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await edge.Client.DeployAsync(app, args, ct);
+            }
+            catch (Exception e) when (attempt < 3 && e is EdgeRequestException or HttpRequestException or IOException or EngineApiException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
+            }
+        }
     }
 
     /// <summary>Whether any edge sends the app's requests to the service; one that cannot say counts as yes (its tasks are kept).</summary>
@@ -398,6 +430,27 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         foreach (var service in services)
             await engine.StreamServiceLogsAsync(service.Id, since, query.Tail, follow: false, (at, task, text) => lines.Add(new LogLine(at, task, text)), ct);
         foreach (var line in lines.OrderBy(l => l.Time)) onLine(line); // interleaved by time across tasks and nodes
+    }
+
+    /// <summary>Maintenance on every edge of the cluster (each answers the app's requests itself), or back in service on every one.</summary>
+    public async Task SetMaintenanceAsync(AppManifest app, MaintenancePage? page, IStageLog log, CancellationToken ct)
+    {
+        var mode = page is null ? null : new MaintenanceMode(page.Body, page.IsHtml, time.GetUtcNow());
+        var edges = await _edge.EdgesAsync(wait: false, ct);
+        try
+        {
+            var set = 0;
+            foreach (var edge in edges)
+                if (await edge.Client.SetMaintenanceAsync(app.App, mode, ct)) set++;
+            if (set == 0)
+                throw new SlipwayException(ErrorCode.VersionNotAvailable, $"{app.App} is not served on this swarm: there is nothing to put in or out of maintenance",
+                    "deploy it first with slipway up");
+            if (set < edges.Count) log.Warn($"{edges.Count - set} of {edges.Count} edge(s) do not serve {app.App}: run up again, then this command");
+        }
+        finally
+        {
+            foreach (var edge in edges) edge.Dispose();
+        }
     }
 
     /// <summary>The release command in the new version's image (pushed, pinned), as a one-off task the swarm places.</summary>

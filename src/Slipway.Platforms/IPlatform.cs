@@ -92,7 +92,9 @@ public sealed record AppStatus(string App, string Platform, Uri Url, string? Ver
     /// </summary>
     public bool Serves(AppManifest app, string version, AppSecrets secrets, ReleaseTraits traits)
     {
-        if (Version != version || Replicas.Count < traits.MinReplicas || Replicas.Count > traits.MaxReplicas || HealthyReplicas != Replicas.Count)
+        // A problem (an edge that does not serve it, on a cluster) means a deploy has something to converge.
+        if (Problem is not null || Version != version || Replicas.Count < traits.MinReplicas || Replicas.Count > traits.MaxReplicas
+            || HealthyReplicas != Replicas.Count)
             return false;
         // Last, and only when the rest holds: the fingerprint reads the secrets and runs a slow key derivation.
         var fingerprint = ReleaseFingerprint.Of(app, version, secrets, traits);

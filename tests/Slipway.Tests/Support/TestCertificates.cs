@@ -18,10 +18,11 @@ public static class TestCertificates
     }
 
     /// <summary>
-    /// GETs <paramref name="url"/> on loopback whatever its host (whose name still goes out as SNI and Host), accepting
-    /// any certificate; returns the answer and the certificate the server showed.
+    /// GETs <paramref name="url"/> on loopback (or <paramref name="via"/>) whatever its host (whose name still goes out as SNI
+    /// and Host), accepting any certificate; returns the answer and the certificate the server showed.
     /// </summary>
-    public static async Task<(System.Net.HttpStatusCode Status, string Body, X509Certificate2? Certificate)> GetAsync(Uri url, CancellationToken ct)
+    public static async Task<(System.Net.HttpStatusCode Status, string Body, X509Certificate2? Certificate)> GetAsync(Uri url, CancellationToken ct,
+        System.Net.IPAddress? via = null)
     {
         X509Certificate2? shown = null;
         using var handler = new SocketsHttpHandler
@@ -30,7 +31,7 @@ public static class TestCertificates
             ConnectCallback = async (context, token) =>
             {
                 var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-                await socket.ConnectAsync(System.Net.IPAddress.Loopback, context.DnsEndPoint.Port, token);
+                await socket.ConnectAsync(via ?? System.Net.IPAddress.Loopback, context.DnsEndPoint.Port, token);
                 return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
             },
         };

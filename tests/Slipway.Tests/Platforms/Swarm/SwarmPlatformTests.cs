@@ -297,6 +297,31 @@ public sealed class SwarmPlatformTests
         Assert.Empty(await engine.ListServicesAsync(new Dictionary<string, string>(), Ct));
     }
 
+    [Fact]
+    public async Task Https_with_the_manifests_certificate_and_maintenance_are_served_by_the_edge_on_the_swarm()
+    {
+        await using var swarm = await TestSwarm.StartAsync(2, Ct);
+        await using var app = AppOn(swarm, "swmtls");
+        var pem = TestCertificates.Create("shop.test");
+        app.UseTls("shop.test", pem);
+        var manager = System.Net.IPAddress.Parse(swarm.Manager.Address);
+
+        var up = await app.RunAsync("up", "-e", "swarm");
+        up.Succeeded();
+        Assert.Equal($"https://shop.test:{app.Port}/", up.Stdout.Trim().Split('\n')[^1]);
+        var (status, _, certificate) = await TestCertificates.GetAsync(new Uri($"https://shop.test:{app.Port}/"), Ct, manager);
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+        Assert.Equal(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem.Certificate).Thumbprint, certificate!.Thumbprint);
+
+        (await app.RunAsync("maintenance", "on", "-e", "swarm", "--message", "back at noon")).Succeeded();
+        var (closed, body, _) = await TestCertificates.GetAsync(new Uri($"https://shop.test:{app.Port}/"), Ct, manager);
+        Assert.Equal((System.Net.HttpStatusCode.ServiceUnavailable, "back at noon"), (closed, body.Trim()));
+        (await app.RunAsync("maintenance", "off", "-e", "swarm")).Succeeded();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await TestCertificates.GetAsync(new Uri($"https://shop.test:{app.Port}/"), Ct, manager)).Status);
+
+        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+    }
+
     /// <summary>doctor's checks of a swarm as JSON: each check's status by its name.</summary>
     private static async Task<Dictionary<string, (string Status, string Detail)>> DoctorAsync(LocalApp app)
     {
