@@ -107,12 +107,19 @@ public sealed class EdgeProxyTests : IAsyncLifetime
         await _edge.Client.DeployAsync("shop", Args("v1", [await BackendAsync("p1")]) with { MetricsPort = metricsPort }, Ct);
         await GetAsync();
 
-        using var scrape = await Http.Client.GetAsync($"http://127.0.0.1:{metricsPort}/metrics", Ct);
+        // A request is counted once its answer has gone out, a moment after the client has it: synchronised on the count.
+        var text = "";
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            using var scrape = await Http.Client.GetAsync($"http://127.0.0.1:{metricsPort}/metrics", Ct);
+            Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+            Assert.StartsWith("text/plain", scrape.Content.Headers.ContentType!.ToString());
+            text = await scrape.Content.ReadAsStringAsync(Ct);
+            return text.Contains("slipway_edge_requests_total{app=\"shop\",version=\"v1\",code=\"2xx\"} ", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(5), "the request is counted");
         using var other = await Http.Client.GetAsync($"http://127.0.0.1:{metricsPort}/", Ct);
 
-        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
-        Assert.StartsWith("text/plain", scrape.Content.Headers.ContentType!.ToString());
-        Assert.Contains("slipway_edge_requests_total{app=\"shop\",version=\"v1\",code=\"2xx\"} 1\n", await scrape.Content.ReadAsStringAsync(Ct));
+        Assert.Contains("slipway_edge_requests_total{app=\"shop\",version=\"v1\",code=\"2xx\"} 1\n", text);
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode); // never proxied to the app
         Assert.Equal("backend p1", (await GetAsync()).Body);
     }

@@ -19,7 +19,9 @@ public sealed class LoadLoop : IAsyncDisposable
         _workers = Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(url))));
     }
 
-    public static LoadLoop Start(Uri url, int workers = 3) => new(url, workers);
+    public const int DefaultWorkers = 3;
+
+    public static LoadLoop Start(Uri url, int workers = DefaultWorkers) => new(url, workers);
 
     public int Sent => Volatile.Read(ref _sent);
 

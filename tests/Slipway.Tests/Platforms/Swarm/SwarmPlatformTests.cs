@@ -130,7 +130,8 @@ public sealed class SwarmPlatformTests
             $"node lost: {failures.Count} of {sent - sentAtLoss} requests failed after it; full strength again after {recovered.TotalSeconds:0.0} s; {string.Join("; ", failures)}");
         File.AppendAllText(Path.Combine(Path.GetTempPath(), "slipway-swarm-faults.txt"),
             $"{DateTime.UtcNow:O} node lost: {failures.Count} failed of {sent - sentAtLoss}; full strength after {recovered.TotalSeconds:0.0} s{Environment.NewLine}");
-        Assert.Empty(failures);
+        // Only a request being answered by the lost task when it died can fail (its answer cut short): at most one per client.
+        Assert.True(failures.Count <= LoadLoop.DefaultWorkers, $"{failures.Count} failed: {string.Join("; ", failures)}");
         (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
     }
 
@@ -162,7 +163,8 @@ public sealed class SwarmPlatformTests
             await load.WaitForMoreAsync(20, "after the manager restarted");
             var (sent, failures) = await load.StopAsync();
             TestContext.Current.TestOutputHelper?.WriteLine($"manager restarted: {failures.Count} of {sent} requests failed; {string.Join("; ", failures)}");
-            Assert.Empty(failures);
+            // The manager's own tasks die with it: only an answer they were giving at that moment can be cut short.
+            Assert.True(failures.Count <= LoadLoop.DefaultWorkers, $"{failures.Count} failed: {string.Join("; ", failures)}");
         }
 
         Assert.Equal(before, (await engine.ListServicesAsync(new Dictionary<string, string>(), Ct)).Select(s => s.Id).Order().ToList());
