@@ -493,7 +493,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 $"its tasks: {string.Join(", ", tasks.Select(t => $"{serving.Name}.{t.Slot}"))} (slipway status lists them)");
         var here = named.FirstOrDefault(t => t.NodeId == manager)
             ?? throw new SlipwayException(ErrorCode.PlatformNotAvailable,
-                $"exec reaches tasks on the manager Slipway talks to, and {(replica is null ? "no task of " + app.App : replica)} runs there "
+                $"exec reaches tasks on the manager Slipway talks to, and {(replica is null ? $"no task of {app.App} runs" : $"{replica} does not run")} there "
                 + $"(they run on {string.Join(", ", named.Select(t => nodes.FirstOrDefault(n => n.Id == t.NodeId)?.Hostname ?? t.NodeId).Distinct())})",
                 "use slipway run for a new task, or docker exec on the task's node");
         return await engine.ExecAsync(here.ContainerId!, command, onLine, ct);

@@ -29,6 +29,15 @@ public sealed class BadInputTests
         return ["up"];
     }
 
+    /// <summary>The app's environment named swarm (a registry given), with more lines under its edge: section.</summary>
+    private static string[] OnSwarm(LocalApp app, string edge)
+    {
+        var text = File.ReadAllText(app.ManifestPath);
+        File.WriteAllText(app.ManifestPath, text.Replace($"edge:\n  port: {app.Port}\n", $"edge:\n  port: {app.Port}\n{edge}")
+                                            + "swarm:\n  registry: 127.0.0.1:5999\n");
+        return ["up", "-e", "swarm"];
+    }
+
     private static string[] Append(LocalApp app, string yaml)
     {
         File.AppendAllText(app.ManifestPath, yaml);
@@ -78,6 +87,9 @@ public sealed class BadInputTests
         new Case("run without a command", 2, "run: no command was given", app => ["run", "-f", app.ManifestPath]),
         new Case("run with nothing deployed", 2, "is not deployed here: there is no release to run the command in", app => ["run", "-f", app.ManifestPath, "--", "true"]),
         new Case("an empty release command", 2, "release.command: is empty", app => Append(app, "release:\n  command: ''\n")),
+        new Case("HTTPS by the local CA on swarm", 2,
+            "edge.tls.local: a certificate of Slipway's local CA (each edge node would have its own) is not supported on the swarm platform yet",
+            app => OnSwarm(app, "  tls: local\n")),
         AwsExec("exec on aws without aws.exec", "exec: ECS Exec is not enabled for", ""),
         AwsExec("exec on aws without the Session Manager plugin", "exec: the Session Manager plugin (session-manager-plugin) is not installed here", "aws:\n  exec: true\n"),
         new Case("an empty process command", 2, "processes.worker.command: is empty", app => Append(app, "processes:\n  worker:\n    command: ''\n")),
