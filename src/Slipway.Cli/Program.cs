@@ -46,6 +46,7 @@ public static class Program
             PackageCommand.Create(platforms),
             RunCommand.Create(platforms),
             ExecCommand.Create(platforms),
+            AccessoryCommand.Create(platforms),
             MaintenanceCommand.Create(platforms),
             EdgeCommand.Create(platforms),
             DashboardCommand.Create(platforms),

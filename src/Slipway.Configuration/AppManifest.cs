@@ -34,6 +34,10 @@ public sealed record AppManifest
     public ReleaseSpec? Release { get; init; }
     /// <summary>Processes beside the web one (workers): the same image, env and secrets, no route and no port.</summary>
     public IReadOnlyList<ProcessSpec> Processes { get; init; } = [];
+    /// <summary>The app's persistent paths: each a volume of the app and environment, kept across releases, rollbacks and destroys.</summary>
+    public IReadOnlyList<VolumeSpec> Volumes { get; init; } = [];
+    /// <summary>Long-running services beside the app (a database, a cache), reachable by name, never replaced by an app deploy.</summary>
+    public IReadOnlyList<AccessorySpec> Accessories { get; init; } = [];
     /// <summary>Where to announce deploys, rejections, rollbacks and destroys; null: nowhere.</summary>
     public NotifySpec? Notify { get; init; }
     /// <summary>The environment this manifest was loaded for, with its platform.</summary>
@@ -56,6 +60,35 @@ public sealed record ReleaseSpec(IReadOnlyList<string> Command, TimeSpan Timeout
 /// once that command succeeds inside it.
 /// </summary>
 public sealed record ProcessSpec(string Name, IReadOnlyList<string> Command, int Replicas, TimeSpan Healthy, IReadOnlyList<string>? Check);
+
+/// <summary>
+/// A persistent path of the app or an accessory: a named volume per app and environment that outlives every container.
+/// </summary>
+/// <param name="Shared">
+/// Whether several containers may use it at once (files written by one, read by all); false: the app runs one replica,
+/// because most apps (SQLite, uploads being renamed) cannot share their files safely.
+/// </param>
+public sealed record VolumeSpec(string Name, string Path, bool Shared = false);
+
+/// <summary>
+/// A service run beside the app (a database, a cache): on the app's network under its own name, started before the app's
+/// first release, restarted only when its own spec changes, and gated on its health check then.
+/// </summary>
+/// <param name="Image">An image reference, or null when it is <paramref name="Build"/>t.</param>
+/// <param name="Build">A folder holding its Dockerfile, absolute, built as the accessory's image; null when it runs <paramref name="Image"/>.</param>
+/// <param name="Port">The port it listens on inside the app's network (documented, and in <c>status</c>); null: not told.</param>
+/// <param name="Command">What it runs instead of its image's command; null: the image's.</param>
+/// <param name="Backup">How a consistent copy of its data is taken and put back; null: its volumes are archived with it paused.</param>
+public sealed record AccessorySpec(string Name, string? Image, string? Build, IReadOnlyDictionary<string, string> Env,
+    IReadOnlyDictionary<string, SecretSpec> Secrets, IReadOnlyList<VolumeSpec> Volumes, int? Port, AccessoryHealthSpec? HealthCheck,
+    IReadOnlyList<string>? Command, AccessoryBackupSpec? Backup);
+
+/// <summary>A command run inside the accessory that succeeds once it serves (e.g. <c>pg_isready</c>).</summary>
+public sealed record AccessoryHealthSpec(IReadOnlyList<string> Command, TimeSpan Interval, TimeSpan Timeout, TimeSpan StartPeriod);
+
+/// <param name="Command">Writes a consistent copy of the accessory's data to its stdout (e.g. <c>pg_dump</c>).</param>
+/// <param name="Restore">Reads such a copy from its stdin and puts it back (e.g. <c>psql</c>).</param>
+public sealed record AccessoryBackupSpec(IReadOnlyList<string> Command, IReadOnlyList<string> Restore);
 
 /// <summary>A webhook that receives a JSON event per deploy, rejection, rollback and destroy.</summary>
 /// <param name="Webhook">The URL; null when it is read from <paramref name="WebhookFromEnv"/> (it often holds a token).</param>

@@ -16,17 +16,24 @@ public sealed class AppSecrets(AppManifest app, Func<string, string?> environmen
     /// <summary>Every secret a release needs, by name; throws, naming the secret and never a value, when one cannot be read.</summary>
     public IReadOnlyDictionary<string, string> Values => _values ??= SecretResolver.Resolve(app, environment);
 
-    /// <summary>Every value that can be read now, for hiding them in output; fails on none.</summary>
-    public IReadOnlyList<string> Readable => _readable ??= _values?.Values.ToList() ?? SecretResolver.Readable(app, environment).ToList();
+    /// <summary>Every value that can be read now, the accessories' too, for hiding them in output; fails on none.</summary>
+    public IReadOnlyList<string> Readable => _readable ??= SecretResolver.Readable(app, environment).ToList();
 
-    /// <summary>The salted, slow digest of the readable values that enters a release's fingerprint.</summary>
-    public string Digest => _digest ??= SecretDigest(app.App, Readable);
+    /// <summary>The salted, slow digest of the app's readable values that enters a release's fingerprint (an accessory's are its own).</summary>
+    public string Digest => _digest ??= SecretDigest(app.App, _values?.Values.ToList() ?? SecretResolver.Readable(app with { Accessories = [] }, environment).ToList());
+
+    /// <summary>One accessory's secrets, by name; throws, naming the secret and never a value, when one cannot be read.</summary>
+    public IReadOnlyDictionary<string, string> ValuesOf(AccessorySpec accessory) =>
+        SecretResolver.Resolve(accessory.Secrets, environment, $"accessories.{accessory.Name}.secrets");
+
+    /// <summary>The app's env with the secrets it composes (<c>${NAME}</c>) filled in.</summary>
+    public Dictionary<string, string> ExpandedEnv => EnvTemplate.Expand(app.Env, Values);
 
     /// <summary>What a test or a command without secrets passes: the app's secrets read from no environment.</summary>
     public static AppSecrets None(AppManifest app) => new(app, _ => null);
 
     /// <summary>PBKDF2 over the values, salted by the app: cheap once per run, costly to search a secret with.</summary>
-    internal static string SecretDigest(string app, IReadOnlyList<string> values)
+    public static string SecretDigest(string app, IReadOnlyList<string> values)
     {
         if (values.Count == 0) return "";
         var joined = Encoding.UTF8.GetBytes(string.Join('\0', values));

@@ -50,32 +50,32 @@ public static partial class ManifestLoader
         return spec;
     }
 
-    private static Dictionary<string, string> ReadEnv(MappingReader? reader)
+    private static Dictionary<string, string> ReadEnv(MappingReader? reader, string key = "env")
     {
         if (reader is null) return [];
         var env = reader.StringMap();
         foreach (var name in env.Keys.Where(name => !EnvNamePattern().IsMatch(name)))
-            throw Invalid(reader.File, reader.Line, $"env.{name}", "is not a valid environment variable name");
+            throw Invalid(reader.File, reader.Line, $"{key}.{name}", "is not a valid environment variable name");
         return env;
     }
 
-    private static Dictionary<string, SecretSpec> ReadSecrets(MappingReader? reader, string manifestDir)
+    private static Dictionary<string, SecretSpec> ReadSecrets(MappingReader? reader, string manifestDir, string key = "secrets")
     {
         var secrets = new Dictionary<string, SecretSpec>();
         if (reader is null) return secrets;
         foreach (var (name, line) in reader.Keys())
         {
             if (!EnvNamePattern().IsMatch(name))
-                throw Invalid(reader.File, line, $"secrets.{name}", "is not a valid environment variable name");
+                throw Invalid(reader.File, line, $"{key}.{name}", "is not a valid environment variable name");
             var secret = reader.RequiredMapping(name);
             var fromEnv = secret.OptionalString("fromEnv");
             var fromFile = secret.OptionalString("fromFile");
             var fromSsm = secret.OptionalString("fromSsm");
             if (new[] { fromEnv, fromFile, fromSsm }.Count(s => s is not null) != 1)
-                throw Invalid(reader.File, line, $"secrets.{name}", "needs exactly one of fromEnv:, fromFile: or fromSsm:",
+                throw Invalid(reader.File, line, $"{key}.{name}", "needs exactly one of fromEnv:, fromFile: or fromSsm:",
                     "secret values never go in the manifest itself");
             if (fromSsm is not null && !SsmParameterPattern().IsMatch(fromSsm.Value))
-                throw Invalid(reader.File, fromSsm.Line, $"secrets.{name}.fromSsm", $"\"{fromSsm.Value}\" is not an SSM parameter name or ARN",
+                throw Invalid(reader.File, fromSsm.Line, $"{key}.{name}.fromSsm", $"\"{fromSsm.Value}\" is not an SSM parameter name or ARN",
                     "e.g. fromSsm: /copilot/shop/prod/secrets/DB_PASSWORD");
             secret.RejectUnknownKeys();
             secrets[name] = new SecretSpec

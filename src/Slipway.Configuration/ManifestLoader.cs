@@ -112,6 +112,8 @@ public static partial class ManifestLoader
             Notify = ReadNotify(reader.OptionalMapping("notify")),
             Release = ReadRelease(reader.OptionalMapping("release")),
             Processes = ReadProcesses(reader.OptionalMapping("processes")),
+            Volumes = ReadVolumes(reader.OptionalMapping("volumes"), "volumes"),
+            Accessories = ReadAccessories(reader.OptionalMapping("accessories"), manifestDir),
             User = ReadUser(reader),
             Environment = selected,
         };
@@ -119,6 +121,8 @@ public static partial class ManifestLoader
 
         foreach (var key in manifest.Secrets.Keys.Where(manifest.Env.ContainsKey))
             throw Invalid(file, 1, $"secrets.{key}", "is also set in env", "a variable is either plain env or a secret");
+        CheckTemplates(manifest.Env, manifest.Secrets, file, 1, "env");
+        CheckVolumeSharing(manifest, file);
         var readsSsm = platforms.First(p => p.Name == selected.Platform).ReadsSsmParameters;
         foreach (var (key, _) in manifest.Secrets.Where(s => !s.Value.IsReadBySlipway && !readsSsm))
             throw Invalid(file, 1, $"secrets.{key}.fromSsm", $"the {selected.Platform} platform cannot read SSM parameters",

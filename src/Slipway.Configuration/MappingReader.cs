@@ -48,10 +48,12 @@ public sealed class MappingReader(YamlMappingNode node, string path, string file
     public MappingReader RequiredMapping(string key) =>
         OptionalMapping(key) ?? throw ManifestLoader.Invalid(file, Line, KeyPath(key), "is required");
 
-    public MappingReader? OptionalMapping(string key) => Get(key) switch
+    /// <param name="allowScalar">A single value is another form of the key: null then, and not an error.</param>
+    public MappingReader? OptionalMapping(string key, bool allowScalar = false) => Get(key) switch
     {
         null => null,
         YamlScalarNode { Value: null or "" } => null,
+        YamlScalarNode when allowScalar => null,
         YamlMappingNode m => new MappingReader(m, KeyPath(key), file),
         var other => throw ManifestLoader.Invalid(file, other.Start.Line, KeyPath(key), "must be a mapping of keys"),
     };

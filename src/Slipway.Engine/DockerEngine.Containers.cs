@@ -125,6 +125,10 @@ public sealed partial class DockerEngine
             state["Running"]?.GetValue<bool>() ?? false, state["ExitCode"]?.GetValue<int>() ?? 0,
             Str(state, "Status"), string.IsNullOrEmpty(error) ? null : error, hostPort,
             Labels(json["Config"]?["Labels"]), state["OOMKilled"]?.GetValue<bool>() ?? false,
-            json["RestartCount"]?.GetValue<int>() ?? 0, state["Pid"]?.GetValue<int>() ?? 0);
+            json["RestartCount"]?.GetValue<int>() ?? 0, state["Pid"]?.GetValue<int>() ?? 0, state["Health"]?["Status"]?.GetValue<string>());
     }
+
+    /// <summary>Gives a container another name (the old one is free at once for its successor).</summary>
+    public Task RenameContainerAsync(string id, string name, CancellationToken ct) =>
+        PostAsync($"{ApiPrefix}/containers/{id}/rename?name={Uri.EscapeDataString(name)}", ct);
 }

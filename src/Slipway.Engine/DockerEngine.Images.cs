@@ -19,6 +19,31 @@ public sealed partial class DockerEngine
 
     public async Task<bool> ImageExistsAsync(string reference, CancellationToken ct) => await ImageLabelsAsync(reference, ct) is not null;
 
+    /// <summary>The image's ID (sha256:...), or null when there is no such image.</summary>
+    public async Task<string?> ImageIdAsync(string reference, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"{ApiPrefix}/images/{reference}/json", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureSuccessAsync(response, ct);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["Id"]?.GetValue<string>();
+    }
+
+    /// <summary>Pulls <c>repository:tag</c> from its registry (anonymously); throws with the engine's words when it cannot.</summary>
+    public async Task PullImageAsync(string reference, CancellationToken ct)
+    {
+        var at = reference.LastIndexOf(':');
+        var (repository, tag) = at > reference.LastIndexOf('/') && at > 0 ? (reference[..at], reference[(at + 1)..]) : (reference, "latest");
+        using var message = new HttpRequestMessage(HttpMethod.Post,
+            $"{ApiPrefix}/images/create?fromImage={Uri.EscapeDataString(repository)}&tag={Uri.EscapeDataString(tag)}");
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        await EnsureSuccessAsync(response, ct);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        while (await reader.ReadLineAsync(ct) is { } raw)
+        {
+            if (raw.Length > 0 && JsonNode.Parse(raw)?["error"]?.GetValue<string>() is { } error) throw new EngineApiException(500, error.Trim());
+        }
+    }
+
     /// <summary>What the image runs: its ENTRYPOINT and CMD (each empty when unset); null when there is no such image.</summary>
     public async Task<(IReadOnlyList<string> Entrypoint, IReadOnlyList<string> Command)?> ImageProgramAsync(string reference, CancellationToken ct)
     {

@@ -39,13 +39,20 @@ public sealed record ContainerSpec
     public IReadOnlyList<string>? Binds { get; init; }
     /// <summary>When set, every capability is dropped but these; null: the engine's default set (less NET_RAW).</summary>
     public IReadOnlyList<string>? OnlyCapabilities { get; init; }
+    /// <summary>Other names it is reached by on <see cref="Network"/> (an accessory's own name); null: none.</summary>
+    public IReadOnlyList<string>? NetworkAliases { get; init; }
+    /// <summary>A command the engine runs in it to judge its health (the container's HEALTHCHECK); null: the image's.</summary>
+    public ContainerHealthCheck? HealthCheck { get; init; }
 }
+
+/// <summary>A named volume, with the labels that tie it to an app.</summary>
+public sealed record VolumeSummary(string Name, IReadOnlyDictionary<string, string> Labels, DateTimeOffset? Created);
 
 public sealed record ContainerSummary(string Id, string Name, string Image, string State, string Status,
     IReadOnlyDictionary<string, string> Labels);
 
 public sealed record ContainerDetails(string Id, string Name, bool Running, int ExitCode, string Status,
-    string? Error, int? HostPort, IReadOnlyDictionary<string, string> Labels, bool OomKilled, int RestartCount, int Pid = 0)
+    string? Error, int? HostPort, IReadOnlyDictionary<string, string> Labels, bool OomKilled, int RestartCount, int Pid = 0, string? Health = null)
 {
     /// <summary>Stopped, or brought back by its restart policy at least once: either way its process died.</summary>
     public bool HasExited => !Running || RestartCount > 0 || Status == "restarting";

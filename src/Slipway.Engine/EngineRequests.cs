@@ -65,6 +65,23 @@ public static class EngineRequests
             host["CapDrop"] = new JsonArray("ALL");
             host["CapAdd"] = new JsonArray(capabilities.Select(c => (JsonNode)JsonValue.Create(c)).ToArray());
         }
+        if (spec.NetworkAliases is { Count: > 0 } aliases && spec.Network is { } aliased)
+            body["NetworkingConfig"] = new JsonObject
+            {
+                ["EndpointsConfig"] = new JsonObject
+                {
+                    [aliased] = new JsonObject { ["Aliases"] = new JsonArray(aliases.Select(a => (JsonNode)JsonValue.Create(a)).ToArray()) },
+                },
+            };
+        if (spec.HealthCheck is { } check)
+            body["Healthcheck"] = new JsonObject
+            {
+                ["Test"] = new JsonArray(new[] { "CMD" }.Concat(check.Test).Select(c => (JsonNode)JsonValue.Create(c)).ToArray()),
+                ["Interval"] = Nanoseconds(check.Interval),
+                ["Timeout"] = Nanoseconds(check.Timeout),
+                ["Retries"] = check.Retries,
+                ["StartPeriod"] = Nanoseconds(check.StartPeriod),
+            };
         if (!spec.PublishPort)
         {
             body.Remove("ExposedPorts");
@@ -72,6 +89,17 @@ public static class EngineRequests
         }
         return body;
     }
+
+    /// <summary>A duration as the Engine API takes it.</summary>
+    internal static long Nanoseconds(TimeSpan span) => span.Ticks * 100;
+
+    /// <summary>A named volume, labelled so status and destroy find it.</summary>
+    public static JsonObject CreateVolumeBody(string name, IReadOnlyDictionary<string, string> labels) => new()
+    {
+        ["Name"] = name,
+        ["Driver"] = "local",
+        ["Labels"] = ToJson(labels),
+    };
 
     /// <summary>A bridge network of one app's own, labelled so destroy finds it.</summary>
     public static JsonObject CreateNetworkBody(string name, IReadOnlyDictionary<string, string> labels) => new()

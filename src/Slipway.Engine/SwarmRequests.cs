@@ -5,7 +5,6 @@ namespace Slipway.Engine;
 /// <summary>Swarm requests as plain data (service, secret and overlay network bodies), unit-tested without an engine.</summary>
 public static class SwarmRequests
 {
-    private static long Nanoseconds(TimeSpan span) => span.Ticks * 100;
 
     private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
 
@@ -27,7 +26,7 @@ public static class SwarmRequests
             ["Image"] = spec.Image,
             ["Labels"] = Map(spec.Labels),
             ["Env"] = Strings(spec.Environment.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}")),
-            ["StopGracePeriod"] = Nanoseconds(spec.StopGrace),
+            ["StopGracePeriod"] = EngineRequests.Nanoseconds(spec.StopGrace),
             // No process in a task may gain privileges (setuid binaries).
             ["Privileges"] = new JsonObject { ["NoNewPrivileges"] = true },
         };
@@ -38,10 +37,10 @@ public static class SwarmRequests
             container["HealthCheck"] = new JsonObject
             {
                 ["Test"] = Strings(check.Test.Prepend("CMD")),
-                ["Interval"] = Nanoseconds(check.Interval),
-                ["Timeout"] = Nanoseconds(check.Timeout),
+                ["Interval"] = EngineRequests.Nanoseconds(check.Interval),
+                ["Timeout"] = EngineRequests.Nanoseconds(check.Timeout),
                 ["Retries"] = check.Retries,
-                ["StartPeriod"] = Nanoseconds(check.StartPeriod),
+                ["StartPeriod"] = EngineRequests.Nanoseconds(check.StartPeriod),
             };
         if (spec.Secrets.Count > 0)
             container["Secrets"] = new JsonArray(spec.Secrets.Select(s => (JsonNode)new JsonObject
@@ -70,7 +69,7 @@ public static class SwarmRequests
             {
                 ["ContainerSpec"] = container,
                 ["Resources"] = new JsonObject { ["Limits"] = resources },
-                ["RestartPolicy"] = new JsonObject { ["Condition"] = spec.RunOnce ? "none" : "any", ["Delay"] = Nanoseconds(TimeSpan.FromSeconds(2)) },
+                ["RestartPolicy"] = new JsonObject { ["Condition"] = spec.RunOnce ? "none" : "any", ["Delay"] = EngineRequests.Nanoseconds(TimeSpan.FromSeconds(2)) },
                 ["Placement"] = new JsonObject { ["Constraints"] = Strings(spec.Constraints) },
                 ["Networks"] = new JsonArray(spec.Networks.Select(n => (JsonNode)new JsonObject { ["Target"] = n }).ToArray()),
                 ["LogDriver"] = new JsonObject

@@ -31,6 +31,17 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
         if (app.Release is not null && platform is not IReleasePhase)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"release: the {platform.Name} platform cannot run a release command yet",
                 "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");
+        if (platform is not IAppData)
+        {
+            if (app.Volumes.Count > 0 || app.Accessories.Count > 0)
+                throw new SlipwayException(ErrorCode.PlatformNotAvailable,
+                    $"{(app.Volumes.Count > 0 ? "volumes" : "accessories")}: the {platform.Name} platform cannot keep an app's data yet",
+                    "use a managed service (on aws: RDS, ElastiCache or EFS) and pass its address in env:, or deploy this environment locally");
+            if (app.Env.FirstOrDefault(e => EnvTemplate.References(e.Value).Count > 0) is { Key: { } composed })
+                throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"env.{composed}: the {platform.Name} platform cannot compose secrets into env (${{...}}) yet",
+                    "make the whole value a secret of its own, or let the app compose it from the secrets it gets");
+        }
+        foreach (var accessory in app.Accessories) _ = secrets.ValuesOf(accessory);
         if (app.Processes.Count > 0 && platform is not IWorkerProcesses)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"processes: the {platform.Name} platform cannot run worker processes yet",
                 "run them as a service of their own for now, or remove processes: for this environment");

@@ -21,11 +21,15 @@ namespace Slipway.Platforms.Local;
 /// <param name="defaultListen">
 /// Where apps' ports listen when their manifest does not say (<c>SLIPWAY_EDGE_LISTEN</c>; on a server every address); null: loopback.
 /// </param>
+/// <param name="confirm">Asks the user before a deploy that would leave a volume's data unused; null: never asked (the deploy goes on).</param>
 public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeContainer edgeContainer, StateDirectory state, AppSecrets secrets, TimeProvider time,
-    IReadOnlyList<string>? defaultListen = null) : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases
+    IReadOnlyList<string>? defaultListen = null, Func<string, bool>? confirm = null)
+    : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases, IAppData
 {
     private readonly LocalImages _images = new(engine);
     private readonly LocalRollout _rollout = new(engine, edge, edgeContainer.Site, new LocalImages(engine), secrets, time, defaultListen);
+    private readonly LocalVolumes _volumes = new(engine);
+    private readonly LocalAccessories _accessories = new(engine, new LocalVolumes(engine), secrets, time);
     private readonly LocalTeardown _teardown = new(engine, edge, edgeContainer, state, time);
     private readonly OneOffContainers _oneOff = new(engine, edge, secrets, time);
 
@@ -99,8 +103,27 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
                 throw new SlipwayException(ErrorCode.PortInUse, $"edge.metricsPort: port {metrics} is in use by another program",
                     "choose another edge.metricsPort, or stop the program using it");
         }
+        await ConfirmVolumesDroppedAsync(app, ct);
         await edgeContainer.EnsureRunningAsync(log.Info, ct);
+        await _volumes.EnsureAllAsync(app, ct);
+        await _accessories.EnsureAsync(app, log, ct);
         return $"engine {version.Version} (API {version.ApiInUse}) at {engine.Endpoint.Display}, edge proxy {edgeContainer.Site.ContainerName}";
+    }
+
+    /// <summary>
+    /// A manifest that no longer names a volume the running replicas mount would leave its data unused: the user says so first.
+    /// </summary>
+    private async Task ConfirmVolumesDroppedAsync(AppManifest app, CancellationToken ct)
+    {
+        var mounted = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Where(c => c.State == "running")
+            .SelectMany(c => c.Labels.GetValueOrDefault(ReleaseContainers.VolumesLabel, "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+            .Distinct().Where(name => app.Volumes.All(v => v.Name != name)).Order(StringComparer.Ordinal).ToList();
+        if (mounted.Count == 0 || confirm is null) return;
+        var sizes = (await _volumes.ListAsync(app, ct)).ToDictionary(v => v.Name, v => v.Bytes);
+        var described = string.Join(", ", mounted.Select(name => $"{name} ({(sizes.GetValueOrDefault(name) is { } bytes ? ByteSize.Format(bytes) : "size unknown")})"));
+        if (!confirm($"volumes: the running release mounts {described}, which the manifest no longer names: the new release would not see its data (the volume is kept). Go on?"))
+            throw new SlipwayException(ErrorCode.ConfirmationRequired, $"up of {app.App} cancelled: volume {string.Join(", ", mounted)} would be dropped",
+                "put it back under volumes:, or pass --yes to deploy without it (its data stays in the volume)");
     }
 
     /// <summary>
@@ -164,6 +187,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
             Processes = processes, Traffic = traffic, CertificateExpiresAt = route?.Route.Tls?.NotAfter,
             Canary = route?.Route.Canary is { } canary ? new CanaryStatus(canary.Version, canary.Policy.Percent, canary.EndsAt) : null,
             LastCanary = route?.Route.LastCanary is { } last ? Report(app.App, last) : null,
+            Volumes = await _volumes.ListAsync(app, ct),
+            Accessories = await _accessories.StatusAsync(app, ct),
         };
     }
 
@@ -198,7 +223,44 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
 
     public Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) => _images.AvailableVersionsAsync(app, ct);
 
-    public Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct) => _teardown.DestroyAsync(app, log, ct);
+    public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        await AppOwnership.EnsureAsync(engine, app, ct);
+        var accessories = await _accessories.RemoveAsync(app, ct); // before the network they are on
+        var report = await _teardown.DestroyAsync(app, log, ct);
+        return report with
+        {
+            Removed = [.. accessories, .. report.Removed],
+            Kept = (await _volumes.ListAsync(app, ct)).Select(v => $"volume {v.Volume}{(v.Bytes is { } bytes ? $" ({ByteSize.Format(bytes)})" : "")}").ToList(),
+        };
+    }
+
+    public Task<IReadOnlyList<VolumeStatus>> VolumesAsync(AppManifest app, CancellationToken ct) => _volumes.ListAsync(app, ct);
+
+    public async Task<IReadOnlyList<string>> RemoveVolumesAsync(AppManifest app, CancellationToken ct)
+    {
+        var removed = new List<string>();
+        foreach (var volume in await _volumes.ListAsync(app, ct))
+        {
+            if (await engine.RemoveVolumeAsync(volume.Volume, ct))
+                removed.Add($"volume {volume.Volume}{(volume.Bytes is { } bytes ? $" ({ByteSize.Format(bytes)} of data)" : "")}");
+        }
+        return removed;
+    }
+
+    public Task<IReadOnlyList<AccessoryStatus>> AccessoriesAsync(AppManifest app, CancellationToken ct) => _accessories.StatusAsync(app, ct);
+
+    public Task RestartAccessoryAsync(AppManifest app, string name, IStageLog log, CancellationToken ct) => _accessories.RestartAsync(app, name, log, ct);
+
+    public async Task StreamAccessoryLogsAsync(AppManifest app, string name, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
+    {
+        var container = await _accessories.FindAsync(app, name, ct);
+        var since = query.Since is { } window ? time.GetUtcNow() - window : (DateTimeOffset?)null;
+        await engine.StreamLogsAsync(container.Id, since, query.Tail, query.Follow, (at, text) => onLine(new LogLine(at, container.Name, text)), ct);
+    }
+
+    public async Task<int> ExecAccessoryAsync(AppManifest app, string name, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct) =>
+        await engine.ExecAsync((await _accessories.FindAsync(app, name, ct)).Id, command, onLine, ct);
 
     public Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct, Attachment? attach = null) =>
         _oneOff.RunAsync(app, command, onLine, ct, attach);

@@ -18,18 +18,21 @@ internal static class ReleaseContainers
         IReadOnlyDictionary<string, string> environment) => new()
     {
         Name = name, Image = ImageBuilder.ImageReference(app.App, version), ContainerPort = app.Port,
-        Labels = labels, Environment = environment,
+        Labels = app.Volumes.Count == 0 ? labels : new Dictionary<string, string>(labels) { [VolumesLabel] = string.Join(',', app.Volumes.Select(v => v.Name)) },
+        Environment = environment,
         MemoryBytes = app.Resources.MemoryBytes, PidsLimit = app.Resources.Pids, Network = NetworkName(app), User = app.User,
+        Binds = LocalVolumes.Binds(app, app.Volumes),
     };
+
+    /// <summary>The volumes a container of the app mounts, by name (so a release that would drop one is noticed).</summary>
+    public const string VolumesLabel = "slipway.volumes";
 
     /// <summary>The app's env, Slipway's own variables and the secrets' values.</summary>
     public static IReadOnlyDictionary<string, string> Environment(AppManifest app, string version, IReadOnlyDictionary<string, string> secrets)
     {
-        var env = new Dictionary<string, string>(app.Env)
-        {
-            ["SLIPWAY_APP"] = app.App,
-            ["SLIPWAY_VERSION"] = version,
-        };
+        var env = EnvTemplate.Expand(app.Env, secrets);
+        env["SLIPWAY_APP"] = app.App;
+        env["SLIPWAY_VERSION"] = version;
         foreach (var (name, value) in secrets) env[name] = value;
         return env;
     }

@@ -83,6 +83,12 @@ public sealed record AppStatus(string App, string Platform, Uri Url, string? Ver
     /// <summary>How the app's last canary ended; null: none since its edge route began.</summary>
     public CanaryReport? LastCanary { get; init; }
 
+    /// <summary>The app's and its accessories' volumes, where the platform keeps data (<see cref="IAppData"/>).</summary>
+    public IReadOnlyList<VolumeStatus> Volumes { get; init; } = [];
+
+    /// <summary>The services run beside the app (<c>accessories:</c>).</summary>
+    public IReadOnlyList<AccessoryStatus> Accessories { get; init; } = [];
+
     public bool IsDeployed => Version is not null;
     public int HealthyReplicas => Replicas.Count(r => r.Health is "healthy" or "unknown");
 
@@ -117,7 +123,11 @@ public sealed record CanaryStatus(string Version, int Percent, DateTimeOffset En
 
 public sealed record RolloutReport(string Version, string? PreviousVersion, int Replicas, bool DrainTimedOut);
 
-public sealed record DestroyReport(IReadOnlyList<string> Removed, IReadOnlyList<string> Problems);
+public sealed record DestroyReport(IReadOnlyList<string> Removed, IReadOnlyList<string> Problems)
+{
+    /// <summary>What was left on purpose (volumes holding data), one line each.</summary>
+    public IReadOnlyList<string> Kept { get; init; } = [];
+}
 
 /// <param name="Process">Only the containers of this process beside the web one (a worker); null: all of them.</param>
 public sealed record LogQuery(TimeSpan? Since = null, bool Follow = false, string? Version = null, int? Tail = null, string? Process = null);

@@ -14,22 +14,47 @@ public static class DestroyCommand
         var yes = CommonOptions.Yes();
         var json = CommonOptions.Json();
         var noWait = CommonOptions.NoWait();
-        var command = new Command("destroy", "Remove everything the app owns: replicas, images, routes, state (and the edge proxy when no app is left)")
+        var volumes = new Option<bool>("--volumes") { Description = "Remove the app's and its accessories' volumes too, and the data in them (kept by default)" };
+        var command = new Command("destroy",
+            "Remove everything the app owns: replicas, accessories, images, routes, state (and the edge proxy when no app is left); volumes are kept unless --volumes")
         {
-            file, environment, yes, json, noWait,
+            file, environment, yes, json, noWait, volumes,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(platforms, parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             var app = context.App.App;
-            if (!new Confirmation(parse.GetValue(yes)).ConfirmByTyping(
-                    $"destroy of {app} ({context.Environment}) removes it and everything it owns.", app, "pass --yes to confirm from a script"))
+            var removeVolumes = parse.GetValue(volumes);
+            if (removeVolumes && context.Platform is not IAppData)
+                throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"--volumes: the {context.Platform.Name} platform keeps no volumes of Slipway's",
+                    "run destroy without --volumes");
+            var data = context.Platform is IAppData appData ? await DescribeDataAsync(appData, context.App, ct) : null;
+            var warning = $"destroy of {app} ({context.Environment}) removes it and everything it owns"
+                + (data is null ? "." : removeVolumes ? $", and DELETES the data in {data}." : $"; its data is kept in {data}.");
+            if (!new Confirmation(parse.GetValue(yes)).ConfirmByTyping(warning, app, "pass --yes to confirm from a script"))
                 throw new SlipwayException(ErrorCode.ConfirmationRequired, "destroy cancelled: the name did not match", $"type {app} exactly, or pass --yes");
             context.Reporter.Header($"slipway destroy {app} ({context.Environment})");
             var pipeline = new DestroyPipeline(context.Platform, context.LockTaker(!parse.GetValue(noWait)), context.History, context.Reporter);
-            var report = await pipeline.RunAsync(context.App, ct);
+            var report = await pipeline.RunAsync(context.App, ct, removeVolumes);
             if (parse.GetValue(json)) CommandContext.WriteJson(report);
             return report.Problems.Count == 0 ? 0 : ErrorCodeExtensions.OperationFailed;
         }));
         return command;
+    }
+
+    /// <summary>The app's volumes and what they hold, in a few words; null: none (or the engine cannot say, which destroy reports itself).</summary>
+    private static async Task<string?> DescribeDataAsync(IAppData data, Slipway.Configuration.AppManifest app, CancellationToken ct)
+    {
+        IReadOnlyList<VolumeStatus> volumes;
+        try
+        {
+            volumes = await data.VolumesAsync(app, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
+        if (volumes.Count == 0) return null;
+        var total = volumes.Sum(v => v.Bytes ?? 0);
+        return $"{volumes.Count} volume(s) holding {Slipway.Foundation.Output.ByteSize.Format(total)} ({string.Join(", ", volumes.Select(v => v.Volume))})";
     }
 }

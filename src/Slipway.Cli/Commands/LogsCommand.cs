@@ -26,15 +26,7 @@ public static class LogsCommand
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(platforms, parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
-            TimeSpan? window = null;
-            if (parse.GetValue(since) is { } text)
-            {
-                if (!Duration.TryParse(text, out var parsed))
-                    throw new SlipwayException(ErrorCode.InvalidSetting, $"--since: \"{text}\" is not a duration", "use e.g. 30s, 10m, 2h");
-                window = parsed;
-            }
-            if (parse.GetValue(tail) is < 0)
-                throw new SlipwayException(ErrorCode.InvalidSetting, $"--tail: {parse.GetValue(tail)} is negative", "give a number of lines, 0 or more");
+            var window = Window(parse.GetValue(since), parse.GetValue(tail));
             if (parse.GetValue(process) is { } name && context.App.Processes.All(p => p.Name != name))
                 throw new SlipwayException(ErrorCode.InvalidSetting, $"--process: {context.App.App} has no process \"{name}\"",
                     context.App.Processes.Count == 0 ? "its manifest declares no processes: (logs without --process shows the web replicas)"
@@ -60,5 +52,15 @@ public static class LogsCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The --since window, with --tail checked: each bad value is one line and exit 2.</summary>
+    internal static TimeSpan? Window(string? since, int? tail)
+    {
+        if (tail is < 0)
+            throw new SlipwayException(ErrorCode.InvalidSetting, $"--tail: {tail} is negative", "give a number of lines, 0 or more");
+        if (since is null) return null;
+        return Duration.TryParse(since, out var parsed) ? parsed
+            : throw new SlipwayException(ErrorCode.InvalidSetting, $"--since: \"{since}\" is not a duration", "use e.g. 30s, 10m, 2h");
     }
 }

@@ -29,6 +29,8 @@ public static class StatusCommand
                     Replicas = status.Replicas,
                     Healthy = status.HealthyReplicas,
                     status.Processes,
+                    status.Accessories,
+                    status.Volumes,
                     status.Traffic,
                     status.CertificateExpiresAt,
                     status.Canary,
@@ -66,6 +68,11 @@ public static class StatusCommand
                 output.WriteLine($"process {name}: {processes.Count(p => p.State == "running")}/{processes.Count} running");
                 foreach (var process in processes) output.WriteLine($"  {process.Id,-40} {process.Version,-20} {process.State,-10}");
             }
+            foreach (var accessory in status.Accessories)
+                output.WriteLine($"accessory {accessory.Name}: {accessory.State}, {accessory.Health}, at {accessory.Address} ({accessory.Container})");
+            foreach (var volume in status.Volumes)
+                output.WriteLine($"volume {volume.Name}: {volume.Volume} at {volume.Path ?? "(not mounted: the manifest no longer names it)"}, "
+                                 + (volume.Bytes is { } bytes ? Slipway.Foundation.Output.ByteSize.Format(bytes) : "size unknown"));
             if (status.Problem is not null)
                 throw new Foundation.SlipwayException(Foundation.ErrorCode.EdgeUnavailable, status.Problem,
                     "run slipway up for any app: it starts the edge proxy, which restores every app's route");

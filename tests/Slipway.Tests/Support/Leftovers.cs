@@ -23,4 +23,17 @@ public static class Leftovers
             removed.Add($"network slipway-{app}");
         return removed;
     }
+
+    /// <summary>Removes the app's volumes (destroy keeps them on purpose); returns their names.</summary>
+    public static async Task<IReadOnlyList<string>> RemoveVolumesAsync(string app, string? dockerHost = null)
+    {
+        using var engine = TestEngine.Create(dockerHost);
+        var removed = new List<string>();
+        foreach (var volume in await engine.ListVolumesAsync(Slipway.Platforms.ReleaseLabels.ForApp(app), CancellationToken.None))
+        {
+            await engine.RemoveVolumeAsync(volume.Name, CancellationToken.None);
+            removed.Add($"volume {volume.Name}");
+        }
+        return removed;
+    }
 }

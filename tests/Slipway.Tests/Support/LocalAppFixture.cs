@@ -121,6 +121,18 @@ public sealed class LocalApp : IAsyncDisposable
         return await engine.ListContainersAsync(ReleaseLabels.ForApp(Name), CancellationToken.None);
     }
 
+    public async Task<IReadOnlyList<ContainerSummary>> AccessoryContainersAsync()
+    {
+        using var engine = TestEngine.Create(DockerHost);
+        return await engine.ListContainersAsync(Slipway.Platforms.Local.LocalAccessories.ForApp(Name), CancellationToken.None);
+    }
+
+    public async Task<IReadOnlyList<VolumeSummary>> VolumesAsync()
+    {
+        using var engine = TestEngine.Create(DockerHost);
+        return await engine.ListVolumesAsync(ReleaseLabels.ForApp(Name), CancellationToken.None);
+    }
+
     public async Task<IReadOnlyList<ImageSummary>> ImagesAsync()
     {
         using var engine = TestEngine.Create(DockerHost);
@@ -135,11 +147,13 @@ public sealed class LocalApp : IAsyncDisposable
     {
         // Nothing was made (a bad input refused at once): no destroy to run.
         if ((await ContainersAsync()).Count > 0 || (await ImagesAsync()).Count > 0 || await EdgeInfoAsync() is not null
+            || (await AccessoryContainersAsync()).Count > 0
             || Directory.Exists(Path.Combine(Cli.StateDirectory, "sources")))
         {
             var destroy = await Cli.RunAsync(["destroy", "--yes", "-f", ManifestPath], null, CancellationToken.None);
             await Cli.RemoveEdgeAsync();
-            var left = await Leftovers.RemoveAsync(ReleaseLabels.ForApp(Name), DockerHost);
+            var left = (await Leftovers.RemoveAsync(ReleaseLabels.ForApp(Name), DockerHost))
+                .Concat(await Leftovers.RemoveAsync(Slipway.Platforms.Local.LocalAccessories.ForApp(Name), DockerHost)).ToList();
             if (left.Count > 0)
             {
                 _dir.Dispose();
@@ -147,6 +161,7 @@ public sealed class LocalApp : IAsyncDisposable
             }
         }
         await Cli.RemoveEdgeAsync(); // also one a test stopped, which answers nothing
+        await Leftovers.RemoveVolumesAsync(Name, DockerHost); // destroy keeps them on purpose
         _dir.Dispose();
     }
 
