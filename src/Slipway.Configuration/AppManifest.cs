@@ -38,6 +38,8 @@ public sealed record AppManifest
     public IReadOnlyList<VolumeSpec> Volumes { get; init; } = [];
     /// <summary>Long-running services beside the app (a database, a cache), reachable by name, never replaced by an app deploy.</summary>
     public IReadOnlyList<AccessorySpec> Accessories { get; init; } = [];
+    /// <summary>Where <c>slipway backup</c> keeps backups and how many of each it keeps.</summary>
+    public BackupsSpec Backups { get; init; } = new();
     /// <summary>Where to announce deploys, rejections, rollbacks and destroys; null: nowhere.</summary>
     public NotifySpec? Notify { get; init; }
     /// <summary>The environment this manifest was loaded for, with its platform.</summary>
@@ -89,6 +91,10 @@ public sealed record AccessoryHealthSpec(IReadOnlyList<string> Command, TimeSpan
 /// <param name="Command">Writes a consistent copy of the accessory's data to its stdout (e.g. <c>pg_dump</c>).</param>
 /// <param name="Restore">Reads such a copy from its stdin and puts it back (e.g. <c>psql</c>).</param>
 public sealed record AccessoryBackupSpec(IReadOnlyList<string> Command, IReadOnlyList<string> Restore);
+
+/// <param name="To">Where backups go: an <c>s3://bucket/prefix</c> URL or an absolute folder; null: the state directory's.</param>
+/// <param name="Keep">How many backups of each accessory or volume are kept there; older ones are deleted after a new one succeeds.</param>
+public sealed record BackupsSpec(string? To = null, int Keep = 7);
 
 /// <summary>A webhook that receives a JSON event per deploy, rejection, rollback and destroy.</summary>
 /// <param name="Webhook">The URL; null when it is read from <paramref name="WebhookFromEnv"/> (it often holds a token).</param>

@@ -17,10 +17,14 @@ public sealed class AppSecrets(AppManifest app, Func<string, string?> environmen
     public IReadOnlyDictionary<string, string> Values => _values ??= SecretResolver.Resolve(app, environment);
 
     /// <summary>Every value that can be read now, the accessories' too, for hiding them in output; fails on none.</summary>
-    public IReadOnlyList<string> Readable => _readable ??= SecretResolver.Readable(app, environment).ToList();
+    public IReadOnlyList<string> Readable => _readable ??= OwnReadable.Concat(SecretResolver.Readable(app with { Secrets = new Dictionary<string, SecretSpec>() }, environment)).ToList();
+
+    /// <summary>The app's own readable values (not its accessories'), read once.</summary>
+    private IReadOnlyList<string> OwnReadable => _values?.Values.ToList() ?? (_ownReadable ??= SecretResolver.Readable(app with { Accessories = [] }, environment).ToList());
+    private IReadOnlyList<string>? _ownReadable;
 
     /// <summary>The salted, slow digest of the app's readable values that enters a release's fingerprint (an accessory's are its own).</summary>
-    public string Digest => _digest ??= SecretDigest(app.App, _values?.Values.ToList() ?? SecretResolver.Readable(app with { Accessories = [] }, environment).ToList());
+    public string Digest => _digest ??= SecretDigest(app.App, OwnReadable);
 
     /// <summary>One accessory's secrets, by name; throws, naming the secret and never a value, when one cannot be read.</summary>
     public IReadOnlyDictionary<string, string> ValuesOf(AccessorySpec accessory) =>

@@ -105,6 +105,22 @@ public static partial class ManifestLoader
         return new AccessoryBackupSpec(command, restore);
     }
 
+    private static BackupsSpec ReadBackups(MappingReader? reader, string manifestDir)
+    {
+        if (reader is null) return new BackupsSpec();
+        var to = reader.OptionalString("to");
+        string? location = null;
+        if (to is not null)
+        {
+            location = to.Value.StartsWith("s3://", StringComparison.Ordinal) ? to.Value : Path.GetFullPath(Path.Combine(manifestDir, to.Value));
+            if (location.StartsWith("s3://", StringComparison.Ordinal) && !S3Location.TryParse(location, out _))
+                throw Invalid(reader.File, to.Line, "backups.to", $"\"{to.Value}\" is not an S3 location", "write s3://bucket or s3://bucket/prefix (a bucket name is 3-63 lowercase letters, digits, dots and dashes)");
+        }
+        var spec = new BackupsSpec(location, reader.OptionalInt("keep", 1, 1000) ?? 7);
+        reader.RejectUnknownKeys();
+        return spec;
+    }
+
     /// <summary>Every <c>${NAME}</c> in an env value must name a secret of the same app or accessory.</summary>
     private static void CheckTemplates(IReadOnlyDictionary<string, string> env, IReadOnlyDictionary<string, SecretSpec> secrets, string file, long line, string key)
     {

@@ -29,6 +29,8 @@ public sealed record ContainerSpec
     public string? User { get; init; }
     /// <summary>The command to run instead of the image's own; null: the image's.</summary>
     public IReadOnlyList<string>? Command { get; init; }
+    /// <summary>The program to run instead of the image's ENTRYPOINT; null: the image's.</summary>
+    public IReadOnlyList<string>? Entrypoint { get; init; }
     /// <summary>False for a one-off container: nothing is published, nothing routes to it.</summary>
     public bool PublishPort { get; init; } = true;
     /// <summary>Its stdin is open to one attach (<c>run -i</c>), and closed when that attach closes it.</summary>

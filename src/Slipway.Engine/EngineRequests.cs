@@ -52,6 +52,7 @@ public static class EngineRequests
         if (spec.Network is { } network) host["NetworkMode"] = network;
         if (spec.User is { } user) body["User"] = user;
         if (spec.Command is { } command) body["Cmd"] = new JsonArray(command.Select(c => (JsonNode)JsonValue.Create(c)).ToArray());
+        if (spec.Entrypoint is { } entrypoint) body["Entrypoint"] = new JsonArray(entrypoint.Select(c => (JsonNode)JsonValue.Create(c)).ToArray());
         if (spec.OpenStdin)
         {
             body["OpenStdin"] = true;

@@ -35,6 +35,7 @@ public enum ErrorCode
     CanaryAborted,
     NoCanary,
     CertificateNotIssued,
+    BackupFailed,
 }
 
 public static class ErrorCodeExtensions

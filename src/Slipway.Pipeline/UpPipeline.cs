@@ -26,21 +26,21 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
     public void CheckInputs(AppManifest app)
     {
         app.Build.EnsureDockerfileExists();
-        _ = secrets.Values; // read once here: a missing secret is bad input, and the rollout uses these very values
-        if (platform is IInputCheck inputs) inputs.CheckInputs(app);
-        if (app.Release is not null && platform is not IReleasePhase)
-            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"release: the {platform.Name} platform cannot run a release command yet",
-                "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");
         if (platform is not IAppData)
         {
             if (app.Volumes.Count > 0 || app.Accessories.Count > 0)
                 throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                     $"{(app.Volumes.Count > 0 ? "volumes" : "accessories")}: the {platform.Name} platform cannot keep an app's data yet",
-                    "use a managed service (on aws: RDS, ElastiCache or EFS) and pass its address in env:, or deploy this environment locally");
+                    "deploy this environment on the local platform, or run the data service outside Slipway (on aws: RDS, ElastiCache or EFS) and pass its address in env:");
             if (app.Env.FirstOrDefault(e => EnvTemplate.References(e.Value).Count > 0) is { Key: { } composed })
                 throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"env.{composed}: the {platform.Name} platform cannot compose secrets into env (${{...}}) yet",
                     "make the whole value a secret of its own, or let the app compose it from the secrets it gets");
         }
+        _ = secrets.Values; // read once here: a missing secret is bad input, and the rollout uses these very values
+        if (platform is IInputCheck inputs) inputs.CheckInputs(app);
+        if (app.Release is not null && platform is not IReleasePhase)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"release: the {platform.Name} platform cannot run a release command yet",
+                "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");
         foreach (var accessory in app.Accessories) _ = secrets.ValuesOf(accessory);
         if (app.Processes.Count > 0 && platform is not IWorkerProcesses)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"processes: the {platform.Name} platform cannot run worker processes yet",

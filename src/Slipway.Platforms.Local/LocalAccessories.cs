@@ -211,7 +211,7 @@ internal sealed class LocalAccessories(DockerEngine engine, LocalVolumes volumes
         await engine.InspectContainerAsync(id, ct) is { Running: true } details && (accessory.HealthCheck is null || details.Health == "healthy");
 
     /// <summary>Healthy by its check (or, without one, by running steadily); throws once it exits or its start period is over.</summary>
-    private async Task WaitHealthyAsync(string id, AccessorySpec accessory, CancellationToken ct)
+    public async Task WaitHealthyAsync(string id, AccessorySpec accessory, CancellationToken ct)
     {
         var limit = (accessory.HealthCheck?.StartPeriod ?? TimeSpan.Zero) + (accessory.HealthCheck?.Interval ?? TimeSpan.Zero) * 4 + SteadyFor + TimeSpan.FromSeconds(5);
         var started = time.GetTimestamp();

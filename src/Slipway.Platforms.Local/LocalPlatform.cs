@@ -31,6 +31,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     private readonly LocalVolumes _volumes = new(engine);
     private readonly LocalAccessories _accessories = new(engine, new LocalVolumes(engine), secrets, time);
     private readonly LocalTeardown _teardown = new(engine, edge, edgeContainer, state, time);
+    private readonly LocalBackups _backups = new(engine, new LocalAccessories(engine, new LocalVolumes(engine), secrets, time));
     private readonly OneOffContainers _oneOff = new(engine, edge, secrets, time);
 
     public string Name => LocalModule.PlatformName;
@@ -258,6 +259,11 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         var since = query.Since is { } window ? time.GetUtcNow() - window : (DateTimeOffset?)null;
         await engine.StreamLogsAsync(container.Id, since, query.Tail, query.Follow, (at, text) => onLine(new LogLine(at, container.Name, text)), ct);
     }
+
+    public Task<string> BackupAsync(AppManifest app, Backups.BackupTarget target, Stream output, CancellationToken ct) => _backups.BackupAsync(app, target, output, ct);
+
+    public Task RestoreAsync(AppManifest app, Backups.BackupTarget target, string format, Stream input, IStageLog log, CancellationToken ct) =>
+        _backups.RestoreAsync(app, target, format, input, log, ct);
 
     public async Task<int> ExecAccessoryAsync(AppManifest app, string name, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct) =>
         await engine.ExecAsync((await _accessories.FindAsync(app, name, ct)).Id, command, onLine, ct);

@@ -34,4 +34,6 @@ public sealed record StateDirectory(string Root)
     public string Edge => Path.Combine(Root, "edge");
     public string Sources => Path.Combine(Root, "sources");
     public string Locks => Path.Combine(Root, "locks");
+    /// <summary>Where <c>slipway backup</c> keeps backups when the manifest names no other place.</summary>
+    public string Backups => Path.Combine(Root, "backups");
 }

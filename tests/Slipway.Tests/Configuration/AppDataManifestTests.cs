@@ -84,6 +84,8 @@ public sealed class AppDataManifestTests : IDisposable
     [InlineData("accessories:\n  db: { image: postgres, ports: 5432 }\n", "accessories.db.ports: unknown key", null)]
     [InlineData("accessories:\n  db: { image: postgres, env: { URL: \"${PASSWORD}\" } }\n", "accessories.db.env.URL: ${PASSWORD} names no secret of this accessory", "$${")]
     [InlineData("accessories:\n  db: { image: postgres, secrets: { P: { fromSsm: /x } } }\n", "accessories.db.secrets.P.fromSsm: an accessory's secret is read by Slipway", null)]
+    [InlineData("backups:\n  to: s3://Not_A_Bucket/x\n", "backups.to: \"s3://Not_A_Bucket/x\" is not an S3 location", "s3://bucket/prefix")]
+    [InlineData("backups:\n  keep: 0\n", "backups.keep: 0 is out of range (1 to 1000)", null)]
     [InlineData("env:\n  URL: \"postgres://${DB_PASSWORD}@db\"\n", "env.URL: ${DB_PASSWORD} names no secret of this app", "declare it under secrets:")]
     public void Bad_data_settings_are_one_line_naming_the_key(string yaml, string message, string? hint)
     {
@@ -91,6 +93,16 @@ public sealed class AppDataManifestTests : IDisposable
         Assert.Contains(message, error.Message);
         Assert.StartsWith("slipway.yaml:", error.Message);
         if (hint is not null) Assert.Contains(hint, error.Hint);
+    }
+
+    [Fact]
+    public void Backups_go_to_a_bucket_or_a_folder_beside_the_manifest()
+    {
+        Assert.Equal(new BackupsSpec("s3://shop-backups/prod", 14), Parse("backups:\n  to: s3://shop-backups/prod\n  keep: 14\n").Backups);
+        Assert.Equal(new BackupsSpec(Path.Combine(_dir.Path, "backups"), 7), Parse("backups:\n  to: backups\n").Backups);
+        Assert.True(S3Location.TryParse("s3://shop-backups/a/b/", out var location));
+        Assert.Equal(new S3Location("shop-backups", "a/b/"), location);
+        Assert.False(S3Location.TryParse("s3://a..b/x", out _));
     }
 
     [Fact]

@@ -81,6 +81,41 @@ public sealed class BadInputTests
         Aws("aws: private subnets of an existing VPC not named", "aws.existingVpc.privateSubnetIds: is required with subnets: private", "aws:\n  subnets: private\n  existingVpc:\n    vpcId: vpc-1\n    publicSubnetIds: [a, b]\n"),
         Aws("aws: an architecture Fargate does not run", "aws.architecture: \"sparc\" is not a Fargate CPU architecture", "aws:\n  architecture: sparc\n"),
         Aws("aws: autoscaling below its minimum", "aws.autoscaling.max: 2 is below min (3)", "aws:\n  autoscaling:\n    min: 3\n    max: 2\n    targetCpu: 50\n"),
+        Aws("aws: an accessory with a volume", "accessories: the aws platform cannot keep an app's data yet",
+            "accessories:\n  db: { image: postgres, volumes: { data: /var/lib/postgresql/data } }\n"),
+        Aws("aws: env composed from a secret", "env.URL: the aws platform cannot compose secrets into env (${...}) yet",
+            "env:\n  URL: \"postgres://${PW}@db\"\nsecrets:\n  PW: { fromEnv: PW }\n"),
+        new Case("a volume two replicas would share", 2, "volumes.data: 2 containers would use it at once", app => Append(app, "volumes:\n  data: /data\n")),
+        new Case("a volume at a relative path", 2, "volumes.data: \"data\" is not an absolute path in the container", app => Append(app, "volumes:\n  data: data\n")),
+        new Case("an accessory with an image and a build", 2, "accessories.db: needs exactly one of image: (a reference) or build:", app => Append(app, "accessories:\n  db: { image: postgres, build: . }\n")),
+        new Case("an accessory whose secret is not set", 2, "accessories.db.secrets.PW: environment variable SLIPWAY_TEST_UNSET_PW is not set",
+            app => Append(app, "accessories:\n  db:\n    image: postgres\n    secrets: { PW: { fromEnv: SLIPWAY_TEST_UNSET_PW } }\n")),
+        new Case("env composing a secret not declared", 2, "env.URL: ${PW} names no secret of this app", app => Append(app, "env:\n  URL: \"postgres://${PW}@db\"\n")),
+        new Case("backups to a bucket name S3 refuses", 2, "backups.to: \"s3://My_Bucket\" is not an S3 location", app => Append(app, "backups:\n  to: s3://My_Bucket\n")),
+        new Case("a backup of an app with no data", 2, "keeps no data (no volumes: and no accessories: in the manifest)", app => ["backup", "-f", app.ManifestPath]),
+        new Case("a backup of an unknown accessory", 2, "--accessory: ", app =>
+        {
+            Append(app, "accessories:\n  db: { image: postgres }\n");
+            return ["backup", "--accessory", "cache", "-f", app.ManifestPath];
+        }),
+        new Case("a backup that keeps none", 2, "--keep: 0 would keep no backup", app =>
+        {
+            Edit(app, "replicas: 2", "replicas: 1");
+            Append(app, "volumes:\n  data: /data\n");
+            return ["backup", "--keep", "0", "-f", app.ManifestPath];
+        }),
+        new Case("a restore of a backup that is not there", 2, "restore: no backup \"shop-db-1\" of", app =>
+        {
+            Edit(app, "replicas: 2", "replicas: 1");
+            Append(app, "volumes:\n  data: /data\n");
+            return ["restore", "shop-db-1", "--yes", "-f", app.ManifestPath];
+        }),
+        new Case("accessory commands for an app without accessories", 2, "has no accessories", app => ["accessory", "status", "-f", app.ManifestPath]),
+        new Case("accessory exec without a command", 2, "accessory exec: no command was given", app =>
+        {
+            Append(app, "accessories:\n  db: { image: postgres }\n");
+            return ["accessory", "exec", "db", "-f", app.ManifestPath];
+        }),
         new Case("notify without a webhook", 2, "notify: needs exactly one of webhook: (a URL) or webhookFromEnv:", app => Append(app, "notify:\n  timeout: 5s\n")),
         new Case("notify to a URL that is not http", 2, "notify.webhook: is not an http:// or https:// URL", app => Append(app, "notify:\n  webhook: ftp://hooks.example.com/x\n")),
         new Case("notify from a bad variable name", 2, "notify.webhookFromEnv: \"1URL\" is not an environment variable name", app => Append(app, "notify:\n  webhookFromEnv: 1URL\n")),

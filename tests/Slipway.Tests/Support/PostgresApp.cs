@@ -109,4 +109,14 @@ public static class PostgresApp
         app.WriteManifest(extra: Manifest());
         return (app, version);
     }
+
+    /// <summary>Writes a row through the app (a POST the app turns into an INSERT).</summary>
+    public static async Task AddRowAsync(LocalApp app, string text)
+    {
+        using var response = await Http.Client.PostAsync(new Uri(app.Url, $"/rows/{text}"), null, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>Every row the app reads back, in order, joined by commas.</summary>
+    public static async Task<string> RowsAsync(LocalApp app) => (await app.GetAsync("/rows")).Body.Trim();
 }

@@ -14,18 +14,6 @@ public sealed class AccessoryTests
 {
     private const string Password = "pg-secret-6b1f0c";
 
-    private static async Task<string> RowsAsync(LocalApp app)
-    {
-        var (body, _) = await app.GetAsync("/rows");
-        return body.Trim();
-    }
-
-    private static async Task AddRowAsync(LocalApp app, string text)
-    {
-        using var response = await Http.Client.PostAsync(new Uri(app.Url, $"/rows/{text}"), null, TestContext.Current.CancellationToken);
-        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-    }
-
     private static Task<CliResult> ExecAsync(LocalApp app, params string[] command) =>
         app.Cli.RunAsync(["accessory", "exec", "db", "-f", app.ManifestPath, "--", .. command], null, TestContext.Current.CancellationToken);
 
@@ -42,36 +30,36 @@ public sealed class AccessoryTests
         Assert.Contains("accessory db: starting", up.All);
         Assert.True(up.All.IndexOf("accessory db: healthy", StringComparison.Ordinal) < up.All.IndexOf("cut over", StringComparison.Ordinal),
             "the accessory is healthy before the app's first release takes traffic");
-        await AddRowAsync(app, "alpha");
-        await AddRowAsync(app, "beta");
+        await PostgresApp.AddRowAsync(app, "alpha");
+        await PostgresApp.AddRowAsync(app, "beta");
         var database = await DatabaseIdAsync(app);
 
         // Two more releases of the app: the database is never replaced by an app deploy.
         app.Repo.Write("app/app.py", PostgresApp.FlaskApp.Replace("version {VERSION}", "v2 {VERSION}"));
         app.Repo.Commit("v2");
         (await app.RunAsync("up")).Succeeded();
-        await AddRowAsync(app, "gamma");
+        await PostgresApp.AddRowAsync(app, "gamma");
         app.Repo.Write("app/app.py", PostgresApp.FlaskApp.Replace("version {VERSION}", "v3 {VERSION}"));
         app.Repo.Commit("v3");
         (await app.RunAsync("up")).Succeeded();
-        Assert.Equal("alpha,beta,gamma", await RowsAsync(app));
+        Assert.Equal("alpha,beta,gamma", await PostgresApp.RowsAsync(app));
         Assert.Equal(database, await DatabaseIdAsync(app));
 
         (await app.RunAsync("rollback")).Succeeded();
-        Assert.Equal("alpha,beta,gamma", await RowsAsync(app));
+        Assert.Equal("alpha,beta,gamma", await PostgresApp.RowsAsync(app));
         Assert.Equal(database, await DatabaseIdAsync(app));
 
         var restart = await app.RunAsync("accessory", "restart", "db");
         restart.Succeeded();
         Assert.NotEqual(database, await DatabaseIdAsync(app));
-        Assert.Equal("alpha,beta,gamma", await RowsAsync(app));
+        Assert.Equal("alpha,beta,gamma", await PostgresApp.RowsAsync(app));
 
         // Its own spec changed: replaced, with its data.
         app.WriteManifest(extra: PostgresApp.Manifest().Replace("POSTGRES_DB: app }", "POSTGRES_DB: app, TZ: UTC }"));
         var replaced = await app.RunAsync("up");
         replaced.Succeeded();
         Assert.Contains("accessory db: its spec changed, replacing it", replaced.All);
-        Assert.Equal("alpha,beta,gamma", await RowsAsync(app));
+        Assert.Equal("alpha,beta,gamma", await PostgresApp.RowsAsync(app));
         var healthy = await DatabaseIdAsync(app);
 
         // A change that cannot start: rejected, and the previous server is back with the rows.
@@ -82,7 +70,7 @@ public sealed class AccessoryTests
         Assert.Contains("no such cluster", broken.Stderr);
         Assert.Contains("the previous one is running again with its data", broken.Stderr);
         Assert.Equal(healthy, await DatabaseIdAsync(app));
-        Assert.Equal("alpha,beta,gamma", await RowsAsync(app));
+        Assert.Equal("alpha,beta,gamma", await PostgresApp.RowsAsync(app));
     }
 
     [Fact]
@@ -91,7 +79,7 @@ public sealed class AccessoryTests
         var (app, _) = PostgresApp.Create("pgd", Password);
         await using var _ = app;
         (await app.RunAsync("up")).Succeeded();
-        await AddRowAsync(app, "kept");
+        await PostgresApp.AddRowAsync(app, "kept");
 
         var status = await app.StatusAsync();
         var accessory = Assert.Single(status.GetProperty("accessories").EnumerateArray());
@@ -125,7 +113,7 @@ public sealed class AccessoryTests
 
         // Deployed again, the app finds its data where it left it.
         (await app.RunAsync("up")).Succeeded();
-        Assert.Equal("kept", await RowsAsync(app));
+        Assert.Equal("kept", await PostgresApp.RowsAsync(app));
 
         var removeAll = await app.RunAsync("destroy", "--volumes", "--yes");
         removeAll.Succeeded();

@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Http.Headers;
+using static Slipway.Engine.EngineRequests;
+
+namespace Slipway.Engine;
+
+/// <summary>Files in and out of a container as tar archives (<c>docker cp</c>), and pausing it while they are read.</summary>
+public sealed partial class DockerEngine
+{
+    /// <summary>Freezes every process of the container (the cgroup freezer): nothing it holds changes until it is unpaused.</summary>
+    public Task PauseContainerAsync(string id, CancellationToken ct) => PostAsync($"{ApiPrefix}/containers/{id}/pause", ct);
+
+    public Task UnpauseContainerAsync(string id, CancellationToken ct) => PostAsync($"{ApiPrefix}/containers/{id}/unpause", ct);
+
+    /// <summary>Copies <paramref name="path"/> (a folder: its top entry is the folder's own name) out of the container as a tar stream.</summary>
+    public async Task GetArchiveAsync(string id, string path, Stream output, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync($"{ApiPrefix}/containers/{id}/archive?path={Uri.EscapeDataString(path)}",
+            HttpCompletionOption.ResponseHeadersRead, ct);
+        await EnsureSuccessAsync(response, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        await body.CopyToAsync(output, ct);
+    }
+
+    /// <summary>
+    /// Extracts a tar stream into <paramref name="folder"/> of the container (running or not), owners and modes kept as archived
+    /// (<c>copyUIDGID</c> would give every file the container user's instead).
+    /// </summary>
+    public async Task PutArchiveAsync(string id, string folder, Stream archive, CancellationToken ct)
+    {
+        using var content = new StreamContent(archive);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+        using var response = await _http.PutAsync(
+            $"{ApiPrefix}/containers/{id}/archive?path={Uri.EscapeDataString(folder)}&noOverwriteDirNonDir=1", content, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) throw new EngineApiException(404, $"{folder} does not exist in the container");
+        await EnsureSuccessAsync(response, ct);
+    }
+}

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Slipway.Tests.EndToEnd;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Platforms.Local;
+
+/// <summary>
+/// Backups of a real PostgreSQL accessory that restore: rows written, backed up, the database dropped, restored and read back,
+/// from the local store, from S3 on moto, and from a file of the volume's files; failures delete nothing.
+/// </summary>
+[Trait("Tier", "engine")]
+[Collection(EngineCollection.Name)]
+public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
+{
+    private const string Password = "pg-backup-secret-41d9";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task DropDatabaseAsync(LocalApp app)
+    {
+        (await app.Cli.RunAsync(["accessory", "exec", "db", "-f", app.ManifestPath, "--", "psql", "-h", "/tmp", "-U", "app", "-d", "postgres",
+            "-c", "DROP DATABASE app WITH (FORCE)"], null, Ct)).Succeeded();
+        using var response = await Http.Client.GetAsync(new Uri(app.Url, "/rows"), Ct);
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, response.StatusCode); // the app's rows are gone
+    }
+
+    private Task<CliResult> RunAsync(LocalApp app, params string[] args) => app.RunAsync(moto.Environment, args);
+
+    private static string IdOf(CliResult backup) => JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("id").GetString()!;
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Dropped_rows_come_back_from_the_local_store_from_S3_and_from_a_file_of_the_volume()
+    {
+        var (app, _) = PostgresApp.Create("bak", Password);
+        await using var _ = app;
+        (await app.RunAsync("up")).Succeeded();
+        await PostgresApp.AddRowAsync(app, "alpha");
+        await PostgresApp.AddRowAsync(app, "beta");
+
+        // The local store (the state directory's): the accessory's own dump, restored by its own restore command.
+        var local = await app.RunAsync("backup", "--json");
+        local.Succeeded();
+        var record = JsonDocument.Parse(local.Stdout).RootElement;
+        Assert.Equal(("accessory", "db", "command"), (record.GetProperty("kind").GetString(), record.GetProperty("name").GetString(), record.GetProperty("format").GetString()));
+        Assert.Equal(app.Repo.Run("rev-parse", "--short=7", "HEAD").Trim(), record.GetProperty("release").GetString());
+        var stored = Directory.GetFiles(Path.Combine(app.Cli.StateDirectory, "backups", app.Name));
+        Assert.Equal(2, stored.Length); // the data and its metadata
+        Assert.All(stored, file => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file)));
+        Assert.DoesNotContain(Password, await File.ReadAllTextAsync(stored.Single(f => f.EndsWith(".json", StringComparison.Ordinal)), Ct));
+        await DropDatabaseAsync(app);
+        var restore = await app.RunAsync("restore", IdOf(local), "--yes");
+        restore.Succeeded();
+        Assert.Equal("alpha,beta", await PostgresApp.RowsAsync(app));
+
+        // S3 (moto): the same, through the bucket; a row written after the backup is not in it.
+        await moto.AwsCliAsync("s3", "mb", "s3://slipway-backups");
+        var s3 = await RunAsync(app, "backup", "--to", "s3://slipway-backups/pg", "--json");
+        s3.Succeeded();
+        Assert.Contains($"pg/{app.Name}/{IdOf(s3)}.gz", await moto.AwsCliAsync("s3", "ls", "--recursive", "s3://slipway-backups/"));
+        await PostgresApp.AddRowAsync(app, "gamma");
+        await DropDatabaseAsync(app);
+        (await RunAsync(app, "restore", IdOf(s3), "--to", "s3://slipway-backups/pg", "--yes")).Succeeded();
+        Assert.Equal("alpha,beta", await PostgresApp.RowsAsync(app));
+        var listed = await RunAsync(app, "backups", "--to", "s3://slipway-backups/pg", "--json");
+        listed.Succeeded();
+        Assert.Equal([IdOf(s3)], JsonDocument.Parse(listed.Stdout).RootElement.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+
+        // The volume's files, taken with the server paused, into a file of the user's: restored over a newer state.
+        var file = Path.Combine(Path.GetDirectoryName(app.ManifestPath)!, "db-files.gz");
+        var files = await app.RunAsync("backup", "--volume", "db/data", "-o", file, "--json");
+        files.Succeeded();
+        Assert.Equal("tar", JsonDocument.Parse(files.Stdout).RootElement.GetProperty("format").GetString());
+        await PostgresApp.AddRowAsync(app, "delta");
+        var fromFile = await app.RunAsync("restore", file, "--yes");
+        fromFile.Succeeded();
+        Assert.Contains("stopping", fromFile.All);
+        Assert.Equal("alpha,beta", await PostgresApp.RowsAsync(app));
+    }
+
+    [Fact]
+    public async Task A_failing_backup_a_refusing_bucket_and_a_full_disk_are_one_line_each_and_delete_nothing_and_old_ones_past_keep_go()
+    {
+        var (app, _) = PostgresApp.Create("bakf", Password);
+        await using var _ = app;
+        (await app.RunAsync("up")).Succeeded();
+        await PostgresApp.AddRowAsync(app, "one");
+
+        for (var i = 0; i < 3; i++) (await app.RunAsync("backup", "--keep", "2")).Succeeded();
+        var kept = await app.RunAsync("backups", "--json");
+        kept.Succeeded();
+        var ids = JsonDocument.Parse(kept.Stdout).RootElement.EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
+        Assert.Equal(2, ids.Count);
+
+        var bucket = await RunAsync(app, "backup", "--to", "s3://no-such-bucket-here/x");
+        Assert.Equal(1, bucket.ExitCode);
+        Assert.Contains("error: s3://no-such-bucket-here/x/: S3 refused (NoSuchBucket)", bucket.Stderr);
+        Assert.Contains("hint: create the bucket first", bucket.Stderr);
+        Assert.Empty(Directory.GetFiles(Path.Combine(app.Cli.StateDirectory, "tmp")));
+
+        app.WriteManifest(extra: PostgresApp.Manifest().Replace("command: pg_dump -h /tmp -U app --create --clean --if-exists app",
+            "command: sh -c 'echo dump refused >&2; exit 3'"));
+        var failed = await app.RunAsync("backup");
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("error: backup of accessory db: accessories.db.backup.command exited with 3: dump refused", failed.Stderr);
+        var after = await app.RunAsync("backups", "--json");
+        Assert.Equal(ids, JsonDocument.Parse(after.Stdout).RootElement.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(app.Cli.StateDirectory, "backups", app.Name)).Length); // no partial file beside them
+
+        if (Environment.UserName != "root") return; // mounting a small disk needs root
+        using var disk = new TempDirectory("slipway-backupdisk");
+        Run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.Path);
+        try
+        {
+            await using (var fill = File.Create(Path.Combine(disk.Path, "fill")))
+            {
+                try { while (true) fill.Write(new byte[4096]); }
+                catch (IOException) { }
+            }
+            app.WriteManifest(extra: PostgresApp.Manifest());
+            var full = await app.RunAsync("backup", "-o", Path.Combine(disk.Path, "db.gz"));
+            Assert.Equal(1, full.ExitCode);
+            Assert.Contains("error: the disk is full", full.Stderr);
+            Assert.Equal(["fill"], Directory.GetFiles(disk.Path).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Run("umount", disk.Path);
+        }
+    }
+
+    private static void Run(string program, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardError = true })!;
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)}: {process.StandardError.ReadToEnd()}");
+    }
+}
