@@ -16,32 +16,60 @@ public sealed class EngineRestartTests
 {
     private const string PidFile = "/var/run/docker.pid";
 
-    [Fact]
-    public async Task After_an_engine_restart_the_app_serves_again_without_a_deploy()
+    private static void SkipUnlessEnabled()
     {
         Assert.SkipUnless(Environment.GetEnvironmentVariable("SLIPWAY_TEST_ENGINE_RESTART") == "1",
             "restarts the machine's container engine: set SLIPWAY_TEST_ENGINE_RESTART=1 to run it");
         Assert.SkipUnless(File.Exists(PidFile) && Environment.GetEnvironmentVariable("DOCKER_HOST") is null,
             "needs the dockerd started by scripts/install.sh");
+    }
+
+    /// <summary>Stops the engine as a service manager does (SIGTERM: dockerd stops every container, then exits), and starts it again.</summary>
+    private static async Task RestartEngineAsync(Func<Task<bool>> down)
+    {
+        var dockerd = Process.GetProcessById(int.Parse(File.ReadAllText(PidFile).Trim()));
+        using (var kill = Process.Start("kill", ["-TERM", dockerd.Id.ToString()])) await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+        await dockerd.WaitForExitAsync(TestContext.Current.CancellationToken);
+        await Eventually.WaitUntilAsync(down, TimeSpan.FromSeconds(30), "the app stops answering with the engine down");
+        using var install = Process.Start(new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot.Path, "scripts", "install.sh")])
+            { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        await install.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, install.ExitCode);
+    }
+
+    [Fact]
+    public async Task After_an_engine_restart_the_app_serves_again_without_a_deploy()
+    {
+        SkipUnlessEnabled();
         await using var app = new LocalApp("eng");
         var up = await app.RunAsync("up");
         up.Succeeded();
 
-        var dockerd = Process.GetProcessById(int.Parse(File.ReadAllText(PidFile).Trim()));
-        // SIGTERM, as a service manager stops it: dockerd stops every container, then exits.
-        using (var kill = Process.Start("kill", ["-TERM", dockerd.Id.ToString()])) await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
-        await dockerd.WaitForExitAsync(TestContext.Current.CancellationToken);
-        await Eventually.WaitUntilAsync(async () => await app.TryGetVersionAsync() is null,
-            TimeSpan.FromSeconds(30), "the app stops answering with the engine down");
-
-        using (var install = Process.Start(new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot.Path, "scripts", "install.sh")])
-               { RedirectStandardError = true, RedirectStandardOutput = true })!)
-        {
-            await install.WaitForExitAsync(TestContext.Current.CancellationToken);
-            Assert.Equal(0, install.ExitCode);
-        }
+        await RestartEngineAsync(async () => await app.TryGetVersionAsync() is null);
 
         await Eventually.WaitUntilAsync(async () => await app.TryGetVersionAsync() == app.FirstVersion,
             TimeSpan.FromSeconds(60), "the app serves again after the engine restart");
+    }
+
+    [Fact]
+    public async Task After_an_engine_restart_the_database_accessory_is_back_with_its_rows()
+    {
+        SkipUnlessEnabled();
+        var (app, version) = PostgresApp.Create("engpg", "pg-restart-secret-77a");
+        await using var _ = app;
+        (await app.RunAsync("up")).Succeeded();
+        await PostgresApp.AddRowAsync(app, "before");
+
+        await RestartEngineAsync(async () => await app.TryGetVersionAsync() is null);
+
+        await Eventually.WaitUntilAsync(async () => await app.TryGetVersionAsync() == version,
+            TimeSpan.FromSeconds(60), "the app serves again after the engine restart");
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            using var response = await Http.Client.GetAsync(new Uri(app.Url, "/rows"), TestContext.Current.CancellationToken);
+            return response.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(60), "the database answers the app again");
+        Assert.Equal("before", await PostgresApp.RowsAsync(app));
+        Assert.Equal("healthy", Assert.Single((await app.StatusAsync()).GetProperty("accessories").EnumerateArray()).GetProperty("health").GetString());
     }
 }
