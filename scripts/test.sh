@@ -30,6 +30,8 @@ leftovers() {
   docker images -q --filter label=slipway.app 2>/dev/null | sort -u | sed 's/^/image /'
   docker volume ls -q --filter label=slipway.app 2>/dev/null | sed 's/^/volume /'
   docker ps -aq --filter label=slipway.accessory.app 2>/dev/null | sed 's/^/accessory container /'
+  docker ps -aq --filter label=slipway.job.app 2>/dev/null | sed 's/^/job container /'
+  docker ps -a --filter label=slipway.scheduler --format '{{.Names}}' 2>/dev/null | sed 's/^/scheduler container /'
   docker images -q --filter label=slipway.accessory.app 2>/dev/null | sort -u | sed 's/^/accessory image /'
   ip netns list 2>/dev/null | awk '$1 ~ /^slw-/ {print "netns " $1}'
   ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^slw/ {sub(/@.*/, "", $2); print "link " $2}'

@@ -50,6 +50,7 @@ public static class Program
             BackupCommand.Backup(platforms),
             BackupCommand.List(platforms),
             BackupCommand.Restore(platforms),
+            JobsCommand.Create(platforms),
             MaintenanceCommand.Create(platforms),
             EdgeCommand.Create(platforms),
             DashboardCommand.Create(platforms),

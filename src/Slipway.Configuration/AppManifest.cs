@@ -38,6 +38,8 @@ public sealed record AppManifest
     public IReadOnlyList<VolumeSpec> Volumes { get; init; } = [];
     /// <summary>Long-running services beside the app (a database, a cache), reachable by name, never replaced by an app deploy.</summary>
     public IReadOnlyList<AccessorySpec> Accessories { get; init; } = [];
+    /// <summary>Commands run on a schedule in the serving release's image, with the app's env and secrets.</summary>
+    public IReadOnlyList<JobSpec> Jobs { get; init; } = [];
     /// <summary>Where <c>slipway backup</c> keeps backups and how many of each it keeps.</summary>
     public BackupsSpec Backups { get; init; } = new();
     /// <summary>Where to announce deploys, rejections, rollbacks and destroys; null: nowhere.</summary>
@@ -91,6 +93,17 @@ public sealed record AccessoryHealthSpec(IReadOnlyList<string> Command, TimeSpan
 /// <param name="Command">Writes a consistent copy of the accessory's data to its stdout (e.g. <c>pg_dump</c>).</param>
 /// <param name="Restore">Reads such a copy from its stdin and puts it back (e.g. <c>psql</c>).</param>
 public sealed record AccessoryBackupSpec(IReadOnlyList<string> Command, IReadOnlyList<string> Restore);
+
+/// <summary>What a scheduled job does when its time comes while its previous run is still going.</summary>
+public enum JobConcurrency { Forbid, Allow, Replace }
+
+/// <summary>
+/// A command run on a schedule (<paramref name="Schedule"/>, in its time zone) in the serving release's image with the app's env
+/// and secrets, stopped after <paramref name="Timeout"/>.
+/// </summary>
+/// <param name="StartingDeadline">How late a run missed while the machine was off may still start (once); null: a missed run is skipped.</param>
+public sealed record JobSpec(string Name, Foundation.Timing.CronSchedule Schedule, IReadOnlyList<string> Command, TimeSpan Timeout,
+    JobConcurrency Concurrency, TimeSpan? StartingDeadline);
 
 /// <param name="To">Where backups go: an <c>s3://bucket/prefix</c> URL or an absolute folder; null: the state directory's.</param>
 /// <param name="Keep">How many backups of each accessory or volume are kept there; older ones are deleted after a new one succeeds.</param>

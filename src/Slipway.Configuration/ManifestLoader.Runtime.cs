@@ -131,6 +131,47 @@ public static partial class ManifestLoader
         return processes;
     }
 
+    private static IReadOnlyList<JobSpec> ReadJobs(MappingReader? reader)
+    {
+        if (reader is null) return [];
+        var jobs = new List<JobSpec>();
+        foreach (var (name, line) in reader.Keys().ToList())
+        {
+            var key = $"jobs.{name}";
+            if (!ProcessNamePattern().IsMatch(name))
+                throw Invalid(reader.File, line, key, "is not a valid job name", "use 1-20 lowercase letters, digits and dashes, starting with a letter");
+            var job = reader.OptionalMapping(name)
+                ?? throw Invalid(reader.File, line, key, "needs a schedule and a command", "e.g. nightly: { schedule: \"0 3 * * *\", command: python report.py }");
+            var zoneName = job.OptionalString("timeZone");
+            var zone = TimeZoneInfo.Utc;
+            if (zoneName is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneName.Value, out zone))
+                throw Invalid(reader.File, zoneName.Line, $"{key}.timeZone", $"\"{zoneName.Value}\" is not a time zone", "use an IANA name, e.g. Europe/Paris or America/New_York (default UTC)");
+            var expression = job.OptionalString("schedule") ?? throw Invalid(reader.File, job.Line, $"{key}.schedule", "is required",
+                "five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\" (03:00 every day)");
+            var schedule = Foundation.Timing.CronSchedule.TryParse(expression.Value, zone!, out var problem)
+                ?? throw Invalid(reader.File, expression.Line, $"{key}.schedule", problem!.Contains(':') ? $"\"{expression.Value}\": {problem}" : $"\"{expression.Value}\" {problem}",
+                    "five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\" (03:00 every day, in timeZone: or UTC)");
+            if (schedule.Next(DateTimeOffset.UnixEpoch.AddYears(56)) is null)
+                throw Invalid(reader.File, expression.Line, $"{key}.schedule", $"\"{expression.Value}\" never fires", "check the day and month: 30 February never comes");
+            var command = job.OptionalCommand("command") ?? [];
+            if (command.Count == 0 || command.All(string.IsNullOrWhiteSpace) || command[^1].Trim().Length == 0)
+                throw Invalid(reader.File, job.Line, $"{key}.command", "is empty", "give the command to run, e.g. command: python report.py");
+            var concurrency = job.OptionalString("concurrency");
+            var policy = concurrency?.Value switch
+            {
+                null or "forbid" => JobConcurrency.Forbid,
+                "allow" => JobConcurrency.Allow,
+                "replace" => JobConcurrency.Replace,
+                _ => throw Invalid(reader.File, concurrency.Line, $"{key}.concurrency", $"\"{concurrency.Value}\" is not forbid, allow or replace",
+                    "forbid skips a run while the last one goes on (the default), allow runs both, replace stops the last one"),
+            };
+            jobs.Add(new JobSpec(name, schedule, command, job.OptionalDuration("timeout", TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)) ?? TimeSpan.FromHours(1),
+                policy, job.OptionalDuration("startingDeadline", TimeSpan.FromSeconds(1), TimeSpan.FromDays(7))));
+            job.RejectUnknownKeys();
+        }
+        return jobs;
+    }
+
     private static HooksSpec ReadHooks(MappingReader? reader)
     {
         if (reader is null) return new HooksSpec();

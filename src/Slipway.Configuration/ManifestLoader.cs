@@ -114,6 +114,7 @@ public static partial class ManifestLoader
             Processes = ReadProcesses(reader.OptionalMapping("processes")),
             Volumes = ReadVolumes(reader.OptionalMapping("volumes"), "volumes"),
             Accessories = ReadAccessories(reader.OptionalMapping("accessories"), manifestDir),
+            Jobs = ReadJobs(reader.OptionalMapping("jobs")),
             Backups = ReadBackups(reader.OptionalMapping("backups"), manifestDir),
             User = ReadUser(reader),
             Environment = selected,

@@ -12,11 +12,34 @@ namespace Slipway.Edge;
 /// </summary>
 public static class Program
 {
+    /// <summary>The scheduler in the foreground, until SIGTERM (the engine stopping its container).</summary>
+    private static async Task<int> ScheduleAsync()
+    {
+        using var stop = new CancellationTokenSource();
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        using var engine = new Slipway.Engine.DockerEngine(Slipway.Engine.EngineSelection.Resolve(null, Environment.GetEnvironmentVariable));
+        try
+        {
+            var site = Environment.GetEnvironmentVariable(JobLabels.SiteVariable) is { Length: > 0 } named ? named : "slipway-scheduler";
+            await new JobScheduler(engine, site, TimeProvider.System, line => Console.Out.WriteLine($"{DateTimeOffset.UtcNow:u} {line}")).RunAsync(stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        return 0;
+    }
+
     private const string Usage = """
         Usage: slipway-edge serve [--dir DIR] [--address ADDR] [--control-port N --control-token-file FILE]
                slipway-edge relay --socket PATH
                slipway-edge relay --connect HOST:PORT --token-file FILE
                slipway-edge probe ADDRESS:PORT...
+               slipway-edge schedule
 
         Runs Slipway's edge proxy in the foreground (slipway up starts it in the background).
           --dir DIR        its state directory: control socket, routes, certificates, log (default: the state directory's edge folder)
@@ -26,6 +49,7 @@ public static class Program
         relay joins its stdin and stdout to a unix socket (the control socket): how a CLI on another machine reaches an edge
         in a container, through the engine's exec; with --connect, to an edge's control port on another node of a cluster.
         probe tries a TCP connection to each ADDRESS:PORT and prints "ADDRESS:PORT open|refused|timeout|unreachable".
+        schedule runs every app's scheduled jobs on the engine (DOCKER_HOST, else its socket) until stopped.
         Environment: SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path; SLIPWAY_EDGE_MAX_CONNECTIONS_PER_CLIENT
         bounds one client address's open connections (default 256, 0 for none).
         """;
@@ -41,6 +65,7 @@ public static class Program
         if (args is ["relay", "--socket", var socket]) return await ControlRelay.RunAsync(socket);
         if (args is ["relay", "--connect", var gate, "--token-file", var gateToken]) return await ControlRelay.RunAsync(gate, gateToken);
         if (args is ["probe", .. var targets] && targets.Length > 0) return await PortProbe.RunAsync(targets, Console.Out);
+        if (args is ["schedule"]) return await ScheduleAsync();
         if (args[0] != "serve") return Refuse($"unknown command \"{args[0]}\"");
         string? dir = null, address = null, tokenFile = null;
         int? controlPort = null;

@@ -125,7 +125,32 @@ public sealed partial class DockerEngine
             state["Running"]?.GetValue<bool>() ?? false, state["ExitCode"]?.GetValue<int>() ?? 0,
             Str(state, "Status"), string.IsNullOrEmpty(error) ? null : error, hostPort,
             Labels(json["Config"]?["Labels"]), state["OOMKilled"]?.GetValue<bool>() ?? false,
-            json["RestartCount"]?.GetValue<int>() ?? 0, state["Pid"]?.GetValue<int>() ?? 0, state["Health"]?["Status"]?.GetValue<string>());
+            json["RestartCount"]?.GetValue<int>() ?? 0, state["Pid"]?.GetValue<int>() ?? 0, state["Health"]?["Status"]?.GetValue<string>(),
+            DateTimeOffset.TryParse(state["FinishedAt"]?.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var finished) && finished.Year > 1 ? finished : null);
+    }
+
+    /// <summary>
+    /// A new container made exactly as <paramref name="source"/> was (image, command, env, user, limits, mounts, network), under
+    /// another name and these labels; returns its ID. The source's settings travel from the engine to the engine, through memory only.
+    /// </summary>
+    public async Task<string> CloneContainerAsync(string source, string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        var inspected = await GetJsonAsync($"{ApiPrefix}/containers/{Uri.EscapeDataString(source)}/json", ct);
+        var body = inspected["Config"]!.DeepClone().AsObject();
+        body["Labels"] = ToJson(labels);
+        body.Remove("Hostname");
+        body["HostConfig"] = inspected["HostConfig"]!.DeepClone();
+        if (inspected["NetworkSettings"]?["Networks"] is JsonObject networks && networks.Count > 0)
+        {
+            var endpoints = new JsonObject();
+            foreach (var (network, endpoint) in networks)
+                endpoints[network] = new JsonObject { ["Aliases"] = endpoint?["Aliases"]?.DeepClone() };
+            body["NetworkingConfig"] = new JsonObject { ["EndpointsConfig"] = endpoints };
+        }
+        using var response = await _http.PostAsync(CreateContainerPath(name), new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+        await EnsureSuccessAsync(response, ct);
+        return Str(JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!, "Id");
     }
 
     /// <summary>Gives a container another name (the old one is free at once for its successor).</summary>

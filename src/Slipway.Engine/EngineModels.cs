@@ -54,7 +54,8 @@ public sealed record ContainerSummary(string Id, string Name, string Image, stri
     IReadOnlyDictionary<string, string> Labels);
 
 public sealed record ContainerDetails(string Id, string Name, bool Running, int ExitCode, string Status,
-    string? Error, int? HostPort, IReadOnlyDictionary<string, string> Labels, bool OomKilled, int RestartCount, int Pid = 0, string? Health = null)
+    string? Error, int? HostPort, IReadOnlyDictionary<string, string> Labels, bool OomKilled, int RestartCount, int Pid = 0, string? Health = null,
+    DateTimeOffset? FinishedAt = null)
 {
     /// <summary>Stopped, or brought back by its restart policy at least once: either way its process died.</summary>
     public bool HasExited => !Running || RestartCount > 0 || Status == "restarting";

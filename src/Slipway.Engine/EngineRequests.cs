@@ -151,7 +151,7 @@ public static class EngineRequests
             ["label"] = labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}").ToArray(),
         }));
 
-    private static JsonObject ToJson(IReadOnlyDictionary<string, string> map)
+    internal static JsonObject ToJson(IReadOnlyDictionary<string, string> map)
     {
         var json = new JsonObject();
         foreach (var (key, value) in map.OrderBy(e => e.Key, StringComparer.Ordinal)) json[key] = value;

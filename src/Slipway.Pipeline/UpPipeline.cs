@@ -36,6 +36,9 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
                 throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"env.{composed}: the {platform.Name} platform cannot compose secrets into env (${{...}}) yet",
                     "make the whole value a secret of its own, or let the app compose it from the secrets it gets");
         }
+        if (app.Jobs.Count > 0 && platform is not IScheduledJobs)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"jobs: the {platform.Name} platform cannot run scheduled jobs yet",
+                "run them from a scheduler of your own with slipway run, or deploy this environment on the local platform");
         _ = secrets.Values; // read once here: a missing secret is bad input, and the rollout uses these very values
         if (platform is IInputCheck inputs) inputs.CheckInputs(app);
         if (app.Release is not null && platform is not IReleasePhase)

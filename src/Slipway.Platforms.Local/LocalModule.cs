@@ -34,7 +34,7 @@ public sealed class LocalModule : IPlatformModule
         var engine = new DockerEngine(endpoint);
         var (site, edge) = EdgeOf(engine, context);
         return new PlatformSession(new LocalPlatform(engine, edge, new EdgeContainer(engine, edge, site, context.Environment, context.Time), context.State,
-                secrets, context.Time, listen, context.Confirm),
+                secrets, context.Time, listen, context.Confirm, context.Environment),
             new FileDeployLock(context.State, app.App, app.Environment.Name), new SqliteReleaseLog(context.State), secrets, [engine, edge]);
     }
 

@@ -23,8 +23,8 @@ namespace Slipway.Platforms.Local;
 /// </param>
 /// <param name="confirm">Asks the user before a deploy that would leave a volume's data unused; null: never asked (the deploy goes on).</param>
 public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeContainer edgeContainer, StateDirectory state, AppSecrets secrets, TimeProvider time,
-    IReadOnlyList<string>? defaultListen = null, Func<string, bool>? confirm = null)
-    : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases, IAppData
+    IReadOnlyList<string>? defaultListen = null, Func<string, bool>? confirm = null, Func<string, string?>? environment = null)
+    : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases, IAppData, IScheduledJobs
 {
     private readonly LocalImages _images = new(engine);
     private readonly LocalRollout _rollout = new(engine, edge, edgeContainer.Site, new LocalImages(engine), secrets, time, defaultListen);
@@ -33,6 +33,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     private readonly LocalTeardown _teardown = new(engine, edge, edgeContainer, state, time);
     private readonly LocalBackups _backups = new(engine, new LocalAccessories(engine, new LocalVolumes(engine), secrets, time));
     private readonly OneOffContainers _oneOff = new(engine, edge, secrets, time);
+    private readonly LocalJobs _jobs = new(engine, edgeContainer.Site, environment ?? (_ => null));
 
     public string Name => LocalModule.PlatformName;
 
@@ -78,7 +79,11 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         _ => null,
     };
 
-    public void CheckInputs(AppManifest app) => EdgeTlsFiles.Read(app, time.GetUtcNow());
+    public void CheckInputs(AppManifest app)
+    {
+        EdgeTlsFiles.Read(app, time.GetUtcNow());
+        _jobs.CheckInputs(app);
+    }
 
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
@@ -190,6 +195,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
             LastCanary = route?.Route.LastCanary is { } last ? Report(app.App, last) : null,
             Volumes = await _volumes.ListAsync(app, ct),
             Accessories = await _accessories.StatusAsync(app, ct),
+            Jobs = app.Jobs.Count == 0 ? [] : await _jobs.StatusAsync(app, time.GetUtcNow(), ct),
         };
     }
 
@@ -218,7 +224,17 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     }
 
     public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
-        CancellationToken ct) => await _rollout.RollOutAsync(app, version, log, beforeCutover, ct);
+        CancellationToken ct) => await SyncJobsAsync(app, await _rollout.RollOutAsync(app, version, log, beforeCutover, ct), log, ct);
+
+    /// <summary>Once a release serves, its jobs run in it: their templates are made of it (and removed for jobs no longer named).</summary>
+    private async Task<RolloutReport> SyncJobsAsync(AppManifest app, RolloutReport report, IStageLog log, CancellationToken ct)
+    {
+        if (app.Jobs.Count == 0 && (await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct)).Count == 0) return report;
+        await _jobs.SyncAsync(app, report.Version, ReleaseContainers.Environment(app, report.Version, secrets), time.GetUtcNow(), log.Info, ct);
+        foreach (var job in app.Jobs)
+            log.Info($"job {job.Name}: {job.Schedule}, next at {job.Schedule.Next(time.GetUtcNow()):u}, in {report.Version}");
+        return report;
+    }
 
     public Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct) => _rollout.RemoveLeftoversAsync(app, log, ct);
 
@@ -227,13 +243,26 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
         await AppOwnership.EnsureAsync(engine, app, ct);
+        var jobs = await _jobs.RemoveAsync(app, ct);
         var accessories = await _accessories.RemoveAsync(app, ct); // before the network they are on
         var report = await _teardown.DestroyAsync(app, log, ct);
         return report with
         {
-            Removed = [.. accessories, .. report.Removed],
+            Removed = [.. jobs, .. accessories, .. report.Removed],
             Kept = (await _volumes.ListAsync(app, ct)).Select(v => $"volume {v.Volume}{(v.Bytes is { } bytes ? $" ({ByteSize.Format(bytes)})" : "")}").ToList(),
         };
+    }
+
+    public Task<IReadOnlyList<JobStatus>> JobsAsync(AppManifest app, CancellationToken ct) => _jobs.StatusAsync(app, time.GetUtcNow(), ct);
+
+    public Task<int> RunJobAsync(AppManifest app, string name, Action<string> onLine, CancellationToken ct) =>
+        _jobs.RunNowAsync(app, name, time.GetUtcNow(), onLine, ct);
+
+    public async Task StreamJobLogsAsync(AppManifest app, string name, LogQuery query, Action<LogLine> onLine, CancellationToken ct)
+    {
+        var since = query.Since is { } window ? time.GetUtcNow() - window : (DateTimeOffset?)null;
+        foreach (var run in await _jobs.RunsAsync(app, name, ct))
+            await engine.StreamLogsAsync(run.Id, since, query.Tail, follow: false, (at, text) => onLine(new LogLine(at, run.Name, text)), ct);
     }
 
     public Task<IReadOnlyList<VolumeStatus>> VolumesAsync(AppManifest app, CancellationToken ct) => _volumes.ListAsync(app, ct);
@@ -277,8 +306,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     public Task RunReleaseCommandAsync(AppManifest app, string version, IStageLog log, CancellationToken ct) =>
         _oneOff.RunReleaseCommandAsync(app, version, log, ct);
 
-    public Task<RolloutReport> RollOutCanaryAsync(AppManifest app, string version, CanaryPlan plan, IStageLog log,
-        Func<CancellationToken, Task> beforeCutover, CancellationToken ct) => _rollout.RollOutAsync(app, version, log, beforeCutover, ct, plan);
+    public async Task<RolloutReport> RollOutCanaryAsync(AppManifest app, string version, CanaryPlan plan, IStageLog log,
+        Func<CancellationToken, Task> beforeCutover, CancellationToken ct) => await SyncJobsAsync(app, await _rollout.RollOutAsync(app, version, log, beforeCutover, ct, plan), log, ct);
 
     public async Task<CanaryReport?> EndCanaryAsync(AppManifest app, bool promote, IStageLog log, CancellationToken ct) =>
         await edge.InfoAsync(ct) is not null && await edge.EndCanaryAsync(app.App, promote, ct) is { } result ? Report(app.App, result) : null;

@@ -86,6 +86,9 @@ public sealed record AppStatus(string App, string Platform, Uri Url, string? Ver
     /// <summary>The app's and its accessories' volumes, where the platform keeps data (<see cref="IAppData"/>).</summary>
     public IReadOnlyList<VolumeStatus> Volumes { get; init; } = [];
 
+    /// <summary>The app's scheduled jobs and how each last ran (<see cref="IScheduledJobs"/>).</summary>
+    public IReadOnlyList<JobStatus> Jobs { get; init; } = [];
+
     /// <summary>The services run beside the app (<c>accessories:</c>).</summary>
     public IReadOnlyList<AccessoryStatus> Accessories { get; init; } = [];
 

@@ -44,6 +44,9 @@ public static class ReleaseFingerprint
         foreach (var process in app.Processes) // only when there are some: existing releases keep their fingerprint
             text.Append("process:").Append(process.Name).Append('=').Append(string.Join('\0', process.Command)).Append('/')
                 .Append(process.Replicas).Append('/').Append(process.Healthy).Append('/').Append(string.Join('\0', process.Check ?? [])).Append('\n');
+        foreach (var job in app.Jobs) // only when there are some: a changed job makes its templates again
+            text.Append("job:").Append(job.Name).Append('=').Append(job.Schedule).Append('/').Append(string.Join('\0', job.Command)).Append('/')
+                .Append(job.Timeout).Append('/').Append(job.Concurrency).Append('/').Append(job.StartingDeadline).Append('\n');
         foreach (var volume in app.Volumes) // only when there are some: existing releases keep their fingerprint
             text.Append("volume:").Append(volume.Name).Append('=').Append(volume.Path).Append('/').Append(volume.Shared).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];

@@ -17,12 +17,13 @@ public static class LogsCommand
         var tail = new Option<int?>("--tail") { Description = "Only the last N lines of each replica", HelpName = "n" };
         var json = new Option<bool>("--json") { Description = "One JSON object per line: time (UTC, ISO 8601), replica, text" };
         var process = new Option<string?>("--process") { Description = "Only this process's containers (one of the manifest's processes:)", HelpName = "name" };
+        var job = new Option<string?>("--job") { Description = "The output of a scheduled job's kept runs instead (one of the manifest's jobs:)", HelpName = "name" };
         // -f is the manifest everywhere else; here the user expects -f to follow, as in docker logs and kamal.
         file.Aliases.Remove("-f");
         file.Aliases.Add("-m");
         var command = new Command("logs", "The app's logs, interleaved by time, each line named by its replica (-m for the manifest)")
         {
-            file, environment, follow, since, version, tail, json, process,
+            file, environment, follow, since, version, tail, json, process, job,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(platforms, parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
@@ -37,13 +38,17 @@ public static class LogsCommand
             var gate = new object();
             try
             {
-                await context.Platform.StreamLogsAsync(context.App, query, line =>
+                Task Stream(Action<LogLine> onLine) => parse.GetValue(job) is { } name
+                    ? (context.Platform as IScheduledJobs ?? throw new SlipwayException(ErrorCode.PlatformNotAvailable,
+                        $"--job: the {context.Platform.Name} platform runs no scheduled jobs", "deploy the environment on the local platform")).StreamJobLogsAsync(context.App, name, query, onLine, ct)
+                    : context.Platform.StreamLogsAsync(context.App, query, onLine, ct);
+                await Stream(line =>
                 {
                     var text = asJson
                         ? System.Text.Json.JsonSerializer.Serialize(new { time = line.Time == DateTimeOffset.MinValue ? null : line.Time.ToUniversalTime().ToString("O"), replica = line.Replica, text = line.Text })
                         : $"{(line.Time == DateTimeOffset.MinValue ? "" : line.Time.ToLocalTime().ToString("HH:mm:ss.fff "))}[{line.Replica}] {line.Text}";
-                    lock (gate) output.WriteLine(text);
-                }, ct);
+                    lock (gate) output.WriteLine(context.Redactor.Redact(text));
+                });
             }
             catch (OperationCanceledException) when (query.Follow && ct.IsCancellationRequested)
             {

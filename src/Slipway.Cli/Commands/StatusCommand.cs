@@ -30,6 +30,7 @@ public static class StatusCommand
                     Healthy = status.HealthyReplicas,
                     status.Processes,
                     status.Accessories,
+                    status.Jobs,
                     status.Volumes,
                     status.Traffic,
                     status.CertificateExpiresAt,
@@ -68,6 +69,9 @@ public static class StatusCommand
                 output.WriteLine($"process {name}: {processes.Count(p => p.State == "running")}/{processes.Count} running");
                 foreach (var process in processes) output.WriteLine($"  {process.Id,-40} {process.Version,-20} {process.State,-10}");
             }
+            foreach (var job in status.Jobs)
+                output.WriteLine($"job {job.Name}: {job.Schedule} ({job.TimeZone}), next {(job.Next is { } next ? next.ToLocalTime().ToString("yyyy-MM-dd HH:mm") : "-")}, "
+                                 + (job.Last is { } run ? $"last {run.Result}" + (run.StartedAt is { } started ? $" at {started.ToLocalTime():yyyy-MM-dd HH:mm}" : "") : "not run yet"));
             foreach (var accessory in status.Accessories)
                 output.WriteLine($"accessory {accessory.Name}: {accessory.State}, {accessory.Health}, at {accessory.Address} ({accessory.Container})");
             foreach (var volume in status.Volumes)

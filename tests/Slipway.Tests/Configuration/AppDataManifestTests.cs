@@ -84,6 +84,14 @@ public sealed class AppDataManifestTests : IDisposable
     [InlineData("accessories:\n  db: { image: postgres, ports: 5432 }\n", "accessories.db.ports: unknown key", null)]
     [InlineData("accessories:\n  db: { image: postgres, env: { URL: \"${PASSWORD}\" } }\n", "accessories.db.env.URL: ${PASSWORD} names no secret of this accessory", "$${")]
     [InlineData("accessories:\n  db: { image: postgres, secrets: { P: { fromSsm: /x } } }\n", "accessories.db.secrets.P.fromSsm: an accessory's secret is read by Slipway", null)]
+    [InlineData("jobs:\n  nightly: { schedule: \"0 25 * * *\", command: run }\n", "jobs.nightly.schedule: \"0 25 * * *\": hour: \"25\" is not a value from 0 to 23", "five fields")]
+    [InlineData("jobs:\n  nightly: { schedule: \"0 3 * *\", command: run }\n", "jobs.nightly.schedule: \"0 3 * *\" has 4 field(s), not 5", "minute hour")]
+    [InlineData("jobs:\n  nightly: { schedule: \"0 0 30 2 *\", command: run }\n", "jobs.nightly.schedule: \"0 0 30 2 *\" never fires", "30 February")]
+    [InlineData("jobs:\n  nightly: { schedule: \"@daily\", timeZone: Mars/Olympus, command: run }\n", "jobs.nightly.timeZone: \"Mars/Olympus\" is not a time zone", "Europe/Paris")]
+    [InlineData("jobs:\n  nightly: { schedule: \"@daily\", command: run, concurrency: sometimes }\n", "jobs.nightly.concurrency: \"sometimes\" is not forbid, allow or replace", null)]
+    [InlineData("jobs:\n  nightly: { schedule: \"@daily\" }\n", "jobs.nightly.command: is empty", null)]
+    [InlineData("jobs:\n  nightly: { command: run }\n", "jobs.nightly.schedule: is required", null)]
+    [InlineData("jobs:\n  Nightly: { schedule: \"@daily\", command: run }\n", "jobs.Nightly: is not a valid job name", null)]
     [InlineData("backups:\n  to: s3://Not_A_Bucket/x\n", "backups.to: \"s3://Not_A_Bucket/x\" is not an S3 location", "s3://bucket/prefix")]
     [InlineData("backups:\n  keep: 0\n", "backups.keep: 0 is out of range (1 to 1000)", null)]
     [InlineData("env:\n  URL: \"postgres://${DB_PASSWORD}@db\"\n", "env.URL: ${DB_PASSWORD} names no secret of this app", "declare it under secrets:")]
@@ -93,6 +101,17 @@ public sealed class AppDataManifestTests : IDisposable
         Assert.Contains(message, error.Message);
         Assert.StartsWith("slipway.yaml:", error.Message);
         if (hint is not null) Assert.Contains(hint, error.Hint);
+    }
+
+    [Fact]
+    public void A_job_is_read_with_its_defaults_and_its_time_zone()
+    {
+        var app = Parse("jobs:\n  nightly: { schedule: \"30 2 * * mon-fri\", timeZone: Europe/Paris, command: [python, report.py], startingDeadline: 1h }\n");
+
+        var job = Assert.Single(app.Jobs);
+        Assert.Equal(("nightly", "30 2 * * mon-fri", "Europe/Paris"), (job.Name, job.Schedule.Expression, job.Schedule.TimeZone.Id));
+        Assert.Equal((TimeSpan.FromHours(1), JobConcurrency.Forbid, TimeSpan.FromHours(1)), (job.Timeout, job.Concurrency, job.StartingDeadline));
+        Assert.Equal(["python", "report.py"], job.Command);
     }
 
     [Fact]

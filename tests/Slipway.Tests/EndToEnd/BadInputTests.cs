@@ -116,6 +116,13 @@ public sealed class BadInputTests
             Append(app, "accessories:\n  db: { image: postgres }\n");
             return ["accessory", "exec", "db", "-f", app.ManifestPath];
         }),
+        Aws("aws: scheduled jobs", "jobs: the aws platform cannot run scheduled jobs yet", "jobs:\n  nightly: { schedule: \"@daily\", command: run }\n"),
+        new Case("a job with a bad cron expression", 2, "jobs.nightly.schedule: \"0 3 * * 8\": day-of-week: \"8\" is not a value from 0 to 7",
+            app => Append(app, "jobs:\n  nightly: { schedule: \"0 3 * * 8\", command: run }\n")),
+        new Case("a job in a time zone that is not one", 2, "jobs.nightly.timeZone: \"Paris\" is not a time zone",
+            app => Append(app, "jobs:\n  nightly: { schedule: \"@daily\", timeZone: Paris, command: run }\n")),
+        new Case("a run of a job that is not there", 2, "job: ", app => ["jobs", "run", "nightly", "-f", app.ManifestPath]),
+        new Case("logs of a job that is not there", 2, "has no job \"nightly\"", app => ["logs", "--job", "nightly", "-m", app.ManifestPath]),
         new Case("notify without a webhook", 2, "notify: needs exactly one of webhook: (a URL) or webhookFromEnv:", app => Append(app, "notify:\n  timeout: 5s\n")),
         new Case("notify to a URL that is not http", 2, "notify.webhook: is not an http:// or https:// URL", app => Append(app, "notify:\n  webhook: ftp://hooks.example.com/x\n")),
         new Case("notify from a bad variable name", 2, "notify.webhookFromEnv: \"1URL\" is not an environment variable name", app => Append(app, "notify:\n  webhookFromEnv: 1URL\n")),

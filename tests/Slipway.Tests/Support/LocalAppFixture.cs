@@ -127,6 +127,12 @@ public sealed class LocalApp : IAsyncDisposable
         return await engine.ListContainersAsync(Slipway.Platforms.Local.LocalAccessories.ForApp(Name), CancellationToken.None);
     }
 
+    public async Task<IReadOnlyList<ContainerSummary>> JobContainersAsync()
+    {
+        using var engine = TestEngine.Create(DockerHost);
+        return await engine.ListContainersAsync(new Dictionary<string, string> { [Slipway.Edge.Contract.JobLabels.App] = Name }, CancellationToken.None);
+    }
+
     public async Task<IReadOnlyList<VolumeSummary>> VolumesAsync()
     {
         using var engine = TestEngine.Create(DockerHost);
@@ -147,13 +153,14 @@ public sealed class LocalApp : IAsyncDisposable
     {
         // Nothing was made (a bad input refused at once): no destroy to run.
         if ((await ContainersAsync()).Count > 0 || (await ImagesAsync()).Count > 0 || await EdgeInfoAsync() is not null
-            || (await AccessoryContainersAsync()).Count > 0
+            || (await AccessoryContainersAsync()).Count > 0 || (await JobContainersAsync()).Count > 0
             || Directory.Exists(Path.Combine(Cli.StateDirectory, "sources")))
         {
             var destroy = await Cli.RunAsync(["destroy", "--yes", "-f", ManifestPath], null, CancellationToken.None);
             await Cli.RemoveEdgeAsync();
             var left = (await Leftovers.RemoveAsync(ReleaseLabels.ForApp(Name), DockerHost))
-                .Concat(await Leftovers.RemoveAsync(Slipway.Platforms.Local.LocalAccessories.ForApp(Name), DockerHost)).ToList();
+                .Concat(await Leftovers.RemoveAsync(Slipway.Platforms.Local.LocalAccessories.ForApp(Name), DockerHost))
+                .Concat(await Leftovers.RemoveAsync(new Dictionary<string, string> { [Slipway.Edge.Contract.JobLabels.App] = Name }, DockerHost)).ToList();
             if (left.Count > 0)
             {
                 _dir.Dispose();

@@ -184,5 +184,6 @@ public sealed class SlipwayCli(string stateDirectory, string? engine = null, str
     {
         using var client = TestEngine.Create(engine);
         await client.RemoveContainerAsync(EdgeContainer, CancellationToken.None);
+        await client.RemoveContainerAsync(EdgeContainer.Replace("slipway-edge", "slipway-scheduler", StringComparison.Ordinal), CancellationToken.None);
     }
 }

@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Time.Testing;
+using Slipway.Edge;
+using Slipway.Edge.Contract;
+using Slipway.Engine;
+using Slipway.Foundation.Timing;
+using Slipway.Tests.EndToEnd;
+using Slipway.Tests.Support;
+
+namespace Slipway.Tests.Edge;
+
+/// <summary>
+/// The scheduler against the real engine, its clock a fake one: a template container is run at its time, once, caught up after a
+/// restart within its deadline, and stopped past its timeout. No test waits for a real minute.
+/// </summary>
+[Trait("Tier", "engine")]
+[Collection(EngineCollection.Name)]
+public sealed class JobSchedulerTests : IAsyncLifetime
+{
+    private readonly string _app = $"sched-{Guid.NewGuid():N}"[..14];
+    private readonly DockerEngine _engine = TestEngine.Create();
+    private static readonly DateTimeOffset Deployed = new(2026, 12, 7, 2, 58, 0, TimeSpan.Zero);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var container in await _engine.ListContainersAsync(new Dictionary<string, string> { [JobLabels.App] = _app }, CancellationToken.None))
+            await _engine.RemoveContainerAsync(container.Id, CancellationToken.None);
+        _engine.Dispose();
+    }
+
+    private async Task TemplateAsync(string job, IReadOnlyList<string> command, TimeSpan timeout, TimeSpan? deadline)
+    {
+        var definition = new JobDefinition(_app, job, CronSchedule.TryParse("0 3 * * *", TimeZoneInfo.Utc, out _)!, timeout, JobConcurrencies.Forbid, deadline, Deployed);
+        await _engine.CreateContainerAsync(new ContainerSpec
+        {
+            Name = JobLabels.TemplateName(_app, job), Image = TestEngine.BaseImage, ContainerPort = 0, PublishPort = false, RestartPolicy = "no",
+            Command = command, Environment = new Dictionary<string, string> { ["GREETING"] = "from the template" },
+            Labels = new Dictionary<string, string>(definition.ToLabels()) { [JobLabels.Site] = _app },
+        }, Ct);
+    }
+
+    private Task<IReadOnlyList<ContainerSummary>> RunsAsync(string job) => _engine.ListContainersAsync(JobLabels.RunsOf(_app, job), Ct);
+
+    private async Task<string> FinishedOutputAsync(ContainerSummary run)
+    {
+        await Eventually.WaitUntilAsync(async () => (await _engine.InspectContainerAsync(run.Id, Ct))?.Running == false, TimeSpan.FromSeconds(30), "the run ends");
+        return string.Join('\n', await _engine.LogTailAsync(run.Id, 10, Ct));
+    }
+
+    [Fact]
+    public async Task A_job_runs_at_its_time_once_and_a_restarted_scheduler_catches_up_the_missed_run_within_its_deadline()
+    {
+        await TemplateAsync("report", ["sh", "-c", "echo ran $GREETING"], TimeSpan.FromMinutes(10), deadline: TimeSpan.FromHours(6));
+        var time = new FakeTimeProvider(Deployed.AddMinutes(1));
+        var scheduler = new JobScheduler(_engine, _app, time, _ => { });
+
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 3, 0, 0, TimeSpan.Zero), await scheduler.TickAsync(Ct));
+        Assert.Empty(await RunsAsync("report"));
+
+        time.SetUtcNow(new DateTimeOffset(2026, 12, 7, 3, 0, 1, TimeSpan.Zero));
+        await scheduler.TickAsync(Ct);
+        var run = Assert.Single(await RunsAsync("report"));
+        Assert.Equal(("2026-12-07T03:00:00Z", "schedule"), (run.Labels[JobLabels.Due], run.Labels[JobLabels.Trigger]));
+        Assert.Equal("ran from the template", await FinishedOutputAsync(run));
+        time.Advance(TimeSpan.FromSeconds(30));
+        await scheduler.TickAsync(Ct);
+        Assert.Single(await RunsAsync("report")); // once per time
+
+        // Off for two days: a new scheduler reads the last run's time from the engine and runs the latest missed one, once.
+        time.SetUtcNow(new DateTimeOffset(2026, 12, 9, 5, 0, 0, TimeSpan.Zero));
+        var restarted = new JobScheduler(_engine, _app, time, _ => { });
+        await restarted.TickAsync(Ct);
+        await restarted.TickAsync(Ct);
+        var caughtUp = Assert.Single(await RunsAsync("report"), r => r.Id != run.Id);
+        Assert.Equal(("2026-12-09T03:00:00Z", "catch-up"), (caughtUp.Labels[JobLabels.Due], caughtUp.Labels[JobLabels.Trigger]));
+    }
+
+    [Fact]
+    public async Task A_run_missed_beyond_its_deadline_is_skipped_and_a_run_past_its_timeout_is_stopped()
+    {
+        await TemplateAsync("late", ["sh", "-c", "echo late"], TimeSpan.FromMinutes(10), deadline: TimeSpan.FromMinutes(30));
+        await TemplateAsync("slow", ["sh", "-c", "trap 'exit 143' TERM; sleep 300 & wait"], TimeSpan.FromSeconds(5), deadline: null);
+        var lines = new List<string>();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 4, 0, 0, TimeSpan.Zero)); // an hour after 03:00
+        var scheduler = new JobScheduler(_engine, _app, time, lines.Add);
+
+        await scheduler.TickAsync(Ct);
+        Assert.Empty(await RunsAsync("late"));
+        Assert.Contains(lines, l => l.Contains($"{_app}/late: skipped the run due 2026-12-07T03:00:00Z", StringComparison.Ordinal));
+
+        time.SetUtcNow(new DateTimeOffset(2026, 12, 8, 3, 0, 1, TimeSpan.Zero));
+        await scheduler.TickAsync(Ct);
+        var slow = Assert.Single(await RunsAsync("slow"));
+        Assert.True((await _engine.InspectContainerAsync(slow.Id, Ct))!.Running);
+        time.Advance(TimeSpan.FromSeconds(6));
+        await scheduler.TickAsync(Ct);
+        Assert.Contains(lines, l => l.Contains("passed its timeout", StringComparison.Ordinal));
+        Assert.False((await _engine.InspectContainerAsync(slow.Id, Ct))!.Running);
+    }
+}
