@@ -69,9 +69,11 @@ public sealed class CommandContext : IDisposable
     }
 
     public static CommandContext Create(PlatformCatalog platforms, string manifestPath, string environment, Reporter reporter, Redactor redactor,
-        bool assumeYes = false)
+        bool assumeYes = false, string? preview = null)
     {
-        var app = platforms.Load(manifestPath, environment);
+        var app = preview is null ? platforms.Load(manifestPath, environment)
+            : ManifestLoader.LoadPreview(Path.GetFullPath(manifestPath), preview, TimeProvider.System.GetUtcNow(), platforms.Manifests);
+        if (preview is not null) environment = preview;
         var state = StateDirectory.FromEnvironment();
         state.MakePrivate();
         var session = platforms.Open(app, PlatformContextFor(state, assumeYes));

@@ -11,13 +11,14 @@ namespace Slipway.Cli;
 /// </summary>
 public static class CommandRunner
 {
+    /// <param name="preview">The preview environment the command is for (<c>--preview NAME</c>); null: the environment named.</param>
     public static Task<int> RunAsync(PlatformCatalog platforms, string manifest, string environment, Func<CommandContext, Task<int>> body,
-        bool assumeYes = false)
+        bool assumeYes = false, string? preview = null)
     {
         var redactor = new Redactor();
         return RunAsync(platforms, Reporter.ForConsole(redactor), async reporter =>
         {
-            using var context = CommandContext.Create(platforms, manifest, environment, reporter, redactor, assumeYes);
+            using var context = CommandContext.Create(platforms, manifest, environment, reporter, redactor, assumeYes, preview);
             return await body(context);
         });
     }

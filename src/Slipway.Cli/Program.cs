@@ -51,6 +51,7 @@ public static class Program
             BackupCommand.List(platforms),
             BackupCommand.Restore(platforms),
             JobsCommand.Create(platforms),
+            PreviewCommand.List(platforms),
             MaintenanceCommand.Create(platforms),
             EdgeCommand.Create(platforms),
             DashboardCommand.Create(platforms),

@@ -40,6 +40,10 @@ public sealed record AppManifest
     public IReadOnlyList<AccessorySpec> Accessories { get; init; } = [];
     /// <summary>Commands run on a schedule in the serving release's image, with the app's env and secrets.</summary>
     public IReadOnlyList<JobSpec> Jobs { get; init; } = [];
+    /// <summary>How <c>up --preview NAME</c> derives a preview environment from a base one; null: the app has none.</summary>
+    public PreviewsSpec? Previews { get; init; }
+    /// <summary>Set when this manifest is a preview environment's: its name, base and expiry.</summary>
+    public PreviewInfo? Preview { get; init; }
     /// <summary>Where <c>slipway backup</c> keeps backups and how many of each it keeps.</summary>
     public BackupsSpec Backups { get; init; } = new();
     /// <summary>Where to announce deploys, rejections, rollbacks and destroys; null: nowhere.</summary>
@@ -104,6 +108,17 @@ public enum JobConcurrency { Forbid, Allow, Replace }
 /// <param name="StartingDeadline">How late a run missed while the machine was off may still start (once); null: a missed run is skipped.</param>
 public sealed record JobSpec(string Name, Foundation.Timing.CronSchedule Schedule, IReadOnlyList<string> Command, TimeSpan Timeout,
     JobConcurrency Concurrency, TimeSpan? StartingDeadline);
+
+/// <summary><c>previews:</c>: each preview is the <paramref name="From"/> environment deployed as an app of its own.</summary>
+/// <param name="Host">The host name template (<c>{name}.preview.example.com</c>); null: each preview gets a port of its own.</param>
+/// <param name="Ttl">How long after its last deploy a preview is removed.</param>
+/// <param name="Max">How many previews may exist at once.</param>
+/// <param name="EvictOldest">Past <paramref name="Max"/>, remove the oldest preview (true) or refuse the new one (false).</param>
+/// <param name="Secrets">The base environment's secrets a preview gets; every other secret is withheld.</param>
+public sealed record PreviewsSpec(string From, string? Host, TimeSpan Ttl, int Max, bool EvictOldest, IReadOnlyList<string> Secrets);
+
+/// <param name="Of">The base app and environment it derives from (<c>shop@staging</c>): how previews of one app are found.</param>
+public sealed record PreviewInfo(string Name, string Of, DateTimeOffset ExpiresAt);
 
 /// <param name="To">Where backups go: an <c>s3://bucket/prefix</c> URL or an absolute folder; null: the state directory's.</param>
 /// <param name="Keep">How many backups of each accessory or volume are kept there; older ones are deleted after a new one succeeds.</param>

@@ -115,6 +115,7 @@ public static partial class ManifestLoader
             Volumes = ReadVolumes(reader.OptionalMapping("volumes"), "volumes"),
             Accessories = ReadAccessories(reader.OptionalMapping("accessories"), manifestDir),
             Jobs = ReadJobs(reader.OptionalMapping("jobs")),
+            Previews = ReadPreviews(reader.OptionalMapping("previews")),
             Backups = ReadBackups(reader.OptionalMapping("backups"), manifestDir),
             User = ReadUser(reader),
             Environment = selected,

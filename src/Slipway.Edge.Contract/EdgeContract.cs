@@ -18,7 +18,8 @@ public sealed record EdgeHealthSettings(string Path, TimeSpan Interval, TimeSpan
 /// <param name="Discovery">Where the edge looks up the release's targets again as they move (a scheduler's rescheduled tasks); null: fixed targets.</param>
 public sealed record EdgeRoute(string App, string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
     EdgeHealthSettings Health, DateTimeOffset DeployedAt, MaintenanceMode? Maintenance = null, int? MetricsPort = null, EdgeRouteTls? Tls = null,
-    EdgeCanary? Canary = null, CanaryResult? LastCanary = null, IReadOnlyList<string>? Listen = null, TargetDiscovery? Discovery = null)
+    EdgeCanary? Canary = null, CanaryResult? LastCanary = null, IReadOnlyList<string>? Listen = null, TargetDiscovery? Discovery = null,
+    DateTimeOffset? ExpiresAt = null)
 {
     public string HostPattern => $"{Host ?? "*"}:{Port}";
 }
@@ -35,7 +36,8 @@ public sealed record MaintenanceMode(string Body, bool IsHtml, DateTimeOffset Si
 /// <param name="Discovery">The release's targets move (a swarm reschedules its tasks): the edge follows this name's addresses; null: they stay.</param>
 public sealed record DeployArgs(string Version, int Port, string? Host, IReadOnlyList<EdgeTarget> Targets,
     EdgeHealthSettings Health, TimeSpan HealthTimeout, TimeSpan DrainTimeout, int? MetricsPort = null, EdgeTls? Tls = null,
-    CanaryPolicy? Canary = null, EdgeTlsIssuer? TlsIssuer = null, IReadOnlyList<string>? Listen = null, TargetDiscovery? Discovery = null);
+    CanaryPolicy? Canary = null, EdgeTlsIssuer? TlsIssuer = null, IReadOnlyList<string>? Listen = null, TargetDiscovery? Discovery = null,
+    DateTimeOffset? ExpiresAt = null);
 
 /// <summary>
 /// A DNS name whose addresses are a release's targets (a swarm service's <c>tasks.NAME</c>): the edge looks it up every health

@@ -124,6 +124,7 @@ public static class EdgeServer
         builder.Services.AddSingleton<CanaryBaselines>();
         builder.Services.AddHostedService<CanaryWatch>();
         builder.Services.AddHostedService<TargetFollower>();
+        builder.Services.AddHostedService<RouteExpiry>();
         // Each answer is named by the release of the destination that gave it: right during a cut-over or a canary too.
         builder.Services.AddReverseProxy().LoadFromMemory([], []).AddTransforms(context =>
         {

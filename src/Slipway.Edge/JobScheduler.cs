@@ -38,10 +38,11 @@ public sealed class JobScheduler(DockerEngine engine, string site, TimeProvider 
         }
     }
 
-    /// <summary>One pass over every job; returns when the next one is due (null: none is).</summary>
+    /// <summary>One pass over every job, and expired previews removed; returns when the next job is due (null: none is).</summary>
     public async Task<DateTimeOffset?> TickAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        await RemoveExpiredPreviewsAsync(now, ct);
         DateTimeOffset? nextWake = null;
         var templates = await engine.ListContainersAsync(JobLabels.TemplatesOfSite(site), ct);
         foreach (var template in templates)
@@ -76,6 +77,34 @@ public sealed class JobScheduler(DockerEngine engine, string site, TimeProvider 
             if (JobPlanner.NextWake(job, decision.ConsideredUpTo) is { } wake && (nextWake is null || wake < nextWake)) nextWake = wake;
         }
         return nextWake;
+    }
+
+    /// <summary>
+    /// Every preview environment whose time is up (its TTL counted from its last deploy): its containers (replicas, accessories,
+    /// jobs, one-offs), images, network and volumes, as <c>destroy --preview</c> removes them. The edge drops its route itself.
+    /// Returns the apps removed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RemoveExpiredPreviewsAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var previews = await engine.ListContainersAsync(new Dictionary<string, string> { [AppObjects.PreviewExpires] = "" }, ct);
+        var expired = previews.Where(c => c.Labels.ContainsKey(AppObjects.App))
+            .GroupBy(c => c.Labels[AppObjects.App])
+            .Where(g => g.Select(c => JobLabels.ParseTime(c.Labels.GetValueOrDefault(AppObjects.PreviewExpires))).All(at => at is { } t && t <= now))
+            .Select(g => g.Key).ToList();
+        foreach (var app in expired)
+        {
+            log($"preview {app} expired: removing it");
+            foreach (var label in AppObjects.ContainerLabels)
+                foreach (var container in await engine.ListContainersAsync(new Dictionary<string, string> { [label] = app }, ct))
+                    await engine.RemoveContainerAsync(container.Id, ct);
+            foreach (var label in new[] { AppObjects.App, AppObjects.Accessory })
+                foreach (var image in await engine.ListImagesAsync(new Dictionary<string, string> { [label] = app }, ct))
+                    await engine.RemoveImageAsync(image.Id, ct);
+            await engine.RemoveNetworkAsync(AppObjects.NetworkOf(app), ct);
+            foreach (var volume in await engine.ListVolumesAsync(new Dictionary<string, string> { [AppObjects.App] = app }, ct))
+                await engine.RemoveVolumeAsync(volume.Name, ct);
+        }
+        return expired;
     }
 
     /// <summary>Starts a run of a template: a clone labelled with the time it is for. Shared with <c>slipway jobs run</c>.</summary>

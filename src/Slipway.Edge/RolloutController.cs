@@ -41,7 +41,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
         if (args.Canary is { } canaryPolicy)
             return await StartCanaryAsync(app, args, canaryPolicy, tlsKept, now);
         var route = new EdgeRoute(app, args.Version, args.Port, args.Host, args.Targets, args.Health, now, MetricsPort: args.MetricsPort,
-            Tls: tlsKept, Listen: args.Listen, Discovery: args.Discovery);
+            Tls: tlsKept, Listen: args.Listen, Discovery: args.Discovery, ExpiresAt: args.ExpiresAt);
         var (previous, retired) = await routes.SwapAsync(route, CancellationToken.None);
         log.LogInformation("deploy {App}: {Old} -> {New}, draining {Count} target(s)", app, previous?.Version ?? "(none)", args.Version, retired.Count);
         var drained = await drainer.DrainAsync(retired, args.DrainTimeout, CancellationToken.None);

@@ -148,7 +148,8 @@ public static class EngineRequests
     public static string LabelFilter(IReadOnlyDictionary<string, string> labels) =>
         Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]>
         {
-            ["label"] = labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}").ToArray(),
+            // An empty value asks for the label's presence, whatever its value.
+            ["label"] = labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Value.Length == 0 ? l.Key : $"{l.Key}={l.Value}").ToArray(),
         }));
 
     internal static JsonObject ToJson(IReadOnlyDictionary<string, string> map)

@@ -17,7 +17,7 @@ namespace Slipway.Platforms.Local;
 /// </summary>
 internal sealed class LocalAccessories(DockerEngine engine, LocalVolumes volumes, AppSecrets secrets, TimeProvider time)
 {
-    public const string AppLabel = "slipway.accessory.app";
+    public const string AppLabel = Edge.Contract.AppObjects.Accessory;
     public const string NameLabel = "slipway.accessory";
     public const string SpecLabel = "slipway.accessory.spec";
 

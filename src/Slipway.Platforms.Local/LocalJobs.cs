@@ -63,12 +63,22 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
         await EnsureSchedulerAsync(onOutput, ct);
     }
 
-    /// <summary>The scheduler runs while any app on the engine has a job, and stops with the last.</summary>
+    /// <summary>Whether the scheduler has work: a job of its site, or a preview (whose expiry it enforces) on the engine.</summary>
+    private async Task<bool> IsNeededAsync(CancellationToken ct) =>
+        (await engine.ListContainersAsync(JobLabels.TemplatesOfSite(SchedulerName), ct)).Count > 0
+        || (await engine.ListContainersAsync(new Dictionary<string, string> { [AppObjects.PreviewExpires] = "" }, ct)).Count > 0;
+
+    /// <summary>After a destroy: the scheduler stops with the last job and the last preview.</summary>
+    public async Task StopSchedulerIfIdleAsync(CancellationToken ct)
+    {
+        if (!await IsNeededAsync(ct)) await engine.RemoveContainerAsync(SchedulerName, ct);
+    }
+
+    /// <summary>The scheduler runs while any app on the engine has a job or a preview, and stops with the last.</summary>
     public async Task EnsureSchedulerAsync(Action<string> onOutput, CancellationToken ct)
     {
-        var any = (await engine.ListContainersAsync(JobLabels.TemplatesOfSite(SchedulerName), ct)).Count > 0;
         var current = await engine.InspectContainerAsync(SchedulerName, ct);
-        if (!any)
+        if (!await IsNeededAsync(ct))
         {
             if (current is not null) await engine.RemoveContainerAsync(SchedulerName, ct);
             return;
@@ -108,7 +118,6 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
             await engine.RemoveContainerAsync(container.Id, ct);
             if (container.Labels.ContainsKey(JobLabels.Template)) removed.Add($"job {container.Labels.GetValueOrDefault(JobLabels.Job)} ({container.Name})");
         }
-        if (removed.Count > 0) await EnsureSchedulerAsync(_ => { }, ct);
         return removed;
     }
 

@@ -24,7 +24,7 @@ namespace Slipway.Platforms.Local;
 /// <param name="confirm">Asks the user before a deploy that would leave a volume's data unused; null: never asked (the deploy goes on).</param>
 public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeContainer edgeContainer, StateDirectory state, AppSecrets secrets, TimeProvider time,
     IReadOnlyList<string>? defaultListen = null, Func<string, bool>? confirm = null, Func<string, string?>? environment = null)
-    : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases, IAppData, IScheduledJobs
+    : IPlatform, IOneOffCommands, IReleasePhase, IMaintenance, IWorkerProcesses, IInputCheck, ICanaryReleases, IAppData, IScheduledJobs, IPreviewEnvironments
 {
     private readonly LocalImages _images = new(engine);
     private readonly LocalRollout _rollout = new(engine, edge, edgeContainer.Site, new LocalImages(engine), secrets, time, defaultListen);
@@ -109,7 +109,6 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
                 throw new SlipwayException(ErrorCode.PortInUse, $"edge.metricsPort: port {metrics} is in use by another program",
                     "choose another edge.metricsPort, or stop the program using it");
         }
-        await ConfirmVolumesDroppedAsync(app, ct);
         await edgeContainer.EnsureRunningAsync(log.Info, ct);
         await _volumes.EnsureAllAsync(app, ct);
         await _accessories.EnsureAsync(app, log, ct);
@@ -193,8 +192,9 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
             Processes = processes, Traffic = traffic, CertificateExpiresAt = route?.Route.Tls?.NotAfter,
             Canary = route?.Route.Canary is { } canary ? new CanaryStatus(canary.Version, canary.Policy.Percent, canary.EndsAt) : null,
             LastCanary = route?.Route.LastCanary is { } last ? Report(app.App, last) : null,
-            Volumes = await _volumes.ListAsync(app, ct),
-            Accessories = await _accessories.StatusAsync(app, ct),
+            Volumes = await _volumes.ListAsync(app, ct), // those the manifest no longer names too: kept, with their data
+            // Only for an app that declares some: a status stays within a few engine requests (on a server, each is a round trip).
+            Accessories = app.Accessories.Count > 0 ? await _accessories.StatusAsync(app, ct) : [],
             Jobs = app.Jobs.Count == 0 ? [] : await _jobs.StatusAsync(app, time.GetUtcNow(), ct),
         };
     }
@@ -224,12 +224,16 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     }
 
     public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
-        CancellationToken ct) => await SyncJobsAsync(app, await _rollout.RollOutAsync(app, version, log, beforeCutover, ct), log, ct);
+        CancellationToken ct)
+    {
+        await ConfirmVolumesDroppedAsync(app, ct); // only a rollout can drop one: a deploy with nothing to do asks nothing
+        return await SyncJobsAsync(app, await _rollout.RollOutAsync(app, version, log, beforeCutover, ct), log, ct);
+    }
 
     /// <summary>Once a release serves, its jobs run in it: their templates are made of it (and removed for jobs no longer named).</summary>
     private async Task<RolloutReport> SyncJobsAsync(AppManifest app, RolloutReport report, IStageLog log, CancellationToken ct)
     {
-        if (app.Jobs.Count == 0 && (await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct)).Count == 0) return report;
+        if (app.Jobs.Count == 0 && app.Preview is null && (await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct)).Count == 0) return report;
         await _jobs.SyncAsync(app, report.Version, ReleaseContainers.Environment(app, report.Version, secrets), time.GetUtcNow(), log.Info, ct);
         foreach (var job in app.Jobs)
             log.Info($"job {job.Name}: {job.Schedule}, next at {job.Schedule.Next(time.GetUtcNow()):u}, in {report.Version}");
@@ -246,11 +250,30 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         var jobs = await _jobs.RemoveAsync(app, ct);
         var accessories = await _accessories.RemoveAsync(app, ct); // before the network they are on
         var report = await _teardown.DestroyAsync(app, log, ct);
+        await _jobs.StopSchedulerIfIdleAsync(ct);
         return report with
         {
             Removed = [.. jobs, .. accessories, .. report.Removed],
             Kept = (await _volumes.ListAsync(app, ct)).Select(v => $"volume {v.Volume}{(v.Bytes is { } bytes ? $" ({ByteSize.Format(bytes)})" : "")}").ToList(),
         };
+    }
+
+    public async Task<IReadOnlyList<PreviewStatus>> PreviewsAsync(string of, CancellationToken ct)
+    {
+        var containers = await engine.ListContainersAsync(new Dictionary<string, string> { [ReleaseLabels.PreviewOf] = of }, ct);
+        var routes = await edge.InfoAsync(ct) is null ? [] : (await edge.RoutesAsync(ct)).ToDictionary(r => r.Route.App, r => r.Route);
+        var server = engine.Endpoint.RemoteHost;
+        return containers.Where(c => c.Labels.ContainsKey(ReleaseLabels.App)).GroupBy(c => c.Labels[ReleaseLabels.App]).Select(group =>
+        {
+            var route = routes.GetValueOrDefault(group.Key);
+            var expires = group.Select(c => Slipway.Edge.Contract.JobLabels.ParseTime(c.Labels.GetValueOrDefault(ReleaseLabels.PreviewExpires)))
+                .OfType<DateTimeOffset>().DefaultIfEmpty().Max();
+            Uri? url = route is null ? null
+                : new($"{(route.Tls is null ? "http" : "https")}://{route.Host ?? (server is { } s ? (s.Contains(':') ? $"[{s}]" : s) : "127.0.0.1")}:{route.Port}/");
+            return new PreviewStatus(group.First().Labels.GetValueOrDefault(ReleaseLabels.PreviewName, group.Key), group.Key,
+                route?.Version ?? group.First().Labels.GetValueOrDefault(ReleaseLabels.Version), url, route?.DeployedAt,
+                expires == default ? null : expires);
+        }).OrderBy(p => p.DeployedAt ?? DateTimeOffset.MaxValue).ToList();
     }
 
     public Task<IReadOnlyList<JobStatus>> JobsAsync(AppManifest app, CancellationToken ct) => _jobs.StatusAsync(app, time.GetUtcNow(), ct);
@@ -307,7 +330,11 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         _oneOff.RunReleaseCommandAsync(app, version, log, ct);
 
     public async Task<RolloutReport> RollOutCanaryAsync(AppManifest app, string version, CanaryPlan plan, IStageLog log,
-        Func<CancellationToken, Task> beforeCutover, CancellationToken ct) => await SyncJobsAsync(app, await _rollout.RollOutAsync(app, version, log, beforeCutover, ct, plan), log, ct);
+        Func<CancellationToken, Task> beforeCutover, CancellationToken ct)
+    {
+        await ConfirmVolumesDroppedAsync(app, ct);
+        return await SyncJobsAsync(app, await _rollout.RollOutAsync(app, version, log, beforeCutover, ct, plan), log, ct);
+    }
 
     public async Task<CanaryReport?> EndCanaryAsync(AppManifest app, bool promote, IStageLog log, CancellationToken ct) =>
         await edge.InfoAsync(ct) is not null && await edge.EndCanaryAsync(app.App, promote, ct) is { } result ? Report(app.App, result) : null;

@@ -167,7 +167,8 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, EdgeSit
         var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, started.Select(s => s.Target).ToList(),
             new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
             health.StartPeriod, app.Drain, app.Edge.MetricsPort, EdgeTlsFiles.Read(app, time.GetUtcNow()),
-            canary is null ? null : new CanaryPolicy(canary.Percent, canary.For, canary.MaxErrorRate), issuer, LocalPlatform.Listen(app, defaultListen));
+            canary is null ? null : new CanaryPolicy(canary.Percent, canary.For, canary.MaxErrorRate), issuer, LocalPlatform.Listen(app, defaultListen),
+            ExpiresAt: app.Preview?.ExpiresAt);
 
         // The edge gates on HTTP health; meanwhile watch the containers, so a crash fails fast instead of at the timeout.
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -8,10 +8,10 @@ namespace Slipway.Platforms.Local;
 internal static class ReleaseContainers
 {
     /// <summary>Labels a one-off container by its app under a key of its own, so no rollout, status or cleanup takes it for a replica.</summary>
-    public const string RunLabel = "slipway.run";
+    public const string RunLabel = Slipway.Edge.Contract.AppObjects.Run;
 
     /// <summary>Each app's replicas share a network of their own: another app's replicas cannot reach them directly.</summary>
-    public static string NetworkName(AppManifest app) => $"slipway-{app.App}";
+    public static string NetworkName(AppManifest app) => Slipway.Edge.Contract.AppObjects.NetworkOf(app.App);
 
     /// <summary>A container of the app's release as every one runs: its image, environment, limits, network and user.</summary>
     public static ContainerSpec Spec(AppManifest app, string version, string name, IReadOnlyDictionary<string, string> labels,

@@ -15,15 +15,16 @@ public static class DestroyCommand
         var json = CommonOptions.Json();
         var noWait = CommonOptions.NoWait();
         var volumes = new Option<bool>("--volumes") { Description = "Remove the app's and its accessories' volumes too, and the data in them (kept by default)" };
+        var preview = PreviewCommand.Option("Remove preview environment NAME completely: its replicas, accessories, volumes and route");
         var command = new Command("destroy",
             "Remove everything the app owns: replicas, accessories, images, routes, state (and the edge proxy when no app is left); volumes are kept unless --volumes")
         {
-            file, environment, yes, json, noWait, volumes,
+            file, environment, yes, json, noWait, volumes, preview,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(platforms, parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             var app = context.App.App;
-            var removeVolumes = parse.GetValue(volumes);
+            var removeVolumes = parse.GetValue(volumes) || context.App.Preview is not null; // a preview goes completely
             if (removeVolumes && context.Platform is not IAppData)
                 throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"--volumes: the {context.Platform.Name} platform keeps no volumes of Slipway's",
                     "run destroy without --volumes");
@@ -37,7 +38,7 @@ public static class DestroyCommand
             var report = await pipeline.RunAsync(context.App, ct, removeVolumes);
             if (parse.GetValue(json)) CommandContext.WriteJson(report);
             return report.Problems.Count == 0 ? 0 : ErrorCodeExtensions.OperationFailed;
-        }));
+        }, preview: parse.GetValue(preview)));
         return command;
     }
 

@@ -10,7 +10,8 @@ public static class StatusCommand
         var file = CommonOptions.File();
         var environment = CommonOptions.Environment(platforms);
         var json = CommonOptions.Json();
-        var command = new Command("status", "Show the URL, the version serving and the health of each replica") { file, environment, json };
+        var preview = PreviewCommand.Option("The status of preview environment NAME");
+        var command = new Command("status", "Show the URL, the version serving and the health of each replica") { file, environment, json, preview };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(platforms, parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             var status = await context.Platform.GetStatusAsync(context.App, ct);
@@ -81,7 +82,7 @@ public static class StatusCommand
                 throw new Foundation.SlipwayException(Foundation.ErrorCode.EdgeUnavailable, status.Problem,
                     "run slipway up for any app: it starts the edge proxy, which restores every app's route");
             return 0;
-        }));
+        }, preview: parse.GetValue(preview)));
         return command;
     }
 }

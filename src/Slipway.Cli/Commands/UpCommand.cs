@@ -25,14 +25,16 @@ public static class UpCommand
         {
             Description = "How much higher than the serving release's the canary's 5xx rate may be (default 1%)", HelpName = "percent",
         };
+        var preview = PreviewCommand.Option("Deploy the checked-out commit as preview environment NAME (e.g. pr-123), derived from previews.from");
         var command = new Command("up", "Build the app from git and roll it out with zero downtime: infrastructure, build, deploy, check")
         {
-            file, environment, json, noCheck, force, yes, noWait, canary, canaryFor, maxErrorRate,
+            file, environment, json, noCheck, force, yes, noWait, canary, canaryFor, maxErrorRate, preview,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(platforms, parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             var plan = CanaryOptions.Parse(parse.GetValue(canary), parse.GetValue(canaryFor), parse.GetValue(maxErrorRate));
             context.ConfirmProtected("deploy", parse.GetValue(yes));
+            if (context.App.Preview is not null) await PreviewCommand.MakeRoomAsync(context, parse.GetValue(json), ct);
             context.Reporter.Header($"slipway up {context.App.App} ({context.Environment})");
             var pipeline = new UpPipeline(context.Platform, context.Secrets, context.Sources, context.LockTaker(!parse.GetValue(noWait)), context.History,
                 context.Reporter, context.Time);
@@ -40,7 +42,7 @@ public static class UpCommand
             if (parse.GetValue(json)) CommandContext.WriteJson(result);
             else Console.Out.WriteLine(result.Url);
             return 0;
-        }, assumeYes: parse.GetValue(yes)));
+        }, assumeYes: parse.GetValue(yes), preview: parse.GetValue(preview)));
         return command;
     }
 }

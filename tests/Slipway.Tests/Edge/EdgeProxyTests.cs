@@ -44,6 +44,20 @@ public sealed class EdgeProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_route_past_its_expiry_is_removed_by_the_edge_itself_and_one_without_stays()
+    {
+        var preview = await BackendAsync("preview");
+        var kept = await BackendAsync("kept");
+        await _edge.Client.DeployAsync("shop-pr-1", Args("v1", [preview], host: "pr-1.preview.test") with { ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(2) }, Ct);
+        await _edge.Client.DeployAsync("shop", Args("v1", [kept], host: "shop.test"), Ct);
+        Assert.Equal("v1", (await GetAsync(host: "pr-1.preview.test")).Version); // served until then
+
+        await Eventually.WaitUntilAsync(async () => await _edge.Client.RouteAsync("shop-pr-1", Ct) is null, TimeSpan.FromSeconds(30), "the expired route goes");
+        Assert.NotNull(await _edge.Client.RouteAsync("shop", Ct));
+        Assert.Equal("v1", (await GetAsync(host: "shop.test")).Version);
+    }
+
+    [Fact]
     public async Task Deploy_routes_to_healthy_targets_and_tags_responses_with_the_version()
     {
         var a = await BackendAsync("a1");

@@ -100,4 +100,36 @@ public sealed class JobSchedulerTests : IAsyncLifetime
         Assert.Contains(lines, l => l.Contains("passed its timeout", StringComparison.Ordinal));
         Assert.False((await _engine.InspectContainerAsync(slow.Id, Ct))!.Running);
     }
+
+    [Fact]
+    public async Task An_expired_preview_is_removed_whole_and_one_whose_time_is_not_up_is_kept()
+    {
+        var expired = $"{_app}-pr-1";
+        var current = $"{_app}-pr-2";
+        var now = new DateTimeOffset(2026, 12, 10, 12, 0, 0, TimeSpan.Zero);
+        foreach (var (app, expires) in new[] { (expired, now.AddMinutes(-1)), (current, now.AddHours(1)) })
+        {
+            var labels = new Dictionary<string, string> { [AppObjects.App] = app, [AppObjects.PreviewExpires] = JobLabels.Format(expires), [JobLabels.App] = _app };
+            await _engine.EnsureNetworkAsync(AppObjects.NetworkOf(app), new Dictionary<string, string> { [AppObjects.App] = app }, Ct);
+            await _engine.EnsureVolumeAsync($"{app}.data", new Dictionary<string, string> { [AppObjects.App] = app }, Ct);
+            await _engine.CreateContainerAsync(new ContainerSpec
+            {
+                Name = $"{app}-v1-1", Image = TestEngine.BaseImage, ContainerPort = 0, PublishPort = false, Command = ["sleep", "1"], Labels = labels,
+                Network = AppObjects.NetworkOf(app), Binds = [$"{app}.data:/data"],
+            }, Ct);
+        }
+        var scheduler = new JobScheduler(_engine, _app, new FakeTimeProvider(now), _ => { });
+
+        Assert.Equal([expired], await scheduler.RemoveExpiredPreviewsAsync(now, Ct));
+
+        Assert.Empty(await _engine.ListContainersAsync(new Dictionary<string, string> { [AppObjects.App] = expired }, Ct));
+        Assert.Empty(await _engine.ListVolumesAsync(new Dictionary<string, string> { [AppObjects.App] = expired }, Ct));
+        Assert.False(await _engine.RemoveNetworkAsync(AppObjects.NetworkOf(expired), Ct)); // already gone
+        Assert.Single(await _engine.ListContainersAsync(new Dictionary<string, string> { [AppObjects.App] = current }, Ct));
+        Assert.Empty(await scheduler.RemoveExpiredPreviewsAsync(now, Ct));
+        foreach (var container in await _engine.ListContainersAsync(new Dictionary<string, string> { [AppObjects.App] = current }, Ct))
+            await _engine.RemoveContainerAsync(container.Id, Ct);
+        await _engine.RemoveVolumeAsync($"{current}.data", Ct);
+        await _engine.RemoveNetworkAsync(AppObjects.NetworkOf(current), Ct);
+    }
 }

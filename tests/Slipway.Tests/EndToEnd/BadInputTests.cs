@@ -123,6 +123,14 @@ public sealed class BadInputTests
             app => Append(app, "jobs:\n  nightly: { schedule: \"@daily\", timeZone: Paris, command: run }\n")),
         new Case("a run of a job that is not there", 2, "job: ", app => ["jobs", "run", "nightly", "-f", app.ManifestPath]),
         new Case("logs of a job that is not there", 2, "has no job \"nightly\"", app => ["logs", "--job", "nightly", "-m", app.ManifestPath]),
+        new Case("a preview name that is not a DNS label", 2, "--preview: \"PR_1\" is not a DNS label", app =>
+        {
+            Append(app, "previews:\n  from: local\n  host: \"{name}.preview.test\"\n");
+            return ["up", "--preview", "PR_1", "-f", app.ManifestPath];
+        }),
+        new Case("a previews host without {name}", 2, "previews.host: \"preview.test\" is not a host name template with {name} in it",
+            app => Append(app, "previews:\n  from: local\n  host: preview.test\n")),
+        new Case("a preview of an app without previews", 2, "--preview: slipway.yaml has no previews: section", app => ["up", "--preview", "pr-1", "-f", app.ManifestPath]),
         new Case("notify without a webhook", 2, "notify: needs exactly one of webhook: (a URL) or webhookFromEnv:", app => Append(app, "notify:\n  timeout: 5s\n")),
         new Case("notify to a URL that is not http", 2, "notify.webhook: is not an http:// or https:// URL", app => Append(app, "notify:\n  webhook: ftp://hooks.example.com/x\n")),
         new Case("notify from a bad variable name", 2, "notify.webhookFromEnv: \"1URL\" is not an environment variable name", app => Append(app, "notify:\n  webhookFromEnv: 1URL\n")),

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using Slipway.Configuration;
+using Slipway.Foundation;
+using Slipway.Pipeline;
+using Slipway.Platforms;
+
+namespace Slipway.Cli.Commands;
+
+/// <summary>
+/// Preview environments: <c>up --preview NAME</c> and <c>destroy --preview NAME</c> (each an app of its own, derived from
+/// <c>previews.from</c>), and <c>slipway previews</c>, which lists them.
+/// </summary>
+public static class PreviewCommand
+{
+    public static Option<string?> Option(string description) => new("--preview") { Description = description, HelpName = "name" };
+
+    private static IPreviewEnvironments Require(CommandContext context) => context.Platform as IPreviewEnvironments ?? throw new SlipwayException(
+        ErrorCode.PlatformNotAvailable, $"--preview: the {context.Platform.Name} platform has no preview environments yet", "make previews.from a local environment");
+
+    /// <summary>Past <c>previews.max</c>: the oldest preview removed (whenFull: evict) or this one refused, before anything is built.</summary>
+    public static async Task MakeRoomAsync(CommandContext context, bool quiet, CancellationToken ct)
+    {
+        var preview = context.App.Preview!;
+        var spec = ManifestLoader.Load(context.App.ManifestPath, context.App.Environment.Platform, BuiltInPlatforms.Catalog.Manifests).Previews!;
+        var others = (await Require(context).PreviewsAsync(preview.Of, ct)).Where(p => p.Name != preview.Name).ToList();
+        if (others.Count < spec.Max) return;
+        if (!spec.EvictOldest)
+            throw new SlipwayException(ErrorCode.InvalidSetting,
+                $"previews.max: {others.Count} previews of {preview.Of} exist ({string.Join(", ", others.Select(p => p.Name))}), the most it allows",
+                $"remove one (slipway destroy --preview {others[0].Name}), or set previews.whenFull: evict to remove the oldest first");
+        foreach (var oldest in others.Take(others.Count - spec.Max + 1))
+        {
+            context.Reporter.Line($"previews.max ({spec.Max}) reached: removing the oldest preview, {oldest.Name}");
+            var evicted = ManifestLoader.Preview(ManifestLoader.Load(context.App.ManifestPath, spec.From, BuiltInPlatforms.Catalog.Manifests), spec, oldest.Name,
+                context.Time.GetUtcNow());
+            var report = await new DestroyPipeline(context.Platform, context.LockTaker(wait: true), context.History, context.Reporter)
+                .RunAsync(evicted, ct, removeVolumes: true);
+            if (report.Problems.Count > 0)
+                throw new SlipwayException(ErrorCode.DeploymentFailed, $"previews.max: the oldest preview {oldest.Name} could not all be removed: {report.Problems[0]}",
+                    $"remove it by hand (slipway destroy --preview {oldest.Name}), then run up again");
+        }
+    }
+
+    public static Command List(PlatformCatalog platforms)
+    {
+        var file = CommonOptions.File();
+        var json = CommonOptions.Json();
+        var command = new Command("previews", "List the app's preview environments: name, age, version, URL and when each expires") { file, json };
+        command.SetAction((parse, ct) =>
+        {
+            // The command runs in the base environment: previews.from says which.
+            string from;
+            try
+            {
+                from = platforms.Load(parse.GetValue(file)!, platforms.Manifests[0].Name).Previews?.From ?? platforms.Manifests[0].Name;
+            }
+            catch (SlipwayException)
+            {
+                from = platforms.Manifests[0].Name; // the same error, reported by the run below
+            }
+            return CommandRunner.RunAsync(platforms, parse.GetValue(file)!, from, async context =>
+            {
+                if (context.App.Previews is null)
+                    throw new SlipwayException(ErrorCode.InvalidSetting, $"previews: {Path.GetFileName(context.App.ManifestPath)} has no previews: section",
+                        "add previews: { from: staging, host: \"{name}.preview.example.com\" }");
+                var of = $"{(context.App.Environment.IsDeclared ? context.App.App[..^(context.App.Environment.Name.Length + 1)] : context.App.App)}@{context.App.Previews.From}";
+                var previews = await Require(context).PreviewsAsync(of, ct);
+                if (parse.GetValue(json))
+                {
+                    CommandContext.WriteJson(previews);
+                    return 0;
+                }
+                if (previews.Count == 0) Console.Out.WriteLine($"no previews of {of} (slipway up --preview NAME makes one)");
+                var now = context.Time.GetUtcNow();
+                foreach (var preview in previews)
+                    Console.Out.WriteLine($"{preview.Name,-20} {(preview.DeployedAt is { } at ? Slipway.Foundation.Timing.Duration.Format(now - at) + " old" : "not serving"),-14} "
+                                          + $"{preview.Version ?? "-",-10} {preview.Url?.ToString() ?? "-"}  expires {(preview.ExpiresAt is { } expires ? expires.ToLocalTime().ToString("yyyy-MM-dd HH:mm") : "-")}");
+                return 0;
+            });
+        });
+        return command;
+    }
+}
