@@ -41,6 +41,14 @@ internal sealed class LocalAccessories(DockerEngine engine, LocalVolumes volumes
     /// <summary>Builds or pulls each accessory's image, then starts those that are missing, stopped or changed.</summary>
     public async Task EnsureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
+        // One the manifest no longer names is stopped and removed; its volumes, and their data, stay.
+        foreach (var unnamed in (await engine.ListContainersAsync(ForApp(app.App), ct))
+                     .Where(c => app.Accessories.All(a => c.Name != ContainerName(app, a) && c.Name != Retired(app, a))))
+        {
+            log.Info($"accessory {unnamed.Labels.GetValueOrDefault(NameLabel)}: no longer in the manifest, removed (its volumes are kept)");
+            await engine.StopContainerAsync(unnamed.Id, StopGrace, ct);
+            await engine.RemoveContainerAsync(unnamed.Id, ct);
+        }
         if (app.Accessories.Count == 0) return;
         await engine.EnsureNetworkAsync(ReleaseContainers.NetworkName(app), ReleaseLabels.ForApp(app.App), ct);
         foreach (var accessory in app.Accessories)
@@ -175,7 +183,16 @@ internal sealed class LocalAccessories(DockerEngine engine, LocalVolumes volumes
             if (id is not null) await engine.RemoveContainerAsync(id, CancellationToken.None);
             await engine.RenameContainerAsync(current.Id, name, CancellationToken.None);
             await engine.StartContainerAsync(current.Id, CancellationToken.None);
-            throw Failed(accessory, e, excerpt, "the previous one is running again with its data");
+            var back = "the previous one is running again with its data";
+            try
+            {
+                await WaitHealthyAsync(current.Id, accessory, CancellationToken.None); // serving again before the error is told
+            }
+            catch (SlipwayException)
+            {
+                back = "the previous one was started again but is not healthy yet (slipway accessory status)";
+            }
+            throw Failed(accessory, e, excerpt, back);
         }
         catch (Exception e) when (id is not null)
         {

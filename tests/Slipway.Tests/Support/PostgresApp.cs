@@ -14,6 +14,7 @@ public static class PostgresApp
             && mkdir -p /var/lib/postgresql/data && chown postgres:postgres /var/lib/postgresql/data && chmod 700 /var/lib/postgresql/data
         COPY entrypoint.sh /entrypoint.sh
         ENV PGDATA=/var/lib/postgresql/data PATH=/usr/lib/postgresql/15/bin:$PATH
+        STOPSIGNAL SIGINT
         USER postgres
         ENTRYPOINT ["sh", "/entrypoint.sh"]
         """;

@@ -105,6 +105,16 @@ public sealed class AccessoryTests
         Assert.Contains("has no accessory \"cache\"", unknown.Stderr);
         Assert.Contains("hint: its accessories: db", unknown.Stderr);
 
+        // Dropped from the manifest: its container goes, its volume stays.
+        var manifest = PostgresApp.Manifest();
+        app.WriteManifest(extra: manifest[..manifest.IndexOf("accessories:", StringComparison.Ordinal)]);
+        var dropped = await app.RunAsync("up");
+        dropped.Succeeded();
+        Assert.Contains("accessory db: no longer in the manifest, removed (its volumes are kept)", dropped.All);
+        Assert.Empty(await app.AccessoryContainersAsync());
+        Assert.Single(await app.VolumesAsync());
+        app.WriteManifest(extra: manifest);
+
         var destroy = await app.RunAsync("destroy", "--yes");
         destroy.Succeeded();
         Assert.Contains($"kept volume {app.Name}.db.data", destroy.All);
