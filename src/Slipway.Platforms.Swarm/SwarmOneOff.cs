@@ -17,17 +17,13 @@ public sealed class SwarmOneOff(DockerEngine engine, TimeProvider time)
 
     /// <summary>The one-off's spec, from the release's: one task, run once, the command given, on the app's network only.</summary>
     public static SwarmServiceSpec Spec(SwarmServiceSpec release, IReadOnlyList<string> command, IReadOnlyList<string>? imageEntrypoint,
-        IReadOnlyCollection<string> secrets, string suffix) => release with
-    {
-        Name = $"{release.Name}-{suffix}",
-        Labels = new Dictionary<string, string>(release.Labels.Where(l => l.Key != SwarmNames.ReleaseLabel)) { [Label] = suffix },
-        Replicas = 1,
-        RunOnce = true,
-        Networks = [.. release.Networks.Where(n => n != SwarmNames.EdgeNetwork)],
-        HealthCheck = null,
-        Command = secrets.Count > 0 ? null : command,
-        Entrypoint = secrets.Count > 0 ? SwarmSecrets.Entrypoint(secrets, imageEntrypoint ?? [], command) : release.Entrypoint,
-    };
+        IReadOnlyCollection<string> secrets, string suffix) =>
+        SwarmReleases.Derived(release, $"{release.Name}-{suffix}", new Dictionary<string, string> { [Label] = suffix }, command, imageEntrypoint, secrets) with
+        {
+            Replicas = 1,
+            RunOnce = true,
+            HealthCheck = null,
+        };
 
     /// <summary>Runs the spec's one task to its end, its output through <paramref name="onLine"/>; returns its exit code.</summary>
     public async Task<int> RunAsync(SwarmServiceSpec spec, Action<string> onLine, CancellationToken ct)

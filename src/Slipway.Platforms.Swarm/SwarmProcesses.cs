@@ -23,22 +23,15 @@ public sealed class SwarmProcesses(DockerEngine engine, TimeProvider time)
 
     /// <summary>A process's service spec, from its release's: the process's command, replicas and check, and no edge.</summary>
     public static SwarmServiceSpec Spec(SwarmServiceSpec release, ProcessSpec process, IReadOnlyList<string>? imageEntrypoint,
-        IReadOnlyCollection<string> secrets) => release with
+        IReadOnlyCollection<string> secrets) => SwarmReleases.Derived(release, ServiceName(release.Name, process.Name),
+        new Dictionary<string, string> { [ProcessLabel] = process.Name, [OfReleaseLabel] = release.Name, [ReleaseLabels.Process] = process.Name },
+        process.Command, imageEntrypoint, secrets) with
     {
-        Name = ServiceName(release.Name, process.Name),
-        Labels = new Dictionary<string, string>(release.Labels.Where(l => l.Key != SwarmNames.ReleaseLabel))
-        {
-            [ProcessLabel] = process.Name, [OfReleaseLabel] = release.Name, [ReleaseLabels.Process] = process.Name,
-        },
         Replicas = process.Replicas,
-        Networks = [.. release.Networks.Where(n => n != SwarmNames.EdgeNetwork)],
         // A process's check runs in its container as its HEALTHCHECK: the swarm holds a task in "starting" until it passes.
         HealthCheck = process.Check is { Count: > 0 } check
             ? new ContainerHealthCheck(check, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), 3, process.Healthy)
             : null,
-        // With secrets, the wrapper exports them and runs the image's ENTRYPOINT with the process's command instead of CMD.
-        Command = secrets.Count > 0 ? null : process.Command,
-        Entrypoint = secrets.Count > 0 ? SwarmSecrets.Entrypoint(secrets, imageEntrypoint ?? [], process.Command) : release.Entrypoint,
     };
 
     /// <summary>Every process service of the app (any release), newest first.</summary>

@@ -31,6 +31,26 @@ public sealed class SwarmReleases(DockerEngine engine, TimeProvider time)
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>The spec of a release's service: its image by digest, its environment, limits and health check, on the two networks.</summary>
+    /// <summary>
+    /// A service that runs something else in a release's image (a worker, a one-off): its name and labels, the app's network
+    /// but not the edge's, and <paramref name="command"/> instead of the image's CMD. With secrets, the wrapper exports them and
+    /// runs the image's ENTRYPOINT with the command.
+    /// </summary>
+    public static SwarmServiceSpec Derived(SwarmServiceSpec release, string name, IReadOnlyDictionary<string, string> labels, IReadOnlyList<string> command,
+        IReadOnlyList<string>? imageEntrypoint, IReadOnlyCollection<string> secrets)
+    {
+        var merged = new Dictionary<string, string>(release.Labels.Where(l => l.Key != SwarmNames.ReleaseLabel));
+        foreach (var (key, value) in labels) merged[key] = value;
+        return release with
+        {
+            Name = name,
+            Labels = merged,
+            Networks = [.. release.Networks.Where(n => n != SwarmNames.EdgeNetwork)],
+            Command = secrets.Count > 0 ? null : command,
+            Entrypoint = secrets.Count > 0 ? SwarmSecrets.Entrypoint(secrets, imageEntrypoint ?? [], command) : release.Entrypoint,
+        };
+    }
+
     public static SwarmServiceSpec Spec(AppManifest app, string version, string image, string fingerprint) => new()
     {
         Name = SwarmNames.ReleaseService(app, version, fingerprint),
