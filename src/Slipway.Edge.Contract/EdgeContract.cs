@@ -145,7 +145,9 @@ public static class EdgeFeatures
     public const string Canary = "canary";
     public const string IssuedCertificates = "issued-certificates";
     public const string ListenAddresses = "listen-addresses";
-    public static readonly IReadOnlyList<string> All = [Canary, IssuedCertificates, ListenAddresses];
+    /// <summary>It drops a route past its <see cref="EdgeRoute.ExpiresAt"/> itself (a preview environment's).</summary>
+    public const string RouteExpiry = "route-expiry";
+    public static readonly IReadOnlyList<string> All = [Canary, IssuedCertificates, ListenAddresses, RouteExpiry];
 }
 
 /// <summary>A failure the edge answers with: a stable code, a message, and per-target detail when it has some.</summary>

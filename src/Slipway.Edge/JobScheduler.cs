@@ -53,7 +53,7 @@ public sealed class JobScheduler(DockerEngine engine, string site, TimeProvider 
             if (!_considered.TryGetValue(key, out var considered))
                 considered = runs.Select(r => JobLabels.ParseTime(r.Labels.GetValueOrDefault(JobLabels.Due))).OfType<DateTimeOffset>()
                     .DefaultIfEmpty(job.Since).Max();
-            var running = runs.Where(r => r.State is "running" or "created").ToList();
+            var running = runs.Where(r => r.State == "running").ToList();
             foreach (var late in running.Where(r => JobLabels.ParseTime(r.Labels.GetValueOrDefault(JobLabels.Started)) is { } started && now - started > job.Timeout))
             {
                 log($"{job.App}/{job.Name}: run {late.Name} passed its timeout ({job.Timeout}): stopping it");
@@ -113,13 +113,21 @@ public sealed class JobScheduler(DockerEngine engine, string site, TimeProvider 
     {
         var name = JobLabels.RunName(labels[JobLabels.App], labels[JobLabels.Job], due);
         var id = await engine.CloneContainerAsync(template, name, JobLabels.ForRun(labels, due, trigger, time.GetUtcNow()), ct);
-        await engine.StartContainerAsync(id, ct);
+        try
+        {
+            await engine.StartContainerAsync(id, ct);
+        }
+        catch
+        {
+            await engine.RemoveContainerAsync(id, CancellationToken.None); // a run that never started is no run: it must not hold back the next
+            throw;
+        }
         return name;
     }
 
     private async Task PruneAsync(IReadOnlyList<ContainerSummary> runs, CancellationToken ct)
     {
-        var finished = runs.Where(r => r.State is "exited" or "dead")
+        var finished = runs.Where(r => r.State != "running")
             .OrderByDescending(r => JobLabels.ParseTime(r.Labels.GetValueOrDefault(JobLabels.Due))).Skip(KeptRuns);
         foreach (var old in finished) await engine.RemoveContainerAsync(old.Id, ct);
     }

@@ -31,7 +31,8 @@ public sealed class BackupPipeline(IPlatform platform, IAppData data, Reporter r
             {
                 var release = (await platform.GetStatusAsync(app, ct)).Version;
                 string format;
-                await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                // A killed run's partial file is ours to overwrite.
+                await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
                 {
                     await using (var gzip = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true))
                         format = await data.BackupAsync(app, target, gzip, ct);

@@ -112,6 +112,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         await edgeContainer.EnsureRunningAsync(log.Info, ct);
         await _volumes.EnsureAllAsync(app, ct);
         await _accessories.EnsureAsync(app, log, ct);
+        if (app.Jobs.Count > 0) await ConvergeJobsAsync(app, log, ct);
         return $"engine {version.Version} (API {version.ApiInUse}) at {engine.Endpoint.Display}, edge proxy {edgeContainer.Site.ContainerName}";
     }
 
@@ -208,7 +209,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     {
         var labels = new Dictionary<string, string>(query.Version is null ? ReleaseLabels.ForApp(app.App) : ReleaseLabels.ForRelease(app.App, query.Version));
         if (query.Process is { } process) labels[ReleaseLabels.Process] = process;
-        var containers = await engine.ListContainersAsync(labels, ct);
+        var containers = (await engine.ListContainersAsync(labels, ct)).Where(ReleaseContainers.IsReleaseContainer).ToList();
         var since = query.Since is { } window ? time.GetUtcNow() - window : (DateTimeOffset?)null;
         if (query.Follow)
         {
@@ -228,6 +229,21 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     {
         await ConfirmVolumesDroppedAsync(app, ct); // only a rollout can drop one: a deploy with nothing to do asks nothing
         return await SyncJobsAsync(app, await _rollout.RollOutAsync(app, version, log, beforeCutover, ct), log, ct);
+    }
+
+    /// <summary>
+    /// The jobs' templates of the serving release, made again if a run stopped between the cut-over and them (a deploy with nothing
+    /// else to do would otherwise never make them).
+    /// </summary>
+    private async Task ConvergeJobsAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        if ((await edge.RouteAsync(app.App, ct))?.Route.Version is not { } serving) return;
+        var templates = await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct);
+        var current = templates.Count == app.Jobs.Count
+                      && app.Jobs.All(j => templates.Any(t => t.Name == JobLabels.TemplateName(app.App, j.Name) && t.Labels.GetValueOrDefault(ReleaseLabels.Version) == serving));
+        if (current) return;
+        log.Info($"jobs: making their templates of {serving} again");
+        await _jobs.SyncAsync(app, serving, ReleaseContainers.Environment(app, serving, secrets), time.GetUtcNow(), log.Info, ct);
     }
 
     /// <summary>Once a release serves, its jobs run in it: their templates are made of it (and removed for jobs no longer named).</summary>

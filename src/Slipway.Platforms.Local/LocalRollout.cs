@@ -44,6 +44,9 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, EdgeSit
         if (listen is not null && running is not null && !running.Can(EdgeFeatures.ListenAddresses))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 $"edge.listen: the edge proxy running was started by an older Slipway and listens on loopback only", $"restart the edge: {restart}");
+        if (app.Preview is not null && running is not null && !running.Can(EdgeFeatures.RouteExpiry))
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable,
+                $"--preview: the edge proxy running was started by an older Slipway and would never remove the preview's route", $"restart the edge: {restart}");
         var issuer = LocalPlatform.TlsIssuer(app) is { } asked ? asked with { Listen = listen } : null;
         if (issuer is not null && running is not null && !running.Can(EdgeFeatures.IssuedCertificates))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
@@ -266,7 +269,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, EdgeSit
     private async Task<int> RemoveUnroutedAsync(AppManifest app, RouteStatus? current, IStageLog log, CancellationToken ct)
     {
         var routed = current?.Targets.Select(t => t.Id).ToHashSet() ?? [];
-        var containers = await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct);
+        var containers = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Where(ReleaseContainers.IsReleaseContainer).ToList();
         // The serving release (its version and fingerprint, as its routed replicas carry them) keeps its other processes:
         // they are never routed, and are not leftovers. Those of a killed run of the same version are.
         var serving = containers.Where(c => routed.Contains(c.Name))

@@ -23,7 +23,7 @@ internal sealed class OneOffContainers(DockerEngine engine, EdgeClient edge, App
 
     public async Task<int> ExecAsync(AppManifest app, string? replica, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
     {
-        var running = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Where(c => c.State == "running")
+        var running = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Where(c => c.State == "running" && ReleaseContainers.IsReleaseContainer(c))
             .OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
         if (running.Count == 0)
             throw new SlipwayException(ErrorCode.VersionNotAvailable, $"no replica of {app.App} is running here", "deploy it first with slipway up");

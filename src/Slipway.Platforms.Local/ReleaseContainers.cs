@@ -24,6 +24,13 @@ internal static class ReleaseContainers
         Binds = LocalVolumes.Binds(app, app.Volumes),
     };
 
+    /// <summary>
+    /// Whether a container is one of the release's replicas or processes. Every container of the app's image carries the image's
+    /// labels (its app and version among them): a job's template or run and a one-off container are told apart by labels of their own.
+    /// </summary>
+    public static bool IsReleaseContainer(ContainerSummary container) =>
+        !container.Labels.ContainsKey(Slipway.Edge.Contract.JobLabels.App) && !container.Labels.ContainsKey(RunLabel);
+
     /// <summary>The volumes a container of the app mounts, by name (so a release that would drop one is noticed).</summary>
     public const string VolumesLabel = "slipway.volumes";
 

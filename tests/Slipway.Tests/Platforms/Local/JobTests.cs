@@ -53,6 +53,13 @@ public sealed class JobTests
         Assert.Equal("Europe/Paris", listed[1].GetProperty("timeZone").GetString());
         Assert.Equal(JsonValueKind.Null, listed[0].GetProperty("last").ValueKind);
 
+        // A template lost (a run killed after its cut-over): the next up, with nothing else to do, makes it again.
+        using (var engine = TestEngine.Create())
+            await engine.RemoveContainerAsync(Slipway.Edge.Contract.JobLabels.TemplateName(app.Name, "report"), CancellationToken.None);
+        var converged = await app.RunAsync("up");
+        converged.Succeeded();
+        Assert.Contains($"jobs: making their templates of {app.FirstVersion} again", converged.All);
+
         var report = await app.RunAsync("jobs", "run", "report");
         report.Succeeded();
         Assert.Contains($"report of {app.FirstVersion} with ***", report.Stdout);
