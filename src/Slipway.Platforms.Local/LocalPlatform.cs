@@ -246,13 +246,23 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         await _jobs.SyncAsync(app, serving, ReleaseContainers.Environment(app, serving, secrets), time.GetUtcNow(), log.Info, ct);
     }
 
-    /// <summary>Once a release serves, its jobs run in it: their templates are made of it (and removed for jobs no longer named).</summary>
+    /// <summary>
+    /// Once a release serves, its jobs run in it: their templates are made of it (and removed for jobs no longer named). The release
+    /// serves whatever happens here: a failure (the engine lost after the cut-over) is a warning, and the next up makes them.
+    /// </summary>
     private async Task<RolloutReport> SyncJobsAsync(AppManifest app, RolloutReport report, IStageLog log, CancellationToken ct)
     {
-        if (app.Jobs.Count == 0 && app.Preview is null && (await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct)).Count == 0) return report;
-        await _jobs.SyncAsync(app, report.Version, ReleaseContainers.Environment(app, report.Version, secrets), time.GetUtcNow(), log.Info, ct);
-        foreach (var job in app.Jobs)
-            log.Info($"job {job.Name}: {job.Schedule}, next at {job.Schedule.Next(time.GetUtcNow()):u}, in {report.Version}");
+        try
+        {
+            if (app.Jobs.Count == 0 && app.Preview is null && (await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct)).Count == 0) return report;
+            await _jobs.SyncAsync(app, report.Version, ReleaseContainers.Environment(app, report.Version, secrets), time.GetUtcNow(), log.Info, ct);
+            foreach (var job in app.Jobs)
+                log.Info($"job {job.Name}: {job.Schedule}, next at {job.Schedule.Next(time.GetUtcNow()):u}, in {report.Version}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.Warn($"{report.Version} serves, but its jobs could not be set up ({e.Message.Split('\n')[0]}): the next up sets them up");
+        }
         return report;
     }
 
