@@ -585,7 +585,20 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         {
             try
             {
-                await engine.RemoveImageAsync(image.Id, ct);
+                // A task the swarm has shut down keeps its container a moment longer (seen after a manager's restart): wait for it.
+                await Poll.UntilAsync(async _ =>
+                {
+                    try
+                    {
+                        await engine.RemoveImageAsync(image.Id, ct);
+                        return Attempt<bool>.Finished(true);
+                    }
+                    catch (EngineApiException e) when (e.Status == 409 && e.Message.Contains("being used by running container", StringComparison.Ordinal))
+                    {
+                        return Attempt<bool>.Pending(false);
+                    }
+                }, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), time,
+                    _ => new EngineApiException(409, "a container of a removed task still uses it after 30 s"), ct);
                 removed.Add($"image {image.Tags.FirstOrDefault() ?? image.Id} on the manager");
             }
             catch (EngineApiException e)
