@@ -5,7 +5,7 @@ namespace Slipway.Edge;
 
 /// <summary>
 /// Runs the scheduled jobs of every app on one engine (<c>slipway-edge schedule</c>, a container of its own with the engine's
-/// socket and no network; the proxy's container never gets the socket). Each tick it reads the job templates the CLI keeps
+/// socket, reaching out only to post a failure's notification; the proxy's container never gets the socket). Each tick it reads the job templates the CLI keeps
 /// (<see cref="JobLabels"/>), decides each job (<see cref="JobPlanner"/>), starts a clone of the template for a run, stops a run past
 /// its timeout, and keeps the last runs of each job for their logs and results. It holds nothing the engine does not: after a
 /// restart it reads the last run's due time from its container, so a missed run is caught up or skipped as the job says.
@@ -18,6 +18,10 @@ public sealed class JobScheduler(DockerEngine engine, string site, TimeProvider 
 
     private static readonly TimeSpan LongestSleep = TimeSpan.FromSeconds(15);
     private readonly Dictionary<(string App, string Job), DateTimeOffset> _considered = [];
+    private readonly JobFailureNotifier _notifier = new(engine, time, log);
+
+    /// <summary>Every failure notification started so far, finished.</summary>
+    public Task NotificationsDeliveredAsync() => _notifier.DeliveredAsync();
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -73,6 +77,7 @@ public sealed class JobScheduler(DockerEngine engine, string site, TimeProvider 
                     log($"{job.App}/{job.Name}: skipped the run due {JobLabels.Format(decision.Due!.Value)}: {decision.Why}");
                     break;
             }
+            await _notifier.CheckAsync(job, template, runs, ct);
             await PruneAsync(runs, ct);
             if (JobPlanner.NextWake(job, decision.ConsideredUpTo) is { } wake && (nextWake is null || wake < nextWake)) nextWake = wake;
         }

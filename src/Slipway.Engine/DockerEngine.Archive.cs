@@ -1,4 +1,6 @@
+using System.Formats.Tar;
 using System.Net;
+using System.Text;
 using System.Net.Http.Headers;
 using static Slipway.Engine.EngineRequests;
 
@@ -34,5 +36,41 @@ public sealed partial class DockerEngine
             $"{ApiPrefix}/containers/{id}/archive?path={Uri.EscapeDataString(folder)}&noOverwriteDirNonDir=1", content, ct);
         if (response.StatusCode == HttpStatusCode.NotFound) throw new EngineApiException(404, $"{folder} does not exist in the container");
         await EnsureSuccessAsync(response, ct);
+    }
+
+    /// <summary>A small file put in a container (running, stopped or never started), owned by root and readable by root only.</summary>
+    public async Task PutPrivateFileAsync(string id, string folder, string name, string content, CancellationToken ct)
+    {
+        using var archive = new MemoryStream();
+        await using (var writer = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
+            {
+                Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite, Uid = 0, Gid = 0,
+                DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)),
+            };
+            await writer.WriteEntryAsync(entry, ct);
+        }
+        archive.Position = 0;
+        await PutArchiveAsync(id, folder, archive, ct);
+    }
+
+    /// <summary>A small file's text read out of a container; null when it has no such file.</summary>
+    public async Task<string?> ReadFileAsync(string id, string path, CancellationToken ct)
+    {
+        using var archive = new MemoryStream();
+        try
+        {
+            await GetArchiveAsync(id, path, archive, ct);
+        }
+        catch (EngineApiException e) when (e.Status == 404)
+        {
+            return null;
+        }
+        archive.Position = 0;
+        using var reader = new TarReader(archive);
+        if (await reader.GetNextEntryAsync(copyData: true, ct) is not { DataStream: { } data }) return null;
+        using var text = new StreamReader(data, Encoding.UTF8);
+        return await text.ReadToEndAsync(ct);
     }
 }

@@ -9,12 +9,15 @@ namespace Slipway.Platforms.Local;
 /// <summary>
 /// An app's scheduled jobs on this engine: after each release serves, one template container per job is made of it (the
 /// serving release's image, env, secrets, network and volumes, never started) and labelled with the job's schedule; the
-/// scheduler (the edge's image run as <c>slipway-edge schedule</c>, with the engine's socket and no network) starts a copy of it
+/// scheduler (the edge's image run as <c>slipway-edge schedule</c>, with the engine's socket, on the default bridge only to post a failure's notification) starts a copy of it
 /// at each due time. A job started during a deploy uses the release serving when it starts.
 /// </summary>
 internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<string, string?> environment)
 {
     public const string SchedulerLabel = "slipway.scheduler";
+    /// <summary>The scheduler container's own shape; a scheduler of another shape (one with no network, made before notifications) is replaced.</summary>
+    private const string SchedulerSpecLabel = "slipway.scheduler.spec";
+    private const string SchedulerSpec = "2";
     private const string SocketInside = "/var/run/docker.sock";
 
     public string SchedulerName => edgeSite.ContainerName.Replace("slipway-edge", "slipway-scheduler", StringComparison.Ordinal);
@@ -40,6 +43,7 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
         Action<string> onOutput, CancellationToken ct)
     {
         var existing = await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct);
+        var notification = app.Jobs.Count > 0 ? Notification(app, now, onOutput) : null;
         foreach (var job in app.Jobs)
         {
             var name = JobLabels.TemplateName(app.App, job.Name);
@@ -52,15 +56,34 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
             {
                 [ReleaseLabels.Version] = version, [ReleaseLabels.Owner] = app.Owner, [JobLabels.Site] = SchedulerName,
             };
+            if (notification is not null) labels[JobNotification.Label] = "1";
             if (previous is not null) await engine.RemoveContainerAsync(previous.Id, ct);
-            await engine.CreateContainerAsync(ReleaseContainers.Spec(app, version, name, labels, environmentValues) with
+            var id = await engine.CreateContainerAsync(ReleaseContainers.Spec(app, version, name, labels, environmentValues) with
             {
                 PublishPort = false, Command = job.Command, RestartPolicy = "no",
             }, ct);
+            if (notification is not null)
+                await engine.PutPrivateFileAsync(id, JobNotification.Folder, JobNotification.FileName, notification.ToJson(), ct);
         }
         foreach (var gone in existing.Where(t => app.Jobs.All(j => JobLabels.TemplateName(app.App, j.Name) != t.Name)))
             await engine.RemoveContainerAsync(gone.Id, ct);
         await EnsureSchedulerAsync(onOutput, ct);
+    }
+
+    /// <summary>
+    /// Where the scheduler posts a failed run: the app's <c>notify:</c> webhook, resolved now (a <c>webhookFromEnv</c> is read from
+    /// this run's environment, as a deploy's own notification is). Runs started from now on are notified.
+    /// </summary>
+    private JobNotification? Notification(AppManifest app, DateTimeOffset now, Action<string> onOutput)
+    {
+        if (app.Notify is not { } notify) return null;
+        var url = notify.Webhook;
+        if (url is null && !Webhooks.TryParse(environment(notify.WebhookFromEnv!) ?? "", out url))
+        {
+            onOutput($"notify.webhookFromEnv: {notify.WebhookFromEnv} does not hold an http:// or https:// URL: a failed job will not be notified");
+            return null;
+        }
+        return new JobNotification(url, (int)Math.Ceiling(notify.Timeout.TotalSeconds), now);
     }
 
     /// <summary>Whether the scheduler has work: a job of its site, or a preview (whose expiry it enforces) on the engine.</summary>
@@ -85,7 +108,7 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
         }
         var image = await new EdgeImage(engine).EnsureAsync(environment, onOutput, ct);
         if (current is not null && (await engine.ListContainersAsync(new Dictionary<string, string> { [SchedulerLabel] = SchedulerName }, ct))
-                .FirstOrDefault() is { } summary && summary.Image == image)
+                .FirstOrDefault() is { } summary && summary.Image == image && summary.Labels.GetValueOrDefault(SchedulerSpecLabel) == SchedulerSpec)
         {
             if (!current.Running) await engine.StartContainerAsync(SchedulerName, ct);
             return;
@@ -95,11 +118,11 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
         {
             await engine.CreateContainerAsync(new ContainerSpec
             {
-                Name = SchedulerName, Image = image, ContainerPort = 0, PublishPort = false, Network = "none", RestartPolicy = "unless-stopped",
+                Name = SchedulerName, Image = image, ContainerPort = 0, PublishPort = false, RestartPolicy = "unless-stopped",
                 Command = ["schedule"], User = "0", OnlyCapabilities = [],
                 Binds = [$"{SocketOnEngineMachine}:{SocketInside}"],
                 Environment = new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix://{SocketInside}", [JobLabels.SiteVariable] = SchedulerName },
-                Labels = new Dictionary<string, string> { [SchedulerLabel] = SchedulerName },
+                Labels = new Dictionary<string, string> { [SchedulerLabel] = SchedulerName, [SchedulerSpecLabel] = SchedulerSpec },
             }, ct);
         }
         catch (EngineApiException e) when (e.Status == 409)
@@ -134,8 +157,7 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
             if (runs.FirstOrDefault() is { } latest && await engine.InspectContainerAsync(latest.Id, ct) is { } details)
             {
                 var started = JobLabels.ParseTime(latest.Labels.GetValueOrDefault(JobLabels.Started));
-                var result = details.Running ? "running" : details.ExitCode == 0 ? "succeeded"
-                    : details.ExitCode == 137 && details.FinishedAt - started >= job.Timeout ? "timed out" : $"failed (exit {details.ExitCode})";
+                var result = details.Running ? "running" : JobResults.Of(details.ExitCode, started, details.FinishedAt ?? now, job.Timeout);
                 last = new JobRunStatus(latest.Name, latest.Labels.GetValueOrDefault(JobLabels.Trigger, "?"), started, details.Running ? null : details.FinishedAt,
                     result, details.Running ? null : details.ExitCode);
             }

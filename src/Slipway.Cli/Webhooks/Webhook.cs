@@ -1,7 +1,7 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Slipway.Foundation;
+using Slipway.Foundation.Networking;
 using Slipway.Foundation.Redaction;
 using Slipway.Foundation.Timing;
 using Slipway.Configuration;
@@ -19,8 +19,6 @@ public sealed record DeployEvent(
 /// </summary>
 public sealed class Webhook(TimeProvider time)
 {
-    public const int Attempts = 3;
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
@@ -45,33 +43,8 @@ public sealed class Webhook(TimeProvider time)
             warn($"notify.webhookFromEnv: {spec.WebhookFromEnv} does not hold an http:// or https:// URL: no notification was sent");
             return;
         }
-        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
-        string? problem = null;
-        for (var attempt = 1; attempt <= Attempts; attempt++)
-        {
-            using var limit = new CancellationTokenSource(spec.Timeout, time);
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(deployEvent, options: Json) };
-                // Credentials in the URL (https://user:token@hooks.example.com/...) are sent as curl sends them: Basic auth.
-                if (url.UserInfo is { Length: > 0 } userInfo)
-                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
-                        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Uri.UnescapeDataString(userInfo))));
-                using var response = await http.SendAsync(request, limit.Token);
-                if (response.IsSuccessStatusCode) return;
-                problem = $"it answered {(int)response.StatusCode}";
-                if ((int)response.StatusCode is >= 400 and < 500 and not 408 and not 429) break; // asking again will not help
-            }
-            catch (OperationCanceledException)
-            {
-                problem = $"no answer within {Duration.Format(spec.Timeout)}";
-            }
-            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException)
-            {
-                problem = e.Message;
-            }
-            if (attempt < Attempts) await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), time);
-        }
-        warn(redactor.Redact($"the notification to {Configuration.Webhooks.Display(url)} was not delivered after {Attempts} attempt(s): {problem}"));
+        var problem = await WebhookDelivery.PostAsync(url, JsonSerializer.Serialize(deployEvent, Json), spec.Timeout, time, CancellationToken.None);
+        if (problem is null) return;
+        warn(redactor.Redact($"the notification to {Configuration.Webhooks.Display(url)} was not delivered after {WebhookDelivery.Attempts} attempt(s): {problem}"));
     }
 }

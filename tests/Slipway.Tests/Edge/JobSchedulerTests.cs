@@ -31,15 +31,19 @@ public sealed class JobSchedulerTests : IAsyncLifetime
         _engine.Dispose();
     }
 
-    private async Task TemplateAsync(string job, IReadOnlyList<string> command, TimeSpan timeout, TimeSpan? deadline)
+    private async Task<string> TemplateAsync(string job, IReadOnlyList<string> command, TimeSpan timeout, TimeSpan? deadline, JobNotification? notify = null)
     {
         var definition = new JobDefinition(_app, job, CronSchedule.TryParse("0 3 * * *", TimeZoneInfo.Utc, out _)!, timeout, JobConcurrencies.Forbid, deadline, Deployed);
-        await _engine.CreateContainerAsync(new ContainerSpec
+        var labels = new Dictionary<string, string>(definition.ToLabels()) { [JobLabels.Site] = _app };
+        if (notify is not null) labels[JobNotification.Label] = "1";
+        var id = await _engine.CreateContainerAsync(new ContainerSpec
         {
             Name = JobLabels.TemplateName(_app, job), Image = TestEngine.BaseImage, ContainerPort = 0, PublishPort = false, RestartPolicy = "no",
             Command = command, Environment = new Dictionary<string, string> { ["GREETING"] = "from the template" },
-            Labels = new Dictionary<string, string>(definition.ToLabels()) { [JobLabels.Site] = _app },
+            Labels = labels,
         }, Ct);
+        if (notify is not null) await _engine.PutPrivateFileAsync(id, JobNotification.Folder, JobNotification.FileName, notify.ToJson(), Ct);
+        return id;
     }
 
     private Task<IReadOnlyList<ContainerSummary>> RunsAsync(string job) => _engine.ListContainersAsync(JobLabels.RunsOf(_app, job), Ct);
@@ -131,5 +135,39 @@ public sealed class JobSchedulerTests : IAsyncLifetime
             await _engine.RemoveContainerAsync(container.Id, Ct);
         await _engine.RemoveVolumeAsync($"{current}.data", Ct);
         await _engine.RemoveNetworkAsync(AppObjects.NetworkOf(current), Ct);
+    }
+
+    [Fact]
+    public async Task A_failed_run_is_posted_to_the_webhook_once_across_a_restarted_scheduler_and_a_succeeded_run_is_not()
+    {
+        await using var hook = await WebhookListener.StartAsync();
+        var notify = new JobNotification(new Uri(hook.Url), 5, Deployed);
+        await TemplateAsync("broken", ["sh", "-c", "echo failing; exit 3"], TimeSpan.FromMinutes(10), deadline: null, notify);
+        await TemplateAsync("fine", ["sh", "-c", "echo fine"], TimeSpan.FromMinutes(10), deadline: null, notify);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 3, 0, 1, TimeSpan.Zero));
+        var scheduler = new JobScheduler(_engine, _app, time, _ => { });
+
+        await scheduler.TickAsync(Ct);
+        var broken = Assert.Single(await RunsAsync("broken"));
+        await FinishedOutputAsync(broken);
+        await FinishedOutputAsync(Assert.Single(await RunsAsync("fine")));
+        time.Advance(TimeSpan.FromSeconds(30));
+        await scheduler.TickAsync(Ct);
+        await scheduler.NotificationsDeliveredAsync();
+
+        var posted = Assert.Single(hook.Events);
+        Assert.Equal(("job failed", _app, "broken", broken.Name, "failed (exit 3)", 3),
+            ((string?)posted["event"], (string?)posted["app"], (string?)posted["job"], (string?)posted["run"], (string?)posted["result"], (int?)posted["exitCode"]));
+        time.Advance(TimeSpan.FromSeconds(30));
+        await scheduler.TickAsync(Ct);
+        var restarted = new JobScheduler(_engine, _app, time, _ => { });
+        await restarted.TickAsync(Ct);
+        await scheduler.NotificationsDeliveredAsync();
+        await restarted.NotificationsDeliveredAsync();
+        Assert.Equal(1, hook.Requests);
+        // The webhook (its path stands for a token) is in no label and no variable of the template, and not in the run at all.
+        var template = (await _engine.ListContainersAsync(JobLabels.TemplatesOf(_app), Ct)).Single(t => t.Labels[JobLabels.Job] == "broken");
+        Assert.DoesNotContain(template.Labels.Values, v => v.Contains("T0KEN", StringComparison.Ordinal));
+        Assert.Null(await _engine.ReadFileAsync(broken.Id, JobNotification.Folder + JobNotification.FileName, Ct));
     }
 }

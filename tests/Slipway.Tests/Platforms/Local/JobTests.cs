@@ -37,8 +37,9 @@ public sealed class JobTests
     [Fact]
     public async Task Jobs_deploy_with_the_release_run_by_hand_redacted_show_their_last_result_and_go_with_destroy()
     {
-        await using var app = new LocalApp("job", cliEnvironment: new Dictionary<string, string> { ["JOB_TEST_TOKEN"] = Token });
-        app.WriteManifest(extra: Jobs);
+        await using var hook = await WebhookListener.StartAsync();
+        await using var app = new LocalApp("job", cliEnvironment: new Dictionary<string, string> { ["JOB_TEST_TOKEN"] = Token, ["JOB_TEST_HOOK"] = hook.Url });
+        app.WriteManifest(extra: Jobs + "\nnotify: { webhookFromEnv: JOB_TEST_HOOK }\n");
 
         var up = await app.RunAsync("up");
         up.Succeeded();
@@ -52,6 +53,19 @@ public sealed class JobTests
         Assert.All(listed.EnumerateArray(), j => Assert.Equal(app.FirstVersion, j.GetProperty("version").GetString()));
         Assert.Equal("Europe/Paris", listed[1].GetProperty("timeZone").GetString());
         Assert.Equal(JsonValueKind.Null, listed[0].GetProperty("last").ValueKind);
+        // Where the scheduler posts a failed run: a root-only file in each template, the webhook (its path a token) in no label or variable.
+        using (var engine = TestEngine.Create())
+        {
+            var template = Slipway.Edge.Contract.JobLabels.TemplateName(app.Name, "broken");
+            var notification = Slipway.Edge.Contract.JobNotification.FromJson(
+                (await engine.ReadFileAsync(template, "/" + Slipway.Edge.Contract.JobNotification.FileName, CancellationToken.None))!);
+            Assert.Equal(hook.Url, notification!.Webhook.ToString());
+            using var inspect = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("docker", ["inspect", template]) { RedirectStandardOutput = true })!;
+            var details = await inspect.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            await inspect.WaitForExitAsync(CancellationToken.None);
+            Assert.Contains(app.FirstVersion, details, StringComparison.Ordinal);
+            Assert.DoesNotContain("T0KEN", details, StringComparison.Ordinal);
+        }
 
         // A template lost (a run killed after its cut-over): the next up, with nothing else to do, makes it again.
         using (var engine = TestEngine.Create())
