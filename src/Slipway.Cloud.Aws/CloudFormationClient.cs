@@ -55,8 +55,9 @@ public sealed class CloudFormationClient(AwsQueryClient query)
         }
     }
 
-    /// <summary>A change set of a whole template: it has no parameters, every value is rendered into it.</summary>
-    public async Task<string> CreateChangeSetAsync(string stackName, string changeSetName, string templateBody, bool create, CancellationToken ct)
+    /// <summary>A change set of a whole template: every value is rendered into it, but for the <paramref name="parameters"/> it declares.</summary>
+    public async Task<string> CreateChangeSetAsync(string stackName, string changeSetName, string templateBody, bool create, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? parameters = null)
     {
         var form = new List<KeyValuePair<string, string>>
         {
@@ -67,6 +68,13 @@ public sealed class CloudFormationClient(AwsQueryClient query)
         };
         form.Add(new("Tags.member.1.Key", "slipway:stack"));
         form.Add(new("Tags.member.1.Value", stackName));
+        var n = 0;
+        foreach (var (key, value) in parameters ?? new Dictionary<string, string>())
+        {
+            n++;
+            form.Add(new($"Parameters.member.{n}.ParameterKey", key));
+            form.Add(new($"Parameters.member.{n}.ParameterValue", value));
+        }
         var result = await query.CallAsync("CreateChangeSet", form, ct);
         return (string?)result.Element("Id") ?? changeSetName;
     }
@@ -97,6 +105,11 @@ public sealed class CloudFormationClient(AwsQueryClient query)
 
     public Task DeleteChangeSetAsync(string stackName, string changeSet, CancellationToken ct) =>
         query.CallAsync("DeleteChangeSet", [new("StackName", stackName), new("ChangeSetName", changeSet)], ct);
+
+    /// <summary>Creates a stack at once, without a change set to review first.</summary>
+    public Task CreateStackAsync(string stackName, string templateBody, string token, CancellationToken ct) =>
+        query.CallAsync("CreateStack", [new("StackName", stackName), new("TemplateBody", templateBody), new("ClientRequestToken", token),
+            new("Tags.member.1.Key", "slipway:stack"), new("Tags.member.1.Value", stackName)], ct);
 
     public Task DeleteStackAsync(string stackName, string token, CancellationToken ct) =>
         query.CallAsync("DeleteStack", [new("StackName", stackName), new("ClientRequestToken", token)], ct);

@@ -22,7 +22,7 @@ public sealed class DestroyPipeline(IPlatform platform, DeployLockTaker lockTake
         {
             var done = await platform.DestroyAsync(app, log, ct);
             if (removeVolumes && platform is IAppData data && done.Problems.Count == 0)
-                done = done with { Removed = [.. done.Removed, .. await data.RemoveVolumesAsync(app, ct)], Kept = [] };
+                done = done with { Removed = [.. done.Removed, .. await data.RemoveVolumesAsync(app, log, ct)], Kept = [] };
             foreach (var item in done.Removed) log.Info($"removed {item}");
             foreach (var item in done.Kept) log.Info($"kept {item}: slipway destroy --volumes removes it");
             foreach (var problem in done.Problems) log.Warn(problem);

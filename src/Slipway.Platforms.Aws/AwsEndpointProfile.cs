@@ -27,6 +27,9 @@ public sealed record AwsEndpointProfile(string? Emulator, string? Registry)
     /// <summary>moto keeps one ECS deployment rather than one per task definition: a deployment is read through the service's task definition.</summary>
     public bool KeepsOneDeployment => IsEmulator;
 
+    /// <summary>moto's change sets give a stack no outputs, which CreateStack does: the volumes' stack, whose output the app's stack is given, is made with it.</summary>
+    public bool ChangeSetsGiveNoOutputs => IsEmulator;
+
     /// <summary>moto places a one-off task only when its container has a hard memory limit; Fargate takes the task's.</summary>
     public bool NeedsContainerMemory => IsEmulator;
 

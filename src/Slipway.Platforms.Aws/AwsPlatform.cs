@@ -19,9 +19,9 @@ namespace Slipway.Platforms.Aws;
 /// deployed template, so it never moves the image; the deploy stage (<see cref="ReleaseRollout"/>) is a stack
 /// update with the new release. Slipway calls the ECS API only to read, and to restart a release's tasks.
 /// </remarks>
-public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs, SsmClient ssm,
+public sealed partial class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs, SsmClient ssm,
     DockerEngine engine, AwsEndpointProfile profile, AppSecrets secrets, EcsExec exec, Func<string, bool> confirmDelete, TimeProvider time)
-    : IPlatform, IDriftDetection, ITemplatePackaging, IWorkerProcesses, IReleasePhase, IOneOffCommands, IMaintenance
+    : IPlatform, IDriftDetection, ITemplatePackaging, IWorkerProcesses, IReleasePhase, IOneOffCommands, IMaintenance, IAppData, IInputCheck
 {
     private readonly StackOperations _stacks = new(cloudFormation, time, profile);
     private readonly AwsImages _images = new(ecr, engine, profile);
@@ -53,6 +53,7 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
         await engine.EnsureReachableAsync(ct); // images are built locally
+        await DataStack.EnsureAsync(app, log, ct); // before the stack that imports its file system
         var stackName = StackTemplate.StackName(app);
         var stack = await SettledStackAsync(stackName, log, ct);
         if (stack is { Status: "ROLLBACK_COMPLETE" })
@@ -159,7 +160,10 @@ public sealed class AwsPlatform(CloudFormationClient cloudFormation, EcrClient e
             var name = StackTemplate.ProcessServiceName(app, process);
             processes[process] = Tasks(name, (await ecs.DescribeServiceAsync(cluster, name, ct))?.RunningCount ?? 0, release, "running");
         }
-        return new AppStatus(app.App, Name, url, release.Version, replicas, service.Events?.FirstOrDefault()?.CreatedAt) { Processes = processes };
+        return new AppStatus(app.App, Name, url, release.Version, replicas, service.Events?.FirstOrDefault()?.CreatedAt)
+        {
+            Processes = processes, Volumes = app.Volumes.Count > 0 ? await VolumesAsync(app, ct) : [],
+        };
     }
 
     /// <summary>

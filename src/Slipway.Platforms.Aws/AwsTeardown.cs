@@ -40,6 +40,10 @@ internal sealed class AwsTeardown(CloudFormationClient cloudFormation, EcrClient
             removed.Add($"{owned.Count} secret parameter(s) under /slipway/{app.App}/");
         }
         removed.AddRange(await images.RemoveLocalAsync(app, ct));
-        return new DestroyReport(removed, []);
+        var data = await cloudFormation.DescribeStackAsync(StackTemplate.DataStackName(app), ct);
+        return new DestroyReport(removed, [])
+        {
+            Kept = data is null ? [] : [$"stack {data.Name} with file system {data.Output(StackTemplate.FileSystemParameter)} (the data of the app's volumes)"],
+        };
     }
 }

@@ -13,6 +13,8 @@ public static class DeployPolicy
 {
     public const string AnySlipwayStack = "arn:aws:cloudformation:*:*:stack/slipway-*/*";
     public const string StackNameTag = "aws:ResourceTag/aws:cloudformation:stack-name";
+    /// <summary>What EFS resources are known by: CloudFormation puts no stack tag on them, and Slipway names them slipway-APP-....</summary>
+    public const string NameTag = "aws:ResourceTag/Name";
 
     public static string Published()
     {
@@ -26,6 +28,7 @@ public static class DeployPolicy
         var policy = JsonNode.Parse(Published())!;
         var stackName = StackTemplate.StackName(app);
         var stack = $"arn:aws:cloudformation:{app.Aws().Region ?? "*"}:*:stack/{stackName}/*";
+        var dataStack = $"arn:aws:cloudformation:{app.Aws().Region ?? "*"}:*:stack/{StackTemplate.DataStackName(app)}/*";
         // Every app's resources by name (Slipway names them after the app) become this app's.
         (string Every, string[] This)[] byName =
         [
@@ -36,12 +39,14 @@ public static class DeployPolicy
         ];
         foreach (var statement in policy["Statement"]!.AsArray())
         {
-            if (statement!["Resource"] is JsonValue resource && resource.GetValue<string>() == AnySlipwayStack) statement["Resource"] = stack;
+            if (statement!["Resource"] is JsonValue resource && resource.GetValue<string>() == AnySlipwayStack) statement["Resource"] = new JsonArray(stack, dataStack);
             // The cluster is named after the stack: its tasks and one-off task definitions too.
             foreach (var ecs in Resources(statement).Where(r => r.GetValue<string>().StartsWith("arn:aws:ecs:", StringComparison.Ordinal)).ToList())
                 ecs.ReplaceWith(ecs.GetValue<string>().Replace("slipway-*", stackName, StringComparison.Ordinal));
             if (statement["Condition"]?["StringLike"] is JsonObject like && like.ContainsKey(StackNameTag))
                 like[StackNameTag] = stackName;
+            if (statement["Condition"]?["StringLike"] is JsonObject named && named.ContainsKey(NameTag))
+                named[NameTag] = $"slipway-{app.App}-*";
             var resources = Resources(statement).Select(r => r.GetValue<string>()).ToList();
             if (resources.Any(r => byName.Any(n => r.EndsWith(n.Every, StringComparison.Ordinal))))
                 statement["Resource"] = new JsonArray(resources.SelectMany(r => byName.FirstOrDefault(n => r.EndsWith(n.Every, StringComparison.Ordinal)) is { Every: { } every } match

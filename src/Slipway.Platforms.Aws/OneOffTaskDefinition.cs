@@ -8,7 +8,9 @@ namespace Slipway.Platforms.Aws;
 /// Where the stack's resources are, for what runs beside CloudFormation: each resource's physical ID by logical ID,
 /// the stack's ARN (its partition, region and account) and the image repository's URI.
 /// </summary>
-public sealed record StackReferences(IReadOnlyDictionary<string, string> Resources, string StackArn, string RepositoryUri)
+/// <param name="Parameters">The values of the template's parameters: the volumes' file system's ID.</param>
+public sealed record StackReferences(IReadOnlyDictionary<string, string> Resources, string StackArn, string RepositoryUri,
+    IReadOnlyDictionary<string, string>? Parameters = null)
 {
     private string[] ArnParts => StackArn.Split(':');
     public string Partition => ArnParts[1];
@@ -31,6 +33,7 @@ public sealed record StackReferences(IReadOnlyDictionary<string, string> Resourc
     {
         "AWS::Region" => Region,
         "AWS::AccountId" => Account,
+        _ when Parameters?.TryGetValue(name, out var value) == true => value!,
         _ => Resources.TryGetValue(name, out var id) ? id
             : throw new SlipwayException(ErrorCode.StackFailed, $"the stack has no resource {name}", "run slipway up -e aws: it converges the stack"),
     };

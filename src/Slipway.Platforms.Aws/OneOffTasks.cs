@@ -24,7 +24,11 @@ public sealed class OneOffTasks(CloudFormationClient cloudFormation, EcsClient e
         var stackName = StackTemplate.StackName(app);
         var stack = await cloudFormation.DescribeStackAsync(stackName, ct)
             ?? throw new SlipwayException(ErrorCode.AppNotDeployed, $"stack {stackName} does not exist", "run slipway up -e aws");
-        var references = new StackReferences(await cloudFormation.DescribeStackResourcesAsync(stackName, ct), stack.Id, repositoryUri);
+        var parameters = new Dictionary<string, string>();
+        if (release["Properties"]?["Volumes"] is not null
+            && (await cloudFormation.DescribeStackAsync(StackTemplate.DataStackName(app), ct))?.Output(StackTemplate.FileSystemParameter) is { } fileSystem)
+            parameters[StackTemplate.FileSystemParameter] = fileSystem;
+        var references = new StackReferences(await cloudFormation.DescribeStackResourcesAsync(stackName, ct), stack.Id, repositoryUri, parameters);
         var definition = await ecs.RegisterTaskDefinitionAsync(OneOffTaskDefinition.From(app, release, references, profile), ct);
         try
         {

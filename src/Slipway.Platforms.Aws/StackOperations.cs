@@ -43,7 +43,7 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
                 $"the stack's template is {size:N0} bytes, over the {StackTemplate.InlineLimit:N0} CloudFormation takes inline; nothing was changed",
                 "fewer processes or variables make it smaller (slipway package shows it); templates sent through S3 are not supported yet");
         var name = $"slipway-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        await cloudFormation.CreateChangeSetAsync(stack, name, template, create, ct);
+        await cloudFormation.CreateChangeSetAsync(stack, name, template, create, ct, await ParametersAsync(stack, template, ct));
         var ready = await Poll.UntilAsync(async token =>
         {
             var changeSet = await cloudFormation.DescribeChangeSetAsync(stack, name, token);
@@ -60,6 +60,20 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
         }
         await cloudFormation.DeleteChangeSetAsync(stack, name, ct);
         return null;
+    }
+
+    /// <summary>
+    /// The values of the parameters a template declares: the only one is the volumes' file system, read from the data stack's
+    /// output each time, so the app's template stays a function of the manifest and a stack made again finds its data again.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string>?> ParametersAsync(string stack, string template, CancellationToken ct)
+    {
+        if (System.Text.Json.Nodes.JsonNode.Parse(template)?["Parameters"]?[StackTemplate.FileSystemParameter] is null) return null;
+        var data = StackTemplate.DataStackOf(stack);
+        var fileSystem = (await cloudFormation.DescribeStackAsync(data, ct))?.Output(StackTemplate.FileSystemParameter)
+            ?? throw new SlipwayException(ErrorCode.StackFailed, $"stack {data}, which holds the app's volumes, does not exist or has no file system",
+                "run slipway up -e aws: it makes the volumes' stack before the app's");
+        return new Dictionary<string, string> { [StackTemplate.FileSystemParameter] = fileSystem };
     }
 
     /// <summary>Executes a change set and waits for the stack to settle; throws the failure when it did not complete.</summary>

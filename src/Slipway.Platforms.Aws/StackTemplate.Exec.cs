@@ -11,9 +11,26 @@ namespace Slipway.Platforms.Aws;
 public static partial class StackTemplate
 {
     private static bool UsesTaskRole(AppManifest app, JsonObject? release) =>
-        app.Aws().Exec || release?["Properties"]?["TaskRoleArn"] is not null;
+        app.Aws().Exec || app.Volumes.Count > 0 || release?["Properties"]?["TaskRoleArn"] is not null;
 
-    private static JsonObject TaskRole() => Resource("AWS::IAM::Role", new JsonObject
+    /// <summary>
+    /// Whether tasks may open Session Manager's channels: exec asked for, or a serving release made with it (one with a task role
+    /// and no volumes: a release's only other reason for a task role), so an infrastructure change never takes exec from it.
+    /// </summary>
+    private static bool AllowsExec(AppManifest app, JsonObject? release) =>
+        app.Aws().Exec || (release?["Properties"]?["TaskRoleArn"] is not null && release["Properties"]?["Volumes"] is null);
+
+    /// <summary>The role the tasks run with: Session Manager's channels for ECS Exec, and the volumes' file system (<see cref="FileSystemClientPolicy"/>).</summary>
+    private static JsonObject TaskRole(AppManifest app, JsonObject? release)
+    {
+        var role = ExecTaskRole();
+        var policies = role["Properties"]!["Policies"]!.AsArray();
+        if (!AllowsExec(app, release)) policies.Clear();
+        if (VolumesOf(app, release).Count > 0) policies.Add(FileSystemClientPolicy(app));
+        return role;
+    }
+
+    private static JsonObject ExecTaskRole() => Resource("AWS::IAM::Role", new JsonObject
     {
         ["Path"] = RolePath,
         ["PermissionsBoundary"] = RoleBoundary(),

@@ -76,7 +76,7 @@ public static partial class StackTemplate
                     ["DeploymentCircuitBreaker"] = new JsonObject { ["Enable"] = true, ["Rollback"] = true },
                 },
                 ["NetworkConfiguration"] = TaskNetwork(app),
-            }, NetworkDependencies(app));
+            }, [.. NetworkDependencies(app), .. StorageDependencies(app, release)]);
             if (app.Aws().Exec) service["Properties"]!["EnableExecuteCommand"] = true;
             service["Metadata"] = new JsonObject { [VersionKey] = release["Metadata"]?[VersionKey]?.DeepClone() };
             yield return ($"{id}Service", service);

@@ -28,7 +28,8 @@ public static partial class StackTemplate
             ["ExecutionRoleArn"] = GetAtt("ExecutionRole", "Arn"),
             ["ContainerDefinitions"] = new JsonArray(Container(app, version, fingerprint, registry)),
         });
-        if (app.Aws().Exec) resource["Properties"]!["TaskRoleArn"] = GetAtt("TaskRole", "Arn");
+        if (app.Aws().Exec || app.Volumes.Count > 0) resource["Properties"]!["TaskRoleArn"] = GetAtt("TaskRole", "Arn");
+        AddVolumes(app, resource["Properties"]!.AsObject(), resource["Properties"]!["ContainerDefinitions"]![0]!.AsObject());
         resource["Metadata"] = new JsonObject { [VersionKey] = version, [FingerprintKey] = fingerprint };
         if (app.Processes.Count > 0) resource["Metadata"]![ProcessesKey] = ProcessesMetadata(app); // absent otherwise: existing stacks stay unchanged
         return resource;

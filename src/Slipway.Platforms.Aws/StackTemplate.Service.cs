@@ -36,7 +36,7 @@ public static partial class StackTemplate
         };
         if (app.Aws().Autoscaling is null) properties["DesiredCount"] = app.Replicas;
         if (app.Aws().Exec) properties["EnableExecuteCommand"] = true;
-        var service = Resource("AWS::ECS::Service", properties, ServiceDependencies(app));
+        var service = Resource("AWS::ECS::Service", properties, [.. ServiceDependencies(app), .. StorageDependencies(app, release)]);
         // The release it runs, readable in the template (ReleaseIn), and a change of the service's own definition with each release.
         service["Metadata"] = new JsonObject { [VersionKey] = ReleaseOf(release)?.Version };
         yield return ("Service", service);
@@ -61,6 +61,10 @@ public static partial class StackTemplate
     /// </summary>
     private static string[] ServiceDependencies(AppManifest app) =>
         [app.Aws().CertificateArn is null ? "HttpListener" : "HttpsListener", .. NetworkDependencies(app)];
+
+    /// <summary>The mount targets a task with volumes mounts through, which must exist before it starts.</summary>
+    private static string[] StorageDependencies(AppManifest app, JsonObject? release) =>
+        VolumesOf(app, release).Count > 0 ? MountTargetIds(app).ToArray() : [];
 
     /// <summary>
     /// In public subnets, the gateway attachment: a task there has a public IP, and the gateway cannot be detached while one

@@ -142,9 +142,9 @@ public static partial class StackTemplate
                 ["Policies"] = SecretsPolicy(app, release),
             }),
         };
-        if (UsesTaskRole(app, release)) resources["TaskRole"] = TaskRole();
+        if (UsesTaskRole(app, release)) resources["TaskRole"] = TaskRole(app, release);
         if (maintenance is not null) resources["MaintenanceRule"] = OnServingListener(app, maintenance);
-        foreach (var (name, resource) in Network(app, release).Concat(Listeners(app)).Concat(Dns(app)).Concat(Service(app, release)))
+        foreach (var (name, resource) in Network(app, release).Concat(Listeners(app)).Concat(Dns(app)).Concat(Volumes(app, release)).Concat(Service(app, release)))
             resources[name] = resource;
         if (repair is not null)
         {
@@ -174,13 +174,15 @@ public static partial class StackTemplate
             outputs["Version"] = Output(JsonValue.Create(serving.Version));
             outputs["Fingerprint"] = Output(JsonValue.Create(serving.Fingerprint));
         }
-        return new JsonObject
+        var template = new JsonObject
         {
             ["AWSTemplateFormatVersion"] = "2010-09-09",
             ["Description"] = $"Slipway: {app.App} on ECS Fargate behind an Application Load Balancer (generated; do not edit)",
-            ["Resources"] = resources,
-            ["Outputs"] = outputs,
         };
+        if (Parameters(app, release) is { } parameters) template["Parameters"] = parameters; // absent otherwise: existing stacks stay unchanged
+        template["Resources"] = resources;
+        template["Outputs"] = outputs;
+        return template;
     }
 
     /// <summary>

@@ -316,7 +316,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
 
     public Task<IReadOnlyList<VolumeStatus>> VolumesAsync(AppManifest app, CancellationToken ct) => _volumes.ListAsync(app, ct);
 
-    public async Task<IReadOnlyList<string>> RemoveVolumesAsync(AppManifest app, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> RemoveVolumesAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
         var removed = new List<string>();
         foreach (var volume in await _volumes.ListAsync(app, ct))

@@ -14,7 +14,7 @@ public interface IAppData
     Task<IReadOnlyList<VolumeStatus>> VolumesAsync(AppManifest app, CancellationToken ct);
 
     /// <summary>Removes the app's volumes and their data, once nothing uses them; returns what was removed.</summary>
-    Task<IReadOnlyList<string>> RemoveVolumesAsync(AppManifest app, CancellationToken ct);
+    Task<IReadOnlyList<string>> RemoveVolumesAsync(AppManifest app, IStageLog log, CancellationToken ct);
 
     Task<IReadOnlyList<AccessoryStatus>> AccessoriesAsync(AppManifest app, CancellationToken ct);
 

@@ -55,7 +55,8 @@ public static class DestroyCommand
             return null;
         }
         if (volumes.Count == 0) return null;
-        var total = volumes.Sum(v => v.Bytes ?? 0);
-        return $"{volumes.Count} volume(s) holding {Slipway.Foundation.Output.ByteSize.Format(total)} ({string.Join(", ", volumes.Select(v => v.Volume))})";
+        var holding = volumes.All(v => v.Bytes is not null)
+            ? $" holding {Slipway.Foundation.Output.ByteSize.Format(volumes.Sum(v => v.Bytes ?? 0))}" : "";
+        return $"{volumes.Count} volume(s){holding} ({string.Join(", ", volumes.Select(v => v.Volume))})";
     }
 }

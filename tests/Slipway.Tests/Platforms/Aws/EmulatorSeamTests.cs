@@ -21,6 +21,7 @@ public sealed class EmulatorSeamTests
         [nameof(AwsEndpointProfile.RepositoryOutlivesStack)] = ["AwsTeardown.cs"],
         [nameof(AwsEndpointProfile.KeepsOneDeployment)] = ["DeploymentProgress.cs"],
         [nameof(AwsEndpointProfile.NeedsContainerMemory)] = ["OneOffTaskDefinition.cs"],
+        [nameof(AwsEndpointProfile.ChangeSetsGiveNoOutputs)] = ["AwsDataStack.cs"],
         // The plain-HTTP registry in place of ECR: where images are pushed, listed and pulled from.
         [nameof(AwsEndpointProfile.Registry)] = ["AwsImages.cs", "AwsPlatform.cs", "ReleaseRollout.cs"],
     };

@@ -23,7 +23,7 @@ public sealed class IamPolicyTests
         foreach (var variant in TemplateLintTests.Variants)
         {
             var (name, aws) = variant.Data;
-            var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\naws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
+            var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\n{TemplateLintTests.VolumesOf(name)}aws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
             var template = name switch
             {
                 "before-the-first-release" => StackTemplate.Build(app, null),
@@ -32,6 +32,8 @@ public sealed class IamPolicyTests
                 _ => Templates.Serving(app),
             };
             types.UnionWith(template["Resources"]!.AsObject().Select(r => (string)r.Value!["Type"]!));
+            if (app.Volumes.Count > 0)
+                types.UnionWith(JsonNode.Parse(StackTemplate.DataTemplate(app))!["Resources"]!.AsObject().Select(r => (string)r.Value!["Type"]!));
         }
         return types;
     }

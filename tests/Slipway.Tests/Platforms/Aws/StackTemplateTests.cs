@@ -424,4 +424,46 @@ public sealed class StackTemplateTests
         Assert.All(rules.Take(2), r => Assert.Equal(("tagged", 1), ((string)r!["selection"]!["tagStatus"]!, (int)r["selection"]!["countNumber"]!)));
         Assert.Equal(("any", 1), ((string)rules[2]!["selection"]!["tagStatus"]!, (int)rules[2]!["selection"]!["countNumber"]!));
     }
+
+    [Fact]
+    public void Volumes_mount_the_data_stacks_file_system_encrypted_through_an_access_point_each_that_only_the_tasks_reach()
+    {
+        var app = App(a => a with { User = "1000:1001", Volumes = [new VolumeSpec("data", "/var/lib/app"), new VolumeSpec("uploads", "/srv/uploads", Shared: true)] });
+
+        var template = Templates.Serving(app);
+
+        Assert.Equal("^fs-[0-9a-f]+$", (string?)template["Parameters"]!["FileSystemId"]!["AllowedPattern"]);
+        var resources = Resources(template);
+        var ingress = resources["FileSystemSecurityGroup"]!["Properties"]!["SecurityGroupIngress"]!.AsArray().Single()!;
+        Assert.Equal((2049, "TaskSecurityGroup"), ((int)ingress["FromPort"]!, (string?)ingress["SourceSecurityGroupId"]!["Ref"]));
+        Assert.Equal(["FileSystemMountTarget1", "FileSystemMountTarget2"],
+            resources.Where(r => (string?)r.Value!["Type"] == "AWS::EFS::MountTarget").Select(r => r.Key).Order());
+        var data = resources["VolumeDataAccessPoint"]!["Properties"]!;
+        Assert.Equal(("/data", "1000", "1001", "0755"), ((string?)data["RootDirectory"]!["Path"], (string?)data["PosixUser"]!["Uid"],
+            (string?)data["PosixUser"]!["Gid"], (string?)data["RootDirectory"]!["CreationInfo"]!["Permissions"]));
+        var definition = resources["TaskDefinition"]!["Properties"]!;
+        Assert.Equal(["data", "uploads"], definition["Volumes"]!.AsArray().Select(v => (string)v!["Name"]!));
+        var efs = definition["Volumes"]![1]!["EFSVolumeConfiguration"]!;
+        Assert.Equal(("FileSystemId", "ENABLED", "VolumeUploadsAccessPoint", "ENABLED"), ((string?)efs["FilesystemId"]!["Ref"], (string?)efs["TransitEncryption"],
+            (string?)efs["AuthorizationConfig"]!["AccessPointId"]!["Ref"], (string?)efs["AuthorizationConfig"]!["IAM"]));
+        Assert.Equal("TaskRole", (string?)definition["TaskRoleArn"]!["Fn::GetAtt"]![0]);
+        var policy = Assert.Single(resources["TaskRole"]!["Properties"]!["Policies"]!.AsArray())!;
+        Assert.Equal("efs-client", (string?)policy["PolicyName"]); // no Session Manager channels without exec
+        Assert.Contains("FileSystemMountTarget1", resources["Service"]!["DependsOn"]!.AsArray().Select(d => (string?)d));
+    }
+
+    [Fact]
+    public void Without_volumes_the_template_has_no_parameter_no_task_role_and_no_file_system_and_a_release_with_volumes_keeps_its_mounts()
+    {
+        var plain = Templates.Serving(App());
+        Assert.Null(plain["Parameters"]);
+        Assert.DoesNotContain(Resources(plain), r => r.Key is "TaskRole" or "FileSystemSecurityGroup" || ((string?)r.Value!["Type"])!.StartsWith("AWS::EFS::", StringComparison.Ordinal));
+
+        // A manifest without the volumes the serving release mounts: an infrastructure change keeps what that release needs.
+        var withVolumes = App(a => a with { Replicas = 1, Volumes = [new VolumeSpec("data", "/var/lib/app")] });
+        var carried = StackTemplate.Build(App(), StackTemplate.Release(withVolumes, Templates.Version, Templates.Fingerprint));
+        Assert.NotNull(carried["Parameters"]!["FileSystemId"]);
+        Assert.NotNull(Resources(carried)["VolumeDataAccessPoint"]);
+        Assert.Equal("efs-client", (string?)Resources(carried)["TaskRole"]!["Properties"]!["Policies"]![0]!["PolicyName"]);
+    }
 }

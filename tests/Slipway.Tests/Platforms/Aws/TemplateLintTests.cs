@@ -34,6 +34,9 @@ public sealed class TemplateLintTests : IDisposable
         { "exec", "  exec: true\n" },
         { "exec-private", "  exec: true\n  subnets: private\n  egress: endpoints\n" },
         { "autoscaling-requests", "  autoscaling:\n    max: 4\n    requestsPerTarget: 500\n" },
+        { "volumes", "" },
+        { "volumes-private-exec", "  exec: true\n  subnets: private\n  egress: endpoints\n" },
+        { "volumes-existing-vpc", "  subnets: private\n  existingVpc:\n    vpcId: vpc-0123456789abcdef0\n    publicSubnetIds: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n    privateSubnetIds: [subnet-0123456789abcdef2, subnet-0123456789abcdef3]\n" },
         { "everything", "  exec: true\n  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n  dns:\n    hostedZoneId: Z123456789\n    name: shop.example.com\n  subnets: private\n  egress: endpoints\n  autoscaling:\n    min: 2\n    max: 6\n    targetCpu: 60\n" },
     };
 
@@ -45,7 +48,8 @@ public sealed class TemplateLintTests : IDisposable
         var processes = variant is "workers" or "everything" or "exec"
             ? "processes:\n  worker:\n    command: python worker.py\n    replicas: 2\n  nightly-report:\n    command: [python, report.py]\n    check: test -f /tmp/alive\n    healthy: 30s\n"
             : "";
-        var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\n{secrets}{processes}aws:\n  region: eu-west-1\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
+        var volumes = TemplateLintTests.VolumesOf(variant);
+        var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\n{secrets}{processes}{volumes}aws:\n  region: eu-west-1\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
         var template = _dir.Write($"{variant}.json",
             variant switch
             {
@@ -57,6 +61,23 @@ public sealed class TemplateLintTests : IDisposable
         var (exitCode, output) = await LintAsync(template);
 
         Assert.True(exitCode == 0, $"cfn-lint on the {variant} template:\n{output}");
+    }
+
+    /// <summary>The volumes a variant's app has (its user named by number where one is, so the access points carry a POSIX user).</summary>
+    internal static string VolumesOf(string variant) => variant switch
+    {
+        "volumes" or "volumes-existing-vpc" => "replicas: 1\nvolumes:\n  data: /var/lib/app\n",
+        "volumes-private-exec" => "user: \"1000:1000\"\nvolumes:\n  data: { path: /var/lib/app, shared: true }\n  uploads: { path: /srv/uploads, shared: true }\n",
+        "everything" => "volumes:\n  data: { path: /var/lib/app, shared: true }\n",
+        _ => "",
+    };
+
+    [Fact]
+    public async Task Cfn_lint_finds_nothing_in_the_volumes_stack()
+    {
+        var app = Support.Manifests.Parse("app: shop\nsource:\n  git: x\nreplicas: 1\nvolumes:\n  data: /var/lib/app\naws:\n  region: eu-west-1\n", Path.Combine(_dir.Path, "slipway.yaml"));
+        var (exitCode, output) = await LintAsync(_dir.Write("data.json", StackTemplate.DataTemplate(app)));
+        Assert.True(exitCode == 0, $"cfn-lint on the volumes stack's template:\n{output}");
     }
 
     private static async Task<(int ExitCode, string Output)> LintAsync(string template)
