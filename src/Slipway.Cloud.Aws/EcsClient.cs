@@ -15,7 +15,7 @@ public sealed record EcsContainer(string? Name, string? Reason, int? ExitCode, s
 /// <param name="StopCode">Why ECS stopped it, as a code: <c>EssentialContainerExited</c> for a container that exited of itself.</param>
 /// <param name="StartedAt">When it went from PENDING to RUNNING; none for a task that never ran.</param>
 public sealed record EcsTask(string? TaskArn, string? TaskDefinitionArn, string? LastStatus, string? StoppedReason, IReadOnlyList<EcsContainer>? Containers,
-    string? StopCode = null, DateTimeOffset? StartedAt = null);
+    string? StopCode = null, DateTimeOffset? StartedAt = null, DateTimeOffset? StoppedAt = null, string? Group = null);
 
 /// <summary>What ExecuteCommand answers: the Session Manager session the plugin connects to (its fields as the API spells them).</summary>
 public sealed record EcsExecSession(string? ClusterArn, string? TaskArn, string? ContainerName, System.Text.Json.Nodes.JsonObject? Session);
@@ -29,7 +29,7 @@ public sealed class EcsClient(AwsJsonClient json)
     private sealed record ServiceResponse(EcsService? Service);
     private sealed record DescribeServicesRequest(string Cluster, IReadOnlyList<string> Services);
     private sealed record DescribeServicesResponse(IReadOnlyList<EcsService>? Services);
-    private sealed record ListTasksRequest(string Cluster, string ServiceName, string DesiredStatus, string? NextToken);
+    private sealed record ListTasksRequest(string Cluster, string? ServiceName, string DesiredStatus, string? NextToken, string? Family = null);
     private sealed record ListTasksResponse(IReadOnlyList<string>? TaskArns, string? NextToken);
     private sealed record DescribeTasksRequest(string Cluster, IReadOnlyList<string> Tasks);
     private sealed record DescribeTasksResponse(IReadOnlyList<EcsTask>? Tasks);
@@ -139,6 +139,17 @@ public sealed class EcsClient(AwsJsonClient json)
 
     public Task StopTaskAsync(string cluster, string taskArn, string reason, CancellationToken ct) =>
         json.CallAsync<StopTaskRequest, DescribeTasksResponse>("StopTask", new(cluster, taskArn, reason), ct);
+
+    /// <summary>The latest tasks of a task definition family (running and recently stopped: the first page of each), newest first.</summary>
+    public async Task<IReadOnlyList<EcsTask>> LatestTasksOfFamilyAsync(string cluster, string family, CancellationToken ct)
+    {
+        var arns = new List<string>();
+        foreach (var status in new[] { "RUNNING", "STOPPED" })
+            arns.AddRange((await json.CallAsync<ListTasksRequest, ListTasksResponse>("ListTasks", new(cluster, null, status, null, family), ct)).TaskArns?.Take(10) ?? []);
+        if (arns.Count == 0) return [];
+        var tasks = (await json.CallAsync<DescribeTasksRequest, DescribeTasksResponse>("DescribeTasks", new(cluster, arns), ct)).Tasks ?? [];
+        return tasks.OrderByDescending(t => t.StartedAt ?? DateTimeOffset.MinValue).ToList();
+    }
 
     /// <summary>The ARNs of the service's running tasks (the first page: enough to choose one).</summary>
     public async Task<IReadOnlyList<string>> RunningTasksAsync(string cluster, string service, CancellationToken ct) =>

@@ -16,6 +16,7 @@ public sealed partial class AwsPlatform
 
     public void CheckInputs(AppManifest app)
     {
+        CheckJobs(app);
         if (app.Accessories.FirstOrDefault(a => a.Volumes.Count > 0) is { } stateful)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 $"accessories.{stateful.Name}: on aws an accessory cannot keep data (volumes: {string.Join(", ", stateful.Volumes.Select(v => v.Name))})",

@@ -162,7 +162,7 @@ public sealed partial class AwsPlatform(CloudFormationClient cloudFormation, Ecr
         }
         return new AppStatus(app.App, Name, url, release.Version, replicas, service.Events?.FirstOrDefault()?.CreatedAt)
         {
-            Processes = processes, Volumes = app.Volumes.Count > 0 ? await VolumesAsync(app, ct) : [],
+            Processes = processes, Volumes = app.Volumes.Count > 0 ? await VolumesAsync(app, ct) : [], Jobs = app.Jobs.Count > 0 ? await JobsAsync(app, ct) : [],
         };
     }
 

@@ -32,6 +32,7 @@ public static partial class StackTemplate
         AddVolumes(app, resource["Properties"]!.AsObject(), resource["Properties"]!["ContainerDefinitions"]![0]!.AsObject());
         resource["Metadata"] = new JsonObject { [VersionKey] = version, [FingerprintKey] = fingerprint };
         if (app.Processes.Count > 0) resource["Metadata"]![ProcessesKey] = ProcessesMetadata(app); // absent otherwise: existing stacks stay unchanged
+        if (app.Jobs.Count > 0) resource["Metadata"]![JobsKey] = JobsMetadata(app);
         return resource;
     }
 

@@ -42,6 +42,7 @@ public static partial class StackTemplate
         yield return ("Service", service);
         foreach (var scaling in Autoscaling(app)) yield return scaling;
         foreach (var process in Processes(app, release)) yield return process;
+        foreach (var job in Jobs(app, release)) yield return job;
     }
 
     /// <summary>Where a task runs: the task subnets, behind the task security group.</summary>

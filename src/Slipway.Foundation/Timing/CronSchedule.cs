@@ -21,6 +21,18 @@ public sealed record CronSchedule
     public string Expression { get; }
     public TimeZoneInfo TimeZone { get; }
 
+    /// <summary>The values each field selects, for rendering the schedule in another scheduler's syntax; weekdays 0 (Sunday) to 6.</summary>
+    public IReadOnlyList<int> Minutes => Bits(_minutes, 0, 59);
+    public IReadOnlyList<int> Hours => Bits(_hours, 0, 23);
+    public IReadOnlyList<int> Days => Bits(_days, 1, 31);
+    public IReadOnlyList<int> Months => Bits(_months, 1, 12);
+    public IReadOnlyList<int> Weekdays => Bits(_weekdays, 0, 6);
+    /// <summary>Whether the day-of-month field restricts the days (not <c>*</c>); with both restricted a day matching either runs.</summary>
+    public bool DaysRestricted => _daysRestricted;
+    public bool WeekdaysRestricted => _weekdaysRestricted;
+
+    private static List<int> Bits(ulong bits, int low, int high) => Enumerable.Range(low, high - low + 1).Where(v => (bits & (1UL << v)) != 0).ToList();
+
     private CronSchedule(string expression, TimeZoneInfo zone, ulong minutes, uint hours, uint days, ushort months, byte weekdays,
         bool daysRestricted, bool weekdaysRestricted)
     {

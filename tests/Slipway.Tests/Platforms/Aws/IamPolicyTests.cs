@@ -23,7 +23,7 @@ public sealed class IamPolicyTests
         foreach (var variant in TemplateLintTests.Variants)
         {
             var (name, aws) = variant.Data;
-            var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\n{TemplateLintTests.VolumesOf(name)}aws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
+            var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\n{TemplateLintTests.VolumesOf(name)}{TemplateLintTests.JobsOf(name)}aws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
             var template = name switch
             {
                 "before-the-first-release" => StackTemplate.Build(app, null),
@@ -96,6 +96,7 @@ public sealed class IamPolicyTests
         "*", $"arn:aws:iam::123456789012:role{StackTemplate.RolePath}x", "arn:aws:ecs:eu-west-1:1:cluster/slipway-x",
         "arn:aws:ecs:eu-west-1:1:service/slipway-x/x", "arn:aws:ecr:eu-west-1:1:repository/slipway/x", "arn:aws:logs:eu-west-1:1:log-group:/slipway/x",
         "arn:aws:cloudwatch:eu-west-1:1:alarm:TargetTracking-service/slipway-x/x-AlarmHigh-1",
+        "arn:aws:scheduler:eu-west-1:1:schedule/default/slipway-x-nightly",
     ];
 
     private static IReadOnlyList<JsonObject> Statements() =>
@@ -230,7 +231,8 @@ public sealed class IamPolicyTests
             Assert.DoesNotContain("*", Values(statement["Resource"]));
         }
         var pass = Assert.Single(iam, s => Values(s["Action"]).Contains("iam:PassRole"));
-        Assert.Equal("ecs-tasks.amazonaws.com", (string?)pass["Condition"]!["StringEquals"]!["iam:PassedToService"]);
+        // To the tasks they run as, and to EventBridge Scheduler, which starts the jobs' tasks as their own role.
+        Assert.Equal(["ecs-tasks.amazonaws.com", "scheduler.amazonaws.com"], Values(pass["Condition"]!["StringEquals"]!["iam:PassedToService"]));
         var attach = Assert.Single(iam, s => Values(s["Action"]).Contains("iam:AttachRolePolicy"));
         Assert.Equal("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy", (string?)attach["Condition"]!["ArnEquals"]!["iam:PolicyARN"]);
     }

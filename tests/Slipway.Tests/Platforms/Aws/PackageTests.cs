@@ -59,6 +59,8 @@ public sealed class PackageTests
         Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("ecs:RunTask", "arn:aws:ecs:eu-west-1:123456789012:task-definition/slipway-other-run:3")));
         Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("ecs:ExecuteCommand", "arn:aws:ecs:eu-west-1:123456789012:task/Team-Shop/0f1e")));
         Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("ecs:StopTask", "arn:aws:ecs:eu-west-1:123456789012:task/slipway-other/0f1e")));
+        Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("scheduler:UpdateSchedule", "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/Team-Shop-nightly")));
+        Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("scheduler:DeleteSchedule", "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/slipway-other-nightly")));
         // The volumes' file system: its own stack, and deletes only of what is named after the app.
         Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("cloudformation:DeleteStack", "arn:aws:cloudformation:eu-west-1:123456789012:stack/Team-Shop-data/1")));
         Assert.Equal(IamDecision.Allowed, policy.Evaluate(new("elasticfilesystem:DeleteFileSystem", "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-1",
@@ -66,7 +68,7 @@ public sealed class PackageTests
         Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("elasticfilesystem:DeleteFileSystem", "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-2",
             new Dictionary<string, string> { ["aws:ResourceTag/Name"] = "slipway-other-data" })));
         Assert.Equal(["StackLifecycle", "ResourcesTheStackManages", "DeleteOnlyTheAppsFileSystem", "DeleteOrChangeOnlyTheAppsOwn", "ChangeOnlyTheNetworkTheStackMade",
-            "OneOffTasksOfSlipwaysClusters", "StopAndExecIntoSlipwaysTasks", "PushImages", "AppSecrets"], published.Zip(rendered).Where(p => !JsonNode.DeepEquals(p.First, p.Second)).Select(p => (string)p.First!["Sid"]!));
+            "OneOffTasksOfSlipwaysClusters", "SchedulesOfTheAppsJobs", "StopAndExecIntoSlipwaysTasks", "PushImages", "AppSecrets"], published.Zip(rendered).Where(p => !JsonNode.DeepEquals(p.First, p.Second)).Select(p => (string)p.First!["Sid"]!));
     }
 
     [Fact]

@@ -466,4 +466,39 @@ public sealed class StackTemplateTests
         Assert.NotNull(Resources(carried)["VolumeDataAccessPoint"]);
         Assert.Equal("efs-client", (string?)Resources(carried)["TaskRole"]!["Properties"]!["Policies"]![0]!["PolicyName"]);
     }
+
+    [Fact]
+    public void Each_job_is_a_schedule_starting_a_task_of_the_release_with_its_command_by_a_role_that_may_do_nothing_else()
+    {
+        var nightly = new JobSpec("nightly-report", Slipway.Foundation.Timing.CronSchedule.TryParse("0 3 * * *",
+            TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"), out _)!, ["python", "report.py"], TimeSpan.FromMinutes(10), JobConcurrency.Forbid,
+            TimeSpan.FromHours(6));
+        var app = App(a => a with { Jobs = [nightly] });
+
+        var resources = Resources(Templates.Serving(app));
+
+        var definition = resources["JobNightlyReportTaskDefinition"]!["Properties"]!;
+        Assert.Equal("slipway-shop-job-nightly-report", (string?)definition["Family"]);
+        var container = definition["ContainerDefinitions"]![0]!;
+        Assert.Equal(["python", "report.py"], container["Command"]!.AsArray().Select(c => (string)c!));
+        Assert.Equal(Templates.Version, ((string?)container["Image"]!["Fn::Sub"])!.Split(':').Last());
+        Assert.Null(container["PortMappings"]);
+        var schedule = resources["JobNightlyReportSchedule"]!["Properties"]!;
+        Assert.Equal(("cron(0 3 * * ? *)", "Europe/Paris", "OFF"), ((string?)schedule["ScheduleExpression"], (string?)schedule["ScheduleExpressionTimezone"],
+            (string?)schedule["FlexibleTimeWindow"]!["Mode"]));
+        Assert.Equal(21_600, (int)schedule["Target"]!["RetryPolicy"]!["MaximumEventAgeInSeconds"]!);
+        Assert.Equal("JobNightlyReportTaskDefinition", (string?)schedule["Target"]!["EcsParameters"]!["TaskDefinitionArn"]!["Ref"]);
+        var role = resources["JobSchedulerRole"]!["Properties"]!;
+        var trust = role["AssumeRolePolicyDocument"]!["Statement"]![0]!;
+        Assert.Equal("scheduler.amazonaws.com", (string?)trust["Principal"]!["Service"]);
+        Assert.NotNull(trust["Condition"]!["StringEquals"]!["aws:SourceAccount"]);
+        var statements = role["Policies"]![0]!["PolicyDocument"]!["Statement"]!.AsArray();
+        Assert.Equal(["ecs:RunTask", "iam:PassRole"], statements.Select(s => (string)s!["Action"]!));
+        Assert.Equal(["JobNightlyReportTaskDefinition"], statements[0]!["Resource"]!.AsArray().Select(r => (string)r!["Ref"]!));
+
+        // A new release moves the schedule's task to its image in the same stack update; a manifest without jobs adds nothing.
+        var next = Resources(StackTemplate.Build(app, StackTemplate.Release(app, "9f8e7d6", Templates.Fingerprint)));
+        Assert.EndsWith(":9f8e7d6", (string?)next["JobNightlyReportTaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["Image"]!["Fn::Sub"]);
+        Assert.DoesNotContain(Resources(Templates.Serving(App())), r => r.Key.StartsWith("Job", StringComparison.Ordinal));
+    }
 }

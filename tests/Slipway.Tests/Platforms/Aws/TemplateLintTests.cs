@@ -37,6 +37,8 @@ public sealed class TemplateLintTests : IDisposable
         { "volumes", "" },
         { "volumes-private-exec", "  exec: true\n  subnets: private\n  egress: endpoints\n" },
         { "volumes-existing-vpc", "  subnets: private\n  existingVpc:\n    vpcId: vpc-0123456789abcdef0\n    publicSubnetIds: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n    privateSubnetIds: [subnet-0123456789abcdef2, subnet-0123456789abcdef3]\n" },
+        { "jobs", "" },
+        { "jobs-private-volumes", "  subnets: private\n  egress: endpoints\n" },
         { "everything", "  exec: true\n  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n  dns:\n    hostedZoneId: Z123456789\n    name: shop.example.com\n  subnets: private\n  egress: endpoints\n  autoscaling:\n    min: 2\n    max: 6\n    targetCpu: 60\n" },
     };
 
@@ -48,7 +50,7 @@ public sealed class TemplateLintTests : IDisposable
         var processes = variant is "workers" or "everything" or "exec"
             ? "processes:\n  worker:\n    command: python worker.py\n    replicas: 2\n  nightly-report:\n    command: [python, report.py]\n    check: test -f /tmp/alive\n    healthy: 30s\n"
             : "";
-        var volumes = TemplateLintTests.VolumesOf(variant);
+        var volumes = TemplateLintTests.VolumesOf(variant) + TemplateLintTests.JobsOf(variant);
         var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\n{secrets}{processes}{volumes}aws:\n  region: eu-west-1\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
         var template = _dir.Write($"{variant}.json",
             variant switch
@@ -68,9 +70,15 @@ public sealed class TemplateLintTests : IDisposable
     {
         "volumes" or "volumes-existing-vpc" => "replicas: 1\nvolumes:\n  data: /var/lib/app\n",
         "volumes-private-exec" => "user: \"1000:1000\"\nvolumes:\n  data: { path: /var/lib/app, shared: true }\n  uploads: { path: /srv/uploads, shared: true }\n",
-        "everything" => "volumes:\n  data: { path: /var/lib/app, shared: true }\n",
+        "everything" or "jobs-private-volumes" => "volumes:\n  data: { path: /var/lib/app, shared: true }\n",
         _ => "",
     };
+
+    /// <summary>The jobs a variant's app has: one on a fixed time in a zone with a deadline, one every few minutes on weekdays.</summary>
+    internal static string JobsOf(string variant) => variant is "jobs" or "jobs-private-volumes" or "everything"
+        ? "jobs:\n  nightly-report:\n    schedule: \"0 3 * * *\"\n    timeZone: Europe/Paris\n    command: python report.py\n    startingDeadline: 6h\n"
+          + "  sync:\n    schedule: \"*/10 8-18 * * 1-5\"\n    command: [python, sync.py]\n"
+        : "";
 
     [Fact]
     public async Task Cfn_lint_finds_nothing_in_the_volumes_stack()
