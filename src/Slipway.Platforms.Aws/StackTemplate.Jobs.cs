@@ -55,19 +55,11 @@ public static partial class StackTemplate
         foreach (var (name, spec) in jobs)
         {
             var id = JobId(name);
-            var definition = (JsonObject)release.DeepClone();
-            definition["Metadata"] = new JsonObject { [VersionKey] = release["Metadata"]?[VersionKey]?.DeepClone() };
-            var properties = definition["Properties"]!.AsObject();
-            properties["Family"] = JobFamily(app, name);
-            var container = properties["ContainerDefinitions"]![0]!.AsObject();
-            container["Name"] = name;
-            container["Command"] = spec!["Command"]!.DeepClone();
-            container.Remove("PortMappings");
-            yield return ($"{id}TaskDefinition", definition);
+            yield return ($"{id}TaskDefinition", DerivedTaskDefinition(release, JobFamily(app, name), name, spec!["Command"]!));
             definitions.Add(Ref($"{id}TaskDefinition"));
 
             var retry = new JsonObject { ["MaximumRetryAttempts"] = 185 };
-            retry["MaximumEventAgeInSeconds"] = Math.Clamp(spec["DeadlineSeconds"]?.GetValue<int>() ?? 86_400, 60, 86_400);
+            retry["MaximumEventAgeInSeconds"] = Math.Clamp(spec!["DeadlineSeconds"]?.GetValue<int>() ?? 86_400, 60, 86_400);
             yield return ($"{id}Schedule", Resource("AWS::Scheduler::Schedule", new JsonObject
             {
                 ["Name"] = JobScheduleName(app, name),

@@ -41,20 +41,31 @@ public static partial class StackTemplate
     public static IReadOnlyList<string> ProcessesOf(JsonObject? release) =>
         release?["Metadata"]?[ProcessesKey] is JsonObject processes ? processes.Select(p => p.Key).ToList() : [];
 
+    /// <summary>
+    /// A task definition of the release's for another command (a worker's, a job's): its image, environment, secrets, volumes,
+    /// roles and size, under a family and container name of its own, with no port.
+    /// </summary>
+    private static JsonObject DerivedTaskDefinition(JsonObject release, string family, string containerName, JsonNode command)
+    {
+        var definition = (JsonObject)release.DeepClone();
+        definition["Metadata"] = new JsonObject { [VersionKey] = release["Metadata"]?[VersionKey]?.DeepClone() };
+        var properties = definition["Properties"]!.AsObject();
+        properties["Family"] = family;
+        var container = properties["ContainerDefinitions"]![0]!.AsObject();
+        container["Name"] = containerName;
+        container["Command"] = command.DeepClone();
+        container.Remove("PortMappings");
+        return definition;
+    }
+
     private static IEnumerable<(string, JsonObject)> Processes(AppManifest app, JsonObject release)
     {
         if (release["Metadata"]?[ProcessesKey] is not JsonObject processes) yield break;
         foreach (var (name, spec) in processes)
         {
             var id = ProcessId(name);
-            var definition = (JsonObject)release.DeepClone();
-            definition["Metadata"] = new JsonObject { [VersionKey] = release["Metadata"]?[VersionKey]?.DeepClone() };
-            var properties = definition["Properties"]!.AsObject();
-            properties["Family"] = $"{StackName(app)}-{name}";
-            var container = properties["ContainerDefinitions"]![0]!.AsObject();
-            container["Name"] = name;
-            container["Command"] = spec!["Command"]!.DeepClone();
-            container.Remove("PortMappings");
+            var definition = DerivedTaskDefinition(release, $"{StackName(app)}-{name}", name, spec!["Command"]!);
+            var container = definition["Properties"]!["ContainerDefinitions"]![0]!.AsObject();
             if (spec["Check"] is JsonArray check)
                 container["HealthCheck"] = new JsonObject
                 {
