@@ -10,6 +10,10 @@ public sealed record StackOutput(string Key, string Value);
 public sealed record Stack(string Name, string Id, string Status, string? StatusReason, IReadOnlyList<StackOutput> Outputs,
     IReadOnlyList<StackParameter> Parameters, string? DriftStatus = null)
 {
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    /// <summary>When it was last updated (or created, if never updated).</summary>
+    public DateTimeOffset? ChangedAt { get; init; }
+
     public string? Output(string key) => Outputs.FirstOrDefault(o => o.Key == key)?.Value;
     public bool IsComplete => Status is "CREATE_COMPLETE" or "UPDATE_COMPLETE" or "UPDATE_ROLLBACK_COMPLETE" or "IMPORT_COMPLETE";
     public bool IsInProgress => Status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal);
@@ -56,8 +60,9 @@ public sealed class CloudFormationClient(AwsQueryClient query)
     }
 
     /// <summary>A change set of a whole template: every value is rendered into it, but for the <paramref name="parameters"/> it declares.</summary>
+    /// <param name="tags">The stack's tags besides <c>slipway:stack</c> (CloudFormation puts them on its resources too).</param>
     public async Task<string> CreateChangeSetAsync(string stackName, string changeSetName, string templateBody, bool create, CancellationToken ct,
-        IReadOnlyDictionary<string, string>? parameters = null)
+        IReadOnlyDictionary<string, string>? parameters = null, IReadOnlyDictionary<string, string>? tags = null)
     {
         var form = new List<KeyValuePair<string, string>>
         {
@@ -68,6 +73,13 @@ public sealed class CloudFormationClient(AwsQueryClient query)
         };
         form.Add(new("Tags.member.1.Key", "slipway:stack"));
         form.Add(new("Tags.member.1.Value", stackName));
+        var t = 1;
+        foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+        {
+            t++;
+            form.Add(new($"Tags.member.{t}.Key", key));
+            form.Add(new($"Tags.member.{t}.Value", value));
+        }
         var n = 0;
         foreach (var (key, value) in parameters ?? new Dictionary<string, string>())
         {
@@ -173,7 +185,31 @@ public sealed class CloudFormationClient(AwsQueryClient query)
         (string?)s.Element("StackStatusReason"),
         s.Element("Outputs")?.Elements("member").Select(o => new StackOutput((string?)o.Element("OutputKey") ?? "", (string?)o.Element("OutputValue") ?? "")).ToList() ?? [],
         s.Element("Parameters")?.Elements("member").Select(p => new StackParameter((string?)p.Element("ParameterKey") ?? "", (string?)p.Element("ParameterValue") ?? "")).ToList() ?? [],
-        (string?)s.Element("DriftInformation")?.Element("StackDriftStatus"));
+        (string?)s.Element("DriftInformation")?.Element("StackDriftStatus"))
+    {
+        Tags = s.Element("Tags")?.Elements("member").GroupBy(t => (string?)t.Element("Key") ?? "")
+            .ToDictionary(g => g.Key, g => (string?)g.First().Element("Value") ?? "") ?? new Dictionary<string, string>(),
+        ChangedAt = Time(s.Element("LastUpdatedTime")) ?? Time(s.Element("CreationTime")),
+    };
+
+    private static DateTimeOffset? Time(XElement? element) =>
+        element is not null && DateTimeOffset.TryParse(element.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+
+    /// <summary>Every stack of the account and region that exists (DescribeStacks without a name, every page).</summary>
+    public async Task<IReadOnlyList<Stack>> DescribeAllStacksAsync(CancellationToken ct)
+    {
+        var stacks = new List<Stack>();
+        string? next = null;
+        do
+        {
+            var form = new List<KeyValuePair<string, string>>();
+            if (next is not null) form.Add(new("NextToken", next));
+            var r = await query.CallAsync("DescribeStacks", form, ct);
+            stacks.AddRange(r.Element("Stacks")?.Elements("member").Select(ParseStack) ?? []);
+            next = (string?)r.Element("NextToken");
+        } while (!string.IsNullOrEmpty(next));
+        return stacks;
+    }
 
     /// <summary>Starts drift detection; returns its id.</summary>
     public async Task<string> DetectStackDriftAsync(string stackName, CancellationToken ct) =>

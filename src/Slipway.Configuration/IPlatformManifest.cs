@@ -17,4 +17,10 @@ public interface IPlatformManifest
 
     /// <summary>Whether its replicas can read a secret from an SSM parameter themselves (<c>secrets.X.fromSsm</c>).</summary>
     bool ReadsSsmParameters => false;
+
+    /// <summary>
+    /// Its settings for a preview environment derived from an environment with <paramref name="settings"/>: whatever must not be
+    /// shared with the base (a name of its own, say); <paramref name="host"/> is the preview's host name, when previews have one.
+    /// </summary>
+    object ForPreview(object settings, PreviewInfo preview, string? host) => settings;
 }

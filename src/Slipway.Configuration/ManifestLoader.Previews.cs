@@ -39,10 +39,10 @@ public static partial class ManifestLoader
             ?? throw new SlipwayException(ErrorCode.InvalidSetting, $"--preview: {file} has no previews: section",
                 "add previews: { from: staging, host: \"{name}.preview.example.com\" } to say what a preview derives from");
         var based = Load(path, spec.From, platforms);
-        return Preview(based, spec, name, now);
+        return Preview(based, spec, name, now, platforms);
     }
 
-    public static AppManifest Preview(AppManifest based, PreviewsSpec spec, string name, DateTimeOffset now)
+    public static AppManifest Preview(AppManifest based, PreviewsSpec spec, string name, DateTimeOffset now, IReadOnlyList<IPlatformManifest>? platforms = null)
     {
         var file = Path.GetFileName(based.ManifestPath);
         var raw = based.Environment.IsDeclared ? based.App[..^(based.Environment.Name.Length + 1)] : based.App;
@@ -72,15 +72,19 @@ public static partial class ManifestLoader
         var edge = spec.Host is { } host
             ? based.Edge with { Host = host.Replace("{name}", name, StringComparison.Ordinal) }
             : based.Edge with { Port = PreviewPort(based.Edge.Port, name) };
+        var preview = new PreviewInfo(name, $"{raw}@{spec.From}", now + spec.Ttl);
+        var settings = based.PlatformSettings.ToDictionary(p => p.Key, p =>
+            platforms?.FirstOrDefault(m => m.Name == p.Key) is { } platform ? platform.ForPreview(p.Value, preview, spec.Host is null ? null : edge.Host) : p.Value);
         return based with
         {
             App = app,
+            PlatformSettings = settings,
             Environment = new EnvironmentSpec { Name = name, Platform = based.Environment.Platform, IsDeclared = true, Protected = false },
             Secrets = secrets,
             Accessories = accessories,
             Edge = edge,
             Previews = null,
-            Preview = new PreviewInfo(name, $"{raw}@{spec.From}", now + spec.Ttl),
+            Preview = preview,
         };
     }
 

@@ -39,8 +39,8 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
         if (app.Jobs.Count > 0 && platform is not IScheduledJobs)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"jobs: the {platform.Name} platform cannot run scheduled jobs yet",
                 "run them from a scheduler of your own with slipway run, or deploy this environment on the local platform");
-        _ = secrets.Values; // read once here: a missing secret is bad input, and the rollout uses these very values
         if (platform is IInputCheck inputs) inputs.CheckInputs(app);
+        _ = secrets.Values; // read once here: a missing secret is bad input, and the rollout uses these very values
         if (app.Release is not null && platform is not IReleasePhase)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"release: the {platform.Name} platform cannot run a release command yet",
                 "run it by hand before up (e.g. aws ecs run-task with the service's task definition), or remove release: for this environment");

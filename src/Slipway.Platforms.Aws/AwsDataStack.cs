@@ -37,7 +37,8 @@ internal sealed class AwsDataStack(CloudFormationClient cloudFormation, StackOpe
             if (final is not { Status: "CREATE_COMPLETE" }) throw StackOperations.Failure(name, final, events);
             return;
         }
-        var prepared = await stacks.PrepareAsync(name, create: true, StackTemplate.DataTemplate(app), ct)
+        var prepared = await stacks.PrepareAsync(name, create: true, StackTemplate.DataTemplate(app), ct,
+                new Dictionary<string, string> { [AwsPlatform.HoldsTag] = "volumes" })
             ?? throw new SlipwayException(ErrorCode.StackFailed, $"stack {name}: CloudFormation saw nothing to create", "run up again");
         await stacks.ExecuteAsync(name, prepared.Name, log, ct);
     }

@@ -19,6 +19,23 @@ public sealed class AwsModule : IPlatformModule
     public bool ReadsSsmParameters => true;
     public object ReadSection(MappingReader? section) => AwsManifestSection.Read(section);
 
+    /// <summary>
+    /// A preview is a stack of its own: a stack name of the base's with the preview's after it (the default, slipway-APP-PREVIEW, is
+    /// already its own), its DNS record at the preview's host in the base's zone (none when previews have no host: the load
+    /// balancer's name serves), and the base's certificate only with that record (a wildcard certificate covers previews).
+    /// </summary>
+    public object ForPreview(object settings, PreviewInfo preview, string? host)
+    {
+        var aws = (AwsSpec)settings;
+        var dns = host is not null && aws.Dns is { } zone ? zone with { Name = host } : null;
+        return aws with
+        {
+            StackName = aws.StackName is { } name ? $"{name}-{preview.Name}" : null,
+            Dns = dns,
+            CertificateArn = dns is null ? null : aws.CertificateArn,
+        };
+    }
+
     public PlatformSession Open(AppManifest app, AppSecrets secrets, PlatformContext context)
     {
         var (time, environment) = (context.Time, context.Environment);
@@ -29,7 +46,8 @@ public sealed class AwsModule : IPlatformModule
         var stackName = StackTemplate.StackName(app);
         var platform = new AwsPlatform(CloudFormationClient.Create(settings, time), EcrClient.Create(settings, time), EcsClient.Create(settings, time),
             LogsClient.Create(settings, time), SsmClient.Create(settings, time), engine, profile, secrets,
-            new EcsExec(EcsClient.Create(settings, time), settings.Region.SystemName, settings.EndpointFor("ecs", "ECS"), environment), context.Confirm, time);
+            new EcsExec(EcsClient.Create(settings, time), settings.Region.SystemName, settings.EndpointFor("ecs", "ECS"), environment), context.Confirm, time,
+            AwsPlatform.StackTags(app));
         return new PlatformSession(platform, new TableDeployLock(table, stackName, app.App, app.Environment.Name), new TableReleaseLog(table, stackName),
             secrets, [engine]);
     }

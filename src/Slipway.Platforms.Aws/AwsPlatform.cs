@@ -20,10 +20,11 @@ namespace Slipway.Platforms.Aws;
 /// update with the new release. Slipway calls the ECS API only to read, and to restart a release's tasks.
 /// </remarks>
 public sealed partial class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs, SsmClient ssm,
-    DockerEngine engine, AwsEndpointProfile profile, AppSecrets secrets, EcsExec exec, Func<string, bool> confirmDelete, TimeProvider time)
+    DockerEngine engine, AwsEndpointProfile profile, AppSecrets secrets, EcsExec exec, Func<string, bool> confirmDelete, TimeProvider time,
+    IReadOnlyDictionary<string, string>? stackTags = null)
     : IPlatform, IDriftDetection, ITemplatePackaging, IWorkerProcesses, IReleasePhase, IOneOffCommands, IMaintenance, IAppData, IInputCheck
 {
-    private readonly StackOperations _stacks = new(cloudFormation, time, profile);
+    private readonly StackOperations _stacks = new(cloudFormation, time, profile, stackTags);
     private readonly AwsImages _images = new(ecr, engine, profile);
     private readonly OneOffTasks _tasks = new(cloudFormation, ecs, logs, time, profile);
 

@@ -14,7 +14,9 @@ public sealed record StackPlan(bool Creates, IReadOnlyList<ResourceChange> Chang
 /// started), never by this machine's clock. A failed operation is reported with the failing resources and their
 /// reasons; a rollback that itself failed is continued first, so the stack is left usable.
 /// </summary>
-public sealed class StackOperations(CloudFormationClient cloudFormation, TimeProvider time, AwsEndpointProfile profile)
+/// <param name="tags">Tags every stack of this app carries besides <c>slipway:stack</c> (a preview's); given with each change set.</param>
+public sealed class StackOperations(CloudFormationClient cloudFormation, TimeProvider time, AwsEndpointProfile profile,
+    IReadOnlyDictionary<string, string>? tags = null)
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(45);
@@ -35,7 +37,9 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     }
 
     /// <summary>Creates a change set and waits until it is ready; null when it changes nothing (it is then deleted).</summary>
-    public async Task<(string Name, StackPlan Plan)?> PrepareAsync(string stack, bool create, string template, CancellationToken ct)
+    /// <param name="moreTags">Tags of this stack only, besides the app's.</param>
+    public async Task<(string Name, StackPlan Plan)?> PrepareAsync(string stack, bool create, string template, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? moreTags = null)
     {
         var size = System.Text.Encoding.UTF8.GetByteCount(template);
         if (size > StackTemplate.InlineLimit)
@@ -43,7 +47,9 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
                 $"the stack's template is {size:N0} bytes, over the {StackTemplate.InlineLimit:N0} CloudFormation takes inline; nothing was changed",
                 "fewer processes or variables make it smaller (slipway package shows it); templates sent through S3 are not supported yet");
         var name = $"slipway-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        await cloudFormation.CreateChangeSetAsync(stack, name, template, create, ct, await ParametersAsync(stack, template, ct));
+        var allTags = new Dictionary<string, string>(tags ?? new Dictionary<string, string>());
+        foreach (var (key, value) in moreTags ?? new Dictionary<string, string>()) allTags[key] = value;
+        await cloudFormation.CreateChangeSetAsync(stack, name, template, create, ct, await ParametersAsync(stack, template, ct), allTags);
         var ready = await Poll.UntilAsync(async token =>
         {
             var changeSet = await cloudFormation.DescribeChangeSetAsync(stack, name, token);

@@ -17,28 +17,39 @@ public static class PreviewCommand
     private static IPreviewEnvironments Require(CommandContext context) => context.Platform as IPreviewEnvironments ?? throw new SlipwayException(
         ErrorCode.PlatformNotAvailable, $"--preview: the {context.Platform.Name} platform has no preview environments yet", "make previews.from a local environment");
 
-    /// <summary>Past <c>previews.max</c>: the oldest preview removed (whenFull: evict) or this one refused, before anything is built.</summary>
+    /// <summary>
+    /// Before a preview deploys: the base's previews whose time is up are removed (the local scheduler does it on its own; aws has
+    /// no part of Slipway running, so this is where they go there), then past <c>previews.max</c> the oldest is removed
+    /// (whenFull: evict) or this one refused, before anything is built.
+    /// </summary>
     public static async Task MakeRoomAsync(CommandContext context, bool quiet, CancellationToken ct)
     {
         var preview = context.App.Preview!;
         var spec = ManifestLoader.Load(context.App.ManifestPath, context.App.Environment.Platform, BuiltInPlatforms.Catalog.Manifests).Previews!;
         var others = (await Require(context).PreviewsAsync(preview.Of, ct)).Where(p => p.Name != preview.Name).ToList();
-        if (others.Count < spec.Max) return;
-        if (!spec.EvictOldest)
-            throw new SlipwayException(ErrorCode.InvalidSetting,
-                $"previews.max: {others.Count} previews of {preview.Of} exist ({string.Join(", ", others.Select(p => p.Name))}), the most it allows",
-                $"remove one (slipway destroy --preview {others[0].Name}), or set previews.whenFull: evict to remove the oldest first");
-        foreach (var oldest in others.Take(others.Count - spec.Max + 1))
+        var room = PreviewRoom.Plan(preview.Of, others, spec, context.Time.GetUtcNow());
+        if (room.Refusal is { } refusal) throw refusal;
+        foreach (var expired in room.Expired)
+        {
+            context.Reporter.Line($"preview {expired.Name} expired at {expired.ExpiresAt!.Value.ToLocalTime():yyyy-MM-dd HH:mm}: removing it");
+            await RemoveAsync(context, spec, expired.Name, ct);
+        }
+        foreach (var oldest in room.Evicted)
         {
             context.Reporter.Line($"previews.max ({spec.Max}) reached: removing the oldest preview, {oldest.Name}");
-            var evicted = ManifestLoader.Preview(ManifestLoader.Load(context.App.ManifestPath, spec.From, BuiltInPlatforms.Catalog.Manifests), spec, oldest.Name,
-                context.Time.GetUtcNow());
-            var report = await new DestroyPipeline(context.Platform, context.LockTaker(wait: true), context.History, context.Reporter)
-                .RunAsync(evicted, ct, removeVolumes: true);
-            if (report.Problems.Count > 0)
-                throw new SlipwayException(ErrorCode.DeploymentFailed, $"previews.max: the oldest preview {oldest.Name} could not all be removed: {report.Problems[0]}",
-                    $"remove it by hand (slipway destroy --preview {oldest.Name}), then run up again");
+            await RemoveAsync(context, spec, oldest.Name, ct);
         }
+    }
+
+    private static async Task RemoveAsync(CommandContext context, PreviewsSpec spec, string name, CancellationToken ct)
+    {
+        var removed = ManifestLoader.Preview(ManifestLoader.Load(context.App.ManifestPath, spec.From, BuiltInPlatforms.Catalog.Manifests), spec, name,
+            context.Time.GetUtcNow(), BuiltInPlatforms.Catalog.Manifests);
+        var report = await new DestroyPipeline(context.Platform, context.LockTaker(wait: true), context.History, context.Reporter)
+            .RunAsync(removed, ct, removeVolumes: true);
+        if (report.Problems.Count > 0)
+            throw new SlipwayException(ErrorCode.DeploymentFailed, $"previews: the preview {name} could not all be removed: {report.Problems[0]}",
+                $"remove it by hand (slipway destroy --preview {name}), then run up again");
     }
 
     public static Command List(PlatformCatalog platforms)

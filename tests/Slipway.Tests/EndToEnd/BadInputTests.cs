@@ -48,8 +48,13 @@ public sealed class BadInputTests
     /// An AWS limit (or a feature the aws platform lacks) on the aws environment. The AWS endpoint is a closed port, so a call made before the
     /// manifest was refused would end with another error (and exit 1): nothing on AWS can have changed.
     /// </summary>
-    private static Case Aws(string name, string message, string aws) =>
-        new(name, 2, message, app => [.. Append(app, aws), "-e", "aws"], new()
+    /// <param name="replicas">The app's replicas, when not the manifest's 2.</param>
+    private static Case Aws(string name, string message, string aws, int? replicas = null) =>
+        new(name, 2, message, app =>
+        {
+            if (replicas is { } count) Edit(app, "replicas: 2", $"replicas: {count}");
+            return [.. Append(app, aws), "-e", "aws"];
+        }, new()
         {
             ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9", ["AWS_ACCESS_KEY_ID"] = "testing", ["AWS_SECRET_ACCESS_KEY"] = "testing",
             ["AWS_REGION"] = "us-east-1", ["AWS_EC2_METADATA_DISABLED"] = "true",
@@ -81,9 +86,12 @@ public sealed class BadInputTests
         Aws("aws: private subnets of an existing VPC not named", "aws.existingVpc.privateSubnetIds: is required with subnets: private", "aws:\n  subnets: private\n  existingVpc:\n    vpcId: vpc-1\n    publicSubnetIds: [a, b]\n"),
         Aws("aws: an architecture Fargate does not run", "aws.architecture: \"sparc\" is not a Fargate CPU architecture", "aws:\n  architecture: sparc\n"),
         Aws("aws: autoscaling below its minimum", "aws.autoscaling.max: 2 is below min (3)", "aws:\n  autoscaling:\n    min: 3\n    max: 2\n    targetCpu: 50\n"),
-        Aws("aws: an accessory with a volume", "accessories: the aws platform cannot keep an app's data yet",
+        Aws("aws: an accessory with a volume", "accessories.db: on aws an accessory cannot keep data (volumes: data)",
             "accessories:\n  db: { image: postgres, volumes: { data: /var/lib/postgresql/data } }\n"),
-        Aws("aws: env composed from a secret", "env.URL: the aws platform cannot compose secrets into env (${...}) yet",
+        Aws("aws: a stateless accessory", "accessories.cache: the aws platform cannot run accessories yet", "accessories:\n  cache: { image: redis }\n"),
+        Aws("aws: a volume autoscaling would share", "volumes.data: aws.autoscaling may run up to 4 tasks at once",
+            "volumes:\n  data: /data\naws:\n  autoscaling: { min: 1, max: 4, targetCpu: 60 }\n", replicas: 1),
+        Aws("aws: env composed from a secret", "env.URL: ECS gives a task a secret only as a whole variable, so aws cannot compose secrets into env (${...})",
             "env:\n  URL: \"postgres://${PW}@db\"\nsecrets:\n  PW: { fromEnv: PW }\n"),
         new Case("a volume two replicas would share", 2, "volumes.data: 2 containers would use it at once", app => Append(app, "volumes:\n  data: /data\n")),
         new Case("a volume at a relative path", 2, "volumes.data: \"data\" is not an absolute path in the container", app => Append(app, "volumes:\n  data: data\n")),
@@ -116,7 +124,8 @@ public sealed class BadInputTests
             Append(app, "accessories:\n  db: { image: postgres }\n");
             return ["accessory", "exec", "db", "-f", app.ManifestPath];
         }),
-        Aws("aws: scheduled jobs", "jobs: the aws platform cannot run scheduled jobs yet", "jobs:\n  nightly: { schedule: \"@daily\", command: run }\n"),
+        Aws("aws: a job on days of the month and of the week", "jobs.nightly.schedule: \"0 3 1 * 1\" restricts both the day of month and the day of week",
+            "jobs:\n  nightly: { schedule: \"0 3 1 * 1\", command: run }\n"),
         new Case("a job with a bad cron expression", 2, "jobs.nightly.schedule: \"0 3 * * 8\": day-of-week: \"8\" is not a value from 0 to 7",
             app => Append(app, "jobs:\n  nightly: { schedule: \"0 3 * * 8\", command: run }\n")),
         new Case("a job in a time zone that is not one", 2, "jobs.nightly.timeZone: \"Paris\" is not a time zone",

@@ -501,4 +501,22 @@ public sealed class StackTemplateTests
         Assert.EndsWith(":9f8e7d6", (string?)next["JobNightlyReportTaskDefinition"]!["Properties"]!["ContainerDefinitions"]![0]!["Image"]!["Fn::Sub"]);
         Assert.DoesNotContain(Resources(Templates.Serving(App())), r => r.Key.StartsWith("Job", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_preview_is_a_stack_of_its_own_with_its_host_in_the_bases_zone_and_no_name_without_one()
+    {
+        var module = new AwsModule();
+        var based = new AwsSpec
+        {
+            StackName = "Team-Shop", CertificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/wild", Dns = new DnsSpec("Z123", "shop.example.com"),
+        };
+        var info = new PreviewInfo("pr-7", "shop@staging", DateTimeOffset.UnixEpoch);
+
+        var hosted = (AwsSpec)module.ForPreview(based, info, "pr-7.preview.example.com");
+        Assert.Equal(("Team-Shop-pr-7", "pr-7.preview.example.com", "Z123"), (hosted.StackName, hosted.Dns!.Name, hosted.Dns.HostedZoneId));
+        Assert.Equal(based.CertificateArn, hosted.CertificateArn); // a wildcard certificate covers previews
+        var bare = (AwsSpec)module.ForPreview(based, info, host: null);
+        Assert.Equal(("Team-Shop-pr-7", (DnsSpec?)null, (string?)null), (bare.StackName, bare.Dns, bare.CertificateArn));
+        Assert.Null(((AwsSpec)module.ForPreview(new AwsSpec(), info, null)).StackName); // slipway-APP-PREVIEW is its own already
+    }
 }

@@ -12,33 +12,15 @@ namespace Slipway.Tests.Platforms.Aws;
 /// </summary>
 [Trait("Tier", "aws")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
-public sealed class VolumesMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
+public sealed class VolumesMotoTests(MotoFixture moto) : MotoAppTest(moto, "awsv"), IClassFixture<MotoFixture>
 {
-    private LocalApp _app = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        await moto.ResetAsync();
-        _app = new LocalApp("awsv");
-    }
-
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-
-    private Task<CliResult> RunAsync(params string[] args) =>
-        _app.Cli.RunAsync([.. args, "-e", "aws", "-f", _app.ManifestPath], moto.Environment, Ct);
-
-    private CloudFormationClient CloudFormation => CloudFormationClient.Create(new AwsSettings(new Amazon.Runtime.BasicAWSCredentials("testing", "testing"),
-        Amazon.RegionEndpoint.USEast1, name => moto.Environment.GetValueOrDefault(name)), TimeProvider.System);
-
-    private string StackName => $"slipway-{_app.Name}";
-    private string DataStackName => $"slipway-{_app.Name}-data";
+    private string DataStackName => $"slipway-{App.Name}-data";
 
     [Fact]
     public async Task Volumes_live_on_a_file_system_in_a_stack_of_their_own_that_destroy_keeps_up_finds_again_and_destroy_volumes_deletes()
     {
-        _app.WriteManifest(extra: "volumes:\n  data: /var/lib/app\n");
-        File.WriteAllText(_app.ManifestPath, File.ReadAllText(_app.ManifestPath).Replace("replicas: 2", "replicas: 1", StringComparison.Ordinal));
+        App.WriteManifest(extra: "volumes:\n  data: /var/lib/app\n");
+        File.WriteAllText(App.ManifestPath, File.ReadAllText(App.ManifestPath).Replace("replicas: 2", "replicas: 1", StringComparison.Ordinal));
 
         (await RunAsync("up", "--no-check")).Succeeded();
 
@@ -73,7 +55,7 @@ public sealed class VolumesMotoTests(MotoFixture moto) : IClassFixture<MotoFixtu
     [Fact]
     public async Task An_accessory_holding_data_is_refused_with_the_services_aws_runs_for_it_before_anything_is_made()
     {
-        _app.WriteManifest(extra: "accessories:\n  db:\n    image: postgres:16\n    volumes:\n      data: /var/lib/postgresql/data\n");
+        App.WriteManifest(extra: "accessories:\n  db:\n    image: postgres:16\n    volumes:\n      data: /var/lib/postgresql/data\n");
 
         var up = await RunAsync("up", "--no-check");
 
