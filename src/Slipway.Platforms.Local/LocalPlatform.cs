@@ -31,11 +31,13 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     private readonly LocalVolumes _volumes = new(engine);
     private readonly LocalAccessories _accessories = new(engine, new LocalVolumes(engine), secrets, time);
     private readonly LocalTeardown _teardown = new(engine, edge, edgeContainer, state, time);
-    private readonly LocalBackups _backups = new(engine, new LocalAccessories(engine, new LocalVolumes(engine), secrets, time));
     private readonly OneOffContainers _oneOff = new(engine, edge, secrets, time);
     private readonly LocalJobs _jobs = new(engine, edgeContainer.Site, environment ?? (_ => null));
 
     public string Name => LocalModule.PlatformName;
+
+    /// <summary>Backups through the platform's own accessories (it holds no state of its own).</summary>
+    private LocalBackups DataBackups => new(engine, _accessories);
 
     public ReleaseTraits TraitsOf(AppManifest app) => Traits(app, defaultListen);
 
@@ -67,8 +69,11 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     /// <summary>The app's address: its edge.host, else the machine the engine runs on (this one's loopback, or the server).</summary>
     public Uri PublicUrl(AppManifest app) => UrlOf(app, engine.Endpoint.RemoteHost);
 
-    public static Uri UrlOf(AppManifest app, string? server) =>
-        new($"{(app.Edge.Tls is null ? "http" : "https")}://{app.Edge.Host ?? (server is { } s ? (s.Contains(':') ? $"[{s}]" : s) : "127.0.0.1")}:{app.Edge.Port}/");
+    public static Uri UrlOf(AppManifest app, string? server) => UrlOf(app.Edge.Tls is not null, app.Edge.Host, app.Edge.Port, server);
+
+    /// <summary>An app's address on the edge: its host name, else the engine's machine (an IPv6 address in brackets), else loopback.</summary>
+    private static Uri UrlOf(bool tls, string? host, int port, string? server) =>
+        new($"{(tls ? "https" : "http")}://{host ?? (server is { } s ? (s.Contains(':') ? $"[{s}]" : s) : "127.0.0.1")}:{port}/");
 
     /// <summary>The issuer the edge gets the app's certificate from itself (local CA, ACME); null for files or plain HTTP.</summary>
     public static EdgeTlsIssuer? TlsIssuer(AppManifest app) => app.Edge.Tls switch
@@ -288,14 +293,12 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     {
         var containers = await engine.ListContainersAsync(new Dictionary<string, string> { [ReleaseLabels.PreviewOf] = of }, ct);
         var routes = await edge.InfoAsync(ct) is null ? [] : (await edge.RoutesAsync(ct)).ToDictionary(r => r.Route.App, r => r.Route);
-        var server = engine.Endpoint.RemoteHost;
         return containers.Where(c => c.Labels.ContainsKey(ReleaseLabels.App)).GroupBy(c => c.Labels[ReleaseLabels.App]).Select(group =>
         {
             var route = routes.GetValueOrDefault(group.Key);
             var expires = group.Select(c => Slipway.Edge.Contract.JobLabels.ParseTime(c.Labels.GetValueOrDefault(ReleaseLabels.PreviewExpires)))
                 .OfType<DateTimeOffset>().DefaultIfEmpty().Max();
-            Uri? url = route is null ? null
-                : new($"{(route.Tls is null ? "http" : "https")}://{route.Host ?? (server is { } s ? (s.Contains(':') ? $"[{s}]" : s) : "127.0.0.1")}:{route.Port}/");
+            Uri? url = route is null ? null : UrlOf(route.Tls is not null, route.Host, route.Port, engine.Endpoint.RemoteHost);
             return new PreviewStatus(group.First().Labels.GetValueOrDefault(ReleaseLabels.PreviewName, group.Key), group.Key,
                 route?.Version ?? group.First().Labels.GetValueOrDefault(ReleaseLabels.Version), url, route?.DeployedAt,
                 expires == default ? null : expires);
@@ -338,10 +341,10 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         await engine.StreamLogsAsync(container.Id, since, query.Tail, query.Follow, (at, text) => onLine(new LogLine(at, container.Name, text)), ct);
     }
 
-    public Task<string> BackupAsync(AppManifest app, Backups.BackupTarget target, Stream output, CancellationToken ct) => _backups.BackupAsync(app, target, output, ct);
+    public Task<string> BackupAsync(AppManifest app, Backups.BackupTarget target, Stream output, CancellationToken ct) => DataBackups.BackupAsync(app, target, output, ct);
 
     public Task RestoreAsync(AppManifest app, Backups.BackupTarget target, string format, Stream input, IStageLog log, CancellationToken ct) =>
-        _backups.RestoreAsync(app, target, format, input, log, ct);
+        DataBackups.RestoreAsync(app, target, format, input, log, ct);
 
     public async Task<int> ExecAccessoryAsync(AppManifest app, string name, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct) =>
         await engine.ExecAsync((await _accessories.FindAsync(app, name, ct)).Id, command, onLine, ct);

@@ -18,9 +18,9 @@ internal sealed class LocalTeardown(DockerEngine engine, EdgeClient edge, EdgeCo
         await StopEdgeAsync(ct);
     }
 
+    /// <remarks>The caller has checked the app is this manifest's (<see cref="AppOwnership"/>) before anything of it went.</remarks>
     public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
-        await AppOwnership.EnsureAsync(engine, app, ct);
         var removed = new List<string>();
         var problems = new List<string>();
         if (await edge.InfoAsync(ct) is not null)

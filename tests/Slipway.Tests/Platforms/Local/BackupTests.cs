@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Slipway.Tests.EndToEnd;
 using Slipway.Tests.Support;
@@ -109,31 +108,12 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.Equal(4, Directory.GetFiles(Path.Combine(app.Cli.StateDirectory, "backups", app.Name)).Length); // no partial file beside them
 
         if (Environment.UserName != "root") return; // mounting a small disk needs root
-        using var disk = new TempDirectory("slipway-backupdisk");
-        Run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.Path);
-        try
-        {
-            await using (var fill = File.Create(Path.Combine(disk.Path, "fill")))
-            {
-                try { while (true) fill.Write(new byte[4096]); }
-                catch (IOException) { }
-            }
-            app.WriteManifest(extra: PostgresApp.Manifest());
-            var full = await app.RunAsync("backup", "-o", Path.Combine(disk.Path, "db.gz"));
-            Assert.Equal(1, full.ExitCode);
-            Assert.Contains("error: the disk is full", full.Stderr);
-            Assert.Equal(["fill"], Directory.GetFiles(disk.Path).Select(Path.GetFileName));
-        }
-        finally
-        {
-            Run("umount", disk.Path);
-        }
-    }
-
-    private static void Run(string program, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardError = true })!;
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)}: {process.StandardError.ReadToEnd()}");
+        using var disk = SmallDisk.Mount("64k");
+        disk.Fill();
+        app.WriteManifest(extra: PostgresApp.Manifest());
+        var full = await app.RunAsync("backup", "-o", Path.Combine(disk.Path, "db.gz"));
+        Assert.Equal(1, full.ExitCode);
+        Assert.Contains("error: the disk is full", full.Stderr);
+        Assert.Equal(["fill"], Directory.GetFiles(disk.Path).Select(Path.GetFileName));
     }
 }
