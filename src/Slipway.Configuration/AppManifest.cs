@@ -115,7 +115,15 @@ public sealed record JobSpec(string Name, Foundation.Timing.CronSchedule Schedul
 /// <param name="Max">How many previews may exist at once.</param>
 /// <param name="EvictOldest">Past <paramref name="Max"/>, remove the oldest preview (true) or refuse the new one (false).</param>
 /// <param name="Secrets">The base environment's secrets a preview gets; every other secret is withheld.</param>
-public sealed record PreviewsSpec(string From, string? Host, TimeSpan Ttl, int Max, bool EvictOldest, IReadOnlyList<string> Secrets);
+/// <param name="Seed">
+/// The data a new preview starts with: each accessory or volume named here is restored from the base's backup (an ID, or
+/// <c>latest</c>) before the preview's first release; any other starts empty. Null: all start empty.
+/// </param>
+public sealed record PreviewsSpec(string From, string? Host, TimeSpan Ttl, int Max, bool EvictOldest, IReadOnlyList<string> Secrets,
+    IReadOnlyDictionary<string, string>? Seed = null)
+{
+    public const string LatestBackup = "latest";
+}
 
 /// <param name="Of">The base app and environment it derives from (<c>shop@staging</c>): how previews of one app are found.</param>
 public sealed record PreviewInfo(string Name, string Of, DateTimeOffset ExpiresAt);

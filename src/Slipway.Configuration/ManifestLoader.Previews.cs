@@ -22,9 +22,25 @@ public static partial class ManifestLoader
             throw Invalid(reader.File, whenFull.Line, "previews.whenFull", $"\"{whenFull.Value}\" is not refuse or evict",
                 "refuse (the default) fails a new preview past max; evict removes the oldest first");
         var spec = new PreviewsSpec(from.Value, host?.Value, reader.OptionalDuration("ttl", TimeSpan.FromMinutes(1), TimeSpan.FromDays(90)) ?? TimeSpan.FromHours(72),
-            reader.OptionalInt("max", 1, 100) ?? 10, whenFull?.Value == "evict", reader.OptionalList("secrets") ?? []);
+            reader.OptionalInt("max", 1, 100) ?? 10, whenFull?.Value == "evict", reader.OptionalList("secrets") ?? [], ReadSeed(reader.OptionalMapping("seed")));
         reader.RejectUnknownKeys();
         return spec;
+    }
+
+    /// <summary><c>seed: { db: latest, uploads: shop-staging-uploads-20261207T031500123Z }</c>: what each named target starts from.</summary>
+    private static Dictionary<string, string>? ReadSeed(MappingReader? reader)
+    {
+        if (reader is null) return null;
+        var seed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, line) in reader.Keys())
+        {
+            var value = reader.OptionalString(key)?.Value;
+            if (string.IsNullOrWhiteSpace(value) || value.Any(char.IsWhiteSpace))
+                throw Invalid(reader.File, line, $"previews.seed.{key}", "is not a backup's ID or latest",
+                    "e.g. seed: { db: latest } starts each preview's db from the base's newest backup of it (slipway backups lists them)");
+            seed[key] = value;
+        }
+        return seed;
     }
 
     /// <summary>
@@ -53,6 +69,11 @@ public static partial class ManifestLoader
         if (!AppNamePattern().IsMatch(app))
             throw new SlipwayException(ErrorCode.InvalidSetting, $"--preview: the preview's app name \"{app}\" is longer than 32 characters or starts with a digit",
                 "use a shorter preview name (the app's name, a dash and it make the preview's)");
+        var seedable = based.Accessories.Select(a => a.Name).Concat(based.Volumes.Select(v => v.Name))
+            .Concat(based.Accessories.SelectMany(a => a.Volumes.Select(v => $"{a.Name}/{v.Name}"))).ToHashSet(StringComparer.Ordinal);
+        foreach (var seeded in (spec.Seed ?? new Dictionary<string, string>()).Keys.Where(k => !seedable.Contains(k)))
+            throw Invalid(file, 1, $"previews.seed.{seeded}", $"is not an accessory or a volume of the {spec.From} environment",
+                seedable.Count == 0 ? "it keeps no data: remove seed:" : $"its data: {string.Join(", ", seedable.Order(StringComparer.Ordinal))}");
         foreach (var listed in spec.Secrets.Where(s => !based.Secrets.ContainsKey(s) && based.Accessories.All(a => !a.Secrets.ContainsKey(s))))
             throw Invalid(file, 1, "previews.secrets", $"{listed} is not a secret of the {spec.From} environment", "list secrets the base environment declares");
         bool Kept(string secret) => spec.Secrets.Contains(secret);

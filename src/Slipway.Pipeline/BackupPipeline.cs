@@ -88,11 +88,20 @@ public sealed class BackupPipeline(IPlatform platform, IAppData data, Reporter r
     }
 
     /// <summary>Puts a backup back into the target it was taken of, after checking its digest.</summary>
-    public async Task RestoreAsync(AppManifest app, BackupRecord record, IBackupStore? store, string? localFile, CancellationToken ct)
+    public Task RestoreAsync(AppManifest app, BackupRecord record, IBackupStore? store, string? localFile, CancellationToken ct)
     {
         if (record.App != app.App)
             throw new SlipwayException(ErrorCode.InvalidSetting, $"restore: {record.Id} is a backup of {record.App}, not of {app.App}",
                 "restore it with that app's manifest (and -e for its environment)");
+        return PutBackAsync(app, record, store, localFile, ct);
+    }
+
+    /// <summary>A new preview's data from its base's backup (<c>previews.seed</c>): a restore of another app's backup into the preview's own target.</summary>
+    public Task SeedAsync(AppManifest preview, BackupRecord record, IBackupStore store, CancellationToken ct) =>
+        PutBackAsync(preview, record, store, localFile: null, ct);
+
+    private async Task PutBackAsync(AppManifest app, BackupRecord record, IBackupStore? store, string? localFile, CancellationToken ct)
+    {
         if (!BackupTargets.All(app).Contains(record.Target))
             throw new SlipwayException(ErrorCode.InvalidSetting, $"restore: {app.App} has no {record.Target} any more", "put it back in the manifest and run slipway up first");
         var file = localFile ?? Path.Combine(scratchFolder, record.DataFileName + ".restore");

@@ -9,7 +9,8 @@ namespace Slipway.Pipeline;
 
 /// <param name="Force">Roll the release out again even when it already serves (e.g. to restart every replica).</param>
 /// <param name="Canary">Give the new release a share of the requests and let the front door judge it before it takes them all.</param>
-public sealed record UpOptions(bool Check = true, bool Force = false, CanaryPlan? Canary = null);
+/// <param name="AfterInfrastructure">Run once the infrastructure is up and before anything is built (a new preview's data seeded).</param>
+public sealed record UpOptions(bool Check = true, bool Force = false, CanaryPlan? Canary = null, Func<CancellationToken, Task>? AfterInfrastructure = null);
 
 /// <summary>What <c>up</c> did, for people and for <c>--json</c>.</summary>
 public sealed record UpResult(string App, string Platform, string Version, string? PreviousVersion, bool Changed,
@@ -90,6 +91,7 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
         });
 
         await stages.InfrastructureAsync(app, ct);
+        if (options.AfterInfrastructure is { } after) await after(ct);
 
         var before = await platform.GetStatusAsync(app, ct);
         var upToDate = !options.Force && before.Serves(app, snapshot.Version, secrets, platform.TraitsOf(app));

@@ -27,10 +27,10 @@ public static class BackupCommand
             : throw new SlipwayException(ErrorCode.InvalidSetting, $"--to: \"{location}\" is not an S3 location", "write s3://bucket or s3://bucket/prefix");
     }
 
-    private static IAppData Require(CommandContext context) => context.Platform as IAppData ?? throw new SlipwayException(ErrorCode.PlatformNotAvailable,
+    internal static IAppData Require(CommandContext context) => context.Platform as IAppData ?? throw new SlipwayException(ErrorCode.PlatformNotAvailable,
         $"the {context.Platform.Name} platform keeps no data of Slipway's to back up", "back up its managed services (RDS, EFS) with their own tools");
 
-    private static BackupPipeline Pipeline(CommandContext context, IAppData data) =>
+    internal static BackupPipeline Pipeline(CommandContext context, IAppData data) =>
         new(context.Platform, data, context.Reporter, context.Time, Path.Combine(context.State.Root, "tmp"));
 
     public static Command Backup(PlatformCatalog platforms)

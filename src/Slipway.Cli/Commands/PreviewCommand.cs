@@ -41,6 +41,43 @@ public static class PreviewCommand
         }
     }
 
+    /// <summary>
+    /// What a preview does once its accessories and volumes exist and before its first release (<c>previews.seed</c>): each named
+    /// one restored from the base's backup. A preview that serves already keeps its own data. Null when nothing is seeded.
+    /// </summary>
+    public static Func<CancellationToken, Task>? Seeding(CommandContext context)
+    {
+        var spec = ManifestLoader.Load(context.App.ManifestPath, context.App.Environment.Platform, BuiltInPlatforms.Catalog.Manifests).Previews!;
+        if (spec.Seed is not { Count: > 0 } seed) return null;
+        return async ct =>
+        {
+            if ((await context.Platform.GetStatusAsync(context.App, ct)).Version is not null) return;
+            var data = BackupCommand.Require(context);
+            var based = ManifestLoader.Load(context.App.ManifestPath, spec.From, BuiltInPlatforms.Catalog.Manifests);
+            var store = BackupCommand.StoreFor(context, to: null);
+            try
+            {
+                var records = await store.ListAsync(based.App, ct);
+                foreach (var (name, which) in seed)
+                {
+                    var target = based.Accessories.Any(a => a.Name == name)
+                        ? new Slipway.Platforms.Backups.BackupTarget(Slipway.Platforms.Backups.BackupTarget.Accessory, name)
+                        : new Slipway.Platforms.Backups.BackupTarget(Slipway.Platforms.Backups.BackupTarget.Volume, name);
+                    var record = records.Where(r => r.Target == target)
+                                     .FirstOrDefault(r => which == PreviewsSpec.LatestBackup || r.Id == which) // newest first
+                                 ?? throw new SlipwayException(ErrorCode.InvalidSetting,
+                                     $"previews.seed.{name}: no backup {(which == PreviewsSpec.LatestBackup ? "" : $"\"{which}\" ")}of {target} of {based.App} in {store.Location}",
+                                     $"take one (slipway backup -e {spec.From}{(target.Kind == Slipway.Platforms.Backups.BackupTarget.Accessory ? $" --accessory {name}" : $" --volume {name}")}) or name one slipway backups -e {spec.From} lists");
+                    await BackupCommand.Pipeline(context, data).SeedAsync(context.App, record, store, ct);
+                }
+            }
+            finally
+            {
+                (store as IDisposable)?.Dispose();
+            }
+        };
+    }
+
     private static async Task RemoveAsync(CommandContext context, PreviewsSpec spec, string name, CancellationToken ct)
     {
         var removed = ManifestLoader.Preview(ManifestLoader.Load(context.App.ManifestPath, spec.From, BuiltInPlatforms.Catalog.Manifests), spec, name,

@@ -38,7 +38,8 @@ public static class UpCommand
             context.Reporter.Header($"slipway up {context.App.App} ({context.Environment})");
             var pipeline = new UpPipeline(context.Platform, context.Secrets, context.Sources, context.LockTaker(!parse.GetValue(noWait)), context.History,
                 context.Reporter, context.Time);
-            var result = await pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck), Force: parse.GetValue(force), Canary: plan), ct);
+            var result = await pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck), Force: parse.GetValue(force), Canary: plan,
+                AfterInfrastructure: context.App.Preview is null ? null : PreviewCommand.Seeding(context)), ct);
             if (parse.GetValue(json)) CommandContext.WriteJson(result);
             else Console.Out.WriteLine(result.Url);
             return 0;

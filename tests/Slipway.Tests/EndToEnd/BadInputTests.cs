@@ -126,6 +126,8 @@ public sealed class BadInputTests
         }),
         Aws("aws: a job on days of the month and of the week", "jobs.nightly.schedule: \"0 3 1 * 1\" restricts both the day of month and the day of week",
             "jobs:\n  nightly: { schedule: \"0 3 1 * 1\", command: run }\n"),
+        new Case("a preview seeded into what the base does not have", 2, "previews.seed.cache: is not an accessory or a volume of the local environment",
+            app => [.. Append(app, "previews:\n  from: local\n  seed: { cache: latest }\n"), "--preview", "pr-1"]),
         new Case("a job with a bad cron expression", 2, "jobs.nightly.schedule: \"0 3 * * 8\": day-of-week: \"8\" is not a value from 0 to 7",
             app => Append(app, "jobs:\n  nightly: { schedule: \"0 3 * * 8\", command: run }\n")),
         new Case("a job in a time zone that is not one", 2, "jobs.nightly.timeZone: \"Paris\" is not a time zone",

@@ -116,4 +116,48 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.Contains("error: the disk is full", full.Stderr);
         Assert.Equal(["fill"], Directory.GetFiles(disk.Path).Select(Path.GetFileName));
     }
+
+    /// <summary>A request to a preview's host on the base's edge port.</summary>
+    private static async Task<string> PreviewAsync(LocalApp app, HttpMethod method, string path)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(app.Url, path)) { Headers = { Host = $"pr-1.preview.test:{app.Port}" } };
+        using var response = await Http.Client.SendAsync(request, Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadAsStringAsync(Ct)).Trim();
+    }
+
+    [Fact]
+    public async Task A_new_preview_starts_from_the_bases_latest_backup_and_keeps_its_own_rows_after_that()
+    {
+        var (app, _) = PostgresApp.Create("seed", Password);
+        await using var _ = app;
+        try
+        {
+            (await app.RunAsync("up")).Succeeded();
+            await PostgresApp.AddRowAsync(app, "alpha");
+            await PostgresApp.AddRowAsync(app, "beta");
+            var backup = await app.RunAsync("backup", "--json");
+            backup.Succeeded();
+            await PostgresApp.AddRowAsync(app, "after-the-backup");
+            File.AppendAllText(app.ManifestPath,
+                "previews:\n  from: local\n  host: \"{name}.preview.test\"\n  secrets: [DB_PASSWORD, POSTGRES_PASSWORD]\n  seed: { db: latest }\n");
+
+            var preview = await app.RunAsync("up", "--preview", "pr-1");
+
+            preview.Succeeded();
+            Assert.Contains($"restored accessory db of {app.Name}-pr-1 from {IdOf(backup)}", preview.All);
+            Assert.Equal("alpha,beta", await PreviewAsync(app, HttpMethod.Get, "/rows"));
+            await PreviewAsync(app, HttpMethod.Post, "/rows/preview-only");
+            Assert.Equal("alpha,beta,after-the-backup", await PostgresApp.RowsAsync(app)); // the base's database is its own
+            var again = await app.RunAsync("up", "--preview", "pr-1", "--force");
+            again.Succeeded();
+            Assert.DoesNotContain("restored accessory db", again.All); // a preview that serves keeps its data
+            Assert.Equal("alpha,beta,preview-only", await PreviewAsync(app, HttpMethod.Get, "/rows"));
+        }
+        finally
+        {
+            await app.Cli.RunAsync(["destroy", "--preview", "pr-1", "--volumes", "--yes", "-f", app.ManifestPath], null, CancellationToken.None);
+            await Leftovers.RemoveVolumesAsync($"{app.Name}-pr-1");
+        }
+    }
 }
