@@ -54,7 +54,8 @@ public sealed partial class AwsPlatform(CloudFormationClient cloudFormation, Ecr
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
         await engine.EnsureReachableAsync(ct); // images are built locally
-        await DataStack.EnsureAsync(app, log, ct); // before the stack that imports its file system
+        await DataStack.EnsureAsync(app, log, ct); // before the stack that mounts its file system
+        await PutAccessorySecretsAsync(app, ct); // before the accessories' tasks read them
         var stackName = StackTemplate.StackName(app);
         var stack = await SettledStackAsync(stackName, log, ct);
         if (stack is { Status: "ROLLBACK_COMPLETE" })
@@ -164,6 +165,7 @@ public sealed partial class AwsPlatform(CloudFormationClient cloudFormation, Ecr
         return new AppStatus(app.App, Name, url, release.Version, replicas, service.Events?.FirstOrDefault()?.CreatedAt)
         {
             Processes = processes, Volumes = app.Volumes.Count > 0 ? await VolumesAsync(app, ct) : [], Jobs = app.Jobs.Count > 0 ? await JobsAsync(app, ct) : [],
+            Accessories = app.Accessories.Count > 0 ? await AccessoriesAsync(app, ct) : [],
         };
     }
 

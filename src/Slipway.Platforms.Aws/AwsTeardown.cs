@@ -33,10 +33,12 @@ internal sealed class AwsTeardown(CloudFormationClient cloudFormation, EcrClient
         }
         if (profile.RepositoryOutlivesStack && await ecr.DeleteRepositoryAsync(StackTemplate.RepositoryName(app), ct))
             removed.Add($"repository {StackTemplate.RepositoryName(app)} and its images");
-        var owned = app.Secrets.Where(s => s.Value.IsReadBySlipway).Select(s => s.Key).ToList(); // never the user's own fromSsm parameters
+        var owned = app.Secrets.Where(s => s.Value.IsReadBySlipway).Select(s => StackTemplate.SecretParameter(app, s.Key)) // never the user's own fromSsm parameters
+            .Concat(app.Accessories.SelectMany(a => a.Secrets.Where(s => s.Value.IsReadBySlipway).Select(s => StackTemplate.AccessorySecretParameter(app, a.Name, s.Key))))
+            .ToList();
         if (owned.Count > 0)
         {
-            await ssm.DeleteAsync(owned.Select(name => StackTemplate.SecretParameter(app, name)).ToList(), ct);
+            await ssm.DeleteAsync(owned, ct);
             removed.Add($"{owned.Count} secret parameter(s) under /slipway/{app.App}/");
         }
         removed.AddRange(await images.RemoveLocalAsync(app, ct));

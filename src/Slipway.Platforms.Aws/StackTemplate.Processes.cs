@@ -87,8 +87,9 @@ public static partial class StackTemplate
                     ["DeploymentCircuitBreaker"] = new JsonObject { ["Enable"] = true, ["Rollback"] = true },
                 },
                 ["NetworkConfiguration"] = TaskNetwork(app),
-            }, [.. NetworkDependencies(app), .. StorageDependencies(app, release)]);
+            }, [.. NetworkDependencies(app), .. StorageDependencies(app, release), .. AccessoryDependencies(app)]);
             if (app.Aws().Exec) service["Properties"]!["EnableExecuteCommand"] = true;
+            if (ServiceConnectClient(app) is { } client) service["Properties"]!["ServiceConnectConfiguration"] = client;
             service["Metadata"] = new JsonObject { [VersionKey] = release["Metadata"]?[VersionKey]?.DeepClone() };
             yield return ($"{id}Service", service);
         }

@@ -36,7 +36,9 @@ public static partial class StackTemplate
         };
         if (app.Aws().Autoscaling is null) properties["DesiredCount"] = app.Replicas;
         if (app.Aws().Exec) properties["EnableExecuteCommand"] = true;
-        var service = Resource("AWS::ECS::Service", properties, [.. ServiceDependencies(app), .. StorageDependencies(app, release)]);
+        if (ServiceConnectClient(app) is { } client) properties["ServiceConnectConfiguration"] = client;
+        var service = Resource("AWS::ECS::Service", properties,
+            [.. ServiceDependencies(app), .. StorageDependencies(app, release), .. AccessoryDependencies(app)]);
         // The release it runs, readable in the template (ReleaseIn), and a change of the service's own definition with each release.
         service["Metadata"] = new JsonObject { [VersionKey] = ReleaseOf(release)?.Version };
         yield return ("Service", service);
@@ -90,14 +92,14 @@ public static partial class StackTemplate
     /// replaces it, so that an infrastructure change never stops a serving release from starting tasks).
     /// </summary>
     private static bool ReadsSecrets(AppManifest app, JsonObject? release) =>
-        app.Secrets.Count > 0 || release?["Properties"]?["ContainerDefinitions"]?.AsArray().Any(c => c?["Secrets"] is not null) == true;
+        app.Secrets.Count > 0 || app.Accessories.Any(a => a.Secrets.Count > 0) || release?["Properties"]?["ContainerDefinitions"]?.AsArray().Any(c => c?["Secrets"] is not null) == true;
 
     /// <summary>
     /// The user's own parameters the tasks read (secrets <c>fromSsm</c>), the manifest's and the serving release's, so
     /// that an infrastructure change never stops the serving release from starting tasks.
     /// </summary>
     private static IEnumerable<string> UsersParameters(AppManifest app, JsonObject? release) =>
-        app.Secrets.Values.Select(s => s.FromSsm).OfType<string>()
+        app.Secrets.Values.Concat(app.Accessories.SelectMany(a => a.Secrets.Values)).Select(s => s.FromSsm).OfType<string>()
             .Concat(release?["Properties"]?["ContainerDefinitions"]?.AsArray().SelectMany(c => c?["Secrets"]?.AsArray() ?? [])
                 .Select(s => (string?)s?["ValueFrom"]).OfType<string>() ?? [])
             .Where(p => !p.StartsWith($"/slipway/{app.App}/", StringComparison.Ordinal))

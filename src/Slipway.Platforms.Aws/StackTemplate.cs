@@ -144,7 +144,7 @@ public static partial class StackTemplate
         };
         if (UsesTaskRole(app, release)) resources["TaskRole"] = TaskRole(app, release);
         if (maintenance is not null) resources["MaintenanceRule"] = OnServingListener(app, maintenance);
-        foreach (var (name, resource) in Network(app, release).Concat(Listeners(app)).Concat(Dns(app)).Concat(Volumes(app, release)).Concat(Service(app, release)))
+        foreach (var (name, resource) in Network(app, release).Concat(Listeners(app)).Concat(Dns(app)).Concat(Volumes(app, release)).Concat(Accessories(app)).Concat(Service(app, release)))
             resources[name] = resource;
         if (repair is not null)
         {

@@ -23,7 +23,7 @@ public sealed class IamPolicyTests
         foreach (var variant in TemplateLintTests.Variants)
         {
             var (name, aws) = variant.Data;
-            var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\n{TemplateLintTests.VolumesOf(name)}{TemplateLintTests.JobsOf(name)}aws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
+            var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\nsecrets:\n  T:\n    fromEnv: T\n{TemplateLintTests.VolumesOf(name)}{TemplateLintTests.JobsOf(name)}{TemplateLintTests.AccessoriesOf(name)}aws:\n  region: eu-west-1\n{aws}", "/nonexistent/slipway.yaml");
             var template = name switch
             {
                 "before-the-first-release" => StackTemplate.Build(app, null),

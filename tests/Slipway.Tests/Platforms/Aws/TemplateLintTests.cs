@@ -38,6 +38,8 @@ public sealed class TemplateLintTests : IDisposable
         { "volumes-private-exec", "  exec: true\n  subnets: private\n  egress: endpoints\n" },
         { "volumes-existing-vpc", "  subnets: private\n  existingVpc:\n    vpcId: vpc-0123456789abcdef0\n    publicSubnetIds: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n    privateSubnetIds: [subnet-0123456789abcdef2, subnet-0123456789abcdef3]\n" },
         { "jobs", "" },
+        { "accessories", "" },
+        { "accessories-private", "  subnets: private\n  egress: endpoints\n" },
         { "jobs-private-volumes", "  subnets: private\n  egress: endpoints\n" },
         { "everything", "  exec: true\n  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n  dns:\n    hostedZoneId: Z123456789\n    name: shop.example.com\n  subnets: private\n  egress: endpoints\n  autoscaling:\n    min: 2\n    max: 6\n    targetCpu: 60\n" },
     };
@@ -50,7 +52,7 @@ public sealed class TemplateLintTests : IDisposable
         var processes = variant is "workers" or "everything" or "exec"
             ? "processes:\n  worker:\n    command: python worker.py\n    replicas: 2\n  nightly-report:\n    command: [python, report.py]\n    check: test -f /tmp/alive\n    healthy: 30s\n"
             : "";
-        var volumes = TemplateLintTests.VolumesOf(variant) + TemplateLintTests.JobsOf(variant);
+        var volumes = TemplateLintTests.VolumesOf(variant) + TemplateLintTests.JobsOf(variant) + TemplateLintTests.AccessoriesOf(variant);
         var app = Support.Manifests.Parse($"app: shop\nsource:\n  git: x\n{secrets}{processes}{volumes}aws:\n  region: eu-west-1\n{aws}", Path.Combine(_dir.Path, "slipway.yaml"));
         var template = _dir.Write($"{variant}.json",
             variant switch
@@ -78,6 +80,12 @@ public sealed class TemplateLintTests : IDisposable
     internal static string JobsOf(string variant) => variant is "jobs" or "jobs-private-volumes" or "everything"
         ? "jobs:\n  nightly-report:\n    schedule: \"0 3 * * *\"\n    timeZone: Europe/Paris\n    command: python report.py\n    startingDeadline: 6h\n"
           + "  sync:\n    schedule: \"*/10 8-18 * * 1-5\"\n    command: [python, sync.py]\n"
+        : "";
+
+    /// <summary>The stateless accessories a variant's app has: a cache reached on its port with a health check and a secret, and one with no port.</summary>
+    internal static string AccessoriesOf(string variant) => variant is "accessories" or "accessories-private" or "everything"
+        ? "accessories:\n  cache:\n    image: redis:7\n    port: 6379\n    command: [redis-server, --requirepass, x]\n    healthCheck: { command: redis-cli ping }\n"
+          + "    secrets: { REDIS_PASSWORD: { fromEnv: REDIS_PASSWORD } }\n  mailcatcher:\n    image: axllent/mailpit\n"
         : "";
 
     [Fact]
