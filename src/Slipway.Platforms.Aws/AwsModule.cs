@@ -47,7 +47,7 @@ public sealed class AwsModule : IPlatformModule
         var platform = new AwsPlatform(CloudFormationClient.Create(settings, time), EcrClient.Create(settings, time), EcsClient.Create(settings, time),
             LogsClient.Create(settings, time), SsmClient.Create(settings, time), engine, profile, secrets,
             new EcsExec(EcsClient.Create(settings, time), settings.Region.SystemName, settings.EndpointFor("ecs", "ECS"), environment), context.Confirm, time,
-            AwsPlatform.StackTags(app));
+            AwsPlatform.StackTags(app), app.Notify is { } notify ? notify.Webhook?.ToString() ?? environment(notify.WebhookFromEnv!) : null);
         return new PlatformSession(platform, new TableDeployLock(table, stackName, app.App, app.Environment.Name), new TableReleaseLog(table, stackName),
             secrets, [engine]);
     }

@@ -51,9 +51,18 @@ public sealed partial class AwsPlatform : IScheduledJobs
     public Task StreamJobLogsAsync(AppManifest app, string name, LogQuery query, Action<LogLine> onLine, CancellationToken ct) =>
         StreamLogsAsync(app, query with { Process = name }, onLine, ct);
 
-    /// <summary>The schedules EventBridge Scheduler cannot say, refused before anything changes.</summary>
-    private static void CheckJobs(AppManifest app)
+    /// <summary>
+    /// The schedules EventBridge Scheduler cannot say, and a notify webhook EventBridge cannot post to (an API destination takes
+    /// https:// only), refused before anything changes.
+    /// </summary>
+    private void CheckJobs(AppManifest app)
     {
+        if (app.Jobs.Count > 0 && app.Notify is { } notify
+            && !(Uri.TryCreate(notifyWebhook, UriKind.Absolute, out var webhook) && webhook.Scheme == Uri.UriSchemeHttps))
+            throw new SlipwayException(ErrorCode.InvalidSetting,
+                notifyWebhook is null ? $"notify.webhookFromEnv: {notify.WebhookFromEnv} is not set, and on aws a job's failure is posted by EventBridge from it"
+                    : "notify: on aws a job's failure is posted by an EventBridge API destination, which takes an https:// webhook only",
+                notifyWebhook is null ? $"set {notify.WebhookFromEnv} for this run" : "give an https:// webhook, or remove notify: for this environment");
         foreach (var job in app.Jobs)
             if (AwsCron.From(job.Schedule, out var problem) is null)
                 throw new SlipwayException(ErrorCode.InvalidSetting, $"jobs.{job.Name}.schedule: \"{job.Schedule.Expression}\" {problem}",

@@ -21,10 +21,11 @@ namespace Slipway.Platforms.Aws;
 /// </remarks>
 public sealed partial class AwsPlatform(CloudFormationClient cloudFormation, EcrClient ecr, EcsClient ecs, LogsClient logs, SsmClient ssm,
     DockerEngine engine, AwsEndpointProfile profile, AppSecrets secrets, EcsExec exec, Func<string, bool> confirmDelete, TimeProvider time,
-    IReadOnlyDictionary<string, string>? stackTags = null)
+    IReadOnlyDictionary<string, string>? stackTags = null, string? notifyWebhook = null)
     : IPlatform, IDriftDetection, ITemplatePackaging, IWorkerProcesses, IReleasePhase, IOneOffCommands, IMaintenance, IAppData, IInputCheck
 {
-    private readonly StackOperations _stacks = new(cloudFormation, time, profile, stackTags);
+    private readonly StackOperations _stacks = new(cloudFormation, time, profile, stackTags,
+        notifyWebhook is null ? null : new Dictionary<string, string> { [StackTemplate.NotifyWebhookParameter] = notifyWebhook });
     private readonly AwsImages _images = new(ecr, engine, profile);
     private readonly OneOffTasks _tasks = new(cloudFormation, ecs, logs, time, profile);
 

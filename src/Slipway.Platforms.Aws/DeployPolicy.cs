@@ -43,8 +43,9 @@ public static class DeployPolicy
             // The cluster is named after the stack: its tasks and one-off task definitions too.
             foreach (var ecs in Resources(statement).Where(r => r.GetValue<string>().StartsWith("arn:aws:ecs:", StringComparison.Ordinal)).ToList())
                 ecs.ReplaceWith(ecs.GetValue<string>().Replace("slipway-*", stackName, StringComparison.Ordinal));
-            // The jobs' schedules are named after the stack: STACK-JOB.
-            foreach (var schedule in Resources(statement).Where(r => r.GetValue<string>().StartsWith("arn:aws:scheduler:", StringComparison.Ordinal)).ToList())
+            // The jobs' schedules and what posts their failures are named after the stack: STACK-JOB, STACK-job-failed.
+            foreach (var schedule in Resources(statement).Where(r => r.GetValue<string>().StartsWith("arn:aws:scheduler:", StringComparison.Ordinal)
+                         || r.GetValue<string>().StartsWith("arn:aws:events:", StringComparison.Ordinal)).ToList())
                 schedule.ReplaceWith(schedule.GetValue<string>().Replace("slipway-*", $"{stackName}-*", StringComparison.Ordinal));
             if (statement["Condition"]?["StringLike"] is JsonObject like && like.ContainsKey(StackNameTag))
                 like[StackNameTag] = stackName;

@@ -15,8 +15,9 @@ public sealed record StackPlan(bool Creates, IReadOnlyList<ResourceChange> Chang
 /// reasons; a rollback that itself failed is continued first, so the stack is left usable.
 /// </summary>
 /// <param name="tags">Tags every stack of this app carries besides <c>slipway:stack</c> (a preview's); given with each change set.</param>
+/// <param name="parameterValues">Values of the parameters a template may declare besides the file system's (the notify webhook).</param>
 public sealed class StackOperations(CloudFormationClient cloudFormation, TimeProvider time, AwsEndpointProfile profile,
-    IReadOnlyDictionary<string, string>? tags = null)
+    IReadOnlyDictionary<string, string>? tags = null, IReadOnlyDictionary<string, string>? parameterValues = null)
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(45);
@@ -69,17 +70,29 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     }
 
     /// <summary>
-    /// The values of the parameters a template declares: the only one is the volumes' file system, read from the data stack's
-    /// output each time, so the app's template stays a function of the manifest and a stack made again finds its data again.
+    /// The values of the parameters a template declares: the volumes' file system, read from the data stack's output each time (so
+    /// the app's template stays a function of the manifest and a stack made again finds its data again), and the values given.
     /// </summary>
     private async Task<IReadOnlyDictionary<string, string>?> ParametersAsync(string stack, string template, CancellationToken ct)
     {
-        if (System.Text.Json.Nodes.JsonNode.Parse(template)?["Parameters"]?[StackTemplate.FileSystemParameter] is null) return null;
-        var data = StackTemplate.DataStackOf(stack);
-        var fileSystem = (await cloudFormation.DescribeStackAsync(data, ct))?.Output(StackTemplate.FileSystemParameter)
-            ?? throw new SlipwayException(ErrorCode.StackFailed, $"stack {data}, which holds the app's volumes, does not exist or has no file system",
-                "run slipway up -e aws: it makes the volumes' stack before the app's");
-        return new Dictionary<string, string> { [StackTemplate.FileSystemParameter] = fileSystem };
+        if (System.Text.Json.Nodes.JsonNode.Parse(template)?["Parameters"] is not System.Text.Json.Nodes.JsonObject declared) return null;
+        var values = new Dictionary<string, string>();
+        foreach (var (name, _) in declared)
+        {
+            if (name == StackTemplate.FileSystemParameter)
+            {
+                var data = StackTemplate.DataStackOf(stack);
+                values[name] = (await cloudFormation.DescribeStackAsync(data, ct))?.Output(StackTemplate.FileSystemParameter)
+                    ?? throw new SlipwayException(ErrorCode.StackFailed, $"stack {data}, which holds the app's volumes, does not exist or has no file system",
+                        "run slipway up -e aws: it makes the volumes' stack before the app's");
+            }
+            else
+            {
+                values[name] = parameterValues?.GetValueOrDefault(name)
+                    ?? throw new SlipwayException(ErrorCode.InvalidSetting, $"the stack's template needs {name}, which this run was not given", "run slipway up -e aws");
+            }
+        }
+        return values;
     }
 
     /// <summary>Executes a change set and waits for the stack to settle; throws the failure when it did not complete.</summary>

@@ -21,12 +21,14 @@ public static partial class StackTemplate
     public static string JobFamily(AppManifest app, string job) => $"{StackName(app)}-job-{job}";
 
     /// <summary>The schedule's name: at most 64 characters of letters, digits, '-', '_' and '.'.</summary>
-    public static string JobScheduleName(AppManifest app, string job)
-    {
-        var name = $"{StackName(app)}-{job}";
-        return name.Length <= 64 ? name : name[..55] + "-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
-            System.Text.Encoding.UTF8.GetBytes(name)))[..8].ToLowerInvariant();
-    }
+    public static string JobScheduleName(AppManifest app, string job) => Within64($"{StackName(app)}-{job}");
+
+    /// <summary>The name of what posts the jobs' failures (its connection, API destination and rule), after the stack.</summary>
+    public static string JobFailedName(AppManifest app) => Within64($"{StackName(app)}-job-failed");
+
+    /// <summary>A name of at most 64 characters (schedules, EventBridge's resources): a long one cut, with a digest of the whole.</summary>
+    private static string Within64(string name) => name.Length <= 64 ? name : name[..55] + "-" + Convert.ToHexString(
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8].ToLowerInvariant();
 
     private static string JobId(string job) =>
         "Job" + string.Concat(job.Split('-', '_').Where(w => w.Length > 0).Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
@@ -85,6 +87,103 @@ public static partial class StackTemplate
             }, [.. NetworkDependencies(app), .. StorageDependencies(app, release)]));
         }
         yield return ("JobSchedulerRole", JobSchedulerRole(release, definitions));
+        if (NotifiesJobFailures(app, release))
+            foreach (var resource in JobFailureNotification(app)) yield return resource;
+    }
+
+    /// <summary>The parameter holding the <c>notify:</c> webhook a job's failure is posted to (NoEcho: the URL often carries a token).</summary>
+    public const string NotifyWebhookParameter = "NotifyWebhook";
+
+    /// <summary>Whether the stack posts its jobs' failures: the manifest has jobs and a <c>notify:</c> webhook.</summary>
+    private static bool NotifiesJobFailures(AppManifest app, JsonObject? release) => app.Notify is not null && JobsOf(release).Count > 0;
+
+    /// <summary>
+    /// A job's failure posted to the app's <c>notify:</c> webhook, with no part of Slipway running: an EventBridge rule on ECS's
+    /// "task stopped" events of the jobs' tasks (their group is <c>job:NAME</c>) whose container did not exit 0, sending the
+    /// event, reshaped into Slipway's own, to an API destination at the webhook
+    /// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destinations.html). The webhook's URL is a NoEcho
+    /// parameter, never in the template; the connection's key is a placeholder, since a webhook authenticates by its URL.
+    /// </summary>
+    private static IEnumerable<(string, JsonObject)> JobFailureNotification(AppManifest app)
+    {
+        yield return ("JobNotifyConnection", Resource("AWS::Events::Connection", new JsonObject
+        {
+            ["Name"] = JobFailedName(app),
+            ["Description"] = $"Slipway: where the failures of the jobs of {app.App} are posted",
+            ["AuthorizationType"] = "API_KEY",
+            ["AuthParameters"] = new JsonObject
+            {
+                ["ApiKeyAuthParameters"] = new JsonObject { ["ApiKeyName"] = "X-Slipway-Event", ["ApiKeyValue"] = "job-failed" },
+            },
+        }));
+        yield return ("JobNotifyDestination", Resource("AWS::Events::ApiDestination", new JsonObject
+        {
+            ["Name"] = JobFailedName(app),
+            ["ConnectionArn"] = GetAtt("JobNotifyConnection", "Arn"),
+            ["InvocationEndpoint"] = Ref(NotifyWebhookParameter),
+            ["HttpMethod"] = "POST",
+            ["InvocationRateLimitPerSecond"] = 1,
+        }));
+        yield return ("JobNotifyRole", Resource("AWS::IAM::Role", new JsonObject
+        {
+            ["Path"] = RolePath,
+            ["PermissionsBoundary"] = RoleBoundary(),
+            ["AssumeRolePolicyDocument"] = new JsonObject
+            {
+                ["Version"] = "2012-10-17",
+                ["Statement"] = new JsonArray(new JsonObject
+                {
+                    ["Effect"] = "Allow", ["Principal"] = new JsonObject { ["Service"] = "events.amazonaws.com" }, ["Action"] = "sts:AssumeRole",
+                    ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["aws:SourceAccount"] = new JsonObject { ["Ref"] = "AWS::AccountId" } } },
+                }),
+            },
+            ["Policies"] = new JsonArray(new JsonObject
+            {
+                ["PolicyName"] = "post-job-failures",
+                ["PolicyDocument"] = new JsonObject
+                {
+                    ["Version"] = "2012-10-17",
+                    ["Statement"] = new JsonArray(new JsonObject
+                    {
+                        ["Effect"] = "Allow", ["Action"] = "events:InvokeApiDestination", ["Resource"] = GetAtt("JobNotifyDestination", "Arn"),
+                    }),
+                },
+            }),
+        }));
+        yield return ("JobFailedRule", Resource("AWS::Events::Rule", new JsonObject
+        {
+            ["Name"] = JobFailedName(app),
+            ["Description"] = $"Slipway: a job of {app.App} whose task stopped without exiting 0",
+            ["State"] = "ENABLED",
+            ["EventPattern"] = new JsonObject
+            {
+                ["source"] = new JsonArray("aws.ecs"),
+                ["detail-type"] = new JsonArray("ECS Task State Change"),
+                ["detail"] = new JsonObject
+                {
+                    ["clusterArn"] = new JsonArray(GetAtt("Cluster", "Arn")),
+                    ["lastStatus"] = new JsonArray("STOPPED"),
+                    ["group"] = new JsonArray(new JsonObject { ["prefix"] = "job:" }),
+                    ["containers"] = new JsonObject { ["exitCode"] = new JsonArray(new JsonObject { ["anything-but"] = 0 }) },
+                },
+            },
+            ["Targets"] = new JsonArray(new JsonObject
+            {
+                ["Id"] = "webhook",
+                ["Arn"] = GetAtt("JobNotifyDestination", "Arn"),
+                ["RoleArn"] = GetAtt("JobNotifyRole", "Arn"),
+                ["InputTransformer"] = new JsonObject
+                {
+                    ["InputPathsMap"] = new JsonObject
+                    {
+                        ["group"] = "$.detail.group", ["task"] = "$.detail.taskArn", ["exitCode"] = "$.detail.containers[0].exitCode",
+                        ["reason"] = "$.detail.stoppedReason", ["startedAt"] = "$.detail.startedAt", ["stoppedAt"] = "$.detail.stoppedAt", ["at"] = "$.time",
+                    },
+                    ["InputTemplate"] = "{\"event\": \"job failed\", \"app\": \"" + app.App + "\", \"job\": <group>, \"run\": <task>, \"trigger\": \"schedule\", "
+                        + "\"result\": <reason>, \"exitCode\": <exitCode>, \"startedAt\": <startedAt>, \"finishedAt\": <stoppedAt>, \"at\": <at>}",
+                },
+            }),
+        }));
     }
 
     /// <summary>

@@ -24,16 +24,29 @@ public static partial class StackTemplate
 
     private static JsonObject FileSystem() => Ref(FileSystemParameter);
 
-    /// <summary>The template's parameters: the file system's ID when the stack has volumes, none otherwise.</summary>
-    private static JsonObject? Parameters(AppManifest app, JsonObject? release) => VolumesOf(app, release).Count == 0 ? null : new JsonObject
+    /// <summary>
+    /// The template's parameters, each given by Slipway at every change set: the volumes' file system's ID, and the webhook jobs'
+    /// failures are posted to; none for an app with neither (existing stacks stay unchanged).
+    /// </summary>
+    private static JsonObject? Parameters(AppManifest app, JsonObject? release)
     {
-        [FileSystemParameter] = new JsonObject
-        {
-            ["Type"] = "String",
-            ["Description"] = $"The EFS file system of stack {DataStackName(app)} (given by Slipway from its output)",
-            ["AllowedPattern"] = "^fs-[0-9a-f]+$",
-        },
-    };
+        var parameters = new JsonObject();
+        if (VolumesOf(app, release).Count > 0)
+            parameters[FileSystemParameter] = new JsonObject
+            {
+                ["Type"] = "String",
+                ["Description"] = $"The EFS file system of stack {DataStackName(app)} (given by Slipway from its output)",
+                ["AllowedPattern"] = "^fs-[0-9a-f]+$",
+            };
+        if (NotifiesJobFailures(app, release))
+            parameters[NotifyWebhookParameter] = new JsonObject
+            {
+                ["Type"] = "String", ["NoEcho"] = true,
+                ["Description"] = "The notify: webhook a job's failure is posted to (given by Slipway from the manifest or its variable)",
+                ["AllowedPattern"] = "^https://.+",
+            };
+        return parameters.Count == 0 ? null : parameters;
+    }
 
     /// <summary>
     /// The data stack: one encrypted EFS file system (elastic throughput, AWS Backup's daily backups on), deleted only with the

@@ -97,6 +97,8 @@ public sealed class IamPolicyTests
         "arn:aws:ecs:eu-west-1:1:service/slipway-x/x", "arn:aws:ecr:eu-west-1:1:repository/slipway/x", "arn:aws:logs:eu-west-1:1:log-group:/slipway/x",
         "arn:aws:cloudwatch:eu-west-1:1:alarm:TargetTracking-service/slipway-x/x-AlarmHigh-1",
         "arn:aws:scheduler:eu-west-1:1:schedule/default/slipway-x-nightly",
+        "arn:aws:events:eu-west-1:1:rule/slipway-x-job-failed", "arn:aws:events:eu-west-1:1:connection/slipway-x-job-failed",
+        "arn:aws:events:eu-west-1:1:api-destination/slipway-x-job-failed",
     ];
 
     private static IReadOnlyList<JsonObject> Statements() =>
@@ -232,7 +234,7 @@ public sealed class IamPolicyTests
         }
         var pass = Assert.Single(iam, s => Values(s["Action"]).Contains("iam:PassRole"));
         // To the tasks they run as, and to EventBridge Scheduler, which starts the jobs' tasks as their own role.
-        Assert.Equal(["ecs-tasks.amazonaws.com", "scheduler.amazonaws.com"], Values(pass["Condition"]!["StringEquals"]!["iam:PassedToService"]));
+        Assert.Equal(["ecs-tasks.amazonaws.com", "scheduler.amazonaws.com", "events.amazonaws.com"], Values(pass["Condition"]!["StringEquals"]!["iam:PassedToService"]));
         var attach = Assert.Single(iam, s => Values(s["Action"]).Contains("iam:AttachRolePolicy"));
         Assert.Equal("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy", (string?)attach["Condition"]!["ArnEquals"]!["iam:PolicyARN"]);
     }

@@ -57,4 +57,28 @@ public sealed class JobsMotoTests(MotoFixture moto) : MotoAppTest(moto, "awsj"),
         Assert.Contains("error: jobs.monthly.schedule: \"0 0 1 * 1\" restricts both the day of month and the day of week", up.Stderr);
         Assert.Contains("hint: ", up.Stderr);
     }
+
+    [Fact]
+    public async Task A_jobs_failure_is_posted_by_eventbridge_to_the_notify_webhook_kept_out_of_the_template_and_an_http_one_is_refused_before_anything()
+    {
+        const string Webhook = "https://hooks.example.com/services/T0KEN-3f9a";
+        App.WriteManifest(extra: "notify: { webhookFromEnv: JOBS_TEST_HOOK }\njobs:\n  report:\n    schedule: \"0 3 * * *\"\n    command: python report.py\n");
+        Task<CliResult> Run(string hook, params string[] args) =>
+            App.Cli.RunAsync([.. args, "-e", "aws", "-f", App.ManifestPath], new Dictionary<string, string>(Moto.Environment) { ["JOBS_TEST_HOOK"] = hook }, Ct);
+
+        var plain = await Run("http://hooks.example.com/x", "up", "--no-check");
+        Assert.Equal(2, plain.ExitCode);
+        Assert.Contains("error: notify: on aws a job's failure is posted by an EventBridge API destination, which takes an https:// webhook only", plain.Stderr);
+        Assert.Null(await CloudFormation.DescribeStackAsync(StackName, Ct));
+
+        // moto has no API destination to make, so the stack is read as package renders it, which is what CloudFormation is sent.
+        var package = await Run(Webhook, "package");
+        package.Succeeded();
+        Assert.DoesNotContain("T0KEN", package.All); // the URL is a NoEcho parameter's value, given with each change set
+        var template = System.Text.Json.Nodes.JsonNode.Parse(package.Stdout)!;
+        Assert.Equal(true, (bool?)template["Parameters"]!["NotifyWebhook"]!["NoEcho"]);
+        var resources = template["Resources"]!;
+        Assert.Equal("NotifyWebhook", (string?)resources["JobNotifyDestination"]!["Properties"]!["InvocationEndpoint"]!["Ref"]);
+        Assert.Equal("job:", (string?)resources["JobFailedRule"]!["Properties"]!["EventPattern"]!["detail"]!["group"]![0]!["prefix"]);
+    }
 }

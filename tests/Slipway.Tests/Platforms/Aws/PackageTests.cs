@@ -68,7 +68,7 @@ public sealed class PackageTests
         Assert.Equal(IamDecision.ImplicitDeny, policy.Evaluate(new("elasticfilesystem:DeleteFileSystem", "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-2",
             new Dictionary<string, string> { ["aws:ResourceTag/Name"] = "slipway-other-data" })));
         Assert.Equal(["StackLifecycle", "ResourcesTheStackManages", "DeleteOnlyTheAppsFileSystem", "DeleteOrChangeOnlyTheAppsOwn", "ChangeOnlyTheNetworkTheStackMade",
-            "OneOffTasksOfSlipwaysClusters", "SchedulesOfTheAppsJobs", "StopAndExecIntoSlipwaysTasks", "PushImages", "AppSecrets"], published.Zip(rendered).Where(p => !JsonNode.DeepEquals(p.First, p.Second)).Select(p => (string)p.First!["Sid"]!));
+            "OneOffTasksOfSlipwaysClusters", "SchedulesOfTheAppsJobs", "PostTheAppsJobFailures", "StopAndExecIntoSlipwaysTasks", "PushImages", "AppSecrets"], published.Zip(rendered).Where(p => !JsonNode.DeepEquals(p.First, p.Second)).Select(p => (string)p.First!["Sid"]!));
     }
 
     [Fact]

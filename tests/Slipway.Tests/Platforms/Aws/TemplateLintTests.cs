@@ -41,6 +41,7 @@ public sealed class TemplateLintTests : IDisposable
         { "accessories", "" },
         { "accessories-private", "  subnets: private\n  egress: endpoints\n" },
         { "jobs-private-volumes", "  subnets: private\n  egress: endpoints\n" },
+        { "jobs-notify", "" },
         { "everything", "  exec: true\n  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/abc\n  dns:\n    hostedZoneId: Z123456789\n    name: shop.example.com\n  subnets: private\n  egress: endpoints\n  autoscaling:\n    min: 2\n    max: 6\n    targetCpu: 60\n" },
     };
 
@@ -77,10 +78,11 @@ public sealed class TemplateLintTests : IDisposable
     };
 
     /// <summary>The jobs a variant's app has: one on a fixed time in a zone with a deadline, one every few minutes on weekdays.</summary>
-    internal static string JobsOf(string variant) => variant is "jobs" or "jobs-private-volumes" or "everything"
+    internal static string JobsOf(string variant) => (variant is "jobs-notify" or "everything" ? "notify: { webhook: \"https://hooks.example.com/T0KEN\" }\n" : "")
+        + (variant is "jobs" or "jobs-private-volumes" or "jobs-notify" or "everything"
         ? "jobs:\n  nightly-report:\n    schedule: \"0 3 * * *\"\n    timeZone: Europe/Paris\n    command: python report.py\n    startingDeadline: 6h\n"
           + "  sync:\n    schedule: \"*/10 8-18 * * 1-5\"\n    command: [python, sync.py]\n"
-        : "";
+        : "");
 
     /// <summary>The stateless accessories a variant's app has: a cache reached on its port with a health check and a secret, and one with no port.</summary>
     internal static string AccessoriesOf(string variant) => variant is "accessories" or "accessories-private" or "everything"
