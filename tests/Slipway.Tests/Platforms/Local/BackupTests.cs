@@ -138,7 +138,7 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
             await PostgresApp.AddRowAsync(app, "beta");
             var backup = await app.RunAsync("backup", "--json");
             backup.Succeeded();
-            await PostgresApp.AddRowAsync(app, "after-the-backup");
+            await PostgresApp.AddRowAsync(app, "gamma");
             File.AppendAllText(app.ManifestPath,
                 "previews:\n  from: local\n  host: \"{name}.preview.test\"\n  secrets: [DB_PASSWORD, POSTGRES_PASSWORD]\n  seed: { db: latest }\n");
 
@@ -148,7 +148,7 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
             Assert.Contains($"restored accessory db of {app.Name}-pr-1 from {IdOf(backup)}", preview.All);
             Assert.Equal("alpha,beta", await PreviewAsync(app, HttpMethod.Get, "/rows"));
             await PreviewAsync(app, HttpMethod.Post, "/rows/preview-only");
-            Assert.Equal("alpha,beta,after-the-backup", await PostgresApp.RowsAsync(app)); // the base's database is its own
+            Assert.Equal("alpha,beta,gamma", await PostgresApp.RowsAsync(app)); // the base's database is its own
             var again = await app.RunAsync("up", "--preview", "pr-1", "--force");
             again.Succeeded();
             Assert.DoesNotContain("restored accessory db", again.All); // a preview that serves keeps its data
