@@ -11,7 +11,8 @@ namespace Slipway.Edge;
 /// </summary>
 public sealed class JobFailureNotifier(DockerEngine engine, TimeProvider time, Action<string> log)
 {
-    private readonly HashSet<string> _settled = [];
+    /// <summary>Each job's runs already looked at (kept only while the run exists: a scheduler runs for months).</summary>
+    private readonly Dictionary<(string App, string Job), HashSet<string>> _settled = [];
     private readonly Dictionary<string, JobNotification?> _notifications = [];
     private readonly List<Task> _deliveries = [];
 
@@ -19,7 +20,9 @@ public sealed class JobFailureNotifier(DockerEngine engine, TimeProvider time, A
     public async Task CheckAsync(JobDefinition job, ContainerSummary template, IReadOnlyList<ContainerSummary> runs, CancellationToken ct)
     {
         if (!template.Labels.ContainsKey(JobNotification.Label)) return;
-        foreach (var run in runs.Where(r => r.State is "exited" or "dead" && !_settled.Contains(r.Id)))
+        if (!_settled.TryGetValue((job.App, job.Name), out var settled)) _settled[(job.App, job.Name)] = settled = [];
+        settled.IntersectWith(runs.Select(r => r.Id));
+        foreach (var run in runs.Where(r => r.State is "exited" or "dead" && !settled.Contains(r.Id)))
         {
             var started = JobLabels.ParseTime(run.Labels.GetValueOrDefault(JobLabels.Started));
             // A run by hand (slipway jobs run) showed its result to whoever ran it.
@@ -28,14 +31,18 @@ public sealed class JobFailureNotifier(DockerEngine engine, TimeProvider time, A
                 || await engine.InspectContainerAsync(run.Id, ct) is not { FinishedAt: { } finished } details || details.ExitCode == 0
                 || await HasFileAsync(run.Id, JobNotification.NotifiedFileName, ct))
             {
-                _settled.Add(run.Id);
+                settled.Add(run.Id);
                 continue;
             }
-            _settled.Add(run.Id);
+            settled.Add(run.Id);
             var failed = new JobFailedEvent("job failed", job.App, job.Name, run.Name, run.Labels.GetValueOrDefault(JobLabels.Trigger, "schedule"),
                 run.Labels.GetValueOrDefault("slipway.version"), JobResults.Of(details.ExitCode, started, finished, job.Timeout), details.ExitCode,
                 started, finished, time.GetUtcNow());
-            lock (_deliveries) _deliveries.Add(DeliverAsync(notification, failed, run.Id, ct));
+            lock (_deliveries)
+            {
+                _deliveries.RemoveAll(d => d.IsCompleted);
+                _deliveries.Add(DeliverAsync(notification, failed, run.Id, ct));
+            }
         }
     }
 
