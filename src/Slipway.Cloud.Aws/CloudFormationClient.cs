@@ -59,10 +59,13 @@ public sealed class CloudFormationClient(AwsQueryClient query)
         }
     }
 
-    /// <summary>A change set of a whole template: every value is rendered into it, but for the <paramref name="parameters"/> it declares.</summary>
+    /// <summary>
+    /// A change set of a whole template: every value is rendered into it, but for the <paramref name="parameters"/> it declares (a null
+    /// value: the stack's current one, <c>UsePreviousValue</c>).
+    /// </summary>
     /// <param name="tags">The stack's tags besides <c>slipway:stack</c> (CloudFormation puts them on its resources too).</param>
     public async Task<string> CreateChangeSetAsync(string stackName, string changeSetName, string templateBody, bool create, CancellationToken ct,
-        IReadOnlyDictionary<string, string>? parameters = null, IReadOnlyDictionary<string, string>? tags = null)
+        IReadOnlyDictionary<string, string?>? parameters = null, IReadOnlyDictionary<string, string>? tags = null)
     {
         var form = new List<KeyValuePair<string, string>>
         {
@@ -81,11 +84,11 @@ public sealed class CloudFormationClient(AwsQueryClient query)
             form.Add(new($"Tags.member.{t}.Value", value));
         }
         var n = 0;
-        foreach (var (key, value) in parameters ?? new Dictionary<string, string>())
+        foreach (var (key, value) in parameters ?? new Dictionary<string, string?>())
         {
             n++;
             form.Add(new($"Parameters.member.{n}.ParameterKey", key));
-            form.Add(new($"Parameters.member.{n}.ParameterValue", value));
+            form.Add(value is null ? new($"Parameters.member.{n}.UsePreviousValue", "true") : new($"Parameters.member.{n}.ParameterValue", value));
         }
         var result = await query.CallAsync("CreateChangeSet", form, ct);
         return (string?)result.Element("Id") ?? changeSetName;

@@ -50,7 +50,7 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
         var name = $"slipway-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var allTags = new Dictionary<string, string>(tags ?? new Dictionary<string, string>());
         foreach (var (key, value) in moreTags ?? new Dictionary<string, string>()) allTags[key] = value;
-        await cloudFormation.CreateChangeSetAsync(stack, name, template, create, ct, await ParametersAsync(stack, template, ct), allTags);
+        await cloudFormation.CreateChangeSetAsync(stack, name, template, create, ct, await ParametersAsync(stack, template, create, ct), allTags);
         var ready = await Poll.UntilAsync(async token =>
         {
             var changeSet = await cloudFormation.DescribeChangeSetAsync(stack, name, token);
@@ -73,10 +73,14 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
     /// The values of the parameters a template declares: the volumes' file system, read from the data stack's output each time (so
     /// the app's template stays a function of the manifest and a stack made again finds its data again), and the values given.
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, string>?> ParametersAsync(string stack, string template, CancellationToken ct)
+    /// <remarks>
+    /// A value this run was not given (the notify webhook's variable, unset for a command other than <c>up</c>) keeps the stack's
+    /// own; only a stack being created needs it.
+    /// </remarks>
+    private async Task<IReadOnlyDictionary<string, string?>?> ParametersAsync(string stack, string template, bool create, CancellationToken ct)
     {
         if (System.Text.Json.Nodes.JsonNode.Parse(template)?["Parameters"] is not System.Text.Json.Nodes.JsonObject declared) return null;
-        var values = new Dictionary<string, string>();
+        var values = new Dictionary<string, string?>();
         foreach (var (name, _) in declared)
         {
             if (name == StackTemplate.FileSystemParameter)
@@ -89,7 +93,8 @@ public sealed class StackOperations(CloudFormationClient cloudFormation, TimePro
             else
             {
                 values[name] = parameterValues?.GetValueOrDefault(name)
-                    ?? throw new SlipwayException(ErrorCode.InvalidSetting, $"the stack's template needs {name}, which this run was not given", "run slipway up -e aws");
+                    ?? (create ? throw new SlipwayException(ErrorCode.InvalidSetting, $"the stack's template needs {name}, which this run was not given", "run slipway up -e aws")
+                        : null);
             }
         }
         return values;
