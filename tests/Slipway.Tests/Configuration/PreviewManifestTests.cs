@@ -71,4 +71,24 @@ public sealed class PreviewManifestTests : IDisposable
     public void An_env_value_composing_a_withheld_secret_is_refused_naming_it() =>
         Assert.Contains("env.URL: composes the secret API_TOKEN, which previews do not get",
             Assert.Throws<SlipwayException>(() => Preview("  from: staging\n", extra: "env:\n  URL: \"https://x:${API_TOKEN}@api\"\n")).Message);
+
+    [Fact]
+    public void Each_platform_derives_its_own_settings_for_a_preview_an_aws_one_a_stack_and_a_record_of_its_own()
+    {
+        var app = Preview("  from: prod\n  host: \"{name}.preview.example.com\"\n", "pr-9",
+            extra: "  prod:\n    platform: aws\naws:\n  stackName: Team-Shop\n  dns: { hostedZoneId: Z123, name: shop.example.com }\n");
+
+        var aws = app.SettingsOf<Slipway.Platforms.Aws.AwsSpec>("aws");
+        Assert.Equal(("Team-Shop-pr-9", "pr-9.preview.example.com"), (aws.StackName, aws.Dns!.Name));
+    }
+
+    [Fact]
+    public void A_seed_names_an_accessory_or_a_volume_of_the_base_or_is_refused_naming_the_key()
+    {
+        var seeded = Preview("  from: staging\n  seed: { data: latest }\n", extra: "volumes:\n  data: /data\nreplicas: 1\n");
+        Assert.NotNull(seeded.Preview);
+
+        var refused = Assert.Throws<Slipway.Foundation.SlipwayException>(() => Preview("  from: staging\n  seed: { db: latest }\n"));
+        Assert.Contains("previews.seed.db: is not an accessory or a volume of the staging environment", refused.Message);
+    }
 }
