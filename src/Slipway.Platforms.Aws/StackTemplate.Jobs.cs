@@ -124,32 +124,10 @@ public static partial class StackTemplate
             ["HttpMethod"] = "POST",
             ["InvocationRateLimitPerSecond"] = 1,
         }));
-        yield return ("JobNotifyRole", Resource("AWS::IAM::Role", new JsonObject
+        yield return ("JobNotifyRole", ServiceRole("events.amazonaws.com", "post-job-failures", new JsonArray(new JsonObject
         {
-            ["Path"] = RolePath,
-            ["PermissionsBoundary"] = RoleBoundary(),
-            ["AssumeRolePolicyDocument"] = new JsonObject
-            {
-                ["Version"] = "2012-10-17",
-                ["Statement"] = new JsonArray(new JsonObject
-                {
-                    ["Effect"] = "Allow", ["Principal"] = new JsonObject { ["Service"] = "events.amazonaws.com" }, ["Action"] = "sts:AssumeRole",
-                    ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["aws:SourceAccount"] = new JsonObject { ["Ref"] = "AWS::AccountId" } } },
-                }),
-            },
-            ["Policies"] = new JsonArray(new JsonObject
-            {
-                ["PolicyName"] = "post-job-failures",
-                ["PolicyDocument"] = new JsonObject
-                {
-                    ["Version"] = "2012-10-17",
-                    ["Statement"] = new JsonArray(new JsonObject
-                    {
-                        ["Effect"] = "Allow", ["Action"] = "events:InvokeApiDestination", ["Resource"] = GetAtt("JobNotifyDestination", "Arn"),
-                    }),
-                },
-            }),
-        }));
+            ["Effect"] = "Allow", ["Action"] = "events:InvokeApiDestination", ["Resource"] = GetAtt("JobNotifyDestination", "Arn"),
+        })));
         yield return ("JobFailedRule", Resource("AWS::Events::Rule", new JsonObject
         {
             ["Name"] = JobFailedName(app),
@@ -194,38 +172,40 @@ public static partial class StackTemplate
     {
         var passed = new JsonArray(GetAtt("ExecutionRole", "Arn"));
         if (release["Properties"]?["TaskRoleArn"] is not null) passed.Add(GetAtt("TaskRole", "Arn"));
-        return Resource("AWS::IAM::Role", new JsonObject
-        {
-            ["Path"] = RolePath,
-            ["PermissionsBoundary"] = RoleBoundary(),
-            ["AssumeRolePolicyDocument"] = new JsonObject
+        return ServiceRole("scheduler.amazonaws.com", "run-jobs", new JsonArray(
+            new JsonObject
             {
-                ["Version"] = "2012-10-17",
-                ["Statement"] = new JsonArray(new JsonObject
-                {
-                    ["Effect"] = "Allow", ["Principal"] = new JsonObject { ["Service"] = "scheduler.amazonaws.com" }, ["Action"] = "sts:AssumeRole",
-                    ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["aws:SourceAccount"] = new JsonObject { ["Ref"] = "AWS::AccountId" } } },
-                }),
+                ["Effect"] = "Allow", ["Action"] = "ecs:RunTask", ["Resource"] = definitions,
+                ["Condition"] = new JsonObject { ["ArnEquals"] = new JsonObject { ["ecs:cluster"] = GetAtt("Cluster", "Arn") } },
             },
-            ["Policies"] = new JsonArray(new JsonObject
+            new JsonObject
             {
-                ["PolicyName"] = "run-jobs",
-                ["PolicyDocument"] = new JsonObject
-                {
-                    ["Version"] = "2012-10-17",
-                    ["Statement"] = new JsonArray(
-                        new JsonObject
-                        {
-                            ["Effect"] = "Allow", ["Action"] = "ecs:RunTask", ["Resource"] = definitions,
-                            ["Condition"] = new JsonObject { ["ArnEquals"] = new JsonObject { ["ecs:cluster"] = GetAtt("Cluster", "Arn") } },
-                        },
-                        new JsonObject
-                        {
-                            ["Effect"] = "Allow", ["Action"] = "iam:PassRole", ["Resource"] = passed,
-                            ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["iam:PassedToService"] = "ecs-tasks.amazonaws.com" } },
-                        }),
-                },
-            }),
-        });
+                ["Effect"] = "Allow", ["Action"] = "iam:PassRole", ["Resource"] = passed,
+                ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["iam:PassedToService"] = "ecs-tasks.amazonaws.com" } },
+            }));
     }
+
+    /// <summary>
+    /// A role an AWS service takes to act for the stack (EventBridge Scheduler, EventBridge): under Slipway's path, within its
+    /// boundary, trusted by that service for this account only (the confused deputy), with one inline policy.
+    /// </summary>
+    private static JsonObject ServiceRole(string service, string policyName, JsonArray statements) => Resource("AWS::IAM::Role", new JsonObject
+    {
+        ["Path"] = RolePath,
+        ["PermissionsBoundary"] = RoleBoundary(),
+        ["AssumeRolePolicyDocument"] = new JsonObject
+        {
+            ["Version"] = "2012-10-17",
+            ["Statement"] = new JsonArray(new JsonObject
+            {
+                ["Effect"] = "Allow", ["Principal"] = new JsonObject { ["Service"] = service }, ["Action"] = "sts:AssumeRole",
+                ["Condition"] = new JsonObject { ["StringEquals"] = new JsonObject { ["aws:SourceAccount"] = new JsonObject { ["Ref"] = "AWS::AccountId" } } },
+            }),
+        },
+        ["Policies"] = new JsonArray(new JsonObject
+        {
+            ["PolicyName"] = policyName,
+            ["PolicyDocument"] = new JsonObject { ["Version"] = "2012-10-17", ["Statement"] = statements },
+        }),
+    });
 }
