@@ -93,14 +93,7 @@ public static partial class StackTemplate
             ["Essential"] = true,
             ["Environment"] = new JsonArray(accessory.Env.Where(e => !accessory.Secrets.ContainsKey(e.Key)).OrderBy(e => e.Key, StringComparer.Ordinal)
                 .Select(e => (JsonNode)new JsonObject { ["Name"] = e.Key, ["Value"] = e.Value }).ToArray()),
-            ["LogConfiguration"] = new JsonObject
-            {
-                ["LogDriver"] = "awslogs",
-                ["Options"] = new JsonObject
-                {
-                    ["awslogs-group"] = Ref("LogGroup"), ["awslogs-region"] = new JsonObject { ["Ref"] = "AWS::Region" }, ["awslogs-stream-prefix"] = app.App,
-                },
-            },
+            ["LogConfiguration"] = LogConfiguration(app),
         };
         if (accessory.Command is { } command) container["Command"] = new JsonArray(command.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
         if (accessory.Port is { } port)
@@ -111,14 +104,10 @@ public static partial class StackTemplate
                 ["Name"] = name, ["ValueFrom"] = accessory.Secrets[name].FromSsm ?? AccessorySecretParameter(app, accessory.Name, name),
             }).ToArray());
         if (accessory.HealthCheck is { } health)
-            container["HealthCheck"] = new JsonObject
-            {
-                ["Command"] = new JsonArray(health.Command.Select(c => (JsonNode)JsonValue.Create(c)!).Prepend(JsonValue.Create("CMD")).ToArray()),
-                ["Interval"] = Math.Clamp((int)Math.Ceiling(health.Interval.TotalSeconds), 5, 300),
-                ["Timeout"] = Math.Clamp((int)Math.Ceiling(health.Timeout.TotalSeconds), 2, 60),
-                ["Retries"] = 3,
-                ["StartPeriod"] = Math.Clamp((int)Math.Ceiling(health.StartPeriod.TotalSeconds), 0, 300),
-            };
+            container["HealthCheck"] = ContainerHealthCheck(health.Command.Select(c => (JsonNode)JsonValue.Create(c)!),
+                interval: Math.Clamp((int)Math.Ceiling(health.Interval.TotalSeconds), 5, 300),
+                timeout: Math.Clamp((int)Math.Ceiling(health.Timeout.TotalSeconds), 2, 60),
+                startPeriod: Math.Clamp((int)Math.Ceiling(health.StartPeriod.TotalSeconds), 0, 300));
         return Resource("AWS::ECS::TaskDefinition", new JsonObject
         {
             ["Family"] = $"{StackName(app)}-accessory-{accessory.Name}",

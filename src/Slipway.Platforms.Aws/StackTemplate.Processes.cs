@@ -67,12 +67,8 @@ public static partial class StackTemplate
             var definition = DerivedTaskDefinition(release, $"{StackName(app)}-{name}", name, spec!["Command"]!);
             var container = definition["Properties"]!["ContainerDefinitions"]![0]!.AsObject();
             if (spec["Check"] is JsonArray check)
-                container["HealthCheck"] = new JsonObject
-                {
-                    ["Command"] = new JsonArray(check.Select(c => c!.DeepClone()).Prepend(JsonValue.Create("CMD")).ToArray()),
-                    ["Interval"] = 10, ["Timeout"] = 5, ["Retries"] = 3,
-                    ["StartPeriod"] = Math.Clamp(spec["HealthySeconds"]?.GetValue<int>() ?? 10, 0, 300),
-                };
+                container["HealthCheck"] = ContainerHealthCheck(check.Select(c => c!.DeepClone()), interval: 10, timeout: 5,
+                    startPeriod: Math.Clamp(spec["HealthySeconds"]?.GetValue<int>() ?? 10, 0, 300));
             yield return ($"{id}TaskDefinition", definition);
             var service = Resource("AWS::ECS::Service", new JsonObject
             {

@@ -73,15 +73,7 @@ public static partial class StackTemplate
             ["PortMappings"] = new JsonArray(new JsonObject { ["ContainerPort"] = app.Port, ["Protocol"] = "tcp" }),
             ["Environment"] = new JsonArray(Environment(app, version, fingerprint)
                 .Select(e => (JsonNode)new JsonObject { ["Name"] = e.Key, ["Value"] = e.Value }).ToArray()),
-            ["LogConfiguration"] = new JsonObject
-            {
-                ["LogDriver"] = "awslogs",
-                ["Options"] = new JsonObject
-                {
-                    ["awslogs-group"] = Ref("LogGroup"), ["awslogs-region"] = new JsonObject { ["Ref"] = "AWS::Region" },
-                    ["awslogs-stream-prefix"] = app.App,
-                },
-            },
+            ["LogConfiguration"] = LogConfiguration(app),
         };
         if (app.User is { } user) container["User"] = user;
         if (app.Secrets.Count > 0)
@@ -89,6 +81,24 @@ public static partial class StackTemplate
                 .Select(name => (JsonNode)new JsonObject { ["Name"] = name, ["ValueFrom"] = app.Secrets[name].FromSsm ?? SecretParameter(app, name) }).ToArray());
         return container;
     }
+
+    /// <summary>A container's logs: the app's log group, in streams APP/CONTAINER/TASK (so a worker's, a job's or an accessory's are told apart by name).</summary>
+    private static JsonObject LogConfiguration(AppManifest app) => new()
+    {
+        ["LogDriver"] = "awslogs",
+        ["Options"] = new JsonObject
+        {
+            ["awslogs-group"] = Ref("LogGroup"), ["awslogs-region"] = new JsonObject { ["Ref"] = "AWS::Region" },
+            ["awslogs-stream-prefix"] = app.App,
+        },
+    };
+
+    /// <summary>A container's health check: its command run in the container, ECS's retries, and the seconds given.</summary>
+    private static JsonObject ContainerHealthCheck(IEnumerable<JsonNode> command, int interval, int timeout, int startPeriod) => new()
+    {
+        ["Command"] = new JsonArray(command.Prepend(JsonValue.Create("CMD")).ToArray()),
+        ["Interval"] = interval, ["Timeout"] = timeout, ["Retries"] = 3, ["StartPeriod"] = startPeriod,
+    };
 
     /// <summary>Environment of the container: the manifest's plain env plus the release's identity.</summary>
     private static IEnumerable<KeyValuePair<string, JsonNode>> Environment(AppManifest app, string version, string fingerprint)

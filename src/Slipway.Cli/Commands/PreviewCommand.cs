@@ -14,6 +14,14 @@ public static class PreviewCommand
 {
     public static Option<string?> Option(string description) => new("--preview") { Description = description, HelpName = "name" };
 
+    /// <summary>The manifest's <c>previews:</c>, read again: a preview's own manifest has none (it is the base's, derived).</summary>
+    private static PreviewsSpec PreviewsOf(CommandContext context) =>
+        ManifestLoader.Load(context.App.ManifestPath, context.App.Environment.Platform, BuiltInPlatforms.Catalog.Manifests).Previews!;
+
+    /// <summary>The base environment's manifest, which previews derive from.</summary>
+    private static AppManifest BaseOf(CommandContext context, PreviewsSpec spec) =>
+        ManifestLoader.Load(context.App.ManifestPath, spec.From, BuiltInPlatforms.Catalog.Manifests);
+
     private static IPreviewEnvironments Require(CommandContext context) => context.Platform as IPreviewEnvironments ?? throw new SlipwayException(
         ErrorCode.PlatformNotAvailable, $"--preview: the {context.Platform.Name} platform has no preview environments yet", "make previews.from a local environment");
 
@@ -25,7 +33,7 @@ public static class PreviewCommand
     public static async Task MakeRoomAsync(CommandContext context, bool quiet, CancellationToken ct)
     {
         var preview = context.App.Preview!;
-        var spec = ManifestLoader.Load(context.App.ManifestPath, context.App.Environment.Platform, BuiltInPlatforms.Catalog.Manifests).Previews!;
+        var spec = PreviewsOf(context);
         var others = (await Require(context).PreviewsAsync(preview.Of, ct)).Where(p => p.Name != preview.Name).ToList();
         var room = PreviewRoom.Plan(preview.Of, others, spec, context.Time.GetUtcNow());
         if (room.Refusal is { } refusal) throw refusal;
@@ -47,13 +55,13 @@ public static class PreviewCommand
     /// </summary>
     public static Func<CancellationToken, Task>? Seeding(CommandContext context)
     {
-        var spec = ManifestLoader.Load(context.App.ManifestPath, context.App.Environment.Platform, BuiltInPlatforms.Catalog.Manifests).Previews!;
+        var spec = PreviewsOf(context);
         if (spec.Seed is not { Count: > 0 } seed) return null;
         return async ct =>
         {
             if ((await context.Platform.GetStatusAsync(context.App, ct)).Version is not null) return;
             var data = BackupCommand.Require(context);
-            var based = ManifestLoader.Load(context.App.ManifestPath, spec.From, BuiltInPlatforms.Catalog.Manifests);
+            var based = BaseOf(context, spec);
             var store = BackupCommand.StoreFor(context, to: null);
             try
             {
@@ -80,7 +88,7 @@ public static class PreviewCommand
 
     private static async Task RemoveAsync(CommandContext context, PreviewsSpec spec, string name, CancellationToken ct)
     {
-        var removed = ManifestLoader.Preview(ManifestLoader.Load(context.App.ManifestPath, spec.From, BuiltInPlatforms.Catalog.Manifests), spec, name,
+        var removed = ManifestLoader.Preview(BaseOf(context, spec), spec, name,
             context.Time.GetUtcNow(), BuiltInPlatforms.Catalog.Manifests);
         var report = await new DestroyPipeline(context.Platform, context.LockTaker(wait: true), context.History, context.Reporter)
             .RunAsync(removed, ct, removeVolumes: true);
