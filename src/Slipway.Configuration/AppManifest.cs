@@ -130,7 +130,12 @@ public sealed record PreviewInfo(string Name, string Of, DateTimeOffset ExpiresA
 
 /// <param name="To">Where backups go: an <c>s3://bucket/prefix</c> URL or an absolute folder; null: the state directory's.</param>
 /// <param name="Keep">How many backups of each accessory or volume are kept there; older ones are deleted after a new one succeeds.</param>
-public sealed record BackupsSpec(string? To = null, int Keep = 7);
+/// <param name="Schedule">When every accessory and volume of the app is backed up with no CLI (by the scheduler beside the engine); null: only by hand.</param>
+public sealed record BackupsSpec(string? To = null, int Keep = 7, Foundation.Timing.CronSchedule? Schedule = null)
+{
+    /// <summary>The name the scheduled backup goes by among the app's jobs (so no job of the manifest may take it while it is set).</summary>
+    public const string JobName = "backup";
+}
 
 /// <summary>A webhook that receives a JSON event per deploy, rejection, rollback and destroy.</summary>
 /// <param name="Webhook">The URL; null when it is read from <paramref name="WebhookFromEnv"/> (it often holds a token).</param>

@@ -116,9 +116,20 @@ public static partial class ManifestLoader
             if (location.StartsWith("s3://", StringComparison.Ordinal) && !S3Location.TryParse(location, out _))
                 throw Invalid(reader.File, to.Line, "backups.to", $"\"{to.Value}\" is not an S3 location", "write s3://bucket or s3://bucket/prefix (a bucket name is 3-63 lowercase letters, digits, dots and dashes)");
         }
-        var spec = new BackupsSpec(location, reader.OptionalInt("keep", 1, 1000) ?? 7);
+        var spec = new BackupsSpec(location, reader.OptionalInt("keep", 1, 1000) ?? 7, ReadSchedule(reader, "backups"));
         reader.RejectUnknownKeys();
         return spec;
+    }
+
+    /// <summary>A scheduled backup needs data to back up, and a name among the jobs of its own.</summary>
+    private static void CheckScheduledBackups(AppManifest manifest, string file)
+    {
+        if (manifest.Backups.Schedule is null) return;
+        if (manifest.Volumes.Count == 0 && manifest.Accessories.All(a => a.Backup is null && a.Volumes.Count == 0))
+            throw Invalid(file, 1, "backups.schedule", "is set, but the app keeps no data (no volumes:, and no accessory with volumes: or backup:)",
+                "declare the data to back up, or remove backups.schedule");
+        if (manifest.Jobs.Any(j => j.Name == BackupsSpec.JobName))
+            throw Invalid(file, 1, $"jobs.{BackupsSpec.JobName}", "takes the name of the scheduled backup (backups.schedule)", "rename the job");
     }
 
     /// <summary>Every <c>${NAME}</c> in an env value must name a secret of the same app or accessory.</summary>

@@ -105,6 +105,7 @@ public static partial class ManifestLoader
             Accessories = accessories,
             Edge = edge,
             Previews = null,
+            Backups = based.Backups with { Schedule = null }, // a preview's data lives as long as it does: backed up by hand only
             Preview = preview,
         };
     }

@@ -142,17 +142,8 @@ public static partial class ManifestLoader
                 throw Invalid(reader.File, line, key, "is not a valid job name", "use 1-20 lowercase letters, digits and dashes, starting with a letter");
             var job = reader.OptionalMapping(name)
                 ?? throw Invalid(reader.File, line, key, "needs a schedule and a command", "e.g. nightly: { schedule: \"0 3 * * *\", command: python report.py }");
-            var zoneName = job.OptionalString("timeZone");
-            var zone = TimeZoneInfo.Utc;
-            if (zoneName is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneName.Value, out zone))
-                throw Invalid(reader.File, zoneName.Line, $"{key}.timeZone", $"\"{zoneName.Value}\" is not a time zone", "use an IANA name, e.g. Europe/Paris or America/New_York (default UTC)");
-            var expression = job.OptionalString("schedule") ?? throw Invalid(reader.File, job.Line, $"{key}.schedule", "is required",
+            var schedule = ReadSchedule(job, key) ?? throw Invalid(reader.File, job.Line, $"{key}.schedule", "is required",
                 "five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\" (03:00 every day)");
-            var schedule = Foundation.Timing.CronSchedule.TryParse(expression.Value, zone!, out var problem)
-                ?? throw Invalid(reader.File, expression.Line, $"{key}.schedule", problem!.Contains(':') ? $"\"{expression.Value}\": {problem}" : $"\"{expression.Value}\" {problem}",
-                    "five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\" (03:00 every day, in timeZone: or UTC)");
-            if (schedule.Next(DateTimeOffset.UnixEpoch.AddYears(56)) is null)
-                throw Invalid(reader.File, expression.Line, $"{key}.schedule", $"\"{expression.Value}\" never fires", "check the day and month: 30 February never comes");
             var command = job.OptionalCommand("command") ?? [];
             if (command.Count == 0 || command.All(string.IsNullOrWhiteSpace) || command[^1].Trim().Length == 0)
                 throw Invalid(reader.File, job.Line, $"{key}.command", "is empty", "give the command to run, e.g. command: python report.py");
@@ -170,6 +161,23 @@ public static partial class ManifestLoader
             job.RejectUnknownKeys();
         }
         return jobs;
+    }
+
+    /// <summary>A mapping's <c>schedule</c> (cron, five fields) in its <c>timeZone</c> (IANA, default UTC); null when it has none.</summary>
+    private static Foundation.Timing.CronSchedule? ReadSchedule(MappingReader reader, string key)
+    {
+        var zoneName = reader.OptionalString("timeZone");
+        var zone = TimeZoneInfo.Utc;
+        if (zoneName is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneName.Value, out zone))
+            throw Invalid(reader.File, zoneName.Line, $"{key}.timeZone", $"\"{zoneName.Value}\" is not a time zone", "use an IANA name, e.g. Europe/Paris or America/New_York (default UTC)");
+        if (reader.OptionalString("schedule") is not { } expression)
+            return zoneName is null ? null : throw Invalid(reader.File, zoneName.Line, $"{key}.timeZone", "is set without a schedule", "give schedule: too, or remove timeZone:");
+        var schedule = Foundation.Timing.CronSchedule.TryParse(expression.Value, zone!, out var problem)
+            ?? throw Invalid(reader.File, expression.Line, $"{key}.schedule", problem!.Contains(':') ? $"\"{expression.Value}\": {problem}" : $"\"{expression.Value}\" {problem}",
+                "five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\" (03:00 every day, in timeZone: or UTC)");
+        if (schedule.Next(DateTimeOffset.UnixEpoch.AddYears(56)) is null)
+            throw Invalid(reader.File, expression.Line, $"{key}.schedule", $"\"{expression.Value}\" never fires", "check the day and month: 30 February never comes");
+        return schedule;
     }
 
     private static HooksSpec ReadHooks(MappingReader? reader)

@@ -126,6 +126,7 @@ public static partial class ManifestLoader
             throw Invalid(file, 1, $"secrets.{key}", "is also set in env", "a variable is either plain env or a secret");
         CheckTemplates(manifest.Env, manifest.Secrets, file, 1, "env");
         CheckVolumeSharing(manifest, file);
+        CheckScheduledBackups(manifest, file);
         var readsSsm = platforms.First(p => p.Name == selected.Platform).ReadsSsmParameters;
         foreach (var (key, _) in manifest.Secrets.Where(s => !s.Value.IsReadBySlipway && !readsSsm))
             throw Invalid(file, 1, $"secrets.{key}.fromSsm", $"the {selected.Platform} platform cannot read SSM parameters",

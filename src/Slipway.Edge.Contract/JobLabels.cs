@@ -27,6 +27,12 @@ public static class JobLabels
     public const string Due = "slipway.job.due";
     /// <summary>On a run: when it was started (its timeout counts from here).</summary>
     public const string Started = "slipway.job.started";
+    /// <summary>
+    /// On a template: a file of its own (absolute path) copied into each run before it starts. A run is made of the template's
+    /// configuration, not its files, so an app's job never sees what the scheduler keeps there; a job Slipway runs itself (the
+    /// scheduled backup) gets its plan this way.
+    /// </summary>
+    public const string CarriedFile = "slipway.job.carries";
     /// <summary>On a run: schedule, catch-up (a run missed while the machine was off) or manual.</summary>
     public const string Trigger = "slipway.job.trigger";
 

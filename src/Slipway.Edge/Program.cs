@@ -34,12 +34,24 @@ public static class Program
         return 0;
     }
 
+    /// <summary>One run of a scheduled backup: the plan its template holds (<see cref="ScheduledBackupPlan"/>), carried out once.</summary>
+    private static async Task<int> BackupAsync()
+    {
+        var text = File.Exists(Slipway.Backups.ScheduledBackupPlan.FilePath) ? await File.ReadAllTextAsync(Slipway.Backups.ScheduledBackupPlan.FilePath) : null;
+        if (text is null || Slipway.Backups.ScheduledBackupPlan.FromJson(text) is not { } plan)
+            return Refuse($"backup: {Slipway.Backups.ScheduledBackupPlan.FilePath} holds no backup plan (slipway up writes it into the backup job)");
+        using var engine = new Slipway.Engine.DockerEngine(Slipway.Engine.EngineSelection.Resolve(null, Environment.GetEnvironmentVariable));
+        return await new ScheduledBackupRun(engine, TimeProvider.System, line => Console.Out.WriteLine($"{DateTimeOffset.UtcNow:u} {line}"))
+            .RunAsync(plan, Path.GetTempPath(), CancellationToken.None);
+    }
+
     private const string Usage = """
         Usage: slipway-edge serve [--dir DIR] [--address ADDR] [--control-port N --control-token-file FILE]
                slipway-edge relay --socket PATH
                slipway-edge relay --connect HOST:PORT --token-file FILE
                slipway-edge probe ADDRESS:PORT...
                slipway-edge schedule
+               slipway-edge backup
 
         Runs Slipway's edge proxy in the foreground (slipway up starts it in the background).
           --dir DIR        its state directory: control socket, routes, certificates, log (default: the state directory's edge folder)
@@ -50,6 +62,7 @@ public static class Program
         in a container, through the engine's exec; with --connect, to an edge's control port on another node of a cluster.
         probe tries a TCP connection to each ADDRESS:PORT and prints "ADDRESS:PORT open|refused|timeout|unreachable".
         schedule runs every app's scheduled jobs on the engine (DOCKER_HOST, else its socket) until stopped.
+        backup takes one scheduled backup as the plan in /.slipway-backup.json says (a run of an app's backup job).
         Environment: SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path; SLIPWAY_EDGE_MAX_CONNECTIONS_PER_CLIENT
         bounds one client address's open connections (default 256, 0 for none).
         """;
@@ -66,6 +79,7 @@ public static class Program
         if (args is ["relay", "--connect", var gate, "--token-file", var gateToken]) return await ControlRelay.RunAsync(gate, gateToken);
         if (args is ["probe", .. var targets] && targets.Length > 0) return await PortProbe.RunAsync(targets, Console.Out);
         if (args is ["schedule"]) return await ScheduleAsync();
+        if (args is ["backup"]) return await BackupAsync();
         if (args[0] != "serve") return Refuse($"unknown command \"{args[0]}\"");
         string? dir = null, address = null, tokenFile = null;
         int? controlPort = null;

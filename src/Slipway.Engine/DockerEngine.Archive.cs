@@ -25,6 +25,29 @@ public sealed partial class DockerEngine
     }
 
     /// <summary>
+    /// Copies <paramref name="path"/> out of the first of <paramref name="users"/> with every running one paused meanwhile, so no
+    /// file under it changes while it is read (a consistent copy of a volume they share); they run on whatever happens.
+    /// </summary>
+    public async Task ArchiveWhilePausedAsync(IReadOnlyList<ContainerSummary> users, string path, Stream output, CancellationToken ct)
+    {
+        var running = users.Where(u => u.State == "running").ToList();
+        var paused = new List<string>();
+        try
+        {
+            foreach (var user in running)
+            {
+                await PauseContainerAsync(user.Id, ct);
+                paused.Add(user.Id);
+            }
+            await GetArchiveAsync(users[0].Id, path, output, ct);
+        }
+        finally
+        {
+            foreach (var id in paused) await UnpauseContainerAsync(id, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
     /// Extracts a tar stream into <paramref name="folder"/> of the container (running or not), owners and modes kept as archived
     /// (<c>copyUIDGID</c> would give every file the container user's instead).
     /// </summary>

@@ -2,6 +2,7 @@ using Slipway.Configuration;
 using Slipway.Foundation;
 using Slipway.Foundation.Output;
 using Slipway.Platforms.Backups;
+using Slipway.Backups;
 
 namespace Slipway.Platforms.Aws;
 

@@ -3,6 +3,7 @@ using Slipway.Engine;
 using Slipway.Foundation;
 using Slipway.Foundation.Output;
 using Slipway.Platforms.Backups;
+using Slipway.Backups;
 
 namespace Slipway.Platforms.Local;
 
@@ -12,9 +13,6 @@ namespace Slipway.Platforms.Local;
 /// </summary>
 internal sealed class LocalBackups(DockerEngine engine, LocalAccessories accessories)
 {
-    public const string CommandFormat = "command";
-    public const string TarFormat = "tar";
-
     public async Task<string> BackupAsync(AppManifest app, BackupTarget target, Stream output, CancellationToken ct)
     {
         if (target.Kind == BackupTarget.Accessory && app.Accessories.First(a => a.Name == target.Name) is { Backup: { } backup })
@@ -25,28 +23,19 @@ internal sealed class LocalBackups(DockerEngine engine, LocalAccessories accesso
                 throw new SlipwayException(ErrorCode.BackupFailed,
                     $"backup of accessory {target.Name}: accessories.{target.Name}.backup.command exited with {outcome.ExitCode}{LastLine(outcome.StderrTail)}",
                     "run it by hand to see why: slipway accessory exec " + target.Name + " -- " + string.Join(' ', backup.Command));
-            return CommandFormat;
+            return BackupFormats.Command;
         }
         var (volume, users) = await VolumeAsync(app, target, ct);
-        var running = users.Where(u => u.State == "running").ToList();
-        foreach (var user in running) await engine.PauseContainerAsync(user.Id, ct);
-        try
-        {
-            if (users.Count == 0)
-                throw new SlipwayException(ErrorCode.VersionNotAvailable, $"backup of {target}: no container uses volume {LocalVolumes.Name(app, volume.Spec, volume.Of)} here",
-                    "deploy the app (slipway up) so that one mounts it");
-            await engine.GetArchiveAsync(users[0].Id, volume.Spec.Path, output, ct);
-        }
-        finally
-        {
-            foreach (var user in running) await engine.UnpauseContainerAsync(user.Id, CancellationToken.None);
-        }
-        return TarFormat;
+        if (users.Count == 0)
+            throw new SlipwayException(ErrorCode.VersionNotAvailable, $"backup of {target}: no container uses volume {LocalVolumes.Name(app, volume.Spec, volume.Of)} here",
+                "deploy the app (slipway up) so that one mounts it");
+        await engine.ArchiveWhilePausedAsync(users, volume.Spec.Path, output, ct);
+        return BackupFormats.Tar;
     }
 
     public async Task RestoreAsync(AppManifest app, BackupTarget target, string format, Stream input, IStageLog log, CancellationToken ct)
     {
-        if (format == CommandFormat)
+        if (format == BackupFormats.Command)
         {
             var accessory = app.Accessories.FirstOrDefault(a => a.Name == target.Name && target.Kind == BackupTarget.Accessory)
                 ?? throw new SlipwayException(ErrorCode.InvalidSetting, $"restore: the backup is {target}'s command output, and {app.App} has no such accessory",

@@ -1,3 +1,4 @@
+using Slipway.Backups;
 using Slipway.Configuration;
 using Slipway.Edge.Contract;
 using Slipway.Engine;
@@ -18,12 +19,12 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
     /// <summary>The scheduler container's own shape; a scheduler of another shape (one with no network, made before notifications) is replaced.</summary>
     private const string SchedulerSpecLabel = "slipway.scheduler.spec";
     private const string SchedulerSpec = "2";
-    private const string SocketInside = "/var/run/docker.sock";
+    public const string SocketInside = "/var/run/docker.sock";
 
     public string SchedulerName => edgeSite.ContainerName.Replace("slipway-edge", "slipway-scheduler", StringComparison.Ordinal);
 
     /// <summary>The engine's socket on its own machine, which the scheduler mounts; null when the engine is reached over TCP.</summary>
-    private string? SocketOnEngineMachine => engine.Endpoint.Dialer switch
+    public string? SocketOnEngineMachine => engine.Endpoint.Dialer switch
     {
         UnixSocketDialer unix => unix.Path,
         SshDialer => SocketInside, // what docker system dial-stdio reaches on the server
@@ -33,9 +34,10 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
     /// <summary>Refuses jobs where the scheduler could not reach the engine, before anything changes.</summary>
     public void CheckInputs(AppManifest app)
     {
-        if (app.Jobs.Count > 0 && SocketOnEngineMachine is null)
-            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"jobs: the scheduler runs beside the engine and needs its socket, which {engine.Endpoint.Display} does not offer",
-                "reach the engine over ssh:// (or on this machine) to use jobs:");
+        var key = app.Jobs.Count > 0 ? "jobs" : app.Backups.Schedule is not null ? "backups.schedule" : null;
+        if (key is not null && SocketOnEngineMachine is null)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"{key}: the scheduler runs beside the engine and needs its socket, which {engine.Endpoint.Display} does not offer",
+                $"reach the engine over ssh:// (or on this machine) to use {key}:");
     }
 
     /// <summary>Makes the app's job templates of <paramref name="version"/> (replacing the previous release's) and starts the scheduler if any app has jobs.</summary>
@@ -65,7 +67,7 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
             if (notification is not null)
                 await engine.PutPrivateFileAsync(id, JobNotification.Folder, JobNotification.FileName, notification.ToJson(), ct);
         }
-        foreach (var gone in existing.Where(t => app.Jobs.All(j => JobLabels.TemplateName(app.App, j.Name) != t.Name)))
+        foreach (var gone in existing.Where(t => !IsScheduledBackup(t) && app.Jobs.All(j => JobLabels.TemplateName(app.App, j.Name) != t.Name)))
             await engine.RemoveContainerAsync(gone.Id, ct);
         await EnsureSchedulerAsync(onOutput, ct);
     }
@@ -74,7 +76,7 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
     /// Where the scheduler posts a failed run: the app's <c>notify:</c> webhook, resolved now (a <c>webhookFromEnv</c> is read from
     /// this run's environment, as a deploy's own notification is). Runs started from now on are notified.
     /// </summary>
-    private JobNotification? Notification(AppManifest app, DateTimeOffset now, Action<string> onOutput)
+    public JobNotification? Notification(AppManifest app, DateTimeOffset now, Action<string> onOutput)
     {
         if (app.Notify is not { } notify) return null;
         var url = notify.Webhook;
@@ -85,6 +87,9 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
         }
         return new JobNotification(url, (int)Math.Ceiling(notify.Timeout.TotalSeconds), now);
     }
+
+    /// <summary>The template of the app's scheduled backup, kept by <see cref="LocalScheduledBackups"/> beside the manifest's jobs.</summary>
+    public static bool IsScheduledBackup(ContainerSummary template) => template.Labels.ContainsKey(ScheduledBackupPlan.Label);
 
     /// <summary>Whether the scheduler has work: a job of its site, or a preview (whose expiry it enforces) on the engine.</summary>
     private async Task<bool> IsNeededAsync(CancellationToken ct) =>

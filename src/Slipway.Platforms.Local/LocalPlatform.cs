@@ -33,6 +33,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     private readonly LocalTeardown _teardown = new(engine, edge, edgeContainer, state, time);
     private readonly OneOffContainers _oneOff = new(engine, edge, secrets, time);
     private readonly LocalJobs _jobs = new(engine, edgeContainer.Site, environment ?? (_ => null));
+    private LocalScheduledBackups ScheduledBackups => new(engine, _jobs, state, environment ?? (_ => null));
 
     public string Name => LocalModule.PlatformName;
 
@@ -88,6 +89,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     {
         EdgeTlsFiles.Read(app, time.GetUtcNow());
         _jobs.CheckInputs(app);
+        ScheduledBackups.CheckInputs(app);
     }
 
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
@@ -117,6 +119,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         await edgeContainer.EnsureRunningAsync(log.Info, ct);
         await _volumes.EnsureAllAsync(app, ct);
         await _accessories.EnsureAsync(app, log, ct);
+        await ScheduledBackups.SyncAsync(app, time.GetUtcNow(), log.Info, ct);
         if (app.Jobs.Count > 0) await ConvergeJobsAsync(app, log, ct);
         return $"engine {version.Version} (API {version.ApiInUse}) at {engine.Endpoint.Display}, edge proxy {edgeContainer.Site.ContainerName}";
     }
@@ -243,7 +246,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     private async Task ConvergeJobsAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
         if ((await edge.RouteAsync(app.App, ct))?.Route.Version is not { } serving) return;
-        var templates = await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct);
+        var templates = (await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct)).Where(t => !LocalJobs.IsScheduledBackup(t)).ToList();
         var current = templates.Count == app.Jobs.Count
                       && app.Jobs.All(j => templates.Any(t => t.Name == JobLabels.TemplateName(app.App, j.Name) && t.Labels.GetValueOrDefault(ReleaseLabels.Version) == serving));
         if (current) return;
@@ -341,9 +344,9 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         await engine.StreamLogsAsync(container.Id, since, query.Tail, query.Follow, (at, text) => onLine(new LogLine(at, container.Name, text)), ct);
     }
 
-    public Task<string> BackupAsync(AppManifest app, Backups.BackupTarget target, Stream output, CancellationToken ct) => DataBackups.BackupAsync(app, target, output, ct);
+    public Task<string> BackupAsync(AppManifest app, Slipway.Backups.BackupTarget target, Stream output, CancellationToken ct) => DataBackups.BackupAsync(app, target, output, ct);
 
-    public Task RestoreAsync(AppManifest app, Backups.BackupTarget target, string format, Stream input, IStageLog log, CancellationToken ct) =>
+    public Task RestoreAsync(AppManifest app, Slipway.Backups.BackupTarget target, string format, Stream input, IStageLog log, CancellationToken ct) =>
         DataBackups.RestoreAsync(app, target, format, input, log, ct);
 
     public async Task<int> ExecAccessoryAsync(AppManifest app, string name, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct) =>

@@ -29,13 +29,13 @@ public interface IAppData
     /// Writes a consistent copy of the target's data to <paramref name="output"/>: an accessory's backup command's output, or a
     /// volume's files as a tar archive taken with its users paused. Returns the format (<c>command</c> or <c>tar</c>).
     /// </summary>
-    Task<string> BackupAsync(AppManifest app, Backups.BackupTarget target, Stream output, CancellationToken ct);
+    Task<string> BackupAsync(AppManifest app, Slipway.Backups.BackupTarget target, Stream output, CancellationToken ct);
 
     /// <summary>
     /// Puts a copy back: through the accessory's restore command, or as the volume's files (its users stopped, the volume emptied
     /// and filled from the archive, its users started again).
     /// </summary>
-    Task RestoreAsync(AppManifest app, Backups.BackupTarget target, string format, Stream input, IStageLog log, CancellationToken ct);
+    Task RestoreAsync(AppManifest app, Slipway.Backups.BackupTarget target, string format, Stream input, IStageLog log, CancellationToken ct);
 }
 
 /// <param name="Name">Which volume: <c>data</c>, or <c>db/data</c> for an accessory's.</param>

@@ -5,6 +5,7 @@ using Slipway.Pipeline;
 using Slipway.Platforms;
 using Slipway.Platforms.Aws;
 using Slipway.Platforms.Backups;
+using Slipway.Backups;
 
 namespace Slipway.Cli.Commands;
 
@@ -23,7 +24,7 @@ public static class BackupCommand
         var location = to ?? context.App.Backups.To;
         if (location is null) return new FolderBackupStore(context.State.Backups);
         if (!location.StartsWith("s3://", StringComparison.Ordinal)) return new FolderBackupStore(Path.GetFullPath(location));
-        return S3Location.TryParse(location, out var s3) ? S3BackupStore.Create(s3, System.Environment.GetEnvironmentVariable)
+        return S3Location.TryParse(location, out var s3) ? S3BackupAccess.Open(s3, System.Environment.GetEnvironmentVariable)
             : throw new SlipwayException(ErrorCode.InvalidSetting, $"--to: \"{location}\" is not an S3 location", "write s3://bucket or s3://bucket/prefix");
     }
 
@@ -84,6 +85,9 @@ public static class BackupCommand
                 CommandContext.WriteJson(records);
                 return 0;
             }
+            if (context.App.Backups.Schedule is { } schedule)
+                Console.Out.WriteLine($"scheduled: {schedule.Expression} ({schedule.TimeZone.Id}), next at {schedule.Next(context.Time.GetUtcNow()):u}, "
+                                      + $"{context.App.Backups.Keep} of each kept (slipway up sets it up; its runs are the job {BackupsSpec.JobName})");
             if (records.Count == 0) Console.Out.WriteLine($"no backups of {context.App.App} in {store.Location} (slipway backup takes one)");
             foreach (var record in records)
                 Console.Out.WriteLine($"{record.Id,-48} {record.Target,-20} {record.CreatedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {record.Release ?? "-",-10} "

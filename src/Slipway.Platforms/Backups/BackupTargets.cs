@@ -1,3 +1,4 @@
+using Slipway.Backups;
 using Slipway.Configuration;
 using Slipway.Foundation;
 

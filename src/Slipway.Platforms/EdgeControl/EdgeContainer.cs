@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Slipway.Foundation.Files;
 using Slipway.Engine;
 using Slipway.Foundation;
 using Slipway.Foundation.Timing;
@@ -89,7 +89,7 @@ public sealed class EdgeContainer(DockerEngine engine, EdgeClient client, EdgeSi
         Binds = [site.Mount],
         OnlyCapabilities = ["NET_BIND_SERVICE"],
         // On this machine the state folder is the user's: the edge runs as its owner, who alone may open it.
-        User = site.LocalFolder is not null && !IsRoot() ? $"{geteuid()}:{getegid()}" : null,
+        User = site.LocalFolder is not null && !ProcessUser.IsRoot ? $"{ProcessUser.UserId}:{ProcessUser.GroupId}" : null,
     };
 
     /// <summary>The edge's own settings of the CLI's environment (those SLIPWAY_EDGE_* the edge reads; never a secret of the app's).</summary>
@@ -113,11 +113,4 @@ public sealed class EdgeContainer(DockerEngine engine, EdgeClient client, EdgeSi
         }
     }
 
-    private static bool IsRoot() => geteuid() == 0;
-
-    [DllImport("libc")]
-    private static extern uint geteuid();
-
-    [DllImport("libc")]
-    private static extern uint getegid();
 }

@@ -27,7 +27,7 @@ public sealed class LayeringTests
     {
         ["Slipway.Foundation"] = 0,
         ["Slipway.Configuration"] = 1, ["Slipway.Edge.Contract"] = 1,
-        ["Slipway.Source"] = 2, ["Slipway.Engine"] = 2, ["Slipway.Cloud.Aws"] = 2,
+        ["Slipway.Source"] = 2, ["Slipway.Engine"] = 2, ["Slipway.Cloud.Aws"] = 2, ["Slipway.Backups"] = 2,
         ["Slipway.Platforms"] = 3, ["Slipway.Edge"] = 3, // the edge's scheduler starts jobs through the engine's client
         ["Slipway.Pipeline"] = 4, // and every concrete platform, Slipway.Platforms.<Name>
         ["Slipway.Cli"] = 5,
@@ -50,7 +50,7 @@ public sealed class LayeringTests
     public void The_rules_see_every_project_and_its_references()
     {
         // Guards the rules below against passing vacuously (a graph read wrong, an assembly not found).
-        Assert.Equal(13, Graph.Count);
+        Assert.Equal(14, Graph.Count);
         Assert.Contains("Slipway.Platforms", Graph["Slipway.Platforms.Local"]);
         Assert.Contains("Slipway.Cloud.Aws", Graph["Slipway.Platforms.Aws"]);
         Assert.Contains(Assemblies["Slipway.Pipeline"].GetReferencedAssemblies(), a => a.Name == "Slipway.Platforms");
@@ -75,8 +75,9 @@ public sealed class LayeringTests
         Assert.Equal(["Slipway.Cli"], Graph.Where(p => p.Value.Contains("Slipway.Edge")).Select(p => p.Key)); // it ships beside the CLI
         // The compiler drops a reference nothing uses: the CLI calls nothing of the edge program.
         Assert.Empty(Assemblies.Where(a => a.Value.GetReferencedAssemblies().Any(r => r.Name == "slipway-edge")).Select(a => a.Key));
-        // The engine's client serves its scheduler only, run as a container of its own with the engine's socket: the proxy's has none.
-        Assert.Equal(["Slipway.Edge.Contract", "Slipway.Engine", "Slipway.Foundation"], Graph["Slipway.Edge"].Order());
+        // The engine's client serves its scheduler only, run as a container of its own with the engine's socket: the proxy's has none;
+        // the backup store's format is the one the CLI reads, for the scheduled backups the scheduler runs.
+        Assert.Equal(["Slipway.Backups", "Slipway.Edge.Contract", "Slipway.Engine", "Slipway.Foundation"], Graph["Slipway.Edge"].Order());
     }
 
     [Fact]

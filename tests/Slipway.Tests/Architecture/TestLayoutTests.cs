@@ -32,7 +32,7 @@ public sealed class TestLayoutTests
 
     /// <summary>Every namespace of the code, as the folder its tests belong in.</summary>
     private static IReadOnlyList<string> CodeAreas() =>
-        new[] { "slipway", "slipway-edge", "Slipway.Foundation", "Slipway.Configuration", "Slipway.Source", "Slipway.Engine", "Slipway.Cloud.Aws",
+        new[] { "slipway", "slipway-edge", "Slipway.Foundation", "Slipway.Configuration", "Slipway.Source", "Slipway.Engine", "Slipway.Cloud.Aws", "Slipway.Backups",
                 "Slipway.Edge.Contract", "Slipway.Platforms", "Slipway.Platforms.Local", "Slipway.Platforms.Aws", "Slipway.Platforms.Swarm", "Slipway.Pipeline" }
             .SelectMany(name => Assembly.Load(name).GetTypes())
             .Select(t => t.Namespace).OfType<string>().Where(n => n.StartsWith("Slipway.", StringComparison.Ordinal))

@@ -94,6 +94,11 @@ public sealed class AppDataManifestTests : IDisposable
     [InlineData("jobs:\n  Nightly: { schedule: \"@daily\", command: run }\n", "jobs.Nightly: is not a valid job name", null)]
     [InlineData("backups:\n  to: s3://Not_A_Bucket/x\n", "backups.to: \"s3://Not_A_Bucket/x\" is not an S3 location", "s3://bucket/prefix")]
     [InlineData("backups:\n  keep: 0\n", "backups.keep: 0 is out of range (1 to 1000)", null)]
+    [InlineData("backups:\n  schedule: \"0 3 * * 8\"\n", "backups.schedule: \"0 3 * * 8\": day-of-week: \"8\" is not a value from 0 to 7", "five fields")]
+    [InlineData("backups:\n  timeZone: Europe/Paris\n", "backups.timeZone: is set without a schedule", "give schedule: too")]
+    [InlineData("backups:\n  schedule: \"@daily\"\n", "backups.schedule: is set, but the app keeps no data", "declare the data to back up")]
+    [InlineData("accessories:\n  db: { image: postgres, backup: { command: pg_dump, restore: psql } }\njobs:\n  backup: { schedule: \"@daily\", command: run }\nbackups:\n  schedule: \"@daily\"\n",
+        "jobs.backup: takes the name of the scheduled backup (backups.schedule)", "rename the job")]
     [InlineData("env:\n  URL: \"postgres://${DB_PASSWORD}@db\"\n", "env.URL: ${DB_PASSWORD} names no secret of this app", "declare it under secrets:")]
     public void Bad_data_settings_are_one_line_naming_the_key(string yaml, string message, string? hint)
     {
@@ -101,6 +106,15 @@ public sealed class AppDataManifestTests : IDisposable
         Assert.Contains(message, error.Message);
         Assert.StartsWith("slipway.yaml:", error.Message);
         if (hint is not null) Assert.Contains(hint, error.Hint);
+    }
+
+    [Fact]
+    public void A_backup_schedule_is_read_in_its_time_zone_and_is_off_by_default()
+    {
+        var app = Parse("accessories:\n  db: { image: postgres, volumes: { data: /var/lib/postgresql/data } }\nbackups:\n  schedule: \"0 3 * * *\"\n  timeZone: Europe/Paris\n  keep: 14\n");
+
+        Assert.Equal(("0 3 * * *", "Europe/Paris", 14), (app.Backups.Schedule!.Expression, app.Backups.Schedule.TimeZone.Id, app.Backups.Keep));
+        Assert.Null(Parse("accessories:\n  db: { image: postgres, volumes: { data: /d } }\n").Backups.Schedule);
     }
 
     [Fact]

@@ -45,6 +45,14 @@ public sealed class PreviewManifestTests : IDisposable
     }
 
     [Fact]
+    public void A_preview_keeps_the_backup_store_and_count_but_not_the_schedule()
+    {
+        var app = Preview("  from: staging\n", extra: "replicas: 1\nvolumes: { data: /srv/data }\nbackups: { schedule: \"0 3 * * *\", keep: 3 }\n");
+
+        Assert.Equal((null, 3), (app.Backups.Schedule, app.Backups.Keep)); // its data lives as long as it does
+    }
+
+    [Fact]
     public void Without_a_host_each_preview_has_a_port_its_name_always_gives()
     {
         var first = Preview("  from: staging\n", "pr-1");

@@ -101,6 +101,8 @@ public sealed class BadInputTests
             app => Append(app, "accessories:\n  db:\n    image: postgres\n    secrets: { PW: { fromEnv: SLIPWAY_TEST_UNSET_PW } }\n")),
         new Case("env composing a secret not declared", 2, "env.URL: ${PW} names no secret of this app", app => Append(app, "env:\n  URL: \"postgres://${PW}@db\"\n")),
         new Case("backups to a bucket name S3 refuses", 2, "backups.to: \"s3://My_Bucket\" is not an S3 location", app => Append(app, "backups:\n  to: s3://My_Bucket\n")),
+        new Case("scheduled backups to this machine from a server's engine", 2, "backups.schedule: backups go to ", app => Append(app,
+            "engine: ssh://deploy@192.0.2.1\naccessories:\n  db: { image: postgres, backup: { command: pg_dump, restore: psql } }\nbackups:\n  schedule: \"@daily\"\n")),
         new Case("a backup of an app with no data", 2, "keeps no data (no volumes: and no accessories: in the manifest)", app => ["backup", "-f", app.ManifestPath]),
         new Case("a backup of an unknown accessory", 2, "--accessory: ", app =>
         {

@@ -1,4 +1,8 @@
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using Slipway.Edge;
+using Slipway.Edge.Contract;
+using Slipway.Engine;
 using Slipway.Tests.EndToEnd;
 using Slipway.Tests.Support;
 
@@ -115,6 +119,108 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.Equal(1, full.ExitCode);
         Assert.Contains("error: the disk is full", full.Stderr);
         Assert.Equal(["fill"], Directory.GetFiles(disk.Path).Select(Path.GetFileName));
+    }
+
+    /// <summary>A schedule that never comes by itself while a test runs (29 February, at midnight): the tests bring its time.</summary>
+    private const string LeapDay = "0 0 29 2 *";
+
+    /// <summary>
+    /// What the scheduler beside the engine does at the scheduled time, done by one of its kind with a fake clock: runs the app's
+    /// backup job, and returns the run's exit code and log.
+    /// </summary>
+    private static async Task<(int ExitCode, string Log)> ScheduledRunAsync(DockerEngine engine, LocalApp app, DateTimeOffset at)
+    {
+        var template = (await engine.ListContainersAsync(JobLabels.TemplatesOf(app.Name), Ct)).Single(t => t.Labels.ContainsKey("slipway.backup.scheduled"));
+        var before = (await engine.ListContainersAsync(JobLabels.RunsOf(app.Name, "backup"), Ct)).Select(r => r.Id).ToHashSet();
+        await new JobScheduler(engine, template.Labels[JobLabels.Site], new FakeTimeProvider(at), _ => { }).TickAsync(Ct);
+        var run = (await engine.ListContainersAsync(JobLabels.RunsOf(app.Name, "backup"), Ct)).Single(r => !before.Contains(r.Id));
+        var exit = await engine.WaitForExitAsync(run.Id, Ct);
+        return (exit, string.Join('\n', await engine.LogTailAsync(run.Id, 20, Ct)));
+    }
+
+    private static async Task<IReadOnlyList<string>> BackupIdsAsync(LocalApp app, Dictionary<string, string>? environment = null)
+    {
+        var listed = environment is null ? await app.RunAsync("backups", "--json") : await app.RunAsync(environment, "backups", "--json");
+        listed.Succeeded();
+        return JsonDocument.Parse(listed.Stdout).RootElement.EnumerateArray().Select(r => r.GetProperty("id").GetString()!).ToList();
+    }
+
+    [Fact]
+    public async Task A_scheduled_backup_runs_with_no_cli_keeps_its_count_and_restores_and_one_that_fails_deletes_nothing()
+    {
+        var (app, version) = PostgresApp.Create("sbak", Password);
+        await using var _ = app;
+        using var engine = TestEngine.Create();
+        app.WriteManifest(extra: PostgresApp.Manifest() + $"backups: {{ schedule: \"{LeapDay}\", keep: 2 }}\n");
+        var up = await app.RunAsync("up");
+        up.Succeeded();
+        Assert.True(up.All.Contains($"backups: every accessory and volume at {LeapDay} (UTC), next at 2028-02-29 00:00:00Z, 2 kept in", StringComparison.Ordinal), up.All);
+        await PostgresApp.AddRowAsync(app, "alpha");
+
+        var first = await ScheduledRunAsync(engine, app, new DateTimeOffset(2028, 2, 29, 0, 0, 30, TimeSpan.Zero));
+        Assert.True(first.ExitCode == 0, first.Log);
+        Assert.Contains("accessory db: ", first.Log);
+        var ids = await BackupIdsAsync(app);
+        var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(app.Cli.StateDirectory, "backups", app.Name, ids.Single() + ".json"))).RootElement;
+        Assert.Equal(("accessory", "db", "local", version), (record.GetProperty("kind").GetString(), record.GetProperty("name").GetString(),
+            record.GetProperty("environment").GetString(), record.GetProperty("release").GetString()));
+
+        // The retention count holds for scheduled runs: three runs, two kept, the newest.
+        await ScheduledRunAsync(engine, app, new DateTimeOffset(2032, 2, 29, 0, 0, 30, TimeSpan.Zero));
+        var third = await ScheduledRunAsync(engine, app, new DateTimeOffset(2036, 2, 29, 0, 0, 30, TimeSpan.Zero));
+        Assert.Contains("deleted 1 older backup(s)", third.Log);
+        var kept = await BackupIdsAsync(app);
+        Assert.Equal(2, kept.Count);
+        Assert.DoesNotContain(ids.Single(), kept);
+
+        await DropDatabaseAsync(app);
+        (await app.RunAsync("restore", kept[0], "--yes")).Succeeded();
+        Assert.Equal("alpha", await PostgresApp.RowsAsync(app));
+
+        // A run whose backup fails exits 1 (a failed job, notified like any) and leaves the store as it was.
+        app.WriteManifest(extra: PostgresApp.Manifest().Replace("command: pg_dump -h /tmp -U app --create --clean --if-exists app",
+            "command: sh -c 'echo dump refused >&2; exit 3'") + $"backups: {{ schedule: \"{LeapDay}\", keep: 2 }}\n");
+        (await app.RunAsync("up")).Succeeded();
+        var failed = await ScheduledRunAsync(engine, app, new DateTimeOffset(2040, 2, 29, 0, 0, 30, TimeSpan.Zero));
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("accessory db: backup failed, nothing was deleted: its backup command exited with 3: dump refused", failed.Log);
+        Assert.Equal(kept, await BackupIdsAsync(app));
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(app.Cli.StateDirectory, "backups", app.Name)).Length); // no partial file beside them
+    }
+
+    [Fact]
+    public async Task A_scheduled_backup_to_S3_holds_the_keys_in_no_label_or_variable_and_restores_from_the_bucket()
+    {
+        var (app, _) = PostgresApp.Create("sbs3", Password);
+        await using var _ = app;
+        using var engine = TestEngine.Create();
+        const string secretKey = "scheduled-s3-secret-5c81e0";
+        var aws = new Dictionary<string, string>(moto.Environment) { ["AWS_ACCESS_KEY_ID"] = "AKIASCHEDULEDTEST", ["AWS_SECRET_ACCESS_KEY"] = secretKey };
+        await moto.AwsCliAsync("s3", "mb", "s3://slipway-scheduled");
+        app.WriteManifest(extra: PostgresApp.Manifest() + $"backups: {{ schedule: \"{LeapDay}\", to: \"s3://slipway-scheduled/nightly\" }}\n");
+        var up = await app.RunAsync(aws, "up");
+        up.Succeeded();
+        Assert.DoesNotContain(secretKey, up.All);
+        await PostgresApp.AddRowAsync(app, "alpha");
+        var template = JobLabels.TemplateName(app.Name, "backup");
+        Assert.Contains(secretKey, await engine.ReadFileAsync(template, "/.slipway-backup.json", Ct)); // the run's only copy: a root-only file
+        using (var inspect = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("docker", ["inspect", template]) { RedirectStandardOutput = true })!)
+        {
+            var details = await inspect.StandardOutput.ReadToEndAsync(Ct);
+            await inspect.WaitForExitAsync(Ct);
+            Assert.Contains("slipway.backup.scheduled", details);
+            Assert.DoesNotContain(secretKey, details); // in no label, variable or command
+        }
+
+        var run = await ScheduledRunAsync(engine, app, new DateTimeOffset(2028, 2, 29, 0, 0, 30, TimeSpan.Zero));
+
+        Assert.True(run.ExitCode == 0, run.Log);
+        Assert.DoesNotContain(secretKey, run.Log);
+        var id = (await BackupIdsAsync(app, aws)).Single();
+        Assert.Contains($"nightly/{app.Name}/{id}.gz", await moto.AwsCliAsync("s3", "ls", "--recursive", "s3://slipway-scheduled/"));
+        await DropDatabaseAsync(app);
+        (await app.RunAsync(aws, "restore", id, "--yes")).Succeeded();
+        Assert.Equal("alpha", await PostgresApp.RowsAsync(app));
     }
 
     /// <summary>A request to a preview's host on the base's edge port.</summary>

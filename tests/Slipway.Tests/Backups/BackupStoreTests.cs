@@ -1,10 +1,10 @@
 using Slipway.Foundation;
-using Slipway.Platforms.Backups;
+using Slipway.Backups;
 using Slipway.Tests.Support;
 
-namespace Slipway.Tests.Platforms.Backups;
+namespace Slipway.Tests.Backups;
 
-/// <summary>Backup records, the targets a backup names, and the folder store, as pure logic and real files.</summary>
+/// <summary>Backup records and the folder store, as pure logic and real files.</summary>
 [Trait("Tier", "unit")]
 public sealed class BackupStoreTests : IDisposable
 {
@@ -47,44 +47,5 @@ public sealed class BackupStoreTests : IDisposable
         await store.DeleteAsync(newer, TestContext.Current.CancellationToken);
         Assert.Empty(await store.ListAsync("shop", TestContext.Current.CancellationToken));
         Assert.Equal([older.MetadataFileName], Directory.GetFiles(Path.Combine(_dir.Path, "shop")).Select(Path.GetFileName));
-    }
-
-    [Theory]
-    [InlineData(null, null, "accessory db")]
-    [InlineData("db", null, "accessory db")]
-    [InlineData(null, "uploads", "volume uploads")]
-    [InlineData(null, "db/data", "volume db/data")]
-    public void A_target_is_the_one_named_or_the_only_accessory(string? accessory, string? volume, string expected)
-    {
-        var app = Manifests.Parse("""
-            app: shop
-            source: { git: https://example.invalid/shop.git }
-            replicas: 1
-            volumes: { uploads: /srv/uploads }
-            accessories:
-              db: { image: postgres, volumes: { data: /var/lib/postgresql/data } }
-            """, Path.Combine(_dir.Path, "slipway.yaml"));
-
-        Assert.Equal(expected, BackupTargets.Resolve(app, accessory, volume).ToString());
-    }
-
-    [Theory]
-    [InlineData("cache", null, "--accessory: shop has no accessory \"cache\"", "its data: --accessory db, --accessory cache2, --volume db/data")]
-    [InlineData(null, "data", "--volume: shop has no volume \"data\"", "--volume db/data")]
-    [InlineData(null, null, "backup: shop has several, say which", "--accessory db")]
-    [InlineData("db", "db/data", "backup: --accessory and --volume name one thing each", "give one of them")]
-    public void A_target_that_is_not_there_or_not_one_is_refused_with_the_choices(string? accessory, string? volume, string message, string hint)
-    {
-        var app = Manifests.Parse("""
-            app: shop
-            source: { git: https://example.invalid/shop.git }
-            accessories:
-              db: { image: postgres, volumes: { data: /var/lib/postgresql/data } }
-              cache2: { image: redis }
-            """, Path.Combine(_dir.Path, "slipway.yaml"));
-
-        var error = Assert.Throws<SlipwayException>(() => BackupTargets.Resolve(app, accessory, volume));
-        Assert.Equal(message, error.Message);
-        Assert.Contains(hint, error.Hint);
     }
 }

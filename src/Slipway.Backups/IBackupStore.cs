@@ -1,4 +1,4 @@
-namespace Slipway.Platforms.Backups;
+namespace Slipway.Backups;
 
 /// <summary>Where backups are kept: a folder, or an S3 bucket. Each backup is a gzip data file and a JSON metadata file beside it.</summary>
 public interface IBackupStore

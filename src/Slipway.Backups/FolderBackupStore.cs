@@ -1,4 +1,4 @@
-namespace Slipway.Platforms.Backups;
+namespace Slipway.Backups;
 
 /// <summary>Backups in a folder of this machine (by default the state directory's, private to its user), one subfolder per app.</summary>
 public sealed class FolderBackupStore(string root) : IBackupStore

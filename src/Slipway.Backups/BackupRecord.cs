@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Slipway.Platforms.Backups;
+namespace Slipway.Backups;
 
 /// <summary>What a backup is of: an accessory (by its backup command, or its volumes' files) or one of the app's volumes.</summary>
 public sealed record BackupTarget(string Kind, string Name)
