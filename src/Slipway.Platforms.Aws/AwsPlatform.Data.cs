@@ -35,6 +35,10 @@ public sealed partial class AwsPlatform
             throw new SlipwayException(ErrorCode.InvalidSetting,
                 $"volumes.{volume.Name}: aws.autoscaling may run up to {app.Aws().Autoscaling!.Max} tasks at once, and most apps cannot share their files",
                 $"write volumes: {{ {volume.Name}: {{ path: {volume.Path}, shared: true }} }} if the app can, or remove autoscaling:");
+        if (app.Backups.Schedule is not null)
+            throw new SlipwayException(ErrorCode.PlatformNotAvailable,
+                "backups.schedule: on aws the app's volumes are backed up by AWS Backup (daily, on their EFS file system), not by Slipway's scheduler",
+                "remove backups.schedule for this environment; an AWS Backup plan sets when and for how long");
     }
 
     /// <summary>Each volume: a directory of the app's file system, mounted through its access point. EFS meters the file system as a whole, not each directory.</summary>

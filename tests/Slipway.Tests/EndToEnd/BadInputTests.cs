@@ -94,6 +94,8 @@ public sealed class BadInputTests
             "volumes:\n  data: /data\naws:\n  autoscaling: { min: 1, max: 4, targetCpu: 60 }\n", replicas: 1),
         Aws("aws: env composed from a secret", "env.URL: ECS gives a task a secret only as a whole variable, so aws cannot compose secrets into env (${...})",
             "env:\n  URL: \"postgres://${PW}@db\"\nsecrets:\n  PW: { fromEnv: PW }\n"),
+        Aws("aws: scheduled backups", "backups.schedule: on aws the app's volumes are backed up by AWS Backup",
+            "volumes: { data: /data }\nbackups: { schedule: \"@daily\" }\n", replicas: 1),
         new Case("a volume two replicas would share", 2, "volumes.data: 2 containers would use it at once", app => Append(app, "volumes:\n  data: /data\n")),
         new Case("a volume at a relative path", 2, "volumes.data: \"data\" is not an absolute path in the container", app => Append(app, "volumes:\n  data: data\n")),
         new Case("an accessory with an image and a build", 2, "accessories.db: needs exactly one of image: (a reference) or build:", app => Append(app, "accessories:\n  db: { image: postgres, build: . }\n")),
