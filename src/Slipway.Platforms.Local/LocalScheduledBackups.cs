@@ -42,6 +42,8 @@ internal sealed class LocalScheduledBackups(DockerEngine engine, LocalJobs jobs,
     /// <summary>Makes the backup job's template of the manifest (or removes it when the schedule is gone), and the scheduler follows.</summary>
     public async Task SyncAsync(AppManifest app, DateTimeOffset now, Action<string> onOutput, CancellationToken ct)
     {
+        // Only an app with data can have had a schedule: a plain app's up asks the engine nothing more (a server's round trips count).
+        if (app.Backups.Schedule is null && app.Volumes.Count == 0 && app.Accessories.Count == 0) return;
         var existing = (await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct)).FirstOrDefault(LocalJobs.IsScheduledBackup);
         if (app.Backups.Schedule is not { } schedule)
         {
