@@ -120,13 +120,7 @@ public sealed class JobScheduler(DockerEngine engine, string site, TimeProvider 
         var id = await engine.CloneContainerAsync(template, name, JobLabels.ForRun(labels, due, trigger, time.GetUtcNow()), ct);
         try
         {
-            if (labels.GetValueOrDefault(JobLabels.CarriedFile) is { Length: > 1 } carried)
-            {
-                using var archive = new MemoryStream();
-                await engine.GetArchiveAsync(template, carried, archive, ct);
-                archive.Position = 0;
-                await engine.PutArchiveAsync(id, Path.GetDirectoryName(carried) ?? "/", archive, ct);
-            }
+            if (labels.GetValueOrDefault(JobLabels.CarriedFile) is { Length: > 1 } carried) await engine.CopyPathAsync(template, id, carried, ct);
             await engine.StartContainerAsync(id, ct);
         }
         catch

@@ -47,6 +47,15 @@ public sealed partial class DockerEngine
         }
     }
 
+    /// <summary>A file (or folder) of one container copied to the same place in another, owners and modes kept.</summary>
+    public async Task CopyPathAsync(string from, string to, string path, CancellationToken ct)
+    {
+        using var archive = new MemoryStream();
+        await GetArchiveAsync(from, path, archive, ct);
+        archive.Position = 0;
+        await PutArchiveAsync(to, Path.GetDirectoryName(path) ?? "/", archive, ct);
+    }
+
     /// <summary>
     /// Extracts a tar stream into <paramref name="folder"/> of the container (running or not), owners and modes kept as archived
     /// (<c>copyUIDGID</c> would give every file the container user's instead).

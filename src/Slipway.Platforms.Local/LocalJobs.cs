@@ -3,6 +3,7 @@ using Slipway.Configuration;
 using Slipway.Edge.Contract;
 using Slipway.Engine;
 using Slipway.Foundation;
+using Slipway.Foundation.Timing;
 using Slipway.Platforms.EdgeControl;
 
 namespace Slipway.Platforms.Local;
@@ -88,6 +89,11 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
         return new JobNotification(url, (int)Math.Ceiling(notify.Timeout.TotalSeconds), now);
     }
 
+    /// <summary>What the scheduler runs for the app: the manifest's jobs, and its scheduled backup as the job <c>backup</c>.</summary>
+    private static IReadOnlyList<(string Name, CronSchedule Schedule, TimeSpan Timeout)> Scheduled(AppManifest app) =>
+        app.Jobs.Select(j => (j.Name, j.Schedule, j.Timeout))
+            .Concat(app.Backups.Schedule is { } backups ? [(BackupsSpec.JobName, backups, LocalScheduledBackups.Timeout)] : []).ToList();
+
     /// <summary>The template of the app's scheduled backup, kept by <see cref="LocalScheduledBackups"/> beside the manifest's jobs.</summary>
     public static bool IsScheduledBackup(ContainerSummary template) => template.Labels.ContainsKey(ScheduledBackupPlan.Label);
 
@@ -149,12 +155,12 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
         return removed;
     }
 
-    /// <summary>Each job the manifest names: its schedule, next time, and last run (result and duration), newest runs first.</summary>
+    /// <summary>Each job the manifest names (and the scheduled backup): its schedule, next time, and last run (result and duration), newest runs first.</summary>
     public async Task<IReadOnlyList<JobStatus>> StatusAsync(AppManifest app, DateTimeOffset now, CancellationToken ct)
     {
         var statuses = new List<JobStatus>();
         var templates = await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct);
-        foreach (var job in app.Jobs)
+        foreach (var job in Scheduled(app))
         {
             var runs = (await engine.ListContainersAsync(JobLabels.RunsOf(app.App, job.Name), ct))
                 .OrderByDescending(r => JobLabels.ParseTime(r.Labels.GetValueOrDefault(JobLabels.Started))).ToList();
@@ -179,6 +185,7 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
         var template = await TemplateAsync(app, name, ct);
         var run = JobLabels.RunName(app.App, name, now);
         var id = await engine.CloneContainerAsync(template.Name, run, JobLabels.ForRun(template.Labels, now, "manual", now), ct);
+        if (template.Labels.GetValueOrDefault(JobLabels.CarriedFile) is { Length: > 1 } carried) await engine.CopyPathAsync(template.Id, id, carried, ct);
         await engine.StartContainerAsync(id, ct);
         var exit = engine.WaitForExitAsync(id, ct);
         await engine.StreamLogsAsync(id, since: null, tail: null, follow: true, (_, line) => onLine(line), ct);
@@ -194,9 +201,10 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
 
     private async Task<ContainerSummary> TemplateAsync(AppManifest app, string name, CancellationToken ct)
     {
-        if (app.Jobs.All(j => j.Name != name))
+        var scheduled = Scheduled(app);
+        if (scheduled.All(j => j.Name != name))
             throw new SlipwayException(ErrorCode.InvalidSetting, $"job: {app.App} has no job \"{name}\"",
-                app.Jobs.Count == 0 ? "declare one under jobs: in the manifest" : $"its jobs: {string.Join(", ", app.Jobs.Select(j => j.Name))}");
+                scheduled.Count == 0 ? "declare one under jobs: in the manifest" : $"its jobs: {string.Join(", ", scheduled.Select(j => j.Name))}");
         return (await engine.ListContainersAsync(JobLabels.TemplatesOf(app.App), ct)).FirstOrDefault(t => t.Name == JobLabels.TemplateName(app.App, name))
             ?? throw new SlipwayException(ErrorCode.VersionNotAvailable, $"job {name} of {app.App} is not deployed here", "slipway up deploys it with the app");
     }

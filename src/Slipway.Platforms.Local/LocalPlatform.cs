@@ -204,7 +204,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
             Volumes = await _volumes.ListAsync(app, ct), // those the manifest no longer names too: kept, with their data
             // Only for an app that declares some: a status stays within a few engine requests (on a server, each is a round trip).
             Accessories = app.Accessories.Count > 0 ? await _accessories.StatusAsync(app, ct) : [],
-            Jobs = app.Jobs.Count == 0 ? [] : await _jobs.StatusAsync(app, time.GetUtcNow(), ct),
+            Jobs = app.Jobs.Count == 0 && app.Backups.Schedule is null ? [] : await _jobs.StatusAsync(app, time.GetUtcNow(), ct),
         };
     }
 

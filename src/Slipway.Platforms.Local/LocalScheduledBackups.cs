@@ -19,7 +19,7 @@ namespace Slipway.Platforms.Local;
 internal sealed class LocalScheduledBackups(DockerEngine engine, LocalJobs jobs, StateDirectory state, Func<string, string?> environment)
 {
     private const string FolderInside = "/backups";
-    private static readonly TimeSpan Timeout = TimeSpan.FromHours(6);
+    public static readonly TimeSpan Timeout = TimeSpan.FromHours(6);
     private static readonly TimeSpan CatchUpWithin = TimeSpan.FromDays(1);
 
     /// <summary>Where the backups go on the engine's machine; null: a bucket.</summary>

@@ -177,6 +177,17 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
         (await app.RunAsync("restore", kept[0], "--yes")).Succeeded();
         Assert.Equal("alpha", await PostgresApp.RowsAsync(app));
 
+        // Run by hand as any job, and listed among them with its last run.
+        var manual = await app.RunAsync("jobs", "run", "backup");
+        manual.Succeeded();
+        Assert.Contains("accessory db: ", manual.Stdout);
+        var jobs = await app.RunAsync("jobs", "--json");
+        jobs.Succeeded();
+        var job = JsonDocument.Parse(jobs.Stdout).RootElement.EnumerateArray().Single(j => j.GetProperty("name").GetString() == "backup");
+        Assert.Equal(("manual", "succeeded"), (job.GetProperty("last").GetProperty("trigger").GetString(), job.GetProperty("last").GetProperty("result").GetString()));
+        kept = await BackupIdsAsync(app);
+        Assert.Equal(2, kept.Count);
+
         // A run whose backup fails exits 1 (a failed job, notified like any) and leaves the store as it was.
         app.WriteManifest(extra: PostgresApp.Manifest().Replace("command: pg_dump -h /tmp -U app --create --clean --if-exists app",
             "command: sh -c 'echo dump refused >&2; exit 3'") + $"backups: {{ schedule: \"{LeapDay}\", keep: 2 }}\n");
