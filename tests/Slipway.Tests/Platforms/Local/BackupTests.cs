@@ -157,27 +157,7 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.True(up.All.Contains($"backups: every accessory and volume at {LeapDay} (UTC), next at 2028-02-29 00:00:00Z, 2 kept in", StringComparison.Ordinal), up.All);
         await PostgresApp.AddRowAsync(app, "alpha");
 
-        var first = await ScheduledRunAsync(engine, app, new DateTimeOffset(2028, 2, 29, 0, 0, 30, TimeSpan.Zero));
-        Assert.True(first.ExitCode == 0, first.Log);
-        Assert.Contains("accessory db: ", first.Log);
-        var ids = await BackupIdsAsync(app);
-        var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(app.Cli.StateDirectory, "backups", app.Name, ids.Single() + ".json"))).RootElement;
-        Assert.Equal(("accessory", "db", "local", version), (record.GetProperty("kind").GetString(), record.GetProperty("name").GetString(),
-            record.GetProperty("environment").GetString(), record.GetProperty("release").GetString()));
-
-        // The retention count holds for scheduled runs: three runs, two kept, the newest.
-        await ScheduledRunAsync(engine, app, new DateTimeOffset(2032, 2, 29, 0, 0, 30, TimeSpan.Zero));
-        var third = await ScheduledRunAsync(engine, app, new DateTimeOffset(2036, 2, 29, 0, 0, 30, TimeSpan.Zero));
-        Assert.Contains("deleted 1 older backup(s)", third.Log);
-        var kept = await BackupIdsAsync(app);
-        Assert.Equal(2, kept.Count);
-        Assert.DoesNotContain(ids.Single(), kept);
-
-        await DropDatabaseAsync(app);
-        (await app.RunAsync("restore", kept[0], "--yes")).Succeeded();
-        Assert.Equal("alpha", await PostgresApp.RowsAsync(app));
-
-        // Run by hand as any job, and listed among them with its last run.
+        // Run by hand as any job (its plan carried into the run as the scheduler carries it), and listed among the jobs.
         var manual = await app.RunAsync("jobs", "run", "backup");
         manual.Succeeded();
         Assert.Contains("accessory db: ", manual.Stdout);
@@ -185,8 +165,25 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
         jobs.Succeeded();
         var job = JsonDocument.Parse(jobs.Stdout).RootElement.EnumerateArray().Single(j => j.GetProperty("name").GetString() == "backup");
         Assert.Equal(("manual", "succeeded"), (job.GetProperty("last").GetProperty("trigger").GetString(), job.GetProperty("last").GetProperty("result").GetString()));
-        kept = await BackupIdsAsync(app);
+        var ids = await BackupIdsAsync(app);
+        var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(app.Cli.StateDirectory, "backups", app.Name, ids.Single() + ".json"))).RootElement;
+        Assert.Equal(("accessory", "db", "local", version), (record.GetProperty("kind").GetString(), record.GetProperty("name").GetString(),
+            record.GetProperty("environment").GetString(), record.GetProperty("release").GetString()));
+
+        // At its time, by the scheduler; the retention count holds: three backups, the two newest kept.
+        var first = await ScheduledRunAsync(engine, app, new DateTimeOffset(2028, 2, 29, 0, 0, 30, TimeSpan.Zero));
+        Assert.True(first.ExitCode == 0, first.Log);
+        Assert.Contains("accessory db: ", first.Log);
+        Assert.Equal(2, (await BackupIdsAsync(app)).Count);
+        var second = await ScheduledRunAsync(engine, app, new DateTimeOffset(2032, 2, 29, 0, 0, 30, TimeSpan.Zero));
+        Assert.Contains("deleted 1 older backup(s)", second.Log);
+        var kept = await BackupIdsAsync(app);
         Assert.Equal(2, kept.Count);
+        Assert.DoesNotContain(ids.Single(), kept);
+
+        await DropDatabaseAsync(app);
+        (await app.RunAsync("restore", kept[0], "--yes")).Succeeded();
+        Assert.Equal("alpha", await PostgresApp.RowsAsync(app));
 
         // A run whose backup fails exits 1 (a failed job, notified like any) and leaves the store as it was.
         app.WriteManifest(extra: PostgresApp.Manifest().Replace("command: pg_dump -h /tmp -U app --create --clean --if-exists app",
