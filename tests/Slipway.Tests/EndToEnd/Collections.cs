@@ -1,7 +1,8 @@
 namespace Slipway.Tests.EndToEnd;
 
 // How the tests that use the container engine share the machine's two cores. Pure tests and the in-process
-// edge tests run beside everything.
+// edge tests run beside everything. Three tests at a time (Parallelism.cs): most of an engine test's time is spent
+// waiting on the engine (a build, a health check, a drain), not on a core; whatever times a claim runs alone.
 
 /// <summary>
 /// Rollouts under load, rejections that wait out a start period, kills at chosen points: they run alone, after
@@ -20,11 +21,18 @@ public sealed class EndToEndCollection
     public const string Name = "end-to-end";
 }
 
-/// <summary>The engine client, the aws platform on moto and the security tests: one at a time, beside the end-to-end ones.</summary>
+/// <summary>The engine client, accessories, backups, jobs and the security tests: one at a time, beside the end-to-end ones.</summary>
 [CollectionDefinition(Name)]
 public sealed class EngineCollection
 {
-    public const string Name = "engine-and-aws";
+    public const string Name = "engine";
+}
+
+/// <summary>The aws platform on moto (each class its own moto and registry): one at a time, beside the others.</summary>
+[CollectionDefinition(Name)]
+public sealed class AwsCollection
+{
+    public const string Name = "aws-on-moto";
 }
 
 /// <summary>Bad input changes nothing and builds nothing: beside the others.</summary>

@@ -6,7 +6,7 @@ namespace Slipway.Tests.Cli.Copilot;
 
 /// <summary>A Copilot service imported with the real CLI and deployed with <c>up -e aws</c> on moto; destroy leaves the user's own parameters alone.</summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class ImportMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

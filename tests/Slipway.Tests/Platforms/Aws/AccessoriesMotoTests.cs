@@ -11,7 +11,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// the app reaches it by are read from the template CloudFormation got; that a task resolves them only real AWS can show.
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class AccessoriesMotoTests(MotoFixture moto) : MotoAppTest(moto, "awsa"), IClassFixture<MotoFixture>
 {
     private const string Password = "cache-secret-7c1e";

@@ -11,7 +11,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// and the rollout waiting logic is covered against recorded answers in DeploymentProgressTests.)
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
 {
     private LocalApp _app = null!;
@@ -251,7 +251,7 @@ public sealed class AwsPlatformMotoTests(MotoFixture moto) : IClassFixture<MotoF
 
 /// <summary><c>slipway logs -e aws</c> reads CloudWatch Logs (moto), events put there with the aws CLI.</summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
     [Fact]
@@ -292,7 +292,7 @@ public sealed class AwsLogsMotoTests(MotoFixture moto) : IClassFixture<MotoFixtu
 /// and the app deploys on it. (moto skips autoscaling's resource types silently: the template tests cover them.)
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class AwsProductionOptionsMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
     [Fact]

@@ -9,7 +9,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// AssumeRoleWithWebIdentity); the job reads the result from --json and gates on the exit code.
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class CiDeployMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
     private const string Role = "arn:aws:iam::123456789012:role/slipway-deployer";

@@ -9,7 +9,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// its action, the ARN of the resource it names and its conditions, as IAM would.
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class IamPolicyWireTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
     private const string Arn = "us-east-1:123456789012";

@@ -11,7 +11,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// <c>StackTemplateTests</c>; that a schedule starts a task at its time only real AWS can show.
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class JobsMotoTests(MotoFixture moto) : MotoAppTest(moto, "awsj"), IClassFixture<MotoFixture>
 {
     [Fact]

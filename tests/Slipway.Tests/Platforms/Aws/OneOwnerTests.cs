@@ -10,7 +10,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// them): moto's own state would hide the difference, since its change sets ignore what it does not model.
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
 {
     private const string Autoscaled = """

@@ -10,7 +10,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// by the next <c>up --preview</c> (<c>PreviewRoomTests</c>: with no clock of its own to fake, the CLI is not made to wait here).
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class PreviewsMotoTests(MotoFixture moto) : MotoAppTest(moto, "awsp"), IClassFixture<MotoFixture>
 {
     private string StackOf(string preview) => $"slipway-{App.Name}-{preview}";

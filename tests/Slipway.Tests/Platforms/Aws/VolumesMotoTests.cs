@@ -11,7 +11,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// moto keeps no EFS settings of a task definition, so what ECS is asked for is read from the template CloudFormation got.
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class VolumesMotoTests(MotoFixture moto) : MotoAppTest(moto, "awsv"), IClassFixture<MotoFixture>
 {
     private string DataStackName => $"slipway-{App.Name}-data";

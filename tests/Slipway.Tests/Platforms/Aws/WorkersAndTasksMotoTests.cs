@@ -10,7 +10,7 @@ namespace Slipway.Tests.Platforms.Aws;
 /// then reports exit code 0). A task's whole life, a failing exit code and a task stopped without one are in OneOffTasksTests.
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class WorkersAndTasksMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
 {
     private LocalApp _app = null!;

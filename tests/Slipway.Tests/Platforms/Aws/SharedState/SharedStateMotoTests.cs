@@ -15,7 +15,7 @@ namespace Slipway.Tests.Platforms.Aws.SharedState;
 /// share the deploy lock and the release history. The lease is checked in-process too, where a fake clock can make it lapse.
 /// </summary>
 [Trait("Tier", "aws")]
-[Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
+[Collection(Slipway.Tests.EndToEnd.AwsCollection.Name)]
 public sealed class SharedStateMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IAsyncLifetime
 {
     private readonly TempDirectory _other = new("slipway-machine-b");

@@ -1,0 +1,4 @@
+// Three test collections at a time on the two cores this machine kind has: the engine's tests mostly wait on it (builds,
+// health checks, drains), so a third keeps both cores busy; the collections that time a claim run alone after them all
+// (DisableParallelization), and a test never races a clock (it waits for what it can observe).
+[assembly: CollectionBehavior(MaxParallelThreads = 3)]
