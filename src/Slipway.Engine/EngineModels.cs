@@ -88,7 +88,10 @@ public sealed class EngineApiException(int status, string message) : Exception(m
     /// <summary>A build failed because an intermediate image it used as cache was removed meanwhile (the classic builder says so only in words).</summary>
     public bool IsVanishedCacheLayer =>
         Message.Contains("unknown parent image ID", StringComparison.Ordinal)
-        || (Message.Contains("failed to set parent", StringComparison.Ordinal) && Message.Contains("No such image", StringComparison.OrdinalIgnoreCase));
+        || (Message.Contains("failed to set parent", StringComparison.Ordinal) && Message.Contains("No such image", StringComparison.OrdinalIgnoreCase))
+        // The image store's own file of that layer gone between the build finding it and using it.
+        || (Message.StartsWith("failed to get digest sha256:", StringComparison.Ordinal) && Message.Contains("/imagedb/content/sha256/", StringComparison.Ordinal)
+            && Message.Contains("no such file or directory", StringComparison.Ordinal));
 }
 
 /// <summary>A registry login, sent to the engine for one push. <see cref="ToString"/> hides the password.</summary>
