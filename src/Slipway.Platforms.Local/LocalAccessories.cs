@@ -232,18 +232,38 @@ internal sealed class LocalAccessories(DockerEngine engine, LocalVolumes volumes
     {
         var limit = (accessory.HealthCheck?.StartPeriod ?? TimeSpan.Zero) + (accessory.HealthCheck?.Interval ?? TimeSpan.Zero) * 4 + SteadyFor + TimeSpan.FromSeconds(5);
         var started = time.GetTimestamp();
+        var since = time.GetUtcNow() - TimeSpan.FromMinutes(10); // its own events only: the container is new
         await Poll.UntilAsync(async token =>
         {
             var details = await engine.InspectContainerAsync(id, token)
                 ?? throw new SlipwayException(ErrorCode.ReleaseUnhealthy, $"accessory {accessory.Name}: its container was removed while it started", "run up again");
             if (details.HasExited)
-                throw new SlipwayException(ErrorCode.ReleaseUnhealthy, $"accessory {accessory.Name} exited with code {details.ExitCode} as it started",
+                throw new SlipwayException(ErrorCode.ReleaseUnhealthy, $"accessory {accessory.Name} exited with code {await ExitCodeAsync(id, details, since, token)} as it started",
                     "its log is below");
             if (details.Health == "unhealthy")
                 throw new SlipwayException(ErrorCode.ReleaseUnhealthy, $"accessory {accessory.Name} is unhealthy: its healthCheck.command failed 3 times", "its log is below");
             return new Attempt<bool>(accessory.HealthCheck is null ? time.GetElapsedTime(started) >= SteadyFor : details.Health == "healthy", true);
         }, TimeSpan.FromMilliseconds(250), limit, time, _ => new SlipwayException(ErrorCode.ReleaseUnhealthy,
             $"accessory {accessory.Name} did not become healthy within {Duration.Format(limit)}", "raise its healthCheck.startPeriod, or fix it (its log is below)"), ct);
+    }
+
+    /// <summary>
+    /// The code it exited with. Its restart policy may have started it again already, and a running container's code reads 0:
+    /// then the engine's event of its death says.
+    /// </summary>
+    private async Task<int> ExitCodeAsync(string id, ContainerDetails details, DateTimeOffset since, CancellationToken ct)
+    {
+        if (!details.Running) return details.ExitCode;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            return (await engine.WaitForFirstDeathAsync([id], since, bounded.Token)).ExitCode;
+        }
+        catch (Exception e) when (e is OperationCanceledException or EngineApiException or HttpRequestException or IOException && !ct.IsCancellationRequested)
+        {
+            return details.ExitCode;
+        }
     }
 
     public async Task<IReadOnlyList<AccessoryStatus>> StatusAsync(AppManifest app, CancellationToken ct)
