@@ -35,7 +35,7 @@ public sealed class S3BackupStore(string bucket, string prefix, IAmazonS3 s3) : 
         return new S3BackupStore(access.Bucket, access.Prefix, new AmazonS3Client(credentials, config));
     }
 
-public string Location => $"s3://{bucket}/{prefix}";
+    public string Location => $"s3://{bucket}/{prefix}";
 
     private string KeyOf(string app, string file) => $"{prefix}{app}/{file}";
 

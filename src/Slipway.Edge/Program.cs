@@ -28,7 +28,7 @@ public static class Program
             var site = Environment.GetEnvironmentVariable(JobLabels.SiteVariable) is { Length: > 0 } named ? named : "slipway-scheduler";
             await new JobScheduler(engine, site, TimeProvider.System, line => Console.Out.WriteLine($"{DateTimeOffset.UtcNow:u} {line}")).RunAsync(stop.Token);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception) when (stop.IsCancellationRequested) // cancelled, or its connection cut as it was
         {
         }
         return 0;
@@ -40,9 +40,24 @@ public static class Program
         var text = File.Exists(Slipway.Backups.ScheduledBackupPlan.FilePath) ? await File.ReadAllTextAsync(Slipway.Backups.ScheduledBackupPlan.FilePath) : null;
         if (text is null || Slipway.Backups.ScheduledBackupPlan.FromJson(text) is not { } plan)
             return Refuse($"backup: {Slipway.Backups.ScheduledBackupPlan.FilePath} holds no backup plan (slipway up writes it into the backup job)");
+        // Stopped (its timeout passed, or the engine stops): the backup under way deletes its partial file, and the run fails.
+        using var stop = new CancellationTokenSource();
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
         using var engine = new Slipway.Engine.DockerEngine(Slipway.Engine.EngineSelection.Resolve(null, Environment.GetEnvironmentVariable));
-        return await new ScheduledBackupRun(engine, TimeProvider.System, line => Console.Out.WriteLine($"{DateTimeOffset.UtcNow:u} {line}"))
-            .RunAsync(plan, Path.GetTempPath(), CancellationToken.None);
+        void Log(string line) => Console.Out.WriteLine($"{DateTimeOffset.UtcNow:u} {line}");
+        try
+        {
+            return await new ScheduledBackupRun(engine, TimeProvider.System, Log).RunAsync(plan, Path.GetTempPath(), stop.Token);
+        }
+        catch (Exception) when (stop.IsCancellationRequested) // cancelled, or its connection cut as it was
+        {
+            Log("stopped before it finished: the backup under way was not kept");
+            return 1;
+        }
     }
 
     private const string Usage = """

@@ -29,7 +29,7 @@ public sealed class ScheduledBackupRun(DockerEngine engine, TimeProvider time, A
                 var pruned = await BackupWriter.PruneAsync(plan.App, source.Target, store, plan.Keep, ct);
                 if (pruned > 0) log($"{source.Target}: deleted {pruned} older backup(s): {plan.Keep} are kept (backups.keep)");
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException && !ct.IsCancellationRequested)
             {
                 failed++;
                 log($"{source.Target}: backup failed, nothing was deleted: {Reporter.Printable(e.Message.Split('\n')[0])}");

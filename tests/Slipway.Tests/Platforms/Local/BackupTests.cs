@@ -194,6 +194,21 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.Contains("accessory db: backup failed, nothing was deleted: its backup command exited with 3: dump refused", failed.Log);
         Assert.Equal(kept, await BackupIdsAsync(app));
         Assert.Equal(4, Directory.GetFiles(Path.Combine(app.Cli.StateDirectory, "backups", app.Name)).Length); // no partial file beside them
+
+        // A run stopped midway (its timeout, the engine stopping) keeps no part of its backup and fails.
+        app.WriteManifest(extra: PostgresApp.Manifest().Replace("command: pg_dump -h /tmp -U app --create --clean --if-exists app",
+            "command: sleep 600") + $"backups: {{ schedule: \"{LeapDay}\", keep: 2 }}\n");
+        (await app.RunAsync("up")).Succeeded();
+        var template = (await engine.ListContainersAsync(JobLabels.TemplatesOf(app.Name), Ct)).Single(t => t.Labels.ContainsKey("slipway.backup.scheduled"));
+        await new JobScheduler(engine, template.Labels[JobLabels.Site], new FakeTimeProvider(new DateTimeOffset(2044, 2, 29, 0, 0, 30, TimeSpan.Zero)), _ => { }).TickAsync(Ct);
+        var folder = Path.Combine(app.Cli.StateDirectory, "backups", app.Name);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(folder, "*.partial").Length == 1), TimeSpan.FromSeconds(60), "the backup is under way");
+        var stopped = (await engine.ListContainersAsync(JobLabels.RunsOf(app.Name, "backup"), Ct)).Single(r => r.State == "running");
+        await engine.StopContainerAsync(stopped.Id, TimeSpan.FromSeconds(20), Ct);
+        Assert.Equal(1, await engine.WaitForExitAsync(stopped.Id, Ct));
+        Assert.Contains("stopped before it finished", string.Join('\n', await engine.LogTailAsync(stopped.Id, 5, Ct)));
+        Assert.Empty(Directory.GetFiles(folder, "*.partial"));
+        Assert.Equal(kept, await BackupIdsAsync(app));
     }
 
     [Fact]
