@@ -1,6 +1,7 @@
 using System.Net;
 using Slipway.Foundation;
 using Slipway.Foundation.Files;
+using Slipway.Backups;
 using Slipway.Edge.Contract;
 
 namespace Slipway.Edge;
@@ -16,11 +17,7 @@ public static class Program
     private static async Task<int> ScheduleAsync()
     {
         using var stop = new CancellationTokenSource();
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
+        using var sigterm = CancelOnSigterm(stop);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         using var engine = new Slipway.Engine.DockerEngine(Slipway.Engine.EngineSelection.Resolve(null, Environment.GetEnvironmentVariable));
         try
@@ -28,25 +25,29 @@ public static class Program
             var site = Environment.GetEnvironmentVariable(JobLabels.SiteVariable) is { Length: > 0 } named ? named : "slipway-scheduler";
             await new JobScheduler(engine, site, TimeProvider.System, line => Console.Out.WriteLine($"{DateTimeOffset.UtcNow:u} {line}")).RunAsync(stop.Token);
         }
-        catch (Exception) when (stop.IsCancellationRequested) // cancelled, or its connection cut as it was
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
         return 0;
     }
 
-    /// <summary>One run of a scheduled backup: the plan its template holds (<see cref="ScheduledBackupPlan"/>), carried out once.</summary>
-    private static async Task<int> BackupAsync()
-    {
-        var text = File.Exists(Slipway.Backups.ScheduledBackupPlan.FilePath) ? await File.ReadAllTextAsync(Slipway.Backups.ScheduledBackupPlan.FilePath) : null;
-        if (text is null || Slipway.Backups.ScheduledBackupPlan.FromJson(text) is not { } plan)
-            return Refuse($"backup: {Slipway.Backups.ScheduledBackupPlan.FilePath} holds no backup plan (slipway up writes it into the backup job)");
-        // Stopped (its timeout passed, or the engine stops): the backup under way deletes its partial file, and the run fails.
-        using var stop = new CancellationTokenSource();
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+    /// <summary>SIGTERM (the engine stopping the container) cancels <paramref name="stop"/> instead of ending the process at once.</summary>
+    private static IDisposable CancelOnSigterm(CancellationTokenSource stop) =>
+        System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
             stop.Cancel();
         });
+
+    /// <summary>One run of a scheduled backup: the plan its template holds (<see cref="ScheduledBackupPlan"/>), carried out once.</summary>
+    private static async Task<int> BackupAsync()
+    {
+        var text = File.Exists(ScheduledBackupPlan.FilePath) ? await File.ReadAllTextAsync(ScheduledBackupPlan.FilePath) : null;
+        if (text is null || ScheduledBackupPlan.FromJson(text) is not { } plan)
+            return Refuse($"backup: {ScheduledBackupPlan.FilePath} holds no backup plan (slipway up writes it into the backup job)");
+        // Stopped (its timeout passed, or the engine stops): the backup under way deletes its partial file, and the run fails.
+        using var stop = new CancellationTokenSource();
+        using var sigterm = CancelOnSigterm(stop);
         using var engine = new Slipway.Engine.DockerEngine(Slipway.Engine.EngineSelection.Resolve(null, Environment.GetEnvironmentVariable));
         void Log(string line) => Console.Out.WriteLine($"{DateTimeOffset.UtcNow:u} {line}");
         try

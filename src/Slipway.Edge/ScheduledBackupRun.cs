@@ -68,8 +68,7 @@ public sealed class ScheduledBackupRun(DockerEngine engine, TimeProvider time, A
                 ?? throw new InvalidOperationException($"no running container holds {source.Target} (slipway up starts it)");
             var outcome = await engine.ExecPipeAsync(running.Id, command, null, output, ct);
             if (outcome.ExitCode != 0)
-                throw new InvalidOperationException($"its backup command exited with {outcome.ExitCode}: "
-                    + (outcome.StderrTail.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "(no output)"));
+                throw new InvalidOperationException($"its backup command exited with {outcome.ExitCode}: {outcome.LastStderrLine ?? "(no output)"}");
             return BackupFormats.Command;
         }
         if (holders.Count == 0) throw new InvalidOperationException($"no container mounts {source.Target} (slipway up deploys one)");

@@ -6,7 +6,11 @@ using static Slipway.Engine.EngineRequests;
 namespace Slipway.Engine;
 
 /// <summary>What a piped exec ended with: its exit code and the end of what it wrote to stderr.</summary>
-public sealed record ExecOutcome(int ExitCode, string StderrTail);
+public sealed record ExecOutcome(int ExitCode, string StderrTail)
+{
+    /// <summary>The last line it wrote to stderr that is not blank (what a failing command says of itself); null: none.</summary>
+    public string? LastStderrLine => StderrTail.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+}
 
 /// <summary>A command in a running container with a stream as its stdin and another as its stdout (a dump out, a restore in).</summary>
 public sealed partial class DockerEngine

@@ -21,7 +21,7 @@ internal sealed class LocalBackups(DockerEngine engine, LocalAccessories accesso
             var outcome = await engine.ExecPipeAsync(container.Id, backup.Command, null, output, ct);
             if (outcome.ExitCode != 0)
                 throw new SlipwayException(ErrorCode.BackupFailed,
-                    $"backup of accessory {target.Name}: accessories.{target.Name}.backup.command exited with {outcome.ExitCode}{LastLine(outcome.StderrTail)}",
+                    $"backup of accessory {target.Name}: accessories.{target.Name}.backup.command exited with {outcome.ExitCode}{LastLine(outcome)}",
                     "run it by hand to see why: slipway accessory exec " + target.Name + " -- " + string.Join(' ', backup.Command));
             return BackupFormats.Command;
         }
@@ -47,7 +47,7 @@ internal sealed class LocalBackups(DockerEngine engine, LocalAccessories accesso
             var outcome = await engine.ExecPipeAsync(container.Id, restore, input, Stream.Null, ct);
             if (outcome.ExitCode != 0)
                 throw new SlipwayException(ErrorCode.BackupFailed,
-                    $"restore of accessory {target.Name}: accessories.{target.Name}.backup.restore exited with {outcome.ExitCode}{LastLine(outcome.StderrTail)}",
+                    $"restore of accessory {target.Name}: accessories.{target.Name}.backup.restore exited with {outcome.ExitCode}{LastLine(outcome)}",
                     "the backup file is unchanged; fix the restore command and run restore again");
             return;
         }
@@ -122,6 +122,5 @@ internal sealed class LocalBackups(DockerEngine engine, LocalAccessories accesso
         return ((volume, null), users);
     }
 
-    private static string LastLine(string stderr) =>
-        stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() is { } line ? $": {Reporter.Printable(line)}" : "";
+    private static string LastLine(ExecOutcome outcome) => outcome.LastStderrLine is { } line ? $": {Reporter.Printable(line)}" : "";
 }

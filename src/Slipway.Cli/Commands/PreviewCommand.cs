@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Slipway.Backups;
 using Slipway.Configuration;
 using Slipway.Foundation;
 using Slipway.Pipeline;
@@ -69,13 +70,13 @@ public static class PreviewCommand
                 foreach (var (name, which) in seed)
                 {
                     var target = based.Accessories.Any(a => a.Name == name)
-                        ? new Slipway.Backups.BackupTarget(Slipway.Backups.BackupTarget.Accessory, name)
-                        : new Slipway.Backups.BackupTarget(Slipway.Backups.BackupTarget.Volume, name);
+                        ? new BackupTarget(BackupTarget.Accessory, name)
+                        : new BackupTarget(BackupTarget.Volume, name);
                     var record = records.Where(r => r.Target == target)
                                      .FirstOrDefault(r => which == PreviewsSpec.LatestBackup || r.Id == which) // newest first
                                  ?? throw new SlipwayException(ErrorCode.InvalidSetting,
                                      $"previews.seed.{name}: no backup {(which == PreviewsSpec.LatestBackup ? "" : $"\"{which}\" ")}of {target} of {based.App} in {store.Location}",
-                                     $"take one (slipway backup -e {spec.From}{(target.Kind == Slipway.Backups.BackupTarget.Accessory ? $" --accessory {name}" : $" --volume {name}")}) or name one slipway backups -e {spec.From} lists");
+                                     $"take one (slipway backup -e {spec.From}{(target.Kind == BackupTarget.Accessory ? $" --accessory {name}" : $" --volume {name}")}) or name one slipway backups -e {spec.From} lists");
                     await BackupCommand.Pipeline(context, data).SeedAsync(context.App, record, store, ct);
                 }
             }
