@@ -112,22 +112,13 @@ public sealed class JobScheduler(DockerEngine engine, string site, TimeProvider 
         return expired;
     }
 
-    /// <summary>Starts a run of a template: a clone labelled with the time it is for. Shared with <c>slipway jobs run</c>.</summary>
+    /// <summary>Starts a run of a template: a clone labelled with the time it is for (<c>slipway jobs run</c> starts one the same way).</summary>
     public async Task<string> StartRunAsync(string template, IReadOnlyDictionary<string, string> labels, DateTimeOffset due, string trigger,
         CancellationToken ct)
     {
         var name = JobLabels.RunName(labels[JobLabels.App], labels[JobLabels.Job], due);
-        var id = await engine.CloneContainerAsync(template, name, JobLabels.ForRun(labels, due, trigger, time.GetUtcNow()), ct);
-        try
-        {
-            if (labels.GetValueOrDefault(JobLabels.CarriedFile) is { Length: > 1 } carried) await engine.CopyPathAsync(template, id, carried, ct);
-            await engine.StartContainerAsync(id, ct);
-        }
-        catch
-        {
-            await engine.RemoveContainerAsync(id, CancellationToken.None); // a run that never started is no run: it must not hold back the next
-            throw;
-        }
+        await engine.StartCloneAsync(template, name, JobLabels.ForRun(labels, due, trigger, time.GetUtcNow()),
+            labels.GetValueOrDefault(JobLabels.CarriedFile), ct);
         return name;
     }
 

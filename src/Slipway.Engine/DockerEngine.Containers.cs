@@ -153,6 +153,28 @@ public sealed partial class DockerEngine
         return Str(JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!, "Id");
     }
 
+    /// <summary>
+    /// Creates and starts a clone of a created container (<see cref="CloneContainerAsync"/>), with one of its files copied in
+    /// first when <paramref name="carriedFile"/> names one (a clone is made of the source's configuration, not its files). A clone
+    /// that cannot be started is removed: it must not look like a run that happened.
+    /// </summary>
+    public async Task<string> StartCloneAsync(string source, string name, IReadOnlyDictionary<string, string> labels, string? carriedFile,
+        CancellationToken ct)
+    {
+        var id = await CloneContainerAsync(source, name, labels, ct);
+        try
+        {
+            if (carriedFile is { Length: > 1 }) await CopyPathAsync(source, id, carriedFile, ct);
+            await StartContainerAsync(id, ct);
+        }
+        catch
+        {
+            await RemoveContainerAsync(id, CancellationToken.None);
+            throw;
+        }
+        return id;
+    }
+
     /// <summary>Gives a container another name (the old one is free at once for its successor).</summary>
     public Task RenameContainerAsync(string id, string name, CancellationToken ct) =>
         PostAsync($"{ApiPrefix}/containers/{id}/rename?name={Uri.EscapeDataString(name)}", ct);

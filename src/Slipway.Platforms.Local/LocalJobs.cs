@@ -184,9 +184,8 @@ internal sealed class LocalJobs(DockerEngine engine, EdgeSite edgeSite, Func<str
     {
         var template = await TemplateAsync(app, name, ct);
         var run = JobLabels.RunName(app.App, name, now);
-        var id = await engine.CloneContainerAsync(template.Name, run, JobLabels.ForRun(template.Labels, now, "manual", now), ct);
-        if (template.Labels.GetValueOrDefault(JobLabels.CarriedFile) is { Length: > 1 } carried) await engine.CopyPathAsync(template.Id, id, carried, ct);
-        await engine.StartContainerAsync(id, ct);
+        var id = await engine.StartCloneAsync(template.Name, run, JobLabels.ForRun(template.Labels, now, "manual", now),
+            template.Labels.GetValueOrDefault(JobLabels.CarriedFile), ct);
         var exit = engine.WaitForExitAsync(id, ct);
         await engine.StreamLogsAsync(id, since: null, tail: null, follow: true, (_, line) => onLine(line), ct);
         return await exit;
