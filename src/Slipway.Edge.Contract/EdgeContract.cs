@@ -78,11 +78,17 @@ public static class TlsIssuers
 /// <summary>How a canary runs: its share of requests (1-99 %), how long it is watched, and the 5xx rate above the old release's that aborts it.</summary>
 /// <param name="MaxErrorRate">A fraction (0.01 is 1 %): the canary's 5xx rate may exceed the old release's by this much, no more.</param>
 /// <param name="MaxLatencyRatio">The canary's p99 may be this many times the old release's (and 50 ms more), no more.</param>
-public sealed record CanaryPolicy(int Percent, TimeSpan Duration, double MaxErrorRate, double MaxLatencyRatio = 2);
+/// <param name="Leader">
+/// On a cluster's other edges: the control gate (<c>host:port</c>) of the edge that judges the canary. This edge splits the
+/// requests as told but does not judge them: it ends its canary as that edge ended its own, so one edge decides for all.
+/// </param>
+public sealed record CanaryPolicy(int Percent, TimeSpan Duration, double MaxErrorRate, double MaxLatencyRatio = 2, string? Leader = null);
 
 /// <summary>A release taking <see cref="CanaryPolicy.Percent"/> of a route's requests since <paramref name="StartedAt"/>.</summary>
 /// <param name="DrainTimeout">How long the targets that stop taking requests when it ends (either release's) may finish theirs.</param>
-public sealed record EdgeCanary(string Version, IReadOnlyList<EdgeTarget> Targets, CanaryPolicy Policy, DateTimeOffset StartedAt, TimeSpan DrainTimeout)
+/// <param name="Discovery">Where the canary release's targets are looked up again once it is promoted (<see cref="DeployArgs.Discovery"/>).</param>
+public sealed record EdgeCanary(string Version, IReadOnlyList<EdgeTarget> Targets, CanaryPolicy Policy, DateTimeOffset StartedAt, TimeSpan DrainTimeout,
+    TargetDiscovery? Discovery = null)
 {
     public DateTimeOffset EndsAt => StartedAt + Policy.Duration;
 }

@@ -9,10 +9,11 @@ namespace Slipway.Edge;
 /// <summary>
 /// Watches every route's canary, twice a second, and ends it as <see cref="CanaryJudge"/> decides. The edge judges, not the
 /// CLI: a canary ends on time even when the <c>up</c> that started it was killed, and is judged again after an edge restart
-/// (from that restart's counts).
+/// (from that restart's counts). On a cluster's other edges a canary follows its leader's decision (<see cref="CanaryFollowing"/>),
+/// and is judged here only when the leader is out of reach past the canary's time.
 /// </summary>
-internal sealed class CanaryWatch(RouteTable routes, RolloutController rollout, CanarySplit split, TimeProvider time, ILogger<CanaryWatch> log)
-    : BackgroundService
+internal sealed class CanaryWatch(RouteTable routes, RolloutController rollout, CanarySplit split, CanaryLeaders leaders, TimeProvider time,
+    ILogger<CanaryWatch> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
 
@@ -25,8 +26,7 @@ internal sealed class CanaryWatch(RouteTable routes, RolloutController rollout, 
                 await Task.Delay(Interval, time, stoppingToken);
                 foreach (var route in routes.Routes.Where(r => r.Canary is not null))
                 {
-                    var (figures, stable) = rollout.Figures(route);
-                    var verdict = CanaryJudge.Judge(route.Canary!, figures, stable, time.GetUtcNow());
+                    var verdict = await VerdictAsync(route, stoppingToken);
                     if (verdict.Outcome is not null)
                         await rollout.EndCanaryAsync(route.App, route.Canary!.StartedAt, verdict.Outcome == CanaryOutcomes.Promoted, verdict.Reason,
                             stoppingToken);
@@ -42,6 +42,20 @@ internal sealed class CanaryWatch(RouteTable routes, RolloutController rollout, 
                 log.LogError(e, "judging the canaries failed; trying again");
             }
         }
+    }
+
+    private async Task<CanaryVerdict> VerdictAsync(EdgeRoute route, CancellationToken ct)
+    {
+        var canary = route.Canary!;
+        if (canary.Policy.Leader is { } leader)
+        {
+            var (reached, leaderRoute) = await leaders.RouteAsync(leader, route.App, ct); // bounded by CanaryLeaders.Timeout
+            if (CanaryFollowing.Decide(canary, reached, leaderRoute, time.GetUtcNow()) is { } followed) return followed;
+            log.LogWarning("canary {App}: the edge that judges it ({Leader}) has not answered since its time was up; judging this edge's own traffic",
+                route.App, leader);
+        }
+        var (figures, stable) = rollout.Figures(route);
+        return CanaryJudge.Judge(canary, figures, stable, time.GetUtcNow());
     }
 }
 

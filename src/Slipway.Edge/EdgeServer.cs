@@ -122,6 +122,7 @@ public static class EdgeServer
         builder.Services.AddSingleton(CanarySplit.CookieKey.LoadOrCreate(paths));
         builder.Services.AddSingleton<CanarySplit>();
         builder.Services.AddSingleton<CanaryBaselines>();
+        builder.Services.AddSingleton<CanaryLeaders>();
         builder.Services.AddHostedService<CanaryWatch>();
         builder.Services.AddHostedService<TargetFollower>();
         builder.Services.AddHostedService<RouteExpiry>();

@@ -53,6 +53,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
     private static string? CanaryRefusal(EdgeRoute? current, DeployArgs args, CanaryPolicy policy)
     {
         if (policy.Percent is < 1 or > 99) return $"a canary takes 1 to 99 % of the requests, not {policy.Percent}";
+        if (policy.Leader is { } leader && !CanaryLeaders.IsGate(leader)) return $"the edge that judges the canary is named host:port, not \"{leader}\"";
         if (current is null) return "nothing serves this app yet: a canary needs a release to share the requests with";
         if (current.Version == args.Version) return $"{args.Version} already serves: a canary needs another version";
         if (current.Port != args.Port || !string.Equals(current.Host, args.Host, StringComparison.OrdinalIgnoreCase))
@@ -63,7 +64,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
     private async Task<(DeployOutcome?, EdgeError?)> StartCanaryAsync(string app, DeployArgs args, CanaryPolicy policy, EdgeRouteTls? tls,
         DateTimeOffset now)
     {
-        var canary = new EdgeCanary(args.Version, args.Targets, policy, now, args.DrainTimeout);
+        var canary = new EdgeCanary(args.Version, args.Targets, policy, now, args.DrainTimeout, args.Discovery);
         var (previous, route, _) = await routes.ChangeAsync(app, current => current is null ? null : current with
         {
             // The route's settings are the new release's from now on; only its requests are shared.
@@ -97,7 +98,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
             result = new CanaryResult(canary.Version, current.Version, promote ? CanaryOutcomes.Promoted : CanaryOutcomes.Aborted, reason,
                 figures, stable, canary.StartedAt, time.GetUtcNow());
             return promote
-                ? current with { Version = canary.Version, Targets = canary.Targets, DeployedAt = result.EndedAt, Canary = null, LastCanary = result, Discovery = null }
+                ? current with { Version = canary.Version, Targets = canary.Targets, DeployedAt = result.EndedAt, Canary = null, LastCanary = result, Discovery = canary.Discovery }
                 : current with { Canary = null, LastCanary = result };
         }, CancellationToken.None); // once begun, the change completes (and drains) even if the caller goes away
         if (result is null) return null;
