@@ -19,6 +19,12 @@ public sealed record EdgeOptions(bool DirectForwarding = true, int MaxConnection
 
     /// <summary>On a cluster: the port of the <see cref="Edge.ControlGate"/> and its token; null: the control socket alone.</summary>
     public ControlGateOptions? ControlGate { get; init; }
+
+    /// <summary>
+    /// Where the apps' metrics ports listen: loopback on a machine; on a cluster every address of the edge's container (its
+    /// overlay networks, where a Prometheus beside it scrapes each edge; no node publishes the port).
+    /// </summary>
+    public System.Net.IPAddress MetricsAddress { get; init; } = System.Net.IPAddress.Loopback;
 }
 
 /// <param name="Port">Listened on every address of the edge's container (its cluster networks: nothing publishes it).</param>

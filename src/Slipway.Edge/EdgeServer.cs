@@ -50,8 +50,9 @@ public static class EdgeServer
         // No distributed tracing here: without this, every forwarded request creates an Activity and a traceparent header.
         AppContext.SetSwitch("System.Net.Http.EnableActivityPropagation", false);
         var tls = new TlsTermination();
-        var listeners = new ListenerConfiguration(listenAddress.ToString(), tls);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var listeners = new ListenerConfiguration(listenAddress.ToString(), tls, options.MetricsAddress.ToString());
+        // No watcher on appsettings files it never reads: each is an inotify instance, 128 per user by default.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Configuration.Sources.Clear();
         ((IConfigurationBuilder)builder.Configuration).Add(listeners);
         builder.Logging.ClearProviders();

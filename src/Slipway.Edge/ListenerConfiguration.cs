@@ -48,18 +48,21 @@ internal sealed class ListenerConfiguration : ConfigurationProvider, IConfigurat
 {
     public const string Section = "Kestrel";
     private readonly string _address;
+    private readonly string _metricsAddress;
     private readonly TlsTermination _tls;
     private ListenerPlan _plan = new(new HashSet<int>(), new HashSet<int>(), new Dictionary<int, IReadOnlyList<SniCertificate>>(), new Dictionary<int, int>());
 
-    public ListenerConfiguration(string address, TlsTermination tls)
+    /// <param name="metricsAddress">Where the metrics ports listen, whatever the apps' ports do (<see cref="EdgeOptions.MetricsAddress"/>).</param>
+    public ListenerConfiguration(string address, TlsTermination tls, string metricsAddress = "127.0.0.1")
     {
         _address = address;
+        _metricsAddress = metricsAddress;
         _tls = tls;
     }
 
     public IReadOnlySet<int> Ports => _plan.Ports;
 
-    /// <summary>Ports on loopback where the edge serves its metrics and nothing else.</summary>
+    /// <summary>Ports where the edge serves its metrics and nothing else (on loopback unless the edge was told otherwise).</summary>
     public IReadOnlySet<int> MetricsPorts => _plan.MetricsPorts;
 
     /// <summary>Plain HTTP ports that redirect to an HTTPS port, by port.</summary>
@@ -139,7 +142,7 @@ internal sealed class ListenerConfiguration : ConfigurationProvider, IConfigurat
         foreach (var port in plan.Ports) Listen(plan.Https.ContainsKey(port) ? "https" : "port", port, plan.Addresses.GetValueOrDefault(port));
         foreach (var port in plan.Redirects.Keys.Where(p => !plan.Ports.Contains(p))) Listen("redirect", port, plan.Addresses.GetValueOrDefault(port));
         foreach (var port in plan.MetricsPorts)
-            data[$"{Section}:Endpoints:metrics{Text(port)}:Url"] = $"http://127.0.0.1:{Text(port)}"; // loopback, whatever the apps' ports do
+            data[$"{Section}:Endpoints:metrics{Text(port)}:Url"] = $"http://{UrlHost(_metricsAddress)}:{Text(port)}";
         foreach (var port in _challengePorts.Where(p => !plan.Ports.Contains(p) && !plan.Redirects.ContainsKey(p) && !plan.MetricsPorts.Contains(p)))
             Listen("challenge", port, _challengeAddresses.GetValueOrDefault(port));
         return data;

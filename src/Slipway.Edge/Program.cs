@@ -62,7 +62,7 @@ public static class Program
     }
 
     private const string Usage = """
-        Usage: slipway-edge serve [--dir DIR] [--address ADDR] [--control-port N --control-token-file FILE]
+        Usage: slipway-edge serve [--dir DIR] [--address ADDR] [--metrics-address ADDR] [--control-port N --control-token-file FILE]
                slipway-edge relay --socket PATH
                slipway-edge relay --connect HOST:PORT --token-file FILE
                slipway-edge probe ADDRESS:PORT...
@@ -72,6 +72,8 @@ public static class Program
         Runs Slipway's edge proxy in the foreground (slipway up starts it in the background).
           --dir DIR        its state directory: control socket, routes, certificates, log (default: the state directory's edge folder)
           --address ADDR   the address its public ports bind to (default: 127.0.0.1)
+          --metrics-address ADDR
+                           the address the apps' metrics ports bind to (default: 127.0.0.1)
           --control-port N, --control-token-file FILE
                            on a cluster: a port whose connections reach the control socket once they open with the token in FILE
         relay joins its stdin and stdout to a unix socket (the control socket): how a CLI on another machine reaches an edge
@@ -97,7 +99,7 @@ public static class Program
         if (args is ["schedule"]) return await ScheduleAsync();
         if (args is ["backup"]) return await BackupAsync();
         if (args[0] != "serve") return Refuse($"unknown command \"{args[0]}\"");
-        string? dir = null, address = null, tokenFile = null;
+        string? dir = null, address = null, metricsAddress = null, tokenFile = null;
         int? controlPort = null;
         for (var i = 1; i < args.Length; i++)
         {
@@ -108,6 +110,9 @@ public static class Program
                     break;
                 case "--address" when i + 1 < args.Length:
                     address = args[++i];
+                    break;
+                case "--metrics-address" when i + 1 < args.Length:
+                    metricsAddress = args[++i];
                     break;
                 case "--control-port" when i + 1 < args.Length && int.TryParse(args[i + 1], out var port) && port is > 0 and < 65536:
                     controlPort = port;
@@ -121,6 +126,8 @@ public static class Program
             }
         }
         if (!IPAddress.TryParse(address ?? "127.0.0.1", out var listen)) return Refuse($"--address: \"{address}\" is not an IP address");
+        if (!IPAddress.TryParse(metricsAddress ?? "127.0.0.1", out var metricsListen))
+            return Refuse($"--metrics-address: \"{metricsAddress}\" is not an IP address");
         if ((controlPort is null) != (tokenFile is null)) return Refuse("--control-port and --control-token-file go together");
         byte[]? token = null;
         if (tokenFile is not null)
@@ -140,6 +147,7 @@ public static class Program
             options: EdgeOptions.FromEnvironment(Environment.GetEnvironmentVariable) with
             {
                 ControlGate = controlPort is { } gatePort ? new ControlGateOptions(gatePort, token!) : null,
+                MetricsAddress = metricsListen,
             });
     }
 

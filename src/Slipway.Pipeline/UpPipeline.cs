@@ -57,7 +57,7 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
         CheckInputs(app); // bad input is not a deploy: nothing is locked or recorded
         if (options.Canary is not null && platform is not ICanaryReleases)
             throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"--canary: the {platform.Name} platform cannot share requests between two releases yet",
-                "deploy without --canary: the rollout is still gated on the health check (local: the edge proxy judges canaries)");
+                "deploy without --canary: the rollout is still gated on the health check (on the local and swarm platforms the edge judges canaries)");
         return history.RecordAsync(app.App, app.Environment.Name, platform.Name, "deploy", () => RunRecordedAsync(app, options, ct),
             r => (r.Changed ? "succeeded" : "no change", r.Version, r.PreviousVersion), ct);
     }

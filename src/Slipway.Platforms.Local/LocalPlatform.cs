@@ -200,7 +200,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         {
             Processes = processes, Traffic = traffic, CertificateExpiresAt = route?.Route.Tls?.NotAfter,
             Canary = route?.Route.Canary is { } canary ? new CanaryStatus(canary.Version, canary.Policy.Percent, canary.EndsAt) : null,
-            LastCanary = route?.Route.LastCanary is { } last ? Report(app.App, last) : null,
+            LastCanary = route?.Route.LastCanary is { } last ? CanaryReport.From(app.App, last) : null,
             Volumes = await _volumes.ListAsync(app, ct), // those the manifest no longer names too: kept, with their data
             // Only for an app that declares some: a status stays within a few engine requests (on a server, each is a round trip).
             Accessories = app.Accessories.Count > 0 ? await _accessories.StatusAsync(app, ct) : [],
@@ -369,10 +369,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     }
 
     public async Task<CanaryReport?> EndCanaryAsync(AppManifest app, bool promote, IStageLog log, CancellationToken ct) =>
-        await edge.InfoAsync(ct) is not null && await edge.EndCanaryAsync(app.App, promote, ct) is { } result ? Report(app.App, result) : null;
+        await edge.InfoAsync(ct) is not null && await edge.EndCanaryAsync(app.App, promote, ct) is { } result ? CanaryReport.From(app.App, result) : null;
 
-    private static CanaryReport Report(string app, CanaryResult result) => new(app, result.Version, result.StableVersion, result.Outcome, result.Reason,
-        result.Canary.Requests, result.Canary.Errors, result.Canary.P99Ms, result.Stable.Requests, result.Stable.Errors, result.Stable.P99Ms);
 
     public async Task SetMaintenanceAsync(AppManifest app, MaintenancePage? page, IStageLog log, CancellationToken ct)
     {

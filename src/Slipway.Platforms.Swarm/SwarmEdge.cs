@@ -145,7 +145,7 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
     {
         Name = SwarmNames.EdgeService, Image = image, Labels = labels, Replicas = null,
         Networks = [SwarmNames.EdgeNetwork], Constraints = [constraint],
-        Command = ["serve", "--dir", EdgeImage.StateFolder, "--address", "0.0.0.0",
+        Command = ["serve", "--dir", EdgeImage.StateFolder, "--address", "0.0.0.0", "--metrics-address", "0.0.0.0",
             "--control-port", SwarmNames.ControlGatePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--control-token-file", SwarmNames.TokenFile],
         Secrets = [token], Ports = ports.Select(p => new HostPort(p, p)).ToList(),
         Volumes = [(SwarmNames.EdgeVolume, EdgeImage.StateFolder)],

@@ -32,8 +32,12 @@ public static class SwarmNames
     public static string ReleaseService(AppManifest app, string version, string fingerprint) => $"{app.App}-{version}-{fingerprint[..Math.Min(6, fingerprint.Length)]}";
 
     /// <summary>The service an edge's route sends to: its targets are named <c>service.slot</c>.</summary>
-    public static string? RoutedService(Slipway.Edge.Contract.RouteStatus? route) =>
-        route?.Targets.FirstOrDefault()?.Id is { } id && id.LastIndexOf('.') is > 0 and var dot ? id[..dot] : null;
+    public static string? RoutedService(Slipway.Edge.Contract.RouteStatus? route) => ServiceOf(route?.Route.Targets.FirstOrDefault()?.Id);
+
+    /// <summary>The service of a canary the edge's route shares requests with; null: none in progress.</summary>
+    public static string? CanaryService(Slipway.Edge.Contract.RouteStatus? route) => ServiceOf(route?.Route.Canary?.Targets.FirstOrDefault()?.Id);
+
+    private static string? ServiceOf(string? target) => target is { } id && id.LastIndexOf('.') is > 0 and var dot ? id[..dot] : null;
 
     /// <summary>The release's image in the cluster's registry.</summary>
     public static string RegistryRepository(AppManifest app, string registry) => $"{registry}/{ImageBuilder.ImageName(app.App)}";

@@ -18,7 +18,7 @@ namespace Slipway.Platforms.Swarm;
 /// pinned by digest. Runs are coordinated and recorded on this machine, as locally.
 /// </summary>
 public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecrets secrets, Func<string, string?> environment, TimeProvider time)
-    : IPlatform, IInputCheck, IWorkerProcesses, IReleasePhase, IOneOffCommands, IMaintenance
+    : IPlatform, IInputCheck, IWorkerProcesses, IReleasePhase, IOneOffCommands, IMaintenance, ICanaryReleases
 {
     private readonly SwarmEdge _edge = new(engine, registry, environment, time);
     private readonly SwarmReleases _releases = new(engine, time);
@@ -53,7 +53,6 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         if (app.Edge.Tls is { Acme: not null })
             throw Unsupported("edge.tls.acme", "a certificate from an ACME CA (its check may reach another node's edge than the one that asked)");
         EdgeTlsFiles.Read(app, time.GetUtcNow());
-        if (app.Edge.MetricsPort is not null) throw Unsupported("edge.metricsPort", "a metrics port");
         if (app.Secrets.Values.Any(secret => !secret.IsReadBySlipway)) throw Unsupported("secrets.*.fromSsm", "an SSM parameter");
     }
 
@@ -121,13 +120,18 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             var service = releases.FirstOrDefault(r => r.Name == SwarmNames.RoutedService(route));
             var fingerprint = service?.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint);
             // Each target's node, by its task's address on the edge network.
-            var tasks = service is null ? [] : await engine.ListTasksAsync(service.Id, ct);
+            var canaryService = releases.FirstOrDefault(r => r.Name == SwarmNames.CanaryService(route));
+            var tasks = new List<SwarmTask>();
+            foreach (var shown in new[] { service, canaryService }.OfType<SwarmService>()) tasks.AddRange(await engine.ListTasksAsync(shown.Id, ct));
             var nodeOf = tasks.Where(t => t.IsRunning && t.Addresses.ContainsKey(SwarmNames.EdgeNetwork))
                 .GroupBy(t => t.Addresses[SwarmNames.EdgeNetwork]).ToDictionary(g => g.Key, g => g.First().NodeId);
             string? NodeOf(string address) =>
                 Uri.TryCreate(address, UriKind.Absolute, out var uri) && nodeOf.GetValueOrDefault(uri.Host) is { } id
                     ? nodes.FirstOrDefault(n => n.Id == id)?.Hostname ?? id[..Math.Min(12, id.Length)] : null;
-            var replicas = route.Targets.Select(t => new ReplicaStatus(t.Id, route.Route.Version, "running", t.Health, t.Address, fingerprint, NodeOf(t.Address)))
+            var canaryTargets = route.Route.Canary?.Targets.Select(t => t.Id).ToHashSet() ?? [];
+            var replicas = route.Targets.Select(t => canaryTargets.Contains(t.Id)
+                    ? new ReplicaStatus(t.Id, route.Route.Canary!.Version, "running", t.Health, t.Address, canaryService?.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint), NodeOf(t.Address))
+                    : new ReplicaStatus(t.Id, route.Route.Version, "running", t.Health, t.Address, fingerprint, NodeOf(t.Address)))
                 .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
             var processes = new Dictionary<string, IReadOnlyList<ReplicaStatus>>();
             foreach (var process in (await _processes.ListAsync(app, ct)).Where(p => service is not null && p.Labels.GetValueOrDefault(SwarmProcesses.OfReleaseLabel) == service.Name))
@@ -140,7 +144,12 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 if ((await other.Client.RouteAsync(app.App, ct))?.Route.Version is var served && served != route.Route.Version)
                     lagging.Add($"{nodes.FirstOrDefault(n => n.Id == other.NodeId)?.Hostname ?? other.NodeId} serves {served ?? "nothing"}");
             return new AppStatus(app.App, Name, url, route.Route.Version, replicas, route.Route.DeployedAt,
-                lagging.Count == 0 ? null : $"the edges disagree: the first serves {route.Route.Version}, {string.Join(", ", lagging)}: run slipway up") { Processes = processes };
+                lagging.Count == 0 ? null : $"the edges disagree: the first serves {route.Route.Version}, {string.Join(", ", lagging)}: run slipway up")
+            {
+                Processes = processes,
+                Canary = route.Route.Canary is { } canary ? new CanaryStatus(canary.Version, canary.Policy.Percent, canary.EndsAt) : null,
+                LastCanary = route.Route.LastCanary is { } last ? CanaryReport.From(app.App, last) : null,
+            };
         }
         finally
         {
@@ -192,8 +201,18 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         return $"{repository}@{digest ?? throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"the registry {registry} gave no digest for {repository}:{version}", "check that swarm.registry is a registry (v2 API)")}";
     }
 
-    public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
-        CancellationToken ct)
+    public Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
+        CancellationToken ct) => RollOutAsync(app, version, log, beforeCutover, canary: null, ct);
+
+    /// <summary>
+    /// The new release beside the serving one on every edge, with the plan's share of each edge's requests: the first edge judges
+    /// it (by its own traffic) and the others follow its decision, so one edge decides for the cluster.
+    /// </summary>
+    public Task<RolloutReport> RollOutCanaryAsync(AppManifest app, string version, CanaryPlan plan, IStageLog log,
+        Func<CancellationToken, Task> beforeCutover, CancellationToken ct) => RollOutAsync(app, version, log, beforeCutover, plan, ct);
+
+    private async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
+        CanaryPlan? canary, CancellationToken ct)
     {
         var fingerprint = ReleaseFingerprint.Of(app, version, secrets, TraitsOf(app));
         var serviceName = SwarmNames.ReleaseService(app, version, fingerprint);
@@ -208,6 +227,11 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             if (edges.Count == 0)
                 throw new SlipwayException(ErrorCode.EdgeUnavailable, "no edge answers on the swarm", "run slipway up again: it starts the edge");
             var current = await edges[0].Client.RouteAsync(app.App, ct);
+            if (canary is not null && current is null)
+            {
+                log.Warn($"nothing serves {app.App} yet, so there is no release to share the requests with: {version} takes them all");
+                canary = null;
+            }
             await engine.EnsureOverlayNetworkAsync(SwarmNames.AppNetwork(app), ReleaseLabels.ForApp(app.App), ct);
             var spec = SwarmReleases.Spec(app, version, image, fingerprint);
             IReadOnlyList<string>? imageEntrypoint = null;
@@ -250,11 +274,23 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                         + (e.Task.ExitCode is { } code ? $", exit code {code}" : "") + (e.Task.Error is { Length: > 0 } error ? $": {error}" : "") + ")", ct,
                         logsOf: e.Task.ServiceId);
                 }
-                first = await CutOverAsync(app, version, spec.Name, targets, edges, current, beforeCutover, log, ct);
+                var policy = canary is null ? null : new CanaryPolicy(canary.Percent, canary.For, canary.MaxErrorRate);
+                first = await CutOverAsync(app, version, spec.Name, targets, edges, current, beforeCutover, policy, log, ct);
+                if (first.Route.Canary is { } judged)
+                {
+                    log.Info($"canary: {version} takes {canary!.Percent}% of the requests beside {first.Route.Version} on {edges.Count} edge(s) for "
+                             + $"{Duration.Format(canary.For)}, judged by the edge on node {Short(edges[0].NodeId)}");
+                    var result = await new CanaryProgress(edges[0].Client, time).WaitAsync(app.App, judged, log, ct);
+                    await FollowTheJudgeAsync(app, result, edges, ct);
+                    if (result.Outcome != CanaryOutcomes.Promoted) throw await CanaryAbortedAsync(app, spec.Name, result, ct);
+                    log.Info($"canary promoted ({result.Reason}): {version} takes every request on every edge; {result.StableVersion}'s tasks drained");
+                }
             }
-            catch (Exception e) when (e is not SlipwayException { Code: ErrorCode.ReleaseUnhealthy })
+            catch (Exception e) when (e is not SlipwayException { Code: ErrorCode.ReleaseUnhealthy or ErrorCode.CanaryAborted })
             {
-                // Whatever stopped it (a hook, an interruption), new tasks no edge routes to never served: they go.
+                // Whatever stopped it (a hook, an interruption), new tasks no edge routes to never served: they go. A canary
+                // stopped midway is aborted on every edge first (the judge's was by its progress), so none sends it requests.
+                if (canary is not null) await EndCanaryOnEveryEdgeAsync(app, edges, promote: false);
                 if (!await AnyEdgeRoutesToAsync(app, edges, spec.Name))
                 {
                     await _processes.RemoveAsync(app, spec.Name, CancellationToken.None);
@@ -262,7 +298,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 }
                 throw;
             }
-            log.Info($"cut over to {version} on {edges.Count} edge(s); old tasks drained");
+            if (first.Route.Canary is null) log.Info($"cut over to {version} on {edges.Count} edge(s); old tasks drained");
             try
             {
                 await _releases.RetireOthersAsync(app, spec.Name, ct);
@@ -286,16 +322,19 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     /// The cut-over on every edge, the first one gating the new tasks (a rejection there leaves every edge on the old release);
     /// returns the first edge's outcome.
     /// </summary>
+    /// <param name="canary">Start a canary instead of cutting over: judged by the first edge, whose decision the others follow.</param>
     private async Task<DeployOutcome> CutOverAsync(AppManifest app, string version, string service, IReadOnlyList<EdgeTarget> targets,
-        IReadOnlyList<ClusterEdge> edges, RouteStatus? current, Func<CancellationToken, Task> beforeCutover, IStageLog log, CancellationToken ct)
+        IReadOnlyList<ClusterEdge> edges, RouteStatus? current, Func<CancellationToken, Task> beforeCutover, CanaryPolicy? canary, IStageLog log,
+        CancellationToken ct)
     {
         await beforeCutover(ct);
         var health = app.HealthCheck;
         // The swarm replaces a task lost with its node on another node: the edge follows the service's tasks by name.
         var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, targets,
             new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
-            health.StartPeriod, app.Drain, Tls: EdgeTlsFiles.Read(app, time.GetUtcNow()),
-            Discovery: new TargetDiscovery($"tasks.{service}", app.Port, service, health.StartPeriod));
+            health.StartPeriod, app.Drain, app.Edge.MetricsPort, EdgeTlsFiles.Read(app, time.GetUtcNow()),
+            Discovery: new TargetDiscovery($"tasks.{service}", app.Port, service, health.StartPeriod), Canary: canary);
+        var followed = canary is null ? args : args with { Canary = canary with { Leader = $"{edges[0].Address}:{SwarmNames.ControlGatePort}" } };
         DeployOutcome? first = null;
         var lagging = new List<string>();
         foreach (var edge in edges)
@@ -303,7 +342,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             try
             {
                 // Once the first edge has gated the tasks, a follower that fails is tried again: a deploy ends with every edge serving.
-                var outcome = first is null ? await edge.Client.DeployAsync(app.App, args, ct) : await FollowAsync(edge, app.App, args, ct);
+                var outcome = first is null ? await edge.Client.DeployAsync(app.App, args, ct) : await FollowAsync(edge, app.App, followed, ct);
                 first ??= outcome;
             }
             catch (EdgeRequestException e) when (first is null && e.Error.Error == EdgeErrors.TargetFailedToBecomeHealthy)
@@ -317,6 +356,10 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             {
                 throw new SlipwayException(ErrorCode.PortInUse, $"edge: {e.Error.Message}", "choose another edge.port or edge.host in the manifest");
             }
+            catch (EdgeRequestException e) when (first is null && e.Error.Error is EdgeErrors.CanaryRefused)
+            {
+                throw new SlipwayException(ErrorCode.InvalidSetting, $"--canary: {e.Error.Message}", "deploy this change without --canary");
+            }
             catch (Exception e) when (first is not null && e is EdgeRequestException or HttpRequestException or IOException or EngineApiException)
             {
                 lagging.Add($"node {edge.NodeId[..Math.Min(12, edge.NodeId.Length)]} ({e.Message.Split('\n')[0]})");
@@ -329,6 +372,87 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 "run slipway up again: it tells every edge (slipway status names those that lag)");
         return first!;
     }
+
+    /// <summary>
+    /// Ends the canary on the edges after the first as the first (its judge) ended it. They follow it on their own within a
+    /// second; this makes it so before <c>up</c> goes on, and an edge that ended it otherwise (its judge out of its reach) is
+    /// deployed the judge's outcome.
+    /// </summary>
+    private async Task FollowTheJudgeAsync(AppManifest app, CanaryResult result, IReadOnlyList<ClusterEdge> edges, CancellationToken ct)
+    {
+        var promoted = result.Outcome == CanaryOutcomes.Promoted;
+        var judged = (await edges[0].Client.RouteAsync(app.App, ct))?.Route;
+        foreach (var edge in edges.Skip(1))
+        {
+            await edge.Client.EndCanaryAsync(app.App, promoted, ct);
+            var route = (await edge.Client.RouteAsync(app.App, ct))?.Route;
+            if (judged is not null && route is not null && route.Version != judged.Version)
+                await FollowAsync(edge, app.App, new DeployArgs(judged.Version, judged.Port, judged.Host, judged.Targets, judged.Health, TimeSpan.FromSeconds(30),
+                    app.Drain, judged.MetricsPort, EdgeTlsFiles.Read(app, time.GetUtcNow()), Discovery: judged.Discovery), ct);
+        }
+    }
+
+    /// <summary>Aborts whatever canary of the app each edge runs (an interrupted <c>up</c>, <c>rollout abort</c>); an edge that cannot be told follows its judge.</summary>
+    private static async Task<CanaryResult?> EndCanaryOnEveryEdgeAsync(AppManifest app, IReadOnlyList<ClusterEdge> edges, bool promote)
+    {
+        CanaryResult? judged = null;
+        foreach (var edge in edges)
+        {
+            try
+            {
+                var ended = await edge.Client.EndCanaryAsync(app.App, promote, CancellationToken.None);
+                judged ??= ended;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or EngineApiException or EdgeRequestException)
+            {
+                // that edge ends it when its judge has
+            }
+        }
+        return judged;
+    }
+
+    /// <summary>The error an aborted canary ends <c>up</c> with: why, both releases' figures, and the canary's last log lines; its service goes.</summary>
+    private async Task<SlipwayException> CanaryAbortedAsync(AppManifest app, string service, CanaryResult result, CancellationToken ct)
+    {
+        var logged = new List<(DateTimeOffset At, string Line)>();
+        await engine.StreamServiceLogsAsync(service, null, 200, follow: false, (at, _, text) => logged.Add((at, text)), ct);
+        await _processes.RemoveAsync(app, service, ct);
+        await _releases.RemoveAsync(service, ct);
+        await _secrets.RemoveUnusedAsync(app, await _releases.ListAsync(app, ct), ct);
+        var text = new System.Text.StringBuilder($"canary {result.Version} aborted: {result.Reason}")
+            .Append($"{Environment.NewLine}  {result.Version} (canary): {result.Canary.Describe()}")
+            .Append($"{Environment.NewLine}  {result.StableVersion} (serving): {result.Stable.Describe()}")
+            .Append($"{Environment.NewLine}  {result.StableVersion} takes every request again on every edge; {result.Version}'s service is removed");
+        var excerpt = LogExcerpt.Of(logged.OrderBy(l => l.At).Select(l => l.Line).ToList());
+        if (excerpt.FirstError.Count > 0)
+        {
+            text.Append($"{Environment.NewLine}  first error in a canary task's log:");
+            foreach (var line in excerpt.FirstError) text.Append($"{Environment.NewLine}    {line}");
+        }
+        return new SlipwayException(ErrorCode.CanaryAborted, text.ToString(),
+            "fix what made it fail and deploy again; a canary that should pass as it is: raise --max-error-rate");
+    }
+
+    public async Task<CanaryReport?> EndCanaryAsync(AppManifest app, bool promote, IStageLog log, CancellationToken ct)
+    {
+        var edges = await _edge.EdgesAsync(wait: false, ct);
+        try
+        {
+            // The judge first (the edge whose canary follows no other), then the rest as it ended.
+            var ordered = new List<ClusterEdge>();
+            foreach (var edge in edges)
+                if ((await edge.Client.RouteAsync(app.App, ct))?.Route.Canary is { } canary)
+                    if (canary.Policy.Leader is null) ordered.Insert(0, edge);
+                    else ordered.Add(edge);
+            return await EndCanaryOnEveryEdgeAsync(app, ordered, promote) is { } result ? CanaryReport.From(app.App, result) : null;
+        }
+        finally
+        {
+            foreach (var edge in edges) edge.Dispose();
+        }
+    }
+
+    private static string Short(string id) => id[..Math.Min(12, id.Length)];
 
     /// <summary>A deploy to an edge after the first: tried three times, a second apart, before it counts as not taken.</summary>
     private async Task<DeployOutcome> FollowAsync(ClusterEdge edge, string app, DeployArgs args, CancellationToken ct)
@@ -353,7 +477,8 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         {
             try
             {
-                if (SwarmNames.RoutedService(await edge.Client.RouteAsync(app.App, CancellationToken.None)) == service) return true;
+                var route = await edge.Client.RouteAsync(app.App, CancellationToken.None);
+                if (SwarmNames.RoutedService(route) == service || SwarmNames.CanaryService(route) == service) return true;
             }
             catch (Exception e) when (e is HttpRequestException or IOException or EngineApiException or EdgeRequestException)
             {
@@ -391,11 +516,13 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         try
         {
             if (edges.Count == 0) return 0;
-            var routed = SwarmNames.RoutedService(await edges[0].Client.RouteAsync(app.App, ct));
+            var route = await edges[0].Client.RouteAsync(app.App, ct);
+            var routed = SwarmNames.RoutedService(route);
             var removed = 0;
             foreach (var release in await _releases.ListAsync(app, ct))
             {
-                if (release.Replicas is 0 || release.Name == routed) continue;
+                // A canary an interrupted up left to its judge takes requests too.
+                if (release.Replicas is 0 || release.Name == routed || release.Name == SwarmNames.CanaryService(route)) continue;
                 log.Info($"scaling down leftover release {release.Name} (not routed)");
                 await _releases.ScaleAsync(release, 0, ct);
                 removed++;

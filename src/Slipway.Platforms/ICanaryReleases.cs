@@ -14,7 +14,13 @@ public sealed record CanaryPlan(int Percent, TimeSpan For, double MaxErrorRate)
 /// <summary>How a canary ended, for people and for <c>--json</c>.</summary>
 /// <param name="Outcome">"promoted" or "aborted".</param>
 public sealed record CanaryReport(string App, string Version, string StableVersion, string Outcome, string Reason,
-    long Requests, long Errors, double? P99Ms, long StableRequests, long StableErrors, double? StableP99Ms);
+    long Requests, long Errors, double? P99Ms, long StableRequests, long StableErrors, double? StableP99Ms)
+{
+    /// <summary>What an edge said of a canary it ended.</summary>
+    public static CanaryReport From(string app, Slipway.Edge.Contract.CanaryResult result) => new(app, result.Version, result.StableVersion,
+        result.Outcome, result.Reason, result.Canary.Requests, result.Canary.Errors, result.Canary.P99Ms, result.Stable.Requests,
+        result.Stable.Errors, result.Stable.P99Ms);
+}
 
 /// <summary>A platform whose front door can send a share of the requests to a new release and judge it by them.</summary>
 public interface ICanaryReleases

@@ -27,7 +27,7 @@ public static class RolloutCommand
         {
             if (context.Platform is not ICanaryReleases platform)
                 throw new SlipwayException(ErrorCode.PlatformNotAvailable, $"rollout: the {context.Platform.Name} platform runs no canaries",
-                    "canaries run on the local platform (slipway up --canary PERCENT)");
+                    "canaries run on the local and swarm platforms (slipway up --canary PERCENT)");
             var report = await context.Reporter.StageAsync(promote ? "promote" : "abort", async log =>
                 await platform.EndCanaryAsync(context.App, promote, log, ct) is { } ended
                     ? Foundation.Output.StageOutcome.Done(ended, $"{ended.Version} {ended.Outcome} ({ended.Requests} request(s), {ended.Errors} 5xx)")

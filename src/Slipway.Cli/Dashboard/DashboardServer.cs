@@ -25,7 +25,8 @@ public sealed class DashboardServer(DashboardState state, TimeProvider time)
     /// <param name="token">Required on every request when not null (a non-loopback bind).</param>
     public async Task RunAsync(IPAddress address, int port, string? token, Action<Uri> started, CancellationToken ct)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No watcher on appsettings files it never reads: each is an inotify instance, 128 per user by default.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
         await using var app = builder.Build();

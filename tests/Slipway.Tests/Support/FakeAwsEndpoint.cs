@@ -30,7 +30,7 @@ public sealed class FakeAwsEndpoint : IAsyncDisposable
     /// <param name="status">The HTTP status of each answer; 200 when not given.</param>
     public static async Task<FakeAwsEndpoint> StartAsync(Func<AwsRequest, string> answer, Func<AwsRequest, int>? status = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();

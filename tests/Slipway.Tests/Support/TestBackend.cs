@@ -49,7 +49,7 @@ public sealed class TestBackend : IAsyncDisposable
     /// <param name="alsoOn">More loopback addresses it answers on, on the same port (a task that moved to another address).</param>
     public static async Task<TestBackend> StartAsync(string name, params IPAddress[] alsoOn)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         var port = alsoOn.Length == 0 ? 0 : FreePort.Next();
         builder.WebHost.ConfigureKestrel(k =>

@@ -27,7 +27,7 @@ public sealed class WebhookListener : IAsyncDisposable
     /// <param name="park">Hold every request unanswered until the listener is disposed (a webhook that never answers).</param>
     public static async Task<WebhookListener> StartAsync(int status = 200, bool park = false)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();

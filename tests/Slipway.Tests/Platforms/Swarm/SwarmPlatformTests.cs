@@ -161,4 +161,112 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
 
         (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
     }
+
+    /// <summary>The test app with a health endpoint of its own, and / answering 500 when <paramref name="failing"/>.</summary>
+    private static string CanaryAppCode(bool failing) => TestEngine.FlaskApp + $$"""
+
+        @app.get("/health")
+        def health():
+            return "ok\n"
+        @app.before_request
+        def fail_all():
+            from flask import request
+            if {{(failing ? "True" : "False")}} and request.path == "/":
+                return "failing\n", 500
+            return None
+        """;
+
+    [Fact]
+    public async Task A_canary_on_two_edges_is_judged_by_one_aborted_on_both_when_it_fails_and_promoted_on_both_and_each_edge_serves_metrics_on_the_overlay()
+    {
+        var swarm = cluster.Swarm;
+        var nodes = await swarm.NodeIdsAsync(Ct);
+        await using var app = SwarmApps.AppOn(swarm, "swmcan");
+        app.Repo.Write("app/app.py", CanaryAppCode(failing: false));
+        app.Repo.Commit("with a health endpoint");
+        SwarmApps.WriteManifest(app, swarm, healthPath: "/health");
+        const int metricsPort = 9464;
+        File.WriteAllText(app.ManifestPath, File.ReadAllText(app.ManifestPath).Replace($"  port: {app.Port}\n", $"  port: {app.Port}\n  metricsPort: {metricsPort}\n"));
+        using var engine = TestEngine.Create(swarm.Manager.DockerHost);
+        foreach (var node in nodes) await Shell.RunAsync($"docker -H {swarm.Manager.DockerHost} node update --label-add {SwarmNames.EdgeNodeLabel}=true {node} >/dev/null", Ct);
+        try
+        {
+            (await app.RunAsync("up", "-e", "swarm")).Succeeded();
+            var v1 = (await app.GetAsync()).Version;
+            var edges = swarm.Nodes.Select(n => new Uri($"http://{n.Address}:{app.Port}/")).ToList();
+
+            // A failing canary, with requests through both edges: one edge judges, and both end it.
+            app.Repo.Write("app/app.py", CanaryAppCode(failing: true));
+            var failing = app.Repo.Commit("fails every request");
+            var answers = new System.Collections.Concurrent.ConcurrentBag<(Uri Edge, System.Net.HttpStatusCode Status, string? Version)>();
+            using var stop = new CancellationTokenSource();
+            var load = Task.WhenAll(edges.Select(edge => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    using var response = await Http.Client.GetAsync(edge, CancellationToken.None);
+                    answers.Add((edge, response.StatusCode, response.Headers.TryGetValues("X-Slipway-Version", out var v) ? v.Single() : null));
+                    await Task.Delay(5, CancellationToken.None);
+                }
+            }, CancellationToken.None)));
+            CliResult aborted;
+            try
+            {
+                aborted = await app.RunAsync("up", "-e", "swarm", "--canary", "50", "--for", "10m");
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await load;
+            }
+            Assert.True(aborted.ExitCode == 1, aborted.All);
+            Assert.Contains($"canary {failing} aborted: 5xx rate", aborted.Stderr);
+            Assert.Contains("takes every request again on every edge", aborted.Stderr);
+            Assert.Contains("on 2 edge(s)", aborted.Stdout);
+            Assert.DoesNotContain(answers, a => a.Version == v1 && a.Status != System.Net.HttpStatusCode.OK);
+            Assert.Contains(answers, a => a.Version == failing && a.Status == System.Net.HttpStatusCode.InternalServerError);
+            foreach (var edge in edges) Assert.Equal(v1, await VersionAtAsync(edge));
+            Assert.Empty(await SwarmApps.ServicesOfAsync(engine, app, failing));
+
+            // A canary that holds is promoted on both edges when its time is up.
+            app.Repo.Write("app/app.py", CanaryAppCode(failing: false) + "\n# v3\n");
+            var holding = app.Repo.Commit("holds");
+            var promoted = await app.RunAsync("up", "-e", "swarm", "--canary", "50", "--for", "3s");
+            promoted.Succeeded();
+            Assert.Contains($"canary promoted", promoted.Stdout);
+            foreach (var edge in edges) Assert.Equal(holding, await VersionAtAsync(edge));
+            var status = await app.RunAsync("status", "-e", "swarm", "--json");
+            status.Succeeded();
+            var json = System.Text.Json.JsonDocument.Parse(status.Stdout).RootElement;
+            Assert.Equal("promoted", json.GetProperty("lastCanary").GetProperty("outcome").GetString());
+            Assert.DoesNotContain("disagree", status.Stdout);
+
+            // Each edge serves the metrics on its overlay address (for a Prometheus on that network), and no node publishes the port.
+            var relay = (await engine.ListTasksAsync(SwarmNames.RelayService, Ct)).First(t => t is { IsRunning: true, ContainerId: not null });
+            var edgeTasks = (await engine.ListTasksAsync(SwarmNames.EdgeService, Ct)).Where(t => t.IsRunning).ToList();
+            Assert.Equal(2, edgeTasks.Count);
+            foreach (var edgeTask in edgeTasks)
+            {
+                var scraped = new System.Text.StringBuilder();
+                var code = await engine.ExecAsync(relay.ContainerId!, ["python3", "-c",
+                    $"import urllib.request; print(urllib.request.urlopen('http://{edgeTask.Addresses[SwarmNames.EdgeNetwork]}:{metricsPort}/metrics', timeout=10).read().decode())"],
+                    line => scraped.AppendLine(line), Ct);
+                Assert.True(code == 0, scraped.ToString());
+                Assert.Contains($"slipway_edge_requests_total{{app=\"{app.Name}\"", scraped.ToString());
+            }
+            foreach (var node in swarm.Nodes)
+                await Assert.ThrowsAsync<HttpRequestException>(() => Http.Client.GetAsync($"http://{node.Address}:{metricsPort}/metrics", Ct));
+            (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+        }
+        finally
+        {
+            foreach (var node in nodes) await Shell.RunAsync($"docker -H {swarm.Manager.DockerHost} node update --label-rm {SwarmNames.EdgeNodeLabel} {node} >/dev/null", Ct);
+        }
+    }
+
+    private static async Task<string?> VersionAtAsync(Uri edge)
+    {
+        using var response = await Http.Client.GetAsync(edge, Ct);
+        return response.Headers.TryGetValues("X-Slipway-Version", out var v) ? v.Single() : null;
+    }
 }

@@ -4,14 +4,14 @@ using Slipway.Edge.Contract;
 using Slipway.Platforms.EdgeControl;
 using Slipway.Foundation.Output;
 
-namespace Slipway.Platforms.Local;
+namespace Slipway.Platforms.EdgeControl;
 
 /// <summary>
 /// Follows a canary the edge judges until it ends, with a line of figures now and then. The edge decides; if it has not
 /// within a grace period after the canary's time, or this run is interrupted, the canary is aborted from here, so an
 /// interrupted <c>up</c> leaves the serving release serving every request.
 /// </summary>
-internal sealed class CanaryProgress(EdgeClient edge, TimeProvider time)
+public sealed class CanaryProgress(EdgeClient edge, TimeProvider time)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(15);
