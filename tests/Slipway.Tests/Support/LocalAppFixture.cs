@@ -34,6 +34,12 @@ public sealed class LocalApp : IAsyncDisposable
 
     public string Name { get; }
     public string? DockerHost { get; }
+
+    /// <summary>
+    /// Environments other than the default the app may be deployed to (a swarm's): the end of the test destroys each, so a
+    /// test that failed midway leaves nothing there either, and its own failure is the one reported.
+    /// </summary>
+    public IReadOnlyList<string> OtherEnvironments { get; init; } = [];
     public int Port { get; }
     public GitRepo Repo { get; }
     public string FirstVersion { get; }
@@ -151,6 +157,8 @@ public sealed class LocalApp : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        foreach (var environment in OtherEnvironments)
+            await Cli.RunAsync(["destroy", "--yes", "-e", environment, "-f", ManifestPath], null, CancellationToken.None);
         // Nothing was made (a bad input refused at once): no destroy to run.
         if ((await ContainersAsync()).Count > 0 || (await ImagesAsync()).Count > 0 || await EdgeInfoAsync() is not null
             || (await AccessoryContainersAsync()).Count > 0 || (await JobContainersAsync()).Count > 0

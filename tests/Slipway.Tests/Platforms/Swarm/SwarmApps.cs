@@ -30,7 +30,10 @@ public static class SwarmApps
     /// <summary>An app whose manifest names the swarm's manager over ssh and its registry; the CLI reaches the manager only that way.</summary>
     public static LocalApp AppOn(TestSwarm swarm, string prefix)
     {
-        var app = new LocalApp(prefix, dockerHost: swarm.Manager.DockerHost, address: swarm.Manager.Address, cliEnvironment: swarm.Manager.CliEnvironment());
+        var app = new LocalApp(prefix, dockerHost: swarm.Manager.DockerHost, address: swarm.Manager.Address, cliEnvironment: swarm.Manager.CliEnvironment())
+        {
+            OtherEnvironments = ["swarm"],
+        };
         WriteManifest(app, swarm);
         return app;
     }

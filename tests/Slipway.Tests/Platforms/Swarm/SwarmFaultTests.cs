@@ -118,7 +118,7 @@ public sealed class SwarmFaultTests
         await Shell.RunAsync($"docker -H {swarm.Manager.DockerHost} node update --label-add {SwarmNames.EdgeNodeLabel}=true {nodes[1]} >/dev/null", Ct);
         var edgeNode = swarm.Nodes[1];
         await using var app = new LocalApp("swmmgr", dockerHost: swarm.Manager.DockerHost, address: edgeNode.Address,
-            cliEnvironment: swarm.Manager.CliEnvironment());
+            cliEnvironment: swarm.Manager.CliEnvironment()) { OtherEnvironments = ["swarm"] };
         SwarmApps.WriteManifest(app, swarm);
         var up = await app.RunAsync("up", "-e", "swarm");
         up.Succeeded();

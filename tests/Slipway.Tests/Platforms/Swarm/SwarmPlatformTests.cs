@@ -195,36 +195,38 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
             var v1 = (await app.GetAsync()).Version;
             var edges = swarm.Nodes.Select(n => new Uri($"http://{n.Address}:{app.Port}/")).ToList();
 
-            // A failing canary, with requests through both edges: one edge judges, and both end it.
+            // A failing canary: requests only through the edge that judges it, so the other edge, which sees none, can only follow.
             app.Repo.Write("app/app.py", CanaryAppCode(failing: true));
             var failing = app.Repo.Commit("fails every request");
-            var answers = new System.Collections.Concurrent.ConcurrentBag<(Uri Edge, System.Net.HttpStatusCode Status, string? Version)>();
-            using var stop = new CancellationTokenSource();
-            var load = Task.WhenAll(edges.Select(edge => Task.Run(async () =>
+            var running = app.RunAsync("up", "-e", "swarm", "--canary", "50", "--for", "10m");
+            var relay = (await engine.ListTasksAsync(SwarmNames.RelayService, Ct)).First(t => t is { IsRunning: true, ContainerId: not null });
+            var edgeTasks = (await engine.ListTasksAsync(SwarmNames.EdgeService, Ct)).Where(t => t.IsRunning).ToList();
+            Assert.Equal(2, edgeTasks.Count);
+            Dictionary<string, string> routes = [];
+            await Eventually.WaitUntilAsync(async () =>
             {
-                while (!stop.IsCancellationRequested)
-                {
-                    using var response = await Http.Client.GetAsync(edge, CancellationToken.None);
-                    answers.Add((edge, response.StatusCode, response.Headers.TryGetValues("X-Slipway-Version", out var v) ? v.Single() : null));
-                    await Task.Delay(5, CancellationToken.None);
-                }
-            }, CancellationToken.None)));
+                foreach (var edgeTask in edgeTasks) routes[edgeTask.NodeId] = await RouteThroughGateAsync(engine, relay.ContainerId!, edgeTask, app.Name);
+                return routes.Values.All(r => r.Contains($"\"canary\":{{\"version\":\"{failing}\"", StringComparison.Ordinal));
+            }, TimeSpan.FromMinutes(3), "both edges run the canary");
+            var judge = Assert.Single(routes, r => r.Value.Contains("\"leader\":null", StringComparison.Ordinal)).Key;
+            Uri EdgeOn(string node) => edges[nodes.ToList().IndexOf(node)];
+            var follower = EdgeOn(routes.Keys.Single(n => n != judge));
+            var answers = new System.Collections.Concurrent.ConcurrentBag<(System.Net.HttpStatusCode Status, string? Version)>();
             CliResult aborted;
-            try
+            while (!running.IsCompleted)
             {
-                aborted = await app.RunAsync("up", "-e", "swarm", "--canary", "50", "--for", "10m");
+                using var response = await Http.Client.GetAsync(EdgeOn(judge), Ct);
+                answers.Add((response.StatusCode, response.Headers.TryGetValues("X-Slipway-Version", out var v) ? v.Single() : null));
+                Assert.True(answers.Count < 5000, "the judge aborted the failing canary within 5,000 requests");
             }
-            finally
-            {
-                await stop.CancelAsync();
-                await load;
-            }
+            aborted = await running;
             Assert.True(aborted.ExitCode == 1, aborted.All);
             Assert.Contains($"canary {failing} aborted: 5xx rate", aborted.Stderr);
             Assert.Contains("takes every request again on every edge", aborted.Stderr);
-            Assert.Contains("on 2 edge(s)", aborted.Stdout);
+            Assert.Contains("on 2 edge(s)", aborted.Stderr);
             Assert.DoesNotContain(answers, a => a.Version == v1 && a.Status != System.Net.HttpStatusCode.OK);
             Assert.Contains(answers, a => a.Version == failing && a.Status == System.Net.HttpStatusCode.InternalServerError);
+            for (var i = 0; i < 10; i++) Assert.Equal(v1, await VersionAtAsync(follower)); // no share left on the edge that saw no failure
             foreach (var edge in edges) Assert.Equal(v1, await VersionAtAsync(edge));
             Assert.Empty(await SwarmApps.ServicesOfAsync(engine, app, failing));
 
@@ -233,7 +235,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
             var holding = app.Repo.Commit("holds");
             var promoted = await app.RunAsync("up", "-e", "swarm", "--canary", "50", "--for", "3s");
             promoted.Succeeded();
-            Assert.Contains($"canary promoted", promoted.Stdout);
+            Assert.Contains("canary promoted", promoted.Stderr);
             foreach (var edge in edges) Assert.Equal(holding, await VersionAtAsync(edge));
             var status = await app.RunAsync("status", "-e", "swarm", "--json");
             status.Succeeded();
@@ -242,9 +244,6 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
             Assert.DoesNotContain("disagree", status.Stdout);
 
             // Each edge serves the metrics on its overlay address (for a Prometheus on that network), and no node publishes the port.
-            var relay = (await engine.ListTasksAsync(SwarmNames.RelayService, Ct)).First(t => t is { IsRunning: true, ContainerId: not null });
-            var edgeTasks = (await engine.ListTasksAsync(SwarmNames.EdgeService, Ct)).Where(t => t.IsRunning).ToList();
-            Assert.Equal(2, edgeTasks.Count);
             foreach (var edgeTask in edgeTasks)
             {
                 var scraped = new System.Text.StringBuilder();
@@ -262,6 +261,27 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
         {
             foreach (var node in nodes) await Shell.RunAsync($"docker -H {swarm.Manager.DockerHost} node update --label-rm {SwarmNames.EdgeNodeLabel} {node} >/dev/null", Ct);
         }
+    }
+
+    /// <summary>An edge's route of the app as JSON, asked at its control gate from the relay's container with the cluster's token.</summary>
+    private static async Task<string> RouteThroughGateAsync(Slipway.Engine.DockerEngine engine, string relay, Slipway.Engine.SwarmTask edge, string app)
+    {
+        var script = $$"""
+            import socket
+            token = open("{{SwarmNames.TokenFile}}").read().strip()
+            s = socket.create_connection(("{{edge.Addresses[SwarmNames.EdgeNetwork]}}", {{SwarmNames.ControlGatePort}}), timeout=10)
+            s.sendall(("SLIPWAY-CONTROL " + token + "\nGET /_slipway/v1/routes/{{app}} HTTP/1.0\r\nHost: slipway-edge\r\n\r\n").encode())
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            print(data.decode())
+            """;
+        var output = new System.Text.StringBuilder();
+        await engine.ExecAsync(relay, ["python3", "-c", script], line => output.Append(line), Ct);
+        return output.ToString();
     }
 
     private static async Task<string?> VersionAtAsync(Uri edge)
