@@ -105,7 +105,8 @@ JSON
 # The edge program of this tree: ./slipway builds it beside the CLI. A build from before the edge was a program of its
 # own is run as "<that build>/slipway edge" (EDGE_B_CMD="/tmp/old/slipway edge"): both take "serve --dir DIR".
 "$root/slipway" --help >/dev/null
-this_edge="$(ls -1dt "$root"/.build/cli-*/ | head -1)slipway-edge"
+# The edge as its container image carries it (self-contained for linux-x64): the slipway-edge beside the CLI is not runnable.
+this_edge="$(ls -1dt "$root"/.build/cli-*/ | head -1)edge-image/linux-x64/slipway-edge"
 # A/B in one run: EDGE_B_CMD (another build's edge command) and/or EDGE_B_ENV ("NAME=value ...", runtime settings) start a
 # second edge, "edge-b", measured in the same rounds as the first; EDGE_CMD and EDGE_ENV change the first one.
 edge_pid=$(start_edge "$work/edge" "$edge" "${EDGE_CMD:-$this_edge}" ${EDGE_ENV:-})

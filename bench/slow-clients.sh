@@ -75,6 +75,6 @@ PY
 echo "machine: $(nproc) cores; $CLIENTS connections from one address, each a head announcing 1000 bytes and 10 of them"
 # This tree's edge program; an older build's is EDGE_B_CMD="<build>/slipway edge".
 "$root/slipway" --help >/dev/null
-measure slipway-edge "$(ls -1dt "$root"/.build/cli-*/ | head -1)slipway-edge"
+measure slipway-edge "$(ls -1dt "$root"/.build/cli-*/ | head -1)edge-image/linux-x64/slipway-edge"
 [ -n "${EDGE_B_CMD:-}" ] && measure edge-b "$EDGE_B_CMD"
 true

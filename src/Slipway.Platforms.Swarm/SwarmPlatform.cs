@@ -259,6 +259,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             }
             var targets = tasks.Select(t => new EdgeTarget($"{spec.Name}.{t.Slot}", $"http://{t.Addresses[SwarmNames.EdgeNetwork]}:{app.Port}")).ToList();
             DeployOutcome first;
+            var judgedPromoted = false;
             try
             {
                 var processes = app.Processes.Select(p => SwarmProcesses.Spec(spec, p, imageEntrypoint, secrets.Values.Keys.ToList())).ToList();
@@ -281,6 +282,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                     log.Info($"canary: {version} takes {canary!.Percent}% of the requests beside {first.Route.Version} on {edges.Count} edge(s) for "
                              + $"{Duration.Format(canary.For)}, judged by the edge on node {Short(edges[0].NodeId)}");
                     var result = await new CanaryProgress(edges[0].Client, time).WaitAsync(app.App, judged, log, ct);
+                    judgedPromoted = result.Outcome == CanaryOutcomes.Promoted;
                     await FollowTheJudgeAsync(app, result, edges, ct);
                     if (result.Outcome != CanaryOutcomes.Promoted) throw await CanaryAbortedAsync(app, spec.Name, result, ct);
                     log.Info($"canary promoted ({result.Reason}): {version} takes every request on every edge; {result.StableVersion}'s tasks drained");
@@ -290,7 +292,8 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             {
                 // Whatever stopped it (a hook, an interruption), new tasks no edge routes to never served: they go. A canary
                 // stopped midway is aborted on every edge first (the judge's was by its progress), so none sends it requests.
-                if (canary is not null) await EndCanaryOnEveryEdgeAsync(app, edges, promote: false);
+                // Once the judge promoted it, the edges that lag are the next up's to converge, never aborted back.
+                if (canary is not null && !judgedPromoted) await EndCanaryOnEveryEdgeAsync(app, edges, promote: false);
                 if (!await AnyEdgeRoutesToAsync(app, edges, spec.Name))
                 {
                     await _processes.RemoveAsync(app, spec.Name, CancellationToken.None);
