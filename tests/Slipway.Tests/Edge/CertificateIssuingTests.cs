@@ -131,8 +131,20 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
 
         Assert.Equal(TlsIssuers.Acme, outcome.Route.Tls!.Issuer!.Kind);
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Contains("Pebble", certificate!.Issuer);
-        Assert.Contains("shop.example", certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
+        // Issued by this pebble: the certificate chains to the root it made at its start, not merely a name that says Pebble.
+        var (root, intermediate) = await pebble.IssuingChainAsync(Ct);
+        using (root)
+        using (intermediate)
+        using (var chain = new X509Chain())
+        {
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.CustomTrustStore.Add(root);
+            chain.ChainPolicy.ExtraStore.Add(intermediate);
+            Assert.True(chain.Build(certificate!), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
+            Assert.Equal(root.Thumbprint, chain.ChainElements[^1].Certificate.Thumbprint);
+        }
+        Assert.Contains("shop.example", certificate!.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
         Assert.Equal(HttpStatusCode.PermanentRedirect, redirect);
         Assert.Single(Directory.EnumerateFiles(Path.Combine(Edge.Paths.Directory, "acme"), "account-*.key"));
     }

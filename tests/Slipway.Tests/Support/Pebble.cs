@@ -31,6 +31,21 @@ public sealed class Pebble : IAsyncDisposable
     /// <summary>The CA that signed pebble's own HTTPS certificate (not the CA of the certificates it issues).</summary>
     public string CaPem { get; private set; } = "";
 
+    private int _managementPort;
+
+    /// <summary>
+    /// The root and the intermediate pebble signs the certificates it issues with, from its management API (made anew at
+    /// each start, so a certificate that chains to them was issued by this pebble).
+    /// </summary>
+    public async Task<(X509Certificate2 Root, X509Certificate2 Intermediate)> IssuingChainAsync(CancellationToken ct)
+    {
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var http = new HttpClient(handler);
+        var root = await http.GetStringAsync($"https://127.0.0.1:{_managementPort}/roots/0", ct);
+        var intermediate = await http.GetStringAsync($"https://127.0.0.1:{_managementPort}/intermediates/0", ct);
+        return (X509Certificate2.CreateFromPem(root), X509Certificate2.CreateFromPem(intermediate));
+    }
+
     public static async Task<Pebble> StartAsync(int httpPort)
     {
         var pebble = new Pebble(httpPort);
@@ -58,8 +73,9 @@ public sealed class Pebble : IAsyncDisposable
 
         var dnsPort = FreePort.Next();
         AcmePort = FreePort.Next();
+        _managementPort = FreePort.Next();
         File.WriteAllText(_dir.Path + "/pebble.json", $$"""
-            {"pebble": {"listenAddress": "127.0.0.1:{{AcmePort}}", "managementListenAddress": "127.0.0.1:{{FreePort.Next()}}",
+            {"pebble": {"listenAddress": "127.0.0.1:{{AcmePort}}", "managementListenAddress": "127.0.0.1:{{_managementPort}}",
               "certificate": "{{_dir.Path}}/cert.pem", "privateKey": "{{_dir.Path}}/key.pem",
               "httpPort": {{HttpPort}}, "tlsPort": {{FreePort.Next()}}, "ocspResponderURL": "", "externalAccountBindingRequired": false}
             }
