@@ -150,6 +150,44 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_acme_certificate_is_renewed_from_pebble_once_two_thirds_of_its_life_have_passed()
+    {
+        var httpPort = FreePort.Next();
+        await using var pebble = await Pebble.StartAsync(httpPort);
+        var issuer = new EdgeTlsIssuer(TlsIssuers.Acme, ["shop.example"], httpPort, pebble.Directory.ToString(), "ops@shop.example", pebble.CaPem);
+        await Edge.Client.DeployAsync("shop", await ArgsAsync("v1", issuer), Ct);
+        var before = (await Edge.Client.RouteAsync("shop", Ct))!.Route.Tls!;
+        var life = before.NotAfter - before.NotBefore!.Value;
+
+        // Pebble signs with the real clock; the edge's runs ahead, so the renewal comes due on the edge's clock alone.
+        _time.Advance(life * 0.6); // not yet due: nothing changes
+        await Task.Delay(200, Ct);
+        Assert.Equal(before.CertificateFile, (await Edge.Client.RouteAsync("shop", Ct))!.Route.Tls!.CertificateFile);
+        _time.Advance(life * 0.1);
+        await Eventually.WaitUntilAsync(async () => (await Edge.Client.RouteAsync("shop", Ct))!.Route.Tls!.CertificateFile != before.CertificateFile,
+            TimeSpan.FromSeconds(30), "the edge renewed the certificate from pebble");
+
+        var after = (await Edge.Client.RouteAsync("shop", Ct))!.Route.Tls!;
+        var renewed = X509Certificate2.CreateFromPem(File.ReadAllText(after.CertificateFile)).Thumbprint;
+        await Eventually.WaitUntilAsync(async () => (await GetAsync("shop.example")).Certificate!.Thumbprint == renewed,
+            TimeSpan.FromSeconds(20), "the listener serves the renewed certificate");
+        var (status, _, served) = await GetAsync("shop.example");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var (root, intermediate) = await pebble.IssuingChainAsync(Ct);
+        using (root)
+        using (intermediate)
+        using (var chain = new X509Chain())
+        {
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.CustomTrustStore.Add(root);
+            chain.ChainPolicy.ExtraStore.Add(intermediate);
+            Assert.True(chain.Build(served!), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
+        }
+        Assert.False(File.Exists(before.CertificateFile));
+    }
+
+    [Fact]
     public async Task An_acme_server_that_cannot_be_trusted_issues_nothing_and_the_route_stays_as_it_was()
     {
         var httpPort = FreePort.Next();
