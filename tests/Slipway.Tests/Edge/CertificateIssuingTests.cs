@@ -65,6 +65,23 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
         return chain.Build(certificate);
     }
 
+    /// <summary>Issued by this pebble: the certificate chains to the root it made at its start, not merely a name that says Pebble.</summary>
+    private static async Task AssertIssuedByAsync(Pebble pebble, X509Certificate2 certificate)
+    {
+        var (root, intermediate) = await pebble.IssuingChainAsync(Ct);
+        using (root)
+        using (intermediate)
+        using (var chain = new X509Chain())
+        {
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.CustomTrustStore.Add(root);
+            chain.ChainPolicy.ExtraStore.Add(intermediate);
+            Assert.True(chain.Build(certificate), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
+            Assert.Equal(root.Thumbprint, chain.ChainElements[^1].Certificate.Thumbprint);
+        }
+    }
+
     [Fact]
     public async Task The_local_ca_signs_a_certificate_per_host_keeps_its_root_private_and_reuses_the_certificate_on_the_next_deploy()
     {
@@ -131,19 +148,7 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
 
         Assert.Equal(TlsIssuers.Acme, outcome.Route.Tls!.Issuer!.Kind);
         Assert.Equal(HttpStatusCode.OK, status);
-        // Issued by this pebble: the certificate chains to the root it made at its start, not merely a name that says Pebble.
-        var (root, intermediate) = await pebble.IssuingChainAsync(Ct);
-        using (root)
-        using (intermediate)
-        using (var chain = new X509Chain())
-        {
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.CustomTrustStore.Add(root);
-            chain.ChainPolicy.ExtraStore.Add(intermediate);
-            Assert.True(chain.Build(certificate!), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
-            Assert.Equal(root.Thumbprint, chain.ChainElements[^1].Certificate.Thumbprint);
-        }
+        await AssertIssuedByAsync(pebble, certificate!);
         Assert.Contains("shop.example", certificate!.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
         Assert.Equal(HttpStatusCode.PermanentRedirect, redirect);
         Assert.Single(Directory.EnumerateFiles(Path.Combine(Edge.Paths.Directory, "acme"), "account-*.key"));
@@ -173,17 +178,7 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
             TimeSpan.FromSeconds(20), "the listener serves the renewed certificate");
         var (status, _, served) = await GetAsync("shop.example");
         Assert.Equal(HttpStatusCode.OK, status);
-        var (root, intermediate) = await pebble.IssuingChainAsync(Ct);
-        using (root)
-        using (intermediate)
-        using (var chain = new X509Chain())
-        {
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.CustomTrustStore.Add(root);
-            chain.ChainPolicy.ExtraStore.Add(intermediate);
-            Assert.True(chain.Build(served!), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
-        }
+        await AssertIssuedByAsync(pebble, served!);
         Assert.False(File.Exists(before.CertificateFile));
     }
 
