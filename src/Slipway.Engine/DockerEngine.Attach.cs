@@ -14,10 +14,11 @@ public sealed partial class DockerEngine
     /// frames unless the container has a terminal. Writing to it is the container's stdin; shutting the socket's
     /// send side closes it.
     /// </summary>
-    public async Task<EngineConnection> AttachAsync(string id, CancellationToken ct)
+    /// <param name="replay">For a container already running (a swarm's task): its output so far comes first.</param>
+    public async Task<EngineConnection> AttachAsync(string id, CancellationToken ct, bool replay = false)
     {
         var version = await _api.VersionAsync(ct);
-        return await UpgradeAsync(AttachRequest(id, Endpoint.BaseAddress.Host, version), ct);
+        return await UpgradeAsync(AttachRequest(id, Endpoint.BaseAddress.Host, version, replay), ct);
     }
 
     /// <summary>A new connection, on which the request (one the engine answers 101 to) turns HTTP into the raw stream it returns.</summary>

@@ -112,8 +112,9 @@ public static class EngineRequests
     };
 
     /// <summary>The request that turns the connection into the container's stdin, stdout and stderr (the engine answers 101).</summary>
-    public static string AttachRequest(string id, string host, ApiVersion version) =>
-        $"POST /v{version}/containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: {host}\r\n" +
+    /// <param name="replay">Whether the output the container wrote before the attach comes first (it is already running).</param>
+    public static string AttachRequest(string id, string host, ApiVersion version, bool replay = false) =>
+        $"POST /v{version}/containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1{(replay ? "&logs=1" : "")} HTTP/1.1\r\nHost: {host}\r\n" +
         "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n";
 
     /// <summary>The request that starts an exec and turns the connection into its stdin and (multiplexed) stdout and stderr.</summary>

@@ -55,6 +55,8 @@ public sealed record SwarmServiceSpec
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>A one-off task: never restarted once it ends (a release command, <c>run</c>); false: restarted whatever ends it.</summary>
     public bool RunOnce { get; init; }
+    /// <summary>Its stdin open for an attach (<c>run -t</c>), with a terminal: the swarm has no stdin-once, so a terminal ends the input.</summary>
+    public bool Terminal { get; init; }
 }
 
 /// <summary>A service as the swarm holds it: its ID, the version an update must name, its labels and its spec as sent.</summary>

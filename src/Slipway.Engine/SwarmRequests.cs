@@ -33,6 +33,11 @@ public static class SwarmRequests
         if (spec.Command is { } command) container["Args"] = Strings(command);
         if (spec.Entrypoint is { } entrypoint) container["Command"] = Strings(entrypoint);
         if (spec.User is { } user) container["User"] = user;
+        if (spec.Terminal)
+        {
+            container["TTY"] = true;
+            container["OpenStdin"] = true;
+        }
         if (spec.HealthCheck is { } check)
             container["HealthCheck"] = new JsonObject
             {

@@ -25,6 +25,79 @@ public sealed class SwarmOneOff(DockerEngine engine, TimeProvider time)
             HealthCheck = null,
         };
 
+    /// <summary>
+    /// Runs the spec's one task with a terminal joined to the user's (<c>run -t</c>): placed on the manager Slipway talks to,
+    /// whose engine can attach to its container, and attached as soon as it runs (its output so far replayed). The user's
+    /// input goes to its terminal; the task's end ends the run. Returns its exit code.
+    /// </summary>
+    public async Task<int> RunAttachedAsync(SwarmServiceSpec spec, string managerNodeId, Platforms.Attachment attach, CancellationToken ct)
+    {
+        spec = spec with { Constraints = [.. spec.Constraints, $"node.id=={managerNodeId}"], Terminal = true };
+        await _services.StopAndRemoveAsync(spec.Name, ct);
+        await engine.CreateServiceAsync(spec, ct);
+        try
+        {
+            var started = await Poll.UntilAsync(async token =>
+            {
+                var task = (await engine.ListTasksAsync(spec.Name, token)).FirstOrDefault(t =>
+                    t is { ContainerId: not null, State: "running" or "complete" or "failed" } || t.State is "rejected");
+                return new Attempt<SwarmTask?>(task is not null, task);
+            }, TimeSpan.FromMilliseconds(200), TimeSpan.MaxValue, time, _ => new InvalidOperationException("unreachable"), ct); // the caller's token bounds it
+            if (started!.State == "rejected")
+                throw new SlipwayException(ErrorCode.HookFailed, $"the swarm could not start the one-off task of {spec.Name}: {started.Error}",
+                    $"see docker service ps {spec.Name} on the manager: a node may not pull from the registry");
+            var received = false;
+            SwarmTask? ended;
+            await using (var stream = await engine.AttachAsync(started.ContainerId!, ct, replay: true))
+            {
+                if (attach.Size is var (height, width))
+                {
+                    try { await engine.ResizeAsync(started.ContainerId!, height, width, ct); }
+                    catch (EngineApiException) { /* it ended already */ }
+                }
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await attach.Input.CopyToAsync(stream, ct);
+                    }
+                    catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
+                    {
+                        // The task ended first, or the run was interrupted.
+                    }
+                }, CancellationToken.None);
+                async Task PumpAsync()
+                {
+                    var buffer = new byte[16 * 1024];
+                    int read;
+                    while ((read = await stream.ReadAsync(buffer, ct)) > 0)
+                    {
+                        received = true;
+                        await attach.Output.WriteAsync(buffer.AsMemory(0, read), ct); // one raw stream, as a terminal shows it
+                        await attach.Output.FlushAsync(ct);
+                    }
+                }
+                var pump = PumpAsync();
+                // The task's end ends the run: an attach made as its container exited may never close on its own.
+                ended = await Poll.UntilAsync(async token =>
+                {
+                    var task = (await engine.ListTasksAsync(spec.Name, token)).FirstOrDefault(t => t.State is "complete" or "failed" or "shutdown");
+                    return new Attempt<SwarmTask?>(task is not null, task);
+                }, TimeSpan.FromMilliseconds(200), TimeSpan.MaxValue, time, _ => new InvalidOperationException("unreachable"), ct);
+                await Task.WhenAny(pump, Task.Delay(TimeSpan.FromSeconds(2), time, ct)); // what is left in transit
+            }
+            if (!received)
+                // It ended before the attach reached it: its output is in its log.
+                await engine.StreamLogsAsync(started.ContainerId!, since: null, tail: null, follow: false,
+                    (_, line) => attach.Output.Write(System.Text.Encoding.UTF8.GetBytes(line + "\n")), ct);
+            return ended!.ExitCode ?? (ended.State == "complete" ? 0 : 1);
+        }
+        finally
+        {
+            await _services.StopAndRemoveAsync(spec.Name, CancellationToken.None);
+        }
+    }
+
     /// <summary>Runs the spec's one task to its end, its output through <paramref name="onLine"/>; returns its exit code.</summary>
     public async Task<int> RunAsync(SwarmServiceSpec spec, Action<string> onLine, CancellationToken ct)
     {

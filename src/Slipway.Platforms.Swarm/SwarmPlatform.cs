@@ -595,15 +595,17 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     /// <summary>A one-off task of the serving release: its pinned image, environment and secrets, the command given.</summary>
     public async Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct, Attachment? attach = null)
     {
-        if (attach is not null)
-            throw new SlipwayException(ErrorCode.InvalidSetting, "run -i: an attached command is not supported on the swarm platform yet",
-                "run it without -i/-t (its output is shown when it ends)");
+        // The swarm keeps a task's stdin open for good (it has no stdin-once), so piped input would never end: input goes
+        // through a terminal, whose end-of-file is a keystroke.
+        if (attach is { Terminal: false })
+            throw new SlipwayException(ErrorCode.InvalidSetting, "run -i: on the swarm platform input reaches a command through a terminal only",
+                "add -t (slipway run -it -- COMMAND), or run it without -i (its output is shown when it ends)");
         var serving = await ServingServiceAsync(app, ct);
         var version = serving.Labels[SwarmNames.ReleaseLabel];
         var image = serving.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>() ?? await PushAsync(app, version, ct);
         var spec = await OneOffSpecAsync(app, version, image, serving.Labels[ReleaseLabels.Fingerprint], command,
             $"run-{Guid.NewGuid().ToString("N")[..6]}", ct);
-        return await _oneOff.RunAsync(spec, onLine, ct);
+        return attach is null ? await _oneOff.RunAsync(spec, onLine, ct) : await _oneOff.RunAttachedAsync(spec, (await engine.SwarmAsync(ct)).NodeId, attach, ct);
     }
 
     /// <summary>

@@ -89,7 +89,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
     }
 
     [Fact]
-    public async Task The_release_command_and_run_are_one_off_tasks_with_the_secrets_and_exec_reaches_a_task_on_the_manager()
+    public async Task The_release_command_and_run_are_one_off_tasks_with_the_secrets_run_it_gets_a_terminal_and_exec_reaches_a_task_on_the_manager()
     {
         var swarm = cluster.Swarm;
         await using var app = SwarmApps.AppOn(swarm, "swmrun");
@@ -121,6 +121,20 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
         {
             Assert.Contains("exec reaches tasks on the manager Slipway talks to", exec.Stderr);
         }
+
+        // run -it: a terminal joined to the one-off task's, which the swarm places on the manager Slipway attaches through.
+        var typed = await app.Cli.RunInTerminalAsync(["run", "-it", "-e", "swarm", "-f", app.ManifestPath, "--", "sh", "-c",
+            "tty; read answer; echo \"got $answer ${#API_TOKEN}\"; exit 5"], env, "yes\r", Ct);
+        Assert.True(typed.ExitCode == 5, typed.All);
+        Assert.Contains("/dev/pts/", typed.Stdout);
+        Assert.Contains("got yes 12", typed.Stdout);
+        var instant = await app.Cli.RunInTerminalAsync(["run", "-t", "-e", "swarm", "-f", app.ManifestPath, "--", "echo", "over at once"], env, "", Ct);
+        Assert.True(instant.ExitCode == 0, instant.All); // a command that ends before the attach: its output still shown, the run ended
+        Assert.Contains("over at once", instant.Stdout);
+        var piped = await app.Cli.RunAsync(["run", "-i", "-e", "swarm", "-f", app.ManifestPath, "--", "cat"], env, Ct, input: "never ends\n");
+        Assert.True(piped.ExitCode == 2, piped.All); // the swarm cannot end a task's input: refused, not left hanging
+        Assert.Contains("add -t", piped.Stderr);
+        Assert.DoesNotContain(await engine.ListServicesAsync(ReleaseLabels.ForApp(app.Name), Ct), s => s.Labels.ContainsKey(SwarmOneOff.Label));
 
         // A failing release command rolls nothing out.
         SwarmApps.WriteManifest(app, swarm, extra: Manifest("echo cannot migrate; exit 4"));
