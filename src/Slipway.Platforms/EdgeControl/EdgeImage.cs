@@ -77,12 +77,15 @@ public sealed class EdgeImage(DockerEngine engine)
     /// <summary>
     /// Root, for ports below 1024, but with no capability beyond binding them (set when the container is made); the thread
     /// count is fixed at start, when the container sees the machine's processors (see EdgeServer for why two per core).
+    /// Inline socket completions are the proxy's alone (<c>serve</c>): the scheduler and a scheduled backup run libraries
+    /// (the AWS SDK's XML reading) that block on a socket read inside a continuation, which with them runs on the very
+    /// thread that would deliver that read's data: a backup to S3 hung so, its answer unread in the socket.
     /// </summary>
     public static string Dockerfile(string baseImage) => $$"""
         FROM {{baseImage}}
         COPY edge/ /opt/slipway-edge/
-        ENV DOTNET_gcServer=1 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 DOTNET_EnableDiagnostics=0
-        ENTRYPOINT ["/bin/sh", "-c", "export DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=$((2 * $(nproc))); exec {{Program}} \"$@\"", "slipway-edge"]
+        ENV DOTNET_gcServer=1 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 DOTNET_EnableDiagnostics=0
+        ENTRYPOINT ["/bin/sh", "-c", "export DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=$((2 * $(nproc))); if [ \"$1\" = serve ]; then export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; fi; exec {{Program}} \"$@\"", "slipway-edge"]
         CMD ["serve", "--dir", "{{StateFolder}}"]
         """;
 
@@ -96,13 +99,26 @@ public sealed class EdgeImage(DockerEngine engine)
         return folder;
     }
 
-    /// <summary>The build's identity: the edge assembly's MVID, which a deterministic build changes exactly when its code does.</summary>
+    /// <summary>
+    /// The build's identity: the image's Dockerfile and the MVID of each assembly of the edge's own code and libraries (and the
+    /// runtime's core), which a deterministic build changes exactly when their code does. The edge assembly's alone kept an
+    /// image whose libraries (the engine client, the backup writer) or Dockerfile had changed.
+    /// </summary>
     public static string BuildIdentity(string folder)
     {
-        using var stream = File.OpenRead(Path.Combine(folder, "slipway-edge.dll"));
-        using var pe = new PEReader(stream);
-        var reader = pe.GetMetadataReader();
-        return reader.GetGuid(reader.GetModuleDefinition().Mvid).ToString("N")[..16];
+        var parts = new List<string> { Dockerfile("BASE") };
+        foreach (var assembly in Directory.EnumerateFiles(folder, "*.dll").Select(Path.GetFileName).OfType<string>()
+                     .Where(name => name.StartsWith("Slipway.", StringComparison.Ordinal) || name.StartsWith("slipway-", StringComparison.Ordinal)
+                                    || name.StartsWith("Yarp.", StringComparison.Ordinal) || name.StartsWith("AWSSDK.", StringComparison.Ordinal)
+                                    || name == "System.Private.CoreLib.dll")
+                     .Order(StringComparer.Ordinal))
+        {
+            using var stream = File.OpenRead(Path.Combine(folder, assembly));
+            using var pe = new PEReader(stream);
+            var reader = pe.GetMetadataReader();
+            parts.Add($"{assembly} {reader.GetGuid(reader.GetModuleDefinition().Mvid):N}");
+        }
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', parts))))[..16];
     }
 
     private static async Task WriteContextAsync(Stream output, string folder, string dockerfile, CancellationToken ct)

@@ -53,7 +53,7 @@ public sealed class EdgeContainerTests
 
         Assert.StartsWith("FROM localhost/bookworm-python:latest\nCOPY edge/ /opt/slipway-edge/\n", dockerfile);
         Assert.Contains("DOTNET_gcServer=1", dockerfile);
-        Assert.Contains("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1", dockerfile);
+        Assert.Contains("if [ \\\"$1\\\" = serve ]; then export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; fi", dockerfile); // the proxy's alone
         Assert.EndsWith("""CMD ["serve", "--dir", "/var/lib/slipway-edge"]""", dockerfile);
     }
 
@@ -64,5 +64,18 @@ public sealed class EdgeContainerTests
 
         Assert.Matches("^[0-9a-f]{16}$", EdgeImage.BuildIdentity(folder));
         Assert.Equal(EdgeImage.BuildIdentity(folder), EdgeImage.BuildIdentity(folder));
+    }
+
+    [Fact]
+    public void A_change_in_a_library_of_the_edge_is_a_new_image_not_only_one_in_the_edges_own_assembly()
+    {
+        using var copy = new Slipway.Tests.Support.TempDirectory("slipway-edge-identity");
+        foreach (var name in new[] { "slipway-edge.dll", "Slipway.Backups.dll", "Slipway.Engine.dll", "System.Private.CoreLib.dll" })
+            File.Copy(Path.Combine(EdgeImage.PublishedFolder(), name), Path.Combine(copy.Path, name));
+        var before = EdgeImage.BuildIdentity(copy.Path);
+
+        File.Copy(Path.Combine(copy.Path, "Slipway.Engine.dll"), Path.Combine(copy.Path, "Slipway.Backups.dll"), overwrite: true); // other code
+
+        Assert.NotEqual(before, EdgeImage.BuildIdentity(copy.Path));
     }
 }

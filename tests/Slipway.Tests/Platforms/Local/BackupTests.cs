@@ -134,8 +134,18 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
         var before = (await engine.ListContainersAsync(JobLabels.RunsOf(app.Name, "backup"), Ct)).Select(r => r.Id).ToHashSet();
         await new JobScheduler(engine, template.Labels[JobLabels.Site], new FakeTimeProvider(at), _ => { }).TickAsync(Ct);
         var run = (await engine.ListContainersAsync(JobLabels.RunsOf(app.Name, "backup"), Ct)).Single(r => !before.Contains(r.Id));
-        var exit = await engine.WaitForExitAsync(run.Id, Ct);
-        return (exit, string.Join('\n', await engine.LogTailAsync(run.Id, 20, Ct)));
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        bounded.CancelAfter(TimeSpan.FromMinutes(3));
+        try
+        {
+            var exit = await engine.WaitForExitAsync(run.Id, bounded.Token);
+            return (exit, string.Join('\n', await engine.LogTailAsync(run.Id, 20, Ct)));
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            await engine.RemoveContainerAsync(run.Id, CancellationToken.None);
+            throw new Xunit.Sdk.XunitException("the scheduled backup run did not end within 3 minutes");
+        }
     }
 
     private static async Task<IReadOnlyList<string>> BackupIdsAsync(LocalApp app, Dictionary<string, string>? environment = null)
@@ -235,6 +245,11 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
             Assert.DoesNotContain(secretKey, details); // in no label, variable or command
         }
 
+        // Inline socket completions are the proxy's alone: with them the AWS SDK's blocking read of an answer hung a run.
+        Assert.Contains("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1", await ProcessEnvironmentAsync(app.Cli.EdgeContainer));
+        var scheduler = app.Cli.EdgeContainer.Replace("slipway-edge", "slipway-scheduler", StringComparison.Ordinal);
+        Assert.DoesNotContain("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1", await ProcessEnvironmentAsync(scheduler));
+
         var run = await ScheduledRunAsync(engine, app, new DateTimeOffset(2028, 2, 29, 0, 0, 30, TimeSpan.Zero));
 
         Assert.True(run.ExitCode == 0, run.Log);
@@ -244,6 +259,14 @@ public sealed class BackupTests(MotoFixture moto) : IClassFixture<MotoFixture>
         await DropDatabaseAsync(app);
         (await app.RunAsync(aws, "restore", id, "--yes")).Succeeded();
         Assert.Equal("alpha", await PostgresApp.RowsAsync(app));
+    }
+
+    /// <summary>The environment of a running container's program, as the kernel holds it (its entrypoint's exports included).</summary>
+    private static async Task<string> ProcessEnvironmentAsync(string container)
+    {
+        var (code, pid) = await Shell.OutputAsync($"docker inspect -f '{{{{.State.Pid}}}}' {container}", Ct);
+        Assert.True(code == 0, pid);
+        return (await File.ReadAllTextAsync($"/proc/{pid.Trim()}/environ", Ct)).Replace('\0', '\n');
     }
 
     /// <summary>A request to a preview's host on the base's edge port.</summary>
