@@ -16,16 +16,20 @@ public sealed class EdgeClient : IDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient _http;
     private readonly bool _local;
+    /// <summary>How long <see cref="InfoAsync"/> waits for an answer before it reads as "not running".</summary>
+    private readonly TimeSpan _answerWithin;
 
     /// <summary>The edge whose state is <paramref name="paths"/> on this machine, over its control socket there.</summary>
-    public EdgeClient(EdgePaths paths) : this(paths, ConnectionHandler.Over(new UnixSocketDialer(paths.ControlSocket).ConnectAsync), local: true)
+    public EdgeClient(EdgePaths paths) : this(paths, ConnectionHandler.Over(new UnixSocketDialer(paths.ControlSocket).ConnectAsync), local: true,
+        TimeSpan.FromSeconds(3))
     {
     }
 
-    private EdgeClient(EdgePaths paths, HttpMessageHandler handler, bool local)
+    private EdgeClient(EdgePaths paths, HttpMessageHandler handler, bool local, TimeSpan answerWithin)
     {
         Paths = paths;
         _local = local;
+        _answerWithin = answerWithin;
         _http = new HttpClient(handler)
         {
             BaseAddress = new Uri($"http://{EdgeControlApi.Host}{EdgeControlApi.Prefix}/"),
@@ -34,8 +38,14 @@ public sealed class EdgeClient : IDisposable
     }
 
     /// <summary>The edge in <paramref name="container"/> on <paramref name="engine"/>'s machine, through the engine's exec.</summary>
+    /// <remarks>
+    /// Whether a server's one edge is up is asked through an exec of the relay (a program to start) over a link that may
+    /// need a new ssh login: seconds on a busy server, where 3 s once read as "not running" just after a reboot. A cluster's
+    /// edges keep 3 s (<see cref="ThroughRelay"/>): one lost with its node must not hold up every command.
+    /// </remarks>
     public static EdgeClient ThroughEngine(DockerEngine engine, string container) =>
-        ThroughRelay(engine, container, ["relay", "--socket", new EdgePaths(EdgeImage.StateFolder).ControlSocket], reuse: true);
+        ThroughRelay(engine, container, ["relay", "--socket", new EdgePaths(EdgeImage.StateFolder).ControlSocket], reuse: true,
+            answerWithin: TimeSpan.FromSeconds(15));
 
     /// <summary>
     /// An edge reached through a relay the engine's exec runs in <paramref name="container"/> (the edge's own, or on a cluster
@@ -47,12 +57,14 @@ public sealed class EdgeClient : IDisposable
     /// request) until pooled ones are proven there: an idle pooled relay used to fail its next request, which was the exec
     /// stream taking HttpClient's zero-byte read for its end (fixed in <c>StdoutConnection</c>).
     /// </param>
-    public static EdgeClient ThroughRelay(DockerEngine engine, string container, IReadOnlyList<string> relay, bool reuse = false)
+    /// <param name="answerWithin">How long a question whether it runs waits (3 s when not given).</param>
+    public static EdgeClient ThroughRelay(DockerEngine engine, string container, IReadOnlyList<string> relay, bool reuse = false,
+        TimeSpan? answerWithin = null)
     {
         var handler = ConnectionHandler.Over(ct => new ValueTask<EngineConnection>(
             engine.ExecConnectAsync(container, [EdgeImage.Program, .. relay], ct)));
         if (!reuse) handler.PooledConnectionLifetime = TimeSpan.Zero;
-        return new EdgeClient(new EdgePaths(EdgeImage.StateFolder), handler, local: false);
+        return new EdgeClient(new EdgePaths(EdgeImage.StateFolder), handler, local: false, answerWithin ?? TimeSpan.FromSeconds(3));
     }
 
     /// <summary>The edge's files as the edge sees them (on a server: inside its container).</summary>
@@ -63,7 +75,7 @@ public sealed class EdgeClient : IDisposable
     {
         if (_local && !File.Exists(Paths.ControlSocket)) return null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        timeout.CancelAfter(_answerWithin);
         try
         {
             return await _http.GetFromJsonAsync<EdgeInfo>("info", Json, timeout.Token);
