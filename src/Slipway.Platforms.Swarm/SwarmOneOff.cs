@@ -37,17 +37,11 @@ public sealed class SwarmOneOff(DockerEngine engine, TimeProvider time)
         await engine.CreateServiceAsync(spec, ct);
         try
         {
-            var started = await Poll.UntilAsync(async token =>
-            {
-                var task = (await engine.ListTasksAsync(spec.Name, token)).FirstOrDefault(t =>
-                    t is { ContainerId: not null, State: "running" or "complete" or "failed" } || t.State is "rejected");
-                return new Attempt<SwarmTask?>(task is not null, task);
-            }, TimeSpan.FromMilliseconds(200), TimeSpan.MaxValue, time, _ => new InvalidOperationException("unreachable"), ct); // the caller's token bounds it
-            if (started!.State == "rejected")
-                throw new SlipwayException(ErrorCode.HookFailed, $"the swarm could not start the one-off task of {spec.Name}: {started.Error}",
-                    $"see docker service ps {spec.Name} on the manager: a node may not pull from the registry");
+            var started = await TaskOfAsync(spec.Name, t => t is { ContainerId: not null, State: "running" or "complete" or "failed" } || t.State is "rejected",
+                TimeSpan.FromMilliseconds(200), ct);
+            if (started.State == "rejected") throw NotStarted(spec, started);
             var received = false;
-            SwarmTask? ended;
+            SwarmTask ended;
             await using (var stream = await engine.AttachAsync(started.ContainerId!, ct, replay: true))
             {
                 if (attach.Size is var (height, width))
@@ -79,18 +73,14 @@ public sealed class SwarmOneOff(DockerEngine engine, TimeProvider time)
                 }
                 var pump = PumpAsync();
                 // The task's end ends the run: an attach made as its container exited may never close on its own.
-                ended = await Poll.UntilAsync(async token =>
-                {
-                    var task = (await engine.ListTasksAsync(spec.Name, token)).FirstOrDefault(t => t.State is "complete" or "failed" or "shutdown");
-                    return new Attempt<SwarmTask?>(task is not null, task);
-                }, TimeSpan.FromMilliseconds(200), TimeSpan.MaxValue, time, _ => new InvalidOperationException("unreachable"), ct);
+                ended = await TaskOfAsync(spec.Name, t => t.State is "complete" or "failed" or "shutdown", TimeSpan.FromMilliseconds(200), ct);
                 await Task.WhenAny(pump, Task.Delay(TimeSpan.FromSeconds(2), time, ct)); // what is left in transit
             }
             if (!received)
                 // It ended before the attach reached it: its output is in its log.
                 await engine.StreamLogsAsync(started.ContainerId!, since: null, tail: null, follow: false,
                     (_, line) => attach.Output.Write(System.Text.Encoding.UTF8.GetBytes(line + "\n")), ct);
-            return ended!.ExitCode ?? (ended.State == "complete" ? 0 : 1);
+            return ExitCodeOf(ended);
         }
         finally
         {
@@ -105,22 +95,30 @@ public sealed class SwarmOneOff(DockerEngine engine, TimeProvider time)
         await engine.CreateServiceAsync(spec, ct);
         try
         {
-            var ended = await Poll.UntilAsync(async token =>
-            {
-                var task = (await engine.ListTasksAsync(spec.Name, token)).FirstOrDefault(t => t.State is "complete" or "failed" or "rejected" or "shutdown");
-                return new Attempt<SwarmTask?>(task is not null, task);
-            }, TimeSpan.FromMilliseconds(300), TimeSpan.MaxValue, time, _ => new InvalidOperationException("unreachable"), ct); // the caller's token bounds it
-            if (ended!.State == "rejected")
-                throw new SlipwayException(ErrorCode.HookFailed, $"the swarm could not start the one-off task of {spec.Name}: {ended.Error}",
-                    $"see docker service ps {spec.Name} on the manager: a node may not pull from the registry");
+            var ended = await TaskOfAsync(spec.Name, t => t.State is "complete" or "failed" or "rejected" or "shutdown", TimeSpan.FromMilliseconds(300), ct);
+            if (ended.State == "rejected") throw NotStarted(spec, ended);
             var lines = new List<(DateTimeOffset At, string Text)>();
             await engine.StreamServiceLogsAsync(spec.Name, null, null, follow: false, (at, _, text) => lines.Add((at, text)), ct);
             foreach (var (_, text) in lines.OrderBy(l => l.At)) onLine(text);
-            return ended.ExitCode ?? (ended.State == "complete" ? 0 : 1);
+            return ExitCodeOf(ended);
         }
         finally
         {
             await _services.StopAndRemoveAsync(spec.Name, CancellationToken.None);
         }
     }
+
+    /// <summary>The first task of the one-off service that <paramref name="matches"/>, looked for every <paramref name="interval"/>; the caller's token bounds it.</summary>
+    private async Task<SwarmTask> TaskOfAsync(string service, Func<SwarmTask, bool> matches, TimeSpan interval, CancellationToken ct) =>
+        (await Poll.UntilAsync(async token =>
+        {
+            var task = (await engine.ListTasksAsync(service, token)).FirstOrDefault(matches);
+            return new Attempt<SwarmTask?>(task is not null, task);
+        }, interval, TimeSpan.MaxValue, time, _ => new InvalidOperationException("unreachable"), ct))!;
+
+    private static SlipwayException NotStarted(SwarmServiceSpec spec, SwarmTask task) =>
+        new(ErrorCode.HookFailed, $"the swarm could not start the one-off task of {spec.Name}: {task.Error}",
+            $"see docker service ps {spec.Name} on the manager: a node may not pull from the registry");
+
+    private static int ExitCodeOf(SwarmTask ended) => ended.ExitCode ?? (ended.State == "complete" ? 0 : 1);
 }
