@@ -103,18 +103,25 @@ public sealed class AwsImages(EcrClient ecr, DockerEngine engine, AwsEndpointPro
 
     private async Task PruneAsync(AppManifest app, IReadOnlyList<string> keep, CancellationToken ct)
     {
-        var prunable = (await OwnImagesAsync(app, ct))
-            .Where(i => !keep.Contains(i.Labels.GetValueOrDefault(ReleaseLabels.Version)))
+        var own = await OwnImagesAsync(app, ct);
+        var releases = own.Where(i => i.Labels.ContainsKey(ReleaseLabels.Version))
+            .Where(i => !keep.Contains(i.Labels[ReleaseLabels.Version]))
             .OrderByDescending(i => i.Created).Skip(Math.Max(0, KeptLocally - keep.Count));
-        foreach (var image in prunable)
+        foreach (var image in releases.Concat(own.Where(BuildLeftover)))
         {
             try { await engine.RemoveImageAsync(image.Id, ct); }
             catch (EngineApiException) { /* in use by something else: keep it */ }
         }
     }
 
-    /// <summary>Images this environment built: labelled with the app, a version, and this manifest and environment as owner.</summary>
+    /// <summary>Images this environment built: labelled with the app and with this manifest and environment as owner.</summary>
     private async Task<IReadOnlyList<ImageSummary>> OwnImagesAsync(AppManifest app, CancellationToken ct) =>
         (await engine.ListImagesAsync(ReleaseLabels.ForApp(app.App), ct))
-        .Where(i => i.Labels.ContainsKey(ReleaseLabels.Version) && i.Labels.GetValueOrDefault(ReleaseLabels.Owner) == app.Owner).ToList();
+        .Where(i => i.Labels.GetValueOrDefault(ReleaseLabels.Owner) == app.Owner).ToList();
+
+    /// <summary>
+    /// An image of a build that stopped before its last step: the engine's classic builder commits one image per build label,
+    /// in the labels' order, so an interrupted build leaves an untagged image with the app's labels but no version.
+    /// </summary>
+    private static bool BuildLeftover(ImageSummary image) => !image.Labels.ContainsKey(ReleaseLabels.Version);
 }

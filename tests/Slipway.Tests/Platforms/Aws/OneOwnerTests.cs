@@ -134,6 +134,7 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
         }
         var kept = (await _app.ImagesAsync()).Select(i => i.Labels[Slipway.Platforms.ReleaseLabels.Version]).Distinct().Order().ToList();
         Assert.Equal(versions.TakeLast(3).Order(), kept); // the new one, the one it replaced, one more
+        await LeaveAnInterruptedBuildAsync((await _app.ImagesAsync())[0].Labels[Slipway.Platforms.ReleaseLabels.Owner]);
 
         CliResult destroy = null!;
         var calls = await moto.RecordAsync(async () =>
@@ -144,5 +145,25 @@ public sealed class OneOwnerTests(MotoFixture moto) : IClassFixture<MotoFixture>
         Assert.True(order.IndexOf("DeleteStack") >= 0 && order.IndexOf("DeleteStack") < order.IndexOf("DeleteParameters"), string.Join(", ", order));
         Assert.Empty(await _app.ImagesAsync());
         Assert.Contains("local image", destroy.Stderr);
+    }
+
+    /// <summary>
+    /// What the classic builder leaves of a build stopped before its last label: an untagged image with the app's labels and no
+    /// version (made here by building it under a tag, then moving the tag to another image).
+    /// </summary>
+    private async Task LeaveAnInterruptedBuildAsync(string owner)
+    {
+        using var engine = TestEngine.Create();
+        using var dir = new TempDirectory();
+        var tag = $"slipway-test-leftover-{_app.Name}:1";
+        foreach (var labels in new[] { new Dictionary<string, string> { [Slipway.Platforms.ReleaseLabels.App] = _app.Name, [Slipway.Platforms.ReleaseLabels.Owner] = owner }, [] })
+        {
+            var dockerfile = dir.Write("Dockerfile", $"FROM {TestEngine.BaseImage}\nLABEL leftover={labels.Count}\n");
+            await using var context = await Slipway.Platforms.Images.BuildContext.CreateAsync(dir.Path, dockerfile, TestContext.Current.CancellationToken);
+            await engine.BuildImageAsync(context, new Slipway.Engine.ImageBuildRequest { Tag = tag, DockerfilePath = Slipway.Platforms.Images.BuildContext.DockerfileEntry, Labels = labels },
+                _ => { }, TestContext.Current.CancellationToken);
+        }
+        await engine.RemoveImageAsync(tag, TestContext.Current.CancellationToken);
+        Assert.Contains(await _app.ImagesAsync(), i => i.Tags.Count == 0 && !i.Labels.ContainsKey(Slipway.Platforms.ReleaseLabels.Version));
     }
 }
