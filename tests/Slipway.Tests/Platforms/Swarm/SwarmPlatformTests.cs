@@ -67,6 +67,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
         await Shell.RunAsync($"nsenter --net=/var/run/netns/{worker.Namespace} {block.Replace("-I INPUT", "-D INPUT")}", Ct);
         Assert.Equal("failed", closed["swarm ports"].Status);
         Assert.EndsWith($"({worker.Address}) 7946/tcp refused", closed["swarm ports"].Detail);
+        await AnswersSteadilyAsync(app, app.FirstVersion); // the overlay's peers are gossiped on 7946: let it recover before judging
 
         // A release whose worker dies at once is rejected; the serving release's workers keep running.
         app.Repo.Write("app/extra.txt", "crashing worker");
@@ -86,6 +87,14 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
         SwarmApps.WriteManifest(app, swarm, extra: Worker(working));
         (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
         Assert.Empty(await engine.ListServicesAsync(new Dictionary<string, string>(), Ct));
+    }
+
+    /// <summary>Waits (at most a minute) until the app answers 20 requests in a row with the version.</summary>
+    private static Task AnswersSteadilyAsync(LocalApp app, string version)
+    {
+        var inARow = 0;
+        return Eventually.WaitUntilAsync(async () => (inARow = await app.TryGetVersionAsync() == version ? inARow + 1 : 0) >= 20,
+            TimeSpan.FromMinutes(1), $"{version} answered 20 requests in a row");
     }
 
     [Fact]
