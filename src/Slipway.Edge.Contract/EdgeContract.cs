@@ -59,8 +59,13 @@ public sealed record TargetDiscovery(string Name, int Port, string IdPrefix, Tim
 /// <param name="Names">The host names (or addresses) the certificate is for.</param>
 /// <param name="AcmeCaPem">The CA the ACME server's own HTTPS certificate is signed by, for a private one (step-ca, pebble); null: the system's.</param>
 /// <param name="Listen">Where the ACME CA's HTTP-01 check reaches the challenge port: the route's addresses; null: the edge's own.</param>
+/// <param name="Leader">
+/// On a cluster's other edges: the control gate (<c>host:port</c>) of the edge that gets the certificate. This edge copies that
+/// edge's certificate and key (at a deploy, and again when it is due for renewal) rather than ask a CA itself, so every edge
+/// serves one certificate, of one CA.
+/// </param>
 public sealed record EdgeTlsIssuer(string Kind, IReadOnlyList<string> Names, int? RedirectFrom, string? AcmeDirectory = null, string? AcmeEmail = null,
-    string? AcmeCaPem = null, IReadOnlyList<string>? Listen = null)
+    string? AcmeCaPem = null, IReadOnlyList<string>? Listen = null, string? Leader = null)
 {
     /// <summary>Whether a certificate this issuer gave serves the same names for the same CA (so it is kept rather than issued again).</summary>
     public bool SameAs(EdgeTlsIssuer? other) => other is not null && other.Kind == Kind && other.Names.SequenceEqual(Names)
@@ -197,6 +202,8 @@ public static class EdgeErrors
     public const string NoCanary = "no_canary";
     public const string CanaryRefused = "canary_refused";
     public const string CertificateNotIssued = "certificate_not_issued";
+    /// <summary>The route serves no certificate the edge got itself (plain HTTP, or one given as files).</summary>
+    public const string NoCertificate = "no_certificate";
 }
 
 /// <summary>One app version's traffic through the edge since it started.</summary>

@@ -16,18 +16,24 @@ namespace Slipway.Edge;
 /// The answers to HTTP-01 challenges in progress, served by the edge's plain ports at
 /// <c>/.well-known/acme-challenge/TOKEN</c> before anything else (a redirect, an app).
 /// </summary>
-internal sealed class AcmeChallenges
+/// <param name="AsksPeers">A cluster's edge, which asks its peers for the answer to a check one of them proves.</param>
+internal sealed class AcmeChallenges(bool AsksPeers = false)
 {
     public const string PathPrefix = "/.well-known/acme-challenge/";
     private readonly ConcurrentDictionary<string, string> _answers = new();
 
-    public bool IsEmpty => _answers.IsEmpty;
+    /// <summary>Whether a request for a challenge's answer may get one here (rather than go to an app as any path would).</summary>
+    public bool MayAnswer => AsksPeers || !_answers.IsEmpty;
 
     public void Add(string token, string keyAuthorization) => _answers[token] = keyAuthorization;
 
     public void Remove(string token) => _answers.TryRemove(token, out _);
 
     public string? Answer(string token) => _answers.GetValueOrDefault(token);
+
+    /// <summary>Whether a path's last segment could be an ACME token (RFC 8555 §8.1: base64url, at least 128 bits of entropy).</summary>
+    public static bool IsToken(string token) =>
+        token.Length is >= 22 and <= 128 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 }
 
 /// <summary>

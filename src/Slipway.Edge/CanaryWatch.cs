@@ -12,7 +12,7 @@ namespace Slipway.Edge;
 /// (from that restart's counts). On a cluster's other edges a canary follows its leader's decision (<see cref="CanaryFollowing"/>),
 /// and is judged here only when the leader is out of reach past the canary's time.
 /// </summary>
-internal sealed class CanaryWatch(RouteTable routes, RolloutController rollout, CanarySplit split, CanaryLeaders leaders, TimeProvider time,
+internal sealed class CanaryWatch(RouteTable routes, RolloutController rollout, CanarySplit split, ClusterGates leaders, TimeProvider time,
     ILogger<CanaryWatch> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
@@ -49,7 +49,7 @@ internal sealed class CanaryWatch(RouteTable routes, RolloutController rollout, 
         var canary = route.Canary!;
         if (canary.Policy.Leader is { } leader)
         {
-            var (reached, leaderRoute) = await leaders.RouteAsync(leader, route.App, ct); // bounded by CanaryLeaders.Timeout
+            var (reached, leaderRoute) = await leaders.RouteAsync(leader, route.App, ct); // bounded by ClusterGates.Timeout
             if (CanaryFollowing.Decide(canary, reached, leaderRoute, time.GetUtcNow()) is { } followed) return followed;
             log.LogWarning("canary {App}: the edge that judges it ({Leader}) has not answered since its time was up; judging this edge's own traffic",
                 route.App, leader);

@@ -9,7 +9,7 @@ namespace Slipway.Edge;
 /// Renews the certificates the edge got itself (local CA, ACME) once two thirds of their validity have passed: at start,
 /// then every <see cref="Interval"/>. The new certificate is swapped into the route (the listener reloads; connections
 /// in progress keep theirs) and the old one removed. A renewal that fails is logged and tried again next time, while the
-/// old certificate serves on.
+/// old certificate serves on. A cluster's other edges copy their leader's certificate instead, once it has renewed it.
 /// </summary>
 internal sealed class CertificateRenewal(RouteTable routes, CertificateStore certificates, TimeProvider time, ILogger<CertificateRenewal> log)
     : BackgroundService
@@ -41,7 +41,8 @@ internal sealed class CertificateRenewal(RouteTable routes, CertificateStore cer
             var old = route.Tls!;
             try
             {
-                var kept = await certificates.KeepAsync(route.App, await certificates.IssueAsync(old.Issuer!, ct), ct);
+                var kept = await certificates.KeepAsync(route.App, await certificates.IssueAsync(route.App, old.Issuer!, ct), ct);
+                if (kept.CertificateFile == old.CertificateFile) continue; // a copy of its leader's, which has not renewed it yet
                 var (_, next, _) = await routes.ChangeAsync(route.App,
                     current => current?.Tls?.CertificateFile == old.CertificateFile ? current with { Tls = kept } : null, ct);
                 if (next?.Tls == kept)

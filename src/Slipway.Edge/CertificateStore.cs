@@ -12,15 +12,18 @@ internal sealed record PreparedTls(EdgeTls Pem, TlsCertificateInfo Info, EdgeTls
 /// one (Slipway's local CA, or ACME), kept in the edge's own directory (0600, named by the certificate so a new one never
 /// overwrites the one serving) and removed once no route serves them, so no key outlives its use.
 /// </summary>
-internal sealed class CertificateStore(EdgePaths paths, IEnumerable<ICertificateIssuer> issuers, TimeProvider time, ILogger<CertificateStore> log)
+internal sealed class CertificateStore(EdgePaths paths, IEnumerable<ICertificateIssuer> issuers, ClusterGates cluster, TimeProvider time,
+    ILogger<CertificateStore> log)
 {
     /// <summary>The certificate a deploy would serve, or the error that refuses the deploy; (null, null) for plain HTTP.</summary>
-    public async Task<(PreparedTls? Tls, EdgeError? Error)> PrepareAsync(DeployArgs args, EdgeRoute? current, CancellationToken ct)
+    public async Task<(PreparedTls? Tls, EdgeError? Error)> PrepareAsync(string app, DeployArgs args, EdgeRoute? current, CancellationToken ct)
     {
         try
         {
             if (args.Tls is { } given) return (new PreparedTls(given, TlsCertificates.Check(given.CertificatePem, given.KeyPem, time.GetUtcNow()), null), null);
             if (args.TlsIssuer is not { } issuer) return (null, null);
+            if (issuer.Leader is { } leader && !ClusterGates.IsGate(leader))
+                return (null, new EdgeError(EdgeErrors.InvalidRequest, $"edge.tls: the edge that gets the certificate is named host:port, not \"{leader}\""));
             // The one serving stays while it is from the same issuer for the same names and not yet due for renewal.
             if (current?.Tls is { } serving && issuer.SameAs(serving.Issuer) && time.GetUtcNow() < serving.RenewAt
                 && File.Exists(serving.CertificateFile) && File.Exists(serving.KeyFile))
@@ -29,7 +32,7 @@ internal sealed class CertificateStore(EdgePaths paths, IEnumerable<ICertificate
                 return (new PreparedTls(pem, TlsCertificates.Check(pem.CertificatePem, pem.KeyPem, time.GetUtcNow()), issuer,
                     serving with { RedirectFrom = issuer.RedirectFrom, Issuer = issuer }), null);
             }
-            return (await IssueAsync(issuer, ct), null);
+            return (await IssueAsync(app, issuer, ct), null);
         }
         catch (TlsCertificateException e)
         {
@@ -41,9 +44,17 @@ internal sealed class CertificateStore(EdgePaths paths, IEnumerable<ICertificate
         }
     }
 
-    /// <summary>A new certificate from the issuer, proven a pair valid now.</summary>
-    public async Task<PreparedTls> IssueAsync(EdgeTlsIssuer issuer, CancellationToken ct)
+    /// <summary>A new certificate from the issuer (or the copy of its leader's, on a cluster's other edges), proven a pair valid now.</summary>
+    public async Task<PreparedTls> IssueAsync(string app, EdgeTlsIssuer issuer, CancellationToken ct)
     {
+        if (issuer.Leader is { } leader)
+        {
+            var copy = await cluster.CertificateAsync(leader, app, ct);
+            var info = TlsCertificates.Check(copy.CertificatePem, copy.KeyPem, time.GetUtcNow());
+            if (!issuer.Names.Where(name => !System.Net.IPAddress.TryParse(name, out _)).All(info.Covers))
+                throw new CertificateIssuingException($"the certificate of {leader} is not for {string.Join(", ", issuer.Names)} (yet): deploy again once it is");
+            return new PreparedTls(copy with { RedirectFrom = issuer.RedirectFrom }, info, issuer);
+        }
         var source = issuers.FirstOrDefault(i => i.Kind == issuer.Kind)
             ?? throw new CertificateIssuingException($"no issuer \"{issuer.Kind}\" in this edge");
         log.LogInformation("issuing a certificate for {Names} from {Issuer}", string.Join(", ", issuer.Names), issuer.Kind);

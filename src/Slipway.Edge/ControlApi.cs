@@ -39,6 +39,37 @@ public static class ControlApi
                 ? TypedResults.Ok(new RouteStatus(route, routes.Health(route)))
                 : TypedResults.NotFound(new EdgeError(EdgeErrors.RouteNotFound, $"no route for app {app}")));
 
+        // A cluster's other edges copy the certificate this edge got itself (local CA, ACME), through its control gate.
+        control.MapGet("/routes/{app}/certificate", async Task<IResult> (string app, RouteTable routes, CancellationToken ct) =>
+        {
+            if (routes.Find(app) is not { } route) return TypedResults.NotFound(new EdgeError(EdgeErrors.RouteNotFound, $"no route for app {app}"));
+            if (route.Tls is not { Issuer: not null } tls)
+                return TypedResults.NotFound(new EdgeError(EdgeErrors.NoCertificate, $"the route of {app} serves no certificate this edge got itself"));
+            try
+            {
+                return TypedResults.Ok(new EdgeTls(await File.ReadAllTextAsync(tls.CertificateFile, ct), await File.ReadAllTextAsync(tls.KeyFile, ct), tls.RedirectFrom));
+            }
+            catch (IOException) // renewed meanwhile: the old files are gone, the route names the new ones
+            {
+                return TypedResults.Conflict(new EdgeError(EdgeErrors.NoCertificate, $"the certificate of {app} was being renewed: ask again"));
+            }
+        });
+
+        // The answer to an ACME CA's check this edge is proving, for another edge of the cluster the CA checked instead.
+        control.MapGet("/acme-challenges/{token}", (string token, AcmeChallenges challenges) =>
+            challenges.Answer(token) is { } answer ? Results.Text(answer, "application/octet-stream") : Results.NotFound());
+
+        // While another edge of a cluster gets a certificate by ACME, the CA may check this one: it opens the port for a while.
+        control.MapPut("/challenge-ports/{port:int}", (int port, int? seconds, ChallengePortWindows windows) =>
+            port is > 0 and < 65536 && seconds is > 0 and <= ChallengePortWindows.MaxSeconds
+                ? Results.Ok(new { port, until = windows.Open(port, TimeSpan.FromSeconds(seconds.Value)) })
+                : Results.BadRequest(new EdgeError(EdgeErrors.InvalidRequest, $"a challenge port is 1-65535, open 1-{ChallengePortWindows.MaxSeconds} s")));
+        control.MapDelete("/challenge-ports/{port:int}", (int port, ChallengePortWindows windows) =>
+        {
+            windows.Close(port);
+            return Results.Ok(new { port });
+        });
+
         control.MapPost("/routes/{app}/deploy", async Task<IResult> (string app, DeployArgs args, RolloutController rollout, HttpContext http) =>
         {
             try

@@ -205,7 +205,7 @@ internal sealed class DirectForwarder(DirectRoutes routes, DirectTargets targets
             facts = default;
             if (!Http1RequestHead.TryParse(head, out var request)) return null;
             if (_owner.Routes.Find(_port, request.HostName) is not { Direct: true } route) return null;
-            if (!_owner.Challenges.IsEmpty && request.Path.StartsWith("/.well-known/acme-challenge/"u8)) return null;
+            if (_owner.Challenges.MayAnswer && request.Path.StartsWith("/.well-known/acme-challenge/"u8)) return null;
             if (!_owner.ProxyState.TryGetCluster(route.App, out var cluster)
                 || cluster.Model.Config.Metadata?.ContainsKey(ProxyConfigBuilder.CanaryVersionMetadata) == true)
                 return null;

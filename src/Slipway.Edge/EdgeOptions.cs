@@ -28,4 +28,8 @@ public sealed record EdgeOptions(bool DirectForwarding = true, int MaxConnection
 }
 
 /// <param name="Port">Listened on every address of the edge's container (its cluster networks: nothing publishes it).</param>
-public sealed record ControlGateOptions(int Port, byte[] Token);
+/// <param name="Peers">
+/// Every edge's control gate as a DNS name listing them and their port (<c>tasks.slipway-edge:7901</c>), asked for the answers
+/// to an ACME CA's checks.
+/// </param>
+public sealed record ControlGateOptions(int Port, byte[] Token, string? Peers = null);

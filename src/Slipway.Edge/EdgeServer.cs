@@ -116,14 +116,15 @@ public static class EdgeServer
         builder.Services.AddSingleton<Drainer>();
         builder.Services.AddSingleton<CertificateStore>();
         builder.Services.AddSingleton<ICertificateIssuer, LocalIssuer>();
-        builder.Services.AddSingleton<AcmeChallenges>();
+        builder.Services.AddSingleton(new AcmeChallenges(AsksPeers: options.ControlGate?.Peers is not null));
         builder.Services.AddSingleton<ICertificateIssuer, AcmeIssuer>();
         builder.Services.AddHostedService<CertificateRenewal>();
         builder.Services.AddSingleton<RolloutController>();
         builder.Services.AddSingleton(CanarySplit.CookieKey.LoadOrCreate(paths));
         builder.Services.AddSingleton<CanarySplit>();
         builder.Services.AddSingleton<CanaryBaselines>();
-        builder.Services.AddSingleton<CanaryLeaders>();
+        builder.Services.AddSingleton<ClusterGates>();
+        builder.Services.AddSingleton<ChallengePortWindows>();
         builder.Services.AddHostedService<CanaryWatch>();
         builder.Services.AddHostedService<TargetFollower>();
         builder.Services.AddHostedService<RouteExpiry>();
@@ -166,24 +167,32 @@ public static class EdgeServer
         });
         // An ACME CA checking a challenge gets its answer on any plain port, before a redirect or an app; a port opened only
         // for that answers nothing else.
+        // On a cluster the CA may check any edge node: a challenge this edge is not proving is asked of its peers (the one
+        // that gets a route's certificate proves it; the others copy it).
         var challenges = app.Services.GetRequiredService<AcmeChallenges>();
-        app.Use((context, next) =>
+        var cluster = app.Services.GetRequiredService<ClusterGates>();
+        app.Use(async (context, next) =>
         {
-            if ((challenges.IsEmpty && listeners.ChallengePorts.Count == 0) || context.Connection.LocalIpAddress is null || context.Request.IsHttps)
-                return next(context);
+            if ((!challenges.MayAnswer && listeners.ChallengePorts.Count == 0)
+                || context.Connection.LocalIpAddress is null || context.Request.IsHttps)
+            {
+                await next(context);
+                return;
+            }
             var port = context.Connection.LocalPort;
             var onlyChallenges = listeners.ChallengePorts.Contains(port) && !listeners.Ports.Contains(port) && !listeners.Redirects.ContainsKey(port);
             var path = context.Request.Path.Value ?? "";
             var isChallenge = path.StartsWith(AcmeChallenges.PathPrefix, StringComparison.Ordinal);
-            if (!onlyChallenges && !isChallenge) return next(context);
-            if (!isChallenge || challenges.Answer(path[AcmeChallenges.PathPrefix.Length..]) is not { } answer)
+            var token = isChallenge ? path[AcmeChallenges.PathPrefix.Length..] : "";
+            var answer = isChallenge ? challenges.Answer(token) ?? await cluster.ChallengeAnswerAsync(token, context.RequestAborted) : null;
+            if (answer is null)
             {
-                if (!onlyChallenges) return next(context);
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return Task.CompletedTask;
+                if (!onlyChallenges) await next(context);
+                else context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
             }
             context.Response.ContentType = "application/octet-stream";
-            return context.Response.WriteAsync(answer);
+            await context.Response.WriteAsync(answer, context.RequestAborted);
         });
         // A plain port in front of an HTTPS one answers every request with a permanent redirect to it, nothing else.
         app.Use((context, next) =>

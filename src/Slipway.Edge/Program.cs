@@ -62,7 +62,7 @@ public static class Program
     }
 
     private const string Usage = """
-        Usage: slipway-edge serve [--dir DIR] [--address ADDR] [--metrics-address ADDR] [--control-port N --control-token-file FILE]
+        Usage: slipway-edge serve [--dir DIR] [--address ADDR] [--metrics-address ADDR] [--control-port N --control-token-file FILE [--control-peers NAME:PORT]]
                slipway-edge relay --socket PATH
                slipway-edge relay --connect HOST:PORT --token-file FILE
                slipway-edge probe ADDRESS:PORT...
@@ -76,6 +76,8 @@ public static class Program
                            the address the apps' metrics ports bind to (default: 127.0.0.1)
           --control-port N, --control-token-file FILE
                            on a cluster: a port whose connections reach the control socket once they open with the token in FILE
+          --control-peers NAME:PORT
+                           on a cluster: a DNS name listing every edge, and their gates' port, asked for an ACME check another edge proves
         relay joins its stdin and stdout to a unix socket (the control socket): how a CLI on another machine reaches an edge
         in a container, through the engine's exec; with --connect, to an edge's control port on another node of a cluster.
         probe tries a TCP connection to each ADDRESS:PORT and prints "ADDRESS:PORT open|refused|timeout|unreachable".
@@ -99,7 +101,7 @@ public static class Program
         if (args is ["schedule"]) return await ScheduleAsync();
         if (args is ["backup"]) return await BackupAsync();
         if (args[0] != "serve") return Refuse($"unknown command \"{args[0]}\"");
-        string? dir = null, address = null, metricsAddress = null, tokenFile = null;
+        string? dir = null, address = null, metricsAddress = null, tokenFile = null, peers = null;
         int? controlPort = null;
         for (var i = 1; i < args.Length; i++)
         {
@@ -121,6 +123,9 @@ public static class Program
                 case "--control-token-file" when i + 1 < args.Length:
                     tokenFile = args[++i];
                     break;
+                case "--control-peers" when i + 1 < args.Length && ClusterGates.IsGate(args[i + 1]):
+                    peers = args[++i];
+                    break;
                 default:
                     return Refuse($"unknown or incomplete option \"{args[i]}\"");
             }
@@ -129,6 +134,7 @@ public static class Program
         if (!IPAddress.TryParse(metricsAddress ?? "127.0.0.1", out var metricsListen))
             return Refuse($"--metrics-address: \"{metricsAddress}\" is not an IP address");
         if ((controlPort is null) != (tokenFile is null)) return Refuse("--control-port and --control-token-file go together");
+        if (peers is not null && controlPort is null) return Refuse("--control-peers needs --control-port");
         byte[]? token = null;
         if (tokenFile is not null)
         {
@@ -146,7 +152,7 @@ public static class Program
         return await EdgeServer.RunAsync(new EdgePaths(Path.GetFullPath(dir ?? StateDirectory.FromEnvironment().Edge)), listen, stop.Token,
             options: EdgeOptions.FromEnvironment(Environment.GetEnvironmentVariable) with
             {
-                ControlGate = controlPort is { } gatePort ? new ControlGateOptions(gatePort, token!) : null,
+                ControlGate = controlPort is { } gatePort ? new ControlGateOptions(gatePort, token!, peers) : null,
                 MetricsAddress = metricsListen,
             });
     }

@@ -19,7 +19,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
             return (null, conflict);
         if (args.Canary is { } policy && CanaryRefusal(routes.Find(app), args, policy) is { } refusal)
             return (null, new EdgeError(EdgeErrors.CanaryRefused, refusal));
-        var (tls, tlsError) = await certificates.PrepareAsync(args, routes.Find(app), ct);
+        var (tls, tlsError) = await certificates.PrepareAsync(app, args, routes.Find(app), ct);
         if (tlsError is not null) return (null, tlsError);
 
         log.LogInformation("deploy {App} {Version}: checking {Count} target(s)", app, args.Version, args.Targets.Count);
@@ -53,7 +53,7 @@ internal sealed class RolloutController(RouteTable routes, HealthGate gate, Drai
     private static string? CanaryRefusal(EdgeRoute? current, DeployArgs args, CanaryPolicy policy)
     {
         if (policy.Percent is < 1 or > 99) return $"a canary takes 1 to 99 % of the requests, not {policy.Percent}";
-        if (policy.Leader is { } leader && !CanaryLeaders.IsGate(leader)) return $"the edge that judges the canary is named host:port, not \"{leader}\"";
+        if (policy.Leader is { } leader && !ClusterGates.IsGate(leader)) return $"the edge that judges the canary is named host:port, not \"{leader}\"";
         if (current is null) return "nothing serves this app yet: a canary needs a release to share the requests with";
         if (current.Version == args.Version) return $"{args.Version} already serves: a canary needs another version";
         if (current.Port != args.Port || !string.Equals(current.Host, args.Host, StringComparison.OrdinalIgnoreCase))

@@ -76,15 +76,6 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     private static Uri UrlOf(bool tls, string? host, int port, string? server) =>
         new($"{(tls ? "https" : "http")}://{host ?? (server is { } s ? (s.Contains(':') ? $"[{s}]" : s) : "127.0.0.1")}:{port}/");
 
-    /// <summary>The issuer the edge gets the app's certificate from itself (local CA, ACME); null for files or plain HTTP.</summary>
-    public static EdgeTlsIssuer? TlsIssuer(AppManifest app) => app.Edge.Tls switch
-    {
-        { Local: true } tls => new EdgeTlsIssuer(TlsIssuers.Local, app.Edge.Host is { } host ? [host] : ["localhost", "127.0.0.1"], tls.RedirectFrom),
-        { Acme: { } acme } tls => new EdgeTlsIssuer(TlsIssuers.Acme, [app.Edge.Host!], tls.RedirectFrom, acme.Directory, acme.Email,
-            acme.CaFile is { } caFile ? UserFile.ReadText(caFile, "edge.tls.acme.caFile") : null),
-        _ => null,
-    };
-
     public void CheckInputs(AppManifest app)
     {
         EdgeTlsFiles.Read(app, time.GetUtcNow());

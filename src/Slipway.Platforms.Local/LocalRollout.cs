@@ -47,7 +47,7 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, EdgeSit
         if (app.Preview is not null && running is not null && !running.Can(EdgeFeatures.RouteExpiry))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 $"--preview: the edge proxy running was started by an older Slipway and would never remove the preview's route", $"restart the edge: {restart}");
-        var issuer = LocalPlatform.TlsIssuer(app) is { } asked ? asked with { Listen = listen } : null;
+        var issuer = EdgeTlsFiles.Issuer(app) is { } asked ? asked with { Listen = listen } : null;
         if (issuer is not null && running is not null && !running.Can(EdgeFeatures.IssuedCertificates))
             throw new SlipwayException(ErrorCode.PlatformNotAvailable,
                 $"edge.tls: the edge proxy running was started by an older Slipway and cannot get certificates itself ({issuer.Kind})",

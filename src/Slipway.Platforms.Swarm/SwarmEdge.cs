@@ -76,7 +76,8 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
             }
             var done = !wait || edges.Count >= expected;
             if (!done) foreach (var edge in edges) edge.Dispose();
-            return new Attempt<IReadOnlyList<ClusterEdge>>(done, edges);
+            // In one order every time: the first judges canaries and gets certificates, and stays the first while its node serves.
+            return new Attempt<IReadOnlyList<ClusterEdge>>(done, edges.OrderBy(e => e.NodeId, StringComparer.Ordinal).ToList());
         }, TimeSpan.FromMilliseconds(500), Patience, time, last => new SlipwayException(ErrorCode.EdgeUnavailable,
             $"the cluster's edge did not answer on all {expected} edge node(s) within {Duration.Format(Patience)}",
             $"see docker service ps {SwarmNames.EdgeService} and docker service logs {SwarmNames.EdgeService} on the manager"), ct);
@@ -146,7 +147,8 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
         Name = SwarmNames.EdgeService, Image = image, Labels = labels, Replicas = null,
         Networks = [SwarmNames.EdgeNetwork], Constraints = [constraint],
         Command = ["serve", "--dir", EdgeImage.StateFolder, "--address", "0.0.0.0", "--metrics-address", "0.0.0.0",
-            "--control-port", SwarmNames.ControlGatePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--control-token-file", SwarmNames.TokenFile],
+            "--control-port", SwarmNames.ControlGatePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--control-token-file", SwarmNames.TokenFile,
+            "--control-peers", $"tasks.{SwarmNames.EdgeService}:{SwarmNames.ControlGatePort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"],
         Secrets = [token], Ports = ports.Select(p => new HostPort(p, p)).ToList(),
         Volumes = [(SwarmNames.EdgeVolume, EdgeImage.StateFolder)],
         OnlyCapabilities = ["NET_BIND_SERVICE"],

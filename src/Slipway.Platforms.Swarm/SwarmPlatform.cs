@@ -48,11 +48,15 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     {
         static SlipwayException Unsupported(string key, string what) => new(ErrorCode.InvalidSetting,
             $"{key}: {what} is not supported on the swarm platform yet", "deploy without it, or to the local or aws platform");
-        // Every edge node serves the same certificate: one given as files. A local CA's or an ACME CA's would be each node's own.
-        if (app.Edge.Tls is { Local: true }) throw Unsupported("edge.tls.local", "a certificate of Slipway's local CA (each edge node would have its own)");
-        if (app.Edge.Tls is { Acme: not null })
-            throw Unsupported("edge.tls.acme", "a certificate from an ACME CA (its check may reach another node's edge than the one that asked)");
+        // Every edge serves one certificate: the files given, or the one the first edge gets (the others copy it), for edge.host.
+        if (app.Edge.Tls is { Local: true } && app.Edge.Host is null)
+            throw new SlipwayException(ErrorCode.InvalidSetting, "edge.tls: local: on swarm the certificate is for edge.host, and none is set",
+                "set edge.host to the name the app is reached by on the edge nodes");
+        if (app.Edge.Tls is { Acme: not null, RedirectFrom: null })
+            throw new SlipwayException(ErrorCode.InvalidSetting, "edge.tls.acme: on swarm the CA's check needs edge.tls.redirectFrom, and none is set",
+                "set edge.tls.redirectFrom: 80: every edge node publishes it and answers the check there, whichever node the CA reaches");
         EdgeTlsFiles.Read(app, time.GetUtcNow());
+        EdgeTlsFiles.Issuer(app);
         if (app.Secrets.Values.Any(secret => !secret.IsReadBySlipway)) throw Unsupported("secrets.*.fromSsm", "an SSM parameter");
     }
 
@@ -302,6 +306,10 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 throw;
             }
             if (first.Route.Canary is null) log.Info($"cut over to {version} on {edges.Count} edge(s); old tasks drained");
+            if (app.Edge.Tls is { Local: true })
+                log.Info($"HTTPS with a certificate of the local CA of the edge on node {Short(edges[0].NodeId)} (until {first.Route.Tls?.NotAfter:yyyy-MM-dd}; "
+                         + "it renews it and the other edges copy it): to trust it, take its root on that node with docker exec "
+                         + $"$(docker ps -q -f label=com.docker.swarm.service.name={SwarmNames.EdgeService}) cat {EdgeImage.StateFolder}/ca/root.crt");
             try
             {
                 await _releases.RetireOthersAsync(app, spec.Name, ct);
@@ -336,8 +344,8 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         var args = new DeployArgs(version, app.Edge.Port, app.Edge.Host, targets,
             new EdgeHealthSettings(health.Path, health.Interval, health.Timeout, health.HealthyThreshold, health.UnhealthyThreshold),
             health.StartPeriod, app.Drain, app.Edge.MetricsPort, EdgeTlsFiles.Read(app, time.GetUtcNow()),
-            Discovery: new TargetDiscovery($"tasks.{service}", app.Port, service, health.StartPeriod), Canary: canary);
-        var followed = canary is null ? args : args with { Canary = canary with { Leader = $"{edges[0].Address}:{SwarmNames.ControlGatePort}" } };
+            Discovery: new TargetDiscovery($"tasks.{service}", app.Port, service, health.StartPeriod), Canary: canary, TlsIssuer: EdgeTlsFiles.Issuer(app));
+        var followed = Following(args, edges[0]);
         DeployOutcome? first = null;
         var lagging = new List<string>();
         foreach (var edge in edges)
@@ -345,7 +353,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             try
             {
                 // Once the first edge has gated the tasks, a follower that fails is tried again: a deploy ends with every edge serving.
-                var outcome = first is null ? await edge.Client.DeployAsync(app.App, args, ct) : await FollowAsync(edge, app.App, followed, ct);
+                var outcome = first is null ? await DeployFirstAsync(app, args, edges, ct) : await FollowAsync(edge, app.App, followed, ct);
                 first ??= outcome;
             }
             catch (EdgeRequestException e) when (first is null && e.Error.Error == EdgeErrors.TargetFailedToBecomeHealthy)
@@ -358,6 +366,13 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             catch (EdgeRequestException e) when (first is null && e.Error.Error is EdgeErrors.PortInUse or EdgeErrors.HostInUse)
             {
                 throw new SlipwayException(ErrorCode.PortInUse, $"edge: {e.Error.Message}", "choose another edge.port or edge.host in the manifest");
+            }
+            catch (EdgeRequestException e) when (first is null && e.Error.Error is EdgeErrors.CertificateNotIssued)
+            {
+                throw new SlipwayException(ErrorCode.CertificateNotIssued, e.Error.Message,
+                    app.Edge.Tls?.Acme is not null
+                        ? $"the ACME CA must reach http://{app.Edge.Host}:{app.Edge.Tls.RedirectFrom}/.well-known/acme-challenge/ on an edge node; the previous release keeps serving"
+                        : $"see docker service logs {SwarmNames.EdgeService} on the manager; the previous release keeps serving");
             }
             catch (EdgeRequestException e) when (first is null && e.Error.Error is EdgeErrors.CanaryRefused)
             {
@@ -377,6 +392,42 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     }
 
     /// <summary>
+    /// The deploy on the first edge. When it may get a certificate by ACME, the CA may check any edge node: the others answer the
+    /// check on the redirect port meanwhile (asking the first for the answer), although they serve nothing there yet.
+    /// </summary>
+    private static async Task<DeployOutcome> DeployFirstAsync(AppManifest app, DeployArgs args, IReadOnlyList<ClusterEdge> edges, CancellationToken ct)
+    {
+        if (args.TlsIssuer is not { Kind: TlsIssuers.Acme, RedirectFrom: { } port } || edges.Count < 2) return await edges[0].Client.DeployAsync(app.App, args, ct);
+        var others = edges.Skip(1).ToList();
+        foreach (var edge in others) await edge.Client.OpenChallengePortAsync(port, ChallengeWindow, ct);
+        try
+        {
+            return await edges[0].Client.DeployAsync(app.App, args, ct);
+        }
+        finally
+        {
+            foreach (var edge in others)
+            {
+                try { await edge.Client.CloseChallengePortAsync(port, CancellationToken.None); }
+                catch (Exception e) when (e is EdgeRequestException or HttpRequestException or IOException or EngineApiException) { /* it closes by itself */ }
+            }
+        }
+    }
+
+    /// <summary>Longer than the edge waits for an ACME CA (2 min per step); the port closes by itself then, should up be killed.</summary>
+    private static readonly TimeSpan ChallengeWindow = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A deploy as the edges after the first get it: the first judges its canary and gets its certificate (from the local CA
+    /// or ACME), and they follow that edge's decision and copy that certificate, through its control gate.
+    /// </summary>
+    private static DeployArgs Following(DeployArgs args, ClusterEdge first)
+    {
+        var gate = $"{first.Address}:{SwarmNames.ControlGatePort}";
+        return args with { Canary = args.Canary is { } canary ? canary with { Leader = gate } : null, TlsIssuer = args.TlsIssuer is { } issuer ? issuer with { Leader = gate } : null };
+    }
+
+    /// <summary>
     /// Ends the canary on the edges after the first as the first (its judge) ended it. They follow it on their own within a
     /// second; this makes it so before <c>up</c> goes on, and an edge that ended it otherwise (its judge out of its reach) is
     /// deployed the judge's outcome.
@@ -390,8 +441,8 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             await edge.Client.EndCanaryAsync(app.App, promoted, ct);
             var route = (await edge.Client.RouteAsync(app.App, ct))?.Route;
             if (judged is not null && route is not null && route.Version != judged.Version)
-                await FollowAsync(edge, app.App, new DeployArgs(judged.Version, judged.Port, judged.Host, judged.Targets, judged.Health, TimeSpan.FromSeconds(30),
-                    app.Drain, judged.MetricsPort, EdgeTlsFiles.Read(app, time.GetUtcNow()), Discovery: judged.Discovery), ct);
+                await FollowAsync(edge, app.App, Following(new DeployArgs(judged.Version, judged.Port, judged.Host, judged.Targets, judged.Health, TimeSpan.FromSeconds(30),
+                    app.Drain, judged.MetricsPort, EdgeTlsFiles.Read(app, time.GetUtcNow()), Discovery: judged.Discovery, TlsIssuer: EdgeTlsFiles.Issuer(app)), edges[0]), ct);
         }
     }
 

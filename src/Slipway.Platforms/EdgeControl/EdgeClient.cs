@@ -139,6 +139,22 @@ public sealed class EdgeClient : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Opens a plain port answering ACME CA checks (asked of the cluster's other edges) and nothing else, for at most
+    /// <paramref name="open"/>: while another edge gets a certificate, the CA may check this one.
+    /// </summary>
+    public async Task OpenChallengePortAsync(int port, TimeSpan open, CancellationToken ct)
+    {
+        using var response = await _http.PutAsync($"challenge-ports/{port}?seconds={(int)open.TotalSeconds}", null, ct);
+        await ReadAsync<JsonElement>(response, ct);
+    }
+
+    public async Task CloseChallengePortAsync(int port, CancellationToken ct)
+    {
+        using var response = await _http.DeleteAsync($"challenge-ports/{port}", ct);
+        await ReadAsync<JsonElement>(response, ct);
+    }
+
     /// <summary>Promotes or aborts the app's canary; null when none is in progress.</summary>
     public async Task<CanaryResult?> EndCanaryAsync(string app, bool promote, CancellationToken ct)
     {

@@ -5,9 +5,21 @@ using Slipway.Foundation.Files;
 
 namespace Slipway.Platforms.EdgeControl;
 
-/// <summary>The certificate and key an app's <c>edge.tls</c> names as files, read and checked before anything changes: for any edge.</summary>
+/// <summary>
+/// Where an app's <c>edge.tls</c> certificate comes from, for any edge: files, read and checked before anything changes; or an
+/// issuer the edge gets it from itself.
+/// </summary>
 public static class EdgeTlsFiles
 {
+    /// <summary>The issuer the edge gets the app's certificate from itself (local CA, ACME); null for files or plain HTTP.</summary>
+    public static EdgeTlsIssuer? Issuer(AppManifest app) => app.Edge.Tls switch
+    {
+        { Local: true } tls => new EdgeTlsIssuer(TlsIssuers.Local, app.Edge.Host is { } host ? [host] : ["localhost", "127.0.0.1"], tls.RedirectFrom),
+        { Acme: { } acme } tls => new EdgeTlsIssuer(TlsIssuers.Acme, [app.Edge.Host!], tls.RedirectFrom, acme.Directory, acme.Email,
+            acme.CaFile is { } caFile ? UserFile.ReadText(caFile, "edge.tls.acme.caFile") : null),
+        _ => null,
+    };
+
     /// <summary>The files' certificate and key, checked valid now, matching, and covering <c>edge.host</c>; null when edge.tls names no files.</summary>
     public static EdgeTls? Read(AppManifest app, DateTimeOffset now)
     {

@@ -55,7 +55,7 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
     private Task<(HttpStatusCode Status, string Body, X509Certificate2? Certificate)> GetAsync(string host, int? port = null) =>
         TestCertificates.GetAsync(new Uri($"https://{host}:{port ?? _port}/"), Ct);
 
-    private static bool Chains(X509Certificate2 certificate, X509Certificate2 root)
+    internal static bool Chains(X509Certificate2 certificate, X509Certificate2 root)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
@@ -66,7 +66,7 @@ public sealed class CertificateIssuingTests : IAsyncLifetime
     }
 
     /// <summary>Issued by this pebble: the certificate chains to the root it made at its start, not merely a name that says Pebble.</summary>
-    private static async Task AssertIssuedByAsync(Pebble pebble, X509Certificate2 certificate)
+    internal static async Task AssertIssuedByAsync(Pebble pebble, X509Certificate2 certificate)
     {
         var (root, intermediate) = await pebble.IssuingChainAsync(Ct);
         using (root)
