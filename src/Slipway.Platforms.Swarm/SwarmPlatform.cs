@@ -49,12 +49,10 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         static SlipwayException Unsupported(string key, string what) => new(ErrorCode.InvalidSetting,
             $"{key}: {what} is not supported on the swarm platform yet", "deploy without it, or to the local or aws platform");
         // Every edge serves one certificate: the files given, or the one the first edge gets (the others copy it), for edge.host.
+        // ACME's check comes to the redirect port (80 unless set), which every edge node publishes.
         if (app.Edge.Tls is { Local: true } && app.Edge.Host is null)
             throw new SlipwayException(ErrorCode.InvalidSetting, "edge.tls: local: on swarm the certificate is for edge.host, and none is set",
                 "set edge.host to the name the app is reached by on the edge nodes");
-        if (app.Edge.Tls is { Acme: not null, RedirectFrom: null })
-            throw new SlipwayException(ErrorCode.InvalidSetting, "edge.tls.acme: on swarm the CA's check needs edge.tls.redirectFrom, and none is set",
-                "set edge.tls.redirectFrom: 80: every edge node publishes it and answers the check there, whichever node the CA reaches");
         EdgeTlsFiles.Read(app, time.GetUtcNow());
         EdgeTlsFiles.Issuer(app);
         if (app.Secrets.Values.Any(secret => !secret.IsReadBySlipway)) throw Unsupported("secrets.*.fromSsm", "an SSM parameter");

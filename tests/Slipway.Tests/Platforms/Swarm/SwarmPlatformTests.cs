@@ -185,6 +185,44 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
         (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
     }
 
+    [Fact]
+    public async Task Https_by_the_local_ca_of_the_first_edge_is_served_by_every_edge_with_one_certificate()
+    {
+        var swarm = cluster.Swarm;
+        var nodes = await swarm.NodeIdsAsync(Ct);
+        await using var app = SwarmApps.AppOn(swarm, "swmca");
+        File.WriteAllText(app.ManifestPath, File.ReadAllText(app.ManifestPath).Replace($"edge:\n  port: {app.Port}\n", $"edge:\n  port: {app.Port}\n  host: shop.swarm.test\n  tls: local\n"));
+        foreach (var node in nodes) await Shell.RunAsync($"docker -H {swarm.Manager.DockerHost} node update --label-add {SwarmNames.EdgeNodeLabel}=true {node} >/dev/null", Ct);
+        try
+        {
+            var up = await app.RunAsync("up", "-e", "swarm");
+            up.Succeeded();
+            var first = nodes.Order(StringComparer.Ordinal).First();
+            Assert.Contains($"HTTPS with a certificate of the local CA of the edge on node {first[..12]}", up.Stderr);
+            Assert.Contains("on 2 edge(s)", up.Stderr);
+
+            var served = new List<System.Security.Cryptography.X509Certificates.X509Certificate2>();
+            foreach (var node in swarm.Nodes)
+            {
+                var (status, _, certificate) = await TestCertificates.GetAsync(new Uri($"https://shop.swarm.test:{app.Port}/"), Ct, System.Net.IPAddress.Parse(node.Address));
+                Assert.Equal(System.Net.HttpStatusCode.OK, status);
+                served.Add(certificate!);
+            }
+            Assert.Single(served.Select(c => c.Thumbprint).Distinct()); // one certificate, the first edge's, on both nodes
+            Assert.Contains("shop.swarm.test", served[0].Extensions.OfType<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
+
+            var again = await app.RunAsync("up", "-e", "swarm", "--force");
+            again.Succeeded();
+            foreach (var node in swarm.Nodes) // kept, not issued anew, by both
+                Assert.Equal(served[0].Thumbprint, (await TestCertificates.GetAsync(new Uri($"https://shop.swarm.test:{app.Port}/"), Ct, System.Net.IPAddress.Parse(node.Address))).Certificate!.Thumbprint);
+            (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+        }
+        finally
+        {
+            foreach (var node in nodes) await Shell.RunAsync($"docker -H {swarm.Manager.DockerHost} node update --label-rm {SwarmNames.EdgeNodeLabel} {node} >/dev/null", Ct);
+        }
+    }
+
     /// <summary>The test app with a health endpoint of its own, and / answering 500 when <paramref name="failing"/>.</summary>
     private static string CanaryAppCode(bool failing) => TestEngine.FlaskApp + $$"""
 
