@@ -25,6 +25,44 @@ public sealed class SwarmOneOff(DockerEngine engine, TimeProvider time)
             HealthCheck = null,
         };
 
+    /// <summary>The most piped input a one-off takes: what one Swarm secret holds (500 KiB).</summary>
+    public const int MaxInput = 500 * 1024;
+
+    /// <summary>Where a one-off's piped input is, in its container.</summary>
+    public const string InputFile = "slipway-stdin";
+
+    /// <summary>
+    /// Pure: the one-off reading its stdin from <paramref name="input"/> (a Swarm secret holding the piped input): the swarm keeps
+    /// a task's stdin open for good (it has no stdin-once), so a command reading piped input from it would never see its end.
+    /// The program is the spec's own (the secrets' wrapper), else the image's ENTRYPOINT and the command.
+    /// </summary>
+    public static SwarmServiceSpec WithInput(SwarmServiceSpec spec, SecretReference input, IReadOnlyList<string> imageEntrypoint)
+    {
+        IReadOnlyList<string> program = spec.Entrypoint is { } wrapped ? [.. wrapped, .. spec.Command ?? []] : [.. imageEntrypoint, .. spec.Command ?? []];
+        return spec with
+        {
+            Entrypoint = ["/bin/sh", "-c", $"exec \"$@\" < /run/secrets/{input.FileName}", "slipway-stdin", .. program],
+            Command = null,
+            Secrets = [.. spec.Secrets, input],
+        };
+    }
+
+    /// <summary>The piped input, whole; refused with one line when it is more than <see cref="MaxInput"/>.</summary>
+    public static async Task<byte[]> ReadInputAsync(Stream input, CancellationToken ct)
+    {
+        using var kept = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await input.ReadAsync(buffer, ct)) > 0)
+        {
+            if (kept.Length + read > MaxInput)
+                throw new SlipwayException(ErrorCode.InvalidSetting, $"run -i: the input is over {MaxInput / 1024} KiB, the most a swarm secret holds (the swarm passes piped input as one)",
+                    "pass a smaller input, or give the command its data another way (a URL it fetches, or a terminal with -it)");
+            kept.Write(buffer, 0, read);
+        }
+        return kept.ToArray();
+    }
+
     /// <summary>
     /// Runs the spec's one task with a terminal joined to the user's (<c>run -t</c>): placed on the manager Slipway talks to,
     /// whose engine can attach to its container, and attached as soon as it runs (its output so far replayed). The user's

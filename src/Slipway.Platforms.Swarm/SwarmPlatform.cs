@@ -644,17 +644,28 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     /// <summary>A one-off task of the serving release: its pinned image, environment and secrets, the command given.</summary>
     public async Task<int> RunAsync(AppManifest app, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct, Attachment? attach = null)
     {
-        // The swarm keeps a task's stdin open for good (it has no stdin-once), so piped input would never end: input goes
-        // through a terminal, whose end-of-file is a keystroke.
-        if (attach is { Terminal: false })
-            throw new SlipwayException(ErrorCode.InvalidSetting, "run -i: on the swarm platform input reaches a command through a terminal only",
-                "add -t (slipway run -it -- COMMAND), or run it without -i (its output is shown when it ends)");
+        // Piped input is read whole first (the swarm keeps a task's stdin open for good, so the command gets it from a secret).
+        var input = attach is { Terminal: false } ? await SwarmOneOff.ReadInputAsync(attach.Input, ct) : null;
         var serving = await ServingServiceAsync(app, ct);
         var version = serving.Labels[SwarmNames.ReleaseLabel];
         var image = serving.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>() ?? await PushAsync(app, version, ct);
         var spec = await OneOffSpecAsync(app, version, image, serving.Labels[ReleaseLabels.Fingerprint], command,
             $"run-{Guid.NewGuid().ToString("N")[..6]}", ct);
-        return attach is null ? await _oneOff.RunAsync(spec, onLine, ct) : await _oneOff.RunAttachedAsync(spec, (await engine.SwarmAsync(ct)).NodeId, attach, ct);
+        if (attach is { Terminal: true }) return await _oneOff.RunAttachedAsync(spec, (await engine.SwarmAsync(ct)).NodeId, attach, ct);
+        if (input is null) return await _oneOff.RunAsync(spec, onLine, ct);
+        var (entrypoint, _) = spec.Entrypoint is null ? await _secrets.ProgramOfAsync(ImageBuilder.ImageReference(app.App, version), ct) : ([], []);
+        // Labelled with the app, so a run killed before it removes the secret leaves it to the next up or destroy.
+        var name = $"{spec.Name}-stdin";
+        var id = await engine.CreateSecretAsync(name, input, new Dictionary<string, string>(ReleaseLabels.ForApp(app.App)) { [SwarmOneOff.Label] = spec.Name }, ct);
+        try
+        {
+            return await _oneOff.RunAsync(SwarmOneOff.WithInput(spec, new SecretReference(id, name, SwarmOneOff.InputFile), entrypoint), onLine, ct);
+        }
+        finally
+        {
+            try { await engine.RemoveSecretAsync(id, CancellationToken.None); }
+            catch (EngineApiException) { /* still named by a service the swarm removes: the next up or destroy removes it */ }
+        }
     }
 
     /// <summary>

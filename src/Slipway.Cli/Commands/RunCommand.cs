@@ -13,7 +13,7 @@ public static class RunCommand
         var file = CommonOptions.File();
         var environment = CommonOptions.Environment(platforms);
         var commandLine = new Argument<string[]>("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
-        var interactive = new Option<bool>("--interactive", "-i") { Description = "Pass this input through to the command's stdin (local platform; on swarm with -t)" };
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Pass this input through to the command's stdin (on swarm, piped input of at most 500 KiB is read whole first)" };
         var tty = new Option<bool>("--tty", "-t") { Description = "Give the command a terminal, this one in raw mode while it runs (with -i: -it; local and swarm platforms)" };
         var command = new Command("run", "Run a one-off command (a migration, a script, a console) in a new container of the serving release, then remove it")
         {

@@ -98,7 +98,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
     }
 
     [Fact]
-    public async Task The_release_command_and_run_are_one_off_tasks_with_the_secrets_run_it_gets_a_terminal_and_exec_reaches_a_task_on_the_manager()
+    public async Task The_release_command_and_run_are_one_off_tasks_with_the_secrets_run_it_gets_a_terminal_run_i_its_piped_input_and_exec_reaches_a_task_on_the_manager()
     {
         var swarm = cluster.Swarm;
         await using var app = SwarmApps.AppOn(swarm, "swmrun");
@@ -140,10 +140,19 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
         var instant = await app.Cli.RunInTerminalAsync(["run", "-t", "-e", "swarm", "-f", app.ManifestPath, "--", "echo", "over at once"], env, "", Ct);
         Assert.True(instant.ExitCode == 0, instant.All); // a command that ends before the attach: its output still shown, the run ended
         Assert.Contains("over at once", instant.Stdout);
-        var piped = await app.Cli.RunAsync(["run", "-i", "-e", "swarm", "-f", app.ManifestPath, "--", "cat"], env, Ct, input: "never ends\n");
-        Assert.True(piped.ExitCode == 2, piped.All); // the swarm cannot end a task's input: refused, not left hanging
-        Assert.Contains("add -t", piped.Stderr);
+        // Piped input: read whole, passed as a secret the command reads its stdin from, and ended (the swarm never ends a task's stdin).
+        var piped = await app.Cli.RunAsync(["run", "-i", "-e", "swarm", "-f", app.ManifestPath, "--", "sh", "-c", "tr a-z A-Z; echo \"lines: $(wc -l < /run/secrets/slipway-stdin)\""],
+            env, Ct, input: "first line\nsecond line\n");
+        Assert.True(piped.ExitCode == 0, piped.All);
+        Assert.Contains("FIRST LINE", piped.Stdout);
+        Assert.Contains("SECOND LINE", piped.Stdout);
+        Assert.Contains("lines: 2", piped.Stdout);
         Assert.DoesNotContain(await engine.ListServicesAsync(ReleaseLabels.ForApp(app.Name), Ct), s => s.Labels.ContainsKey(SwarmOneOff.Label));
+        Assert.DoesNotContain(await engine.ListSecretsAsync(ReleaseLabels.ForApp(app.Name), Ct), s => s.Name.EndsWith("-stdin", StringComparison.Ordinal));
+        var tooMuch = await app.Cli.RunAsync(["run", "-i", "-e", "swarm", "-f", app.ManifestPath, "--", "cat"], env, Ct,
+            input: new string('x', SwarmOneOff.MaxInput + 1));
+        Assert.True(tooMuch.ExitCode == 2, tooMuch.All);
+        Assert.Contains("run -i: the input is over 500 KiB", tooMuch.Stderr);
 
         // A failing release command rolls nothing out.
         SwarmApps.WriteManifest(app, swarm, extra: Manifest("echo cannot migrate; exit 4"));

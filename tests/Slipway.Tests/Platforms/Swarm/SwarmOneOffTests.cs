@@ -1,0 +1,47 @@
+using Slipway.Engine;
+using Slipway.Foundation;
+using Slipway.Platforms.Swarm;
+
+namespace Slipway.Tests.Platforms.Swarm;
+
+/// <summary>A one-off's piped input on a swarm, as data: the program reads it from a secret's file, and too much is refused.</summary>
+[Trait("Tier", "unit")]
+public sealed class SwarmOneOffTests
+{
+    private static readonly SecretReference Input = new("id-1", "shop-run-abc123-stdin", SwarmOneOff.InputFile);
+    private static readonly SwarmServiceSpec Plain = new() { Name = "shop-run-abc123", Image = "registry/shop@sha256:00", Command = ["psql", "-f", "-"] };
+
+    [Fact]
+    public void Without_secrets_the_images_entrypoint_and_the_command_read_the_input_file()
+    {
+        var spec = SwarmOneOff.WithInput(Plain, Input, ["/entry.sh"]);
+
+        Assert.Equal(["/bin/sh", "-c", "exec \"$@\" < /run/secrets/slipway-stdin", "slipway-stdin", "/entry.sh", "psql", "-f", "-"], spec.Entrypoint);
+        Assert.Null(spec.Command);
+        Assert.Equal([Input], spec.Secrets);
+    }
+
+    [Fact]
+    public void With_secrets_their_wrapper_runs_with_the_input_and_keeps_its_secrets()
+    {
+        var token = new SecretReference("id-0", "shop-v1-API_TOKEN", "API_TOKEN");
+        var wrapped = Plain with { Entrypoint = SwarmSecrets.Entrypoint(["API_TOKEN"], [], ["psql"]), Command = null, Secrets = [token] };
+
+        var spec = SwarmOneOff.WithInput(wrapped, Input, ["/never-used.sh"]);
+
+        Assert.Equal(["/bin/sh", "-c", "exec \"$@\" < /run/secrets/slipway-stdin", "slipway-stdin", .. wrapped.Entrypoint!], spec.Entrypoint);
+        Assert.Equal([token, Input], spec.Secrets);
+    }
+
+    [Fact]
+    public async Task Input_up_to_what_a_secret_holds_is_read_whole_and_more_is_one_clear_refusal()
+    {
+        var most = new byte[SwarmOneOff.MaxInput];
+        Assert.Equal(SwarmOneOff.MaxInput, (await SwarmOneOff.ReadInputAsync(new MemoryStream(most), TestContext.Current.CancellationToken)).Length);
+
+        var error = await Assert.ThrowsAsync<SlipwayException>(() =>
+            SwarmOneOff.ReadInputAsync(new MemoryStream(new byte[SwarmOneOff.MaxInput + 1]), TestContext.Current.CancellationToken));
+        Assert.Equal(ErrorCode.InvalidSetting, error.Code);
+        Assert.StartsWith("run -i: the input is over 500 KiB", error.Message);
+    }
+}
