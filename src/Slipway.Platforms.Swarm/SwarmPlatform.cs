@@ -396,8 +396,19 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     private static async Task<DeployOutcome> DeployFirstAsync(AppManifest app, DeployArgs args, IReadOnlyList<ClusterEdge> edges, CancellationToken ct)
     {
         if (args.TlsIssuer is not { Kind: TlsIssuers.Acme, RedirectFrom: { } port } || edges.Count < 2) return await edges[0].Client.DeployAsync(app.App, args, ct);
-        var others = edges.Skip(1).ToList();
-        foreach (var edge in others) await edge.Client.OpenChallengePortAsync(port, ChallengeWindow, ct);
+        var others = new List<ClusterEdge>();
+        foreach (var edge in edges.Skip(1))
+        {
+            try
+            {
+                await edge.Client.OpenChallengePortAsync(port, ChallengeWindow, ct);
+                others.Add(edge);
+            }
+            catch (Exception e) when (e is EdgeRequestException or HttpRequestException or IOException or EngineApiException)
+            {
+                // The CA may check that node in vain; the first edge's own node still answers, and the deploy says why it failed.
+            }
+        }
         try
         {
             return await edges[0].Client.DeployAsync(app.App, args, ct);
