@@ -31,6 +31,26 @@ public static class Program
         return 0;
     }
 
+    /// <summary>
+    /// A command in a container of this node's engine (the one mounted at its socket), its output printed and its exit code
+    /// returned: how <c>slipway exec</c> reaches a swarm task on a node whose engine the CLI does not talk to.
+    /// </summary>
+    private static async Task<int> ExecAsync(string container, IReadOnlyList<string> command)
+    {
+        using var stop = new CancellationTokenSource();
+        using var sigterm = CancelOnSigterm(stop);
+        using var engine = new Slipway.Engine.DockerEngine(Slipway.Engine.EngineSelection.Resolve(null, Environment.GetEnvironmentVariable));
+        try
+        {
+            return await engine.ExecAsync(container, command, Console.Out.WriteLine, stop.Token);
+        }
+        catch (Slipway.Engine.EngineApiException e)
+        {
+            Console.Error.WriteLine($"error: exec in {container}: {e.Message}");
+            return 1;
+        }
+    }
+
     /// <summary>SIGTERM (the engine stopping the container) cancels <paramref name="stop"/> instead of ending the process at once.</summary>
     private static IDisposable CancelOnSigterm(CancellationTokenSource stop) =>
         System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
@@ -68,6 +88,7 @@ public static class Program
                slipway-edge probe ADDRESS:PORT...
                slipway-edge schedule
                slipway-edge backup
+               slipway-edge exec CONTAINER -- COMMAND...
 
         Runs Slipway's edge proxy in the foreground (slipway up starts it in the background).
           --dir DIR        its state directory: control socket, routes, certificates, log (default: the state directory's edge folder)
@@ -83,6 +104,7 @@ public static class Program
         probe tries a TCP connection to each ADDRESS:PORT and prints "ADDRESS:PORT open|refused|timeout|unreachable".
         schedule runs every app's scheduled jobs on the engine (DOCKER_HOST, else its socket) until stopped.
         backup takes one scheduled backup as the plan in /.slipway-backup.json says (a run of an app's backup job).
+        exec runs COMMAND in CONTAINER on the engine (DOCKER_HOST, else its socket), printing its output; exits with its code.
         Environment: SLIPWAY_EDGE_DIRECT=0 sends every request through YARP's path; SLIPWAY_EDGE_MAX_CONNECTIONS_PER_CLIENT
         bounds one client address's open connections (default 256, 0 for none).
         """;
@@ -100,6 +122,7 @@ public static class Program
         if (args is ["probe", .. var targets] && targets.Length > 0) return await PortProbe.RunAsync(targets, Console.Out);
         if (args is ["schedule"]) return await ScheduleAsync();
         if (args is ["backup"]) return await BackupAsync();
+        if (args is ["exec", var container, "--", .. var command] && command.Length > 0) return await ExecAsync(container, command);
         if (args[0] != "serve") return Refuse($"unknown command \"{args[0]}\"");
         string? dir = null, address = null, metricsAddress = null, tokenFile = null, peers = null;
         int? controlPort = null;

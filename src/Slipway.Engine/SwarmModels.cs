@@ -49,6 +49,8 @@ public sealed record SwarmServiceSpec
     public string? User { get; init; }
     /// <summary>Named volumes mounted in each task (<c>volume:/path</c>).</summary>
     public IReadOnlyList<(string Volume, string Target)> Volumes { get; init; } = [];
+    /// <summary>Paths of the task's node mounted in each task (<c>/host/path:/path</c>); the swarm expands <c>{{.Node.ID}}</c> in a source.</summary>
+    public IReadOnlyList<(string Source, string Target)> Binds { get; init; } = [];
     /// <summary>When set, every capability is dropped but these; null: the engine's default set (less NET_RAW).</summary>
     public IReadOnlyList<string>? OnlyCapabilities { get; init; }
     /// <summary>How long a stopping task has between SIGTERM and SIGKILL.</summary>

@@ -53,11 +53,14 @@ public static class SwarmRequests
                 ["SecretID"] = s.SecretId, ["SecretName"] = s.SecretName,
                 ["File"] = new JsonObject { ["Name"] = s.FileName, ["UID"] = "0", ["GID"] = "0", ["Mode"] = 0x124 /* 0444 */ },
             }).ToArray());
-        if (spec.Volumes.Count > 0)
+        if (spec.Volumes.Count + spec.Binds.Count > 0)
             container["Mounts"] = new JsonArray(spec.Volumes.Select(v => (JsonNode)new JsonObject
             {
                 ["Type"] = "volume", ["Source"] = v.Volume, ["Target"] = v.Target,
-            }).ToArray());
+            }).Concat(spec.Binds.Select(b => (JsonNode)new JsonObject
+            {
+                ["Type"] = "bind", ["Source"] = b.Source, ["Target"] = b.Target,
+            })).ToArray());
         // A task crafts no raw packets; the edge keeps only what binding low ports needs.
         container["CapabilityDrop"] = new JsonArray(spec.OnlyCapabilities is null ? "NET_RAW" : "ALL");
         if (spec.OnlyCapabilities is { Count: > 0 } capabilities) container["CapabilityAdd"] = Strings(capabilities);

@@ -681,25 +681,37 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
 
     /// <summary>
     /// Runs a command in a running task of the serving release (or the one named <c>SERVICE.SLOT</c>, as status lists them):
-    /// only a task on the manager Slipway talks to, whose engine runs its container.
+    /// one on the manager Slipway talks to first, through its engine; else through the engine of the task's node.
     /// </summary>
     public async Task<int> ExecAsync(AppManifest app, string? replica, IReadOnlyList<string> command, Action<string> onLine, CancellationToken ct)
     {
         var serving = await ServingServiceAsync(app, ct);
         var manager = (await engine.SwarmAsync(ct)).NodeId;
-        var nodes = await engine.ListNodesAsync(ct);
         var tasks = (await engine.ListTasksAsync(serving.Id, ct)).Where(t => t is { IsRunning: true, ContainerId: not null })
             .OrderBy(t => t.Slot).ToList();
         var named = replica is null ? tasks : tasks.Where(t => $"{serving.Name}.{t.Slot}" == replica || t.Id.StartsWith(replica, StringComparison.Ordinal)).ToList();
         if (named.Count == 0)
             throw new SlipwayException(ErrorCode.InvalidSetting, $"--replica: {app.App} has no running task \"{replica}\"",
                 $"its tasks: {string.Join(", ", tasks.Select(t => $"{serving.Name}.{t.Slot}"))} (slipway status lists them)");
-        var here = named.FirstOrDefault(t => t.NodeId == manager)
-            ?? throw new SlipwayException(ErrorCode.PlatformNotAvailable,
-                $"exec reaches tasks on the manager Slipway talks to, and {(replica is null ? $"no task of {app.App} runs" : $"{replica} does not run")} there "
-                + $"(they run on {string.Join(", ", named.Select(t => nodes.FirstOrDefault(n => n.Id == t.NodeId)?.Hostname ?? t.NodeId).Distinct())})",
-                "use slipway run for a new task, or docker exec on the task's node");
-        return await engine.ExecAsync(here.ContainerId!, command, onLine, ct);
+        // The task's secrets are files its program exported at start; an exec'd command gets them the same way.
+        command = secrets.Values.Count > 0 ? SwarmSecrets.Entrypoint(secrets.Values.Keys, [], command) : command;
+        if (named.FirstOrDefault(t => t.NodeId == manager) is { } here) return await engine.ExecAsync(here.ContainerId!, command, onLine, ct);
+        // Another node's engine answers only there: a one-off task on that node execs through it (its socket mounted), and
+        // its output is shown when it ends.
+        var task = named[0];
+        var edgeImage = (await engine.InspectServiceAsync(SwarmNames.EdgeService, ct))?.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>()
+            ?? throw new SlipwayException(ErrorCode.EdgeUnavailable, "exec: the edge is not on this swarm, and a task on another node is reached with its image",
+                "run slipway up first");
+        var suffix = $"exec-{Guid.NewGuid().ToString("N")[..6]}";
+        return await _oneOff.RunAsync(new SwarmServiceSpec
+        {
+            Name = $"{serving.Name}-{suffix}", Image = edgeImage, Replicas = 1, RunOnce = true,
+            Labels = new Dictionary<string, string>(ReleaseLabels.ForApp(app.App)) { [SwarmOneOff.Label] = suffix },
+            Constraints = [$"node.id=={task.NodeId}"],
+            Binds = [(app.Swarm().EngineSocket, "/var/run/docker.sock")],
+            Command = ["exec", task.ContainerId!, "--", .. command],
+            OnlyCapabilities = [],
+        }, onLine, ct);
     }
 
     /// <summary>The release service the edge routes the app to.</summary>

@@ -49,6 +49,7 @@ public sealed class TestSwarm : IAsyncDisposable
             swarm._nodes.AddRange(started);
             await swarm.StartRegistryAsync(ct);
             await swarm.FormAsync(ct);
+            await swarm.LinkEngineSocketsAsync(ct);
             return swarm;
         }
         catch
@@ -146,6 +147,21 @@ public sealed class TestSwarm : IAsyncDisposable
         await TestDaemon.StopAsync(_registry);
         _registry?.Dispose();
         await StartRegistryAsync(ct);
+    }
+
+    /// <summary>
+    /// Where each node's engine answers, as <c>swarm.engineSocket</c> names it: the nodes share this machine's files, so each
+    /// engine's socket is linked under its node's ID, which the swarm puts in the path for a task on that node.
+    /// </summary>
+    public string EngineSocket => Path.Combine(Manager.Folder, "engines", "{{.Node.ID}}.sock");
+
+    private async Task LinkEngineSocketsAsync(CancellationToken ct)
+    {
+        var folder = Path.Combine(Manager.Folder, "engines");
+        Directory.CreateDirectory(folder);
+        var ids = await NodeIdsAsync(ct);
+        for (var i = 0; i < _nodes.Count; i++)
+            File.CreateSymbolicLink(Path.Combine(folder, $"{ids[i]}.sock"), _nodes[i].DockerHost["unix://".Length..]);
     }
 
     /// <summary>Each node's swarm ID, in the order of <see cref="Nodes"/>.</summary>

@@ -45,3 +45,28 @@ public sealed class SwarmOneOffTests
         Assert.StartsWith("run -i: the input is over 500 KiB", error.Message);
     }
 }
+
+/// <summary>The <c>swarm:</c> section: where each node's engine answers, for exec on another node.</summary>
+[Trait("Tier", "unit")]
+public sealed class SwarmSpecTests
+{
+    private static SwarmSpec Read(string swarm) =>
+        Support.Manifests.Parse($"app: shop\nsource:\n  git: x\nswarm:\n  registry: 10.0.0.2:5000\n{swarm}", "/nonexistent/slipway.yaml", environment: "swarm").Swarm();
+
+    [Fact]
+    public void Each_nodes_engine_socket_defaults_to_dockers_and_may_name_the_node()
+    {
+        Assert.Equal("/var/run/docker.sock", Read("").EngineSocket);
+        Assert.Equal("/run/engines/{{.Node.ID}}.sock", Read("  engineSocket: \"/run/engines/{{.Node.ID}}.sock\"\n").EngineSocket);
+    }
+
+    [Theory]
+    [InlineData("run/docker.sock")]
+    [InlineData("/run/{{.Task.Name}}.sock")]
+    [InlineData("/run/docker.sock; rm -rf /")]
+    public void A_socket_that_is_not_an_absolute_path_of_the_node_is_refused_naming_the_key(string socket)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => Read($"  engineSocket: \"{socket}\"\n"));
+        Assert.Contains($"swarm.engineSocket: \"{socket}\" is not an absolute path", error.Message);
+    }
+}
