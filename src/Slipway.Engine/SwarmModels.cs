@@ -63,7 +63,11 @@ public sealed record SwarmServiceSpec
 
 /// <summary>A service as the swarm holds it: its ID, the version an update must name, its labels and its spec as sent.</summary>
 public sealed record SwarmService(string Id, string Name, long Version, IReadOnlyDictionary<string, string> Labels, int? Replicas,
-    System.Text.Json.Nodes.JsonObject Spec, DateTimeOffset CreatedAt);
+    System.Text.Json.Nodes.JsonObject Spec, DateTimeOffset CreatedAt)
+{
+    /// <summary>The image its tasks run, as the spec names it (pinned by digest when Slipway made it).</summary>
+    public string? Image => Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>();
+}
 
 /// <summary>One task of a service: where it runs, in what state, and its address on each network.</summary>
 /// <param name="State">The task's state: new ... running, complete, failed, shutdown, rejected, orphaned, remove.</param>

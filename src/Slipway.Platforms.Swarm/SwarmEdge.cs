@@ -42,7 +42,7 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
             onOutput($"starting the edge on the cluster ({constraint}), ports {string.Join(", ", wanted)}");
             await engine.CreateServiceAsync(spec, ct);
         }
-        else if (!published.SetEquals(wanted) || existing.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>() != image
+        else if (!published.SetEquals(wanted) || existing.Image != image
                  || !SameConstraint(existing.Spec, constraint))
         {
             onOutput($"updating the edge on the cluster: ports {string.Join(", ", wanted)} (each edge restarts once)");
@@ -166,7 +166,7 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
         };
         var existing = await engine.InspectServiceAsync(SwarmNames.RelayService, ct);
         if (existing is null) await engine.CreateServiceAsync(spec, ct);
-        else if (existing.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>() != image || !SameConstraint(existing.Spec, $"node.id=={self}"))
+        else if (existing.Image != image || !SameConstraint(existing.Spec, $"node.id=={self}"))
             await engine.UpdateServiceAsync(existing.Id, existing.Version, SwarmRequests.ServiceBody(spec), ct);
     }
 

@@ -221,7 +221,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         var existing = await engine.InspectServiceAsync(serviceName, ct);
         // A rollback starts the kept release's service again, with the image it ran (pinned by digest); a new one is pushed.
         var image = existing?.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint) == fingerprint
-            ? existing!.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>() ?? await PushAsync(app, version, ct)
+            ? existing!.Image ?? await PushAsync(app, version, ct)
             : await PushAsync(app, version, ct);
         var edges = await _edge.EdgesAsync(wait: false, ct);
         try
@@ -376,7 +376,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             {
                 throw new SlipwayException(ErrorCode.InvalidSetting, $"--canary: {e.Error.Message}", "deploy this change without --canary");
             }
-            catch (Exception e) when (first is not null && e is EdgeRequestException or HttpRequestException or IOException or EngineApiException)
+            catch (Exception e) when (first is not null && EdgeDidNotTakeIt(e))
             {
                 lagging.Add($"node {edge.NodeId[..Math.Min(12, edge.NodeId.Length)]} ({e.Message.Split('\n')[0]})");
             }
@@ -404,7 +404,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 await edge.Client.OpenChallengePortAsync(port, ChallengeWindow, ct);
                 others.Add(edge);
             }
-            catch (Exception e) when (e is EdgeRequestException or HttpRequestException or IOException or EngineApiException)
+            catch (Exception e) when (EdgeDidNotTakeIt(e))
             {
                 // The CA may check that node in vain; the first edge's own node still answers, and the deploy says why it failed.
             }
@@ -418,10 +418,13 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             foreach (var edge in others)
             {
                 try { await edge.Client.CloseChallengePortAsync(port, CancellationToken.None); }
-                catch (Exception e) when (e is EdgeRequestException or HttpRequestException or IOException or EngineApiException) { /* it closes by itself */ }
+                catch (Exception e) when (EdgeDidNotTakeIt(e)) { /* it closes by itself */ }
             }
         }
     }
+
+    /// <summary>An edge that refused a request, or that the relay or the engine could not reach.</summary>
+    private static bool EdgeDidNotTakeIt(Exception e) => e is EdgeRequestException or HttpRequestException or IOException or EngineApiException;
 
     /// <summary>Longer than the edge waits for an ACME CA (2 min per step); the port closes by itself then, should up be killed.</summary>
     private static readonly TimeSpan ChallengeWindow = TimeSpan.FromMinutes(5);
@@ -466,7 +469,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 var ended = await edge.Client.EndCanaryAsync(app.App, promote, CancellationToken.None);
                 judged ??= ended;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or EngineApiException or EdgeRequestException)
+            catch (Exception e) when (EdgeDidNotTakeIt(e))
             {
                 // that edge ends it when its judge has
             }
@@ -526,7 +529,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             {
                 return await edge.Client.DeployAsync(app, args, ct);
             }
-            catch (Exception e) when (attempt < 3 && e is EdgeRequestException or HttpRequestException or IOException or EngineApiException)
+            catch (Exception e) when (attempt < 3 && EdgeDidNotTakeIt(e))
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
             }
@@ -543,7 +546,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 var route = await edge.Client.RouteAsync(app.App, CancellationToken.None);
                 if (SwarmNames.RoutedService(route) == service || SwarmNames.CanaryService(route) == service) return true;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or EngineApiException or EdgeRequestException)
+            catch (Exception e) when (EdgeDidNotTakeIt(e))
             {
                 return true;
             }
@@ -659,7 +662,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         var input = attach is { Terminal: false } ? await SwarmOneOff.ReadInputAsync(attach.Input, ct) : null;
         var serving = await ServingServiceAsync(app, ct);
         var version = serving.Labels[SwarmNames.ReleaseLabel];
-        var image = serving.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>() ?? await PushAsync(app, version, ct);
+        var image = serving.Image ?? await PushAsync(app, version, ct);
         var spec = await OneOffSpecAsync(app, version, image, serving.Labels[ReleaseLabels.Fingerprint], command,
             $"run-{Guid.NewGuid().ToString("N")[..6]}", ct);
         if (attach is { Terminal: true }) return await _oneOff.RunAttachedAsync(spec, (await engine.SwarmAsync(ct)).NodeId, attach, ct);
@@ -699,7 +702,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         // Another node's engine answers only there: a one-off task on that node execs through it (its socket mounted), and
         // its output is shown when it ends.
         var task = named[0];
-        var edgeImage = (await engine.InspectServiceAsync(SwarmNames.EdgeService, ct))?.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>()
+        var edgeImage = (await engine.InspectServiceAsync(SwarmNames.EdgeService, ct))?.Image
             ?? throw new SlipwayException(ErrorCode.EdgeUnavailable, "exec: the edge is not on this swarm, and a task on another node is reached with its image",
                 "run slipway up first");
         var suffix = $"exec-{Guid.NewGuid().ToString("N")[..6]}";
@@ -786,7 +789,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         var pinned = new HashSet<string>(StringComparer.Ordinal);
         foreach (var release in await _releases.ListAsync(app, ct))
         {
-            if (release.Spec["TaskTemplate"]?["ContainerSpec"]?["Image"]?.GetValue<string>() is { } image && image.Contains('@')) pinned.Add(image);
+            if (release.Image is { } image && image.Contains('@')) pinned.Add(image);
             await _releases.RemoveAsync(release.Id, ct);
             removed.Add($"service {release.Name}");
         }
