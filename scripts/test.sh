@@ -21,6 +21,12 @@ WITH_TESTS=1 bash "$root/scripts/install.sh"
 # The aws tests run moto_server, which this machine kind ships under pyenv's Python.
 export PATH="$PATH:$HOME/.pyenv/shims"
 command -v moto_server >/dev/null || { echo "error: moto_server (moto 5) is not installed" >&2; echo "hint: pip install 'moto[server]'" >&2; exit 1; }
+# The end-to-end tests run the program users run: the native build ./slipway makes (once per source state; a minute or two).
+# The in-process tiers (unit, edge, proof) start no CLI, so they skip it.
+if [ -z "${SLIPWAY_TEST_CLI:-}" ] && ! [[ "${filter[*]:-}" =~ ^--filter\ (Tier=(unit|edge|proof)\|?)+$ ]]; then
+  SLIPWAY_TEST_CLI=$(SLIPWAY_LAUNCHER_WHICH=1 "$root/slipway") || { echo "error: building slipway failed" >&2; exit 1; }
+  export SLIPWAY_TEST_CLI
+fi
 results=$(mktemp -d)
 # What the tests may leave behind, seen before and after the run: containers and images labelled by Slipway, network
 # namespaces and bridges the tests name slw-*, edge containers, and edge processes serving a temporary state directory. Whatever is new after

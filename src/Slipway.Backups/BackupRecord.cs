@@ -30,16 +30,14 @@ public sealed record BackupRecord(string Id, string App, string Environment, str
 
     public string MetadataFileName => Id + ".json";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, BackupRecordJson.Default.BackupRecord);
 
     /// <summary>The record a metadata file holds; null when it is not one.</summary>
     public static BackupRecord? FromJson(string json)
     {
         try
         {
-            return JsonSerializer.Deserialize<BackupRecord>(json, Json) is { Id.Length: > 0, App.Length: > 0, Sha256.Length: 64 } record ? record : null;
+            return JsonSerializer.Deserialize(json, BackupRecordJson.Default.BackupRecord) is { Id.Length: > 0, App.Length: > 0, Sha256.Length: 64 } record ? record : null;
         }
         catch (JsonException)
         {
@@ -51,3 +49,9 @@ public sealed record BackupRecord(string Id, string App, string Environment, str
     public static string NewId(string app, BackupTarget target, DateTimeOffset at) =>
         $"{app}-{target.Name.Replace('/', '.')}-{at.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}";
 }
+
+/// <summary>A backup's metadata file, its JSON metadata generated at build time.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(BackupRecord))]
+[JsonSerializable(typeof(List<BackupRecord>))]
+public sealed partial class BackupRecordJson : JsonSerializerContext;

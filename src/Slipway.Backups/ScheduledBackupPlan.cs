@@ -22,15 +22,13 @@ public sealed record ScheduledBackupPlan(string App, string Environment, int Kee
     /// <summary>Marks the template and runs of the scheduled backup among an app's jobs.</summary>
     public const string Label = "slipway.backup.scheduled";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, ScheduledBackupPlanJson.Default.ScheduledBackupPlan);
 
     public static ScheduledBackupPlan? FromJson(string json)
     {
         try
         {
-            return JsonSerializer.Deserialize<ScheduledBackupPlan>(json, Json) is { App.Length: > 0, Sources: not null } plan && (plan.Folder is null) != (plan.S3 is null) ? plan : null;
+            return JsonSerializer.Deserialize(json, ScheduledBackupPlanJson.Default.ScheduledBackupPlan) is { App.Length: > 0, Sources: not null } plan && (plan.Folder is null) != (plan.S3 is null) ? plan : null;
         }
         catch (JsonException)
         {
@@ -50,3 +48,8 @@ public sealed record ScheduledBackupSource(string Kind, string Name, IReadOnlyDi
 {
     public BackupTarget Target => new(Kind, Name);
 }
+
+/// <summary>The plan's JSON (a file in the job's template), its metadata generated at build time.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ScheduledBackupPlan))]
+internal sealed partial class ScheduledBackupPlanJson : JsonSerializerContext;

@@ -14,12 +14,6 @@ namespace Slipway.Cli;
 /// <summary>What a command runs with: the loaded manifest, the chosen platform, the reporter. Built per invocation.</summary>
 public sealed class CommandContext : IDisposable
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
     private readonly PlatformSession _session;
 
     private CommandContext(AppManifest app, string environment, PlatformSession session, StateDirectory state, Reporter reporter, Redactor redactor)
@@ -86,7 +80,9 @@ public sealed class CommandContext : IDisposable
         new(state, question => new Confirmation(assumeYes).Confirm(question, "pass --yes to confirm from a script"), TimeProvider.System,
             System.Environment.GetEnvironmentVariable);
 
-    public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
+    /// <summary>Prints <paramref name="value"/> for scripts (<c>--json</c>), as <paramref name="type"/> (one of <see cref="CliJson"/>'s) spells it.</summary>
+    public static void WriteJson<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        Console.Out.WriteLine(JsonSerializer.Serialize(value, type));
 
     public void Dispose() => _session.Dispose();
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Slipway.Cloud.Aws;
 
@@ -11,7 +12,9 @@ namespace Slipway.Cloud.Aws;
 /// and a JSON body; errors come back as <c>{"__type": "...#Code", "message": "..."}</c>.
 /// Requests and responses are records serialised with camelCase names, as the service models spell them.
 /// </summary>
-public sealed class AwsJsonClient(AwsHttp http, string service, string targetPrefix, bool pascalCase = false,
+/// <param name="wire">The metadata of the service's requests and responses, generated at build time (the CLI is compiled ahead
+/// of time, with no reflection): each client declares its own.</param>
+public sealed class AwsJsonClient(AwsHttp http, string service, string targetPrefix, IJsonTypeInfoResolver wire, bool pascalCase = false,
     string protocolVersion = "1.1") : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -28,11 +31,11 @@ public sealed class AwsJsonClient(AwsHttp http, string service, string targetPre
         Converters = { new AwsTimestampConverter() },
     };
 
-    private JsonSerializerOptions Options => pascalCase ? PascalJson : Json;
+    private readonly JsonSerializerOptions _options = new(pascalCase ? PascalJson : Json) { TypeInfoResolver = wire };
 
     public async Task<TResponse> CallAsync<TRequest, TResponse>(string operation, TRequest request, CancellationToken ct)
     {
-        var body = JsonSerializer.Serialize(request, Options);
+        var body = JsonSerializer.Serialize(request, (JsonTypeInfo<TRequest>)_options.GetTypeInfo(typeof(TRequest)));
         var (_, text) = await http.SendAsync(() =>
         {
             var message = new HttpRequestMessage(HttpMethod.Post, "") { Content = new StringContent(body, Encoding.UTF8) };
@@ -40,7 +43,7 @@ public sealed class AwsJsonClient(AwsHttp http, string service, string targetPre
             message.Headers.Add("X-Amz-Target", $"{targetPrefix}.{operation}");
             return message;
         }, (status, text) => ParseError(service, status, text)?.WithAction($"{http.SigningName}:{operation}"), ct);
-        return JsonSerializer.Deserialize<TResponse>(text.Length == 0 ? "{}" : text, Options)!;
+        return JsonSerializer.Deserialize(text.Length == 0 ? "{}" : text, (JsonTypeInfo<TResponse>)_options.GetTypeInfo(typeof(TResponse)))!;
     }
 
     /// <summary>Parses <c>{"__type": "...", "message": "..."}</c> into a named error.</summary>

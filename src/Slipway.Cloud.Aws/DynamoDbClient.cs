@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 namespace Slipway.Cloud.Aws;
 
 /// <summary>A DynamoDB attribute value: a string or a number (sent as a string, as the wire format wants).</summary>
@@ -15,7 +16,7 @@ public sealed record Condition(string Expression, IReadOnlyDictionary<string, st
 /// The DynamoDB operations Slipway's shared state needs (one table, string keys <c>pk</c>/<c>sk</c>), over JSON 1.0.
 /// A failed condition is <see cref="AwsServiceException"/> with <see cref="ConditionFailed"/> as its code.
 /// </summary>
-public sealed class DynamoDbClient(AwsJsonClient json) : IDisposable
+public sealed partial class DynamoDbClient(AwsJsonClient json) : IDisposable
 {
     public const string ConditionFailed = "ConditionalCheckFailedException";
     public const string PartitionKey = "pk";
@@ -47,9 +48,22 @@ public sealed class DynamoDbClient(AwsJsonClient json) : IDisposable
 
     public void Dispose() => json.Dispose();
 
+    /// <summary>The wire types' metadata, generated at build time.</summary>
+    [JsonSerializable(typeof(TableNameRequest))]
+    [JsonSerializable(typeof(CreateTableRequest))]
+    [JsonSerializable(typeof(DescribeTableResponse))]
+    [JsonSerializable(typeof(PutItemRequest))]
+    [JsonSerializable(typeof(GetItemRequest))]
+    [JsonSerializable(typeof(UpdateItemRequest))]
+    [JsonSerializable(typeof(DeleteItemRequest))]
+    [JsonSerializable(typeof(QueryRequest))]
+    [JsonSerializable(typeof(ItemResponse))]
+    [JsonSerializable(typeof(QueryResponse))]
+    private sealed partial class DynamoDbWire : JsonSerializerContext;
+
     public static DynamoDbClient Create(AwsSettings settings, TimeProvider time) =>
         new(new AwsJsonClient(new AwsHttp(settings, "dynamodb", settings.EndpointFor("dynamodb", "DynamoDB"), time), "DynamoDB",
-            "DynamoDB_20120810", pascalCase: true, protocolVersion: "1.0"));
+            "DynamoDB_20120810", DynamoDbWire.Default, pascalCase: true, protocolVersion: "1.0"));
 
     public static IReadOnlyDictionary<string, AttributeValue> Key(string partition, string sort) =>
         new Dictionary<string, AttributeValue> { [PartitionKey] = AttributeValue.Of(partition), [SortKey] = AttributeValue.Of(sort) };

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Slipway.Cloud.Aws;
 
 public sealed record EcrImageId(string? ImageTag = null, string? ImageDigest = null);
@@ -5,15 +7,13 @@ public sealed record EcrImageId(string? ImageTag = null, string? ImageDigest = n
 public sealed record EcrAuthorization(string Username, string Password, string ProxyEndpoint);
 
 /// <summary>The ECR operations Slipway uses, over JSON 1.1 (AmazonEC2ContainerRegistry_V20150921).</summary>
-public sealed class EcrClient(AwsJsonClient json)
+public sealed partial class EcrClient(AwsJsonClient json)
 {
-    private sealed record RepositoryRequest(string RepositoryName);
     private sealed record DescribeImagesRequest(string RepositoryName, IReadOnlyList<EcrImageId> ImageIds);
     private sealed record DescribeImagesResponse(IReadOnlyList<ImageDetail>? ImageDetails);
     private sealed record ImageDetail(string? ImageDigest, IReadOnlyList<string>? ImageTags);
     private sealed record ListImagesResponse(IReadOnlyList<EcrImageId>? ImageIds, string? NextToken);
     private sealed record ListImagesRequest(string RepositoryName, string? NextToken);
-    private sealed record BatchDeleteImageRequest(string RepositoryName, IReadOnlyList<EcrImageId> ImageIds);
     private sealed record AuthorizationResponse(IReadOnlyList<AuthorizationData>? AuthorizationData);
     private sealed record AuthorizationData(string? AuthorizationToken, string? ProxyEndpoint);
     private sealed record DeleteRepositoryRequest(string RepositoryName, bool Force);
@@ -69,7 +69,22 @@ public sealed class EcrClient(AwsJsonClient json)
 
     public static EcrClient Create(AwsSettings settings, TimeProvider time) =>
         new(new AwsJsonClient(new AwsHttp(settings, "ecr", settings.EndpointFor("api.ecr", "ECR"), time), "ECR",
-            "AmazonEC2ContainerRegistry_V20150921"));
+            "AmazonEC2ContainerRegistry_V20150921", EcrWire.Default));
+
+    /// <summary>The wire types' metadata, generated at build time.</summary>
+    [JsonSerializable(typeof(Empty))]
+    [JsonSerializable(typeof(AuthorizationResponse))]
+    [JsonSerializable(typeof(DeleteRepositoryRequest))]
+    [JsonSerializable(typeof(BatchGetImageRequest))]
+    [JsonSerializable(typeof(BatchGetImageResponse))]
+    [JsonSerializable(typeof(PutImageRequest))]
+    [JsonSerializable(typeof(DescribeRepositoriesRequest))]
+    [JsonSerializable(typeof(DescribeRepositoriesResponse))]
+    [JsonSerializable(typeof(DescribeImagesRequest))]
+    [JsonSerializable(typeof(DescribeImagesResponse))]
+    [JsonSerializable(typeof(ListImagesRequest))]
+    [JsonSerializable(typeof(ListImagesResponse))]
+    private sealed partial class EcrWire : JsonSerializerContext;
 
     public async Task<bool> HasTagAsync(string repository, string tag, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.Json.Nodes;
 
 namespace Slipway.Cloud.Aws;
@@ -21,7 +22,7 @@ public sealed record EcsTask(string? TaskArn, string? TaskDefinitionArn, string?
 public sealed record EcsExecSession(string? ClusterArn, string? TaskArn, string? ContainerName, System.Text.Json.Nodes.JsonObject? Session);
 
 /// <summary>The ECS operations Slipway uses, over JSON 1.1 (AmazonEC2ContainerServiceV20141113).</summary>
-public sealed class EcsClient(AwsJsonClient json)
+public sealed partial class EcsClient(AwsJsonClient json)
 {
     private sealed record DescribeTaskDefinitionRequest(string TaskDefinition);
     private sealed record TaskDefinitionResponse(JsonObject? TaskDefinition);
@@ -43,9 +44,31 @@ public sealed class EcsClient(AwsJsonClient json)
     private sealed record StopTaskRequest(string Cluster, string Task, string Reason);
     private sealed record ExecuteCommandRequest(string Cluster, string Task, string Container, string Command, bool Interactive);
 
+    /// <summary>The wire types' metadata, generated at build time.</summary>
+    [JsonSerializable(typeof(DescribeTaskDefinitionRequest))]
+    [JsonSerializable(typeof(TaskDefinitionResponse))]
+    [JsonSerializable(typeof(ForceNewDeploymentRequest))]
+    [JsonSerializable(typeof(ServiceResponse))]
+    [JsonSerializable(typeof(DescribeServicesRequest))]
+    [JsonSerializable(typeof(DescribeServicesResponse))]
+    [JsonSerializable(typeof(ListTasksRequest))]
+    [JsonSerializable(typeof(ListTasksResponse))]
+    [JsonSerializable(typeof(DescribeTasksRequest))]
+    [JsonSerializable(typeof(DescribeTasksResponse))]
+    [JsonSerializable(typeof(JsonObject))]
+    [JsonSerializable(typeof(RegisterTaskDefinitionResponse))]
+    [JsonSerializable(typeof(DeregisterTaskDefinitionRequest))]
+    [JsonSerializable(typeof(RunTaskRequest))]
+    [JsonSerializable(typeof(RunTaskResponse))]
+    [JsonSerializable(typeof(StopTaskRequest))]
+    [JsonSerializable(typeof(ExecuteCommandRequest))]
+    [JsonSerializable(typeof(EcsExecSession))]
+    private sealed partial class EcsWire : JsonSerializerContext;
+
     public static EcsClient Create(AwsSettings settings, TimeProvider time) =>
-        new(new AwsJsonClient(new AwsHttp(settings, "ecs", settings.EndpointFor("ecs", "ECS"), time), "ECS",
-            "AmazonEC2ContainerServiceV20141113"));
+        Over(new AwsHttp(settings, "ecs", settings.EndpointFor("ecs", "ECS"), time));
+
+    internal static EcsClient Over(AwsHttp http) => new(new AwsJsonClient(http, "ECS", "AmazonEC2ContainerServiceV20141113", EcsWire.Default));
 
     public async Task<JsonObject> DescribeTaskDefinitionAsync(string taskDefinition, CancellationToken ct) =>
         (await json.CallAsync<DescribeTaskDefinitionRequest, TaskDefinitionResponse>("DescribeTaskDefinition", new(taskDefinition), ct))

@@ -18,15 +18,13 @@ public sealed record JobNotification(Uri Webhook, int TimeoutSeconds, DateTimeOf
     /// <summary>A file put in a run once its failure was posted, so a restarted scheduler never posts it twice.</summary>
     public const string NotifiedFileName = ".slipway-notified";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, EdgeContractJson.Default.JobNotification);
 
     public static JobNotification? FromJson(string json)
     {
         try
         {
-            return JsonSerializer.Deserialize<JobNotification>(json, Json);
+            return JsonSerializer.Deserialize(json, EdgeContractJson.Default.JobNotification);
         }
         catch (JsonException)
         {
@@ -40,9 +38,7 @@ public sealed record JobFailedEvent(
     string Event, string App, string Job, string Run, string Trigger, string? Version, string Result, int ExitCode,
     DateTimeOffset? StartedAt, DateTimeOffset FinishedAt, DateTimeOffset At)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, EdgeContractJson.Default.JobFailedEvent);
 }
 
 /// <summary>A finished run's result as <c>slipway jobs</c> and a notification name it.</summary>

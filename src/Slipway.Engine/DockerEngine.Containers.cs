@@ -26,7 +26,7 @@ public sealed partial class DockerEngine
         var filters = JsonSerializer.Serialize(new Dictionary<string, string[]>
         {
             ["type"] = ["container"], ["event"] = ["die"], ["container"] = ids.ToArray(),
-        });
+        }, EngineJson.Default.DictionaryStringStringArray);
         var path = $"{ApiPrefix}/events?since={since.ToUnixTimeSeconds()}&filters={Uri.EscapeDataString(filters)}";
         using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct);
         await EnsureSuccessAsync(response, ct);

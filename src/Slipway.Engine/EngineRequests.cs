@@ -151,7 +151,7 @@ public static class EngineRequests
         {
             // An empty value asks for the label's presence, whatever its value.
             ["label"] = labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Value.Length == 0 ? l.Key : $"{l.Key}={l.Value}").ToArray(),
-        }));
+        }, EngineJson.Default.DictionaryStringStringArray));
 
     internal static JsonObject ToJson(IReadOnlyDictionary<string, string> map)
     {

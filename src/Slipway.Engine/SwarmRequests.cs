@@ -116,5 +116,5 @@ public static class SwarmRequests
 
     /// <summary>A <c>filters</c> query value for tasks: those of a service, wanted running or not.</summary>
     public static string TaskFilter(string service) =>
-        Uri.EscapeDataString(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string[]> { ["service"] = [service] }));
+        Uri.EscapeDataString(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string[]> { ["service"] = [service] }, EngineJson.Default.DictionaryStringStringArray));
 }

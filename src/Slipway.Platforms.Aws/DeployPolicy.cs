@@ -42,11 +42,11 @@ public static class DeployPolicy
             if (statement!["Resource"] is JsonValue resource && resource.GetValue<string>() == AnySlipwayStack) statement["Resource"] = new JsonArray(stack, dataStack);
             // The cluster is named after the stack: its tasks and one-off task definitions too.
             foreach (var ecs in Resources(statement).Where(r => r.GetValue<string>().StartsWith("arn:aws:ecs:", StringComparison.Ordinal)).ToList())
-                ecs.ReplaceWith(ecs.GetValue<string>().Replace("slipway-*", stackName, StringComparison.Ordinal));
+                ReplaceText(ecs, ecs.GetValue<string>().Replace("slipway-*", stackName, StringComparison.Ordinal));
             // The jobs' schedules and what posts their failures are named after the stack: STACK-JOB, STACK-job-failed.
             foreach (var schedule in Resources(statement).Where(r => r.GetValue<string>().StartsWith("arn:aws:scheduler:", StringComparison.Ordinal)
                          || r.GetValue<string>().StartsWith("arn:aws:events:", StringComparison.Ordinal)).ToList())
-                schedule.ReplaceWith(schedule.GetValue<string>().Replace("slipway-*", $"{stackName}-*", StringComparison.Ordinal));
+                ReplaceText(schedule, schedule.GetValue<string>().Replace("slipway-*", $"{stackName}-*", StringComparison.Ordinal));
             if (statement["Condition"]?["StringLike"] is JsonObject like && like.ContainsKey(StackNameTag))
                 like[StackNameTag] = stackName;
             if (statement["Condition"]?["StringLike"] is JsonObject named && named.ContainsKey(NameTag))
@@ -76,7 +76,7 @@ public static class DeployPolicy
             actions.Remove(actions.First(a => (string?)a == Change));
         }
         if (app.Aws().Dns is { } dns)
-            statements.Add(new JsonObject
+            statements.Add((JsonNode)new JsonObject
             {
                 ["Sid"] = "RecordsOnlyInTheAppsZone", ["Effect"] = "Allow", ["Action"] = Change,
                 ["Resource"] = $"arn:aws:route53:::hostedzone/{dns.HostedZoneId}",
@@ -89,4 +89,14 @@ public static class DeployPolicy
         JsonArray many => many.OfType<JsonValue>(),
         _ => [],
     };
+
+    /// <summary>Puts <paramref name="text"/> where <paramref name="value"/> is, in its array or object.</summary>
+    private static void ReplaceText(JsonValue value, string text)
+    {
+        switch (value.Parent)
+        {
+            case JsonArray array: array[array.IndexOf(value)] = JsonValue.Create(text); break;
+            case JsonObject parent: parent[value.GetPropertyName()] = JsonValue.Create(text); break;
+        }
+    }
 }

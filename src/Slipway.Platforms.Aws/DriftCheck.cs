@@ -1,3 +1,4 @@
+using Slipway.Cloud.Aws;
 using Slipway.Configuration;
 using Slipway.Foundation.Output;
 
@@ -23,8 +24,8 @@ internal static class DriftCheck
             .Concat((plan?.Unrepairable ?? DriftRepair.Plan(remaining).Unrepairable)
                 .Select(item => $"  cannot repair {item.Drift.LogicalId} automatically: {item.Reason}"))
             .ToList();
-        var document = new { stack, drifted = drifts, repaired = plan?.Repairable.Select(d => d.LogicalId), unrepairable = plan?.Unrepairable, remaining };
-        return new DriftReport(lines, document, remaining.Count);
+        var document = new DriftDocument(stack, drifts, plan?.Repairable.Select(d => d.LogicalId).ToList(), plan?.Unrepairable, remaining);
+        return new DriftReport(lines, System.Text.Json.JsonSerializer.SerializeToNode(document, DriftJson.Default.DriftDocument)!, remaining.Count);
     }
 
     private sealed class SilentLog : IStageLog
@@ -33,3 +34,11 @@ internal static class DriftCheck
         public void Warn(string message) { }
     }
 }
+
+/// <summary>A drift check for scripts (<c>slipway drift --json</c>).</summary>
+public sealed record DriftDocument(string Stack, IReadOnlyList<ResourceDrift> Drifted, IReadOnlyList<string>? Repaired,
+    IReadOnlyList<Unrepairable>? Unrepairable, IReadOnlyList<ResourceDrift> Remaining);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(DriftDocument))]
+internal sealed partial class DriftJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -26,7 +26,7 @@ public static partial class StackTemplate
         var role = ExecTaskRole();
         var policies = role["Properties"]!["Policies"]!.AsArray();
         if (!AllowsExec(app, release)) policies.Clear();
-        if (VolumesOf(app, release).Count > 0) policies.Add(FileSystemClientPolicy(app));
+        if (VolumesOf(app, release).Count > 0) policies.Add((JsonNode)FileSystemClientPolicy(app));
         return role;
     }
 

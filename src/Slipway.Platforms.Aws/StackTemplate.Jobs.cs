@@ -58,7 +58,7 @@ public static partial class StackTemplate
         {
             var id = JobId(name);
             yield return ($"{id}TaskDefinition", DerivedTaskDefinition(release, JobFamily(app, name), name, spec!["Command"]!));
-            definitions.Add(Ref($"{id}TaskDefinition"));
+            definitions.Add((JsonNode)Ref($"{id}TaskDefinition"));
 
             var retry = new JsonObject { ["MaximumRetryAttempts"] = 185 };
             retry["MaximumEventAgeInSeconds"] = Math.Clamp(spec!["DeadlineSeconds"]?.GetValue<int>() ?? 86_400, 60, 86_400);
@@ -171,7 +171,7 @@ public static partial class StackTemplate
     private static JsonObject JobSchedulerRole(JsonObject release, JsonArray definitions)
     {
         var passed = new JsonArray(GetAtt("ExecutionRole", "Arn"));
-        if (release["Properties"]?["TaskRoleArn"] is not null) passed.Add(GetAtt("TaskRole", "Arn"));
+        if (release["Properties"]?["TaskRoleArn"] is not null) passed.Add((JsonNode)GetAtt("TaskRole", "Arn"));
         return ServiceRole("scheduler.amazonaws.com", "run-jobs", new JsonArray(
             new JsonObject
             {

@@ -129,7 +129,7 @@ public static partial class StackTemplate
                 : ParameterArn($"slipway/{app.App}/*"),
         });
         if (users.Count > 0)
-            statements.Add(new JsonObject
+            statements.Add((JsonNode)new JsonObject
             {
                 ["Effect"] = "Allow", ["Action"] = new JsonArray("kms:Decrypt"), ["Resource"] = "*",
                 ["Condition"] = new JsonObject

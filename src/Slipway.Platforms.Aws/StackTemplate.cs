@@ -153,7 +153,7 @@ public static partial class StackTemplate
                 var properties = resources[logicalId]!["Properties"]!.AsObject();
                 var tags = properties["Tags"]?.AsArray() ?? [];
                 properties["Tags"] = tags;
-                tags.Add(new JsonObject { ["Key"] = DriftRepair.RepairTag, ["Value"] = repair.Nonce });
+                tags.Add((JsonNode)new JsonObject { ["Key"] = DriftRepair.RepairTag, ["Value"] = repair.Nonce });
             }
         }
 

@@ -59,3 +59,8 @@ public interface IDeployLock
     /// </summary>
     Task<string> ReleaseAbandonedAsync(CancellationToken ct);
 }
+
+/// <summary>A lock holder's JSON (in the lock's file, or the shared table's item), its metadata generated at build time.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(LockHolder))]
+public sealed partial class LockHolderJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -14,7 +14,6 @@ public sealed class FileDeployLockHold : IDeployLockHold
     /// <summary>The environment whose lock file keeps the plain app name (the one every manifest has).</summary>
     private const string DefaultEnvironment = "local";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly FileStream _file;
     private readonly string _path;
 
@@ -51,7 +50,7 @@ public sealed class FileDeployLockHold : IDeployLockHold
             {
                 if (ReadHolder(path) is { } stale) onInterrupted?.Invoke(stale);
                 var holder = LockHolder.Current(DateTimeOffset.UtcNow, Environment.GetEnvironmentVariable);
-                await File.WriteAllTextAsync(HolderPath(path), JsonSerializer.Serialize(holder, Json), ct);
+                await File.WriteAllTextAsync(HolderPath(path), JsonSerializer.Serialize(holder, LockHolderJson.Default.LockHolder), ct);
                 return new FileDeployLockHold(taken, path);
             }
             var current = ReadHolder(path);
@@ -114,7 +113,7 @@ public sealed class FileDeployLockHold : IDeployLockHold
 
     private static LockHolder? ReadHolder(string path)
     {
-        try { return JsonSerializer.Deserialize<LockHolder>(File.ReadAllText(HolderPath(path)), Json); }
+        try { return JsonSerializer.Deserialize(File.ReadAllText(HolderPath(path)), LockHolderJson.Default.LockHolder); }
         catch (Exception e) when (e is IOException or JsonException) { return null; }
     }
 
@@ -123,7 +122,7 @@ public sealed class FileDeployLockHold : IDeployLockHold
     {
         try
         {
-            if (ReadHolder(_path) is { } holder) File.WriteAllText(HolderPath(_path), JsonSerializer.Serialize(holder with { Stage = stage }, Json));
+            if (ReadHolder(_path) is { } holder) File.WriteAllText(HolderPath(_path), JsonSerializer.Serialize(holder with { Stage = stage }, LockHolderJson.Default.LockHolder));
         }
         catch (IOException)
         {

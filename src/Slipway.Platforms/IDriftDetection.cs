@@ -13,4 +13,4 @@ public interface IDriftDetection
 /// <param name="Lines">The report for a person, one line each.</param>
 /// <param name="Document">The same for scripts (--json).</param>
 /// <param name="Remaining">How many resources still differ from the declaration.</param>
-public sealed record DriftReport(IReadOnlyList<string> Lines, object Document, int Remaining);
+public sealed record DriftReport(IReadOnlyList<string> Lines, System.Text.Json.Nodes.JsonNode Document, int Remaining);

@@ -40,7 +40,7 @@ public static class AccessoryCommand
             var volumes = await data.VolumesAsync(context.App, ct);
             if (parse.GetValue(json))
             {
-                CommandContext.WriteJson(new { accessories, volumes = volumes.Where(v => v.Name.Contains('/')).ToList() });
+                CommandContext.WriteJson(new AccessoriesOutput(accessories, volumes.Where(v => v.Name.Contains('/')).ToList()), CliJson.Default.AccessoriesOutput);
                 return 0;
             }
             foreach (var declared in context.App.Accessories)

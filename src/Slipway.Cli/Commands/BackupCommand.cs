@@ -62,7 +62,7 @@ public static class BackupCommand
             await using var held = await context.LockTaker(true).AcquireAsync(context.App.App, ct);
             var outputFile = parse.GetValue(output) is { } path ? Path.GetFullPath(path) : null;
             var record = await Pipeline(context, data).BackupAsync(context.App, target, store, outputFile, parse.GetValue(keep) ?? context.App.Backups.Keep, ct);
-            if (parse.GetValue(json)) CommandContext.WriteJson(record);
+            if (parse.GetValue(json)) CommandContext.WriteJson(record, CliJson.Default.BackupRecord);
             return 0;
         }));
         return command;
@@ -82,7 +82,7 @@ public static class BackupCommand
             var records = await store.ListAsync(context.App.App, ct);
             if (parse.GetValue(json))
             {
-                CommandContext.WriteJson(records);
+                CommandContext.WriteJson(records, CliJson.Default.IReadOnlyListBackupRecord);
                 return 0;
             }
             if (context.App.Backups.Schedule is { } schedule)

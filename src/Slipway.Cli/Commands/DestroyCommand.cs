@@ -36,7 +36,7 @@ public static class DestroyCommand
             context.Reporter.Header($"slipway destroy {app} ({context.Environment})");
             var pipeline = new DestroyPipeline(context.Platform, context.LockTaker(!parse.GetValue(noWait)), context.History, context.Reporter);
             var report = await pipeline.RunAsync(context.App, ct, removeVolumes);
-            if (parse.GetValue(json)) CommandContext.WriteJson(report);
+            if (parse.GetValue(json)) CommandContext.WriteJson(report, CliJson.Default.DestroyReport);
             return report.Problems.Count == 0 ? 0 : ErrorCodeExtensions.OperationFailed;
         }, preview: parse.GetValue(preview)));
         return command;

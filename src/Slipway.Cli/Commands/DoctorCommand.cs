@@ -23,7 +23,8 @@ public static class DoctorCommand
                 parse.GetValue(file)!, parse.GetValue(environment)!).RunAsync(ct);
             if (parse.GetValue(json))
             {
-                CommandContext.WriteJson(checks.Select(c => new { c.Name, Status = c.Status.ToString().ToLowerInvariant(), c.Detail, c.Hint }));
+                CommandContext.WriteJson(checks.Select(c => new DoctorCheckOutput(c.Name, c.Status.ToString().ToLowerInvariant(), c.Detail, c.Hint)).ToList(),
+                    CliJson.Default.IReadOnlyListDoctorCheckOutput);
             }
             else
             {

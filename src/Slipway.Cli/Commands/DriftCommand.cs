@@ -30,7 +30,7 @@ public static class DriftCommand
                 var found = await platform.CheckDriftAsync(context.App, parse.GetValue(repair), log, ct);
                 return StageOutcome.Done(found, found.Remaining == 0 ? "in sync" : $"{found.Remaining} resource(s) differ");
             });
-            if (parse.GetValue(json)) CommandContext.WriteJson(report.Document);
+            if (parse.GetValue(json)) CommandContext.WriteJson(report.Document, CliJson.Default.JsonNode);
             else foreach (var line in report.Lines) Console.Out.WriteLine(line);
             return report.Remaining == 0 ? 0 : ErrorCodeExtensions.OperationFailed;
         }));

@@ -29,7 +29,7 @@ public static class EdgeCommand
             var routes = await client.RoutesAsync(ct);
             if (parse.GetValue(json))
             {
-                CommandContext.WriteJson(new { info, routes });
+                CommandContext.WriteJson(new EdgeStatusOutput(info, routes), CliJson.Default.EdgeStatusOutput);
                 return 0;
             }
             Console.WriteLine($"edge pid {info.ProcessId}, up since {info.StartedAt:u}, ports {string.Join(", ", info.Ports)}");
@@ -62,7 +62,7 @@ public static class EdgeCommand
             var traffic = await client.MetricsAsync(ct);
             if (parse.GetValue(json))
             {
-                CommandContext.WriteJson(traffic);
+                CommandContext.WriteJson(traffic, CliJson.Default.IReadOnlyListTrafficSnapshot);
                 return 0;
             }
             Console.WriteLine($"{"app",-20} {"version",-20} {"requests",9} {"2xx",8} {"3xx",6} {"4xx",6} {"5xx",6} {"p50",7} {"p99",7} {"last min",9} {"errors",7}");
@@ -78,7 +78,7 @@ public static class EdgeCommand
         image.SetAction((parse, ct) => CommandRunner.RunAsync(platforms, async reporter =>
         {
             var (tag, engine) = await EdgeImage.EnsureOnSelectedEngineAsync(Environment.GetEnvironmentVariable, reporter.Line, ct);
-            if (parse.GetValue(json)) CommandContext.WriteJson(new { image = tag, engine });
+            if (parse.GetValue(json)) CommandContext.WriteJson(new EdgeImageOutput(tag, engine), CliJson.Default.EdgeImageOutput);
             else Console.WriteLine(tag);
             return 0;
         }));

@@ -30,7 +30,7 @@ public static class ImportCommand
         copilot.SetAction(parse => CommandRunner.RunAsync(platforms, reporter =>
         {
             var result = Run(platforms, parse.GetValue(path)!, parse.GetValue(output), parse.GetValue(hostedZone), parse.GetValue(force), reporter);
-            if (parse.GetValue(json)) CommandContext.WriteJson(result);
+            if (parse.GetValue(json)) CommandContext.WriteJson(result, CliJson.Default.ImportSummary);
             return Task.FromResult(0);
         }));
         return new Command("import", "Make a slipway.yaml from another tool's manifest") { copilot };

@@ -24,7 +24,7 @@ public static class InitCommand
         command.SetAction(parse => CommandRunner.RunAsync(platforms, reporter =>
         {
             var result = Run(parse.GetValue(path)!, new InitOptions(parse.GetValue(baseImage), parse.GetValue(noInstall), parse.GetValue(edgePort)), parse.GetValue(force), reporter);
-            if (parse.GetValue(json)) CommandContext.WriteJson(result);
+            if (parse.GetValue(json)) CommandContext.WriteJson(result, CliJson.Default.InitResult);
             return Task.FromResult(0);
         }));
         return command;

@@ -24,7 +24,7 @@ public static class JobsCommand
             var jobs = await Require(context).JobsAsync(context.App, ct);
             if (parse.GetValue(json))
             {
-                CommandContext.WriteJson(jobs);
+                CommandContext.WriteJson(jobs, CliJson.Default.IReadOnlyListJobStatus);
                 return 0;
             }
             if (jobs.Count == 0) Console.Out.WriteLine($"{context.App.App} has no jobs (declare them under jobs: in the manifest)");

@@ -14,7 +14,7 @@ public static class LockCommand
         status.SetAction((parse, ct) => CommandRunner.RunAsync(platforms, parse.GetValue(file)!, parse.GetValue(environment)!, async context =>
         {
             var (held, holder) = await context.Lock.InspectAsync(ct);
-            if (parse.GetValue(json)) CommandContext.WriteJson(new { held, holder });
+            if (parse.GetValue(json)) CommandContext.WriteJson(new LockState(held, holder), CliJson.Default.LockState);
             else Console.Out.WriteLine(held ? $"held by {holder?.ToString() ?? "an unknown process"}"
                 : holder is null ? "free" : $"free (the last holder's lease lapsed: {holder})");
             return 0;

@@ -45,7 +45,8 @@ public static class LogsCommand
                 await Stream(line =>
                 {
                     var text = asJson
-                        ? System.Text.Json.JsonSerializer.Serialize(new { time = line.Time == DateTimeOffset.MinValue ? null : line.Time.ToUniversalTime().ToString("O"), replica = line.Replica, text = line.Text })
+                        ? System.Text.Json.JsonSerializer.Serialize(new LogLineOutput(line.Time == DateTimeOffset.MinValue ? null : line.Time.ToUniversalTime().ToString("O"),
+                            line.Replica, line.Text), CliLineJson.Default.LogLineOutput)
                         : $"{(line.Time == DateTimeOffset.MinValue ? "" : line.Time.ToLocalTime().ToString("HH:mm:ss.fff "))}[{line.Replica}] {line.Text}";
                     lock (gate) output.WriteLine(context.Redactor.Redact(text));
                 });

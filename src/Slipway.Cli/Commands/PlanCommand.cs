@@ -17,7 +17,7 @@ public static class PlanCommand
             var plan = await new PlanPipeline(context.Platform, context.Secrets, context.Sources).RunAsync(context.App, ct);
             if (parse.GetValue(json))
             {
-                CommandContext.WriteJson(plan);
+                CommandContext.WriteJson(plan, CliJson.Default.PlanResult);
                 return 0;
             }
             var output = Console.Out;

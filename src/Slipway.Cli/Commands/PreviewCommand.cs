@@ -124,7 +124,7 @@ public static class PreviewCommand
                 var previews = await Require(context).PreviewsAsync(of, ct);
                 if (parse.GetValue(json))
                 {
-                    CommandContext.WriteJson(previews);
+                    CommandContext.WriteJson(previews, CliJson.Default.IReadOnlyListPreviewStatus);
                     return 0;
                 }
                 if (previews.Count == 0) Console.Out.WriteLine($"no previews of {of} (slipway up --preview NAME makes one)");

@@ -25,7 +25,7 @@ public static class ReleasesCommand
             var records = await context.History.ListAsync(context.App.App, context.Environment, parse.GetValue(limit), ct);
             if (parse.GetValue(json))
             {
-                CommandContext.WriteJson(records);
+                CommandContext.WriteJson(records, CliJson.Default.IReadOnlyListReleaseRecord);
                 return 0;
             }
             if (records.Count == 0)

@@ -29,7 +29,7 @@ public static class RollbackCommand
             context.Reporter.Header($"slipway rollback {context.App.App} ({context.Environment})");
             var pipeline = new RollbackPipeline(context.Platform, context.LockTaker(!parse.GetValue(noWait)), context.History, context.Reporter, context.Time);
             var result = await pipeline.RunAsync(context.App, parse.GetValue(version), check: !parse.GetValue(noCheck), ct);
-            if (parse.GetValue(json)) CommandContext.WriteJson(result);
+            if (parse.GetValue(json)) CommandContext.WriteJson(result, CliJson.Default.RollbackResult);
             else Console.Out.WriteLine(result.Url);
             return 0;
         }));

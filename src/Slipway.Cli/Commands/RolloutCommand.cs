@@ -34,7 +34,7 @@ public static class RolloutCommand
                     : throw new SlipwayException(ErrorCode.NoCanary, $"no canary of {context.App.App} is in progress",
                         "start one with slipway up --canary PERCENT; slipway status shows what serves"));
             await CleanUpAsync(context, ct);
-            if (parse.GetValue(json)) CommandContext.WriteJson(report);
+            if (parse.GetValue(json)) CommandContext.WriteJson(report, CliJson.Default.CanaryReport);
             else context.Reporter.Line(promote
                 ? $"{report.Version} takes every request; {report.StableVersion} drained"
                 : $"{report.StableVersion} takes every request again; {report.Version} drained");

@@ -19,28 +19,10 @@ public static class StatusCommand
             var (inProgress, holder) = await context.Lock.InspectAsync(ct);
             if (parse.GetValue(json))
             {
-                CommandContext.WriteJson(new
-                {
-                    status.App,
-                    Environment = context.Environment,
-                    status.Platform,
-                    Url = status.Url.ToString(),
-                    status.Version,
-                    status.DeployedAt,
-                    Replicas = status.Replicas,
-                    Healthy = status.HealthyReplicas,
-                    status.Processes,
-                    status.Accessories,
-                    status.Jobs,
-                    status.Volumes,
-                    status.Traffic,
-                    status.CertificateExpiresAt,
-                    status.Canary,
-                    status.LastCanary,
-                    InProgress = inProgress ? new { Holder = holder } : null,
-                    LastRelease = last,
-                    status.Problem,
-                });
+                CommandContext.WriteJson(new StatusOutput(status.App, context.Environment, status.Platform, status.Url.ToString(), status.Version,
+                    status.DeployedAt, status.Replicas, status.HealthyReplicas, status.Processes, status.Accessories, status.Jobs, status.Volumes,
+                    status.Traffic, status.CertificateExpiresAt, status.Canary, status.LastCanary, inProgress ? new InProgressOutput(holder) : null,
+                    last, status.Problem), CliJson.Default.StatusOutput);
                 return status.Problem is null ? 0 : Foundation.ErrorCodeExtensions.OperationFailed;
             }
             var output = Console.Out;

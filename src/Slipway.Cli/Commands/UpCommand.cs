@@ -40,7 +40,7 @@ public static class UpCommand
                 context.Reporter, context.Time);
             var result = await pipeline.RunAsync(context.App, new UpOptions(Check: !parse.GetValue(noCheck), Force: parse.GetValue(force), Canary: plan,
                 AfterInfrastructure: context.App.Preview is null ? null : PreviewCommand.Seeding(context)), ct);
-            if (parse.GetValue(json)) CommandContext.WriteJson(result);
+            if (parse.GetValue(json)) CommandContext.WriteJson(result, CliJson.Default.UpResult);
             else Console.Out.WriteLine(result.Url);
             return 0;
         }, assumeYes: parse.GetValue(yes), preview: parse.GetValue(preview)));

@@ -30,7 +30,5 @@ public sealed class DashboardState(PlatformCatalog platforms, PlatformContext co
         return overview;
     }
 
-    public static string Json(DashboardSnapshot snapshot) => JsonSerializer.Serialize(snapshot, JsonOptions);
-
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+    public static string Json(DashboardSnapshot snapshot) => JsonSerializer.Serialize(snapshot, CliLineJson.Default.DashboardSnapshot);
 }

@@ -19,11 +19,6 @@ public sealed record DeployEvent(
 /// </summary>
 public sealed class Webhook(TimeProvider time)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
     /// <summary>The event's name for a run's result: deployed, rejected, rolled back, destroyed, or "&lt;action&gt; failed".</summary>
     public static string EventFor(string action, string result, ErrorCode? error) => (action, result) switch
     {
@@ -43,7 +38,7 @@ public sealed class Webhook(TimeProvider time)
             warn($"notify.webhookFromEnv: {spec.WebhookFromEnv} does not hold an http:// or https:// URL: no notification was sent");
             return;
         }
-        var problem = await WebhookDelivery.PostAsync(url, JsonSerializer.Serialize(deployEvent, Json), spec.Timeout, time, CancellationToken.None);
+        var problem = await WebhookDelivery.PostAsync(url, JsonSerializer.Serialize(deployEvent, CliLineJson.Default.DeployEvent), spec.Timeout, time, CancellationToken.None);
         if (problem is null) return;
         warn(redactor.Redact($"the notification to {Configuration.Webhooks.Display(url)} was not delivered after {WebhookDelivery.Attempts} attempt(s): {problem}"));
     }

@@ -13,7 +13,6 @@ namespace Slipway.Platforms.Aws.SharedState;
 public sealed class TableDeployLock(StateTable table, string stackName, string app, string environment, LeaseTiming? timing = null) : IDeployLock
 {
     private const string LockKey = "lock";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly LeaseTiming _timing = timing ?? LeaseTiming.Default;
 
     private IReadOnlyDictionary<string, AttributeValue> Key => DynamoDbClient.Key(StateTable.PartitionOf(stackName), LockKey);
@@ -88,7 +87,7 @@ public sealed class TableDeployLock(StateTable table, string stackName, string a
     private Dictionary<string, AttributeValue> Item(LockHolder holder, string leaseId) => new(Key)
     {
         ["app"] = AttributeValue.Of(app),
-        ["holder"] = AttributeValue.Of(JsonSerializer.Serialize(holder with { LeaseUntil = null }, Json)),
+        ["holder"] = AttributeValue.Of(JsonSerializer.Serialize(holder with { LeaseUntil = null }, LockHolderJson.Default.LockHolder)),
         ["leaseId"] = AttributeValue.Of(leaseId),
         ["leaseUntil"] = AttributeValue.Of(holder.LeaseUntil!.Value.ToUnixTimeMilliseconds()),
     };
@@ -97,7 +96,7 @@ public sealed class TableDeployLock(StateTable table, string stackName, string a
     {
         try
         {
-            var holder = StateTable.Text(item, "holder") is { } text ? JsonSerializer.Deserialize<LockHolder>(text, Json) : null;
+            var holder = StateTable.Text(item, "holder") is { } text ? JsonSerializer.Deserialize(text, LockHolderJson.Default.LockHolder) : null;
             return holder is null || StateTable.Number(item, "leaseUntil") is not { } until ? holder
                 : holder with { LeaseUntil = DateTimeOffset.FromUnixTimeMilliseconds(until) };
         }

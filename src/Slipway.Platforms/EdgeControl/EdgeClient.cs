@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Slipway.Edge.Contract;
 using Slipway.Engine;
 
@@ -13,7 +14,7 @@ namespace Slipway.Platforms.EdgeControl;
 /// </summary>
 public sealed class EdgeClient : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static EdgeContractJson Json => EdgeContractJson.Default;
     private readonly HttpClient _http;
     private readonly bool _local;
     /// <summary>How long <see cref="InfoAsync"/> waits for an answer before it reads as "not running".</summary>
@@ -78,7 +79,7 @@ public sealed class EdgeClient : IDisposable
         timeout.CancelAfter(_answerWithin);
         try
         {
-            return await _http.GetFromJsonAsync<EdgeInfo>("info", Json, timeout.Token);
+            return await _http.GetFromJsonAsync("info", Json.EdgeInfo, timeout.Token);
         }
         catch (Exception e) when (e is HttpRequestException or SocketException or EngineApiException or JsonException
                                    || (e is OperationCanceledException && !ct.IsCancellationRequested))
@@ -93,7 +94,7 @@ public sealed class EdgeClient : IDisposable
     {
         using var response = await _http.GetAsync("metrics", ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return [];
-        return await ReadAsync<List<TrafficSnapshot>>(response, ct) ?? [];
+        return await ReadAsync(response, Json.ListTrafficSnapshot, ct) ?? [];
     }
 
     /// <summary>The same, in Prometheus's text format (empty from an edge without metrics).</summary>
@@ -106,36 +107,36 @@ public sealed class EdgeClient : IDisposable
     }
 
     public async Task<IReadOnlyList<RouteStatus>> RoutesAsync(CancellationToken ct) =>
-        await _http.GetFromJsonAsync<List<RouteStatus>>("routes", Json, ct) ?? [];
+        await _http.GetFromJsonAsync("routes", Json.ListRouteStatus, ct) ?? [];
 
     public async Task<RouteStatus?> RouteAsync(string app, CancellationToken ct)
     {
         using var response = await _http.GetAsync($"routes/{app}", ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        return await ReadAsync<RouteStatus>(response, ct);
+        return await ReadAsync(response, Json.RouteStatus, ct);
     }
 
     /// <summary>Blocks until the edge has gated, cut over and drained, or rejected the release.</summary>
     public async Task<DeployOutcome> DeployAsync(string app, DeployArgs args, CancellationToken ct)
     {
-        using var response = await _http.PostAsJsonAsync($"routes/{app}/deploy", args, Json, ct);
-        return await ReadAsync<DeployOutcome>(response, ct);
+        using var response = await _http.PostAsJsonAsync($"routes/{app}/deploy", args, Json.DeployArgs, ct);
+        return await ReadAsync(response, Json.DeployOutcome, ct);
     }
 
     public async Task<bool> RemoveAsync(string app, TimeSpan drain, CancellationToken ct)
     {
         using var response = await _http.DeleteAsync($"routes/{app}?drainSeconds={drain.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}", ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return false;
-        await ReadAsync<JsonElement>(response, ct);
+        await ReadAsync(response, Json.JsonElement, ct);
         return true;
     }
 
     /// <summary>Puts the app in maintenance (null: out of it); false when the edge has no route for it.</summary>
     public async Task<bool> SetMaintenanceAsync(string app, MaintenanceMode? mode, CancellationToken ct)
     {
-        using var response = await _http.PutAsJsonAsync($"routes/{app}/maintenance", mode, Json, ct);
+        using var response = await _http.PutAsJsonAsync($"routes/{app}/maintenance", mode, Json.MaintenanceMode, ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return false;
-        await ReadAsync<JsonElement>(response, ct);
+        await ReadAsync(response, Json.JsonElement, ct);
         return true;
     }
 
@@ -146,13 +147,13 @@ public sealed class EdgeClient : IDisposable
     public async Task OpenChallengePortAsync(int port, TimeSpan open, CancellationToken ct)
     {
         using var response = await _http.PutAsync($"challenge-ports/{port}?seconds={(int)open.TotalSeconds}", null, ct);
-        await ReadAsync<JsonElement>(response, ct);
+        await ReadAsync(response, Json.JsonElement, ct);
     }
 
     public async Task CloseChallengePortAsync(int port, CancellationToken ct)
     {
         using var response = await _http.DeleteAsync($"challenge-ports/{port}", ct);
-        await ReadAsync<JsonElement>(response, ct);
+        await ReadAsync(response, Json.JsonElement, ct);
     }
 
     /// <summary>Promotes or aborts the app's canary; null when none is in progress.</summary>
@@ -160,15 +161,15 @@ public sealed class EdgeClient : IDisposable
     {
         using var response = await _http.PostAsync($"routes/{app}/canary/{(promote ? "promote" : "abort")}", null, ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        return await ReadAsync<CanaryResult>(response, ct);
+        return await ReadAsync(response, Json.CanaryResult, ct);
     }
 
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken ct)
     {
         if (response.IsSuccessStatusCode)
-            return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
+            return (await response.Content.ReadFromJsonAsync(type, ct))!;
         EdgeError? error = null;
-        try { error = await response.Content.ReadFromJsonAsync<EdgeError>(Json, ct); }
+        try { error = await response.Content.ReadFromJsonAsync(Json.EdgeError, ct); }
         catch (JsonException) { }
         throw new EdgeRequestException(error ?? new EdgeError("http_" + (int)response.StatusCode, response.ReasonPhrase ?? "edge request failed"));
     }

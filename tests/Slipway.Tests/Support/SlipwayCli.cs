@@ -115,10 +115,18 @@ public sealed class RunningCli : IDisposable
 /// <param name="engine">The DOCKER_HOST every run gets (null: the environment's).</param>
 /// <param name="program">The program's assembly beside the tests: slipway.dll, or a build of the CLI with more platforms registered.</param>
 /// <param name="environment">Variables every run gets (a test server's ssh command), before a run's own.</param>
-public sealed class SlipwayCli(string stateDirectory, string? engine = null, string program = "slipway.dll",
+public sealed class SlipwayCli(string stateDirectory, string? engine = null, string program = SlipwayCli.DefaultProgram,
     IReadOnlyDictionary<string, string>? environment = null)
 {
-    private readonly string Dll = Path.Combine(AppContext.BaseDirectory, program);
+    private const string DefaultProgram = "slipway.dll";
+
+    /// <summary>
+    /// The program users run: the native build (<c>./slipway</c> publishes it) that scripts/test.sh names in SLIPWAY_TEST_CLI.
+    /// Without it (a test run by hand), the CLI's assembly beside the tests, run by dotnet.
+    /// </summary>
+    private readonly string[] _command = program == DefaultProgram && Environment.GetEnvironmentVariable("SLIPWAY_TEST_CLI") is { Length: > 0 } native
+        ? [native]
+        : ["dotnet", Path.Combine(AppContext.BaseDirectory, program)];
 
     public string StateDirectory { get; } = stateDirectory;
 
@@ -131,7 +139,7 @@ public sealed class SlipwayCli(string stateDirectory, string? engine = null, str
 
     /// <summary>Starts the CLI without waiting, so a test can kill it mid-way.</summary>
     public RunningCli Start(IEnumerable<string> args, IDictionary<string, string>? env = null, string? input = null) =>
-        new(Process.Start(StartInfo("dotnet", [Dll, .. args], env))!, input);
+        new(Process.Start(StartInfo(_command[0], [.. _command.Skip(1), .. args], env))!, input);
 
     /// <summary>
     /// Runs the CLI on a terminal of its own (util-linux <c>script</c> gives it a pseudo-terminal), as a user at a
@@ -139,7 +147,7 @@ public sealed class SlipwayCli(string stateDirectory, string? engine = null, str
     /// </summary>
     public async Task<CliResult> RunInTerminalAsync(IEnumerable<string> args, IDictionary<string, string>? env, string input, CancellationToken ct)
     {
-        var line = string.Join(' ', new[] { "dotnet", Dll }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        var line = string.Join(' ', _command.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
         using var running = new RunningCli(Process.Start(StartInfo("script", ["-qec", line, "/dev/null"], env))!, input, keepInputOpen: true);
         return await running.WaitAsync(ct);
     }

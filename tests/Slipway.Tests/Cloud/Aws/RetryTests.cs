@@ -148,8 +148,8 @@ public sealed class RetryTests
             return """{"services":[{"serviceName":"shop","status":"ACTIVE","desiredCount":2,"runningCount":2}]}""";
         });
         var settings = Settings(endpoint);
-        var ecs = new EcsClient(new AwsJsonClient(new AwsHttp(settings, "ecs", settings.EndpointFor("ecs", "ECS"), TimeProvider.System,
-            attemptTimeout: TimeSpan.FromMilliseconds(300)), "ECS", "AmazonEC2ContainerServiceV20141113"));
+        var ecs = EcsClient.Over(new AwsHttp(settings, "ecs", settings.EndpointFor("ecs", "ECS"), TimeProvider.System,
+            attemptTimeout: TimeSpan.FromMilliseconds(300)));
         try
         {
             var service = await ecs.DescribeServiceAsync("c", "shop", TestContext.Current.CancellationToken);
