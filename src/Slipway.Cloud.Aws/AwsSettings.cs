@@ -1,6 +1,8 @@
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
+using Amazon.RuntimeDependencies;
+using Amazon.SecurityToken;
 using Slipway.Foundation;
 
 namespace Slipway.Cloud.Aws;
@@ -12,6 +14,14 @@ namespace Slipway.Cloud.Aws;
 /// </summary>
 public sealed record AwsSettings(AWSCredentials Credentials, RegionEndpoint Region, Func<string, string?> Environment)
 {
+    /// <summary>
+    /// The SDK's credential chain assumes a role (a CI job's web identity token, a profile's role_arn) through an STS client it
+    /// would otherwise load by reflection, which the native CLI cannot: it is registered once per process, as the SDK asks.
+    /// </summary>
+    static AwsSettings() =>
+        GlobalRuntimeDependencyRegistry.Instance.RegisterSecurityTokenServiceClient(context =>
+            new AmazonSecurityTokenServiceClient(context.SecurityTokenServiceClientContextData.Region));
+
     /// <summary>
     /// The region as the SDK finds it (the manifest's first): AWS_REGION, AWS_DEFAULT_REGION, then the profile's
     /// <c>region</c> in the AWS config file (AWS_PROFILE, else default; AWS_CONFIG_FILE, else ~/.aws/config). The

@@ -107,7 +107,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
                 throw new SlipwayException(ErrorCode.PortInUse, $"edge.metricsPort: port {metrics} is in use by another program",
                     "choose another edge.metricsPort, or stop the program using it");
         }
-        await edgeContainer.EnsureRunningAsync(log.Info, ct);
+        if (running is null) await edgeContainer.EnsureRunningAsync(log.Info, ct); // one that answered above runs
         await _volumes.EnsureAllAsync(app, ct);
         await _accessories.EnsureAsync(app, log, ct);
         await ScheduledBackups.SyncAsync(app, time.GetUtcNow(), log.Info, ct);
