@@ -26,6 +26,7 @@ mkdir -p "$LOG_DIR" "$CACHE_DIR"
 
 # ---------------------------------------------------------------- packages
 pkgs=(debootstrap curl ca-certificates git util-linux)
+pkgs+=(gcc libc6-dev)   # the linker of ./slipway's native compile (Native AOT links with the C toolchain)
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(docker-registry)   # the image registry the aws tests push to (moto serves none)
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(chromium)          # the headless browser the dashboard's tests drive
 [ "${WITH_TESTS:-0}" = 1 ] && pkgs+=(pebble)            # the ACME test server (and its mock DNS) edge.tls.acme is tested against
