@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+
 namespace Slipway.Cloud.Aws;
 
 /// <summary>A DynamoDB attribute value: a string or a number (sent as a string, as the wire format wants).</summary>

@@ -1,5 +1,5 @@
-using System.Text.Json.Serialization;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace Slipway.Cloud.Aws;
 

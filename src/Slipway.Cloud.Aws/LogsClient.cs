@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+
 namespace Slipway.Cloud.Aws;
 
 public sealed record LogEvent(long Timestamp, string? Message, string? LogStreamName);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+
 namespace Slipway.Cloud.Aws;
 
 /// <summary>The SSM Parameter Store operations Slipway uses for secrets, over JSON 1.1 (AmazonSSM).</summary>
