@@ -49,22 +49,13 @@ internal sealed class ApiVersionHandler(EngineEndpoint endpoint) : DelegatingHan
     private readonly SemaphoreSlim _negotiating = new(1, 1);
     private ApiVersion? _chosen;
 
-    public async Task<ApiVersion> VersionAsync(CancellationToken ct) => (await NegotiatedAsync(ct)).Version;
-
-    /// <summary>
-    /// The version in use, and the engine's <c>/version</c> document when this call is the one that asked for it (the first of
-    /// the process): a caller that wants the engine's version now needs no second request. Null when it was asked before.
-    /// </summary>
-    public async Task<(ApiVersion Version, JsonObject? JustRead)> NegotiatedAsync(CancellationToken ct)
+    public async Task<ApiVersion> VersionAsync(CancellationToken ct)
     {
-        if (_chosen is { } known) return (known, null);
+        if (_chosen is { } known) return known;
         await _negotiating.WaitAsync(ct);
         try
         {
-            if (_chosen is { } chosen) return (chosen, null);
-            var (version, document) = await NegotiateAsync(ct);
-            _chosen = version;
-            return (version, document);
+            return _chosen ??= await NegotiateAsync(ct);
         }
         finally
         {
@@ -80,17 +71,15 @@ internal sealed class ApiVersionHandler(EngineEndpoint endpoint) : DelegatingHan
         return await base.SendAsync(request, ct);
     }
 
-    private async Task<(ApiVersion Version, JsonObject Document)> NegotiateAsync(CancellationToken ct)
+    private async Task<ApiVersion> NegotiateAsync(CancellationToken ct)
     {
         ApiVersion? engine = null;
         ApiVersion? minimum = null;
-        JsonObject? document = null;
         // Unversioned, /version answers any client, with both versions at once (/_ping would give only the first).
         using (var version = await base.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint.BaseAddress, "/version")), ct))
         {
             if (version.IsSuccessStatusCode && JsonNode.Parse(await version.Content.ReadAsStringAsync(ct)) is JsonObject json)
             {
-                document = json;
                 engine = ApiVersion.Parse(json["ApiVersion"]?.GetValue<string>());
                 minimum = ApiVersion.Parse(json["MinAPIVersion"]?.GetValue<string>());
             }
@@ -98,13 +87,13 @@ internal sealed class ApiVersionHandler(EngineEndpoint endpoint) : DelegatingHan
         if (engine is not { } speaks)
             throw new SlipwayException(ErrorCode.EngineUnsupported, $"the container engine at {endpoint.Display} does not say which API version it speaks",
                 "check DOCKER_HOST: it must lead to a Docker Engine API (dockerd, or podman's Docker-compatible service)");
-        return (ApiVersion.Negotiate(speaks, minimum) ?? throw (speaks < ApiVersion.Oldest
+        return ApiVersion.Negotiate(speaks, minimum) ?? throw (speaks < ApiVersion.Oldest
             ? new SlipwayException(ErrorCode.EngineUnsupported,
                 $"the container engine at {endpoint.Display} speaks API {speaks}, older than the oldest Slipway supports ({ApiVersion.Oldest})",
                 "upgrade the engine to Docker Engine 20.10 or newer (or podman 4)")
             : new SlipwayException(ErrorCode.EngineUnsupported,
                 $"the container engine at {endpoint.Display} accepts API {minimum} and newer; this Slipway speaks up to {ApiVersion.Newest}",
-                "upgrade Slipway")), document!);
+                "upgrade Slipway"));
     }
 
     protected override void Dispose(bool disposing)

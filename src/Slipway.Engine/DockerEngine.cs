@@ -31,11 +31,9 @@ public sealed partial class DockerEngine : IDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        // The first request of a process negotiates the API version by reading /version: that answer serves here too.
-        var (inUse, justRead) = await _api.NegotiatedAsync(timeout.Token);
-        var json = justRead ?? await GetJsonAsync($"{ApiPrefix}/version", timeout.Token);
+        var json = await GetJsonAsync($"{ApiPrefix}/version", timeout.Token);
         var name = json["Components"]?.AsArray().FirstOrDefault()?["Name"]?.GetValue<string>() ?? "engine";
-        return new EngineVersion(Str(json, "Version"), Str(json, "ApiVersion"), Str(json, "Os"), name, inUse.ToString());
+        return new EngineVersion(Str(json, "Version"), Str(json, "ApiVersion"), Str(json, "Os"), name, (await _api.VersionAsync(ct)).ToString());
     }
 
     /// <summary>The engine's version; a clear error naming the endpoint when no engine answers there.</summary>
