@@ -53,5 +53,4 @@ public sealed record BackupRecord(string Id, string App, string Environment, str
 /// <summary>A backup's metadata file, its JSON metadata generated at build time.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(BackupRecord))]
-[JsonSerializable(typeof(List<BackupRecord>))]
-public sealed partial class BackupRecordJson : JsonSerializerContext;
+internal sealed partial class BackupRecordJson : JsonSerializerContext;

@@ -19,7 +19,7 @@ public static class Program
         using var stop = new CancellationTokenSource();
         using var sigterm = CancelOnSigterm(stop);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        using var engine = new Slipway.Engine.DockerEngine(Slipway.Engine.EngineSelection.Resolve(null, Environment.GetEnvironmentVariable));
+        using var engine = EngineOfThisNode();
         try
         {
             var site = Environment.GetEnvironmentVariable(JobLabels.SiteVariable) is { Length: > 0 } named ? named : "slipway-scheduler";
@@ -39,7 +39,7 @@ public static class Program
     {
         using var stop = new CancellationTokenSource();
         using var sigterm = CancelOnSigterm(stop);
-        using var engine = new Slipway.Engine.DockerEngine(Slipway.Engine.EngineSelection.Resolve(null, Environment.GetEnvironmentVariable));
+        using var engine = EngineOfThisNode();
         try
         {
             return await engine.ExecAsync(container, command, Console.Out.WriteLine, stop.Token);
@@ -50,6 +50,10 @@ public static class Program
             return 1;
         }
     }
+
+    /// <summary>The engine the edge's container was given (DOCKER_HOST, else its mounted socket).</summary>
+    private static Slipway.Engine.DockerEngine EngineOfThisNode() =>
+        new(Slipway.Engine.EngineSelection.Resolve(null, Environment.GetEnvironmentVariable));
 
     /// <summary>SIGTERM (the engine stopping the container) cancels <paramref name="stop"/> instead of ending the process at once.</summary>
     private static IDisposable CancelOnSigterm(CancellationTokenSource stop) =>
@@ -68,7 +72,7 @@ public static class Program
         // Stopped (its timeout passed, or the engine stops): the backup under way deletes its partial file, and the run fails.
         using var stop = new CancellationTokenSource();
         using var sigterm = CancelOnSigterm(stop);
-        using var engine = new Slipway.Engine.DockerEngine(Slipway.Engine.EngineSelection.Resolve(null, Environment.GetEnvironmentVariable));
+        using var engine = EngineOfThisNode();
         void Log(string line) => Console.Out.WriteLine($"{DateTimeOffset.UtcNow:u} {line}");
         try
         {

@@ -23,11 +23,8 @@ public sealed partial class DockerEngine
     /// </summary>
     public async Task<(string Id, int ExitCode)> WaitForFirstDeathAsync(IReadOnlyList<string> ids, DateTimeOffset since, CancellationToken ct)
     {
-        var filters = JsonSerializer.Serialize(new Dictionary<string, string[]>
-        {
-            ["type"] = ["container"], ["event"] = ["die"], ["container"] = ids.ToArray(),
-        }, EngineJson.Default.DictionaryStringStringArray);
-        var path = $"{ApiPrefix}/events?since={since.ToUnixTimeSeconds()}&filters={Uri.EscapeDataString(filters)}";
+        var filters = Filters(new() { ["type"] = ["container"], ["event"] = ["die"], ["container"] = ids.ToArray() });
+        var path = $"{ApiPrefix}/events?since={since.ToUnixTimeSeconds()}&filters={filters}";
         using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct);
         await EnsureSuccessAsync(response, ct);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));

@@ -146,12 +146,15 @@ public static class EngineRequests
     }
 
     /// <summary>A <c>filters</c> query value selecting objects that carry every given label.</summary>
-    public static string LabelFilter(IReadOnlyDictionary<string, string> labels) =>
-        Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]>
-        {
-            // An empty value asks for the label's presence, whatever its value.
-            ["label"] = labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Value.Length == 0 ? l.Key : $"{l.Key}={l.Value}").ToArray(),
-        }, EngineJson.Default.DictionaryStringStringArray));
+    public static string LabelFilter(IReadOnlyDictionary<string, string> labels) => Filters(new()
+    {
+        // An empty value asks for the label's presence, whatever its value.
+        ["label"] = labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Value.Length == 0 ? l.Key : $"{l.Key}={l.Value}").ToArray(),
+    });
+
+    /// <summary>A <c>filters</c> query value, escaped: each filter's name and the values any of which matches.</summary>
+    public static string Filters(Dictionary<string, string[]> filters) =>
+        Uri.EscapeDataString(JsonSerializer.Serialize(filters, EngineJson.Default.DictionaryStringStringArray));
 
     internal static JsonObject ToJson(IReadOnlyDictionary<string, string> map)
     {

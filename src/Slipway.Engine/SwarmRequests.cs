@@ -115,6 +115,5 @@ public static class SwarmRequests
     };
 
     /// <summary>A <c>filters</c> query value for tasks: those of a service, wanted running or not.</summary>
-    public static string TaskFilter(string service) =>
-        Uri.EscapeDataString(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string[]> { ["service"] = [service] }, EngineJson.Default.DictionaryStringStringArray));
+    public static string TaskFilter(string service) => EngineRequests.Filters(new() { ["service"] = [service] });
 }
