@@ -25,6 +25,24 @@ public sealed class SwarmOneOff(DockerEngine engine, TimeProvider time)
             HealthCheck = null,
         };
 
+    /// <summary>
+    /// Pure: a one-off that runs <paramref name="command"/> in <paramref name="task"/>'s container on that task's node, whose
+    /// engine answers only there: the edge's image (which has the engine client) with the node's engine socket mounted, run once.
+    /// </summary>
+    public static SwarmServiceSpec ExecOnNode(string serviceName, string app, SwarmTask task, string edgeImage, string engineSocket,
+        IReadOnlyList<string> command, string suffix) => new()
+    {
+        Name = $"{serviceName}-{suffix}",
+        Image = edgeImage,
+        Replicas = 1,
+        RunOnce = true,
+        Labels = new Dictionary<string, string>(ReleaseLabels.ForApp(app)) { [Label] = suffix },
+        Constraints = [$"node.id=={task.NodeId}"],
+        Binds = [(engineSocket, "/var/run/docker.sock")],
+        Command = ["exec", task.ContainerId ?? throw new ArgumentException("the task has no container yet", nameof(task)), "--", .. command],
+        OnlyCapabilities = [],
+    };
+
     /// <summary>The most piped input a one-off takes: what one Swarm secret holds (500 KiB).</summary>
     public const int MaxInput = 500 * 1024;
 

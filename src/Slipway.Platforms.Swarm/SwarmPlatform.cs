@@ -706,15 +706,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             ?? throw new SlipwayException(ErrorCode.EdgeUnavailable, "exec: the edge is not on this swarm, and a task on another node is reached with its image",
                 "run slipway up first");
         var suffix = $"exec-{Guid.NewGuid().ToString("N")[..6]}";
-        return await _oneOff.RunAsync(new SwarmServiceSpec
-        {
-            Name = $"{serving.Name}-{suffix}", Image = edgeImage, Replicas = 1, RunOnce = true,
-            Labels = new Dictionary<string, string>(ReleaseLabels.ForApp(app.App)) { [SwarmOneOff.Label] = suffix },
-            Constraints = [$"node.id=={task.NodeId}"],
-            Binds = [(app.Swarm().EngineSocket, "/var/run/docker.sock")],
-            Command = ["exec", task.ContainerId!, "--", .. command],
-            OnlyCapabilities = [],
-        }, onLine, ct);
+        return await _oneOff.RunAsync(SwarmOneOff.ExecOnNode(serving.Name, app.App, task, edgeImage, app.Swarm().EngineSocket, command, suffix), onLine, ct);
     }
 
     /// <summary>The release service the edge routes the app to.</summary>

@@ -1,5 +1,6 @@
 using Slipway.Engine;
 using Slipway.Foundation;
+using Slipway.Platforms;
 using Slipway.Platforms.Swarm;
 
 namespace Slipway.Tests.Platforms.Swarm;
@@ -31,6 +32,25 @@ public sealed class SwarmOneOffTests
 
         Assert.Equal(["/bin/sh", "-c", "exec \"$@\" < /run/secrets/slipway-stdin", "slipway-stdin", .. wrapped.Entrypoint!], spec.Entrypoint);
         Assert.Equal([token, Input], spec.Secrets);
+    }
+
+    [Fact]
+    public void Exec_on_another_node_runs_once_there_through_that_nodes_engine_in_the_tasks_container()
+    {
+        var task = new SwarmTask("t1", "s1", "node-b", 2, "running", "running", null, null, "c0ffee", new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+
+        var spec = SwarmOneOff.ExecOnNode("shop-v1", "shop", task, "slipway-edge@sha256:11", "/run/engines/{{.Node.ID}}.sock", ["env"], "exec-ab12cd");
+
+        Assert.Equal("shop-v1-exec-ab12cd", spec.Name);
+        Assert.Equal("slipway-edge@sha256:11", spec.Image);
+        Assert.True(spec.RunOnce);
+        Assert.Equal(1, spec.Replicas);
+        Assert.Equal(["node.id==node-b"], spec.Constraints);
+        Assert.Equal([("/run/engines/{{.Node.ID}}.sock", "/var/run/docker.sock")], spec.Binds);
+        Assert.Equal(["exec", "c0ffee", "--", "env"], spec.Command);
+        Assert.Empty(spec.OnlyCapabilities!);
+        Assert.Equal("shop", spec.Labels[ReleaseLabels.App]);
+        Assert.Equal("exec-ab12cd", spec.Labels[SwarmOneOff.Label]);
     }
 
     [Fact]
