@@ -84,7 +84,7 @@ public static partial class ManifestLoader
         var command = reader.OptionalCommand("command");
         if (command is null || command.Count == 0 || command[^1].Trim().Length == 0)
             throw Invalid(reader.File, reader.Line, $"{key}.healthCheck.command", "is required",
-                "a command that succeeds inside the accessory once it serves, e.g. command: pg_isready -U app");
+                "a command that succeeds inside the accessory once it serves, e.g. command: pg_isready -h 127.0.0.1 -U app");
         var spec = new AccessoryHealthSpec(command,
             reader.OptionalDuration("interval", TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(5)) ?? TimeSpan.FromSeconds(1),
             reader.OptionalDuration("timeout", TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(2)) ?? TimeSpan.FromSeconds(5),

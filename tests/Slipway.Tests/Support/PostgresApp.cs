@@ -86,7 +86,7 @@ public static class PostgresApp
             volumes:
               data: /var/lib/postgresql/data
             healthCheck:
-              command: pg_isready -h /tmp -U app -d app
+              command: pg_isready -h 127.0.0.1 -U app -d app
               interval: 500ms
               startPeriod: 60s
             backup:
