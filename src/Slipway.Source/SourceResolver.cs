@@ -26,23 +26,37 @@ public sealed class SourceResolver(Git git, string cacheRoot)
 
     private async Task<SourceSnapshot> FromWorkingTreeAsync(SourceSpec source, CancellationToken ct)
     {
-        var top = await git.RunAsync(source.Location, ["rev-parse", "--show-toplevel"], ct);
-        if (!top.Ok)
-            throw new SlipwayException(ErrorCode.SourceNotFound, $"source.path: {source.Location} is not a git repository",
-                "run 'git init && git add -A && git commit -m init' there, or point source.path at a repository");
         // git resolves pathspecs against the working directory, so running in source.path keeps
         // the subdirectory relative to it even when source.path is itself inside the repository.
         var root = source.Location;
-        var pathspec = PathSpec(source, root);
-        var context = ContextDirectory(root, source);
+        string pathspec;
+        try
+        {
+            pathspec = PathSpec(source, root);
+        }
+        catch (SlipwayException)
+        {
+            await EnsureRepositoryAsync(source, ct); // not being a repository is the first thing to say
+            throw;
+        }
 
-        var commit = await LastCommitAsync(root, "HEAD", pathspec, ct);
-        var version = await ShortShaAsync(root, commit, ct);
-        var status = await git.RunAsync(root, ["status", "--porcelain", "--untracked-files=all", "--", pathspec], ct);
-        var dirty = status.Ok && status.Output.Length > 0;
+        // The version's commit and the tree's changes are independent questions: asked at once (a no-op up waits on both).
+        var status = git.RunAsync(root, ["status", "--porcelain", "--untracked-files=all", "--", pathspec], ct);
+        var log = LastCommitLogAsync(root, "HEAD", pathspec, ct);
+        await Task.WhenAll(status, log);
+        if (!log.Result.Ok) await EnsureRepositoryAsync(source, ct);
+        var (commit, version) = LastCommit(log.Result, pathspec);
+        var dirty = status.Result.Ok && status.Result.Output.Length > 0;
         if (dirty)
             version += "-dirty-" + await DirtyHashAsync(root, pathspec, ct);
-        return new SourceSnapshot(version, commit, context, dirty);
+        return new SourceSnapshot(version, commit, ContextDirectory(root, source), dirty);
+    }
+
+    private async Task EnsureRepositoryAsync(SourceSpec source, CancellationToken ct)
+    {
+        if (!(await git.RunAsync(source.Location, ["rev-parse", "--show-toplevel"], ct)).Ok)
+            throw new SlipwayException(ErrorCode.SourceNotFound, $"source.path: {source.Location} is not a git repository",
+                "run 'git init && git add -A && git commit -m init' there, or point source.path at a repository");
     }
 
     private async Task<SourceSnapshot> FromCacheAsync(string app, SourceSpec source, CancellationToken ct)
@@ -92,8 +106,8 @@ public sealed class SourceResolver(Git git, string cacheRoot)
         await git.RunAsync(cache, ["clean", "-ffdxq"], ct);
 
         var pathspec = PathSpec(source, cache);
-        var commit = await LastCommitAsync(cache, target, pathspec, ct);
-        return new SourceSnapshot(await ShortShaAsync(cache, commit, ct), commit, ContextDirectory(cache, source), IsDirty: false);
+        var (commit, version) = LastCommit(await LastCommitLogAsync(cache, target, pathspec, ct), pathspec);
+        return new SourceSnapshot(version, commit, ContextDirectory(cache, source), IsDirty: false);
     }
 
     private async Task<string> ResolveRefAsync(string repo, string? reference, CancellationToken ct)
@@ -113,25 +127,27 @@ public sealed class SourceResolver(Git git, string cacheRoot)
     }
 
     /// <summary>
-    /// The commit a version names. Without a subdirectory the whole repository is the app, so it is the commit
-    /// checked out (<c>git rev-parse --short HEAD</c>). With one, it is the last commit
-    /// on the checked-out commit's first-parent chain that changed it: a merge counts as the change it brings
-    /// (never the merged branch's own commit), and a commit elsewhere in the repository is not a new version.
+    /// The commit a version names, and its short SHA (the version), from one git process. Without a subdirectory the whole
+    /// repository is the app, so it is the commit checked out. With one, it is the last commit on the checked-out commit's
+    /// first-parent chain that changed it: a merge counts as the change it brings (never the merged branch's own commit), and
+    /// a commit elsewhere in the repository is not a new version. The short SHA is git's: at least 7 digits, more where 7
+    /// would be ambiguous in the repository.
     /// </summary>
-    private async Task<string> LastCommitAsync(string repo, string revision, string pathspec, CancellationToken ct)
+    private Task<GitResult> LastCommitLogAsync(string repo, string revision, string pathspec, CancellationToken ct) =>
+        // rev-list is plumbing: no user configuration changes what it prints (its "commit <sha>" header line comes first).
+        git.RunAsync(repo, pathspec == "."
+            ? ["rev-list", "-1", "--format=%H %h", "--abbrev=7", revision + "^{commit}", "--"]
+            : ["rev-list", "-1", "--first-parent", "--format=%H %h", "--abbrev=7", revision, "--", pathspec], ct);
+
+    private static (string Commit, string ShortSha) LastCommit(GitResult log, string pathspec)
     {
-        var log = pathspec == "."
-            ? await git.RunAsync(repo, ["rev-parse", "--verify", "--quiet", revision + "^{commit}"], ct)
-            : await git.RunAsync(repo, ["rev-list", "-1", "--first-parent", revision, "--", pathspec], ct);
-        if (!log.Ok || log.Output.Length == 0)
+        var last = log.Ok ? log.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()?.Split(' ') : null;
+        if (last is not [var commit, var shortSha] || commit.StartsWith("commit", StringComparison.Ordinal))
             throw new SlipwayException(ErrorCode.SourceNotFound,
                 pathspec == "." ? "source: the repository has no commits" : $"source.subdirectory: no commit touches \"{pathspec}\"",
                 "commit the app first: git add -A && git commit");
-        return log.Output.Trim();
+        return (commit, shortSha);
     }
-
-    private async Task<string> ShortShaAsync(string repo, string commit, CancellationToken ct) =>
-        (await git.RunAsync(repo, ["rev-parse", "--short=7", commit], ct)).Output.Trim();
 
     private async Task<string> DirtyHashAsync(string root, string pathspec, CancellationToken ct)
     {
