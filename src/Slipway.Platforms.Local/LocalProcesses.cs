@@ -89,16 +89,19 @@ internal sealed class LocalProcesses(DockerEngine engine, TimeProvider time)
 
     /// <summary>
     /// After the cut-over: every process container but the new release's goes (an older release's, or the same
-    /// version's with another command or count), stopped with the same grace as replicas.
+    /// version's with another command or count), stopped with the same grace as replicas, all at once: a worker that
+    /// takes its whole grace to stop holds up no other.
     /// </summary>
     public async Task StopOthersAsync(AppManifest app, IReadOnlySet<string> keep, IStageLog log, CancellationToken ct)
     {
-        foreach (var container in (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Where(IsProcess))
+        var others = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Where(c => IsProcess(c) && !keep.Contains(c.Id));
+        var stopped = await Task.WhenAll(others.Select(async container =>
         {
-            if (keep.Contains(container.Id)) continue;
             await engine.StopContainerAsync(container.Id, StopGrace, ct);
             await engine.RemoveContainerAsync(container.Id, ct);
+            return container;
+        }));
+        foreach (var container in stopped.OrderBy(c => c.Name, StringComparer.Ordinal))
             log.Info($"process {container.Labels[ReleaseLabels.Process]} {container.Name} stopped and removed");
-        }
     }
 }

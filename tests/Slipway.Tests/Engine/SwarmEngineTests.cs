@@ -4,18 +4,45 @@ using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Engine;
 
-/// <summary>The Swarm part of the engine client against a real three-node swarm (<see cref="TestSwarm"/>).</summary>
+/// <summary>The Swarm part of the engine client against the run's real three-node swarm (<see cref="ThreeNodeSwarm"/>).</summary>
 [Trait("Tier", "engine")]
 [Collection(Slipway.Tests.EndToEnd.EngineCollection.Name)]
-public sealed class SwarmEngineTests
+public sealed class SwarmEngineTests(ThreeNodeSwarm cluster)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task A_service_spreads_healthy_tasks_over_the_nodes_each_with_its_overlay_address_and_reads_its_secret()
     {
-        await using var swarm = await TestSwarm.StartAsync(3, Ct);
+        var swarm = await cluster.GetAsync(Ct);
         using var engine = TestEngine.Create(swarm.Manager.DockerHost);
+        try
+        {
+            await ServiceSpreadsAndReadsItsSecretAsync(swarm, engine);
+        }
+        finally
+        {
+            // The run's cluster is shared: the probe leaves nothing on it (its network goes once its tasks are gone).
+            await engine.RemoveServiceAsync("probe-v1", CancellationToken.None);
+            foreach (var left in await engine.ListSecretsAsync(new Dictionary<string, string> { ["slipway.app"] = "probe" }, CancellationToken.None))
+                await engine.RemoveSecretAsync(left.Id, CancellationToken.None);
+            for (var i = 0; i < 100; i++)
+            {
+                try
+                {
+                    await engine.RemoveNetworkAsync("slipway-probe", CancellationToken.None);
+                    break;
+                }
+                catch (EngineApiException)
+                {
+                    await Task.Delay(100, CancellationToken.None);
+                }
+            }
+        }
+    }
+
+    private static async Task ServiceSpreadsAndReadsItsSecretAsync(TestSwarm swarm, DockerEngine engine)
+    {
         var image = $"{swarm.Registry}/slipway/probe";
         await engine.TagImageAsync(TestEngine.BaseImage, image, "v1", Ct);
         var digest = await engine.PushImageAsync(image, "v1", null, _ => { }, Ct);

@@ -79,19 +79,32 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="withTls">The engine also listens on <see cref="TlsEngine"/> with a CA, server and client certificates made for the test.</param>
     /// <param name="link">How the server's namespace is wired (a node of a <see cref="TestSwarm"/>); null: a veth pair to this machine.</param>
     /// <param name="engineFlags">More flags for its dockerd (a cluster's insecure registry).</param>
+    /// <param name="withBaseImage">The local base image loaded into its engine (where Slipway builds); a swarm's worker pulls
+    /// every image it runs from the cluster's registry and does without.</param>
     public static async Task<TestServer> StartAsync(CancellationToken ct, bool withTls = false, ServerLink? link = null,
-        IReadOnlyList<string>? engineFlags = null)
+        IReadOnlyList<string>? engineFlags = null, bool withBaseImage = true)
     {
         Assert.True(File.Exists("/usr/sbin/sshd"), "/usr/sbin/sshd is missing: run WITH_TESTS=1 scripts/install.sh as root");
         var server = new TestServer(Interlocked.Increment(ref _next), link) { _tls = withTls, _engineFlags = engineFlags ?? [] };
         try
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var phases = new List<string>();
+            void Phase(string name) { phases.Add($"{name} {clock.Elapsed.TotalSeconds:0.0} s"); clock.Restart(); }
             await server.CreateNetworkAsync(ct);
             if (withTls) await server.MakeCertificatesAsync(ct);
             server.StartAnchor();
+            Phase("network");
             await server.StartSshdAsync(ct);
+            Phase("sshd");
             await server.StartEngineAsync(ct);
-            await Shell.RunAsync($"docker save {TestEngine.BaseImage} | docker -H {server.DockerHost} load -q", ct);
+            Phase("engine");
+            if (withBaseImage)
+            {
+                await Shell.RunAsync($"docker save {TestEngine.BaseImage} | docker -H {server.DockerHost} load -q", ct);
+                Phase("base image");
+            }
+            TestContext.Current.TestOutputHelper?.WriteLine($"server {server.Address} started: {string.Join(", ", phases)}");
             return server;
         }
         catch
@@ -210,6 +223,9 @@ public sealed class TestServer : IAsyncDisposable
             + $"for p in $(ip netns pids {_name}); do [ $p != {anchor} ] && kill -9 $p 2>/dev/null; done; true", ct);
         foreach (var daemon in new[] { _dockerd, _sshd }) await daemon!.WaitForExitAsync(ct);
     }
+
+    /// <summary>Whether its engine is down (after <see cref="PowerOffAsync"/>, before <see cref="PowerOnAsync"/>).</summary>
+    public bool IsPoweredOff => _dockerd is null || _dockerd.HasExited;
 
     /// <summary>The server booting after <see cref="PowerOffAsync"/>: sshd and the engine started again.</summary>
     public async Task PowerOnAsync(CancellationToken ct)

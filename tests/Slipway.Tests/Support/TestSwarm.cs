@@ -2,7 +2,7 @@ namespace Slipway.Tests.Support;
 
 /// <summary>
 /// A Docker Swarm of test servers on this machine: each node a <see cref="TestServer"/> (its own namespace, dockerd and
-/// sshd), all on one switch (a bridge in a namespace of its own, which this machine joins too), the first node the
+/// sshd; only the manager, where Slipway builds, has the base image), all on one switch (a bridge in a namespace of its own, which this machine joins too), the first node the
 /// manager, and Debian's docker-registry on the manager's address as the registry every node pulls from. The overlay
 /// address pool is the cluster's own. Removed with every node, the switch and the registry's files.
 /// </summary>
@@ -43,13 +43,21 @@ public sealed class TestSwarm : IAsyncDisposable
         var swarm = new TestSwarm(Interlocked.Increment(ref _next));
         try
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var phases = new List<string>();
+            void Phase(string name) { phases.Add($"{name} {clock.Elapsed.TotalSeconds:0.0} s"); clock.Restart(); }
             await Shell.RunAsync(swarm.SwitchCommands(), ct);
+            Phase("switch");
             var started = await Task.WhenAll(Enumerable.Range(0, nodes).Select(i => TestServer.StartAsync(ct, link: swarm.NodeLink(i),
-                engineFlags: ["--insecure-registry", swarm.Registry])));
+                engineFlags: ["--insecure-registry", swarm.Registry], withBaseImage: i == 0)));
             swarm._nodes.AddRange(started);
+            Phase("nodes");
             await swarm.StartRegistryAsync(ct);
+            Phase("registry");
             await swarm.FormAsync(ct);
+            Phase("swarm");
             await swarm.LinkEngineSocketsAsync(ct);
+            TestContext.Current.TestOutputHelper?.WriteLine($"a {nodes}-node swarm started: {string.Join(", ", phases)}");
             return swarm;
         }
         catch
@@ -128,11 +136,35 @@ public sealed class TestSwarm : IAsyncDisposable
         var (_, token) = await Shell.OutputAsync($"docker -H {Manager.DockerHost} swarm join-token -q worker", ct);
         await Task.WhenAll(_nodes.Skip(1).Select(node => Shell.RunAsync(
             $"docker -H {node.DockerHost} swarm join --token {token.Trim()} --advertise-addr {node.Address} {Manager.Address}:2377 >/dev/null", ct)));
+        await WaitUntilReadyAsync(ct);
+    }
+
+    /// <summary>
+    /// The cluster as a test on a shared one expects it: every node powered on (a worker a test cut off boots again), all of
+    /// them ready, and no node labelled for the edge.
+    /// </summary>
+    public async Task EnsureWholeAsync(CancellationToken ct)
+    {
+        foreach (var node in _nodes.Skip(1).Where(n => n.IsPoweredOff)) await node.PowerOnAsync(ct);
+        var ids = await NodeIdsAsync(ct);
+        foreach (var id in ids)
+            await Shell.RunAsync($"docker -H {Manager.DockerHost} node update --label-rm {Slipway.Platforms.Swarm.SwarmNames.EdgeNodeLabel} {id} >/dev/null 2>&1; true", ct);
+        await WaitUntilReadyAsync(ct);
+    }
+
+    /// <summary>
+    /// Waits until every node's engine is an active member again and the manager counts every node ready (a node that just
+    /// went down is still counted ready until its heartbeat is missed, so the manager's word alone is not enough).
+    /// </summary>
+    public async Task WaitUntilReadyAsync(CancellationToken ct)
+    {
         for (var i = 0; ; i++)
         {
+            var members = await Task.WhenAll(_nodes.Select(async n =>
+                (await Shell.OutputAsync($"docker -H {n.DockerHost} info --format '{{{{.Swarm.LocalNodeState}}}}' 2>/dev/null", ct)).Output.Trim()));
             var (_, ready) = await Shell.OutputAsync($"docker -H {Manager.DockerHost} node ls --format '{{{{.Status}}}}'", ct);
-            if (ready.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(s => s == "Ready") == _nodes.Count) return;
-            Assert.True(i < 300, $"the swarm's nodes did not all become ready: {ready}");
+            if (members.All(m => m == "active") && ready.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(s => s == "Ready") == _nodes.Count) return;
+            Assert.True(i < 1200, $"the swarm's nodes did not all become ready within 120 s: members {string.Join(", ", members)}; manager says {ready}");
             await Task.Delay(100, ct);
         }
     }

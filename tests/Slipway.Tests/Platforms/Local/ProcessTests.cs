@@ -11,7 +11,9 @@ namespace Slipway.Tests.Platforms.Local;
 [Collection(EngineCollection.Name)]
 public sealed class ProcessTests
 {
-    private const string Working = """["python3", "-u", "-c", "import time, os; print('working', os.environ['SLIPWAY_VERSION']); time.sleep(100000)"]""";
+    // Ends on SIGTERM as a queue worker does: a program that is PID 1 without a handler ignores it, and each stop would wait
+    // out the 10 s grace (the test's rollouts stop eight of them).
+    private const string Working = """["python3", "-u", "-c", "import time, os, signal, sys; signal.signal(signal.SIGTERM, lambda *_: sys.exit(0)); print('working', os.environ['SLIPWAY_VERSION']); time.sleep(100000)"]""";
 
     private static string Processes(string command) => $"processes:\n  worker:\n    command: {command}\n    replicas: 2\n    healthy: 1s\n";
 

@@ -5,20 +5,21 @@ using Slipway.Tests.Support;
 namespace Slipway.Tests.Platforms.Swarm;
 
 /// <summary>
-/// The swarm platform under load and through faults, on a real swarm of its own per test (two or three nodes, <see cref="TestSwarm"/>)
+/// The swarm platform under load and through faults, on the run's real three-node swarm (<see cref="ThreeNodeSwarm"/>)
 /// reached over ssh to the manager: rollouts and a rollback with no failed request, a node lost, the manager's engine restarted,
-/// a secret rotated. Alone on the machine, as every timing claim is.
+/// a secret rotated. Each test destroys its app and starts from the whole cluster (a node a test cut off boots again first).
+/// Alone on the machine, as every timing claim is.
 /// </summary>
 [Trait("Tier", "engine")]
 [Collection(Slipway.Tests.EndToEnd.TimingCollection.Name)]
-public sealed class SwarmFaultTests
+public sealed class SwarmFaultTests(ThreeNodeSwarm cluster)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task An_app_is_spread_over_the_nodes_rolled_out_and_back_under_load_without_a_failed_request_and_destroyed_to_nothing()
     {
-        await using var swarm = await TestSwarm.StartAsync(3, Ct);
+        var swarm = await cluster.GetAsync(Ct);
         await using var app = SwarmApps.AppOn(swarm, "swm");
         using var engine = TestEngine.Create(swarm.Manager.DockerHost);
 
@@ -66,7 +67,7 @@ public sealed class SwarmFaultTests
     [Fact]
     public async Task A_node_lost_with_its_engine_has_its_tasks_rescheduled_and_the_edge_follows_them_while_requests_keep_being_answered()
     {
-        await using var swarm = await TestSwarm.StartAsync(3, Ct);
+        var swarm = await cluster.GetAsync(Ct);
         await using var app = SwarmApps.AppOn(swarm, "swmloss");
         using var engine = TestEngine.Create(swarm.Manager.DockerHost);
         (await app.RunAsync("up", "-e", "swarm")).Succeeded();
@@ -113,7 +114,7 @@ public sealed class SwarmFaultTests
     [Fact]
     public async Task The_managers_engine_restarted_loses_nothing_while_the_edge_on_a_labelled_node_keeps_serving()
     {
-        await using var swarm = await TestSwarm.StartAsync(3, Ct);
+        var swarm = await cluster.GetAsync(Ct);
         var nodes = await swarm.NodeIdsAsync(Ct);
         await Shell.RunAsync($"docker -H {swarm.Manager.DockerHost} node update --label-add {SwarmNames.EdgeNodeLabel}=true {nodes[1]} >/dev/null", Ct);
         var edgeNode = swarm.Nodes[1];
@@ -130,11 +131,7 @@ public sealed class SwarmFaultTests
         {
             await load.WaitForMoreAsync(20, "before the manager restarts");
             await swarm.PowerCycleManagerAsync(Ct);
-            await Eventually.WaitUntilAsync(async () =>
-            {
-                var (_, ready) = await Shell.OutputAsync($"docker -H {swarm.Manager.DockerHost} node ls --format '{{{{.Status}}}}'", Ct);
-                return ready.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(s => s == "Ready") == 3;
-            }, TimeSpan.FromSeconds(120), "the manager leads its three ready nodes again");
+            await swarm.WaitUntilReadyAsync(Ct); // the manager leads its three ready nodes again
             await load.WaitForMoreAsync(20, "after the manager restarted");
             var (sent, failures) = await load.StopAsync();
             TestContext.Current.TestOutputHelper?.WriteLine($"manager restarted: {failures.Count} of {sent} requests failed; {string.Join("; ", failures)}");
@@ -154,7 +151,7 @@ public sealed class SwarmFaultTests
     [Fact]
     public async Task A_secret_reaches_the_tasks_environment_as_a_swarm_secret_never_in_a_spec_and_a_new_value_is_a_new_release()
     {
-        await using var swarm = await TestSwarm.StartAsync(2, Ct);
+        var swarm = await cluster.GetAsync(Ct);
         await using var app = SwarmApps.AppOn(swarm, "swmsec");
         SwarmApps.WriteManifest(app, swarm, extra: "secrets:\n  API_TOKEN:\n    fromEnv: SWARM_TEST_TOKEN");
         using var engine = TestEngine.Create(swarm.Manager.DockerHost);

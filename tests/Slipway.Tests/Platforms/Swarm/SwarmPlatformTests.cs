@@ -42,7 +42,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
     {
         var swarm = cluster.Swarm;
         await using var app = SwarmApps.AppOn(swarm, "swmwrk");
-        const string working = """["python3", "-u", "-c", "import time, os; print('working', os.environ['SLIPWAY_VERSION']); time.sleep(100000)"]""";
+        const string working = """["python3", "-u", "-c", "import time, os, signal, sys; signal.signal(signal.SIGTERM, lambda *_: sys.exit(0)); print('working', os.environ['SLIPWAY_VERSION']); time.sleep(100000)"]""";
         string Worker(string command) => $"processes:\n  worker:\n    command: {command}\n    replicas: 2\n    healthy: 1s\n";
         SwarmApps.WriteManifest(app, swarm, extra: Worker(working));
         using var engine = TestEngine.Create(swarm.Manager.DockerHost);
