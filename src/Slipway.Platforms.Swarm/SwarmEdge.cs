@@ -95,6 +95,9 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
         }
     }
 
+    /// <summary>The relay's program: it waits, and ends when the swarm stops it.</summary>
+    internal static readonly IReadOnlyList<string> RelayProgram = ["sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"];
+
     /// <summary>Removes the edge, its relay, token and network: when no app is served on the cluster any more.</summary>
     public async Task RemoveAsync(CancellationToken ct)
     {
@@ -161,8 +164,9 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
         var spec = new SwarmServiceSpec
         {
             Name = SwarmNames.RelayService, Image = image, Labels = labels, Replicas = 1, Networks = [SwarmNames.EdgeNetwork],
-            // Beside this engine, so its exec reaches the relay's container; it only waits, each relay is an exec of its own.
-            Constraints = [$"node.id=={self}"], Entrypoint = ["sleep", "infinity"], Secrets = [token], OnlyCapabilities = [],
+            // Beside this engine, so its exec reaches the relay's container; it only waits, each relay is an exec of its own. It ends
+            // on SIGTERM at once: a bare sleep as PID 1 ignores it, and each removal waited out the 10 s stop grace.
+            Constraints = [$"node.id=={self}"], Entrypoint = RelayProgram, Secrets = [token], OnlyCapabilities = [],
         };
         var existing = await engine.InspectServiceAsync(SwarmNames.RelayService, ct);
         if (existing is null) await engine.CreateServiceAsync(spec, ct);

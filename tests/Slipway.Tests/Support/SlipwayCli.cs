@@ -133,8 +133,12 @@ public sealed class SlipwayCli(string stateDirectory, string? engine = null, str
     public async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string>? env = null, CancellationToken ct = default,
         string? input = null)
     {
+        var clock = Stopwatch.StartNew();
         using var running = Start(args, env, input);
-        return await running.WaitAsync(ct);
+        var result = await running.WaitAsync(ct);
+        // In the test's output (shown when it fails, or with a detailed logger): each run, its time and what it printed.
+        TestContext.Current.TestOutputHelper?.WriteLine($"$ slipway {string.Join(' ', args)}: exit {result.ExitCode} after {clock.Elapsed.TotalSeconds:0.0} s{Environment.NewLine}{result.All.TrimEnd()}");
+        return result;
     }
 
     /// <summary>Starts the CLI without waiting, so a test can kill it mid-way.</summary>

@@ -9,8 +9,8 @@ public static class SwarmApps
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static void WriteManifest(LocalApp app, TestSwarm swarm, string healthPath = "/", string extra = "") =>
-        app.WriteManifest(healthPath: healthPath, extra: $"engine: {swarm.Manager.SshEngine}\nswarm:\n  registry: {swarm.Registry}\n  engineSocket: \"{swarm.EngineSocket}\"\n{extra}");
+    public static void WriteManifest(LocalApp app, TestSwarm swarm, string healthPath = "/", string extra = "", string startPeriod = "20s") =>
+        app.WriteManifest(healthPath: healthPath, startPeriod: startPeriod, extra: $"engine: {swarm.Manager.SshEngine}\nswarm:\n  registry: {swarm.Registry}\n  engineSocket: \"{swarm.EngineSocket}\"\n{extra}");
 
     /// <summary>The app's release services of one version (the service's name carries the release's fingerprint too).</summary>
     public static async Task<IReadOnlyList<Slipway.Engine.SwarmService>> ServicesOfAsync(Slipway.Engine.DockerEngine engine, LocalApp app, string version) =>

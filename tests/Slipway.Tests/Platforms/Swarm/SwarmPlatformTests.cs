@@ -23,7 +23,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
 
         app.Repo.Write("app/extra.txt", "broken");
         var broken = app.Repo.Commit("a release whose health path is missing");
-        SwarmApps.WriteManifest(app, swarm, healthPath: "/missing");
+        SwarmApps.WriteManifest(app, swarm, healthPath: "/missing", startPeriod: "2s"); // failures count after 2 s, not 20
         var up = await app.RunAsync("up", "-e", "swarm");
 
         Assert.True(up.ExitCode == 1, up.All);
