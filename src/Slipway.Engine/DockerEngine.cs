@@ -36,12 +36,23 @@ public sealed partial class DockerEngine : IDisposable
         return new EngineVersion(Str(json, "Version"), Str(json, "ApiVersion"), Str(json, "Os"), name, (await _api.VersionAsync(ct)).ToString());
     }
 
-    /// <summary>The engine's version; a clear error naming the endpoint when no engine answers there.</summary>
+    /// <summary>
+    /// The engine's version, from its ping's <c>Server</c> header ("Docker/20.10.24+dfsg1 (linux)", "Libpod/4.3.1 (linux)") where it
+    /// sends one, else from <c>/version</c>; a clear error naming the endpoint when no engine answers there.
+    /// </summary>
     public async Task<EngineVersion> EnsureReachableAsync(CancellationToken ct)
     {
         try
         {
-            return await VersionAsync(ct);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            // Through every handler, as any request: an ssh failure, a refused version or no answer each get their own line.
+            using var ping = await _http.GetAsync($"{ApiPrefix}/_ping", timeout.Token);
+            await EnsureSuccessAsync(ping, ct);
+            return EngineServer.Parse(ping.Headers.TryGetValues("Server", out var server) ? string.Join(' ', server) : null) is { } named
+                   && ping.Headers.TryGetValues("Api-Version", out var speaks)
+                ? new EngineVersion(named.Version, speaks.First(), named.Os, named.Name, (await _api.VersionAsync(ct)).ToString())
+                : await VersionAsync(ct);
         }
         catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or EngineTimeoutException
                                    || (e is OperationCanceledException && !ct.IsCancellationRequested))

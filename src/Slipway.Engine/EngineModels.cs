@@ -3,6 +3,19 @@ namespace Slipway.Engine;
 /// <param name="ApiInUse">The API version Slipway speaks with it: the highest both know.</param>
 public sealed record EngineVersion(string Version, string ApiVersion, string Os, string Name, string ApiInUse);
 
+/// <summary>An engine as its <c>Server</c> header names it: "Docker/20.10.24+dfsg1 (linux)", "Libpod/4.3.1 (linux)".</summary>
+public sealed record EngineServer(string Name, string Version, string Os)
+{
+    public static EngineServer? Parse(string? header)
+    {
+        if (header is null) return null;
+        var slash = header.IndexOf('/');
+        var open = header.IndexOf(" (", StringComparison.Ordinal);
+        if (slash <= 0 || open <= slash + 1 || !header.EndsWith(')')) return null;
+        return new EngineServer(header[..slash], header[(slash + 1)..open], header[(open + 2)..^1]);
+    }
+}
+
 /// <summary>What to run: the engine-neutral description of one replica.</summary>
 public sealed record ContainerSpec
 {

@@ -93,7 +93,7 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
         await stages.InfrastructureAsync(app, ct);
         if (options.AfterInfrastructure is { } after) await after(ct);
 
-        var before = await platform.GetStatusAsync(app, ct);
+        var before = await platform.GetServingAsync(app, ct);
         var upToDate = !options.Force && before.Serves(app, snapshot.Version, secrets, platform.TraitsOf(app));
         var built = false;
         if (upToDate)

@@ -13,9 +13,11 @@ internal static class AppOwnership
     /// </summary>
     public static async Task EnsureAsync(DockerEngine engine, AppManifest app, CancellationToken ct)
     {
-        var owners = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Select(c => c.Labels)
-            .Concat((await engine.ListImagesAsync(ReleaseLabels.ForApp(app.App), ct)).Select(i => i.Labels))
-            .Select(l => l.GetValueOrDefault(ReleaseLabels.Owner)).OfType<string>().Where(o => o != app.Owner).Distinct().ToList();
+        IEnumerable<IReadOnlyDictionary<string, string>> labels = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Select(c => c.Labels).ToList();
+        // An app's images are built only once this check has passed, under the app's deploy lock: while it has containers,
+        // their owner is its images' owner. Listing images is the engine's slowest answer (15-20 ms for 45 images here).
+        if (!labels.Any()) labels = (await engine.ListImagesAsync(ReleaseLabels.ForApp(app.App), ct)).Select(i => i.Labels).ToList();
+        var owners = labels.Select(l => l.GetValueOrDefault(ReleaseLabels.Owner)).OfType<string>().Where(o => o != app.Owner).Distinct().ToList();
         if (owners.Count > 0)
             throw new SlipwayException(ErrorCode.InvalidSetting,
                 $"app: {app.App} is already deployed here by {Describe(owners[0])}, a different entry that derives the same name",

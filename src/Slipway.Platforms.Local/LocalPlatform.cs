@@ -164,7 +164,12 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         ];
     }
 
-    public async Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct)
+    public Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct) => StatusAsync(app, whole: true, ct);
+
+    public Task<AppStatus> GetServingAsync(AppManifest app, CancellationToken ct) => StatusAsync(app, whole: false, ct);
+
+    /// <param name="whole">Also the traffic, volumes (their sizes are the engine's slowest answer), accessories and jobs.</param>
+    private async Task<AppStatus> StatusAsync(AppManifest app, bool whole, CancellationToken ct)
     {
         var edgeUp = await edge.InfoAsync(ct) is not null;
         var route = edgeUp ? await edge.RouteAsync(app.App, ct) : null;
@@ -183,15 +188,20 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
             .ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaStatus>)g.OrderBy(c => c.Name, StringComparer.Ordinal)
                 .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(ReleaseLabels.Version, "?"), c.State, c.State, null,
                     c.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint))).ToList());
+        var status = new AppStatus(app.App, Name, PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt)
+        {
+            Processes = processes, CertificateExpiresAt = route?.Route.Tls?.NotAfter,
+            Canary = route?.Route.Canary is { } canary ? new CanaryStatus(canary.Version, canary.Policy.Percent, canary.EndsAt) : null,
+            LastCanary = route?.Route.LastCanary is { } last ? CanaryReport.From(app.App, last) : null,
+        };
+        if (!whole) return status;
         var traffic = edgeUp
             ? (await edge.MetricsAsync(ct)).Where(t => t.App == app.App && t.LastMinuteRequests > 0)
                 .Select(t => new TrafficRate(t.Version, t.LastMinuteRequests, t.LastMinuteErrors)).ToList()
             : [];
-        return new AppStatus(app.App, Name, PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt)
+        return status with
         {
-            Processes = processes, Traffic = traffic, CertificateExpiresAt = route?.Route.Tls?.NotAfter,
-            Canary = route?.Route.Canary is { } canary ? new CanaryStatus(canary.Version, canary.Policy.Percent, canary.EndsAt) : null,
-            LastCanary = route?.Route.LastCanary is { } last ? CanaryReport.From(app.App, last) : null,
+            Traffic = traffic,
             Volumes = await _volumes.ListAsync(app, ct), // those the manifest no longer names too: kept, with their data
             // Only for an app that declares some: a status stays within a few engine requests (on a server, each is a round trip).
             Accessories = app.Accessories.Count > 0 ? await _accessories.StatusAsync(app, ct) : [],

@@ -35,6 +35,12 @@ public interface IPlatform
     /// <summary>What serves now: version, replicas and their health. Changes nothing.</summary>
     Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct);
 
+    /// <summary>
+    /// What a deploy decides by (<see cref="AppStatus.Serves"/>): the version, replicas, their health and fingerprints, the URL and
+    /// any problem; a platform may leave out what only <c>status</c> shows (traffic, volumes, accessories, jobs). Changes nothing.
+    /// </summary>
+    Task<AppStatus> GetServingAsync(AppManifest app, CancellationToken ct) => GetStatusAsync(app, ct);
+
     /// <summary>True when the image of this version is where the platform runs images from (local engine, ECR).</summary>
     Task<bool> HasImageAsync(AppManifest app, string version, CancellationToken ct);
 

@@ -130,3 +130,21 @@ public sealed class PodmanEngineTests(PodmanEngine podman) : IClassFixture<Podma
     [Fact]
     public Task The_core_lifecycle_works_on_podmans_docker_compatible_service() => EngineLifecycle.RunAsync("podman", podman.Service.DockerHost);
 }
+
+[Trait("Tier", "unit")]
+public sealed class EngineServerTests
+{
+    [Theory]
+    [InlineData("Docker/20.10.24+dfsg1 (linux)", "Docker", "20.10.24+dfsg1", "linux")]
+    [InlineData("Libpod/4.3.1 (linux)", "Libpod", "4.3.1", "linux")]
+    public void An_engines_server_header_names_it_its_version_and_system(string header, string name, string version, string os) =>
+        Assert.Equal(new EngineServer(name, version, os), EngineServer.Parse(header));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("nginx")]
+    [InlineData("Docker/ (linux)")]
+    [InlineData("Docker/28.5.2")]
+    public void Anything_else_is_not_a_name_and_the_version_is_asked_for(string? header) => Assert.Null(EngineServer.Parse(header));
+}
