@@ -1,3 +1,4 @@
+using Slipway.Foundation;
 using Slipway.Engine;
 using Slipway.Tests.Support;
 
@@ -147,4 +148,80 @@ public sealed class EngineServerTests
     [InlineData("Docker/ (linux)")]
     [InlineData("Docker/28.5.2")]
     public void Anything_else_is_not_a_name_and_the_version_is_asked_for(string? header) => Assert.Null(EngineServer.Parse(header));
+}
+
+/// <summary>The negotiation as data: what the engine's answers lead to, through a handler that answers as an engine would.</summary>
+[Trait("Tier", "unit")]
+public sealed class ApiVersionHandlerTests
+{
+    private sealed class AnsweringEngine(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        public List<string> Asked { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            Asked.Add(request.RequestUri!.AbsolutePath);
+            return Task.FromResult(answer(request));
+        }
+    }
+
+    private static HttpResponseMessage Ping(string? apiVersion)
+    {
+        var ping = new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("OK") };
+        if (apiVersion is not null) ping.Headers.Add("Api-Version", apiVersion);
+        return ping;
+    }
+
+    private static async Task<(HttpResponseMessage Response, List<string> Asked)> SendAsync(Func<HttpRequestMessage, HttpResponseMessage> answer)
+    {
+        var engine = new AnsweringEngine(answer);
+        using var client = new HttpClient(new ApiVersionHandler(EngineEndpoint.Default) { InnerHandler = engine }) { BaseAddress = new Uri("http://docker") };
+        var response = await client.GetAsync($"{EngineRequests.ApiPrefix}/containers/json", TestContext.Current.CancellationToken);
+        return (response, engine.Asked);
+    }
+
+    [Fact]
+    public async Task The_pings_api_version_is_spoken_and_version_is_never_asked()
+    {
+        var (response, asked) = await SendAsync(r => r.RequestUri!.AbsolutePath == "/_ping" ? Ping("1.52") : new HttpResponseMessage(System.Net.HttpStatusCode.OK));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["/_ping", $"/v{ApiVersion.Newest}/containers/json"], asked);
+    }
+
+    [Fact]
+    public async Task An_engine_whose_ping_names_no_version_is_asked_its_version()
+    {
+        var (_, asked) = await SendAsync(r => r.RequestUri!.AbsolutePath switch
+        {
+            "/_ping" => Ping(null),
+            "/version" => new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("""{"ApiVersion":"1.43","MinAPIVersion":"1.12"}""") },
+            _ => new HttpResponseMessage(System.Net.HttpStatusCode.OK),
+        });
+
+        Assert.Equal(["/_ping", "/version", "/v1.43/containers/json"], asked);
+    }
+
+    [Fact]
+    public async Task An_engine_that_refuses_every_version_slipway_speaks_is_one_line_naming_both()
+    {
+        var error = await Assert.ThrowsAsync<SlipwayException>(() => SendAsync(r => r.RequestUri!.AbsolutePath == "/_ping" ? Ping("1.60")
+            : new HttpResponseMessage(System.Net.HttpStatusCode.BadRequest)
+            {
+                Content = new StringContent("""{"message":"client version 1.51 is too old. Minimum supported API version is 1.55, please upgrade your client to a newer version"}"""),
+            }));
+
+        Assert.Equal(ErrorCode.EngineUnsupported, error.Code);
+        Assert.Equal($"the container engine at unix:///var/run/docker.sock accepts API 1.55 and newer; this Slipway speaks up to {ApiVersion.Newest}", error.Message);
+    }
+
+    [Fact]
+    public async Task Any_other_refusal_is_the_callers_to_read()
+    {
+        var (response, _) = await SendAsync(r => r.RequestUri!.AbsolutePath == "/_ping" ? Ping("1.41")
+            : new HttpResponseMessage(System.Net.HttpStatusCode.BadRequest) { Content = new StringContent("""{"message":"invalid filter"}""") });
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("invalid filter", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
 }
