@@ -2,8 +2,9 @@ namespace Slipway.Tests.Support;
 
 /// <summary>
 /// A Docker Swarm of test servers on this machine: each node a <see cref="TestServer"/> (its own namespace, dockerd and
-/// sshd; only the manager, where Slipway builds, has the base image), all on one switch (a bridge in a namespace of its own, which this machine joins too), the first node the
-/// manager, and Debian's docker-registry on the manager's address as the registry every node pulls from. The overlay
+/// sshd; only the manager, where Slipway builds, has the base image), all on one switch (a bridge in a namespace of its
+/// own, which this machine joins too), the first node the manager, and Debian's docker-registry on the manager's address
+/// as the registry every node pulls from. The overlay
 /// address pool is the cluster's own. Removed with every node, the switch and the registry's files.
 /// </summary>
 public sealed class TestSwarm : IAsyncDisposable
