@@ -88,23 +88,21 @@ public sealed class TestServer : IAsyncDisposable
         var server = new TestServer(Interlocked.Increment(ref _next), link) { _tls = withTls, _engineFlags = engineFlags ?? [] };
         try
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var phases = new List<string>();
-            void Phase(string name) { phases.Add($"{name} {clock.Elapsed.TotalSeconds:0.0} s"); clock.Restart(); }
+            var phases = new StartPhases();
             await server.CreateNetworkAsync(ct);
             if (withTls) await server.MakeCertificatesAsync(ct);
             server.StartAnchor();
-            Phase("network");
+            phases.Done("network");
             await server.StartSshdAsync(ct);
-            Phase("sshd");
+            phases.Done("sshd");
             await server.StartEngineAsync(ct);
-            Phase("engine");
+            phases.Done("engine");
             if (withBaseImage)
             {
                 await Shell.RunAsync($"docker save {TestEngine.BaseImage} | docker -H {server.DockerHost} load -q", ct);
-                Phase("base image");
+                phases.Done("base image");
             }
-            TestContext.Current.TestOutputHelper?.WriteLine($"server {server.Address} started: {string.Join(", ", phases)}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"server {server.Address} started: {phases}");
             return server;
         }
         catch

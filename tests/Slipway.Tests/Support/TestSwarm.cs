@@ -44,21 +44,19 @@ public sealed class TestSwarm : IAsyncDisposable
         var swarm = new TestSwarm(Interlocked.Increment(ref _next));
         try
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var phases = new List<string>();
-            void Phase(string name) { phases.Add($"{name} {clock.Elapsed.TotalSeconds:0.0} s"); clock.Restart(); }
+            var phases = new StartPhases();
             await Shell.RunAsync(swarm.SwitchCommands(), ct);
-            Phase("switch");
+            phases.Done("switch");
             var started = await Task.WhenAll(Enumerable.Range(0, nodes).Select(i => TestServer.StartAsync(ct, link: swarm.NodeLink(i),
                 engineFlags: ["--insecure-registry", swarm.Registry], withBaseImage: i == 0)));
             swarm._nodes.AddRange(started);
-            Phase("nodes");
+            phases.Done("nodes");
             await swarm.StartRegistryAsync(ct);
-            Phase("registry");
+            phases.Done("registry");
             await swarm.FormAsync(ct);
-            Phase("swarm");
+            phases.Done("swarm");
             await swarm.LinkEngineSocketsAsync(ct);
-            TestContext.Current.TestOutputHelper?.WriteLine($"a {nodes}-node swarm started: {string.Join(", ", phases)}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"a {nodes}-node swarm started: {phases}");
             return swarm;
         }
         catch
