@@ -82,13 +82,24 @@ public sealed class UpPipeline(IPlatform platform, AppSecrets secrets, SourceRes
     {
         var hooks = new HookRunner(time);
         var stages = new Stages(platform, hooks, reporter, time);
-        var snapshot = await reporter.StageAsync("source", async log =>
+        // The platform's first reads change nothing: they run while git answers (a no-op up waits on both).
+        var readAhead = platform.ReadAheadAsync(app, ct);
+        SourceSnapshot snapshot;
+        try
         {
-            var found = await sources.ResolveAsync(app.App, app.Source, ct);
-            if (found.IsDirty)
-                log.Warn($"uncommitted changes in {found.ContextDirectory}: deploying them as version {found.Version}");
-            return StageOutcome.Done(found, $"version {found.Version} (commit {found.Commit[..Math.Min(12, found.Commit.Length)]})");
-        });
+            snapshot = await reporter.StageAsync("source", async log =>
+            {
+                var found = await sources.ResolveAsync(app.App, app.Source, ct);
+                if (found.IsDirty)
+                    log.Warn($"uncommitted changes in {found.ContextDirectory}: deploying them as version {found.Version}");
+                return StageOutcome.Done(found, $"version {found.Version} (commit {found.Commit[..Math.Min(12, found.Commit.Length)]})");
+            });
+        }
+        catch (Exception)
+        {
+            await readAhead; // nothing is left running past the lock
+            throw;
+        }
 
         await stages.InfrastructureAsync(app, ct);
         if (options.AfterInfrastructure is { } after) await after(ct);

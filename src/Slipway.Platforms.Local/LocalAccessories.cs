@@ -39,10 +39,11 @@ internal sealed class LocalAccessories(DockerEngine engine, LocalVolumes volumes
     public static string AddressOf(AccessorySpec accessory) => accessory.Port is { } port ? $"{accessory.Name}:{port}" : accessory.Name;
 
     /// <summary>Builds or pulls each accessory's image, then starts those that are missing, stopped or changed.</summary>
-    public async Task EnsureAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    /// <param name="existing">The app's accessory containers (those labelled with its name), as just listed.</param>
+    public async Task EnsureAsync(AppManifest app, IReadOnlyList<ContainerSummary> existing, IStageLog log, CancellationToken ct)
     {
         // One the manifest no longer names is stopped and removed; its volumes, and their data, stay.
-        foreach (var unnamed in (await engine.ListContainersAsync(ForApp(app.App), ct))
+        foreach (var unnamed in existing
                      .Where(c => app.Accessories.All(a => c.Name != ContainerName(app, a) && c.Name != Retired(app, a))))
         {
             log.Info($"accessory {unnamed.Labels.GetValueOrDefault(NameLabel)}: no longer in the manifest, removed (its volumes are kept)");

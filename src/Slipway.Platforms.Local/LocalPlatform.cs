@@ -83,13 +83,42 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         ScheduledBackups.CheckInputs(app);
     }
 
+    /// <summary>A deploy's reads: started by <see cref="ReadAheadAsync"/>, kept by the infrastructure stage while nothing changes them.</summary>
+    private (string App, Task<DeployReads> Reads)? _readAhead;
+    private DeployReads? _unchanged;
+
+    public Task ReadAheadAsync(AppManifest app, CancellationToken ct)
+    {
+        var reads = DeployReads.ReadAsync(engine, edge, app, ct);
+        _readAhead = (app.App, reads);
+        return reads.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>The reads started ahead for this app (their failure is this stage's), else made now.</summary>
+    private Task<DeployReads> TakeReadsAsync(AppManifest app, CancellationToken ct)
+    {
+        var ahead = _readAhead is { } started && started.App == app.App ? started.Reads : null;
+        _readAhead = null;
+        _unchanged = null;
+        return ahead ?? DeployReads.ReadAsync(engine, edge, app, ct);
+    }
+
+    /// <summary>What the infrastructure stage read, while nothing since has changed the app's containers or its route; taken once.</summary>
+    private DeployReads? TakeUnchanged(AppManifest app)
+    {
+        var reads = _unchanged?.App == app.App ? _unchanged : null;
+        _unchanged = null;
+        return reads;
+    }
+
     public async Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
-        var version = await engine.EnsureReachableAsync(ct);
-        await AppOwnership.EnsureAsync(engine, app, ct);
+        var reads = await TakeReadsAsync(app, ct);
+        var version = reads.Engine;
+        await AppOwnership.EnsureAsync(engine, app, reads.AppContainers, ct);
         // Checked before the edge starts, so a taken port changes nothing.
-        var running = await edge.InfoAsync(ct) ?? await WaitForBusyEdgeAsync(ct);
-        var routes = running is null ? [] : (await edge.RoutesAsync(ct)).Select(r => r.Route).ToList();
+        var running = reads.Edge ?? await WaitForBusyEdgeAsync(ct);
+        var routes = (reads.Edge is not null ? reads.Routes : running is null ? [] : await edge.RoutesAsync(ct)).Select(r => r.Route).ToList();
         if (RouteClash.Find(routes, app.App, app.Edge.Port, app.Edge.Host) is { } clash)
             throw new SlipwayException(ErrorCode.PortInUse, $"edge: {RouteClash.Describe(clash)}",
                 "choose another edge.port, or give each app sharing the port its own edge.host");
@@ -109,9 +138,11 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         }
         if (running is null) await edgeContainer.EnsureRunningAsync(log.Info, ct); // one that answered above runs
         await _volumes.EnsureAllAsync(app, ct);
-        await _accessories.EnsureAsync(app, log, ct);
+        await _accessories.EnsureAsync(app, reads.AccessoryContainers, log, ct);
         await ScheduledBackups.SyncAsync(app, time.GetUtcNow(), log.Info, ct);
         if (app.Jobs.Count > 0) await ConvergeJobsAsync(app, log, ct);
+        // Volumes, accessories and job templates are not the app's release containers or its route: only the edge's start changed those.
+        _unchanged = reads.Edge is not null ? reads : null;
         return $"engine {version.Version} (API {version.ApiInUse}) at {engine.Endpoint.Display}, edge proxy {edgeContainer.Site.ContainerName}";
     }
 
@@ -166,7 +197,10 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
 
     public Task<AppStatus> GetStatusAsync(AppManifest app, CancellationToken ct) => StatusAsync(app, whole: true, ct);
 
-    public Task<AppStatus> GetServingAsync(AppManifest app, CancellationToken ct) => StatusAsync(app, whole: false, ct);
+    public Task<AppStatus> GetServingAsync(AppManifest app, CancellationToken ct) =>
+        TakeUnchanged(app) is { Edge: not null } reads
+            ? Task.FromResult(StatusOf(app, edgeUp: true, reads.Route, reads.AppContainers))
+            : StatusAsync(app, whole: false, ct);
 
     /// <param name="whole">Also the traffic, volumes (their sizes are the engine's slowest answer), accessories and jobs.</param>
     private async Task<AppStatus> StatusAsync(AppManifest app, bool whole, CancellationToken ct)
@@ -174,6 +208,24 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         var edgeUp = await edge.InfoAsync(ct) is not null;
         var route = edgeUp ? await edge.RouteAsync(app.App, ct) : null;
         var containers = await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct);
+        var status = StatusOf(app, edgeUp, route, containers);
+        if (!whole || (!edgeUp && containers.Count > 0)) return status;
+        var traffic = edgeUp
+            ? (await edge.MetricsAsync(ct)).Where(t => t.App == app.App && t.LastMinuteRequests > 0)
+                .Select(t => new TrafficRate(t.Version, t.LastMinuteRequests, t.LastMinuteErrors)).ToList()
+            : [];
+        return status with
+        {
+            Traffic = traffic,
+            Volumes = await _volumes.ListAsync(app, ct), // those the manifest no longer names too: kept, with their data
+            // Only for an app that declares some: a status stays within a few engine requests (on a server, each is a round trip).
+            Accessories = app.Accessories.Count > 0 ? await _accessories.StatusAsync(app, ct) : [],
+            Jobs = app.Jobs.Count == 0 && app.Backups.Schedule is null ? [] : await _jobs.StatusAsync(app, time.GetUtcNow(), ct),
+        };
+    }
+
+    private AppStatus StatusOf(AppManifest app, bool edgeUp, RouteStatus? route, IReadOnlyList<ContainerSummary> containers)
+    {
         if (!edgeUp && containers.Count > 0)
             return new AppStatus(app.App, Name, PublicUrl(app), containers[0].Labels.GetValueOrDefault(ReleaseLabels.Version), [], null,
                 $"the edge proxy is not running: {containers.Count} replica(s) of {app.App} exist but nothing serves {PublicUrl(app)}");
@@ -188,24 +240,11 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
             .ToDictionary(g => g.Key, g => (IReadOnlyList<ReplicaStatus>)g.OrderBy(c => c.Name, StringComparer.Ordinal)
                 .Select(c => new ReplicaStatus(c.Name, c.Labels.GetValueOrDefault(ReleaseLabels.Version, "?"), c.State, c.State, null,
                     c.Labels.GetValueOrDefault(ReleaseLabels.Fingerprint))).ToList());
-        var status = new AppStatus(app.App, Name, PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt)
+        return new AppStatus(app.App, Name, PublicUrl(app), route?.Route.Version, replicas, route?.Route.DeployedAt)
         {
             Processes = processes, CertificateExpiresAt = route?.Route.Tls?.NotAfter,
             Canary = route?.Route.Canary is { } canary ? new CanaryStatus(canary.Version, canary.Policy.Percent, canary.EndsAt) : null,
             LastCanary = route?.Route.LastCanary is { } last ? CanaryReport.From(app.App, last) : null,
-        };
-        if (!whole) return status;
-        var traffic = edgeUp
-            ? (await edge.MetricsAsync(ct)).Where(t => t.App == app.App && t.LastMinuteRequests > 0)
-                .Select(t => new TrafficRate(t.Version, t.LastMinuteRequests, t.LastMinuteErrors)).ToList()
-            : [];
-        return status with
-        {
-            Traffic = traffic,
-            Volumes = await _volumes.ListAsync(app, ct), // those the manifest no longer names too: kept, with their data
-            // Only for an app that declares some: a status stays within a few engine requests (on a server, each is a round trip).
-            Accessories = app.Accessories.Count > 0 ? await _accessories.StatusAsync(app, ct) : [],
-            Jobs = app.Jobs.Count == 0 && app.Backups.Schedule is null ? [] : await _jobs.StatusAsync(app, time.GetUtcNow(), ct),
         };
     }
 
@@ -236,6 +275,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     public async Task<RolloutReport> RollOutAsync(AppManifest app, string version, IStageLog log, Func<CancellationToken, Task> beforeCutover,
         CancellationToken ct)
     {
+        _unchanged = null;
         await ConfirmVolumesDroppedAsync(app, ct); // only a rollout can drop one: a deploy with nothing to do asks nothing
         return await SyncJobsAsync(app, await _rollout.RollOutAsync(app, version, log, beforeCutover, ct), log, ct);
     }
@@ -275,7 +315,13 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         return report;
     }
 
-    public Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct) => _rollout.RemoveLeftoversAsync(app, log, ct);
+    public async Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct)
+    {
+        if (TakeUnchanged(app) is not { } reads) return await _rollout.RemoveLeftoversAsync(app, log, ct);
+        var removed = await _rollout.RemoveLeftoversAsync(app, reads.Route, reads.AppContainers, log, ct);
+        if (removed == 0) _unchanged = reads;
+        return removed;
+    }
 
     public Task<IReadOnlyList<string>> AvailableVersionsAsync(AppManifest app, CancellationToken ct) => _images.AvailableVersionsAsync(app, ct);
 
@@ -365,6 +411,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     public async Task<RolloutReport> RollOutCanaryAsync(AppManifest app, string version, CanaryPlan plan, IStageLog log,
         Func<CancellationToken, Task> beforeCutover, CancellationToken ct)
     {
+        _unchanged = null;
         await ConfirmVolumesDroppedAsync(app, ct);
         return await SyncJobsAsync(app, await _rollout.RollOutAsync(app, version, log, beforeCutover, ct, plan), log, ct);
     }

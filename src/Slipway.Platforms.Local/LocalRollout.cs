@@ -146,6 +146,10 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, EdgeSit
     public async Task<int> RemoveLeftoversAsync(AppManifest app, IStageLog log, CancellationToken ct) =>
         await RemoveUnroutedAsync(app, await edge.RouteAsync(app.App, ct), log, ct);
 
+    /// <param name="route">The app's route and <paramref name="containers"/> its containers, as just read.</param>
+    public Task<int> RemoveLeftoversAsync(AppManifest app, RouteStatus? route, IReadOnlyList<ContainerSummary> containers, IStageLog log, CancellationToken ct) =>
+        RemoveUnroutedAsync(app, route, containers, log, ct);
+
     /// <summary>The error an aborted canary ends <c>up</c> with: why, both releases' figures, and the first error in a replica's log.</summary>
     private async Task<SlipwayException> AbortedAsync(CanaryResult result, string replicaId, CancellationToken ct)
     {
@@ -266,10 +270,13 @@ internal sealed class LocalRollout(DockerEngine engine, EdgeClient edge, EdgeSit
     }
 
     /// <summary>Containers of the app that the edge does not route to are leftovers of a failed or killed run.</summary>
-    private async Task<int> RemoveUnroutedAsync(AppManifest app, RouteStatus? current, IStageLog log, CancellationToken ct)
+    private async Task<int> RemoveUnroutedAsync(AppManifest app, RouteStatus? current, IStageLog log, CancellationToken ct) =>
+        await RemoveUnroutedAsync(app, current, await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct), log, ct);
+
+    private async Task<int> RemoveUnroutedAsync(AppManifest app, RouteStatus? current, IReadOnlyList<ContainerSummary> listed, IStageLog log, CancellationToken ct)
     {
         var routed = current?.Targets.Select(t => t.Id).ToHashSet() ?? [];
-        var containers = (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct)).Where(ReleaseContainers.IsReleaseContainer).ToList();
+        var containers = listed.Where(ReleaseContainers.IsReleaseContainer).ToList();
         // The serving release (its version and fingerprint, as its routed replicas carry them) keeps its other processes:
         // they are never routed, and are not leftovers. Those of a killed run of the same version are.
         var serving = containers.Where(c => routed.Contains(c.Name))

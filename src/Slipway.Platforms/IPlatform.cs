@@ -26,6 +26,12 @@ public interface IPlatform
     /// <summary>The response header naming the release that answered, where the platform's proxy adds one; null: none.</summary>
     string? VersionHeader => null;
 
+    /// <summary>
+    /// Starts the reads <see cref="EnsureInfrastructureAsync"/> begins with, for the pipeline to do other work (resolve the source) meanwhile;
+    /// changes nothing. The task ends when they do and never faults: a failed read is the infrastructure stage's to report.
+    /// </summary>
+    Task ReadAheadAsync(AppManifest app, CancellationToken ct) => Task.CompletedTask;
+
     /// <summary>Preflight checks, then create or converge what the app runs on (local: engine and edge proxy; aws: the stack).</summary>
     Task<string> EnsureInfrastructureAsync(AppManifest app, IStageLog log, CancellationToken ct);
 

@@ -1,0 +1,28 @@
+using Slipway.Configuration;
+using Slipway.Edge.Contract;
+using Slipway.Engine;
+using Slipway.Platforms.EdgeControl;
+
+namespace Slipway.Platforms.Local;
+
+/// <summary>
+/// What a deploy reads before it changes anything, under the app's lock: the engine, the app's containers, its accessories' and the
+/// edge's routes. Read at once (on a server each is a round trip) and shared by the infrastructure's checks, the leftover sweep and
+/// the decision whether anything is to be done, for as long as nothing was changed in between.
+/// </summary>
+internal sealed record DeployReads(string App, EngineVersion Engine, IReadOnlyList<ContainerSummary> AppContainers,
+    IReadOnlyList<ContainerSummary> AccessoryContainers, EdgeInfo? Edge, IReadOnlyList<RouteStatus> Routes)
+{
+    public RouteStatus? Route => Routes.FirstOrDefault(r => r.Route.App == App);
+
+    /// <summary>The engine first (its refusal or absence is the error to show); then the rest concurrently.</summary>
+    public static async Task<DeployReads> ReadAsync(DockerEngine engine, EdgeClient edge, AppManifest app, CancellationToken ct)
+    {
+        var version = await engine.EnsureReachableAsync(ct);
+        var containers = engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct);
+        var accessories = engine.ListContainersAsync(LocalAccessories.ForApp(app.App), ct);
+        var info = await edge.InfoAsync(ct);
+        var routes = info is null ? [] : await edge.RoutesAsync(ct);
+        return new DeployReads(app.App, version, await containers, await accessories, info, routes);
+    }
+}
