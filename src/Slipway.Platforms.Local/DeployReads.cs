@@ -21,8 +21,37 @@ internal sealed record DeployReads(string App, EngineVersion Engine, IReadOnlyLi
         var version = await engine.EnsureReachableAsync(ct);
         var containers = engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct);
         var accessories = engine.ListContainersAsync(LocalAccessories.ForApp(app.App), ct);
-        var info = await edge.InfoAsync(ct);
-        var routes = info is null ? [] : await edge.RoutesAsync(ct);
+        var (info, routes) = await EdgeAsync(edge, ct);
         return new DeployReads(app.App, version, await containers, await accessories, info, routes);
+    }
+
+    /// <summary>
+    /// The edge's info and routes asked at once (on a server each is a round trip through the engine); the routes are given up
+    /// when no edge answers, and asked again in the rare case they failed while the info came.
+    /// </summary>
+    private static async Task<(EdgeInfo? Info, IReadOnlyList<RouteStatus> Routes)> EdgeAsync(EdgeClient edge, CancellationToken ct)
+    {
+        using var noEdge = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var routes = RoutesOrNullAsync(edge, noEdge.Token);
+        var info = await edge.InfoAsync(ct);
+        if (info is null)
+        {
+            await noEdge.CancelAsync();
+            await routes;
+            return (null, []);
+        }
+        return (info, await routes ?? await edge.RoutesAsync(ct));
+
+        static async Task<IReadOnlyList<RouteStatus>?> RoutesOrNullAsync(EdgeClient edge, CancellationToken ct)
+        {
+            try
+            {
+                return await edge.RoutesAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || ct.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
     }
 }

@@ -32,6 +32,7 @@ public sealed class SqliteReleaseLog(StateDirectory state) : IReleaseLog
         await using var schema = connection.CreateCommand();
         schema.CommandText = """
             PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL; -- a run's record survives Slipway killed; a power loss may lose the last ones, never the file
             CREATE TABLE IF NOT EXISTS releases (
               id INTEGER PRIMARY KEY AUTOINCREMENT,
               app TEXT NOT NULL, environment TEXT NOT NULL, platform TEXT NOT NULL, action TEXT NOT NULL,
