@@ -3,8 +3,8 @@
 # Installs what they need first (container engine, base image), so it works on a fresh machine as root.
 # Usage: scripts/test.sh [--fast | --tier TIER[,TIER...]]
 #   Each test class carries a tier: unit (pure logic), edge (the edge proxy in process), proof (hostile-input proofs of
-#   a thousand tries), engine (a real engine, the real CLI, git), aws (moto), timing (serial: engine restarts, loads,
-#   other engines), browser (headless chromium), bench (figures for bench/, skipped unless bench/swarm.sh runs them).
+#   a thousand tries), engine (a real engine, newer ones and podman too, the real CLI, git), aws (moto), timing (serial:
+#   engine restarts, loads, faults), browser (headless chromium), bench (figures for bench/, skipped unless bench/swarm.sh runs them).
 #   --fast runs unit and edge (about a minute); no option runs them all.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"

@@ -71,8 +71,8 @@ public static class EngineLifecycle
 }
 
 /// <summary>The core lifecycle, through the real CLI, on an engine that refuses the API version Slipway once pinned.</summary>
-[Trait("Tier", "timing")]
-[Collection(EndToEnd.TimingCollection.Name)]
+[Trait("Tier", "engine")]
+[Collection(EndToEnd.EndToEndCollection.Name)]
 public sealed class NewerEngineTests(Docker29LikeEngine engine) : IClassFixture<Docker29LikeEngine>
 {
     [Fact]
@@ -106,8 +106,8 @@ public sealed class TrixieEngine : IAsyncLifetime
     public ValueTask DisposeAsync() => Engine.DisposeAsync();
 }
 
-[Trait("Tier", "timing")]
-[Collection(EndToEnd.TimingCollection.Name)]
+[Trait("Tier", "engine")]
+[Collection(EndToEnd.EndToEndCollection.Name)]
 public sealed class TrixieEngineTests(TrixieEngine engine) : IClassFixture<TrixieEngine>
 {
     [Fact]
@@ -124,8 +124,8 @@ public sealed class PodmanEngine : IAsyncLifetime
     public ValueTask DisposeAsync() => Service.DisposeAsync();
 }
 
-[Trait("Tier", "timing")]
-[Collection(EndToEnd.TimingCollection.Name)]
+[Trait("Tier", "engine")]
+[Collection(EndToEnd.EndToEndCollection.Name)]
 public sealed class PodmanEngineTests(PodmanEngine podman) : IClassFixture<PodmanEngine>
 {
     [Fact]
