@@ -32,8 +32,8 @@ public sealed class ReleaseRejectionTests
         new Failure("wrong port", TestEngine.FlaskApp + "\n# touched\n", 9000, "/", "3s",
             ["2 of 2 new replica(s) did not become healthy within 3s", "never answered: no HTTP answer within 3s"],
             "nothing answered HTTP on port 9000"),
-        new Failure("health path answers 500", TestEngine.FlaskApp + "\n@app.get('/broken')\ndef broken():\n    return 'no', 500\n", 8000, "/broken", "15s",
-            ["did not become healthy within 15s", "answered HTTP 500 to", "probe(s) of /broken, the first"],
+        new Failure("health path answers 500", TestEngine.FlaskApp + "\n@app.get('/broken')\ndef broken():\n    return 'no', 500\n", 8000, "/broken", "6s",
+            ["did not become healthy within 6s", "answered HTTP 500 to", "probe(s) of /broken, the first"],
             "/broken does not answer 2xx or 3xx"),
         // gunicorn listens before its workers import the app: connections are accepted, nothing answers.
         new Failure("too slow to start", "import time\ntime.sleep(60)\n" + TestEngine.FlaskApp, 8000, "/", "3s",
