@@ -36,7 +36,9 @@ public sealed class ServerTests
         again.Succeeded();
         // One ssh login at most (the first run's shared one serves a minute more), and a bounded count of engine requests.
         Assert.InRange(server.SshLogins() - logins, 0, 1);
-        Assert.InRange(server.EngineRequests() - requests, 1, 12);
+        var asked = server.EngineRequests() - requests;
+        TestContext.Current.TestOutputHelper?.WriteLine($"a no-op up asked the server's engine {asked} times");
+        Assert.InRange(asked, 1, 10); // 8 here: two channels' pings, the negotiation's and the version's, two lists, one exec (the edge's info and routes)
         Assert.Contains($"nothing to do: {app.Name} {app.FirstVersion} already serves on 2 healthy replica(s)", again.All);
 
         await server.PowerCycleAsync(Ct); // every process of the server killed, then its sshd and engine started as a boot would
