@@ -91,7 +91,8 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
     {
         var reads = DeployReads.ReadAsync(engine, edge, app, ct);
         _readAhead = (app.App, reads);
-        return reads.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // Its failure is observed here and reported by the infrastructure stage, which awaits the reads themselves.
+        return reads.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>The reads started ahead for this app (their failure is this stage's), else made now.</summary>
