@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Slipway.Edge;
-using Slipway.Tests.Support;
 
 namespace Slipway.Tests.Edge;
 
@@ -15,7 +14,10 @@ public sealed class PortProbeTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var open = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var closed = FreePort.Next();
+        // Bound but not listening: refused, and held, so that no test beside this one can take the port meanwhile.
+        using var held = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        held.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var closed = ((IPEndPoint)held.LocalEndPoint!).Port;
         var output = new StringWriter();
 
         var exit = await PortProbe.RunAsync([$"127.0.0.1:{closed}", $"127.0.0.1:{open}"], output);
