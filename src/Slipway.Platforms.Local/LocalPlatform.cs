@@ -210,7 +210,7 @@ public sealed class LocalPlatform(DockerEngine engine, EdgeClient edge, EdgeCont
         var route = edgeUp ? await edge.RouteAsync(app.App, ct) : null;
         var containers = await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), ct);
         var status = StatusOf(app, edgeUp, route, containers);
-        if (!whole || (!edgeUp && containers.Count > 0)) return status;
+        if (!whole || status.Problem is not null) return status; // the edge is down: traffic and the rest would only repeat it
         var traffic = edgeUp
             ? (await edge.MetricsAsync(ct)).Where(t => t.App == app.App && t.LastMinuteRequests > 0)
                 .Select(t => new TrafficRate(t.Version, t.LastMinuteRequests, t.LastMinuteErrors)).ToList()

@@ -127,7 +127,8 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
             // listing and the exec; only then, and at most twice, is the slot's new task reached instead.
             for (var attempt = 1; ; attempt++)
             {
-                var task = (await engine.ListTasksAsync(serving.Id, Ct)).Where(t => t.IsRunning && t.Slot == slot).MaxBy(t => t.UpdatedAt)!;
+                var task = (await engine.ListTasksAsync(serving.Id, Ct)).Where(t => t.IsRunning && t.Slot == slot).MaxBy(t => t.UpdatedAt);
+                Assert.True(task is not null, $"slot {slot} of {serving.Name} has no running task to exec into");
                 var exec = await app.Cli.RunAsync(["exec", "-e", "swarm", "-f", app.ManifestPath, "--replica", $"{serving.Name}.{slot}", "--",
                     "sh", "-c", "echo inside $SLIPWAY_VERSION on $(hostname) with ${#API_TOKEN}; exit 4"], env, Ct);
                 if (attempt < 3 && exec.ExitCode == 1 && exec.All.Contains($"Container {task.ContainerId} is not running", StringComparison.Ordinal))
