@@ -20,16 +20,28 @@ public sealed class HookRunner(TimeProvider time)
     /// <summary>
     /// Runs the hook ($1) in a session of its own and ends that whole session when the CLI ($2) dies, even by
     /// kill -9, or when the run is cancelled (SIGINT from Ctrl-C or from the CLI), so no hook outlives the run it
-    /// belongs to, nor holds its output pipe open. The hook's exit code is passed through.
+    /// belongs to, nor holds its output pipe open. The hook's exit code is passed through. The trap is set before the
+    /// hook starts (an interrupt before it would otherwise end the guard and leave the hook running), and until the hook
+    /// has made its session (setsid, a moment after its start) only its own pid exists to be signalled: the stop waits for it.
+    /// The watcher's output goes nowhere, so that its sleep does not hold the run's output open after the hook ends.
     /// </summary>
     private const string Guard = """
-        hook=$1; cli=$2
+        hook=$1; cli=$2; child=; watcher=
+        stop() {
+          [ -n "$child" ] || child=$!
+          i=0
+          while [ -n "$child" ] && ! kill -TERM "-$child" 2>/dev/null && kill -0 "$child" 2>/dev/null && [ "$i" -lt 100 ]; do
+            sleep 0.01; i=$((i + 1))
+          done
+          [ -z "$watcher" ] || kill "$watcher" 2>/dev/null
+          exit 130
+        }
+        trap stop INT TERM
         setsid /bin/sh -c "$hook" &
         child=$!
         ( while kill -0 "$cli" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 0.2; done
-          kill -TERM "-$child" 2>/dev/null ) &
+          kill -TERM "-$child" ) >/dev/null 2>&1 &
         watcher=$!
-        trap 'kill -TERM "-$child" 2>/dev/null; kill "$watcher" 2>/dev/null; exit 130' INT TERM
         wait "$child"; rc=$?
         kill "$watcher" 2>/dev/null
         exit $rc

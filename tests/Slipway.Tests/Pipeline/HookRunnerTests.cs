@@ -49,5 +49,22 @@ public sealed class HookRunnerTests : IDisposable
         Assert.Contains("hook preCutover did not finish within 10m", error.Message);
     }
 
+    [Fact]
+    public async Task A_hook_interrupted_as_it_starts_is_stopped_with_all_it_started()
+    {
+        // Interrupts land at different points of the hook's start (before and after its guard is ready); wherever one
+        // lands, the hook's session ends with the run. A hook that outlived it would touch its file after the sleep.
+        for (var i = 0; i < 30; i++)
+        {
+            var done = Path.Combine(_dir.Path, $"done-{i}");
+            using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            interrupt.CancelAfter(TimeSpan.FromMilliseconds(i / 2.0));
+            var run = new HookRunner(TimeProvider.System).RunAsync(App(), "preBuild", $"sleep 2; touch {done}", "v2", null, new RecordingLog(), interrupt.Token);
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            Assert.False(File.Exists(done), $"the hook interrupted after {i / 2.0} ms ran on to its end");
+        }
+    }
+
     public void Dispose() => _dir.Dispose();
 }
