@@ -108,7 +108,10 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
         await RetryWhileInUseAsync(() => engine.RemoveNetworkAsync(SwarmNames.EdgeNetwork, ct), ct);
     }
 
-    /// <summary>A network is in use until the swarm has removed the last task that joined it, a moment after the service.</summary>
+    /// <summary>
+    /// A network is in use until the swarm has removed the last task that joined it, a moment after the service; while a
+    /// service that joined it is still being stopped (a destroy stops them all at once), the swarm refuses with 400.
+    /// </summary>
     internal async Task RetryWhileInUseAsync(Func<Task> remove, CancellationToken ct) =>
         await Poll.UntilAsync(async _ =>
         {
@@ -117,7 +120,7 @@ public sealed class SwarmEdge(DockerEngine engine, string registry, Func<string,
                 await remove();
                 return new Attempt<bool>(true, true);
             }
-            catch (EngineApiException e) when (e.Status is 403 or 409 or 500 && e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase))
+            catch (EngineApiException e) when (e.Status is 400 or 403 or 409 or 500 && e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase))
             {
                 return new Attempt<bool>(false, false);
             }

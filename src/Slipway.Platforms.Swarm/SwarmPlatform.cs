@@ -298,8 +298,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 if (canary is not null && !judgedPromoted) await EndCanaryOnEveryEdgeAsync(app, edges, promote: false);
                 if (!await AnyEdgeRoutesToAsync(app, edges, spec.Name))
                 {
-                    await _processes.RemoveAsync(app, spec.Name, CancellationToken.None);
-                    await _releases.RemoveAsync(spec.Name, CancellationToken.None);
+                    await RemoveReleaseAsync(app, spec.Name, CancellationToken.None);
                 }
                 throw;
             }
@@ -482,8 +481,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
     {
         var logged = new List<(DateTimeOffset At, string Line)>();
         await engine.StreamServiceLogsAsync(service, null, 200, follow: false, (at, _, text) => logged.Add((at, text)), ct);
-        await _processes.RemoveAsync(app, service, ct);
-        await _releases.RemoveAsync(service, ct);
+        await RemoveReleaseAsync(app, service, ct);
         await _secrets.RemoveUnusedAsync(app, await _releases.ListAsync(app, ct), ct);
         var text = new System.Text.StringBuilder($"canary {result.Version} aborted: {result.Reason}")
             .Append($"{Environment.NewLine}  {result.Version} (canary): {result.Canary.Describe()}")
@@ -564,8 +562,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         var lines = logged.OrderBy(l => l.At).Select(l => l.Line).ToList();
         if (SwarmNames.RoutedService(current) != service)
         {
-            await _processes.RemoveAsync(app, service, ct);
-            await _releases.RemoveAsync(service, ct);
+            await RemoveReleaseAsync(app, service, ct);
             await _secrets.RemoveUnusedAsync(app, await _releases.ListAsync(app, ct), ct);
         }
         var text = new System.Text.StringBuilder($"release rejected: {reason}{Environment.NewLine}  the previous release keeps serving");
@@ -754,6 +751,29 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         }
     }
 
+    /// <summary>
+    /// The swarm removes a removed service's task containers a moment later: the manager's are waited for, so that a
+    /// destroy leaves none behind there and the images can go next.
+    /// </summary>
+    private async Task WaitForTaskContainersAsync(AppManifest app, List<string> problems, CancellationToken ct)
+    {
+        try
+        {
+            await Poll.UntilAsync(async token => (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), token)).Count is var left && left == 0
+                    ? Attempt<int>.Finished(0) : Attempt<int>.Pending(left),
+                TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30), time,
+                left => new TimeoutException($"{left} container(s) of removed tasks are still on the manager after 30 s (the swarm removes them; see docker ps -a)"), ct);
+        }
+        catch (TimeoutException e)
+        {
+            problems.Add(e.Message);
+        }
+    }
+
+    /// <summary>A release's service and its process services, stopped together (each task's stop waits on the swarm).</summary>
+    private Task RemoveReleaseAsync(AppManifest app, string service, CancellationToken ct) =>
+        Task.WhenAll(_processes.RemoveAsync(app, service, ct), _releases.RemoveAsync(service, ct));
+
     public async Task<DestroyReport> DestroyAsync(AppManifest app, IStageLog log, CancellationToken ct)
     {
         var removed = new List<string>();
@@ -772,19 +792,24 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
         {
             foreach (var edge in edges) edge.Dispose();
         }
-        foreach (var process in await _processes.RemoveAsync(app, null, ct)) removed.Add($"service {process}");
-        foreach (var oneOff in (await engine.ListServicesAsync(ReleaseLabels.ForApp(app.App), ct)).Where(s => s.Labels.ContainsKey(SwarmOneOff.Label)))
-        {
-            await new SwarmServices(engine, time).StopAndRemoveAsync(oneOff.Id, ct); // left by an interrupted run
-            removed.Add($"service {oneOff.Name}");
-        }
-        var pinned = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var release in await _releases.ListAsync(app, ct))
-        {
-            if (release.Image is { } image && image.Contains('@')) pinned.Add(image);
-            await _releases.RemoveAsync(release.Id, ct);
-            removed.Add($"service {release.Name}");
-        }
+        // Every service stopped at once: the swarm holds each task 2 s before its SIGTERM (to let gossip drop it from the
+        // load balancer), so one after another the waits add up. The edge goes with them when no other app is served.
+        var releases = await _releases.ListAsync(app, ct);
+        var oneOffs = (await engine.ListServicesAsync(ReleaseLabels.ForApp(app.App), ct)).Where(s => s.Labels.ContainsKey(SwarmOneOff.Label)).ToList();
+        var edgeGoes = !othersServed && await engine.InspectServiceAsync(SwarmNames.EdgeService, ct) is not null;
+        var services = new SwarmServices(engine, time);
+        var processes = _processes.RemoveAsync(app, null, ct);
+        await Task.WhenAll([
+            processes,
+            .. oneOffs.Select(oneOff => services.StopAndRemoveAsync(oneOff.Id, ct)), // left by an interrupted run
+            .. releases.Select(release => _releases.RemoveAsync(release.Id, ct)),
+            edgeGoes ? _edge.RemoveAsync(ct) : Task.CompletedTask,
+        ]);
+        removed.AddRange((await processes).Select(process => $"service {process}"));
+        removed.AddRange(oneOffs.Select(oneOff => $"service {oneOff.Name}"));
+        removed.AddRange(releases.Select(release => $"service {release.Name}"));
+        await WaitForTaskContainersAsync(app, problems, ct);
+        var pinned = releases.Select(r => r.Image).OfType<string>().Where(image => image.Contains('@')).ToHashSet(StringComparer.Ordinal);
         await RemoveFromRegistryAsync(pinned, removed, problems, ct);
         foreach (var secret in await _secrets.RemoveUnusedAsync(app, [], ct)) removed.Add($"secret {secret}");
         await _edge.RetryWhileInUseAsync(async () =>
@@ -816,11 +841,7 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
                 problems.Add($"image {image.Id}: {e.Message.Split('\n')[0]}");
             }
         }
-        if (!othersServed && await engine.InspectServiceAsync(SwarmNames.EdgeService, ct) is not null)
-        {
-            await _edge.RemoveAsync(ct);
-            removed.Add("the edge (no app is served on the swarm any more)");
-        }
+        if (edgeGoes) removed.Add("the edge (no app is served on the swarm any more)");
         return new DestroyReport(removed, problems);
     }
 }

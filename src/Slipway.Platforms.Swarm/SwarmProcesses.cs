@@ -97,13 +97,8 @@ public sealed class SwarmProcesses(DockerEngine engine, TimeProvider time)
     /// <summary>Removes the process services of one release (a rejected one), or of all (<paramref name="release"/> null: destroy).</summary>
     public async Task<IReadOnlyList<string>> RemoveAsync(AppManifest app, string? release, CancellationToken ct)
     {
-        var removed = new List<string>();
-        foreach (var service in await ListAsync(app, ct))
-        {
-            if (release is not null && service.Labels.GetValueOrDefault(OfReleaseLabel) != release) continue;
-            await _services.StopAndRemoveAsync(service.Id, ct);
-            removed.Add(service.Name);
-        }
-        return removed;
+        var removing = (await ListAsync(app, ct)).Where(s => release is null || s.Labels.GetValueOrDefault(OfReleaseLabel) == release).ToList();
+        await Task.WhenAll(removing.Select(service => _services.StopAndRemoveAsync(service.Id, ct))); // together: each stop waits on the swarm
+        return removing.Select(service => service.Name).ToList();
     }
 }

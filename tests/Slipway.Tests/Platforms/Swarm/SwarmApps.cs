@@ -38,6 +38,21 @@ public static class SwarmApps
         return app;
     }
 
+    /// <summary>
+    /// destroy on the swarm, which must succeed and leave no container of the app on the manager: the swarm removes a removed
+    /// service's task containers a moment later, and destroy waits for them (the local destroy of the test's cleanup would
+    /// otherwise remove them unseen).
+    /// </summary>
+    public static async Task<CliResult> DestroyAsync(LocalApp app, TestSwarm swarm, IDictionary<string, string>? env = null)
+    {
+        var destroy = await app.Cli.RunAsync(["destroy", "-e", "swarm", "--yes", "-f", app.ManifestPath], env, Ct);
+        destroy.Succeeded();
+        using var engine = TestEngine.Create(swarm.Manager.DockerHost);
+        var left = await engine.ListContainersAsync(ReleaseLabels.ForApp(app.Name), Ct);
+        Assert.True(left.Count == 0, $"destroy left {string.Join(", ", left.Select(c => $"{c.Name} ({c.State})"))} on the manager: {destroy.All}");
+        return destroy;
+    }
+
     /// <summary>doctor's checks of a swarm as JSON: each check's status by its name.</summary>
     public static async Task<Dictionary<string, (string Status, string Detail)>> DoctorAsync(LocalApp app)
     {

@@ -54,8 +54,7 @@ public sealed class SwarmFaultTests(ThreeNodeSwarm cluster)
             .Select(s => s.Spec["TaskTemplate"]!["ContainerSpec"]!["Image"]!.GetValue<string>()).Distinct().ToList();
         Assert.Equal(2, pinned.Count); // the two releases kept, pinned by digest
         foreach (var image in pinned) Assert.Equal(System.Net.HttpStatusCode.OK, await SwarmApps.RegistryManifestAsync(image));
-        var destroy = await app.RunAsync("destroy", "-e", "swarm", "--yes");
-        destroy.Succeeded();
+        await SwarmApps.DestroyAsync(app, swarm);
         foreach (var image in pinned) Assert.Equal(System.Net.HttpStatusCode.NotFound, await SwarmApps.RegistryManifestAsync(image));
         Assert.Empty(await engine.ListServicesAsync(new Dictionary<string, string>(), Ct));
         Assert.Empty(await engine.ListSecretsAsync(new Dictionary<string, string>(), Ct));
@@ -108,7 +107,7 @@ public sealed class SwarmFaultTests(ThreeNodeSwarm cluster)
             $"{DateTime.UtcNow:O} node lost: {failures.Count} failed of {sent - sentAtLoss}; full strength after {recovered.TotalSeconds:0.0} s{Environment.NewLine}");
         // Only a request being answered by the lost task when it died can fail (its answer cut short): at most one per client.
         Assert.True(failures.Count <= LoadLoop.DefaultWorkers, $"{failures.Count} failed: {string.Join("; ", failures)}");
-        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+        await SwarmApps.DestroyAsync(app, swarm);
     }
 
     [Fact]
@@ -145,7 +144,7 @@ public sealed class SwarmFaultTests(ThreeNodeSwarm cluster)
         var next = app.Repo.Commit("a release after the manager's restart");
         (await app.RunAsync("up", "-e", "swarm")).Succeeded();
         Assert.Equal(next, (await app.GetAsync()).Version);
-        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+        await SwarmApps.DestroyAsync(app, swarm);
     }
 
     [Fact]
@@ -177,7 +176,7 @@ public sealed class SwarmFaultTests(ThreeNodeSwarm cluster)
         Assert.Equal(2, secrets.Count);
         Assert.Contains(secrets, s => s.Id == firstSecret.Id);
 
-        (await app.RunAsync(env, "destroy", "-e", "swarm", "--yes")).Succeeded();
+        await SwarmApps.DestroyAsync(app, swarm, env);
         Assert.Empty(await engine.ListSecretsAsync(new Dictionary<string, string>(), Ct));
     }
 }

@@ -34,7 +34,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
         using var engine = TestEngine.Create(swarm.Manager.DockerHost);
         Assert.Empty(await SwarmApps.ServicesOfAsync(engine, app, broken)); // the rejected release's service is gone
         SwarmApps.WriteManifest(app, swarm);
-        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+        await SwarmApps.DestroyAsync(app, swarm);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
         Assert.Equal(2, (await engine.ListTasksAsync(serving.Id, Ct)).Count(t => t.IsRunning));
 
         SwarmApps.WriteManifest(app, swarm, extra: Worker(working));
-        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+        await SwarmApps.DestroyAsync(app, swarm);
         Assert.Empty(await engine.ListServicesAsync(new Dictionary<string, string>(), Ct));
     }
 
@@ -179,7 +179,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
         Assert.Equal(app.FirstVersion, (await app.GetAsync()).Version);
         Assert.DoesNotContain(await engine.ListServicesAsync(ReleaseLabels.ForApp(app.Name), Ct), s => s.Labels.ContainsKey(SwarmOneOff.Label));
 
-        (await app.RunAsync(env, "destroy", "-e", "swarm", "--yes")).Succeeded();
+        await SwarmApps.DestroyAsync(app, swarm, env);
         Assert.Empty(await engine.ListServicesAsync(new Dictionary<string, string>(), Ct));
     }
 
@@ -205,7 +205,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
         (await app.RunAsync("maintenance", "off", "-e", "swarm")).Succeeded();
         Assert.Equal(System.Net.HttpStatusCode.OK, (await TestCertificates.GetAsync(new Uri($"https://shop.test:{app.Port}/"), Ct, manager)).Status);
 
-        (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+        await SwarmApps.DestroyAsync(app, swarm);
     }
 
     [Fact]
@@ -238,7 +238,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
             again.Succeeded();
             foreach (var node in swarm.Nodes) // kept, not issued anew, by both
                 Assert.Equal(served[0].Thumbprint, (await TestCertificates.GetAsync(new Uri($"https://shop.swarm.test:{app.Port}/"), Ct, System.Net.IPAddress.Parse(node.Address))).Certificate!.Thumbprint);
-            (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+            await SwarmApps.DestroyAsync(app, swarm);
         }
         finally
         {
@@ -339,7 +339,7 @@ public sealed class SwarmPlatformTests(SharedSwarm cluster) : IClassFixture<Shar
             }
             foreach (var node in swarm.Nodes)
                 await Assert.ThrowsAsync<HttpRequestException>(() => Http.Client.GetAsync($"http://{node.Address}:{metricsPort}/metrics", Ct));
-            (await app.RunAsync("destroy", "-e", "swarm", "--yes")).Succeeded();
+            await SwarmApps.DestroyAsync(app, swarm);
         }
         finally
         {
