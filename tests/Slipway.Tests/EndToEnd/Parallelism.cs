@@ -5,3 +5,6 @@
 
 // The three-node test swarm is formed once per run, by the first test that asks for it (about half a minute each time).
 [assembly: AssemblyFixture(typeof(Slipway.Tests.Support.ThreeNodeSwarm))]
+
+// The aws classes' image registry, one for the run: started by the first class that asks.
+[assembly: AssemblyFixture(typeof(Slipway.Tests.Support.SharedRegistry))]

@@ -3,19 +3,17 @@ using System.Diagnostics;
 namespace Slipway.Tests.Support;
 
 /// <summary>
-/// moto_server (a local AWS endpoint, preinstalled under pyenv) on a free loopback port, and Debian's
-/// docker-registry beside it, since moto serves no image registry. Started once for a test class.
+/// moto_server (a local AWS endpoint, preinstalled under pyenv) on a free loopback port, started once for a test class,
+/// and the run's docker-registry (<see cref="SharedRegistry"/>), since moto serves no image registry.
 /// </summary>
-public sealed class MotoFixture : IAsyncLifetime
+public sealed class MotoFixture(SharedRegistry registry) : IAsyncLifetime
 {
     private Process? _moto;
-    private Process? _registry;
     private readonly TempDirectory _dir = new("slipway-moto");
 
     public int Port { get; } = FreePort.Next();
-    public int RegistryPort { get; } = FreePort.Next();
     public string Endpoint => $"http://127.0.0.1:{Port}";
-    public string Registry => $"127.0.0.1:{RegistryPort}";
+    public string Registry => registry.Address;
 
     /// <summary>What a CLI run needs to talk to moto and push to the registry.</summary>
     public Dictionary<string, string> Environment => new()
@@ -56,23 +54,9 @@ public sealed class MotoFixture : IAsyncLifetime
         _moto.BeginOutputReadLine();
         _moto.BeginErrorReadLine();
 
-        var config = _dir.Write("registry.yml", $$"""
-            version: 0.1
-            log: { level: warn }
-            storage: { filesystem: { rootdirectory: {{_dir.Path}}/data }, delete: { enabled: true } }
-            http: { addr: 127.0.0.1:{{RegistryPort}} }
-            """);
-        _registry = Process.Start(new ProcessStartInfo("/usr/bin/docker-registry", ["serve", config])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        })!;
-        _registry.BeginOutputReadLine();
-        _registry.BeginErrorReadLine();
-
         await Eventually.WaitUntilAsync(async () => (await Http.Client.GetAsync($"{Endpoint}/moto-api/")).IsSuccessStatusCode,
             TimeSpan.FromSeconds(30), "moto_server answers");
-        await Eventually.WaitUntilAsync(async () => (await Http.Client.GetAsync($"http://{Registry}/v2/")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(30), "docker-registry answers");
+        await registry.GetAsync();
     }
 
     /// <summary>Runs the aws CLI against moto; returns its output.</summary>
@@ -132,11 +116,10 @@ public sealed class MotoFixture : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
-        foreach (var process in new[] { _moto, _registry })
+        if (_moto is not null)
         {
-            if (process is null) continue;
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            process.Dispose();
+            try { _moto.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            _moto.Dispose();
         }
         _dir.Dispose();
         return ValueTask.CompletedTask;
