@@ -753,13 +753,15 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
 
     /// <summary>
     /// The swarm removes a removed service's task containers a moment later: the manager's are waited for, so that a
-    /// destroy leaves none behind there and the images can go next.
+    /// destroy leaves none behind there and the images can go next. Only the swarm's task containers: a local deploy of
+    /// the same app on the manager's engine is not this destroy's.
     /// </summary>
     private async Task WaitForTaskContainersAsync(AppManifest app, List<string> problems, CancellationToken ct)
     {
         try
         {
-            await Poll.UntilAsync(async token => (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), token)).Count is var left && left == 0
+            await Poll.UntilAsync(async token => (await engine.ListContainersAsync(ReleaseLabels.ForApp(app.App), token))
+                        .Count(c => c.Labels.ContainsKey(SwarmTaskLabel)) is var left && left == 0
                     ? Attempt<int>.Finished(0) : Attempt<int>.Pending(left),
                 TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30), time,
                 left => new TimeoutException($"{left} container(s) of removed tasks are still on the manager after 30 s (the swarm removes them; see docker ps -a)"), ct);
@@ -769,6 +771,9 @@ public sealed class SwarmPlatform(DockerEngine engine, string registry, AppSecre
             problems.Add(e.Message);
         }
     }
+
+    /// <summary>The label the swarm gives each task's container.</summary>
+    private const string SwarmTaskLabel = "com.docker.swarm.task.id";
 
     /// <summary>A release's service and its process services, stopped together (each task's stop waits on the swarm).</summary>
     private Task RemoveReleaseAsync(AppManifest app, string service, CancellationToken ct) =>

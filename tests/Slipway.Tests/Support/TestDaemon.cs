@@ -6,9 +6,16 @@ namespace Slipway.Tests.Support;
 /// <summary>An engine daemon a test starts (a second dockerd, podman's service): its output kept in a log, waited for until its API answers.</summary>
 public static class TestDaemon
 {
-    /// <summary>Starts it; the caller keeps the process at once, so that its cleanup stops it even if it never answers.</summary>
+    /// <summary>
+    /// Starts it in a session of its own, so that no signal meant for the test run's process group (a terminal's Ctrl-C,
+    /// <c>timeout</c> passing one on) reaches a test server's daemons while a test uses them: only its cleanup stops them.
+    /// The caller keeps the process at once, so that its cleanup stops it even if it never answers. (setsid(1) execs in
+    /// place, the pid unchanged, since a child started here is no process group's leader.)
+    /// </summary>
     public static Process Start(ProcessStartInfo start, string log, CancellationToken ct)
     {
+        start.ArgumentList.Insert(0, start.FileName);
+        start.FileName = "setsid";
         start.UseShellExecute = false;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
